@@ -1,0 +1,144 @@
+"""Command line: python -m scoring rank|validate|template|sample.
+
+Exit codes: 0 success, 2 invalid input (every problem on stderr, never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__, rate_all, read_paths
+from .engine import YearResult
+from .framework import Framework, load_framework_file, load_preset, presets
+from .validation import Issue
+
+EXIT_OK, EXIT_INVALID = 0, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are invalid input too: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        print(f"Lỗi: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m scoring", description="Chấm điểm, xếp loại, xếp hạng công tác dân vận.")
+    p.add_argument("--version", action="version", version=__version__)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def framework_args(sp):
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--preset", help=f"bộ tiêu chí mẫu: {', '.join(presets())}")
+        g.add_argument("--framework", type=Path, help="tệp bộ tiêu chí (.toml)")
+
+    rank = sub.add_parser("rank", help="xếp loại và xếp hạng")
+    rank.add_argument("files", nargs="+", type=Path)
+    rank.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
+    framework_args(rank)
+    rank.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    rank.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel")
+
+    validate = sub.add_parser("validate", help="kiểm tra tệp, liệt kê mọi lỗi")
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--year", type=int)
+    framework_args(validate)
+
+    template = sub.add_parser("template", help="tạo mẫu bảng chấm điểm trống")
+    template.add_argument("-o", "--output", type=Path, required=True)
+    template.add_argument("--form", action="store_true", help="phiếu chấm điểm của một đơn vị")
+    framework_args(template)
+
+    sample = sub.add_parser("sample", help="tạo dữ liệu mẫu")
+    sample.add_argument("-o", "--output", type=Path, required=True)
+    sample.add_argument("--units", type=int, default=45)
+    sample.add_argument("--years", type=int, nargs="+", default=[2023, 2024, 2025])
+    sample.add_argument("--seed", type=int, default=2025)
+    return p
+
+
+def _framework(args) -> Framework | None:
+    if getattr(args, "framework", None):
+        return load_framework_file(args.framework)
+    if getattr(args, "preset", None):
+        return load_preset(args.preset)
+    return None
+
+
+def _report_issues(issues: list[Issue]) -> None:
+    for issue in issues:
+        print(issue, file=sys.stderr)
+
+
+def result_json(results: list[YearResult]) -> dict:
+    """The documented JSON shape of `rank --json`."""
+    def num(x):
+        return None if x is None else round(float(x), 2)
+
+    years = []
+    for r in results:
+        units = [
+            {"code": u.code, "name": u.name, "cluster": u.cluster, "total": num(u.total),
+             "score_tier": u.score_tier, "tier": u.tier, "rank": int(u.rank), "cluster_rank": int(u.cluster_rank),
+             "rank_change": None if u.rank_change is None or u.rank_change != u.rank_change else int(u.rank_change),
+             "reason": u.reason}
+            for u in r.units.astype(object).where(r.units.notna(), None).itertuples()
+        ]
+        leaders = [
+            {"unit_code": l.unit_code, "name": l.name, "total": num(l.total), "tier": l.tier, "rank": int(l.rank),
+             "reason": l.reason}
+            for l in r.leaders.itertuples()
+        ]
+        years.append({"year": r.year, "units": units, "leaders": leaders,
+                      "warnings": [str(w) for w in r.warnings]})
+    return {"years": years}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        framework = _framework(args)
+    except (KeyError, OSError, ValueError) as e:
+        print(f"Lỗi: không đọc được bộ tiêu chí: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.command in ("rank", "validate"):
+        read = read_paths(args.files, framework, args.year)
+        _report_issues(read.errors if args.command == "rank" else read.issues)
+        if read.errors:
+            return EXIT_INVALID
+        if args.command == "validate":
+            years = ", ".join(str(y) for y in sorted(read.years))
+            print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
+                  f"{len(read.warnings)} cảnh báo.")
+            return EXIT_OK
+        results = rate_all(read)
+        if args.output:
+            from .report import write_report
+            write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
+        if args.json:
+            json.dump(result_json(results), sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            for r in results:
+                _print_table(r)
+        return EXIT_OK
+    if args.command == "template":
+        from .template import write_template
+        write_template(args.output, framework or load_preset(), form=args.form)
+        print(f"Đã tạo {args.output}")
+        return EXIT_OK
+    if args.command == "sample":
+        from .sample import write_sample
+        write_sample(args.output, units=args.units, years=args.years, seed=args.seed)
+        print(f"Đã tạo dữ liệu mẫu trong {args.output}")
+        return EXIT_OK
+    return EXIT_INVALID
+
+
+def _print_table(r: YearResult) -> None:
+    print(f"Năm {r.year}: {len(r.units)} đơn vị")
+    for u in r.units.itertuples():
+        change = "" if u.rank_change is None or u.rank_change != u.rank_change else f"{int(u.rank_change):+d}"
+        print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")

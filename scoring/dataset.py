@@ -1,0 +1,43 @@
+"""Validated tables of one year: what the reader produces and the engine consumes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .validation import Issue
+
+# One row per unit. Disciplines are levels 0..4 (text.DISCIPLINE_LABELS), -1 = disciplined, level not stated.
+UNIT_COLUMNS = [
+    "code", "name", "cluster", "bonus", "penalty", "collective_discipline", "head_discipline",
+    "disunity", "corruption", "note", "has_self_columns", "file", "sheet", "row",
+]
+LEADER_COLUMNS = [
+    "unit_code", "name", "title", "discipline", "low_confidence", "file", "sheet", "row",
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file as it was read: enough to prove which bytes a result came from."""
+
+    name: str
+    sha256: str
+    size: int
+    kind: str  # "consolidated", "form" or "csv"
+
+
+@dataclass
+class YearData:
+    """Everything rated for one year. Score frames share the index of their row table;
+    their columns are criterion codes, NaN where the cell was blank."""
+
+    year: int
+    units: pd.DataFrame
+    unit_self: pd.DataFrame
+    unit_review: pd.DataFrame
+    leaders: pd.DataFrame
+    leader_self: pd.DataFrame
+    leader_review: pd.DataFrame
+    sources: list[Source] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)

@@ -1,0 +1,393 @@
+"""Rating rules of domain.md §4, as small vectorised steps over one year's tables.
+
+Each step takes arrays for all units at once and returns new arrays; `rate` chains them and keeps a
+log line per step, so that a result can be explained and reproduced. Tiers are numbers 1..4 (best
+first): lowering a tier is `np.maximum`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .dataset import YearData, Source
+from .framework import HTNV, HTTNV, HTXSNV, KHTNV, LEADER, TIER_CODES, UNIT, Framework
+from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, exact, format_vn
+from .validation import Issue, WARNING
+
+# Two decimal rounding is decided on floats, except within this distance of a half cent, where the
+# exact decimal value of the inputs decides (domain §4.4: half-up on decimals, not float rounding).
+_TIE_EPS = 1e-6
+# Group contributions compared for tie-breaks after rounding away float noise.
+_TIE_BREAK_DECIMALS = 6
+
+
+@dataclass
+class YearResult:
+    year: int
+    framework: Framework
+    units: pd.DataFrame
+    leaders: pd.DataFrame
+    quota: pd.DataFrame  # per cluster: eligible, allowed, given, moved_down
+    leader_quota: dict
+    warnings: list[Issue] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class _Scored:
+    used: np.ndarray  # n×k points used per criterion
+    contributions: np.ndarray  # n×k contribution to the base score
+    base: np.ndarray
+    self_points: np.ndarray  # n×k self scores, blank as 0
+    blank: np.ndarray  # n×k both scores blank
+
+
+def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.DataFrame) -> _Scored:
+    """Steps 1–2: score used per criterion (review, else self, else 0) and the weighted base."""
+    codes = fw.codes(target)
+    s = self_scores.reindex(columns=codes).to_numpy(dtype=float, na_value=np.nan)
+    r = review.reindex(columns=codes).to_numpy(dtype=float, na_value=np.nan)
+    used = np.where(np.isnan(r), s, r)
+    blank = np.isnan(used)
+    used = np.where(blank, 0.0, used)
+    factor = _factors(fw, target)
+    contributions = used * factor
+    return _Scored(
+        used=used,
+        contributions=contributions,
+        base=contributions.sum(axis=1),
+        self_points=np.nan_to_num(s),
+        blank=blank,
+    )
+
+
+def _factors(fw: Framework, target: str) -> np.ndarray:
+    """Per criterion: 100 × weight / (max × Σweights), so that base = Σ score × factor."""
+    weights = fw.weights(target)
+    total = sum(weights.values())
+    return np.array([float(100 * weights[c.code] / (c.max_points * total)) for c in fw.of(target)])
+
+
+def _exact_factors(fw: Framework, target: str) -> list[Fraction]:
+    weights = fw.weights(target)
+    total = Fraction(sum(weights.values()))
+    return [100 * Fraction(weights[c.code]) / (Fraction(c.max_points) * total) for c in fw.of(target)]
+
+
+def to_cents(raw: np.ndarray, exact_value) -> np.ndarray:
+    """Half-up rounding to 2 decimals as integer cents (step 4).
+
+    `exact_value(i)` gives the exact Fraction of row i; it is called only for values within float
+    noise of a half cent, where float rounding could go the wrong way.
+    """
+    scaled = raw * 100.0
+    cents = np.floor(scaled + 0.5).astype(np.int64)
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_EPS):
+        shifted = exact_value(i) * 100 + Fraction(1, 2)
+        cents[i] = shifted.numerator // shifted.denominator
+    return cents
+
+
+def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, penalty=None) -> np.ndarray:
+    """Rounded 100 × Σ(points × weight / max) / Σweights [+ bonus − penalty, floor 0], in cents."""
+    raw = (points * _factors(fw, target)).sum(axis=1)
+    if bonus is not None:
+        raw = np.maximum(raw + bonus - penalty, 0.0)
+    factors = _exact_factors(fw, target)
+
+    def exact_value(i: int) -> Fraction:
+        value = sum((Fraction(exact(p)) * f for p, f in zip(points[i], factors)), Fraction(0))
+        if bonus is not None:
+            value = max(value + Fraction(exact(bonus[i])) - Fraction(exact(penalty[i])), Fraction(0))
+        return value
+
+    return to_cents(raw, exact_value)
+
+
+def cents(value: Decimal | float) -> int:
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def tier_by_thresholds(total_cents: np.ndarray, fw: Framework) -> np.ndarray:
+    """Step 5: tier from the rounded total alone."""
+    t1, t2, t3 = (cents(t) for t in fw.thresholds)
+    return np.select(
+        [total_cents >= t1, total_cents >= t2, total_cents >= t3], [HTXSNV, HTTNV, HTNV], KHTNV
+    ).astype(np.int8)
+
+
+class _Reasons:
+    """Causes that lowered each row's tier, in the order the steps applied."""
+
+    def __init__(self, n: int):
+        self.causes = np.full(n, "", dtype=object)
+
+    def lower(self, tier: np.ndarray, cap: np.ndarray, cause: np.ndarray | str) -> np.ndarray:
+        """Lower tier to cap where cap is worse; record the cause where it changed the tier."""
+        new = np.maximum(tier, cap).astype(np.int8)
+        changed = new != tier
+        if changed.any():
+            cause_arr = np.broadcast_to(np.asarray(cause, dtype=object), tier.shape)
+            sep = np.where(self.causes[changed] == "", "", "; ")
+            self.causes[changed] = self.causes[changed] + sep + cause_arr[changed]
+        return new
+
+    def lines(self, score_tier: np.ndarray, tier: np.ndarray, total_cents: np.ndarray) -> np.ndarray:
+        out = np.full(len(tier), "", dtype=object)
+        for i in np.flatnonzero(tier != score_tier):
+            out[i] = (
+                f"Đủ điểm {TIER_CODES[score_tier[i]]} ({format_vn(total_cents[i] / 100)}) "
+                f"nhưng {self.causes[i]} → {TIER_CODES[tier[i]]}"
+            )
+        return out
+
+
+def competition_rank(keys: list[np.ndarray], groups: np.ndarray | None = None) -> np.ndarray:
+    """Standard competition ranking (1, 2, 2, 4) ascending on `keys` (first key primary),
+    within each value of `groups` when given."""
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    sort_keys = list(reversed(keys)) + ([groups] if groups is not None else [])
+    order = np.lexsort(sort_keys)
+    pos = np.arange(n)
+    new_tie = np.zeros(n, dtype=bool)
+    new_tie[0] = True
+    for k in keys + ([groups] if groups is not None else []):
+        ks = k[order]
+        new_tie[1:] |= ks[1:] != ks[:-1]
+    tie_start = np.maximum.accumulate(np.where(new_tie, pos, 0))
+    if groups is None:
+        group_start = 0
+    else:
+        gs = groups[order]
+        new_group = np.r_[True, gs[1:] != gs[:-1]]
+        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = tie_start - group_start + 1
+    return ranks
+
+
+def quota_cut(tier, rank, groups, n_groups, percent: Decimal):
+    """Step 8: within each group, keep HTXSNV for at most floor(percent × (HTXSNV + HTTNV)) units in
+    rank order; units tied on rank across the cut all drop. Returns (kept mask, allowed per group)."""
+    eligible = np.bincount(groups, weights=(tier <= HTTNV), minlength=n_groups).astype(np.int64)
+    p = Fraction(percent) / 100
+    allowed = (eligible * p.numerator) // p.denominator
+    cand = np.flatnonzero(tier == HTXSNV)
+    keep = np.zeros(len(tier), dtype=bool)
+    if len(cand):
+        g, r = groups[cand], rank[cand]
+        order = np.lexsort((r, g))
+        g, r, idx = g[order], r[order], cand[order]
+        n = len(idx)
+        pos = np.arange(n)
+        new_group = np.r_[True, g[1:] != g[:-1]]
+        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+        # Last position (1-based, within group) of each unit's tie on rank.
+        new_tie = new_group | np.r_[True, r[1:] != r[:-1]]
+        tie_id = np.cumsum(new_tie) - 1
+        tie_end = np.zeros(tie_id[-1] + 1, dtype=np.int64)
+        np.maximum.at(tie_end, tie_id, pos - group_start + 1)
+        keep[idx] = tie_end[tie_id] <= allowed[g]
+    return keep, eligible, allowed
+
+
+def _discipline_text(level: int) -> str:
+    return DISCIPLINE_LABELS.get(level, "")
+
+
+def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | None = None) -> YearResult:
+    """Rate and rank one year (domain §4). The one entry point to the rules."""
+    log: list[str] = []
+    units = data.units.reset_index(drop=True)
+    n = len(units)
+    sc = _score(fw, UNIT, data.unit_self.reset_index(drop=True), data.unit_review.reset_index(drop=True))
+    warnings = _blank_warnings(units, sc.blank, fw.codes(UNIT))
+    log.append(f"Bước 1–2: {n} đơn vị, {len(fw.codes(UNIT))} tiêu chí; điểm sử dụng = thẩm định, "
+               f"nếu trống lấy tự chấm, trống cả hai tính 0 ({int(sc.blank.sum())} ô).")
+
+    bonus = units["bonus"].to_numpy(dtype=float)
+    penalty = units["penalty"].to_numpy(dtype=float)
+    total = weighted_cents(fw, UNIT, sc.used, bonus, penalty)
+    self_cents = weighted_cents(fw, UNIT, sc.self_points)
+    base_cents = weighted_cents(fw, UNIT, sc.used)
+    log.append("Bước 3–4: tổng = điểm cơ bản + thưởng − trừ (không âm), làm tròn nửa lên 2 chữ số thập phân.")
+
+    score_tier = tier_by_thresholds(total, fw)
+    reasons = _Reasons(n)
+    tier = score_tier.copy()
+    codes = np.array(fw.codes(UNIT), dtype=object)
+    if fw.zero_criterion_bars_top:
+        zero = sc.used == 0
+        cause = np.array(
+            [f"tiêu chí {', '.join(codes[row])} bị 0 điểm" if row.any() else "" for row in zero], dtype=object
+        ) if zero.any() else ""
+        tier = reasons.lower(tier, np.where(zero.any(axis=1), HTNV, HTXSNV), cause)
+    log.append(f"Bước 5: ngưỡng {'/'.join(str(t) for t in fw.thresholds)}"
+               + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else "."))
+
+    head_discipline = _head_discipline(units, data.leaders)
+    tier = _disqualify(units, data, reasons, tier, fw)
+    tier = reasons.lower(tier, np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1],
+                                         [KHTNV, HTNV, HTTNV], HTXSNV),
+                         np.array([f"người đứng đầu bị kỷ luật {_discipline_text(d)}" for d in head_discipline],
+                                  dtype=object))
+    log.append("Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
+               "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV.")
+
+    tie_break = np.round(sc.contributions[:, [c.group == fw.tie_break_group for c in fw.of(UNIT)]].sum(axis=1),
+                         _TIE_BREAK_DECIMALS)
+    keys = [-total, -tie_break, penalty]
+    rank = competition_rank(keys)
+    cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
+    cluster_rank = competition_rank(keys, cluster_codes)
+
+    keep, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent)
+    before_quota = tier.copy()
+    tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
+                         _quota_cause(fw, "của khối", tier, keep, rank))
+    quota = pd.DataFrame({
+        "cluster": cluster_names, "eligible": eligible, "allowed": allowed,
+        "candidates": np.bincount(cluster_codes, weights=before_quota == HTXSNV, minlength=len(cluster_names)).astype(int),
+        "given": np.bincount(cluster_codes, weights=tier == HTXSNV, minlength=len(cluster_names)).astype(int),
+    })
+    quota["moved_down"] = quota["candidates"] - quota["given"]
+    log.append(f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% số đơn vị HTXSNV+HTTNV mỗi khối, làm tròn xuống; "
+               f"đồng hạng tại ngưỡng thì cùng hạ; {int(quota['moved_down'].sum())} đơn vị bị hạ.")
+    log.append(f"Bước 9: xếp hạng theo tổng điểm, rồi điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn.")
+
+    result_units = pd.DataFrame({
+        "code": units["code"], "name": units["name"], "cluster": units["cluster"],
+        "self_score": self_cents / 100, "review_score": base_cents / 100,
+        "bonus": bonus, "penalty": penalty, "total": total / 100,
+        "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
+        "rank": rank, "cluster_rank": cluster_rank,
+        "reason": reasons.lines(score_tier, tier, total),
+        "note": units["note"],
+    })
+    result_units["rank_change"] = _rank_change(result_units, previous)
+    for j, c in enumerate(fw.of(UNIT)):
+        result_units[f"points:{c.code}"] = sc.used[:, j]
+    for g in fw.groups:
+        mask = [c.group == g.key for c in fw.of(UNIT)]
+        result_units[f"group:{g.key}"] = sc.contributions[:, mask].sum(axis=1)
+    result_units = result_units.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
+
+    leaders, leader_quota, leader_warnings = _rate_leaders(data, fw, units, tier, head_discipline, log)
+    return YearResult(data.year, fw, result_units, leaders, quota, leader_quota,
+                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources))
+
+
+def _quota_cause(fw: Framework, whose: str, tier, keep, rank) -> np.ndarray:
+    base = f"vượt chỉ tiêu {format_vn(fw.quota_percent, 0) if fw.quota_percent == int(fw.quota_percent) else format_vn(fw.quota_percent)}% {whose}"
+    dropped = (tier == HTXSNV) & ~keep
+    # A dropped unit tied on rank with another dropped unit of rank ≤ the cut: say so.
+    out = np.full(len(tier), base, dtype=object)
+    if dropped.any():
+        counts = pd.Series(rank[dropped]).value_counts()
+        tied = np.isin(rank, counts.index[counts > 1]) & dropped
+        out[tied] = base + " (đồng hạng tại ngưỡng chỉ tiêu)"
+    return out
+
+
+def _disqualify(units: pd.DataFrame, data: YearData, reasons: _Reasons, tier, fw: Framework) -> np.ndarray:
+    """Step 6: facts that rate a unit KHTNV whatever its score."""
+    collective = units["collective_discipline"].to_numpy(dtype=int)
+    collective_text = np.array(
+        ["tổ chức bị kỷ luật" + (f" {DISCIPLINE_LABELS[d]}" if d > 0 else "") for d in collective], dtype=object)
+    self_scores = data.unit_self.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
+    no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
+    facts = [
+        (collective != 0, collective_text),
+        (units["disunity"].to_numpy(dtype=bool), "mất đoàn kết"),
+        (units["corruption"].to_numpy(dtype=bool), "có vi phạm tham nhũng"),
+        (no_self, "không tự chấm"),
+    ]
+    any_fact = np.zeros(len(units), dtype=bool)
+    causes = np.full(len(units), "", dtype=object)
+    for mask, text in facts:
+        text = np.broadcast_to(np.asarray(text, dtype=object), mask.shape)
+        causes[mask] = causes[mask] + np.where(causes[mask] == "", "", ", ") + text[mask]
+        any_fact |= mask
+    return reasons.lower(tier, np.where(any_fact, KHTNV, HTXSNV), causes)
+
+
+def _head_discipline(units: pd.DataFrame, leaders: pd.DataFrame) -> np.ndarray:
+    """The head's discipline: the heavier of the unit sheet's column and the leaders sheet's."""
+    own = units["head_discipline"].to_numpy(dtype=int)
+    if leaders.empty:
+        return own
+    by_unit = leaders.groupby("unit_code")["discipline"].max()
+    return np.maximum(own, units["code"].map(by_unit).fillna(0).to_numpy(dtype=int))
+
+
+def _rank_change(units: pd.DataFrame, previous) -> pd.Series:
+    if previous is None:
+        return pd.Series(pd.NA, index=units.index, dtype="Int64")
+    prev = previous.units if isinstance(previous, YearResult) else previous
+    prev_rank = units["code"].map(prev.set_index("code")["rank"])
+    return (prev_rank - units["rank"]).astype("Int64")
+
+
+def _blank_warnings(rows: pd.DataFrame, blank: np.ndarray, codes: list[str]) -> list[Issue]:
+    out = []
+    who = rows["code"] if "code" in rows else rows["unit_code"]
+    for i in np.flatnonzero(blank.any(axis=1)):
+        missing = ", ".join(c for c, b in zip(codes, blank[i]) if b)
+        out.append(Issue(WARNING, f"{who.iloc[i]}: tiêu chí {missing} trống cả tự chấm và thẩm định, tính 0 điểm",
+                         rows["file"].iloc[i], rows["sheet"].iloc[i], int(rows["row"].iloc[i])))
+    return out
+
+
+def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier, head_discipline, log):
+    """Step 10: leaders' totals and tiers, capped by discipline, confidence, their unit, and the quota."""
+    leaders = data.leaders.reset_index(drop=True)
+    n = len(leaders)
+    empty_quota = {"eligible": 0, "allowed": 0, "candidates": 0, "given": 0, "moved_down": 0}
+    if n == 0 or not fw.of(LEADER):
+        return pd.DataFrame(columns=["unit_code", "unit_name", "name", "title", "total", "score_tier", "tier",
+                                     "rank", "reason"]), empty_quota, []
+    sc = _score(fw, LEADER, data.leader_self.reset_index(drop=True), data.leader_review.reset_index(drop=True))
+    total = weighted_cents(fw, LEADER, sc.used)
+    score_tier = tier_by_thresholds(total, fw)
+    reasons = _Reasons(n)
+    unit_pos = pd.Series(np.arange(len(units)), index=units["code"])
+    pos = leaders["unit_code"].map(unit_pos).to_numpy()
+    discipline = np.maximum(leaders["discipline"].to_numpy(dtype=int), head_discipline[pos])
+    tier = reasons.lower(score_tier, np.where(discipline != 0, HTNV, HTXSNV),
+                         np.array([f"bị kỷ luật {_discipline_text(d)} trong năm".replace("  ", " ") for d in discipline],
+                                  dtype=object))
+    tier = reasons.lower(tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), KHTNV, HTXSNV),
+                         "tín nhiệm thấp trên 50%")
+    their_unit = unit_tier[pos]
+    tier = reasons.lower(tier, their_unit, np.array(
+        [f"đơn vị xếp loại {TIER_CODES[t]} (không cao hơn đơn vị)" for t in their_unit], dtype=object))
+    rank = competition_rank([-total])
+    keep, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent)
+    candidates = int((tier == HTXSNV).sum())
+    tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
+                         _quota_cause(fw, "của người đứng đầu", tier, keep, rank))
+    given = int((tier == HTXSNV).sum())
+    out = pd.DataFrame({
+        "unit_code": leaders["unit_code"], "unit_name": units["name"].to_numpy()[pos],
+        "cluster": units["cluster"].to_numpy()[pos],
+        "name": leaders["name"], "title": leaders["title"],
+        "self_score": weighted_cents(fw, LEADER, sc.self_points) / 100,
+        "total": total / 100,
+        "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
+        "rank": rank, "reason": reasons.lines(score_tier, tier, total),
+    })
+    for j, c in enumerate(fw.of(LEADER)):
+        out[f"points:{c.code}"] = sc.used[:, j]
+    out = out.sort_values(["rank", "unit_code"], kind="stable").reset_index(drop=True)
+    log.append(f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa HTNV; tín nhiệm thấp trên 50% → KHTNV; "
+               f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% toàn bộ người đứng đầu.")
+    quota = {"eligible": int(eligible[0]), "allowed": int(allowed[0]), "candidates": candidates,
+             "given": given, "moved_down": candidates - given}
+    return out, quota, _blank_warnings(leaders, sc.blank, fw.codes(LEADER))

@@ -1,0 +1,226 @@
+"""The criteria framework (bộ tiêu chí): groups, criteria, bonus/penalty maxima, thresholds, quota.
+
+Presets ship as TOML files in scoring/presets/. A framework can also be read from, and written to,
+a "Tiêu chí" sheet (see reader.read_framework_sheet and to_rows here).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+import tomli_w
+
+from .text import fold
+
+UNIT = "unit"
+LEADER = "leader"
+TARGET_LABELS = {UNIT: "Tổ chức", LEADER: "Người đứng đầu"}
+
+# Tiers are numbered best first; the engine lowers a tier by raising its number.
+HTXSNV, HTTNV, HTNV, KHTNV = 1, 2, 3, 4
+TIER_CODES = {HTXSNV: "HTXSNV", HTTNV: "HTTNV", HTNV: "HTNV", KHTNV: "KHTNV"}
+TIER_NAMES = {
+    HTXSNV: "Hoàn thành xuất sắc nhiệm vụ",
+    HTTNV: "Hoàn thành tốt nhiệm vụ",
+    HTNV: "Hoàn thành nhiệm vụ",
+    KHTNV: "Không hoàn thành nhiệm vụ",
+}
+PRESET_DIR = Path(__file__).with_name("presets")
+DEFAULT_PRESET = "dan_van_tccsd"
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str  # short key, e.g. "II"
+    name: str  # e.g. "II. Kết quả thực hiện nhiệm vụ"
+    weight: Decimal | None = None  # split over its criteria in proportion to max points
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    max_points: Decimal
+    group: str = ""  # Group.key; leader criteria have none
+    weight: Decimal | None = None  # None: weight = max points
+    target: str = UNIT
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    criteria: tuple[Criterion, ...]
+    groups: tuple[Group, ...] = ()
+    bonus_max: Decimal = Decimal(3)
+    penalty_max: Decimal = Decimal(3)
+    thresholds: tuple[Decimal, Decimal, Decimal] = (Decimal(90), Decimal(70), Decimal(50))
+    quota_percent: Decimal = Decimal(20)
+    zero_criterion_bars_top: bool = False
+    tie_break_group: str = "II"
+    source: str = field(default="", compare=False)  # where it was read from, for the methodology
+
+    def of(self, target: str) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.target == target)
+
+    def codes(self, target: str) -> list[str]:
+        return [c.code for c in self.of(target)]
+
+    def group(self, key: str) -> Group:
+        return next(g for g in self.groups if g.key == key)
+
+    def weights(self, target: str) -> dict[str, Decimal]:
+        """Effective weight per criterion (domain §4.2)."""
+        criteria = self.of(target)
+        out = {c.code: c.max_points if c.weight is None else c.weight for c in criteria}
+        for g in self.groups:
+            members = [c for c in criteria if c.group == g.key]
+            if g.weight is not None and members:
+                total_max = sum(c.max_points for c in members)
+                for c in members:
+                    out[c.code] = g.weight * c.max_points / total_max
+        return out
+
+    def problems(self) -> list[str]:
+        """Inconsistencies that make the framework unusable, in Vietnamese."""
+        out = []
+        codes = [fold(c.code) for c in self.criteria]
+        for code in sorted({c for c in codes if codes.count(c) > 1}):
+            out.append(f"Mã tiêu chí “{code}” bị trùng")
+        keys = {g.key for g in self.groups}
+        for c in self.criteria:
+            if c.max_points <= 0:
+                out.append(f"Tiêu chí {c.code}: điểm tối đa phải lớn hơn 0")
+            if c.weight is not None and c.weight < 0:
+                out.append(f"Tiêu chí {c.code}: trọng số không được âm")
+            if c.target == UNIT and c.group not in keys:
+                out.append(f"Tiêu chí {c.code}: không có nhóm “{c.group}”")
+            group = next((g for g in self.groups if g.key == c.group), None)
+            if group is not None and group.weight is not None and c.weight is not None:
+                out.append(f"Tiêu chí {c.code}: chỉ khai báo trọng số ở nhóm hoặc ở tiêu chí, không cả hai")
+        if not self.of(UNIT):
+            out.append("Bộ tiêu chí không có tiêu chí nào cho tổ chức")
+        for target in (UNIT, LEADER):
+            if self.of(target) and sum(self.weights(target).values()) <= 0:
+                out.append(f"Tổng trọng số tiêu chí {TARGET_LABELS[target].lower()} phải lớn hơn 0")
+        a, b, c = self.thresholds
+        if not (a >= b >= c >= 0):
+            out.append("Ngưỡng xếp loại phải giảm dần: HTXSNV ≥ HTTNV ≥ HTNV ≥ 0")
+        if not (0 <= self.quota_percent <= 100):
+            out.append("Tỷ lệ chỉ tiêu HTXSNV phải trong khoảng 0–100%")
+        if self.bonus_max < 0 or self.penalty_max < 0:
+            out.append("Điểm thưởng, điểm trừ tối đa không được âm")
+        if self.tie_break_group not in keys:
+            out.append(f"Nhóm dùng để phân định đồng điểm “{self.tie_break_group}” không có trong bộ tiêu chí")
+        return out
+
+    def with_criteria(self, criteria: tuple[Criterion, ...], groups: tuple[Group, ...], **settings) -> Framework:
+        return replace(self, criteria=criteria, groups=groups, **settings)
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def presets() -> dict[str, str]:
+    """Preset id → display name."""
+    return {p.stem: from_toml(p.read_text("utf-8")).name for p in sorted(PRESET_DIR.glob("*.toml"))}
+
+
+def load_preset(name: str = DEFAULT_PRESET) -> Framework:
+    """A preset by id ("dan_van_tccsd") or display name."""
+    for path in sorted(PRESET_DIR.glob("*.toml")):
+        framework = from_toml(path.read_text("utf-8"), source=f"preset:{path.stem}")
+        if name in (path.stem, framework.name) or fold(name) == fold(framework.name):
+            return framework
+    raise KeyError(name)
+
+
+def load_framework_file(path: Path) -> Framework:
+    return from_toml(Path(path).read_text("utf-8"), source=str(path))
+
+
+def from_toml(text: str, source: str = "") -> Framework:
+    data = tomllib.loads(text)
+    groups = tuple(
+        Group(g["key"], g["name"], _dec(g["weight"]) if "weight" in g else None) for g in data.get("groups", [])
+    )
+    criteria = tuple(
+        Criterion(
+            code=str(c["code"]),
+            name=c["name"],
+            max_points=_dec(c["max"]),
+            group=c.get("group", ""),
+            weight=_dec(c["weight"]) if "weight" in c else None,
+            target=c.get("target", UNIT),
+        )
+        for c in data["criteria"]
+    )
+    return Framework(
+        name=data["name"],
+        criteria=criteria,
+        groups=groups,
+        bonus_max=_dec(data.get("bonus_max", 3)),
+        penalty_max=_dec(data.get("penalty_max", 3)),
+        thresholds=tuple(_dec(t) for t in data.get("thresholds", [90, 70, 50])),
+        quota_percent=_dec(data.get("quota_percent", 20)),
+        zero_criterion_bars_top=bool(data.get("zero_criterion_bars_top", False)),
+        tie_break_group=data.get("tie_break_group", "II"),
+        source=source,
+    )
+
+
+def _num(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def to_toml(fw: Framework) -> str:
+    data = {
+        "name": fw.name,
+        "bonus_max": _num(fw.bonus_max),
+        "penalty_max": _num(fw.penalty_max),
+        "thresholds": [_num(t) for t in fw.thresholds],
+        "quota_percent": _num(fw.quota_percent),
+        "zero_criterion_bars_top": fw.zero_criterion_bars_top,
+        "tie_break_group": fw.tie_break_group,
+        "groups": [
+            {"key": g.key, "name": g.name} | ({"weight": _num(g.weight)} if g.weight is not None else {})
+            for g in fw.groups
+        ],
+        "criteria": [
+            {"code": c.code}
+            | ({"group": c.group} if c.group else {})
+            | ({"target": c.target} if c.target != UNIT else {})
+            | {"name": c.name, "max": _num(c.max_points)}
+            | ({"weight": _num(c.weight)} if c.weight is not None else {})
+            for c in fw.criteria
+        ],
+    }
+    return tomli_w.dumps(data)
+
+
+SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
+BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
+
+
+def to_rows(fw: Framework) -> list[list]:
+    """The framework as the rows of a "Tiêu chí" sheet (header first).
+
+    Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ".
+    """
+    rows: list[list] = [list(SHEET_COLUMNS)]
+    for g in fw.groups:
+        if g.weight is not None:
+            rows.append(["", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]])
+    for c in fw.criteria:
+        group = fw.group(c.group).name if c.group else ""
+        weight = None if c.weight is None else _num(c.weight)
+        rows.append([c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]])
+    rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
+    rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
+    return rows
+
+
+def tier_code(tier: int) -> str:
+    return TIER_CODES[tier]

@@ -1,0 +1,119 @@
+"""Text normalisation and cell parsing shared by the reader and validation.
+
+Everything users type is normalised to NFC before it is compared or stored; names of sheets,
+columns and labels are compared on a folded key (no case, diacritics, spaces or punctuation).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def nfc(value: object) -> str:
+    """Cell value as NFC text with surrounding and repeated blanks removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = number_text(value)
+    else:
+        text = str(value)
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def fold(value: object) -> str:
+    """Matching key: lower case, no diacritics (đ→d), no spaces or punctuation."""
+    text = unicodedata.normalize("NFD", nfc(value).lower().replace("đ", "d"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _FOLD_DROP.sub("", text)
+
+
+def number_text(value: float) -> str:
+    """A float as the user typed it: 2.0 → "2", 8.5 → "8.5"."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def parse_number(value: object) -> float | None:
+    """A score cell as a float; None for blank. Raises ValueError for anything non-numeric.
+
+    Accepts numbers stored as text with a comma decimal mark ("8,5") and stray spaces.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        if value != value:  # NaN
+            return None
+        return float(value)
+    text = nfc(value).replace(" ", "")
+    if text in ("", "-", "–", "—"):
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return float(number)
+
+
+def exact(value: float) -> Decimal:
+    """The decimal the user typed for a float read from a sheet (shortest repr)."""
+    return Decimal(repr(float(value)))
+
+
+_YES = {"x", "co", "c", "yes", "y", "true", "1", "✓", "✔", "☑", "v", "dung"}
+_NO = {"", "khong", "k", "no", "n", "false", "0", "-"}
+
+
+def parse_flag(value: object) -> bool:
+    """A yes/no cell: "x", "có", "✓" … mean yes; blank or "không" mean no. Raises ValueError."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    raw = nfc(value).lower()
+    if raw in ("✓", "✔", "☑", "-"):
+        return raw != "-"
+    key = fold(raw)
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ValueError(value)
+
+
+# Disciplinary levels, lightest first (domain glossary). 0 = none.
+DISCIPLINE_LABELS = {1: "khiển trách", 2: "cảnh cáo", 3: "cách chức", 4: "khai trừ/giải tán"}
+_DISCIPLINE_KEYS = {
+    "khientrach": 1,
+    "canhcao": 2,
+    "cachchuc": 3,
+    "khaitru": 4,
+    "giaitan": 4,
+}
+# A yes flag in a collective-discipline column: disciplined, level not stated.
+DISCIPLINE_UNSPECIFIED = -1
+
+
+def parse_discipline(value: object, allow_flag: bool) -> int:
+    """A discipline cell as a level 0..4; with allow_flag, a bare "x" gives DISCIPLINE_UNSPECIFIED."""
+    key = fold(value)
+    for name, level in _DISCIPLINE_KEYS.items():
+        if key.startswith(name) or key.startswith("kyluat" + name):
+            return level
+    if parse_flag(value):
+        if allow_flag:
+            return DISCIPLINE_UNSPECIFIED
+        raise ValueError(value)
+    return 0
+
+
+def format_vn(value: float | Decimal, decimals: int = 2) -> str:
+    """A number the Vietnamese way: 92.5 → "92,50"."""
+    return f"{value:.{decimals}f}".replace(".", ",")
