@@ -1,0 +1,132 @@
+"""Invariants of the rules, checked on random years (hypothesis)."""
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import FW, leader, unit, year_data
+from scoring import rate_year
+from scoring.framework import LEADER, UNIT
+
+TIER_ORDER = {"HTXSNV": 1, "HTTNV": 2, "HTNV": 3, "KHTNV": 4}
+UNIT_CRITERIA = FW.of(UNIT)
+
+
+def quarter_points(maximum):
+    return st.integers(0, int(maximum * 4)).map(lambda q: q / 4)
+
+
+@st.composite
+def units_strategy(draw, min_size=1, max_size=24):
+    n = draw(st.integers(min_size, max_size))
+    high = draw(st.booleans())  # many strong units make the quota bite
+    out = []
+    for i in range(n):
+        review = {}
+        for c in UNIT_CRITERIA:
+            m = float(c.max_points)
+            if high:
+                review[c.code] = draw(st.integers(int(m * 3), int(m * 4)).map(lambda q: q / 4))
+            else:
+                review[c.code] = draw(quarter_points(m))
+        out.append(unit(
+            f"U{i:02d}", review=review, cluster=draw(st.sampled_from(["K1", "K2", "K3"])),
+            bonus=draw(st.sampled_from([0, 0, 0.5, 1, 3])), penalty=draw(st.sampled_from([0, 0, 0, 1, 2.5])),
+            head_discipline=draw(st.sampled_from([0] * 12 + [1, 2, 3])),
+            disunity=draw(st.sampled_from([False] * 15 + [True])),
+        ))
+    return out
+
+
+def with_leaders(draw_units, draw):
+    totals = st.sampled_from([99, 97, 95, 95, 92, 90, 85, 80, 60])
+    return [leader(u["code"], draw(totals), discipline=draw(st.sampled_from([0] * 8 + [1])),
+                   low_confidence=draw(st.sampled_from([False] * 9 + [True]))) for u in draw_units]
+
+
+common = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@common
+@given(units_strategy(), st.data())
+def test_raising_one_score_never_lowers_rank_or_tier(units, data):
+    i = data.draw(st.integers(0, len(units) - 1))
+    crit = data.draw(st.sampled_from(UNIT_CRITERIA))
+    before = rate_year(year_data(units), FW).units.set_index("code").loc[units[i]["code"]]
+    m = float(crit.max_points)
+    old = units[i]["review"][crit.code]
+    new = data.draw(st.integers(int(old * 4), int(m * 4)).map(lambda q: q / 4))
+    units[i]["review"][crit.code] = new
+    after = rate_year(year_data(units), FW).units.set_index("code").loc[units[i]["code"]]
+    assert after["total"] >= before["total"]
+    assert after["rank"] <= before["rank"]
+    assert TIER_ORDER[after["tier"]] <= TIER_ORDER[before["tier"]]
+
+
+@common
+@given(units_strategy(min_size=5), st.sampled_from([Decimal(20), Decimal(10), Decimal(35)]))
+def test_quota_invariant_per_cluster(units, percent):
+    from dataclasses import replace
+    fw = replace(FW, quota_percent=percent)
+    r = rate_year(year_data(units), fw).units
+    for _, group in r.groupby("cluster"):
+        top_two = int((group.tier.isin(["HTXSNV", "HTTNV"])).sum())
+        given_ = int((group.tier == "HTXSNV").sum())
+        assert given_ <= top_two * percent // 100
+        # Units tied on rank are never split by the quota.
+        dropped = group[group.reason.str.contains("vượt chỉ tiêu")]
+        kept = group[group.tier == "HTXSNV"]
+        assert not set(dropped["rank"]) & set(kept["rank"])
+        # Whoever keeps HTXSNV ranks ahead of everyone the quota dropped.
+        if len(kept) and len(dropped):
+            assert kept["rank"].max() < dropped["rank"].min()
+
+
+@common
+@given(units_strategy(), st.randoms(use_true_random=False))
+def test_permuting_input_rows_changes_nothing(units, rnd):
+    leaders = [leader(u["code"], 90 - i % 7) for i, u in enumerate(units)]
+    a = rate_year(year_data(units, leaders), FW)
+    order = list(range(len(units)))
+    rnd.shuffle(order)
+    b = rate_year(year_data([units[k] for k in order], [leaders[k] for k in order]), FW)
+    cols = ["code", "total", "tier", "rank", "cluster_rank", "reason"]
+    assert a.units[cols].sort_values("code").reset_index(drop=True).equals(
+        b.units[cols].sort_values("code").reset_index(drop=True))
+    lcols = ["unit_code", "total", "tier", "rank", "reason"]
+    assert a.leaders[lcols].sort_values("unit_code").reset_index(drop=True).equals(
+        b.leaders[lcols].sort_values("unit_code").reset_index(drop=True))
+
+
+@common
+@given(units_strategy())
+def test_ranks_are_competition_ranks_of_the_keys(units):
+    r = rate_year(year_data(units), FW).units
+    key = list(zip(-r.total.round(2), -r["group:II"].round(6), r.penalty))
+    for k, rank in zip(key, r["rank"]):
+        assert rank == 1 + sum(other < k for other in key)
+    for _, g in r.groupby("cluster"):
+        gk = list(zip(-g.total.round(2), -g["group:II"].round(6), g.penalty))
+        for k, rank in zip(gk, g["cluster_rank"]):
+            assert rank == 1 + sum(other < k for other in gk)
+
+
+@common
+@given(units_strategy(), st.data())
+def test_leaders_never_above_their_unit_and_within_quota(units, data):
+    leaders = with_leaders(units, data.draw)
+    r = rate_year(year_data(units, leaders), FW)
+    unit_tier = r.units.set_index("code").tier
+    for l in r.leaders.itertuples():
+        assert TIER_ORDER[l.tier] >= TIER_ORDER[unit_tier[l.unit_code]]
+    eligible = int(r.leaders.tier.isin(["HTXSNV", "HTTNV"]).sum())
+    assert int((r.leaders.tier == "HTXSNV").sum()) <= eligible * 20 // 100
+
+
+@common
+@given(units_strategy())
+def test_reason_present_exactly_when_tier_differs_from_score_tier(units):
+    r = rate_year(year_data(units), FW).units
+    assert ((r.reason != "") == (r.tier != r.score_tier)).all()
+    assert np.all([TIER_ORDER[t] >= TIER_ORDER[s] for t, s in zip(r.tier, r.score_tier)])
