@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from . import __version__, rate_all, read_paths
 from .engine import YearResult
 from .framework import Framework, load_framework_file, load_preset, presets
@@ -72,28 +74,23 @@ def _report_issues(issues: list[Issue]) -> None:
         print(issue, file=sys.stderr)
 
 
-def result_json(results: list[YearResult]) -> dict:
-    """The documented JSON shape of `rank --json`."""
-    def num(x):
-        return None if x is None else round(float(x), 2)
+UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank", "rank_change",
+               "reason"]
+LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
 
+
+def result_json(results: list[YearResult]) -> str:
+    """The documented JSON object of `rank --json`, one line.
+
+    Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
     years = []
     for r in results:
-        units = [
-            {"code": u.code, "name": u.name, "cluster": u.cluster, "total": num(u.total),
-             "score_tier": u.score_tier, "tier": u.tier, "rank": int(u.rank), "cluster_rank": int(u.cluster_rank),
-             "rank_change": None if u.rank_change is None or u.rank_change != u.rank_change else int(u.rank_change),
-             "reason": u.reason}
-            for u in r.units.astype(object).where(r.units.notna(), None).itertuples()
-        ]
-        leaders = [
-            {"unit_code": l.unit_code, "name": l.name, "total": num(l.total), "tier": l.tier, "rank": int(l.rank),
-             "reason": l.reason}
-            for l in r.leaders.itertuples()
-        ]
-        years.append({"year": r.year, "units": units, "leaders": leaders,
-                      "warnings": [str(w) for w in r.warnings]})
-    return {"years": years}
+        units = r.units[UNIT_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
+        leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(orient="records", force_ascii=False,
+                                                                   double_precision=2)
+        warnings = json.dumps([str(w) for w in r.warnings], ensure_ascii=False)
+        years.append(f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}}}')
+    return '{"years": [' + ", ".join(years) + "]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             from .report import write_report
             write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
         if args.json:
-            json.dump(result_json(results), sys.stdout, ensure_ascii=False)
-            sys.stdout.write("\n")
+            sys.stdout.write(result_json(results) + "\n")
         else:
             for r in results:
                 _print_table(r)
@@ -140,5 +136,5 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(r: YearResult) -> None:
     print(f"Năm {r.year}: {len(r.units)} đơn vị")
     for u in r.units.itertuples():
-        change = "" if u.rank_change is None or u.rank_change != u.rank_change else f"{int(u.rank_change):+d}"
+        change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"
         print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")

@@ -59,6 +59,7 @@ LEADER_META = [
     ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong")),
 ]
 _TOTAL_ROW = ("tongcong", "cong", "tong")
+_TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong"}
 
 
 @dataclass
@@ -380,11 +381,11 @@ def _data_rows(grid: Grid, header: _Header, code_col: _Column, name_col: _Column
     code_numbers = grid.numbers[code_col.index][start:]
     end = grid.height
     label_cols = [code_col.index] + ([name_col.index] if name_col else []) + [0]
-    for r in sorted(set(k for c in label_cols for k in grid.texts[c] if k >= start)):
-        if any(fold(grid.texts[c].get(r, "")) in _TOTAL_ROW or fold(grid.texts[c].get(r, "")).startswith("tongcong")
-               for c in label_cols):
-            end = r
-            break
+    # Cheap prefix test first: folding every name of a 60,000-row sheet costs seconds.
+    candidates = sorted(r for c in label_cols for r, t in grid.texts[c].items()
+                        if r >= start and t[:4].lower() in _TOTAL_PREFIXES and _is_total_label(t))
+    if candidates:
+        end = candidates[0]
     has_code = np.zeros(end - start, dtype=bool)
     has_code |= ~np.isnan(code_numbers[: end - start])
     for r in codes:
@@ -397,6 +398,11 @@ def _data_rows(grid: Grid, header: _Header, code_col: _Column, name_col: _Column
     return np.flatnonzero(has_code | has_number) + start
 
 
+def _is_total_label(text: str) -> bool:
+    key = fold(text)
+    return key in _TOTAL_ROW or key.startswith("tongcong")
+
+
 def _texts(grid: Grid, col: _Column | None, rows: np.ndarray) -> list[str]:
     if col is None:
         return [""] * len(rows)
@@ -406,16 +412,19 @@ def _texts(grid: Grid, col: _Column | None, rows: np.ndarray) -> list[str]:
 
 def _parsed(grid: Grid, col: _Column | None, rows: np.ndarray, parse, default, issues: Issues, message: str):
     """Column values through `parse`; an error per cell that does not parse."""
+    out = [default] * len(rows)
     if col is None:
-        return [default] * len(rows)
-    out = []
-    for r in rows:
-        value = grid.value(r, col.index)
+        return out
+    # Only non-blank cells are parsed: flag and discipline columns are mostly empty.
+    numbers = grid.numbers[col.index][rows]
+    filled = {int(i) for i in np.flatnonzero(~np.isnan(numbers))}
+    filled.update(i for r in grid.texts[col.index] if (i := _index(rows, r)) is not None)
+    for i in sorted(filled):
+        value = grid.value(int(rows[i]), col.index)
         try:
-            out.append(default if value is None else parse(value))
+            out[i] = parse(value)
         except ValueError:
-            issues.error(message, row=int(r) + 1, column=col.label, value=value)
-            out.append(default)
+            issues.error(message, row=int(rows[i]) + 1, column=col.label, value=value)
     return out
 
 

@@ -144,13 +144,17 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     numbers, texts = [], []
     for col in zip(*rows) if rows else []:
-        series = pd.Series(col, dtype=object)
-        is_number = series.map(type).isin((float, int)).to_numpy()
-        values = np.full(height, np.nan)
-        values[is_number] = series[is_number].to_numpy(dtype=float)
-        other = np.flatnonzero(~is_number & (series != "").to_numpy())
+        # Numbers parse in C; the few other cells (text, dates, booleans) are kept as text.
+        other = [i for i, v in enumerate(col) if v.__class__ is not float and v.__class__ is not int and v != ""]
+        values = pd.to_numeric(pd.Series(col, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
+        values[other] = np.nan
         numbers.append(values)
-        texts.append({int(i): nfc(col[i]) for i in other if nfc(col[i]) != ""})
+        column_texts = {}
+        for i in other:
+            text = nfc(col[i])
+            if text:
+                column_texts[i] = text
+        texts.append(column_texts)
     return Grid(nfc(name), height, width, numbers, texts, list(merged or []))
 
 

@@ -1,0 +1,44 @@
+# Quick start: `make run` (the app on sample data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+PORT ?= 8501
+
+.PHONY: run test install install-dev system-deps bench sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { $(APT) update -qq && $(APT) install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF.
+system-deps:
+	@command -v soffice >/dev/null 2>&1 || { $(APT) update -qq && \
+	  $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui fonts-liberation fonts-dejavu-core; }
+
+run: $(VENV)/.runtime
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: $(VENV)/.dev system-deps
+	$(BIN)/python -m pytest
+
+sample: $(VENV)/.runtime
+	$(BIN)/python -m scoring sample -o sample_data
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/bench_rank.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
