@@ -9,12 +9,12 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from . import __version__, rate_all, read_paths
-from .engine import YearResult
+from . import __version__
 from .framework import Framework, load_framework_file, load_preset, presets
-from .validation import Issue
+from .workbook import Loading, read_bytes
+
+# pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
+# so that their import overlaps the parsing on a second core.
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -69,7 +69,7 @@ def _framework(args) -> Framework | None:
     return None
 
 
-def _report_issues(issues: list[Issue]) -> None:
+def _report_issues(issues) -> None:
     for issue in issues:
         print(issue, file=sys.stderr)
 
@@ -79,7 +79,7 @@ UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank",
 LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
 
 
-def result_json(results: list[YearResult]) -> str:
+def result_json(results) -> str:
     """The documented JSON object of `rank --json`, one line.
 
     Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
@@ -101,25 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Lỗi: không đọc được bộ tiêu chí: {e}", file=sys.stderr)
         return EXIT_INVALID
     if args.command in ("rank", "validate"):
-        read = read_paths(args.files, framework, args.year)
-        _report_issues(read.errors if args.command == "rank" else read.issues)
-        if read.errors:
-            return EXIT_INVALID
-        if args.command == "validate":
-            years = ", ".join(str(y) for y in sorted(read.years))
-            print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
-                  f"{len(read.warnings)} cảnh báo.")
-            return EXIT_OK
-        results = rate_all(read)
-        if args.output:
-            from .report import write_report
-            write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
-        if args.json:
-            sys.stdout.write(result_json(results) + "\n")
-        else:
-            for r in results:
-                _print_table(r)
-        return EXIT_OK
+        return _rank_or_validate(args, framework)
     if args.command == "template":
         from .template import write_template
         write_template(args.output, framework or load_preset(), form=args.form)
@@ -133,7 +115,37 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_INVALID
 
 
-def _print_table(r: YearResult) -> None:
+def _rank_or_validate(args, framework: Framework | None) -> int:
+    files, unopened = read_bytes(args.files)
+    loading = Loading(files)
+    from .reader import read_files
+    from .rating import rate_all
+
+    read = read_files(loading, framework, args.year)
+    read.issues[:0] = unopened
+    _report_issues(read.errors if args.command == "rank" else read.issues)
+    if read.errors:
+        return EXIT_INVALID
+    if args.command == "validate":
+        years = ", ".join(str(y) for y in sorted(read.years))
+        print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
+              f"{len(read.warnings)} cảnh báo.")
+        return EXIT_OK
+    results = rate_all(read)
+    if args.output:
+        from .report import write_report
+        write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
+    if args.json:
+        sys.stdout.write(result_json(results) + "\n")
+    else:
+        for r in results:
+            _print_table(r)
+    return EXIT_OK
+
+
+def _print_table(r) -> None:
+    import pandas as pd
+
     print(f"Năm {r.year}: {len(r.units)} đơn vị")
     for u in r.units.itertuples():
         change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"

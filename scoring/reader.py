@@ -25,6 +25,7 @@ SHEET_UNITS, SHEET_LEADERS, SHEET_FRAMEWORK = "Tổ chức", "Người đứng �
 HEADER_SCAN_ROWS = 40
 _CODE = re.compile(r"^\s*([A-Za-z]{0,2}\d+(?:\.\d+)*)(?=$|[\s.:)(\-–])")
 _YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})", re.IGNORECASE)
+_DATE_BEFORE_YEAR = re.compile(r"tháng\s*\d{1,2}\s*[,/]?\s*$", re.IGNORECASE)
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _NUMBERING = re.compile(r"^\(\s*[\dA-Za-z]+\s*\)$")
 
@@ -59,7 +60,8 @@ LEADER_META = [
     ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong")),
 ]
 _TOTAL_ROW = ("tongcong", "cong", "tong")
-_TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong"}
+_TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi ", "noi ", "xác ", "xac ", "t/m ", "tm. "}
+_SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.)\s", re.IGNORECASE)
 
 
 @dataclass
@@ -82,24 +84,23 @@ class ReadResult:
 # ---------------------------------------------------------------- entry points
 
 
-def read_files(files: list[tuple[str, bytes]], framework: Framework | None = None,
+def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Framework | None = None,
                default_year: int | None = None) -> ReadResult:
-    """Read files (name, bytes) of one or more years into validated tables.
+    """Read files (name, bytes), or a Loading already under way, of one or more years.
 
     framework None: a "Tiêu chí" sheet in the files if there is one, else the default preset.
     default_year is used only for inputs that state no year.
     """
     issues = Issues()
+    loading = files if isinstance(files, workbook.Loading) else workbook.Loading(list(files))
     books: list[Book] = []
-    for name, data in files:
-        try:
-            books.append(workbook.load(data, Path(name).name))
-        except UnreadableFile as e:
-            issues.at(file=Path(name).name).error(str(e))
+    for (name, _), result in zip(loading.files, loading.books()):
+        if isinstance(result, UnreadableFile):
+            issues.at(file=Path(name).name).error(str(result))
+        else:
+            books.append(result)
     if framework is None:
         framework = _framework_from_books(books, issues) or load_preset()
-    else:
-        _framework_from_books(books, Issues())  # sheet ignored: an explicit choice wins
     parts: list[_Part] = []
     for book in books:
         parts.extend(_read_book(book, framework, default_year, issues.at(file=book.name)))
@@ -109,13 +110,7 @@ def read_files(files: list[tuple[str, bytes]], framework: Framework | None = Non
 
 def read_paths(paths: list[str | Path], framework: Framework | None = None,
                default_year: int | None = None) -> ReadResult:
-    files, issues = [], []
-    for p in paths:
-        p = Path(p)
-        try:
-            files.append((p.name, p.read_bytes()))
-        except OSError as e:
-            issues.append(Issue("error", f"Không mở được tệp ({e.strerror})", p.name))
+    files, issues = workbook.read_bytes(paths)
     result = read_files(files, framework, default_year)
     result.issues[:0] = issues
     return result
@@ -164,15 +159,25 @@ def _find_header(grid: Grid, meta) -> int | None:
     return None
 
 
-def _is_sub_header_row(grid: Grid, row: int, code_col: int) -> bool:
-    """A row under the header that continues it: no unit code, some text, no numbers used as scores."""
-    if row >= grid.height or _cell_text(grid, row, code_col):
+def _is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> bool:
+    """A row under the header that continues it: no unit code, some text, no numbers used as scores.
+
+    Numbers are allowed when every one of them is a criterion code (2.1 typed in a cell is a number),
+    and a numbering row "(1) (2) (3)" is not a header row."""
+    if row >= grid.height or _cell_text(grid, row, code_col) or _is_numbering_row(grid, row):
         return False
     texts = [_cell_text(grid, row, c) for c in range(grid.width)]
     keys = [fold(t) for t in texts if t]
-    return any(k.startswith(_SELF_KEYS + _REVIEW_KEYS) for k in keys) or (
-        bool(keys) and all(_CODE.match(t) or not t[0].isdigit() for t in texts if t)
-        and not any(isinstance(grid.value(row, c), float) for c in range(grid.width)))
+    numbers = [v for v in grid.row_values(row) if isinstance(v, float)]
+    if numbers and not all(fold(number_text(v)) in codes for v in numbers):
+        return False
+    return any(_has_key(k, _SELF_KEYS + _REVIEW_KEYS) for k in keys) or (
+        bool(keys) and all(_CODE.match(t) or not t[0].isdigit() for t in texts if t))
+
+
+def _has_key(folded: str, keys: tuple[str, ...]) -> bool:
+    """"Tự chấm", "Điểm tự chấm", "ĐV tự chấm" all name the self score: the key may be anywhere."""
+    return any(k in folded for k in keys)
 
 
 def _header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: set[str]) -> _Header | None:
@@ -181,7 +186,8 @@ def _header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: set[s
         return None
     code_col = next(c for c in range(grid.width) if fold(_cell_text(grid, top, c)) in dict(meta)["code"])
     rows = [top]
-    while len(rows) < 4 and _is_sub_header_row(grid, rows[-1] + 1, code_col):
+    codes = {fold(k) for k in criteria} | other_codes
+    while len(rows) < 4 and _is_sub_header_row(grid, rows[-1] + 1, code_col, codes):
         rows.append(rows[-1] + 1)
     # Merged header cells carry their text in the first cell only: spread it to the right over
     # columns that have text in a lower header row (or over the merged range when the file says).
@@ -196,8 +202,12 @@ def _header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: set[s
         parts.append(line)
     columns = [_classify(c, [p[c] for p in parts], meta, criteria, other_codes) for c in range(grid.width)]
     data_start = rows[-1] + 1
-    while data_start < grid.height and _is_numbering_row(grid, data_start):
-        data_start += 1
+    # A numbering row may sit right under the header or after a blank row.
+    probe = data_start
+    while probe < grid.height and not any(v is not None for v in grid.row_values(probe)):
+        probe += 1
+    while probe < grid.height and _is_numbering_row(grid, probe):
+        data_start = probe = probe + 1
     return _Header(top, data_start, columns)
 
 
@@ -206,11 +216,17 @@ def _classify(index: int, parts: list[str], meta, criteria, other_codes) -> _Col
     folded = [fold(p) for p in parts if p]
     if not folded:
         return _Column(index, column_letter(index), "empty")
-    kind = SELF if any(f.startswith(_SELF_KEYS) for f in folded) else REVIEW
-    for part in parts:
-        m = _CODE.match(part)
+    # The lowest header cell that starts with a code names the criterion ("1. Tiêu chí chung" above
+    # "1.1" is a group); what follows the code ("2.1 (tự chấm)") or lies below it says self or review.
+    # Group names above the code are not part of the label users see.
+    for i in reversed(range(len(parts))):
+        m = _CODE.match(parts[i])
         if m:
             code = m.group(1)
+            below = [fold(parts[i][m.end():])] + [fold(p) for p in parts[i + 1:]]
+            kind = SELF if any(_has_key(f, _SELF_KEYS) for f in below) and \
+                not any(_has_key(f, _REVIEW_KEYS) for f in below) else REVIEW
+            label = " / ".join(dict.fromkeys(p for p in parts[i:] if p))
             match = next((k for k in criteria if fold(k) == fold(code)), None)
             if match:
                 return _Column(index, label, "criterion", match, kind)
@@ -225,14 +241,24 @@ def _classify(index: int, parts: list[str], meta, criteria, other_codes) -> _Col
 
 
 def _is_numbering_row(grid: Grid, row: int) -> bool:
-    """The "(1) (2) (3)" or "1 2 3 …" row some offices put under the header."""
-    values = [grid.value(row, c) for c in range(grid.width)]
-    present = [v for v in values if v is not None]
+    """The "(1) (2) (3)", "A B 1 2 3" or "1 2 3 …" row some offices put under the header; numbers may be
+    text (CSV) and a cell may say how it is computed ("(7)=(5)+(6)")."""
+    if row >= grid.height:
+        return False
+    present = [v for v in grid.row_values(row) if v is not None]
     if len(present) < 3:
         return False
-    if all(isinstance(v, str) and _NUMBERING.match(v) for v in present):
+    if all(isinstance(v, str) and _NUMBERING.match(v.split("=")[0].strip()) for v in present):
         return True
-    return all(isinstance(v, float) for v in present) and present == [float(i) for i in range(1, len(present) + 1)]
+    numbers = []
+    for v in present:
+        text = number_text(v) if isinstance(v, float) else v.split("=")[0].strip()
+        if not text.isdigit():
+            if numbers or len(text) != 1 or not text.isalpha():
+                return False  # letters ("A", "B") only before the numbers
+            continue
+        numbers.append(int(text))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 # ---------------------------------------------------------------- consolidated tables
@@ -327,7 +353,7 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
     if not len(rows):
         issues.warning("Không có dòng dữ liệu nào", row=header.data_start + 1)
     excel_rows = rows + 1
-    codes = [_code(grid.value(r, roles["code"].index)) for r in rows]
+    codes = [c.upper() for c in _texts(grid, roles["code"], rows)]
     table = pd.DataFrame({"code": codes, "row": excel_rows})
     table["name"] = _texts(grid, roles.get("name"), rows)
     table["file"], table["sheet"] = source.name, grid.name
@@ -373,14 +399,17 @@ def _code(value) -> str:
 
 
 def _data_rows(grid: Grid, header: _Header, code_col: _Column, name_col: _Column | None) -> np.ndarray:
-    """Rows holding a unit: up to a "Tổng cộng" row, skipping blank rows and rows without a code
-    or any number (notes, signatures). Rows without a code but with numbers are kept so that
-    validation reports them."""
+    """Rows holding a unit: up to a "Tổng cộng" row or the signature block ("Người lập biểu",
+    "Nơi nhận:", "T/M …"), skipping blank rows and rows without a code or any number (notes).
+    Rows without a code but with numbers are kept so that validation reports them."""
     start = header.data_start
     codes = grid.texts[code_col.index]
     code_numbers = grid.numbers[code_col.index][start:]
     end = grid.height
-    label_cols = [code_col.index] + ([name_col.index] if name_col else []) + [0]
+    # The label may be in any column left of the scores: STT (the table need not start in column A),
+    # code, name, cluster.
+    first_score = min((c.index for c in header.columns if c.role == "criterion"), default=grid.width)
+    label_cols = sorted({*range(first_score), code_col.index} | ({name_col.index} if name_col else set()))
     # Cheap prefix test first: folding every name of a 60,000-row sheet costs seconds.
     candidates = sorted(r for c in label_cols for r, t in grid.texts[c].items()
                         if r >= start and t[:4].lower() in _TOTAL_PREFIXES and _is_total_label(t))
@@ -399,15 +428,23 @@ def _data_rows(grid: Grid, header: _Header, code_col: _Column, name_col: _Column
 
 
 def _is_total_label(text: str) -> bool:
+    """"Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
     key = fold(text)
-    return key in _TOTAL_ROW or key.startswith("tongcong")
+    if key.startswith("tongcongty"):
+        return False
+    return key in _TOTAL_ROW or key.startswith(("tongcong", "nguoilap", "noinhan", "xacnhan")) or \
+        _SIGNATURE_TITLE.match(text) is not None
 
 
 def _texts(grid: Grid, col: _Column | None, rows: np.ndarray) -> list[str]:
     if col is None:
         return [""] * len(rows)
-    texts, numbers = grid.texts[col.index], grid.numbers[col.index]
-    return [texts.get(r) or ("" if np.isnan(numbers[r]) else number_text(float(numbers[r]))) for r in rows]
+    texts = grid.texts[col.index]
+    out = [texts.get(r, "") for r in rows.tolist()]
+    numbers = grid.numbers[col.index][rows]
+    for i in np.flatnonzero(~np.isnan(numbers)).tolist():
+        out[i] = out[i] or number_text(float(numbers[i]))
+    return out
 
 
 def _parsed(grid: Grid, col: _Column | None, rows: np.ndarray, parse, default, issues: Issues, message: str):
@@ -487,9 +524,8 @@ def _scores(grid: Grid, col: _Column, rows: np.ndarray, maximum: Decimal, issues
     values = grid.numbers[col.index][rows].copy()
     texts = grid.texts[col.index]
     if texts:
-        position = {int(r): i for i, r in enumerate(rows)} if len(texts) < len(rows) else None
         for r, text in texts.items():
-            i = position.get(r) if position is not None else _index(rows, r)
+            i = _index(rows, r)
             if i is None:
                 continue
             try:
@@ -516,13 +552,16 @@ def _index(rows: np.ndarray, r: int) -> int | None:
 
 
 def _year_from_titles(book: Book) -> int | None:
-    for grid in book.sheets:
-        for col in grid.texts:
-            for r, text in col.items():
-                if r < HEADER_SCAN_ROWS:
-                    m = _YEAR_IN_TEXT.search(text)
-                    if m:
-                        return int(m.group(1))
+    """"… NĂM 2025" in the title block, read top to bottom, the data sheets first. A signing date
+    ("Tân Yên, ngày 10 tháng 01 năm 2026") is not the year evaluated."""
+    main = (fold(SHEET_UNITS), fold(SHEET_LEADERS))
+    for grid in sorted(book.sheets, key=lambda g: fold(g.name) not in main):
+        cells = sorted((r, c, text) for c, col in enumerate(grid.texts) for r, text in col.items()
+                       if r < HEADER_SCAN_ROWS)
+        for _, _, text in cells:
+            for m in _YEAR_IN_TEXT.finditer(text):
+                if not _DATE_BEFORE_YEAR.search(text[:m.start()]):
+                    return int(m.group(1))
     return None
 
 

@@ -11,17 +11,19 @@ import csv
 import hashlib
 import io
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import resource
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .text import nfc
+from .validation import Issue
 
 MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 1 * 2**30
@@ -74,6 +76,17 @@ class Book:
     sheets: list[Grid]
 
 
+def read_bytes(paths: list[str | Path]) -> tuple[list[tuple[str, bytes]], list[Issue]]:
+    """Files from disk as (name, bytes); a file that cannot be opened is an issue."""
+    files, issues = [], []
+    for p in map(Path, paths):
+        try:
+            files.append((p.name, p.read_bytes()))
+        except OSError as e:
+            issues.append(Issue("error", f"Không mở được tệp ({e.strerror})", p.name))
+    return files, issues
+
+
 def column_letter(col: int) -> str:
     letters = ""
     col += 1
@@ -84,21 +97,72 @@ def column_letter(col: int) -> str:
 
 
 def load(data: bytes, name: str) -> Book:
-    """Parse file bytes into grids. Raises UnreadableFile with a Vietnamese message."""
+    """Parse one file's bytes into grids. Raises UnreadableFile with a Vietnamese message."""
+    result = Loading([(Path(name).name, data)]).books()[0]
+    if isinstance(result, UnreadableFile):
+        raise result
+    return result
+
+
+def _checked(data: bytes, name: str) -> tuple[str, str]:
+    """Cheap checks before any parsing: size, container type, zip bomb. Returns (kind, sha256)."""
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile(f"Tệp quá lớn ({len(data) / 2**20:.0f} MB, tối đa {MAX_FILE_BYTES // 2**20} MB)")
     if not data:
         raise UnreadableFile("Tệp rỗng")
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith(ZIP_MAGIC):
-        kind = _check_zip(data)
-    elif data.startswith(OLE_MAGIC):
-        kind = "xls"
-    elif Path(name).suffix.lower() in (".csv", ".txt"):
-        return Book(name, digest, len(data), "csv", [_csv_grid(data, Path(name).stem)])
-    else:
-        raise UnreadableFile("Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)")
-    return Book(name, digest, len(data), kind, _parse_isolated(data))
+        return _check_zip(data), digest
+    if data.startswith(OLE_MAGIC):
+        return "xls", digest
+    if Path(name).suffix.lower() in (".csv", ".txt"):
+        return "csv", digest
+    raise UnreadableFile("Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)")
+
+
+class Loading:
+    """Files being parsed, each in its own child process, at most `workers` at a time.
+
+    Children start as soon as the Loading is made, so a caller can do other work (imports,
+    other files) while they run; `books()` waits for all of them."""
+
+    def __init__(self, files: list[tuple[str, bytes]], workers: int = max(os.cpu_count() or 1, 1)):
+        self.files = files
+        self._workers = workers
+        self._results: list[Book | UnreadableFile | None] = [None] * len(files)
+        self._pending = list(range(len(files)))
+        self._running: dict[int, tuple] = {}
+        self._fill()
+
+    def _fill(self) -> None:
+        while self._pending and len(self._running) < self._workers:
+            i = self._pending.pop(0)
+            name, data = self.files[i]
+            try:
+                kind, digest = _checked(data, name)
+                if kind == "csv":
+                    self._results[i] = Book(name, digest, len(data), kind, [_csv_grid(data, Path(name).stem)])
+                    continue
+            except UnreadableFile as e:
+                self._results[i] = e
+                continue
+            self._running[i] = (_start_child(data), kind, digest, time.monotonic())
+
+    def books(self) -> list[Book | UnreadableFile]:
+        while self._running:
+            conns = {run[0][0]: i for i, run in self._running.items()}
+            ready = mp_connection.wait(list(conns), timeout=1.0)
+            now = time.monotonic()
+            for i, run in list(self._running.items()):
+                (conn, proc), kind, digest, started = run
+                if conn in ready or now - started > CHILD_SECONDS:
+                    name, data = self.files[i]
+                    outcome = _finish_child(conn, proc, conn in ready)
+                    self._results[i] = outcome if isinstance(outcome, UnreadableFile) else \
+                        Book(name, digest, len(data), kind, outcome)
+                    del self._running[i]
+            self._fill()
+        return list(self._results)
 
 
 def _check_zip(data: bytes) -> str:
@@ -143,12 +207,12 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
     if any(len(r) != width for r in rows):
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     numbers, texts = [], []
+    nan = float("nan")
     for col in zip(*rows) if rows else []:
-        # Numbers parse in C; the few other cells (text, dates, booleans) are kept as text.
+        # Plain comprehensions: the child avoids importing pandas so that it starts at once.
+        numbers.append(np.array([v if v.__class__ is float else (v if v.__class__ is int else nan) for v in col],
+                                dtype=float))
         other = [i for i, v in enumerate(col) if v.__class__ is not float and v.__class__ is not int and v != ""]
-        values = pd.to_numeric(pd.Series(col, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
-        values[other] = np.nan
-        numbers.append(values)
         column_texts = {}
         for i in other:
             text = nfc(col[i])
@@ -201,23 +265,25 @@ def _context():
     return mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
 
 
-def _parse_isolated(data: bytes) -> list[Grid]:
+def _start_child(data: bytes):
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, data), daemon=True)
     proc.start()
     child.close()
+    return parent, proc
+
+
+def _finish_child(conn, proc, ready: bool) -> list[Grid] | UnreadableFile:
     try:
-        if not parent.poll(CHILD_SECONDS):
-            raise UnreadableFile("Đọc tệp quá lâu, đã dừng (tệp quá lớn hoặc hỏng)")
-        status, payload = parent.recv()
+        if not ready:
+            return UnreadableFile("Đọc tệp quá lâu, đã dừng (tệp quá lớn hoặc hỏng)")
+        status, payload = conn.recv()
     except (EOFError, OSError):
-        raise UnreadableFile("Tệp hỏng hoặc quá lớn để đọc (trình đọc bị dừng)") from None
+        return UnreadableFile("Tệp hỏng hoặc quá lớn để đọc (trình đọc bị dừng)")
     finally:
-        parent.close()
+        conn.close()
         if proc.is_alive():
             proc.kill()
         proc.join()
-    if status == "error":
-        raise UnreadableFile(payload)
-    return payload
+    return UnreadableFile(payload) if status == "error" else payload
