@@ -123,15 +123,17 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
 
     read = read_files(loading, framework, args.year)
     read.issues[:0] = unopened
-    _report_issues(read.errors if args.command == "rank" else read.issues)
+    _report_issues(read.errors)
     if read.errors:
         return EXIT_INVALID
+    results = rate_all(read)
     if args.command == "validate":
+        warnings = [w for r in results for w in r.warnings]
+        _report_issues(warnings)
         years = ", ".join(str(y) for y in sorted(read.years))
         print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
-              f"{len(read.warnings)} cảnh báo.")
+              f"{len(warnings)} cảnh báo.")
         return EXIT_OK
-    results = rate_all(read)
     if args.output:
         from .report import write_report
         write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
