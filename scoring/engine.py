@@ -175,27 +175,33 @@ def competition_rank(keys: list[np.ndarray], groups: np.ndarray | None = None) -
 
 def quota_cut(tier, rank, groups, n_groups, percent: Decimal):
     """Step 8: within each group, keep HTXSNV for at most floor(percent × (HTXSNV + HTTNV)) units in
-    rank order; units tied on rank across the cut all drop. Returns (kept mask, allowed per group)."""
+    rank order; units tied on rank across the cut all drop.
+
+    Returns (kept, straddling, eligible per group, allowed per group); `straddling` marks the dropped
+    units whose tie began inside the allowance."""
     eligible = np.bincount(groups, weights=(tier <= HTTNV), minlength=n_groups).astype(np.int64)
     p = Fraction(percent) / 100
     allowed = (eligible * p.numerator) // p.denominator
     cand = np.flatnonzero(tier == HTXSNV)
     keep = np.zeros(len(tier), dtype=bool)
+    straddling = np.zeros(len(tier), dtype=bool)
     if len(cand):
         g, r = groups[cand], rank[cand]
         order = np.lexsort((r, g))
         g, r, idx = g[order], r[order], cand[order]
-        n = len(idx)
-        pos = np.arange(n)
+        pos = np.arange(len(idx))
         new_group = np.r_[True, g[1:] != g[:-1]]
-        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
-        # Last position (1-based, within group) of each unit's tie on rank.
+        place = pos - np.maximum.accumulate(np.where(new_group, pos, 0)) + 1  # 1-based within group
+        # First and last place of each unit's tie on rank.
         new_tie = new_group | np.r_[True, r[1:] != r[:-1]]
         tie_id = np.cumsum(new_tie) - 1
-        tie_end = np.zeros(tie_id[-1] + 1, dtype=np.int64)
-        np.maximum.at(tie_end, tie_id, pos - group_start + 1)
-        keep[idx] = tie_end[tie_id] <= allowed[g]
-    return keep, eligible, allowed
+        tie_first = place[new_tie][tie_id]
+        tie_last = np.zeros(tie_id[-1] + 1, dtype=np.int64)
+        np.maximum.at(tie_last, tie_id, place)
+        tie_last = tie_last[tie_id]
+        keep[idx] = tie_last <= allowed[g]
+        straddling[idx] = (tie_first <= allowed[g]) & (tie_last > allowed[g])
+    return keep, straddling, eligible, allowed
 
 
 def _discipline_text(level: int) -> str:
@@ -248,10 +254,10 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
     cluster_rank = competition_rank(keys, cluster_codes)
 
-    keep, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent)
+    keep, straddling, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent)
     before_quota = tier.copy()
     tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
-                         _quota_cause(fw, "của khối", tier, keep, rank))
+                         _quota_cause(fw, "của khối", straddling))
     quota = pd.DataFrame({
         "cluster": cluster_names, "eligible": eligible, "allowed": allowed,
         "candidates": np.bincount(cluster_codes, weights=before_quota == HTXSNV, minlength=len(cluster_names)).astype(int),
@@ -284,15 +290,10 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
                       list(data.warnings) + warnings + leader_warnings, log, list(data.sources))
 
 
-def _quota_cause(fw: Framework, whose: str, tier, keep, rank) -> np.ndarray:
-    base = f"vượt chỉ tiêu {format_vn(fw.quota_percent, 0) if fw.quota_percent == int(fw.quota_percent) else format_vn(fw.quota_percent)}% {whose}"
-    dropped = (tier == HTXSNV) & ~keep
-    # A dropped unit tied on rank with another dropped unit of rank ≤ the cut: say so.
-    out = np.full(len(tier), base, dtype=object)
-    if dropped.any():
-        counts = pd.Series(rank[dropped]).value_counts()
-        tied = np.isin(rank, counts.index[counts > 1]) & dropped
-        out[tied] = base + " (đồng hạng tại ngưỡng chỉ tiêu)"
+def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray) -> np.ndarray:
+    percent = format_vn(fw.quota_percent, 0 if fw.quota_percent == int(fw.quota_percent) else 2)
+    out = np.full(len(straddling), f"vượt chỉ tiêu {percent}% {whose}", dtype=object)
+    out[straddling] = out[straddling] + " (đồng hạng tại ngưỡng chỉ tiêu)"
     return out
 
 
@@ -369,10 +370,10 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     tier = reasons.lower(tier, their_unit, np.array(
         [f"đơn vị xếp loại {TIER_CODES[t]} (không cao hơn đơn vị)" for t in their_unit], dtype=object))
     rank = competition_rank([-total])
-    keep, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent)
+    keep, straddling, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent)
     candidates = int((tier == HTXSNV).sum())
     tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
-                         _quota_cause(fw, "của người đứng đầu", tier, keep, rank))
+                         _quota_cause(fw, "của người đứng đầu", straddling))
     given = int((tier == HTXSNV).sum())
     out = pd.DataFrame({
         "unit_code": leaders["unit_code"], "unit_name": units["name"].to_numpy()[pos],

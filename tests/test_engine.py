@@ -178,6 +178,18 @@ def test_quota_with_a_tie_straddling_the_cut_drops_all_tied_units():
     assert "đồng hạng tại ngưỡng chỉ tiêu" in r.loc["B"].reason
 
 
+def test_tie_note_only_for_a_tie_at_the_cut_of_its_own_cluster():
+    # K1: 10 eligible → 2 allowed; candidates 99, 98, 96, 96: the tie at 96 lies wholly past the cut.
+    k1 = [unit("A", total=99), unit("B", total=98), unit("C", total=96), unit("D", total=96)] + \
+         [unit(f"X{i}", total=80) for i in range(6)]
+    # K2: a unit tied overall with C and D, alone above the cut of its cluster (allowed 0).
+    k2 = [unit("E", total=96, cluster="K2"), unit("F", total=80, cluster="K2")]
+    r = by_code(rate(k1 + k2))
+    assert r.loc[["A", "B", "C", "D", "E"], "tier"].tolist() == ["HTXSNV", "HTXSNV", "HTTNV", "HTTNV", "HTTNV"]
+    for code in "CDE":
+        assert r.loc[code].reason == "Đủ điểm HTXSNV (96,00) nhưng vượt chỉ tiêu 20% của khối → HTTNV"
+
+
 def test_quota_tie_resolved_by_tie_break_is_not_a_tie():
     # B and C equal on total; C has more points in group II, so ranks 2 and 3: C keeps, B drops.
     b = dict(ALL_TEN, **{"2.1": 15})  # 95, group II = 65

@@ -1,0 +1,485 @@
+"""Blank scoresheets to hand out (domain §5): the consolidated workbook and the per-unit form.
+
+The layouts written here are the ones scoring/reader.py reads. scoring/sample.py fills the same
+layouts with generated data through write_table and write_form, so the two never drift apart.
+"""
+from __future__ import annotations
+
+import math
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
+from .reader import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
+from .text import format_vn, number_text
+
+FONT_NAME = "Times New Roman"
+SELF_LABEL, REVIEW_LABEL = "Tự chấm", "Thẩm định"
+GUIDE_SHEET, FORM_SHEET = "Hướng dẫn", "Phiếu chấm điểm"
+YES = "x"
+HEAD_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ")
+COLLECTIVE_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Giải tán", YES)
+UNITS_TITLE = "BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN NĂM {year}"
+LEADERS_TITLE = "BẢNG TỔNG HỢP ĐIỂM ĐÁNH GIÁ NGƯỜI ĐỨNG ĐẦU NĂM {year}"
+FORM_TITLE = "PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN"
+BLANK_YEAR = "...."
+TEMPLATE_ROWS = 200
+TABLE_TOP = 6  # the two header rows of a consolidated table; data from TABLE_TOP + 2
+META_COLUMNS = 4  # STT, code, name, cluster (or title): kept in view when scrolling
+LINE_HEIGHT = 15  # points per line of wrapped 11–12 pt text
+CHARS_PER_WIDTH = 1.3  # Times New Roman characters per unit of column width, with a margin
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+_THIN = Side(style="thin")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+UNLOCKED = Protection(locked=False)
+
+
+@lru_cache(maxsize=None)
+def font(bold: bool = False, italic: bool = False, size: int = 12) -> Font:
+    return Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The official header block above a table (domain §6): superior body, issuing body, place and date."""
+
+    superior: str = "ĐẢNG BỘ ............................"
+    issuer: str = "ĐẢNG ỦY ............................"
+    place_date: str = "............, ngày ..... tháng ..... năm ......."
+
+
+@dataclass
+class Column:
+    """A column of a consolidated table. `sub` is the second header row ("Tự chấm"/"Thẩm định");
+    columns without one are merged over both header rows."""
+
+    key: object  # key of the value in a record: a reader role, or (SELF|REVIEW, criterion code)
+    top: str
+    sub: str = ""
+    width: float = 9
+    align: str = "center"
+    validation: DataValidation | None = None
+
+
+# ---------------------------------------------------------------- data validation
+
+
+def score_rule(maximum: Decimal, what: str) -> DataValidation:
+    top = number_text(float(maximum))
+    return DataValidation(type="decimal", operator="between", formula1="0", formula2=top, allow_blank=True,
+                          showErrorMessage=True, errorTitle="Điểm không hợp lệ",
+                          error=f"{what}: nhập số từ 0 đến {top}.")
+
+
+def choice_rule(options: tuple[str, ...], what: str) -> DataValidation:
+    shown = ", ".join(f"“{o}”" for o in options)
+    return DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
+                          showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
+                          error=f"{what}: chọn {shown} hoặc để trống.")
+
+
+def year_rule() -> DataValidation:
+    return DataValidation(type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True,
+                          showErrorMessage=True, errorTitle="Năm không hợp lệ", error="Ghi năm bằng bốn chữ số.")
+
+
+def _flag_rule(what: str) -> DataValidation:
+    return choice_rule((YES,), what)
+
+
+# ---------------------------------------------------------------- consolidated tables
+
+
+def _score_columns(fw: Framework, target: str) -> list[Column]:
+    return [Column((kind, c.code), c.code, label, 8, validation=score_rule(c.max_points, f"Tiêu chí {c.code}"))
+            for c in fw.of(target) for kind, label in ((SELF, SELF_LABEL), (REVIEW, REVIEW_LABEL))]
+
+
+def unit_columns(fw: Framework) -> list[Column]:
+    """The "Tổ chức" sheet: meta columns, two columns per criterion, then adjustments and facts."""
+    return [
+        Column("stt", "STT", width=5), Column("code", "Mã đơn vị", width=10),
+        Column("name", "Tên đơn vị", width=36, align="left"), Column("cluster", "Khối", width=22, align="left"),
+        *_score_columns(fw, UNIT),
+        Column("bonus", "Điểm thưởng", validation=score_rule(fw.bonus_max, "Điểm thưởng")),
+        Column("penalty", "Điểm trừ", validation=score_rule(fw.penalty_max, "Điểm trừ")),
+        Column("collective_discipline", "Kỷ luật tập thể", width=12,
+               validation=choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể")),
+        Column("head_discipline", "Kỷ luật người đứng đầu", width=13,
+               validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu")),
+        Column("disunity", "Mất đoàn kết", validation=_flag_rule("Mất đoàn kết")),
+        Column("corruption", "Tham nhũng", validation=_flag_rule("Tham nhũng")),
+        Column("note", "Ghi chú", width=28, align="left"),
+    ]
+
+
+def leader_columns(fw: Framework) -> list[Column]:
+    """The "Người đứng đầu" sheet."""
+    return [
+        Column("stt", "STT", width=5), Column("code", "Mã đơn vị", width=10),
+        Column("name", "Họ và tên", width=24, align="left"), Column("title", "Chức vụ", width=20, align="left"),
+        *_score_columns(fw, LEADER),
+        Column("discipline", "Kỷ luật", width=12, validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật")),
+        Column("low_confidence", "Tín nhiệm thấp trên 50%", width=12,
+               validation=_flag_rule("Tín nhiệm thấp trên 50%")),
+    ]
+
+
+def write_table(ws: Worksheet, columns: list[Column], heading: Heading, title: str, records: list[dict],
+                blank_rows: int = 0) -> None:
+    """Header block, title, two-row header, one row per record and `blank_rows` empty input rows.
+    Data cells are unlocked and validated; the sheet is protected (no password)."""
+    n = len(columns)
+    _heading(ws, heading, (1, META_COLUMNS), (max(META_COLUMNS + 1, n - 7), n))
+    _title(ws, title, 4, n)
+    _table_header(ws, columns, TABLE_TOP)
+    first = TABLE_TOP + 2
+    last = first + len(records) + blank_rows - 1
+    for r, record in enumerate(records, start=first):
+        for c, col in enumerate(columns, start=1):
+            ws.cell(r, c, record.get(col.key))
+        _fit_height(ws, r, [(record.get(col.key), col.width) for col in columns if col.align == "left"])
+    for c, col in enumerate(columns, start=1):
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = col.width
+        style = _input_style(ws, col.align)
+        for r in range(first, last + 1):
+            ws.cell(r, c).style = style
+        if col.validation is not None and last >= first:
+            _validate(ws, col.validation, f"{letter}{first}:{letter}{last}")
+    ws.freeze_panes = ws.cell(first, META_COLUMNS + 1)
+    ws.print_title_rows = f"{TABLE_TOP}:{TABLE_TOP + 1}"
+    _page(ws, landscape=True)
+    _protect(ws)
+
+
+def _table_header(ws: Worksheet, columns: list[Column], row: int) -> None:
+    for (top, split), members in groupby(enumerate(columns, start=1), key=lambda p: (p[1].top, bool(p[1].sub))):
+        indexes = [i for i, _ in members]
+        ws.cell(row, indexes[0], top)
+        if split:
+            for i in indexes:
+                ws.cell(row + 1, i, columns[i - 1].sub)
+            ws.merge_cells(start_row=row, start_column=indexes[0], end_row=row, end_column=indexes[-1])
+        else:
+            ws.merge_cells(start_row=row, start_column=indexes[0], end_row=row + 1, end_column=indexes[0])
+    for r in (row, row + 1):
+        ws.row_dimensions[r].height = 32
+        for c in range(1, len(columns) + 1):
+            _header_cell(ws.cell(r, c))
+
+
+def write_criteria(ws: Worksheet, fw: Framework) -> None:
+    """The "Tiêu chí" sheet: the framework in the columns the reader takes back."""
+    for r, values in enumerate(to_rows(fw), start=1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(r, c, value if value != "" else None)
+            if r == 1:
+                _header_cell(cell)
+            else:
+                cell.font, cell.border = font(), BORDER
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for letter, width in zip("ABCDEF", (12, 32, 70, 12, 10, 17)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    _page(ws, landscape=True)
+
+
+# ---------------------------------------------------------------- per-unit form
+
+FORM_LABELS = (
+    ("code", "Mã đơn vị"), ("name", "Tên đơn vị"), ("cluster", "Khối"), ("year", "Năm"),
+    ("leader_name", "Người đứng đầu"), ("leader_title", "Chức vụ"),
+    ("collective_discipline", "Kỷ luật tập thể"), ("head_discipline", "Kỷ luật người đứng đầu"),
+    ("disunity", "Mất đoàn kết"), ("corruption", "Tham nhũng"),
+    ("low_confidence", "Tín nhiệm thấp trên 50%"), ("note", "Ghi chú"),
+)
+FORM_COLUMNS = (("TT", 7), ("Tiêu chí", 62), ("Điểm tối đa", 11), (SELF_LABEL, 11), (REVIEW_LABEL, 11))
+FORM_LABEL_ROW = 6
+FORM_HEADER_ROW = FORM_LABEL_ROW + len(FORM_LABELS) + 1
+_LABEL_RULES = {
+    "year": year_rule,
+    "collective_discipline": lambda: choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể"),
+    "head_discipline": lambda: choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu"),
+    "disunity": lambda: _flag_rule("Mất đoàn kết"),
+    "corruption": lambda: _flag_rule("Tham nhũng"),
+    "low_confidence": lambda: _flag_rule("Tín nhiệm thấp trên 50%"),
+}
+
+
+def write_form(ws: Worksheet, fw: Framework, heading: Heading, labels: dict | None = None,
+               scores: dict[str, tuple] | None = None) -> None:
+    """One unit's "Phiếu chấm điểm": labelled cells (label in B, value in C), then the table
+    TT | Tiêu chí | Điểm tối đa | Tự chấm | Thẩm định. `labels` maps FORM_LABELS keys to values;
+    `scores` maps criterion codes, BONUS_ROW and PENALTY_ROW to (self, review)."""
+    labels, scores = labels or {}, scores or {}
+    _heading(ws, heading, (1, 2), (3, 5))
+    _title(ws, FORM_TITLE, 4, 5)
+    ws.row_dimensions[4].height = 30
+    for r, (key, text) in enumerate(FORM_LABELS, start=FORM_LABEL_ROW):
+        label = ws.cell(r, 2, f"{text}:")
+        label.font, label.alignment = font(), Alignment(horizontal="right")
+        value = ws.cell(r, 3, labels.get(key))
+        value.font, value.protection = font(bold=True), UNLOCKED
+        if key in _LABEL_RULES:
+            _validate(ws, _LABEL_RULES[key](), value.coordinate)
+    for c, (text, width) in enumerate(FORM_COLUMNS, start=1):
+        _header_cell(ws.cell(FORM_HEADER_ROW, c, text))
+        ws.column_dimensions[get_column_letter(c)].width = width
+    r, subtotals = FORM_HEADER_ROW + 1, []
+    for group in fw.groups:
+        subtotals.append(r)
+        r = _form_section(ws, r, group.key, _group_title(group), [c for c in fw.of(UNIT) if c.group == group.key],
+                          scores)
+    bonus_row, penalty_row = r, r + 1
+    _form_input(ws, bonus_row, "", BONUS_ROW, fw.bonus_max, scores.get(BONUS_ROW))
+    _form_input(ws, penalty_row, "", PENALTY_ROW, fw.penalty_max, scores.get(PENALTY_ROW))
+    r = penalty_row + 1
+    if fw.of(LEADER):
+        r = _form_section(ws, r, _ROMAN[min(len(fw.groups), len(_ROMAN) - 1)], "Đánh giá người đứng đầu",
+                          list(fw.of(LEADER)), scores)
+    keys = " + ".join(g.key for g in fw.groups)
+    _form_row(ws, r, "", f"Tổng cộng điểm tổ chức ({keys} + điểm thưởng − điểm trừ)", None, bold=True)
+    for c in (4, 5):
+        letter = get_column_letter(c)
+        parts = "+".join(f"{letter}{s}" for s in subtotals)
+        ws.cell(r, c, f"={parts}+{letter}{bonus_row}-{letter}{penalty_row}")
+    ws.print_title_rows = f"{FORM_HEADER_ROW}:{FORM_HEADER_ROW}"
+    _page(ws, landscape=False)
+    _protect(ws)
+
+
+def _group_title(group: Group) -> str:
+    return group.name.removeprefix(f"{group.key}.").strip() or group.name
+
+
+def _form_section(ws: Worksheet, r: int, tt: str, title: str, criteria: list, scores: dict) -> int:
+    """A group row summing its criteria, then one input row per criterion; returns the next free row."""
+    total = sum((c.max_points for c in criteria), Decimal(0))
+    _form_row(ws, r, tt, title, total, bold=True)
+    if criteria:
+        for c in (4, 5):
+            letter = get_column_letter(c)
+            ws.cell(r, c, f"=SUM({letter}{r + 1}:{letter}{r + len(criteria)})")
+    for i, criterion in enumerate(criteria, start=1):
+        _form_input(ws, r + i, criterion.code, criterion.name, criterion.max_points, scores.get(criterion.code))
+    return r + len(criteria) + 1
+
+
+def _form_input(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal, values: tuple | None) -> None:
+    _form_row(ws, r, tt, text, maximum)
+    for c, value in zip((4, 5), values or (None, None)):
+        ws.cell(r, c, value).protection = UNLOCKED
+    _validate(ws, score_rule(maximum, tt or text), f"D{r}:E{r}")
+
+
+def _form_row(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal | None, bold: bool = False) -> None:
+    ws.cell(r, 1, tt or None)
+    ws.cell(r, 2, text)
+    _fit_height(ws, r, [(text, FORM_COLUMNS[1][1])])
+    ws.cell(r, 3, None if maximum is None else _number(maximum))
+    for c in range(1, 6):
+        cell = ws.cell(r, c)
+        cell.font, cell.border = font(bold=bold), BORDER
+        cell.alignment = Alignment(horizontal="left" if c == 2 else "center", vertical="center", wrap_text=True)
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# ---------------------------------------------------------------- guide sheet
+
+
+def write_guide(ws: Worksheet, title: str, lines: list[str]) -> None:
+    ws.column_dimensions["A"].width = 110
+    ws.cell(1, 1, title).font = font(bold=True, size=14)
+    for r, line in enumerate(lines, start=3):
+        cell = ws.cell(r, 1, line)
+        cell.font = font(bold=not line.startswith("–"))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _page(ws, landscape=False)
+
+
+def _common_guide(fw: Framework) -> list[str]:
+    bonus, penalty = number_text(float(fw.bonus_max)), number_text(float(fw.penalty_max))
+    return [
+        "Điểm",
+        "– “Tự chấm”: điểm đơn vị tự đánh giá; “Thẩm định”: điểm cấp trên chấm. Điểm dùng để xếp loại là điểm "
+        "thẩm định; ô thẩm định để trống thì lấy điểm tự chấm; trống cả hai tính 0 điểm.",
+        "– Điểm là số từ 0 đến điểm tối đa của tiêu chí; được ghi số thập phân bằng dấu phẩy (8,5) "
+        "hoặc dấu chấm (8.5). Điểm ngoài khoảng này bị báo lỗi, không tự sửa.",
+        f"– Điểm thưởng từ 0 đến {bonus}; điểm trừ từ 0 đến {penalty}; không có thì để trống.",
+        "– Đơn vị không tự chấm (bỏ trống toàn bộ điểm tự chấm) bị xếp loại Không hoàn thành nhiệm vụ.",
+        "Kỷ luật và các trường hợp đặc biệt",
+        "– Kỷ luật tập thể: khiển trách, cảnh cáo, giải tán (hoặc “x” nếu có kỷ luật mà chưa rõ hình thức). "
+        "Tổ chức bị kỷ luật xếp loại Không hoàn thành nhiệm vụ.",
+        "– Kỷ luật người đứng đầu: khiển trách, cảnh cáo, cách chức, khai trừ; không bị kỷ luật thì để trống. "
+        "Khiển trách: tổ chức tối đa Hoàn thành tốt nhiệm vụ; cảnh cáo: tối đa Hoàn thành nhiệm vụ; "
+        "cách chức trở lên: Không hoàn thành nhiệm vụ.",
+        "– Mất đoàn kết, Tham nhũng, Tín nhiệm thấp trên 50%: ghi “x” nếu có, để trống nếu không. "
+        "Mất đoàn kết hoặc tham nhũng: tổ chức xếp loại Không hoàn thành nhiệm vụ.",
+        f"– Số tổ chức Hoàn thành xuất sắc nhiệm vụ trong mỗi khối không quá {format_vn(fw.quota_percent, 0)}% "
+        "số tổ chức được xếp loại Hoàn thành tốt nhiệm vụ trở lên.",
+    ]
+
+
+def consolidated_guide(fw: Framework) -> list[str]:
+    leader_codes = ", ".join(fw.codes(LEADER))
+    return [
+        "Cách điền",
+        f"– Trang “{SHEET_UNITS}”: mỗi dòng một tổ chức cơ sở đảng. Ghi năm đánh giá vào dòng tiêu đề: thay "
+        f"“{BLANK_YEAR}” sau chữ “NĂM” bằng năm (bốn chữ số).",
+        "– Mã đơn vị: bắt buộc, không trùng nhau trong một năm (ví dụ DV01). Tên đơn vị: bắt buộc. "
+        "Khối: khối hoặc cụm thi đua; xếp hạng và chỉ tiêu được tính trong từng khối.",
+        "– Mỗi tiêu chí có hai cột “Tự chấm” và “Thẩm định” dưới mã tiêu chí; tên và điểm tối đa của từng "
+        f"tiêu chí xem ở trang “{SHEET_FRAMEWORK}”.",
+        f"– Trang “{SHEET_LEADERS}”: mỗi dòng một người đứng đầu; “Mã đơn vị” phải trùng với mã ở trang "
+        f"“{SHEET_UNITS}”. Các tiêu chí {leader_codes} điền như trên; cột “Kỷ luật” ghi hình thức kỷ luật "
+        "của người đứng đầu trong năm.",
+        f"– Trang “{SHEET_FRAMEWORK}”: bộ tiêu chí dùng để chấm; có thể sửa tên, điểm tối đa, trọng số, "
+        "nhưng mã tiêu chí phải khớp với tiêu đề cột.",
+        "– Ghi chú: thông tin bổ sung, không ảnh hưởng đến điểm.",
+        "– Các ô tiêu đề được khóa để tránh sửa nhầm; muốn sửa: Xem lại (Review) → Bỏ bảo vệ trang "
+        "(Unprotect Sheet), không có mật khẩu.",
+        *_common_guide(fw),
+    ]
+
+
+def form_guide(fw: Framework) -> list[str]:
+    return [
+        "Cách điền",
+        "– Mỗi tổ chức một phiếu (một tệp); nhiều phiếu tải lên cùng lúc được tổng hợp thành bảng của năm.",
+        "– Điền các ô bên phải nhãn: Mã đơn vị (do cấp trên cấp), Tên đơn vị, Khối, Năm (bốn chữ số), "
+        "Người đứng đầu, Chức vụ; các ô kỷ luật và trường hợp đặc biệt để trống nếu không có.",
+        "– Đơn vị điền cột “Tự chấm”; cấp trên điền cột “Thẩm định”. Không sửa mã tiêu chí ở cột “TT”. "
+        "Các dòng nhóm và dòng “Tổng cộng” tự tính.",
+        *_common_guide(fw),
+    ]
+
+
+# ---------------------------------------------------------------- template entry point
+
+
+def write_template(path: Path, framework: Framework, form: bool = False) -> None:
+    """An empty consolidated workbook (or, with form, one unit's form) ready to fill in."""
+    wb = Workbook()
+    if form:
+        ws = wb.active
+        ws.title = FORM_SHEET
+        write_form(ws, framework, Heading(superior="ĐẢNG ỦY ............................",
+                                          issuer="CHI BỘ ............................"))
+        write_guide(wb.create_sheet(GUIDE_SHEET), "HƯỚNG DẪN ĐIỀN PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN",
+                    form_guide(framework))
+    else:
+        guide = wb.active
+        guide.title = GUIDE_SHEET
+        write_guide(guide, "HƯỚNG DẪN NHẬP BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN", consolidated_guide(framework))
+        write_table(wb.create_sheet(SHEET_UNITS), unit_columns(framework), Heading(),
+                    UNITS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
+        write_table(wb.create_sheet(SHEET_LEADERS), leader_columns(framework), Heading(),
+                    LEADERS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
+        write_criteria(wb.create_sheet(SHEET_FRAMEWORK), framework)
+    save(wb, Path(path), datetime.now().replace(microsecond=0))
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _heading(ws: Worksheet, heading: Heading, left: tuple[int, int], right: tuple[int, int]) -> None:
+    """Left: superior body, issuing body (bold), "*"; right: party name (bold), place and date (italic)."""
+    cells = [(1, left, heading.superior, font()), (2, left, heading.issuer, font(bold=True)),
+             (3, left, "*", font()), (1, right, "ĐẢNG CỘNG SẢN VIỆT NAM", font(bold=True)),
+             (3, right, heading.place_date, font(italic=True))]
+    for r, (c0, c1), text, style in cells:
+        cell = ws.cell(r, c0, text)
+        cell.font, cell.alignment = style, Alignment(horizontal="center")
+        if c1 > c0:
+            ws.merge_cells(start_row=r, start_column=c0, end_row=r, end_column=c1)
+
+
+def _title(ws: Worksheet, text: str, row: int, width: int) -> None:
+    cell = ws.cell(row, 1, text)
+    cell.font, cell.alignment = font(bold=True, size=14), Alignment(horizontal="center")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+
+
+def _header_cell(cell) -> None:
+    cell.font, cell.border, cell.fill = font(bold=True, size=11), BORDER, HEADER_FILL
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _input_style(ws: Worksheet, align: str) -> str:
+    """A named style for data cells: unlocked, bordered; one lookup per cell instead of four styles."""
+    name = "Ô nhập liệu" if align == "center" else "Ô nhập liệu (căn trái)"
+    if name not in ws.parent.named_styles:
+        ws.parent.add_named_style(NamedStyle(name, font=font(size=11), border=BORDER, protection=UNLOCKED,
+                                             alignment=Alignment(horizontal=align, vertical="center", wrap_text=True)))
+    return name
+
+
+def _fit_height(ws: Worksheet, r: int, texts: list[tuple[object, float]]) -> None:
+    """Room for wrapped text: spreadsheets do not grow a row whose height the file leaves unset."""
+    lines = max((math.ceil(len(t) / (width * CHARS_PER_WIDTH)) for t, width in texts if isinstance(t, str) and t),
+                default=1)
+    if lines > 1:
+        ws.row_dimensions[r].height = LINE_HEIGHT * lines
+
+
+def _validate(ws: Worksheet, rule: DataValidation, cells: str) -> None:
+    ws.add_data_validation(rule)
+    rule.add(cells)
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock everything but the unlocked input cells; columns and rows may still be resized."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _page(ws: Worksheet, landscape: bool) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class _StableZip(zipfile.ZipFile):
+    """Zip members with a fixed timestamp, so that the same workbook always gives the same bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each worksheet to a temporary file first: its mtime would end up in the zip.
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes(), compress_type, compresslevel)
+
+
+def save(wb: Workbook, path: Path, when: datetime) -> None:
+    """Save with `when` as created/modified time (openpyxl's save would stamp the current time)."""
+    wb.properties.created = wb.properties.modified = when
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _StableZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
