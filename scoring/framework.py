@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tomli_w
 
-from .text import fold
+from .text import code_key, fold
 
 UNIT = "unit"
 LEADER = "leader"
@@ -85,16 +85,16 @@ class Framework:
     def problems(self) -> list[str]:
         """Inconsistencies that make the framework unusable, in Vietnamese."""
         out = []
-        codes = [fold(c.code) for c in self.criteria]
-        for code in sorted({c for c in codes if codes.count(c) > 1}):
+        keys = [code_key(c.code) for c in self.criteria]
+        for code in sorted({c.code for c, k in zip(self.criteria, keys) if keys.count(k) > 1}):
             out.append(f"Mã tiêu chí “{code}” bị trùng")
-        keys = {g.key for g in self.groups}
+        group_keys = {g.key for g in self.groups}
         for c in self.criteria:
             if c.max_points <= 0:
                 out.append(f"Tiêu chí {c.code}: điểm tối đa phải lớn hơn 0")
             if c.weight is not None and c.weight < 0:
                 out.append(f"Tiêu chí {c.code}: trọng số không được âm")
-            if c.target == UNIT and c.group not in keys:
+            if c.target == UNIT and c.group not in group_keys:
                 out.append(f"Tiêu chí {c.code}: không có nhóm “{c.group}”")
             group = next((g for g in self.groups if g.key == c.group), None)
             if group is not None and group.weight is not None and c.weight is not None:
@@ -111,7 +111,7 @@ class Framework:
             out.append("Tỷ lệ chỉ tiêu HTXSNV phải trong khoảng 0–100%")
         if self.bonus_max < 0 or self.penalty_max < 0:
             out.append("Điểm thưởng, điểm trừ tối đa không được âm")
-        if self.tie_break_group not in keys:
+        if self.tie_break_group not in group_keys:
             out.append(f"Nhóm dùng để phân định đồng điểm “{self.tie_break_group}” không có trong bộ tiêu chí")
         return out
 

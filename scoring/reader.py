@@ -7,6 +7,7 @@ collected with its file, sheet, Excel row and column; nothing raises on bad inpu
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +18,14 @@ import pandas as pd
 from . import workbook
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Criterion, Framework, Group, load_preset
-from .text import fold, nfc, number_text, parse_discipline, parse_flag, parse_number
+from .text import code_key, fold, nfc, number_text, parse_discipline, parse_flag, parse_number
 from .validation import Issue, Issues
 from .workbook import Book, Grid, UnreadableFile, column_letter
 
 SHEET_UNITS, SHEET_LEADERS, SHEET_FRAMEWORK = "Tổ chức", "Người đứng đầu", "Tiêu chí"
 HEADER_SCAN_ROWS = 40
 _CODE = re.compile(r"^\s*([A-Za-z]{0,2}\d+(?:\.\d+)*)(?=$|[\s.:)(\-–])")
+_TOKEN = re.compile(r"^\s*([^\s(:\-–]+)")
 _YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})", re.IGNORECASE)
 _DATE_BEFORE_YEAR = re.compile(r"tháng\s*\d{1,2}\s*[,/]?\s*$", re.IGNORECASE)
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -50,12 +52,12 @@ UNIT_META = [
 ]
 LEADER_META = [
     ("code", ("madonvi", "madv", "matochuc", "matccsd", "maso")),
+    ("unit_name", ("tendonvi", "tentochuc", "tentccsd")),
     ("name", ("hovaten", "hoten", "nguoidungdau", "ten")),
     ("title", ("chucvu",)),
     ("year", ("namdanhgia", "nam")),
     ("discipline", ("kyluat",)),
     ("low_confidence", ("tinnhiemthap", "phieutinnhiemthap")),
-    ("unit_name", ("tendonvi", "tentochuc")),
     ("note", ("ghichu",)),
     ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong")),
 ]
@@ -105,6 +107,9 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
     for book in books:
         parts.extend(_read_book(book, framework, default_year, issues.at(file=book.name)))
     years = _consolidate(parts, framework, issues)
+    for data in years.values():
+        names = {s.name for s in data.sources}
+        data.warnings = [w for w in issues.warnings if w.file in names]
     return ReadResult(years, framework, issues.items)
 
 
@@ -159,6 +164,29 @@ def _find_header(grid: Grid, meta) -> int | None:
     return None
 
 
+def leading_code(text: str, known: set[str]) -> tuple[str, int] | None:
+    """The criterion code a header or "TT" cell starts with, and where it ends.
+
+    A framework's own codes match whatever they look like ("A", "N1"); anything else that looks like
+    a code ("2.9", "3") is returned too, so that an unknown code can be reported."""
+    m = _TOKEN.match(text)
+    if m and code_key(m.group(1)) in known:
+        return m.group(1).rstrip("."), m.end()
+    m = _CODE.match(text)
+    return (m.group(1), m.end()) if m else None
+
+
+def _criteria_row(grid: Grid, codes: set[str]) -> int | None:
+    """The row of the title block that names the most criterion codes (at least two)."""
+    best, count = None, 1
+    for r in range(min(grid.height, HEADER_SCAN_ROWS)):
+        n = sum(1 for c in range(grid.width)
+                if (found := leading_code(_cell_text(grid, r, c), codes)) and code_key(found[0]) in codes)
+        if n > count:
+            best, count = r, n
+    return best
+
+
 def _is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> bool:
     """A row under the header that continues it: no unit code, some text, no numbers used as scores.
 
@@ -169,10 +197,10 @@ def _is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> 
     texts = [_cell_text(grid, row, c) for c in range(grid.width)]
     keys = [fold(t) for t in texts if t]
     numbers = [v for v in grid.row_values(row) if isinstance(v, float)]
-    if numbers and not all(fold(number_text(v)) in codes for v in numbers):
+    if numbers and not all(code_key(number_text(v)) in codes for v in numbers):
         return False
     return any(_has_key(k, _SELF_KEYS + _REVIEW_KEYS) for k in keys) or (
-        bool(keys) and all(_CODE.match(t) or not t[0].isdigit() for t in texts if t))
+        bool(keys) and all(leading_code(t, codes) or not t[0].isdigit() for t in texts if t))
 
 
 def _has_key(folded: str, keys: tuple[str, ...]) -> bool:
@@ -186,7 +214,7 @@ def _header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: set[s
         return None
     code_col = next(c for c in range(grid.width) if fold(_cell_text(grid, top, c)) in dict(meta)["code"])
     rows = [top]
-    codes = {fold(k) for k in criteria} | other_codes
+    codes = {code_key(k) for k in criteria} | other_codes
     while len(rows) < 4 and _is_sub_header_row(grid, rows[-1] + 1, code_col, codes):
         rows.append(rows[-1] + 1)
     # Merged header cells carry their text in the first cell only: spread it to the right over
@@ -219,18 +247,19 @@ def _classify(index: int, parts: list[str], meta, criteria, other_codes) -> _Col
     # The lowest header cell that starts with a code names the criterion ("1. Tiêu chí chung" above
     # "1.1" is a group); what follows the code ("2.1 (tự chấm)") or lies below it says self or review.
     # Group names above the code are not part of the label users see.
+    known = {code_key(k) for k in criteria} | other_codes
     for i in reversed(range(len(parts))):
-        m = _CODE.match(parts[i])
-        if m:
-            code = m.group(1)
-            below = [fold(parts[i][m.end():])] + [fold(p) for p in parts[i + 1:]]
+        found = leading_code(parts[i], known)
+        if found:
+            code, end = found
+            below = [fold(parts[i][end:])] + [fold(p) for p in parts[i + 1:]]
             kind = SELF if any(_has_key(f, _SELF_KEYS) for f in below) and \
                 not any(_has_key(f, _REVIEW_KEYS) for f in below) else REVIEW
             label = " / ".join(dict.fromkeys(p for p in parts[i:] if p))
-            match = next((k for k in criteria if fold(k) == fold(code)), None)
+            match = next((k for k in criteria if code_key(k) == code_key(code)), None)
             if match:
                 return _Column(index, label, "criterion", match, kind)
-            role = "other_target" if fold(code) in other_codes else "unknown_code"
+            role = "other_target" if code_key(code) in other_codes else "unknown_code"
             return _Column(index, label, role, code, kind)
     joined = "".join(folded)
     for f in list(reversed(folded)) + [joined]:
@@ -299,7 +328,9 @@ def _read_book(book: Book, fw: Framework, default_year: int | None, issues: Issu
     elif book.kind != "csv":
         form = _find_form(book)
         if form is None:
-            issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị")
+            names = ", ".join(f"“{g.name}”" for g in book.sheets)
+            issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị "
+                         f"(tệp có các trang: {names})")
             return []
         part_list = _read_form(form, fw, fallback, issues.at(sheet=form.name),
                                Source(book.name, book.sha256, book.size, "form"))
@@ -319,34 +350,43 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
                 source: Source) -> _Part | None:
     meta = UNIT_META if target == UNIT else LEADER_META
     criteria = _criteria(fw, target)
-    other = {fold(c.code) for c in fw.criteria if c.target != target}
+    other = {code_key(c.code) for c in fw.criteria if c.target != target}
     header = _header(grid, meta, criteria, other)
     if header is None:
-        issues.error("Không tìm thấy dòng tiêu đề có cột “Mã đơn vị”")
+        # Without its "Mã đơn vị" cell the header is still the row that names the criteria.
+        row = _criteria_row(grid, {code_key(k) for k in criteria})
+        if row is None:
+            issues.error("Không tìm thấy dòng tiêu đề có cột “Mã đơn vị”")
+        else:
+            issues.error(f"Thiếu cột bắt buộc “{_ROLE_LABEL[target]['code']}”", row=row + 1)
         return None
     roles = {c.role: c for c in reversed(header.columns)}
-    required = ["code", "name"] if target == UNIT else ["code", "name"]
-    for role in required:
+    for role in ("code", "name"):
         if role not in roles:
             issues.error(f"Thiếu cột bắt buộc “{_ROLE_LABEL[target][role]}”", row=header.row + 1)
     by_code: dict[str, dict[str, _Column]] = {}
+    reported: set[str] = set()  # a code merged over "Tự chấm" and "Thẩm định" is one mistake
     for col in header.columns:
         if col.role == "criterion":
             if col.kind in by_code.setdefault(col.code, {}):
                 issues.error(f"Cột tiêu chí {col.code} ({'tự chấm' if col.kind == SELF else 'thẩm định'}) bị lặp",
                              row=header.row + 1, column=col.label)
             by_code[col.code][col.kind] = col
-        elif col.role == "unknown_code":
-            issues.error(f"Mã tiêu chí “{col.code}” không có trong bộ tiêu chí “{fw.name}”",
-                         row=header.row + 1, column=col.label, value=col.code)
-        elif col.role == "other_target":
-            issues.error(f"Tiêu chí {col.code} là tiêu chí của "
-                         f"{'người đứng đầu' if target == UNIT else 'tổ chức'}, không thuộc trang này",
-                         row=header.row + 1, column=col.label)
+        elif col.role in ("unknown_code", "other_target") and col.code not in reported:
+            reported.add(col.code)
+            if col.role == "unknown_code":
+                issues.error(f"Mã tiêu chí “{col.code}” không có trong bộ tiêu chí “{fw.name}”",
+                             row=header.row + 1, column=col.code, value=col.code)
+            else:
+                issues.error(f"Tiêu chí {col.code} là tiêu chí của "
+                             f"{'người đứng đầu' if target == UNIT else 'tổ chức'}, không thuộc trang này",
+                             row=header.row + 1, column=col.code, value=col.code)
     for code in criteria:
         if code not in by_code:
             issues.error(f"Thiếu cột tiêu chí {code}", row=header.row + 1)
-    if issues.errors and any(i.sheet == issues.sheet and i.file == issues.file for i in issues.errors):
+    # Header problems do not stop the reading: every problem of the file is reported at once.
+    # Without a code column no row can be told apart, so nothing more can be checked.
+    if "code" not in roles:
         return None
 
     rows = _data_rows(grid, header, roles["code"], roles.get("name"))
@@ -511,11 +551,11 @@ def _clusters(grid, col, rows, issues) -> list[str]:
     return out
 
 
-def _adjustment(grid, col, rows, maximum: Decimal, what: str, issues) -> list[float]:
+def _adjustment(grid, col, rows, maximum: Decimal, what: str, issues) -> np.ndarray:
     if col is None:
-        return [0.0] * len(rows)
+        return np.zeros(len(rows))
     values = _scores(grid, col, rows, maximum, issues, f"Điểm {what} phải từ 0 đến {number_text(float(maximum))}")
-    return [0.0 if np.isnan(v) else v for v in values]
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def _scores(grid: Grid, col: _Column, rows: np.ndarray, maximum: Decimal, issues: Issues,
@@ -523,6 +563,7 @@ def _scores(grid: Grid, col: _Column, rows: np.ndarray, maximum: Decimal, issues
     """A score column as floats (NaN blank), vectorised; text cells parsed one by one."""
     values = grid.numbers[col.index][rows].copy()
     texts = grid.texts[col.index]
+    typed: dict[int, str] = {}  # numbers stored as text, shown as typed ("10,5") in messages
     if texts:
         for r, text in texts.items():
             i = _index(rows, r)
@@ -534,11 +575,12 @@ def _scores(grid: Grid, col: _Column, rows: np.ndarray, maximum: Decimal, issues
                 issues.error("Điểm không phải là số", row=r + 1, column=col.label, value=text)
                 continue
             values[i] = np.nan if number is None else number
+            typed[i] = text
     top = float(maximum)
     bad = np.flatnonzero((values < 0) | (values > top))
     message = range_message or f"Điểm phải từ 0 đến {number_text(top)} (điểm tối đa của tiêu chí)"
     for i in bad:
-        issues.error(message, row=int(rows[i]) + 1, column=col.label, value=float(values[i]))
+        issues.error(message, row=int(rows[i]) + 1, column=col.label, value=typed.get(int(i), float(values[i])))
         values[i] = np.nan
     return values
 
@@ -556,8 +598,9 @@ def _year_from_titles(book: Book) -> int | None:
     ("Tân Yên, ngày 10 tháng 01 năm 2026") is not the year evaluated."""
     main = (fold(SHEET_UNITS), fold(SHEET_LEADERS))
     for grid in sorted(book.sheets, key=lambda g: fold(g.name) not in main):
-        cells = sorted((r, c, text) for c, col in enumerate(grid.texts) for r, text in col.items()
-                       if r < HEADER_SCAN_ROWS)
+        # Texts are stored by row, in order: stop at the first row past the title block.
+        cells = sorted((r, c, text) for c, col in enumerate(grid.texts)
+                       for r, text in takewhile(lambda item: item[0] < HEADER_SCAN_ROWS, col.items()))
         for _, _, text in cells:
             for m in _YEAR_IN_TEXT.finditer(text):
                 if not _DATE_BEFORE_YEAR.search(text[:m.start()]):
@@ -589,19 +632,32 @@ _FORM_LABELS = [
 
 
 def _form_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    """The score table's header: its last row and the column of each role. The header may take two
+    rows: "Điểm đánh giá" merged over "Tự chấm" | "Thẩm định", the other cells merged down."""
     for r in range(min(grid.height, HEADER_SCAN_ROWS)):
-        cols = {}
-        for c in range(grid.width):
-            key = fold(_cell_text(grid, r, c))
-            for role, keys in (("tt", ("tt", "stt", "matieuchi")), ("criterion", ("tieuchi", "noidung")),
-                               ("max", ("diemtoida", "thangdiem", "diemchuan")),
-                               (SELF, _SELF_KEYS), (REVIEW, _REVIEW_KEYS)):
-                if key.startswith(keys) and role not in cols:
-                    cols[role] = c
-                    break
+        cols = _form_roles(grid, r)
         if {"criterion", SELF}.issubset(cols):
             return r, cols
+        if "criterion" in cols and r + 1 < grid.height:
+            both = _form_roles(grid, r + 1) | cols
+            if SELF in both:
+                return r + 1, both
     return None
+
+
+def _form_roles(grid: Grid, r: int) -> dict[str, int]:
+    cols = {}
+    for c in range(grid.width):
+        key = fold(_cell_text(grid, r, c))
+        for role, keys in (("tt", ("tt", "stt", "matieuchi")), ("criterion", ("tieuchi", "noidung")),
+                           ("max", ("diemtoida", "thangdiem", "diemchuan")),
+                           (SELF, _SELF_KEYS), (REVIEW, _REVIEW_KEYS)):
+            # "Điểm tự chấm", "Điểm cấp trên chấm": score keys may follow other words.
+            found = _has_key(key, keys) and len(key) <= 30 if role in (SELF, REVIEW) else key.startswith(keys)
+            if found and role not in cols:
+                cols[role] = c
+                break
+    return cols
 
 
 def _find_form(book: Book) -> Grid | None:
@@ -612,7 +668,7 @@ def _read_form(grid: Grid, fw: Framework, fallback_year, issues: Issues, source:
     header_row, cols = _form_header(grid)
     labels = _form_labels(grid, header_row, cols, issues)
     table_end = grid.height
-    all_criteria = {fold(c.code): c for c in fw.criteria}
+    all_criteria = {code_key(c.code): c for c in fw.criteria}
     found: dict[str, tuple[int, float, float]] = {}
     bonus = penalty = (None, 0.0)
     for r in range(header_row + 1, grid.height):
@@ -625,15 +681,16 @@ def _read_form(grid: Grid, fw: Framework, fallback_year, issues: Issues, source:
         if code is None:
             key = fold(name)
             if key.startswith(("diemthuong", "diemcong")):
-                bonus = (r, _form_score(grid, r, cols, fw.bonus_max, "Điểm thưởng", issues))
+                bonus = (r, _form_score(grid, r, cols, fw.bonus_max, header_row, issues))
             elif key.startswith("diemtru"):
-                penalty = (r, _form_score(grid, r, cols, fw.penalty_max, "Điểm trừ", issues))
-            elif tt and _CODE.match(tt) and fold(_CODE.match(tt).group(1)) not in all_criteria and (
-                    _has_number(grid, r, cols)):
+                penalty = (r, _form_score(grid, r, cols, fw.penalty_max, header_row, issues))
+            # "1" over "1.1", "1.2" … is a group row with its subtotals, not an unknown criterion.
+            elif tt and (m := _CODE.match(tt)) and code_key(m.group(1)) not in all_criteria and not any(
+                    c.code.startswith(m.group(1) + ".") for c in fw.criteria) and _has_number(grid, r, cols):
                 issues.error(f"Mã tiêu chí “{tt}” không có trong bộ tiêu chí “{fw.name}”", row=r + 1,
                              column=_header_label(grid, header_row, cols["tt"]), value=tt)
             continue
-        crit = all_criteria[fold(code)]
+        crit = all_criteria[code_key(code)]
         if crit.code in found:
             issues.error(f"Tiêu chí {crit.code} xuất hiện hai lần trên phiếu", row=r + 1)
             continue
@@ -729,17 +786,25 @@ def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issu
             text = _cell_text(grid, r, c)
             if not text:
                 continue
-            label, _, value = text.partition(":")
-            key = fold(label)
-            role = next((role for role, keys in _FORM_LABELS if key.startswith(keys) and len(key) <= 40), None)
+            role = _label_role(text)
             if role is None or role in out:
                 continue
-            value = value.strip()
+            value = text.partition(":")[2].strip()
             if not value:
+                # The value is the next filled cell, unless that cell is the next label ("Tham nhũng:").
                 value = next((_cell_text(grid, r, cc) for cc in range(c + 1, grid.width) if _cell_text(grid, r, cc)), "")
+                value = "" if value.endswith(":") and _label_role(value) else value
             if value:
                 out[role] = value
     return out
+
+
+def _label_role(text: str) -> str | None:
+    label = text.partition(":")[0]
+    key = fold(label)
+    if not key:
+        return None
+    return next((role for role, keys in _FORM_LABELS if key.startswith(keys) and len(key) <= 40), None)
 
 
 def _is_label_row(grid: Grid, r: int) -> bool:
@@ -747,11 +812,11 @@ def _is_label_row(grid: Grid, r: int) -> bool:
 
 
 def _form_code(tt: str, name: str, fw: Framework) -> str | None:
-    codes = {fold(c.code): c.code for c in fw.criteria}
+    codes = {code_key(c.code): c.code for c in fw.criteria}
     for text in (tt, name):
-        m = _CODE.match(text)
-        if m and fold(m.group(1)) in codes:
-            return codes[fold(m.group(1))]
+        found = leading_code(text, set(codes))
+        if found and code_key(found[0]) in codes:
+            return codes[code_key(found[0])]
     key = fold(name)
     return next((c.code for c in fw.criteria if key and fold(c.name) == key), None)
 
@@ -783,8 +848,8 @@ def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_ro
     return number
 
 
-def _form_score(grid, r, cols, maximum: Decimal, what: str, issues: Issues) -> float:
-    header_row = _form_header(grid)[0]
+def _form_score(grid, r, cols, maximum: Decimal, header_row: int, issues: Issues) -> float:
+    """A bonus or penalty row: the reviewed value, else the self-assessed one, else 0."""
     review = _cell_score(grid, r, cols.get(REVIEW), maximum, header_row, issues)
     value = review if not np.isnan(review) else _cell_score(grid, r, cols.get(SELF), maximum, header_row, issues)
     return 0.0 if np.isnan(value) else value
@@ -861,6 +926,12 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
         if maximum is None:
             issues.error("Thiếu điểm tối đa", row=r + 1, column="Điểm tối đa")
             continue
+        if maximum <= 0:
+            issues.error(f"Tiêu chí {cell['code']}: điểm tối đa phải lớn hơn 0", row=r + 1, column="Điểm tối đa",
+                         value=maximum)
+        if weight is not None and weight < 0:
+            issues.error(f"Tiêu chí {cell['code']}: trọng số không được âm", row=r + 1, column="Trọng số",
+                         value=weight)
         group_key = ""
         if target == UNIT:
             group_key = _group_key(group_text) if group_text else "I"

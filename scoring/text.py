@@ -30,6 +30,11 @@ def fold(value: object) -> str:
     return _FOLD_DROP.sub("", text)
 
 
+def code_key(code: object) -> str:
+    """Matching key of a criterion code: case and spaces ignored, dots kept ("1.1" ≠ "11")."""
+    return nfc(code).replace(" ", "").rstrip(".").upper()
+
+
 def number_text(value: float) -> str:
     """A float as the user typed it: 2.0 → "2", 8.5 → "8.5"."""
     return str(int(value)) if value.is_integer() else repr(value)
@@ -78,9 +83,13 @@ def parse_flag(value: object) -> bool:
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     raw = nfc(value).lower()
-    if raw in ("✓", "✔", "☑", "-"):
-        return raw != "-"
+    if raw in ("✓", "✔", "☑", "☒", "×"):
+        return True
+    if raw in ("-", "–", "—", "☐"):
+        return False
     key = fold(raw)
+    if not key and raw:
+        raise ValueError(value)  # "?", "…": punctuation says nothing, it is not a "no"
     if key in _YES:
         return True
     if key in _NO:

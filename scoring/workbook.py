@@ -13,10 +13,12 @@ import io
 import multiprocessing as mp
 import multiprocessing.connection as mp_connection
 import os
+import re
 import resource
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,7 +119,22 @@ def _checked(data: bytes, name: str) -> tuple[str, str]:
         return "xls", digest
     if Path(name).suffix.lower() in (".csv", ".txt"):
         return "csv", digest
-    raise UnreadableFile("Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)")
+    raise UnreadableFile(_not_a_spreadsheet(data, name))
+
+
+def _not_a_spreadsheet(data: bytes, name: str) -> str:
+    """Why a file is no spreadsheet, in words an office worker can act on."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    suffix = Path(name).suffix.lower() or "không đuôi"
+    if head.startswith(b"%pdf"):
+        return "Tệp PDF, không phải bảng tính: hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return (f"Tệp dạng “XML Spreadsheet 2003” đặt đuôi {suffix}, không đọc được: "
+                "hãy mở bằng Excel rồi lưu lại dạng .xlsx")
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in head:
+        return (f"Tệp là trang web (HTML) đặt đuôi {suffix}, không phải bảng tính thật "
+                "(nhiều phần mềm xuất “Excel” kiểu này): hãy mở bằng Excel rồi lưu lại dạng .xlsx")
+    return "Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)"
 
 
 class Loading:
@@ -170,14 +187,16 @@ def _check_zip(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
             names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise UnreadableFile("Tệp nén hỏng, không đọc được") from None
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise UnreadableFile(f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), có thể là tệp độc hại (zip bomb)")
-    for i in infos:
-        if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise UnreadableFile("Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNPACKED_BYTES:
+                raise UnreadableFile(f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), "
+                                     "có thể là tệp độc hại (zip bomb)")
+            for i in infos:
+                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                    raise UnreadableFile("Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)")
+            _check_xml_heads(z, infos)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+        raise UnreadableFile("Tệp bị hỏng (có thể tải lên chưa hết hoặc lỗi khi sao chép), không đọc được") from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
     if "content.xml" in names:
@@ -185,17 +204,62 @@ def _check_zip(data: bytes) -> str:
     raise UnreadableFile("Tệp nén nhưng không phải bảng tính Excel hoặc ODS")
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _check_xml_heads(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """The first bytes of each XML part, after the size checks: an Office file never declares XML
+    entities (entity expansion, "billion laughs"), and a sheet whose used range is too large for the parser
+    gets a message that says what to do instead of a crashed reader."""
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
+            continue
+        with z.open(info) as f:
+            head = f.read(4096)
+        if b"<!ENTITY" in head:  # a bare DOCTYPE (old OpenOffice manifests) is harmless
+            raise UnreadableFile("Tệp chứa khai báo XML không được phép (DTD/ENTITY), có thể là tệp độc hại")
+        m = _DIMENSION.search(head) if info.filename.startswith("xl/worksheets/") else None
+        if m and m.group(3):
+            rows = int(m.group(4)) - int(m.group(2)) + 1
+            cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+            if rows * cols > MAX_CELLS:
+                ref = f"{m.group(3).decode()}{int(m.group(4))}"
+                raise UnreadableFile(f"Trang tính có ô dữ liệu ở tận ô {ref} ({rows} dòng × {cols} cột), "
+                                     "quá lớn để đọc: hãy xóa các ô thừa nằm xa bảng rồi lưu lại")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def _csv_grid(data: bytes, name: str) -> Grid:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile("Tệp CSV không ở mã UTF-8; hãy lưu lại với mã hóa UTF-8") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = list(csv.reader(io.StringIO(text), delimiter=_csv_delimiter(text)))
     return _grid(name, rows, [])
+
+
+def _csv_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most cells of one consistent width.
+
+    Excel in a Vietnamese locale writes ";" (the comma is the decimal mark), so "8,5" in a
+    semicolon file must not make the comma win, as csv.Sniffer lets it."""
+    head = text[:65536].splitlines()[:60]
+    best, best_score = ",", 0
+    for delimiter in (",", ";", "\t"):
+        widths = [len(r) for r in csv.reader(head, delimiter=delimiter) if len(r) > 1]
+        if not widths:
+            continue
+        mode = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = widths.count(mode) * mode
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _grid(name: str, rows: list[list], merged) -> Grid:
