@@ -15,7 +15,7 @@ import pandas as pd
 
 from .dataset import YearData, Source
 from .framework import HTNV, HTTNV, HTXSNV, KHTNV, LEADER, TIER_CODES, UNIT, Framework
-from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, exact, format_vn
+from .text import DISCIPLINE_LABELS, exact, format_vn
 from .validation import Issue, WARNING
 
 # Two decimal rounding is decided on floats, except within this distance of a half cent, where the
@@ -127,14 +127,14 @@ class _Reasons:
     def __init__(self, n: int):
         self.causes = np.full(n, "", dtype=object)
 
-    def lower(self, tier: np.ndarray, cap: np.ndarray, cause: np.ndarray | str) -> np.ndarray:
-        """Lower tier to cap where cap is worse; record the cause where it changed the tier."""
+    def lower(self, tier: np.ndarray, cap: np.ndarray, cause) -> np.ndarray:
+        """Lower tier to cap where cap is worse; record the cause where it changed the tier.
+
+        `cause` is a text, or a function of the row index called only for the rows that changed."""
         new = np.maximum(tier, cap).astype(np.int8)
-        changed = new != tier
-        if changed.any():
-            cause_arr = np.broadcast_to(np.asarray(cause, dtype=object), tier.shape)
-            sep = np.where(self.causes[changed] == "", "", "; ")
-            self.causes[changed] = self.causes[changed] + sep + cause_arr[changed]
+        for i in np.flatnonzero(new != tier).tolist():
+            text = cause if isinstance(cause, str) else cause(i)
+            self.causes[i] = f"{self.causes[i]}; {text}" if self.causes[i] else text
         return new
 
     def lines(self, score_tier: np.ndarray, tier: np.ndarray, total_cents: np.ndarray) -> np.ndarray:
@@ -231,10 +231,8 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     codes = np.array(fw.codes(UNIT), dtype=object)
     if fw.zero_criterion_bars_top:
         zero = sc.used == 0
-        cause = np.array(
-            [f"tiêu chí {', '.join(codes[row])} bị 0 điểm" if row.any() else "" for row in zero], dtype=object
-        ) if zero.any() else ""
-        tier = reasons.lower(tier, np.where(zero.any(axis=1), HTNV, HTXSNV), cause)
+        tier = reasons.lower(tier, np.where(zero.any(axis=1), HTNV, HTXSNV),
+                             lambda i: f"tiêu chí {', '.join(codes[zero[i]])} bị 0 điểm")
     log.append(f"Bước 5: ngưỡng {'/'.join(str(t) for t in fw.thresholds)}"
                + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else "."))
 
@@ -242,8 +240,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     tier = _disqualify(units, data, reasons, tier, fw)
     tier = reasons.lower(tier, np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1],
                                          [KHTNV, HTNV, HTTNV], HTXSNV),
-                         np.array([f"người đứng đầu bị kỷ luật {_discipline_text(d)}" for d in head_discipline],
-                                  dtype=object))
+                         lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}")
     log.append("Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
                "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV.")
 
@@ -290,32 +287,28 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
                       list(data.warnings) + warnings + leader_warnings, log, list(data.sources))
 
 
-def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray) -> np.ndarray:
+def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
     percent = format_vn(fw.quota_percent, 0 if fw.quota_percent == int(fw.quota_percent) else 2)
-    out = np.full(len(straddling), f"vượt chỉ tiêu {percent}% {whose}", dtype=object)
-    out[straddling] = out[straddling] + " (đồng hạng tại ngưỡng chỉ tiêu)"
-    return out
+    text = f"vượt chỉ tiêu {percent}% {whose}"
+    return lambda i: f"{text} (đồng hạng tại ngưỡng chỉ tiêu)" if straddling[i] else text
 
 
 def _disqualify(units: pd.DataFrame, data: YearData, reasons: _Reasons, tier, fw: Framework) -> np.ndarray:
     """Step 6: facts that rate a unit KHTNV whatever its score."""
     collective = units["collective_discipline"].to_numpy(dtype=int)
-    collective_text = np.array(
-        ["tổ chức bị kỷ luật" + (f" {DISCIPLINE_LABELS[d]}" if d > 0 else "") for d in collective], dtype=object)
     self_scores = data.unit_self.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
     no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
     facts = [
-        (collective != 0, collective_text),
+        (collective != 0, lambda i: " ".join(["tổ chức bị kỷ luật", _discipline_text(collective[i])]).strip()),
         (units["disunity"].to_numpy(dtype=bool), "mất đoàn kết"),
         (units["corruption"].to_numpy(dtype=bool), "có vi phạm tham nhũng"),
         (no_self, "không tự chấm"),
     ]
-    any_fact = np.zeros(len(units), dtype=bool)
-    causes = np.full(len(units), "", dtype=object)
-    for mask, text in facts:
-        text = np.broadcast_to(np.asarray(text, dtype=object), mask.shape)
-        causes[mask] = causes[mask] + np.where(causes[mask] == "", "", ", ") + text[mask]
-        any_fact |= mask
+    any_fact = np.logical_or.reduce([mask for mask, _ in facts])
+
+    def causes(i: int) -> str:
+        return ", ".join(text if isinstance(text, str) else text(i) for mask, text in facts if mask[i])
+
     return reasons.lower(tier, np.where(any_fact, KHTNV, HTXSNV), causes)
 
 
@@ -362,13 +355,12 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     pos = leaders["unit_code"].map(unit_pos).to_numpy()
     discipline = np.maximum(leaders["discipline"].to_numpy(dtype=int), head_discipline[pos])
     tier = reasons.lower(score_tier, np.where(discipline != 0, HTNV, HTXSNV),
-                         np.array([f"bị kỷ luật {_discipline_text(d)} trong năm".replace("  ", " ") for d in discipline],
-                                  dtype=object))
+                         lambda i: " ".join(["bị kỷ luật", _discipline_text(discipline[i]), "trong năm"]).replace("  ", " "))
     tier = reasons.lower(tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), KHTNV, HTXSNV),
                          "tín nhiệm thấp trên 50%")
     their_unit = unit_tier[pos]
-    tier = reasons.lower(tier, their_unit, np.array(
-        [f"đơn vị xếp loại {TIER_CODES[t]} (không cao hơn đơn vị)" for t in their_unit], dtype=object))
+    tier = reasons.lower(tier, their_unit,
+                         lambda i: f"đơn vị xếp loại {TIER_CODES[their_unit[i]]} (không cao hơn đơn vị)")
     rank = competition_rank([-total])
     keep, straddling, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent)
     candidates = int((tier == HTXSNV).sum())

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import workbook
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
-from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Criterion, Framework, Group, load_preset
+from .framework import LEADER, UNIT, Criterion, Framework, Group, load_preset
 from .text import code_key, fold, nfc, number_text, parse_discipline, parse_flag, parse_number
 from .validation import Issue, Issues
 from .workbook import Book, Grid, UnreadableFile, column_letter
@@ -667,7 +667,6 @@ def _find_form(book: Book) -> Grid | None:
 def _read_form(grid: Grid, fw: Framework, fallback_year, issues: Issues, source: Source) -> list[_Part]:
     header_row, cols = _form_header(grid)
     labels = _form_labels(grid, header_row, cols, issues)
-    table_end = grid.height
     all_criteria = {code_key(c.code): c for c in fw.criteria}
     found: dict[str, tuple[int, float, float]] = {}
     bonus = penalty = (None, 0.0)
@@ -675,7 +674,6 @@ def _read_form(grid: Grid, fw: Framework, fallback_year, issues: Issues, source:
         tt = _cell_text(grid, r, cols["tt"]) if "tt" in cols else ""
         name = _cell_text(grid, r, cols["criterion"])
         if fold(tt).startswith("tongcong") or fold(name).startswith("tongcong"):
-            table_end = r
             break
         code = _form_code(tt, name, fw)
         if code is None:

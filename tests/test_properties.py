@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from builders import FW, leader, unit, year_data
 from scoring import rate_year
-from scoring.framework import LEADER, UNIT
+from scoring.framework import UNIT
 
 TIER_ORDER = {"HTXSNV": 1, "HTTNV": 2, "HTNV": 3, "KHTNV": 4}
 UNIT_CRITERIA = FW.of(UNIT)
