@@ -27,5 +27,5 @@ by_year = {r.year: r for r in results}
 year = st.selectbox("Năm", sorted(by_year, reverse=True))
 table = by_year[year].units[list(COLUMNS)].rename(columns=COLUMNS)
 table["Xếp loại"] = table["Xếp loại"].map(TIER_LABEL)
-st.dataframe(table, hide_index=True, use_container_width=True,
+st.dataframe(table, hide_index=True, width="stretch",
              column_config={"Tổng điểm": st.column_config.NumberColumn(format="%.2f")})
