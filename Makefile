@@ -32,7 +32,7 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(VENV)/.dev system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 sample: $(VENV)/.runtime
 	$(BIN)/python -m scoring sample -o sample_data

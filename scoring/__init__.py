@@ -1,8 +1,8 @@
 """Rating of grassroots party organisations and their heads on dân vận work (domain.md).
 
 Public entry points: `read_files`/`read_paths` (files → validated tables per year), `rate_year`
-(one year's tables → ratings and ranks; the one place the rules are applied), `rate_all` and
-`rate_files` (every year of a read). Names are imported lazily so that `python -m scoring` can
+(one year's tables → ratings and ranks; the one place the rules are applied) and `rate_all`
+(every year of a read, chained for rank changes). Names are imported lazily so that `python -m scoring` can
 start parsing files before pandas is loaded.
 """
 from __future__ import annotations
@@ -23,8 +23,6 @@ _EXPORTS = {
     "read_files": ("reader", "read_files"),
     "read_paths": ("reader", "read_paths"),
     "rate_all": ("rating", "rate_all"),
-    "rate_files": ("rating", "rate_files"),
-    "InputError": ("validation", "InputError"),
     "Issue": ("validation", "Issue"),
 }
 __all__ = [*_EXPORTS, "__version__"]

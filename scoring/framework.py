@@ -220,7 +220,3 @@ def to_rows(fw: Framework) -> list[list]:
     rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
     rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
     return rows
-
-
-def tier_code(tier: int) -> str:
-    return TIER_CODES[tier]

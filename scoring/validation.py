@@ -76,11 +76,3 @@ def _shown(value: object) -> str:
         return str(int(value))
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-class InputError(Exception):
-    """Input that cannot be rated; carries every problem found."""
-
-    def __init__(self, issues: list[Issue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
