@@ -23,10 +23,11 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF.
+# Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF; poppler reads the PDF.
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { $(APT) update -qq && \
-	  $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui fonts-liberation fonts-dejavu-core; }
+	@command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || { $(APT) update -qq && \
+	  $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui fonts-liberation fonts-dejavu-core \
+	  poppler-utils; }
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)

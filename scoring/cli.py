@@ -41,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
     framework_args(rank)
     rank.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
-    rank.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel")
+    rank.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel của năm sau cùng")
+    rank.add_argument("--cluster", help="báo cáo riêng một khối")
+    rank.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
+    rank.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
+    rank.add_argument("--place", help="địa danh ở dòng ngày tháng")
+    rank.add_argument("--signer", help="họ tên người ký")
 
     validate = sub.add_parser("validate", help="kiểm tra tệp, liệt kê mọi lỗi")
     validate.add_argument("files", nargs="+", type=Path)
@@ -135,8 +140,18 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
               f"{len(warnings)} cảnh báo.")
         return EXIT_OK
     if args.output:
-        from .report import write_report
-        write_report(results[-1], args.output, previous=results[-2] if len(results) > 1 else None)
+        from .report import ReportSettings, write_report
+        settings = ReportSettings(**{k: v for k, v in (
+            ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
+            ("signer_name", args.signer)) if v})
+        if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
+            print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
+            return EXIT_INVALID
+        try:
+            write_report(results[-1], args.output, args.cluster, settings)
+        except OSError as e:
+            print(f"Lỗi: không ghi được báo cáo {args.output} ({e.strerror})", file=sys.stderr)
+            return EXIT_INVALID
     if args.json:
         sys.stdout.write(result_json(results) + "\n")
     else:

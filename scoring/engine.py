@@ -36,6 +36,7 @@ class YearResult:
     warnings: list[Issue] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    previous_year: int | None = None  # the year rank changes were taken from
 
 
 @dataclass
@@ -275,7 +276,11 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         "note": units["note"],
     })
     result_units["rank_change"] = _rank_change(result_units, previous)
+    unit_self = data.unit_self.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
+    unit_review = data.unit_review.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
     for j, c in enumerate(fw.of(UNIT)):
+        result_units[f"self:{c.code}"] = unit_self[:, j]
+        result_units[f"review:{c.code}"] = unit_review[:, j]
         result_units[f"points:{c.code}"] = sc.used[:, j]
     for g in fw.groups:
         mask = [c.group == g.key for c in fw.of(UNIT)]
@@ -283,8 +288,9 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     result_units = result_units.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
 
     leaders, leader_quota, leader_warnings = _rate_leaders(data, fw, units, tier, head_discipline, log)
+    previous_year = None if previous is None else (previous.year if isinstance(previous, YearResult) else data.year - 1)
     return YearResult(data.year, fw, result_units, leaders, quota, leader_quota,
-                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources))
+                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources), previous_year)
 
 
 def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):

@@ -27,6 +27,9 @@ TIER_NAMES = {
     HTNV: "Hoàn thành nhiệm vụ",
     KHTNV: "Không hoàn thành nhiệm vụ",
 }
+# Tier colours, the same in the report and on every page: a light fill and a strong tone.
+TIER_FILLS = {HTXSNV: "#C8E6C9", HTTNV: "#BBDEFB", HTNV: "#FFF3C4", KHTNV: "#FFCDD2"}
+TIER_COLOURS = {HTXSNV: "#2E7D32", HTTNV: "#1565C0", HTNV: "#F9A825", KHTNV: "#C62828"}
 PRESET_DIR = Path(__file__).with_name("presets")
 DEFAULT_PRESET = "dan_van_tccsd"
 

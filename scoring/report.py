@@ -1,0 +1,491 @@
+"""The ranked report (domain.md §6): one workbook per year, ready to print, sign and send up.
+
+Sheets in order: "Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu" (when there are leaders),
+"Thống kê", "Phương pháp". Written with xlsxwriter in constant-memory mode, so every sheet is
+written strictly row by row, top to bottom. Text is always written as a string cell, never as a
+formula, whatever it starts with.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
+
+from . import __version__
+from .engine import YearResult
+from .framework import LEADER, TIER_CODES, TIER_FILLS, TIER_NAMES, UNIT
+from .text import format_vn
+
+FONT = "Times New Roman"
+VN_TIME = timezone(timedelta(hours=7))
+TIERS = list(TIER_CODES.values())
+TIER_BY_CODE = {code: tier for tier, code in TIER_CODES.items()}
+SHEETS = ["Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu", "Thống kê", "Phương pháp"]
+RANKING_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Điểm tự chấm", "Điểm thẩm định", "Điểm thưởng",
+                   "Điểm trừ", "Tổng điểm", "Xếp loại", "Xếp hạng", "Hạng trong khối", "Thay đổi hạng", "Ghi chú"]
+RANKING_WIDTHS = [6, 10, 30, 19, 9, 10, 8, 7, 9, 17, 8, 8, 8, 40]
+TITLE = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN NĂM {year}"
+DOTS = "…………………"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Names printed in the header block and under the table; offices set their own."""
+
+    superior_body: str = f"ĐẢNG BỘ {DOTS}"
+    issuing_body: str = f"ĐẢNG ỦY {DOTS}"
+    place: str = DOTS
+    on_behalf: str = "T/M BAN THƯỜNG VỤ"
+    signer_title: str = "BÍ THƯ"
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ("- Như trên,", "- Lưu VP.")
+
+
+def report_bytes(result: YearResult, cluster: str | None = None, settings: ReportSettings = ReportSettings(),
+                 now: datetime | None = None) -> bytes:
+    buffer = io.BytesIO()
+    write_report(result, buffer, cluster, settings, now)
+    return buffer.getvalue()
+
+
+def write_report(result: YearResult, target: str | Path | io.BytesIO, cluster: str | None = None,
+                 settings: ReportSettings = ReportSettings(), now: datetime | None = None) -> None:
+    """Write the report of one year, optionally for one cluster only."""
+    now = now or datetime.now(VN_TIME)
+    units = result.units if cluster is None else result.units[result.units["cluster"] == cluster]
+    leaders = result.leaders if cluster is None else result.leaders[result.leaders["cluster"] == cluster]
+    quota = result.quota if cluster is None else result.quota[result.quota["cluster"] == cluster]
+    wb = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target), {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False, "default_format_properties": {"font_name": FONT, "font_size": 12},
+    })
+    wb.set_properties({"title": TITLE.format(year=result.year), "author": settings.issuing_body,
+                       "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}"})
+    f = _Formats(wb)
+    title = TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else "")
+    _ranking_sheet(wb, f, result, units, title, settings, now)
+    _detail_sheet(wb, f, result, units, title)
+    if len(leaders):
+        _leaders_sheet(wb, f, result, leaders, title)
+    _statistics_sheet(wb, f, result, units, leaders, quota, title, cluster)
+    _method_sheet(wb, f, result, cluster, now)
+    wb.close()
+
+
+class _Formats:
+    """Every cell format of the report, made once."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": FONT, "font_size": 12, "valign": "vcenter"}
+        cell = base | {"border": 1}
+
+        def fmt(props, **more):
+            return wb.add_format({**props, **more})
+
+        self.plain = fmt(base)
+        self.bold_center = fmt(base, bold=True, align="center")
+        self.center = fmt(base, align="center")
+        self.italic_center = fmt(base, italic=True, align="center")
+        self.party = fmt(base, bold=True, align="center", underline=1)
+        self.title = fmt(base, bold=True, align="center", font_size=14, text_wrap=True)
+        self.subtitle = fmt(base, italic=True, align="center")
+        self.header = fmt(cell, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2")
+        # Two header rows that look merged without a vertical merge (which constant-memory mode cannot
+        # write: it would flush the upper row before the rest of it is written).
+        self.header_top = fmt(base, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2", top=1, left=1,
+                              right=1)
+        self.header_bottom = fmt(base, bg_color="#F2F2F2", bottom=1, left=1, right=1)
+        self.text = fmt(cell, text_wrap=True)
+        self.text_center = fmt(cell, align="center")
+        self.integer = fmt(cell, align="center", num_format="0")
+        self.score = fmt(cell, num_format="0.00")
+        self.score_bold = fmt(cell, num_format="0.00", bold=True)
+        self.percent = fmt(cell, num_format="0.00%")
+        self.note = fmt(cell, text_wrap=True, font_size=11)
+        self.tier = {code: fmt(cell, bg_color=TIER_FILLS[t], text_wrap=True) for t, code in TIER_CODES.items()}
+        self.label = fmt(base, bold=True)
+        self.wrap = fmt(base, text_wrap=True, valign="top")
+        # Style indexes of the formats used by raw rows (_RawRows).
+        self.index = {name: getattr(self, name)._get_xf_index()
+                      for name in ("integer", "text", "text_center", "score", "score_bold", "note")}
+        self.index |= {code: fmt._get_xf_index() for code, fmt in self.tier.items()}
+
+
+def _page_setup(ws, header_row: int, last_col: int, freeze_col: int = 3) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.repeat_rows(header_row)
+    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
+    ws.freeze_panes(header_row + 1, freeze_col)
+
+
+def _header_block(ws, f: _Formats, width: int, title: str, settings: ReportSettings, now: datetime) -> int:
+    """The official header: issuing bodies on the left, the Party's name and the date on the right,
+    then the title. Returns the next free row."""
+    left_end = max(2, width // 3)
+    right_start = width - max(4, width // 3)
+    date_line = f"{settings.place}, ngày {now.day:02d} tháng {now.month:02d} năm {now.year}"
+    ws.merge_range(0, 0, 0, left_end, settings.superior_body, f.center)
+    ws.merge_range(0, right_start, 0, width - 1, "ĐẢNG CỘNG SẢN VIỆT NAM", f.party)
+    ws.merge_range(1, 0, 1, left_end, settings.issuing_body, f.bold_center)
+    ws.merge_range(1, right_start, 1, width - 1, date_line, f.italic_center)
+    ws.merge_range(2, 0, 2, left_end, "*", f.center)
+    ws.set_row(4, 36)
+    ws.merge_range(4, 0, 4, width - 1, title, f.title)
+    return 6
+
+
+def _table_header(ws, f: _Formats, row: int, columns: list[str], widths: list[float]) -> None:
+    ws.set_row(row, 48)
+    for c, (name, width) in enumerate(zip(columns, widths)):
+        ws.set_column(c, c, width)
+        ws.write_string(row, c, name, f.header)
+
+
+LINE_HEIGHT = 15.75  # points per line of 12 pt Times New Roman
+COLUMN = [xl_col_to_name(c) for c in range(200)]
+
+
+class _RawRows:
+    """Data rows streamed as sheet XML into a constant-memory worksheet.
+
+    xlsxwriter's cell API costs about 10 µs a cell (argument checks, per-attribute regex escaping);
+    a 60,000-unit report has three million cells. The rows here are the same XML xlsxwriter
+    writes in constant-memory mode (inline strings escaped by its own escaper, styles by their
+    index), written straight after the header rows, which the API writes and flushes first."""
+
+    def __init__(self, ws, first_row: int):
+        ws._write_single_row(first_row)  # flush the header rows written through the API
+        self.ws, self.fh, self.first, self.row = ws, ws.fh, first_row, first_row
+
+    def write(self, height: float, cells: list[str]) -> None:
+        self.fh.write(f'<row r="{self.row + 1}" ht="{height:.16g}" customHeight="1">{"".join(cells)}</row>')
+        self.row += 1
+
+    def close(self, last_col: int) -> int:
+        """Record the rows' extent; returns the next free row for the API."""
+        if self.row > self.first:
+            self.ws._check_dimensions(self.row - 1, last_col)
+        self.ws.previous_row = self.row
+        return self.row
+
+
+def xml_text(value: object) -> tuple[str, str]:
+    """Escaped text of an inline string and the <t> attribute that keeps its outer spaces."""
+    text = XMLwriter._escape_control_characters(str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text, ' xml:space="preserve"' if text != text.strip() else ""
+
+
+def text_cell(col: int, row: int, style: int, value: object) -> str:
+    """A string cell: never a formula, whatever the text starts with."""
+    text, preserve = xml_text(value)
+    return f'<c r="{COLUMN[col]}{row + 1}" s="{style}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+
+
+def number_cell(col: int, row: int, style: int, value: float) -> str:
+    if value != value:  # NaN: a blank, formatted cell
+        return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"/>'
+    return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"><v>{value:.16G}</v></c>'
+
+
+def row_height(texts_and_widths: list[tuple[str, float]]) -> float:
+    """Height for wrapped text: LibreOffice and Excel keep a written file's row heights, so the writer
+    estimates them (about 1.1 characters of Times New Roman 12 pt per unit of column width)."""
+    lines = max((-(-len(text) // max(int(width * 1.1) - 1, 1)) for text, width in texts_and_widths), default=1)
+    return max(lines, 1) * LINE_HEIGHT + 3
+
+
+def rank_change_text(change, has_previous: bool) -> str:
+    """▲ 2 up, ▼ 1 down, = unchanged, "Mới" for a unit absent the year before."""
+    if change is None or change is pd.NA or (isinstance(change, float) and np.isnan(change)):
+        return "Mới" if has_previous else ""
+    change = int(change)
+    return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
+
+
+def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str,
+                   settings: ReportSettings, now: datetime) -> None:
+    ws = wb.add_worksheet(SHEETS[0])
+    width = len(RANKING_COLUMNS)
+    row = _header_block(ws, f, width, title, settings, now)
+    header_row = row
+    _table_header(ws, f, header_row, RANKING_COLUMNS, RANKING_WIDTHS)
+    has_previous = result.previous_year is not None
+    columns = [units[c].tolist() for c in ("code", "name", "cluster", "self_score", "review_score", "bonus",
+                                           "penalty", "total", "tier", "rank", "cluster_rank", "rank_change",
+                                           "reason")]
+    x = f.index
+    rows = _RawRows(ws, header_row + 1)
+    for i, (code, name, cluster, self_score, review, bonus, penalty, total, tier, rank, cluster_rank, change,
+            reason) in enumerate(zip(*columns)):
+        r = rows.row
+        tier_name = TIER_NAMES[TIER_BY_CODE[tier]]
+        rows.write(row_height([(name, RANKING_WIDTHS[2]), (cluster, RANKING_WIDTHS[3]),
+                               (tier_name, RANKING_WIDTHS[9]), (reason, RANKING_WIDTHS[13] * 1.1)]), [
+            number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
+            text_cell(2, r, x["text"], name), text_cell(3, r, x["text"], cluster),
+            number_cell(4, r, x["score"], self_score), number_cell(5, r, x["score"], review),
+            number_cell(6, r, x["score"], bonus), number_cell(7, r, x["score"], penalty),
+            number_cell(8, r, x["score_bold"], total), text_cell(9, r, x[tier], tier_name),
+            number_cell(10, r, x["integer"], rank), number_cell(11, r, x["integer"], cluster_rank),
+            text_cell(12, r, x["text_center"], rank_change_text(change, has_previous)),
+            text_cell(13, r, x["note"], reason),
+        ])
+    rows.close(width - 1)
+    last = header_row + len(units)
+    ws.autofilter(header_row, 0, max(last, header_row), width - 1)
+    _signature(ws, f, last + 2, width, settings)
+    _page_setup(ws, header_row, width - 1)
+
+
+def _signature(ws, f: _Formats, row: int, width: int, settings: ReportSettings) -> None:
+    right = width - max(4, width // 3)
+    ws.write_string(row, 1, "Nơi nhận:", f.label)
+    ws.merge_range(row, right, row, width - 1, settings.on_behalf, f.bold_center)
+    ws.write_string(row + 1, 1, settings.recipients[0] if settings.recipients else "", f.plain)
+    ws.merge_range(row + 1, right, row + 1, width - 1, settings.signer_title, f.bold_center)
+    for k, line in enumerate(settings.recipients[1:], start=2):
+        ws.write_string(row + k, 1, line, f.plain)
+    if settings.signer_name:
+        ws.merge_range(row + 6, right, row + 6, width - 1, settings.signer_name, f.bold_center)
+
+
+def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str) -> None:
+    """Per unit and criterion: self score, review score and points used; group subtotals; total."""
+    fw = result.framework
+    ws = wb.add_worksheet(SHEETS[1])
+    criteria = fw.of(UNIT)
+    width = 4 + 3 * len(criteria) + len(fw.groups) + 3
+    ws.merge_range(0, 0, 0, width - 1, title, f.title)
+    ws.set_row(0, 36)
+    ws.merge_range(1, 0, 1, width - 1, "CHI TIẾT ĐIỂM THEO TIÊU CHÍ (TC: tự chấm; TĐ: thẩm định; "
+                                       "Tính: điểm dùng để tính)", f.subtitle)
+    top, sub = 3, 4
+    singles = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối"]
+    after = [f"Cộng nhóm {g.key}" for g in fw.groups] + ["Điểm thưởng", "Điểm trừ", "Tổng điểm"]
+    ws.set_row(top, 32)
+    for c, name in enumerate(singles):
+        ws.write_string(top, c, name, f.header_top)
+    for k, c in enumerate(criteria):
+        ws.merge_range(top, 4 + 3 * k, top, 6 + 3 * k, f"{c.code} ({format_vn(c.max_points, 0)}đ)", f.header)
+    for j, name in enumerate(after):
+        ws.write_string(top, 4 + 3 * len(criteria) + j, name, f.header_top)
+    for c in range(len(singles)):
+        ws.write_blank(sub, c, None, f.header_bottom)
+    for k in range(len(criteria)):
+        for j, name in enumerate(("TC", "TĐ", "Tính")):
+            ws.write_string(sub, 4 + 3 * k + j, name, f.header)
+    for j in range(len(after)):
+        ws.write_blank(sub, 4 + 3 * len(criteria) + j, None, f.header_bottom)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 11)
+    ws.set_column(2, 2, 32)
+    ws.set_column(3, 3, 19)
+    ws.set_column(4, width - 1, 7.5)
+    numbers = [f"{kind}:{c.code}" for c in criteria for kind in ("self", "review", "points")] + \
+              [f"group:{g.key}" for g in fw.groups] + ["bonus", "penalty"]
+    matrix = units[numbers].to_numpy(dtype=float)
+    texts = [units[c].tolist() for c in ("code", "name", "cluster")]
+    totals = units["total"].tolist()
+    x = f.index
+    rows = _RawRows(ws, sub + 1)
+    for i, (code, name, cluster) in enumerate(zip(*texts)):
+        r = rows.row
+        cells = [number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
+                 text_cell(2, r, x["text"], name), text_cell(3, r, x["text"], cluster)]
+        cells += [number_cell(4 + j, r, x["score"], v) for j, v in enumerate(matrix[i].tolist())]
+        cells.append(number_cell(width - 1, r, x["score_bold"], totals[i]))
+        rows.write(row_height([(name, 32), (cluster, 19)]), cells)
+    rows.close(width - 1)
+    ws.autofilter(sub, 0, sub + max(len(units), 1), width - 1)
+    _page_setup(ws, sub, width - 1, freeze_col=4)
+    ws.repeat_rows(top, sub)
+
+
+def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, title: str) -> None:
+    fw = result.framework
+    ws = wb.add_worksheet(SHEETS[2])
+    criteria = fw.of(LEADER)
+    columns = ["STT", "Mã đơn vị", "Tên đơn vị", "Họ và tên", "Chức vụ",
+               *[f"{c.code} ({format_vn(c.max_points, 0)}đ)" for c in criteria],
+               "Tổng điểm", "Xếp loại", "Xếp hạng", "Ghi chú"]
+    widths = [6, 10, 30, 22, 14, *[8] * len(criteria), 9, 19, 8, 44]
+    ws.merge_range(0, 0, 0, len(columns) - 1, title, f.title)
+    ws.set_row(0, 36)
+    ws.merge_range(1, 0, 1, len(columns) - 1, "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI NGƯỜI ĐỨNG ĐẦU", f.bold_center)
+    header_row = 3
+    _table_header(ws, f, header_row, columns, widths)
+    points = leaders[[f"points:{c.code}" for c in criteria]].to_numpy(dtype=float)
+    fields = [leaders[c].tolist() for c in ("unit_code", "unit_name", "name", "title", "total", "tier", "rank",
+                                            "reason")]
+    x = f.index
+    rows = _RawRows(ws, header_row + 1)
+    k = 5 + len(criteria)
+    for i, (code, unit_name, name, position, total, tier, rank, reason) in enumerate(zip(*fields)):
+        r = rows.row
+        tier_name = TIER_NAMES[TIER_BY_CODE[tier]]
+        cells = [number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
+                 text_cell(2, r, x["text"], unit_name), text_cell(3, r, x["text"], name),
+                 text_cell(4, r, x["text"], position)]
+        cells += [number_cell(5 + j, r, x["score"], v) for j, v in enumerate(points[i].tolist())]
+        cells += [number_cell(k, r, x["score_bold"], total), text_cell(k + 1, r, x[tier], tier_name),
+                  number_cell(k + 2, r, x["integer"], rank), text_cell(k + 3, r, x["note"], reason)]
+        rows.write(row_height([(unit_name, 30), (name, 22), (position, 14), (tier_name, 19),
+                               (reason, 44 * 1.1)]), cells)
+    rows.close(len(columns) - 1)
+    ws.autofilter(header_row, 0, header_row + len(leaders), len(columns) - 1)
+    _page_setup(ws, header_row, len(columns) - 1)
+
+
+def tier_counts(units: pd.DataFrame) -> pd.DataFrame:
+    """Units per cluster and tier, with a total row and column."""
+    table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=TIERS)).reindex(columns=TIERS)
+    table = table.fillna(0).astype(int)
+    table["Tổng"] = table.sum(axis=1)
+    table.loc["Toàn bộ"] = table.sum(axis=0)
+    return table
+
+
+def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota, title, cluster) -> None:
+    ws = wb.add_worksheet(SHEETS[3])
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 12, 12)
+    ws.merge_range(0, 0, 0, 10, title, f.title)
+    ws.set_row(0, 36)
+    counts = tier_counts(units)
+    ws.write_string(2, 0, "1. Số đơn vị theo xếp loại và khối", f.label)
+    head = ["Khối", *[f"{TIER_NAMES[TIER_BY_CODE[t]]} ({t})" for t in TIERS], "Tổng", *[f"Tỷ lệ {t}" for t in TIERS]]
+    ws.set_row(3, 64)
+    for c, name in enumerate(head):
+        ws.write_string(3, c, name, f.header)
+    first = 4
+    for i, (name, row) in enumerate(counts.iterrows()):
+        r = first + i
+        fmt = f.text if name != "Toàn bộ" else f.header
+        ws.write_string(r, 0, str(name), fmt)
+        for j, t in enumerate(TIERS):
+            ws.write_number(r, 1 + j, int(row[t]), f.integer)
+        ws.write_number(r, 5, int(row["Tổng"]), f.integer)
+        for j, t in enumerate(TIERS):
+            ws.write_number(r, 6 + j, row[t] / row["Tổng"] if row["Tổng"] else 0, f.percent)
+    total_row = first + len(counts) - 1
+    r = total_row + 2
+    ws.write_string(r, 0, "2. Kiểm tra chỉ tiêu HTXSNV theo khối "
+                          f"(tối đa {format_vn(result.framework.quota_percent, 0)}% số đơn vị HTXSNV và HTTNV)",
+                    f.label)
+    quota_head = ["Khối", "Số đơn vị HTXSNV + HTTNV", "Chỉ tiêu HTXSNV tối đa", "Đủ điểm HTXSNV",
+                  "Được xếp HTXSNV", "Bị hạ do chỉ tiêu"]
+    ws.set_row(r + 1, 48)
+    for c, name in enumerate(quota_head):
+        ws.write_string(r + 1, c, name, f.header)
+    for i, q in enumerate(quota.itertuples()):
+        rr = r + 2 + i
+        ws.write_string(rr, 0, str(q.cluster), f.text)
+        for j, value in enumerate((q.eligible, q.allowed, q.candidates, q.given, q.moved_down)):
+            ws.write_number(rr, 1 + j, int(value), f.integer)
+    r = r + 2 + len(quota) + 1
+    if len(leaders) and cluster is None:
+        lq = result.leader_quota
+        ws.write_string(r, 0, "3. Chỉ tiêu HTXSNV của người đứng đầu (toàn bộ)", f.label)
+        ws.set_row(r + 1, 48)
+        for c, name in enumerate(["", *quota_head[1:]]):
+            ws.write_string(r + 1, c, name, f.header)
+        ws.write_string(r + 2, 0, "Người đứng đầu", f.text)
+        for j, key in enumerate(("eligible", "allowed", "candidates", "given", "moved_down")):
+            ws.write_number(r + 2, 1 + j, lq[key], f.integer)
+        r += 4
+    chart = wb.add_chart({"type": "column"})
+    colours = {t: TIER_FILLS[TIER_BY_CODE[t]] for t in TIERS}
+    chart.add_series({
+        "name": "Số đơn vị",
+        "categories": [SHEETS[3], 3, 1, 3, 4],
+        "values": [SHEETS[3], total_row, 1, total_row, 4],
+        "points": [{"fill": {"color": colours[t]}, "border": {"color": "#555555"}} for t in TIERS],
+        "data_labels": {"value": True},
+    })
+    chart.set_title({"name": "Phân bố xếp loại", "name_font": {"name": FONT, "size": 13}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
+    chart.set_y_axis({"name": "Số đơn vị", "name_font": {"name": FONT}, "num_font": {"name": FONT},
+                      "major_gridlines": {"visible": True}})
+    chart.set_size({"width": 720, "height": 340})
+    ws.insert_chart(r + 1, 0, chart)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)
+    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
+
+
+def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now: datetime) -> None:
+    """Everything needed to reproduce the report: framework, rules, inputs with SHA-256, version, time."""
+    fw = result.framework
+    ws = wb.add_worksheet(SHEETS[4])
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 5, 14)
+    rows: list[tuple[str, str]] = [
+        ("Năm đánh giá", str(result.year)),
+        ("Phạm vi", f"Khối “{cluster}”" if cluster else "Toàn bộ các khối"),
+        ("Bộ tiêu chí", fw.name + (f" ({fw.source})" if fw.source else "")),
+        ("Ngưỡng xếp loại", f"HTXSNV ≥ {format_vn(fw.thresholds[0], 0)}; HTTNV ≥ {format_vn(fw.thresholds[1], 0)}; "
+                            f"HTNV ≥ {format_vn(fw.thresholds[2], 0)}; dưới đó KHTNV"),
+        ("Chỉ tiêu HTXSNV", f"{format_vn(fw.quota_percent, 0)}% số đơn vị HTXSNV và HTTNV của mỗi khối "
+                            "(người đứng đầu: toàn bộ), làm tròn xuống; đồng hạng tại ngưỡng thì cùng hạ"),
+        ("Tiêu chí 0 điểm", "Không được HTXSNV, HTTNV" if fw.zero_criterion_bars_top else "Không áp dụng"),
+        ("Điểm thưởng, điểm trừ tối đa", f"{format_vn(fw.bonus_max, 0)} / {format_vn(fw.penalty_max, 0)}"),
+        ("Phân định đồng điểm", f"Điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn"),
+        ("Làm tròn", "Tổng điểm làm tròn nửa lên 2 chữ số thập phân (số thập phân chính xác)"),
+        ("So sánh thứ hạng với năm", str(result.previous_year) if result.previous_year else "Không có"),
+        ("Phiên bản phần mềm", __version__),
+        ("Thời điểm lập", now.strftime("%d/%m/%Y %H:%M:%S %z")),
+    ]
+    ws.merge_range(0, 0, 0, 5, "PHƯƠNG PHÁP TÍNH VÀ DỮ LIỆU ĐẦU VÀO", f.title)
+    r = 2
+    for label, value in rows:
+        ws.write_string(r, 0, label, f.label)
+        ws.write_string(r, 1, value, f.wrap)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Các bước tính", f.label)
+    for line in result.log:
+        ws.write_string(r, 1, line, f.wrap)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Bộ tiêu chí", f.label)
+    r += 1
+    for c, name in enumerate(["Mã tiêu chí", "Tên tiêu chí", "Nhóm", "Đối tượng", "Điểm tối đa", "Trọng số"]):
+        ws.write_string(r, c, name, f.header)
+    weights = {**fw.weights(UNIT), **fw.weights(LEADER)}
+    for c in fw.criteria:
+        r += 1
+        ws.write_string(r, 0, c.code, f.text_center)
+        ws.write_string(r, 1, c.name, f.text)
+        ws.write_string(r, 2, fw.group(c.group).name if c.group else "", f.text)
+        ws.write_string(r, 3, "Tổ chức" if c.target == UNIT else "Người đứng đầu", f.text)
+        ws.write_number(r, 4, float(c.max_points), f.score)
+        ws.write_number(r, 5, float(weights[c.code]), f.score)
+    r += 2
+    ws.write_string(r, 0, "Tệp đầu vào", f.label)
+    r += 1
+    for c, name in enumerate(["Tên tệp", "SHA-256", "Kích thước (byte)", "Loại"]):
+        ws.write_string(r, c, name, f.header)
+    for s in result.sources:
+        r += 1
+        ws.write_string(r, 0, s.name, f.text)
+        ws.write_string(r, 1, s.sha256, f.text)
+        ws.write_number(r, 2, s.size, f.integer)
+        ws.write_string(r, 3, {"consolidated": "Bảng tổng hợp", "form": "Phiếu đơn vị", "csv": "CSV"}[s.kind], f.text)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
