@@ -389,12 +389,39 @@ def write_template(path: Path, framework: Framework, form: bool = False) -> None
         guide = wb.active
         guide.title = GUIDE_SHEET
         write_guide(guide, "HƯỚNG DẪN NHẬP BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN", consolidated_guide(framework))
-        write_table(wb.create_sheet(SHEET_UNITS), unit_columns(framework), Heading(),
-                    UNITS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
+        units = wb.create_sheet(SHEET_UNITS)
+        write_table(units, unit_columns(framework), Heading(), UNITS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
+        _total_column(units, framework, unit_columns(framework), TEMPLATE_ROWS)
         write_table(wb.create_sheet(SHEET_LEADERS), leader_columns(framework), Heading(),
                     LEADERS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
         write_criteria(wb.create_sheet(SHEET_FRAMEWORK), framework)
     save(wb, Path(path), datetime.now().replace(microsecond=0))
+
+
+def _total_column(ws: Worksheet, fw: Framework, columns: list[Column], rows: int) -> None:
+    """A locked "Tổng điểm (tự tính)" column after the table: the weighted total of domain §4 (review
+    score, else self score; bonus minus penalty; not below 0), so that offices see totals as they type.
+    The reader ignores it and always computes the total itself."""
+    letter = {col.key: get_column_letter(i) for i, col in enumerate(columns, start=1)}
+    weights = fw.weights(UNIT)
+    total_weight = sum(weights.values())
+    c = len(columns) + 1
+    ws.cell(TABLE_TOP, c, "Tổng điểm (tự tính)")
+    ws.merge_cells(start_row=TABLE_TOP, start_column=c, end_row=TABLE_TOP + 1, end_column=c)
+    for r in (TABLE_TOP, TABLE_TOP + 1):
+        _header_cell(ws.cell(r, c))
+    ws.column_dimensions[get_column_letter(c)].width = 11
+    for r in range(TABLE_TOP + 2, TABLE_TOP + 2 + rows):
+        terms = []
+        for crit in fw.of(UNIT):
+            self_cell, review_cell = f"{letter[(SELF, crit.code)]}{r}", f"{letter[(REVIEW, crit.code)]}{r}"
+            factor = 100 * weights[crit.code] / (crit.max_points * total_weight)
+            used = f'IF({review_cell}<>"",{review_cell},N({self_cell}))'
+            terms.append(used if factor == 1 else f"{used}*{float(factor):.12g}")
+        body = "+".join(terms) + f"+N({letter['bonus']}{r})-N({letter['penalty']}{r})"
+        cell = ws.cell(r, c, f'=IF({letter["code"]}{r}="","",ROUND(MAX(0,{body}),2))')
+        cell.font, cell.border, cell.number_format = font(bold=True, size=11), BORDER, "0.00"
+        cell.alignment = Alignment(horizontal="center", vertical="center")
 
 
 # ---------------------------------------------------------------- shared helpers

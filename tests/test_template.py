@@ -245,3 +245,29 @@ def test_cli_writes_both_templates(tmp_path):
     assert main(["template", "-o", str(tmp_path / "b.xlsx"), "--form"]) == 0
     assert openpyxl.load_workbook(tmp_path / "a.xlsx").sheetnames[1] == "Tổ chức"
     assert openpyxl.load_workbook(tmp_path / "b.xlsx").sheetnames[0] == FORM_SHEET
+
+
+def test_total_column_is_locked_and_computes_the_engine_total(consolidated, tmp_path, soffice):
+    from conftest import convert
+    from scoring import rate_all, read_paths
+
+    wb = openpyxl.load_workbook(consolidated)
+    ws = wb["Tổ chức"]
+    total_col = ws.max_column
+    assert ws.cell(6, total_col).value == "Tổng điểm (tự tính)"
+    first = 8
+    assert ws.cell(first, total_col).data_type == "f" and ws.cell(first, total_col).protection.locked
+    ws.cell(first, 2, "DV01")
+    ws.cell(first, 3, "Chi bộ A")
+    ws.cell(first, 4, "K")
+    scores = [10, 9.5, 9, None, 8, 8, 20, 18, 14, 13.25, 14, 14, 15, 14, 5, 4.5]  # 1.2 review blank → self 9
+    for i, v in enumerate(scores):
+        ws.cell(first, 5 + i, v)
+    ws.cell(first, 5 + len(scores), 1)  # bonus
+    ws.cell(first, 6 + len(scores), 0.5)  # penalty
+    path = tmp_path / "filled_2025.xlsx"
+    wb.save(path)
+    recalculated = convert(soffice, path, "xlsx", tmp_path / "lo")
+    shown = openpyxl.load_workbook(recalculated, data_only=True)["Tổ chức"].cell(first, total_col).value
+    engine = rate_all(read_paths([recalculated]))[0].units.total.iloc[0]
+    assert shown == pytest.approx(engine) == 90.75  # 9.5+9+8+18+13.25+14+14+4.5 = 90.25, + 1 − 0.5
