@@ -43,9 +43,13 @@ class YearResult:
 class _Scored:
     used: np.ndarray  # n×k points used per criterion
     contributions: np.ndarray  # n×k contribution to the base score
-    base: np.ndarray
-    self_points: np.ndarray  # n×k self scores, blank as 0
+    self_scores: np.ndarray  # n×k as read, NaN where blank
+    review_scores: np.ndarray
     blank: np.ndarray  # n×k both scores blank
+
+    @property
+    def self_points(self) -> np.ndarray:
+        return np.nan_to_num(self.self_scores)
 
 
 def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.DataFrame) -> _Scored:
@@ -61,8 +65,8 @@ def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.Dat
     return _Scored(
         used=used,
         contributions=contributions,
-        base=contributions.sum(axis=1),
-        self_points=np.nan_to_num(s),
+        self_scores=s,
+        review_scores=r,
         blank=blank,
     )
 
@@ -238,7 +242,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
                + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else "."))
 
     head_discipline = _head_discipline(units, data.leaders)
-    tier = _disqualify(units, data, reasons, tier, fw)
+    tier = _disqualify(units, sc.self_scores, reasons, tier)
     tier = reasons.lower(tier, np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1],
                                          [KHTNV, HTNV, HTTNV], HTXSNV),
                          lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}")
@@ -276,11 +280,9 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         "note": units["note"],
     })
     result_units["rank_change"] = _rank_change(result_units, previous)
-    unit_self = data.unit_self.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
-    unit_review = data.unit_review.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
     for j, c in enumerate(fw.of(UNIT)):
-        result_units[f"self:{c.code}"] = unit_self[:, j]
-        result_units[f"review:{c.code}"] = unit_review[:, j]
+        result_units[f"self:{c.code}"] = sc.self_scores[:, j]
+        result_units[f"review:{c.code}"] = sc.review_scores[:, j]
         result_units[f"points:{c.code}"] = sc.used[:, j]
     for g in fw.groups:
         mask = [c.group == g.key for c in fw.of(UNIT)]
@@ -299,10 +301,9 @@ def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
     return lambda i: f"{text} (đồng hạng tại ngưỡng chỉ tiêu)" if straddling[i] else text
 
 
-def _disqualify(units: pd.DataFrame, data: YearData, reasons: _Reasons, tier, fw: Framework) -> np.ndarray:
+def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier) -> np.ndarray:
     """Step 6: facts that rate a unit KHTNV whatever its score."""
     collective = units["collective_discipline"].to_numpy(dtype=int)
-    self_scores = data.unit_self.reindex(columns=fw.codes(UNIT)).to_numpy(dtype=float, na_value=np.nan)
     no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
     facts = [
         (collective != 0, lambda i: " ".join(["tổ chức bị kỷ luật", _discipline_text(collective[i])]).strip()),
