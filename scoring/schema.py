@@ -1,0 +1,104 @@
+"""Tables of the store (SQLAlchemy Core). Alembic migrations in scoring/migrations create them.
+
+Results are never stored: they are computed from the raw rows of the active dataset of a year, so
+that a rule or framework change can always be replayed on the data as it was imported.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text)
+
+metadata = MetaData()
+
+frameworks = Table(
+    "frameworks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("definition", Text, nullable=False),  # TOML, as framework.to_toml writes it
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+datasets = Table(
+    "datasets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False, index=True),
+    Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", Text, nullable=False),
+    Column("unit_count", Integer, nullable=False),
+    Column("leader_count", Integer, nullable=False),
+)
+
+dataset_files = Table(
+    "dataset_files", metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+)
+
+unit_rows = Table(
+    "unit_rows", metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("cluster", Text, nullable=False),
+    Column("bonus", Float, nullable=False),
+    Column("penalty", Float, nullable=False),
+    Column("collective_discipline", Integer, nullable=False),
+    Column("head_discipline", Integer, nullable=False),
+    Column("disunity", Boolean, nullable=False),
+    Column("corruption", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("has_self_columns", Boolean, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("sheet", Text, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("self_scores", Text, nullable=False),  # JSON {code: number}; blanks left out
+    Column("review_scores", Text, nullable=False),
+)
+
+leader_rows = Table(
+    "leader_rows", metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("unit_code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("discipline", Integer, nullable=False),
+    Column("low_confidence", Boolean, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("sheet", Text, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("self_scores", Text, nullable=False),
+    Column("review_scores", Text, nullable=False),
+)
+
+active_years = Table(
+    "active_years", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("activated_at", DateTime(timezone=True), nullable=False),
+    Column("activated_by", Text, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", Text, nullable=False),
+    Column("action", String(30), nullable=False),  # import, activate, framework, restore
+    Column("year", Integer),
+    Column("dataset_id", Integer),
+    Column("framework_id", Integer),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+
+# Order in which a backup is written and restored (parents first).
+TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, audit_log]

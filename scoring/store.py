@@ -1,0 +1,422 @@
+"""Every year's data kept safely: SQLite embedded by default, PostgreSQL for a shared deployment.
+
+One small interface (`Store`) used by the command line and the dashboard. An import is one
+transaction: validation happens before it starts, and a crash or a kill inside it leaves the
+database exactly as before. Imports are serialised (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory
+lock); reads run in one snapshot so they never see half an import.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from . import schema as t
+from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
+from .engine import YearResult, rate
+from .framework import LEADER, UNIT, Framework, from_toml, to_toml
+from .reader import ReadResult, read_files
+from .validation import Issue
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'danvan.sqlite'}"
+MIGRATIONS = Path(__file__).with_name("migrations")
+BACKUP_FORMAT = "danvan-backup"
+_IMPORT_LOCK = 7_241_001  # PostgreSQL advisory lock key for writers
+
+
+class StoreError(Exception):
+    """A store operation refused; the message is for users, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: int
+    year: int
+    imported_at: datetime
+    imported_by: str
+    unit_count: int
+    leader_count: int
+    framework_id: int
+    framework_name: str
+    files: tuple[Source, ...]
+    active: bool
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: the new dataset per year, or nothing and the problems."""
+
+    datasets: dict[int, int]  # year → dataset id
+    issues: list[Issue]
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+
+def database_url() -> str:
+    return os.environ.get("DANVAN_DATABASE_URL") or DEFAULT_URL
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "không rõ"
+
+
+class Store:
+    def __init__(self, url: str | None = None):
+        self.url = url or database_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url, future=True)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self.upgrade()
+
+    # ------------------------------------------------------------ schema
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration (creates it in an empty database)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._writing() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def _writing(self):
+        """A write transaction, serialised with every other writer."""
+        conn = self.engine.connect().execution_options(writer=True)
+        return _Transaction(conn, lock=None if self.sqlite else _IMPORT_LOCK)
+
+    def _reading(self):
+        """A read transaction over one consistent snapshot."""
+        conn = self.engine.connect()
+        if not self.sqlite:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return _Transaction(conn, lock=None)
+
+    # ------------------------------------------------------------ frameworks
+
+    def save_framework(self, fw: Framework, who: str | None = None) -> int:
+        with self._writing() as conn:
+            return self._framework_id(conn, fw, who or _user())
+
+    def _framework_id(self, conn: Connection, fw: Framework, who: str) -> int:
+        """The version id of this exact framework, added as a new version when it is new."""
+        definition = to_toml(fw)
+        digest = hashlib.sha256(definition.encode()).hexdigest()
+        found = conn.execute(select(t.frameworks.c.id).where(t.frameworks.c.sha256 == digest)).scalar()
+        if found is not None:
+            return found
+        new = conn.execute(insert(t.frameworks).values(name=fw.name, definition=definition, sha256=digest,
+                                                       created_at=_now(), created_by=who)).inserted_primary_key[0]
+        _audit(conn, who, "framework", framework_id=new, detail=f"Lưu bộ tiêu chí “{fw.name}” (phiên bản {new})")
+        return new
+
+    def framework(self, framework_id: int | None = None) -> Framework | None:
+        """A framework version; without an id, the latest one saved."""
+        with self._reading() as conn:
+            query = select(t.frameworks.c.id, t.frameworks.c.definition)
+            query = query.where(t.frameworks.c.id == framework_id) if framework_id else \
+                query.order_by(t.frameworks.c.id.desc()).limit(1)
+            row = conn.execute(query).first()
+        return None if row is None else from_toml(row.definition, source=f"store:{row.id}")
+
+    def framework_versions(self) -> pd.DataFrame:
+        with self._reading() as conn:
+            return pd.DataFrame(conn.execute(select(t.frameworks.c.id, t.frameworks.c.name, t.frameworks.c.created_at,
+                                                    t.frameworks.c.created_by).order_by(t.frameworks.c.id)).all(),
+                                columns=["id", "name", "created_at", "created_by"])
+
+    # ------------------------------------------------------------ imports
+
+    def import_files(self, files: list[tuple[str, bytes]], framework: Framework | None = None,
+                     year: int | None = None, who: str | None = None) -> ImportOutcome:
+        """Validate, then store every year of the files as a new active version, all in one transaction.
+        A file with any error stores nothing."""
+        read = read_files(files, framework, year)
+        if read.errors:
+            return ImportOutcome({}, read.issues)
+        return ImportOutcome(self.store(read, who), read.issues)
+
+    def store(self, read: ReadResult, who: str | None = None) -> dict[int, int]:
+        who = who or _user()
+        with self._writing() as conn:
+            framework_id = self._framework_id(conn, read.framework, who)
+            return {year: self._store_year(conn, data, framework_id, who) for year, data in sorted(read.years.items())}
+
+    def _store_year(self, conn: Connection, data: YearData, framework_id: int, who: str) -> int:
+        dataset_id = conn.execute(insert(t.datasets).values(
+            year=data.year, framework_id=framework_id, imported_at=_now(), imported_by=who,
+            unit_count=len(data.units), leader_count=len(data.leaders))).inserted_primary_key[0]
+        conn.execute(insert(t.dataset_files), [
+            {"dataset_id": dataset_id, "position": i, "name": s.name, "sha256": s.sha256, "size": s.size,
+             "kind": s.kind} for i, s in enumerate(data.sources)])
+        conn.execute(insert(t.unit_rows), _rows(dataset_id, data.units, UNIT_COLUMNS, data.unit_self,
+                                                data.unit_review))
+        if len(data.leaders):
+            conn.execute(insert(t.leader_rows), _rows(dataset_id, data.leaders, LEADER_COLUMNS, data.leader_self,
+                                                      data.leader_review))
+        self._activate(conn, data.year, dataset_id, who)
+        files = ", ".join(s.name for s in data.sources)
+        _audit(conn, who, "import", data.year, dataset_id, framework_id,
+               f"Nhập năm {data.year}: {len(data.units)} đơn vị, {len(data.leaders)} người đứng đầu từ {files}")
+        return dataset_id
+
+    # ------------------------------------------------------------ versions
+
+    def activate(self, dataset_id: int, who: str | None = None) -> int:
+        """Make a stored version the active one of its year; returns the year."""
+        who = who or _user()
+        with self._writing() as conn:
+            year = conn.execute(select(t.datasets.c.year).where(t.datasets.c.id == dataset_id)).scalar()
+            if year is None:
+                raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
+            self._activate(conn, year, dataset_id, who)
+            _audit(conn, who, "activate", year, dataset_id, detail=f"Dùng phiên bản {dataset_id} cho năm {year}")
+            return year
+
+    def _activate(self, conn: Connection, year: int, dataset_id: int, who: str) -> None:
+        values = {"dataset_id": dataset_id, "activated_at": _now(), "activated_by": who}
+        updated = conn.execute(t.active_years.update().where(t.active_years.c.year == year).values(**values))
+        if updated.rowcount == 0:
+            conn.execute(insert(t.active_years).values(year=year, **values))
+
+    def years(self) -> pd.DataFrame:
+        """Stored years with their active version."""
+        versions = t.datasets.alias("versions")
+        query = (select(t.active_years.c.year, t.active_years.c.dataset_id, t.datasets.c.imported_at,
+                        t.datasets.c.unit_count, t.datasets.c.leader_count,
+                        select(func.count()).select_from(versions).where(versions.c.year == t.active_years.c.year)
+                        .correlate(t.active_years).scalar_subquery().label("versions"))
+                 .join(t.datasets, t.datasets.c.id == t.active_years.c.dataset_id).order_by(t.active_years.c.year))
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame(rows, columns=["year", "dataset_id", "imported_at", "unit_count", "leader_count",
+                                           "versions"])
+
+    def history(self, year: int) -> list[DatasetInfo]:
+        with self._reading() as conn:
+            return self._datasets(conn, t.datasets.c.year == year)
+
+    def dataset(self, dataset_id: int) -> DatasetInfo | None:
+        with self._reading() as conn:
+            found = self._datasets(conn, t.datasets.c.id == dataset_id)
+        return found[0] if found else None
+
+    def _datasets(self, conn: Connection, where) -> list[DatasetInfo]:
+        active = set(conn.execute(select(t.active_years.c.dataset_id)).scalars())
+        rows = conn.execute(select(t.datasets, t.frameworks.c.name.label("framework_name"))
+                            .join(t.frameworks, t.frameworks.c.id == t.datasets.c.framework_id)
+                            .where(where).order_by(t.datasets.c.id)).all()
+        files = {}
+        for f in conn.execute(select(t.dataset_files).order_by(t.dataset_files.c.position)):
+            files.setdefault(f.dataset_id, []).append(Source(f.name, f.sha256, f.size, f.kind))
+        return [DatasetInfo(r.id, r.year, r.imported_at, r.imported_by, r.unit_count, r.leader_count, r.framework_id,
+                            r.framework_name, tuple(files.get(r.id, ())), r.id in active) for r in rows]
+
+    def audit(self, limit: int = 200) -> pd.DataFrame:
+        with self._reading() as conn:
+            rows = conn.execute(select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)).all()
+        return pd.DataFrame(rows, columns=[c.name for c in t.audit_log.columns])
+
+    # ------------------------------------------------------------ reading back and rating
+
+    def load(self, year: int, dataset_id: int | None = None) -> tuple[YearData, Framework, int]:
+        """The raw tables of a year's active version (or of a given version), with its framework."""
+        with self._reading() as conn:
+            if dataset_id is None:
+                dataset_id = conn.execute(select(t.active_years.c.dataset_id)
+                                          .where(t.active_years.c.year == year)).scalar()
+                if dataset_id is None:
+                    raise StoreError(f"Chưa có dữ liệu năm {year}")
+            ds = conn.execute(select(t.datasets).where(t.datasets.c.id == dataset_id)).first()
+            fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
+            fw = from_toml(fw_row.definition, source=f"store:{fw_row.id}")
+            units = pd.DataFrame(conn.execute(select(t.unit_rows).where(t.unit_rows.c.dataset_id == dataset_id)
+                                              .order_by(t.unit_rows.c.position)).mappings().all())
+            leaders = pd.DataFrame(conn.execute(select(t.leader_rows).where(t.leader_rows.c.dataset_id == dataset_id)
+                                                .order_by(t.leader_rows.c.position)).mappings().all())
+            sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
+                select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
+                .order_by(t.dataset_files.c.position))]
+        unit_self, unit_review = _scores(units, fw.codes(UNIT))
+        leader_self, leader_review = _scores(leaders, fw.codes(LEADER))
+        data = YearData(ds.year, units.reindex(columns=UNIT_COLUMNS), unit_self, unit_review,
+                        leaders.reindex(columns=LEADER_COLUMNS), leader_self, leader_review, sources)
+        return data, fw, dataset_id
+
+    def rate(self, year: int, dataset_id: int | None = None) -> YearResult:
+        """Rate a stored year; the rank change comes from the active version of year − 1."""
+        data, fw, _ = self.load(year, dataset_id)
+        previous = None
+        if year - 1 in set(self.years()["year"]):
+            prev_data, prev_fw, _ = self.load(year - 1)
+            previous = rate(prev_data, prev_fw)
+        return rate(data, fw, previous)
+
+    # ------------------------------------------------------------ backup and restore
+
+    def backup(self, path: Path) -> dict[str, int]:
+        """Everything, as one portable JSON file; returns the row count per table."""
+        counts, out = {}, {"format": BACKUP_FORMAT, "version": 1, "created_at": _now().isoformat(), "tables": {}}
+        with self._reading() as conn:
+            for table in t.TABLES:
+                rows = [dict(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+                out["tables"][table.name] = rows
+                counts[table.name] = len(rows)
+        tmp = Path(path).with_suffix(Path(path).suffix + ".tmp")
+        tmp.write_text(json.dumps(out, ensure_ascii=False, default=_json_default), "utf-8")
+        tmp.replace(path)
+        return counts
+
+    def restore(self, path: Path, who: str | None = None) -> dict[str, int]:
+        """Load a backup into an empty database (of either kind), keeping every id."""
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, ValueError) as e:
+            raise StoreError(f"Không đọc được tệp sao lưu: {e}") from None
+        if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
+            raise StoreError("Tệp không phải bản sao lưu của công cụ đánh giá dân vận")
+        with self._writing() as conn:
+            if conn.execute(select(func.count()).select_from(t.datasets)).scalar() or \
+                    conn.execute(select(func.count()).select_from(t.frameworks)).scalar():
+                raise StoreError("Chỉ phục hồi vào cơ sở dữ liệu trống")
+            counts = {}
+            for table in t.TABLES:
+                rows = [_from_json(table, r) for r in data["tables"].get(table.name, [])]
+                if rows:
+                    conn.execute(insert(table), rows)
+                counts[table.name] = len(rows)
+            if not self.sqlite:
+                for table in (t.frameworks, t.datasets, t.audit_log):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
+            _audit(conn, who or _user(), "restore", detail=f"Phục hồi từ {Path(path).name}")
+        return counts
+
+    def is_empty(self) -> bool:
+        with self._reading() as conn:
+            return not conn.execute(select(func.count()).select_from(t.datasets)).scalar()
+
+    def seed(self, sample_dir: Path) -> None:
+        """Store the sample years, one import per consolidated workbook, when the store is empty."""
+        if not self.is_empty():
+            return
+        for path in sorted(Path(sample_dir).glob("tong_hop_*.xlsx")):
+            self.import_files([(path.name, path.read_bytes())], who="dữ liệu mẫu")
+
+
+class _Transaction:
+    """Context manager: begin, optionally take the writers' lock, commit or roll back, close."""
+
+    def __init__(self, conn: Connection, lock: int | None):
+        self.conn, self.lock = conn, lock
+
+    def __enter__(self) -> Connection:
+        self.tx = self.conn.begin()
+        if self.lock is not None:
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock})
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.tx.commit()
+            else:
+                self.tx.rollback()
+        finally:
+            self.conn.close()
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # Writers take the write lock at once, so that two imports queue instead of failing halfway.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
+
+
+def _audit(conn: Connection, who: str, action: str, year: int | None = None, dataset_id: int | None = None,
+           framework_id: int | None = None, detail: str = "") -> None:
+    conn.execute(insert(t.audit_log).values(at=_now(), who=who, action=action, year=year, dataset_id=dataset_id,
+                                            framework_id=framework_id, detail=detail))
+
+
+def _rows(dataset_id: int, rows: pd.DataFrame, columns: list[str], self_scores: pd.DataFrame,
+          review: pd.DataFrame) -> list[dict]:
+    records = rows.reindex(columns=columns).astype(object).where(rows.reindex(columns=columns).notna(), None)
+    out = []
+    for i, (record, s, r) in enumerate(zip(records.to_dict("records"), _json_scores(self_scores),
+                                           _json_scores(review))):
+        record.update(dataset_id=dataset_id, position=i, self_scores=s, review_scores=r)
+        for key in ("bonus", "penalty"):
+            if key in record:
+                record[key] = float(record[key])
+        for key in ("collective_discipline", "head_discipline", "discipline", "row"):
+            if key in record:
+                record[key] = int(record[key])
+        for key in ("disunity", "corruption", "has_self_columns", "low_confidence"):
+            if key in record:
+                record[key] = bool(record[key])
+        out.append(record)
+    return out
+
+
+def _json_scores(scores: pd.DataFrame) -> list[str]:
+    """Per row, the non-blank scores as JSON; floats keep their shortest repr, so 8.5 stays 8.5."""
+    codes = list(scores.columns)
+    values = scores.to_numpy(dtype=float, na_value=np.nan)
+    return [json.dumps({c: v for c, v in zip(codes, row.tolist()) if v == v}, ensure_ascii=False) for row in values]
+
+
+def _scores(rows: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def frame(column: str) -> pd.DataFrame:
+        if not len(rows):
+            return pd.DataFrame(columns=codes, dtype=float)
+        return pd.DataFrame([json.loads(v) for v in rows[column]], columns=codes, dtype=float)
+
+    return frame("self_scores"), frame("review_scores")
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _from_json(table, row: dict) -> dict:
+    out = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if value is not None and column.type.python_type is datetime:
+            value = datetime.fromisoformat(value)
+        out[column.name] = value
+    return out
