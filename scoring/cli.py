@@ -40,13 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("files", nargs="+", type=Path)
     rank.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
     framework_args(rank)
-    rank.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
-    rank.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel của năm sau cùng")
-    rank.add_argument("--cluster", help="báo cáo riêng một khối")
-    rank.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
-    rank.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
-    rank.add_argument("--place", help="địa danh ở dòng ngày tháng")
-    rank.add_argument("--signer", help="họ tên người ký")
+
+    def output_args(sp):
+        sp.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+        sp.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel của năm sau cùng")
+        sp.add_argument("--cluster", help="báo cáo riêng một khối")
+        sp.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
+        sp.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
+        sp.add_argument("--place", help="địa danh ở dòng ngày tháng")
+        sp.add_argument("--signer", help="họ tên người ký")
+    output_args(rank)
 
     validate = sub.add_parser("validate", help="kiểm tra tệp, liệt kê mọi lỗi")
     validate.add_argument("files", nargs="+", type=Path)
@@ -63,6 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--units", type=int, default=45)
     sample.add_argument("--years", type=int, nargs="+", default=[2023, 2024, 2025])
     sample.add_argument("--seed", type=int, default=2025)
+
+    db = sub.add_parser("db", help="kho dữ liệu các năm (SQLite mặc định; DANVAN_DATABASE_URL cho PostgreSQL)")
+    db.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
+    db.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    imp = dbsub.add_parser("import", help="nhập tệp, lưu mỗi năm thành phiên bản mới")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
+    framework_args(imp)
+    dbsub.add_parser("years", help="các năm đã lưu")
+    history = dbsub.add_parser("history", help="các phiên bản của một năm")
+    history.add_argument("year", type=int)
+    activate = dbsub.add_parser("activate", help="dùng lại một phiên bản")
+    activate.add_argument("version_id", type=int)
+    dbrank = dbsub.add_parser("rank", help="xếp hạng một năm đã lưu")
+    dbrank.add_argument("year", type=int)
+    output_args(dbrank)
+    backup = dbsub.add_parser("backup", help="sao lưu toàn bộ ra tệp JSON")
+    backup.add_argument("file", type=Path)
+    restore = dbsub.add_parser("restore", help="phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống")
+    restore.add_argument("file", type=Path)
     return p
 
 
@@ -107,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     if args.command in ("rank", "validate"):
         return _rank_or_validate(args, framework)
+    if args.command == "db":
+        from .db_cli import run_db
+        return run_db(args, framework)
     if args.command == "template":
         from .template import write_template
         write_template(args.output, framework or load_preset(), form=args.form)
@@ -139,6 +166,11 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
         print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
               f"{len(warnings)} cảnh báo.")
         return EXIT_OK
+    return emit(args, results)
+
+
+def emit(args, results) -> int:
+    """The report file (-o), then the JSON or the table of the rated years."""
     if args.output:
         from .report import ReportSettings, write_report
         settings = ReportSettings(**{k: v for k, v in (

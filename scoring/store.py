@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -70,8 +70,16 @@ def database_url() -> str:
     return os.environ.get("DANVAN_DATABASE_URL") or DEFAULT_URL
 
 
+VN_TIME = timezone(timedelta(hours=7))
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored time in Vietnam's time; SQLite gives times back without their (UTC) zone."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(VN_TIME)
 
 
 def _user() -> str:

@@ -6,7 +6,8 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_app_shows_the_sample_ranking():
+def test_app_shows_the_sample_ranking(tmp_path, monkeypatch):
+    monkeypatch.setenv("DANVAN_DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Đánh giá, xếp loại công tác dân vận"
