@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -107,6 +109,10 @@ class Store:
         """Bring the schema to the latest migration (creates it in an empty database)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self._reading() as conn:  # at head already: no need to queue behind a running import
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
         with self._writing() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")

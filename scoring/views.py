@@ -1,0 +1,138 @@
+"""Tables the dashboard shows, computed from rated years (no Streamlit here: pages only render these)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .engine import YearResult
+from .framework import LEADER, TIER_CODES, UNIT
+
+TIERS = list(TIER_CODES.values())
+
+
+def tier_counts(result: YearResult) -> pd.Series:
+    return result.units["tier"].value_counts().reindex(TIERS, fill_value=0)
+
+
+def overview(result: YearResult, previous: YearResult | None) -> dict:
+    """Cards: number of units, mean total, units per tier, each with the change against the year before."""
+    counts = tier_counts(result)
+    before = tier_counts(previous) if previous is not None else None
+    return {
+        "units": len(result.units),
+        "units_change": None if previous is None else len(result.units) - len(previous.units),
+        "mean_total": float(result.units["total"].mean()) if len(result.units) else 0.0,
+        "mean_change": None if previous is None or not len(previous.units)
+        else float(result.units["total"].mean() - previous.units["total"].mean()),
+        "tiers": {t: int(counts[t]) for t in TIERS},
+        "tier_changes": {t: None if before is None else int(counts[t] - before[t]) for t in TIERS},
+    }
+
+
+def tier_by_cluster(result: YearResult) -> pd.DataFrame:
+    """Long table cluster × tier → number of units, every tier present for every cluster."""
+    table = pd.crosstab(result.units["cluster"], pd.Categorical(result.units["tier"], categories=TIERS))
+    return table.reindex(columns=TIERS, fill_value=0).rename_axis(columns="tier").stack().rename("units").reset_index()
+
+
+def top_bottom(result: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    units = result.units.sort_values(["rank", "code"])
+    return units.head(n), units.tail(n).iloc[::-1]
+
+
+def quota_use(result: YearResult) -> pd.DataFrame:
+    q = result.quota.copy()
+    q["use"] = np.where(q["allowed"] > 0, q["given"] / q["allowed"].where(q["allowed"] > 0, 1), np.nan)
+    return q
+
+
+def filter_units(result: YearResult, cluster: str | None = None, tiers: list[str] | None = None) -> pd.DataFrame:
+    units = result.units
+    if cluster:
+        units = units[units["cluster"] == cluster]
+    if tiers:
+        units = units[units["tier"].isin(tiers)]
+    return units
+
+
+def criteria_percent(result: YearResult, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Units × criteria: points used as a percentage of each criterion's maximum (for the heatmap)."""
+    units = result.units if units is None else units
+    criteria = result.framework.of(UNIT)
+    values = {c.code: units[f"points:{c.code}"].to_numpy(dtype=float) / float(c.max_points) * 100 for c in criteria}
+    return pd.DataFrame(values, index=units["code"].to_numpy())
+
+
+def self_vs_review(result: YearResult, margin: float, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Self-assessed and reviewed base scores; flagged where self exceeds review by more than `margin`."""
+    units = result.units if units is None else units
+    out = units[["code", "name", "cluster", "self_score", "review_score", "tier"]].copy()
+    out["gap"] = out["self_score"] - out["review_score"]
+    out["flagged"] = out["gap"] > margin
+    return out
+
+
+def unit_profile(result: YearResult, code: str) -> pd.DataFrame:
+    """One unit's points per criterion against its cluster's average, both as % of max."""
+    units = result.units
+    unit = units[units["code"] == code].iloc[0]
+    peers = units[units["cluster"] == unit["cluster"]]
+    rows = []
+    for c in result.framework.of(UNIT):
+        m = float(c.max_points)
+        rows.append({"code": c.code, "name": c.name, "max_points": m, "points": float(unit[f"points:{c.code}"]),
+                     "unit_percent": float(unit[f"points:{c.code}"]) / m * 100,
+                     "cluster_percent": float(peers[f"points:{c.code}"].mean()) / m * 100})
+    return pd.DataFrame(rows)
+
+
+def unit_history(results: list[YearResult], code: str) -> pd.DataFrame:
+    """A unit's total, rank, cluster rank and tier in every year it was rated."""
+    rows = []
+    for r in sorted(results, key=lambda r: r.year):
+        found = r.units[r.units["code"] == code]
+        if len(found):
+            u = found.iloc[0]
+            rows.append({"year": r.year, "total": u["total"], "rank": int(u["rank"]),
+                         "cluster_rank": int(u["cluster_rank"]), "tier": u["tier"], "units": len(r.units),
+                         "reason": u["reason"]})
+    return pd.DataFrame(rows, columns=["year", "total", "rank", "cluster_rank", "tier", "units", "reason"])
+
+
+def unit_leader(result: YearResult, code: str) -> pd.DataFrame:
+    return result.leaders[result.leaders["unit_code"] == code]
+
+
+def mean_by_cluster(results: list[YearResult]) -> pd.DataFrame:
+    frames = [r.units.groupby("cluster", as_index=False)["total"].mean().assign(year=r.year) for r in results]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["cluster", "total", "year"])
+
+
+def tiers_by_year(results: list[YearResult]) -> pd.DataFrame:
+    rows = [{"year": r.year, "tier": t, "units": n} for r in results for t, n in tier_counts(r).items()]
+    return pd.DataFrame(rows, columns=["year", "tier", "units"])
+
+
+def transitions(before: YearResult, after: YearResult) -> pd.DataFrame:
+    """Units by (tier in the first year, tier in the second), for units rated in both."""
+    both = before.units[["code", "tier"]].merge(after.units[["code", "tier"]], on="code", suffixes=("_from", "_to"))
+    table = both.groupby(["tier_from", "tier_to"]).size().rename("units").reset_index()
+    order = {t: i for i, t in enumerate(TIERS)}
+    return table.sort_values(["tier_from", "tier_to"], key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def movers(before: YearResult, after: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Most improved and most declined units between two years, by rank change then total change."""
+    both = after.units[["code", "name", "cluster", "total", "rank"]].merge(
+        before.units[["code", "total", "rank"]], on="code", suffixes=("", "_before"))
+    both["rank_change"] = both["rank_before"] - both["rank"]
+    both["total_change"] = both["total"] - both["total_before"]
+    improved = both.sort_values(["rank_change", "total_change", "code"], ascending=[False, False, True]).head(n)
+    declined = both.sort_values(["rank_change", "total_change", "code"], ascending=[True, True, True]).head(n)
+    return improved[improved["rank_change"] > 0], declined[declined["rank_change"] < 0]
+
+
+def leader_table(result: YearResult) -> pd.DataFrame:
+    codes = [c.code for c in result.framework.of(LEADER)]
+    return result.leaders[["rank", "unit_code", "unit_name", "name", "title", *[f"points:{c}" for c in codes],
+                           "total", "tier", "reason"]]

@@ -1,0 +1,75 @@
+"""Dashboard tables from small rated years, checked by hand."""
+from builders import FW, leader, unit, year_data
+from scoring import rate_year
+from scoring import views
+
+
+def two_years():
+    a = rate_year(year_data([unit("A", total=95, cluster="K1"), unit("B", total=80, cluster="K1"),
+                             unit("C", total=60, cluster="K2")], year=2024), FW)
+    b = rate_year(year_data([unit("A", total=70, cluster="K1"), unit("B", total=92, cluster="K1"),
+                             unit("C", total=85, cluster="K2"), unit("D", total=40, cluster="K2")],
+                            [leader("B", 90)], year=2025), FW, a)
+    return a, b
+
+
+def test_overview_cards_with_changes():
+    a, b = two_years()
+    o = views.overview(b, a)
+    assert (o["units"], o["units_change"]) == (4, 1)
+    assert o["mean_total"] == (70 + 92 + 85 + 40) / 4
+    assert o["mean_change"] == o["mean_total"] - (95 + 80 + 60) / 3
+    # 2025: B 92 → quota floor(0.2 × 2) = 0 → HTTNV; A 70 HTTNV; C 85 HTTNV; D KHTNV.
+    assert o["tiers"] == {"HTXSNV": 0, "HTTNV": 3, "HTNV": 0, "KHTNV": 1}
+    # 2024: A 95 → HTTNV by quota, B 80 HTTNV, C 60 HTNV.
+    assert o["tier_changes"] == {"HTXSNV": 0, "HTTNV": 1, "HTNV": -1, "KHTNV": 1}
+    assert views.overview(a, None)["tier_changes"]["HTTNV"] is None
+
+
+def test_tier_by_cluster_has_every_tier():
+    _, b = two_years()
+    t = views.tier_by_cluster(b)
+    assert len(t) == 2 * 4
+    assert t.set_index(["cluster", "tier"]).loc[("K2", "KHTNV"), "units"] == 1
+
+
+def test_top_bottom_and_filters():
+    _, b = two_years()
+    top, bottom = views.top_bottom(b, 2)
+    assert top["code"].tolist() == ["B", "C"] and bottom["code"].tolist() == ["D", "A"]
+    assert views.filter_units(b, cluster="K2")["code"].tolist() == ["C", "D"]
+    assert views.filter_units(b, tiers=["KHTNV"])["code"].tolist() == ["D"]
+
+
+def test_criteria_percent_and_self_vs_review():
+    units = [unit("A", review={"1.1": 5, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5},
+                  self={"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5})]
+    r = rate_year(year_data(units, has_self_columns=True), FW)
+    p = views.criteria_percent(r)
+    assert p.loc["A", "1.1"] == 50 and p.loc["A", "2.1"] == 100
+    s = views.self_vs_review(r, margin=3)
+    assert (s.iloc[0]["gap"], bool(s.iloc[0]["flagged"])) == (5.0, True)
+    assert not views.self_vs_review(r, margin=5).iloc[0]["flagged"]
+
+
+def test_unit_profile_history_and_leader():
+    a, b = two_years()
+    prof = views.unit_profile(b, "A").set_index("code")
+    assert prof.loc["1.1", "unit_percent"] == 70  # A at 70% of every max
+    assert prof.loc["1.1", "cluster_percent"] == (70 + 92) / 2  # K1: A and B
+    h = views.unit_history([b, a], "A")
+    assert h["year"].tolist() == [2024, 2025] and h["rank"].tolist() == [1, 3]
+    assert views.unit_leader(b, "B")["total"].tolist() == [90.0]
+
+
+def test_trends_transitions_and_movers():
+    a, b = two_years()
+    m = views.mean_by_cluster([a, b]).set_index(["year", "cluster"])["total"]
+    assert m[(2024, "K1")] == 87.5 and m[(2025, "K2")] == 62.5
+    ty = views.tiers_by_year([a, b])
+    assert ty.groupby("year")["units"].sum().tolist() == [3, 4]
+    tr = views.transitions(a, b)
+    assert tr.values.tolist() == [["HTTNV", "HTTNV", 2], ["HTNV", "HTTNV", 1]]
+    improved, declined = views.movers(a, b)
+    assert improved["code"].tolist() == ["C", "B"] and declined["code"].tolist() == ["A"]  # tie on +1: C gained 25
+    assert improved.iloc[0]["rank_change"] == 1 and declined.iloc[0]["rank_change"] == -2
