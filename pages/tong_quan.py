@@ -1,40 +1,36 @@
-"""Tổng quan: the ranking of a stored year (the full dashboard comes with its own issue)."""
-from pathlib import Path
-
+"""Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
 import streamlit as st
 
-from scoring.framework import TIER_CODES, TIER_NAMES
-from scoring.store import Store
+from pages._ui import CHART_CONFIG, TIER_LABEL, ranking_table, require_data, result_of, vn, year_picker
+from scoring import charts, views
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
-COLUMNS = {"rank": "Xếp hạng", "code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Khối",
-           "total": "Tổng điểm", "tier": "Xếp loại", "cluster_rank": "Hạng trong khối",
-           "rank_change": "Thay đổi hạng", "reason": "Ghi chú"}
+st.title("Tổng quan đánh giá công tác dân vận")
+versions = require_data()
+year = year_picker(versions)
+result = result_of(year, versions)
+previous = result_of(year - 1, versions) if year - 1 in versions else None
+cards = views.overview(result, previous)
 
+cols = st.columns(6)
+cols[0].metric("Số đơn vị", cards["units"], cards["units_change"])
+cols[1].metric("Điểm trung bình", vn(cards["mean_total"]),
+               None if cards["mean_change"] is None else vn(cards["mean_change"]))
+for col, (tier, count) in zip(cols[2:], cards["tiers"].items()):
+    change = cards["tier_changes"][tier]
+    col.metric(TIER_LABEL[tier], count, change, delta_color="inverse" if tier == "KHTNV" else "normal")
+if previous is None:
+    st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")
 
-@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
-def store() -> Store:
-    opened = Store()
-    opened.seed(SAMPLE_DIR)
-    return opened
+left, right = st.columns(2)
+left.plotly_chart(charts.tier_bars_by_cluster(views.tier_by_cluster(result)), config=CHART_CONFIG)
+right.plotly_chart(charts.quota_bars(views.quota_use(result)), config=CHART_CONFIG)
 
-
-@st.cache_data(show_spinner="Đang tính xếp hạng…")
-def ranking(year: int, dataset_id: int):
-    """Keyed by the dataset version, so a new import is rated again and nothing else is."""
-    return store().rate(year, dataset_id)
-
-
-st.title("Đánh giá, xếp loại công tác dân vận")
-years = store().years()
-if years.empty:
-    st.info("Chưa có dữ liệu. Nhập bảng điểm bằng lệnh `python -m scoring db import TỆP…`.")
-    st.stop()
-active = dict(zip(years["year"], years["dataset_id"]))
-year = st.selectbox("Năm", sorted(active, reverse=True))
-result = ranking(int(year), int(active[year]))
-table = result.units[list(COLUMNS)].rename(columns=COLUMNS)
-table["Xếp loại"] = table["Xếp loại"].map(TIER_LABEL)
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"Tổng điểm": st.column_config.NumberColumn(format="%.2f")})
+top, bottom = views.top_bottom(result, 10)
+left, right = st.columns(2)
+left.subheader("10 đơn vị dẫn đầu")
+left.dataframe(ranking_table(top)[["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]],
+               hide_index=True, width="stretch")
+right.subheader("10 đơn vị cuối bảng")
+right.dataframe(ranking_table(bottom)[["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]],
+                hide_index=True, width="stretch")
+st.caption("Các năm đã lưu: " + ", ".join(str(y) for y in sorted(versions)) + ".")

@@ -203,6 +203,36 @@ def to_toml(fw: Framework) -> str:
     return tomli_w.dumps(data)
 
 
+TABLE_COLUMNS = ["code", "group", "name", "max_points", "weight", "target"]
+
+
+def to_table(fw: Framework) -> list[dict]:
+    """The criteria as editable rows (the dashboard's editor); group as its key, target as a label."""
+    return [{"code": c.code, "group": c.group, "name": c.name, "max_points": float(c.max_points),
+             "weight": None if c.weight is None else float(c.weight), "target": TARGET_LABELS[c.target]}
+            for c in fw.criteria]
+
+
+def from_table(base: Framework, rows: list[dict], **settings) -> Framework:
+    """A framework from edited rows and settings; groups kept from `base`, new group keys added.
+    Check the result with `problems()`."""
+    criteria = []
+    for row in rows:
+        if not str(row.get("code") or "").strip():
+            continue
+        target = LEADER if row.get("target") == TARGET_LABELS[LEADER] else UNIT
+        weight = row.get("weight")
+        criteria.append(Criterion(
+            code=str(row["code"]).strip(), name=str(row.get("name") or "").strip(),
+            max_points=_dec(row.get("max_points") or 0), group=str(row.get("group") or "").strip() if target == UNIT else "",
+            weight=None if weight is None or weight != weight else _dec(weight), target=target))
+    groups = list(base.groups)
+    for c in criteria:
+        if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:
+            groups.append(Group(c.group, c.group))
+    return base.with_criteria(tuple(criteria), tuple(groups), **settings)
+
+
 SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
 BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
 

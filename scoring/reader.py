@@ -87,11 +87,11 @@ class ReadResult:
 
 
 def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Framework | None = None,
-               default_year: int | None = None) -> ReadResult:
+               default_year: int | None = None, fallback: Framework | None = None) -> ReadResult:
     """Read files (name, bytes), or a Loading already under way, of one or more years.
 
-    framework None: a "Tiêu chí" sheet in the files if there is one, else the default preset.
-    default_year is used only for inputs that state no year.
+    framework None: a "Tiêu chí" sheet in the files if there is one, else `fallback`, else the default
+    preset. default_year is used only for inputs that state no year.
     """
     issues = Issues()
     loading = files if isinstance(files, workbook.Loading) else workbook.Loading(list(files))
@@ -102,7 +102,7 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
         else:
             books.append(result)
     if framework is None:
-        framework = _framework_from_books(books, issues) or load_preset()
+        framework = _framework_from_books(books, issues) or fallback or load_preset()
     parts: list[_Part] = []
     for book in books:
         parts.extend(_read_book(book, framework, default_year, issues.at(file=book.name)))
@@ -878,6 +878,21 @@ def _framework_from_books(books: list[Book], issues: Issues) -> Framework | None
         if fw != first:
             issues.at(file=name).error(f"Trang “{SHEET_FRAMEWORK}” khác với trang cùng tên trong tệp {first_name}")
     return first
+
+
+def read_framework_bytes(name: str, data: bytes, base: Framework) -> tuple[Framework | None, list[Issue]]:
+    """A framework from a workbook's "Tiêu chí" sheet (or its only sheet), with every problem found."""
+    issues = Issues(file=name)
+    try:
+        book = workbook.load(data, name)
+    except UnreadableFile as e:
+        issues.error(str(e))
+        return None, issues.items
+    grid = find_sheet(book, SHEET_FRAMEWORK) or (book.sheets[0] if len(book.sheets) == 1 else None)
+    if grid is None:
+        issues.error(f"Không tìm thấy trang “{SHEET_FRAMEWORK}”")
+        return None, issues.items
+    return read_framework_sheet(grid, base, issues.at(sheet=grid.name)), issues.items
 
 
 def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framework | None:

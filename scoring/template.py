@@ -5,7 +5,9 @@ layouts with generated data through write_table and write_form, so the two never
 """
 from __future__ import annotations
 
+import io
 import math
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -373,6 +375,24 @@ def form_guide(fw: Framework) -> list[str]:
 
 
 # ---------------------------------------------------------------- template entry point
+
+
+def framework_sheet_bytes(framework: Framework) -> bytes:
+    """A workbook with only the "Tiêu chí" sheet of a framework, as bytes."""
+    wb = Workbook()
+    wb.active.title = SHEET_FRAMEWORK
+    write_criteria(wb.active, framework)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def template_bytes(framework: Framework, form: bool = False) -> bytes:
+    """The template as bytes, for a download button."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mau.xlsx"
+        write_template(path, framework, form)
+        return path.read_bytes()
 
 
 def write_template(path: Path, framework: Framework, form: bool = False) -> None:

@@ -27,3 +27,118 @@ def convert(soffice: str, src: Path, fmt: str, outdir: Path) -> Path:
     out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
     assert out.exists(), f"LibreOffice did not produce {out}"
     return out
+
+
+# ---------------------------------------------------------------- databases for the store tests
+#
+# Every store test runs on SQLite and on PostgreSQL. The PostgreSQL server is a throwaway one started here, once per
+# session (under pytest-xdist: once per worker, each on its own free port and its own directory), unless
+# DANVAN_TEST_POSTGRES_URL names a server to use instead (CI). `make system-deps` installs the Debian package
+# postgresql, so a missing server is a failure, not a skip.
+
+import glob  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    url: str  # SQLAlchemy URL of the maintenance database, postgresql+psycopg://…
+
+    def _conninfo(self, database: str | None = None) -> str:
+        from sqlalchemy.engine import make_url
+        url = make_url(self.url).set(drivername="postgresql")
+        if database:
+            url = url.set(database=database)
+        return url.render_as_string(hide_password=False)
+
+    def create_database(self) -> str:
+        """A new empty database; returns its SQLAlchemy URL."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+        name = f"t_{uuid.uuid4().hex}"
+        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+        name = make_url(url).database
+        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    assert found, ("PostgreSQL is required for the store tests (initdb not found under /usr/lib/postgresql/*/bin): "
+                   "run `make system-deps` (Debian package postgresql), or set DANVAN_TEST_POSTGRES_URL")
+    return Path(found[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for this session (this xdist worker): DANVAN_TEST_POSTGRES_URL, or a throwaway one."""
+    external = os.environ.get("DANVAN_TEST_POSTGRES_URL")
+    if external:
+        yield PostgresServer(external)
+        return
+    import pwd
+    bindir = _postgres_bin()
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []  # initdb refuses to run as root
+    # Not under pytest's basetemp: that is private to root, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="danvan-pg-"))
+    if as_root:
+        pw = pwd.getpwnam("postgres")
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+    data, log = base / "data", base / "server.log"
+
+    def run(*args, **kwargs):
+        return subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True, **kwargs)
+
+    try:
+        out = run(bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
+                  "--no-sync", timeout=120)
+        assert out.returncode == 0, f"initdb failed:\n{out.stdout}\n{out.stderr}"
+        # A server in Vietnam runs on Vietnamese time: naive times would be misread, not only on a UTC box.
+        settings = ("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                    f"-c max_connections=200 -c timezone=Asia/Ho_Chi_Minh -k {base}")
+        for _ in range(5):  # another worker may take the free port between the probe and the start
+            port = _free_port()
+            out = run(bindir / "pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", log,
+                      "-o", f"{settings} -p {port}", timeout=90)
+            if out.returncode == 0:
+                break
+        else:
+            server_log = log.read_text(errors="replace") if log.exists() else ""
+            raise AssertionError(f"PostgreSQL did not start:\n{out.stdout}\n{out.stderr}\n{server_log[-3000:]}")
+        try:
+            yield PostgresServer(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
+        finally:
+            run(bindir / "pg_ctl", "stop", "-m", "fast", "-w", "-D", data, timeout=60)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh empty database per test, of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'danvan.sqlite'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)

@@ -1,0 +1,40 @@
+"""Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader."""
+import streamlit as st
+
+from pages._ui import CHART_CONFIG, TIER_LABEL, all_results, require_data, result_of, vn, year_picker
+from scoring import charts, views
+
+st.title("Hồ sơ đơn vị")
+versions = require_data()
+c1, c2 = st.columns([1, 3])
+with c1:
+    year = year_picker(versions)
+result = result_of(year, versions)
+names = dict(zip(result.units["code"], result.units["name"]))
+code = c2.selectbox("Đơn vị", sorted(names), format_func=lambda c: f"{c} – {names[c]}")
+unit = result.units[result.units["code"] == code].iloc[0]
+
+cols = st.columns(4)
+cols[0].metric("Tổng điểm", vn(unit["total"]))
+cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
+cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
+cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
+st.markdown(f"**{names[code]}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**")
+if unit["reason"]:
+    st.info(unit["reason"])
+
+left, right = st.columns(2)
+left.plotly_chart(charts.unit_vs_cluster(views.unit_profile(result, code)), config=CHART_CONFIG)
+history = views.unit_history(all_results(versions), code)
+right.plotly_chart(charts.unit_history_chart(history), config=CHART_CONFIG)
+st.subheader("Qua các năm")
+st.dataframe(history.assign(total=history["total"].map(vn), tier=history["tier"].map(TIER_LABEL)).rename(columns={
+    "year": "Năm", "total": "Tổng điểm", "rank": "Xếp hạng", "cluster_rank": "Hạng trong khối", "tier": "Xếp loại",
+    "units": "Số đơn vị", "reason": "Ghi chú"}), hide_index=True, width="stretch")
+st.subheader("Người đứng đầu")
+leader = views.unit_leader(result, code)
+if leader.empty:
+    st.caption("Không có dữ liệu người đứng đầu của đơn vị này.")
+for l in leader.itertuples():
+    st.markdown(f"**{l.name}** ({l.title}) · tổng điểm {vn(l.total)} · xếp loại **{TIER_LABEL[l.tier]}** · "
+                f"hạng {l.rank}" + (f"  \n{l.reason}" if l.reason else ""))

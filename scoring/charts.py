@@ -1,0 +1,129 @@
+"""Plotly figures of the dashboard, in the tier colours of the report (no Streamlit here)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .engine import YearResult
+from .framework import TIER_CODES, TIER_COLOURS, TIER_NAMES
+from .views import TIERS
+
+COLOUR = {code: TIER_COLOURS[t] for t, code in TIER_CODES.items()}
+NAME = {code: TIER_NAMES[t] for t, code in TIER_CODES.items()}
+FONT = dict(family="Arial, sans-serif", size=13)
+MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title=title, font=FONT, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      separators=",.", legend_title_text="", plot_bgcolor="white")
+    fig.update_xaxes(gridcolor="#eeeeee")
+    fig.update_yaxes(gridcolor="#eeeeee")
+    return fig
+
+
+def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
+    """Stacked bars: units per tier in each cluster (views.tier_by_cluster)."""
+    fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "cluster"], y=table.loc[table.tier == t, "units"],
+                            marker_color=COLOUR[t]) for t in TIERS])
+    fig.update_layout(barmode="stack", yaxis_title="Số đơn vị")
+    return _layout(fig, "Xếp loại theo khối")
+
+
+def quota_bars(quota: pd.DataFrame) -> go.Figure:
+    fig = go.Figure([
+        go.Bar(name="Chỉ tiêu HTXSNV tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
+        go.Bar(name="Được xếp HTXSNV", x=quota["cluster"], y=quota["given"], marker_color=COLOUR["HTXSNV"]),
+        go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
+    ])
+    fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
+    return _layout(fig, "Sử dụng chỉ tiêu 20% theo khối", 360)
+
+
+def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
+    """Horizontal bars of totals coloured by tier, with the threshold lines; top and bottom when many."""
+    shown = units.sort_values("rank")
+    if len(shown) > MAX_BARS:
+        shown = pd.concat([shown.head(MAX_BARS // 2), shown.tail(MAX_BARS // 2)])
+    shown = shown.iloc[::-1]
+    labels = shown["code"] + " · " + shown["name"].str.slice(0, 36)
+    fig = go.Figure()
+    for t in TIERS:
+        part = shown["tier"] == t
+        fig.add_bar(y=labels[part], x=shown.loc[part, "total"], orientation="h", name=NAME[t], marker_color=COLOUR[t],
+                    hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>")
+    for value, label in zip(result.framework.thresholds, ("HTXSNV", "HTTNV", "HTNV")):
+        fig.add_vline(x=float(value), line_dash="dash", line_color=COLOUR[label],
+                      annotation_text=f"{label} ≥ {value}", annotation_position="top")
+    fig.update_layout(barmode="overlay", xaxis_title="Tổng điểm", yaxis=dict(categoryorder="array",
+                                                                              categoryarray=list(labels)))
+    title = "Tổng điểm và ngưỡng xếp loại" + (f" ({MAX_BARS // 2} cao nhất và {MAX_BARS // 2} thấp nhất)"
+                                             if len(units) > MAX_BARS else "")
+    return _layout(fig, title, max(360, 22 * len(shown) + 120))
+
+
+def criteria_heatmap(percent: pd.DataFrame) -> go.Figure:
+    shown = percent if len(percent) <= MAX_BARS else percent.head(MAX_BARS)
+    fig = go.Figure(go.Heatmap(z=shown.to_numpy(), x=list(shown.columns), y=list(shown.index), zmin=0, zmax=100,
+                               colorscale="RdYlGn", colorbar=dict(title="% tối đa"),
+                               hovertemplate="%{y} · tiêu chí %{x}: %{z:.0f}%<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    title = "Điểm từng tiêu chí (% điểm tối đa)" + (f" – {MAX_BARS} đơn vị đầu" if len(percent) > MAX_BARS else "")
+    return _layout(fig, title, max(360, 18 * len(shown) + 120))
+
+
+def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
+    fig = go.Figure()
+    for flagged, name, colour in ((False, "Tự chấm sát thẩm định", "#607d8b"),
+                                  (True, f"Tự chấm cao hơn thẩm định trên {margin:g} điểm", COLOUR["KHTNV"])):
+        part = table[table["flagged"] == flagged]
+        fig.add_scatter(x=part["review_score"], y=part["self_score"], mode="markers", name=name,
+                        marker=dict(color=colour, size=9), text=part["code"] + " · " + part["name"],
+                        hovertemplate="%{text}<br>Thẩm định: %{x:.2f}<br>Tự chấm: %{y:.2f}<extra></extra>")
+    low = float(min(table["review_score"].min(), table["self_score"].min(), 0)) if len(table) else 0
+    fig.add_scatter(x=[low, 100], y=[low, 100], mode="lines", name="Tự chấm = thẩm định",
+                    line=dict(color="#9e9e9e", dash="dot"))
+    fig.update_layout(xaxis_title="Điểm thẩm định", yaxis_title="Điểm tự chấm")
+    return _layout(fig, "Tự chấm so với thẩm định")
+
+
+def unit_vs_cluster(profile: pd.DataFrame) -> go.Figure:
+    fig = go.Figure([
+        go.Bar(name="Đơn vị", x=profile["code"], y=profile["unit_percent"], marker_color="#1565C0"),
+        go.Bar(name="Trung bình khối", x=profile["code"], y=profile["cluster_percent"], marker_color="#B0BEC5"),
+    ])
+    fig.update_layout(barmode="group", yaxis_title="% điểm tối đa", yaxis_range=[0, 105])
+    return _layout(fig, "Điểm từng tiêu chí so với trung bình khối", 380)
+
+
+def unit_history_chart(history: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=history["year"].astype(str), y=history["total"], mode="lines+markers+text",
+                               text=[f"{t:.2f}".replace(".", ",") for t in history["total"]],
+                               textposition="top center", marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
+                               line=dict(color="#90A4AE")))
+    fig.update_layout(yaxis_title="Tổng điểm", xaxis_title="Năm", showlegend=False)
+    return _layout(fig, "Tổng điểm qua các năm", 340)
+
+
+def mean_by_cluster_chart(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure([go.Scatter(x=part["year"].astype(str), y=part["total"], mode="lines+markers", name=cluster)
+                     for cluster, part in table.groupby("cluster")])
+    fig.update_layout(yaxis_title="Điểm trung bình", xaxis_title="Năm")
+    return _layout(fig, "Điểm trung bình theo khối qua các năm")
+
+
+def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "year"].astype(str),
+                            y=table.loc[table.tier == t, "units"], marker_color=COLOUR[t]) for t in TIERS])
+    fig.update_layout(barmode="stack", yaxis_title="Số đơn vị", xaxis_title="Năm")
+    return _layout(fig, "Xếp loại qua các năm")
+
+
+def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.Figure:
+    labels = [f"{t} {year_from}" for t in TIERS] + [f"{t} {year_to}" for t in TIERS]
+    index = {t: i for i, t in enumerate(TIERS)}
+    fig = go.Figure(go.Sankey(
+        node=dict(label=labels, color=[COLOUR[t] for t in TIERS] * 2, pad=18),
+        link=dict(source=[index[t] for t in table["tier_from"]], target=[4 + index[t] for t in table["tier_to"]],
+                  value=table["units"].tolist(), color="rgba(120,144,156,0.35)")))
+    return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to}")
