@@ -3,6 +3,7 @@ tier labels and the Vietnamese number format. Pages stay thin: they read widgets
 and render."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,20 +12,28 @@ import streamlit as st
 from scoring.engine import YearResult
 from scoring.framework import TIER_CODES, TIER_NAMES
 from scoring.framework import load_preset
-from scoring.store import Store
+from scoring.store import Store, database_url
 from scoring.template import template_bytes
 from scoring.text import format_vn
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
+TIER_SHORT = {"HTXSNV": "Xuất sắc (HTXSNV)", "HTTNV": "Tốt (HTTNV)", "HTNV": "Hoàn thành (HTNV)",
+              "KHTNV": "Không hoàn thành (KHTNV)"}
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
 def store() -> Store:
-    opened = Store()
-    opened.seed(SAMPLE_DIR)
+    return _open(database_url(), os.environ.get("DANVAN_SEED_SAMPLE", "1") != "0")
+
+
+@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
+def _open(url: str, seed: bool) -> Store:
+    """One store per database; a new, empty one gets the sample years unless DANVAN_SEED_SAMPLE=0."""
+    opened = Store(url)
+    if seed:
+        opened.seed(SAMPLE_DIR)
     return opened
 
 
@@ -40,13 +49,13 @@ def active_versions() -> dict[int, int]:
 
 
 @st.cache_data(show_spinner="Đang tính xếp loại…", max_entries=64)
-def rated(year: int, dataset_id: int, previous_id: int | None) -> YearResult:
-    """A year's result; the cache key is the dataset version of the year and of the year before."""
+def rated(url: str, year: int, dataset_id: int, previous_id: int | None) -> YearResult:
+    """A year's result; the cache key is the database and the dataset version of the year and the year before."""
     return store().rate(year, dataset_id)
 
 
 def result_of(year: int, versions: dict[int, int]) -> YearResult:
-    return rated(year, versions[year], versions.get(year - 1))
+    return rated(database_url(), year, versions[year], versions.get(year - 1))
 
 
 def all_results(versions: dict[int, int]) -> list[YearResult]:
@@ -62,7 +71,7 @@ def require_data() -> dict[int, int]:
     if not versions:
         st.info("Chưa có dữ liệu năm nào. Bắt đầu ở trang **Tải lên**: chọn bảng điểm Excel của các đơn vị, "
                 "kiểm tra rồi bấm **Lưu**.")
-        st.page_link("pages/tai_len.py", label="Đi tới trang Tải lên", icon="📤")
+        st.page_link("pages/tai_len.py", label="Đi tới trang Tải lên", icon=":material/upload_file:")
         st.stop()
     return versions
 

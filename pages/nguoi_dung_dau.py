@@ -2,12 +2,13 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import TIER_LABEL, require_data, result_of, vn, year_picker
+from pages._ui import TIER_LABEL, TIER_SHORT, require_data, result_of, vn, year_picker
 from scoring import views
 
 st.title("Đánh giá người đứng đầu")
 versions = require_data()
-year = year_picker(versions)
+with st.columns([1, 4])[0]:
+    year = year_picker(versions)
 result = result_of(year, versions)
 if result.leaders.empty:
     st.info(f"Dữ liệu năm {year} không có trang “Người đứng đầu”.")
@@ -15,7 +16,7 @@ if result.leaders.empty:
 counts = result.leaders["tier"].value_counts()
 cols = st.columns(4)
 for col, tier in zip(cols, TIER_LABEL):
-    col.metric(TIER_LABEL[tier], int(counts.get(tier, 0)))
+    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=TIER_LABEL[tier])
 q = result.leader_quota
 st.caption(f"Chỉ tiêu HTXSNV: tối đa {q['allowed']} trên {q['eligible']} người HTXSNV + HTTNV; "
            f"{q['candidates']} người đủ điểm, {q['given']} được xếp HTXSNV, {q['moved_down']} bị hạ do chỉ tiêu.")

@@ -34,7 +34,7 @@ if files:
         st.dataframe(issues_table(read.issues), hide_index=True, width="stretch")
     if read.errors:
         st.error(f"Có {len(read.errors)} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.")
-    if read.years:
+    if read.years and not read.errors:
         st.caption(f"Bộ tiêu chí: {read.framework.name}")
         for result in rate_all(read):
             counts = result.units["tier"].value_counts()

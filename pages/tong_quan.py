@@ -1,12 +1,13 @@
 """Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, ranking_table, require_data, result_of, vn, year_picker
+from pages._ui import CHART_CONFIG, TIER_LABEL, TIER_SHORT, ranking_table, require_data, result_of, vn, year_picker
 from scoring import charts, views
 
 st.title("Tổng quan đánh giá công tác dân vận")
 versions = require_data()
-year = year_picker(versions)
+with st.columns([1, 4])[0]:
+    year = year_picker(versions)
 result = result_of(year, versions)
 previous = result_of(year - 1, versions) if year - 1 in versions else None
 cards = views.overview(result, previous)
@@ -17,7 +18,8 @@ cols[1].metric("Điểm trung bình", vn(cards["mean_total"]),
                None if cards["mean_change"] is None else vn(cards["mean_change"]))
 for col, (tier, count) in zip(cols[2:], cards["tiers"].items()):
     change = cards["tier_changes"][tier]
-    col.metric(TIER_LABEL[tier], count, change, delta_color="inverse" if tier == "KHTNV" else "normal")
+    col.metric(TIER_SHORT[tier], count, change, help=TIER_LABEL[tier],
+               delta_color="inverse" if tier == "KHTNV" else "normal")
 if previous is None:
     st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")
 

@@ -1,0 +1,137 @@
+"""Every dashboard page through Streamlit's AppTest, on a real SQLite store seeded with the sample years."""
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scoring.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+SAMPLE = ROOT / "sample_data"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'dash.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    return url
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_shows_cards_charts_and_top_bottom(db):
+    at = app()
+    assert at.title[0].value == "Tổng quan đánh giá công tác dân vận"
+    assert at.selectbox(key="year").value == 2025
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == ["Số đơn vị", "Điểm trung bình"] and "Xuất sắc (HTXSNV)" in labels
+    assert at.metric[0].value == "45"
+    assert "," in at.metric[1].value  # 85,90: the Vietnamese decimal mark
+    top = at.dataframe[0].value
+    assert top["Xếp hạng"].tolist()[:2] == [1, 2] and len(top) == 10
+    at.selectbox(key="year").select(2023).run()
+    assert at.metric[0].value == "44"
+
+
+def test_empty_store_shows_a_first_step(db, monkeypatch):
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    at = app()
+    assert "Chưa có dữ liệu" in at.info[0].value
+    assert not at.error
+
+
+def test_ranking_filters(db):
+    at = app("xep_hang")
+    table = at.dataframe[0].value
+    assert len(table) == 45 and list(table.columns[:5]) == ["Xếp hạng", "Thay đổi", "Mã đơn vị", "Tên đơn vị", "Khối"]
+    assert table["Tổng điểm"].str.contains(",").all()
+    at.selectbox[1].select("Khối trường học").run()
+    assert set(at.dataframe[0].value["Khối"]) == {"Khối trường học"}
+    at.multiselect[0].select("KHTNV").run()
+    assert set(at.dataframe[0].value["Xếp loại"]) <= {"Không hoàn thành nhiệm vụ"}
+
+
+def test_unit_page(db):
+    at = app("don_vi")
+    assert at.title[0].value == "Hồ sơ đơn vị"
+    at.selectbox[1].select("DV15").run()
+    history = at.dataframe[0].value
+    assert history["Năm"].tolist() == [2024, 2025]  # DV15 appears only from 2024
+
+
+def test_leaders_and_trends_pages(db):
+    at = app("nguoi_dung_dau")
+    assert len(at.dataframe[0].value) == 45
+    at.switch_page("pages/xu_huong.py").run()
+    assert not at.exception
+    assert at.selectbox[0].value == 2024 and at.selectbox[1].value == 2025
+    assert len(at.dataframe) == 2
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="files").set_value([(name, data, XLSX) for name, data in files]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_upload_preview_and_save_a_new_version(db):
+    at = upload(app("tai_len"), ("tong_hop_2025.xlsx", (SAMPLE / "tong_hop_2025.xlsx").read_bytes()))
+    assert any("Xem trước năm 2025" in s.value for s in at.subheader)
+    assert any("phiên bản mới" in w.value for w in at.warning)
+    at.button(key="save").click().run()
+    assert any("Đã lưu: năm 2025" in s.value for s in at.success)
+    assert [d.active for d in Store(db).history(2025)] == [False, True]
+
+
+def test_upload_per_unit_forms_with_year(db):
+    forms = sorted((SAMPLE / "phieu_2025").glob("*.xlsx"))
+    at = app("tai_len")
+    at.number_input(key="year_override").set_value(2026).run()
+    at = upload(at, *[(f.name, f.read_bytes()) for f in forms])
+    assert any(f"Xem trước năm 2025: {len(forms)} đơn vị" in s.value for s in at.subheader)  # the forms say 2025
+
+
+def test_bad_file_shows_every_problem_and_stores_nothing(db):
+    wb = openpyxl.load_workbook(SAMPLE / "tong_hop_2025.xlsx")
+    ws = wb["Tổ chức"]
+    header = next(r for r in range(1, 15) if ws.cell(r, 2).value == "Mã đơn vị")
+    ws.cell(header + 2, 5, 12)  # 1.1 self score above its max of 10
+    ws.cell(header + 3, 2, ws.cell(header + 4, 2).value)  # duplicate unit code
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    at = upload(app("tai_len"), ("sai.xlsx", buffer.getvalue()))
+    issues = at.dataframe[0].value
+    errors = issues[issues["Mức độ"] == "Lỗi"]
+    # Out of range, the duplicate code, and the leader whose unit code vanished with the overwrite.
+    assert len(errors) == 3 and (errors["Tệp"] == "sai.xlsx").all()
+    assert set(errors["Trang"]) == {"Tổ chức", "Người đứng đầu"}
+    assert str(header + 2) in set(errors["Dòng"]) and "12" in set(errors["Giá trị"])
+    assert at.error and not [b for b in at.button if b.key == "save"]
+    assert len(Store(db).history(2025)) == 1
+
+
+def test_framework_editor_previews_and_saves_a_version(db):
+    at = app("tieu_chi")
+    at.number_input(key="t1").set_value(95.0).run()
+    assert not at.exception
+    assert any("Xem trước" in s.value for s in at.subheader)
+    at.button(key="save").click().run()
+    assert any("Đã lưu bộ tiêu chí" in s.value for s in at.success)
+    saved = Store(db).framework()
+    assert saved.thresholds[0] == 95 and saved.source.startswith("store:")
+
+
+def test_report_page_offers_the_report_and_templates(db):
+    at = app("bao_cao")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Tải báo cáo Excel" in labels and "Tải mẫu bảng tổng hợp" in labels
