@@ -24,12 +24,13 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 # Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF, poppler reads the
-# PDF, PostgreSQL runs the store tests a second time (the tests start their own server on a local port).
+# PDF, PostgreSQL runs the store tests a second time (the tests start their own server on a local port),
+# Chromium is the browser Playwright drives (never `playwright install`).
 system-deps:
 	@command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 && \
-	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT) update -qq && \
-	  $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui fonts-liberation fonts-dejavu-core \
-	  poppler-utils postgresql; }
+	  command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui \
+	  fonts-liberation fonts-dejavu-core poppler-utils postgresql chromium; }
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)

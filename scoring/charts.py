@@ -67,7 +67,8 @@ def criteria_heatmap(percent: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=shown.to_numpy(), x=list(shown.columns), y=list(shown.index), zmin=0, zmax=100,
                                colorscale="RdYlGn", colorbar=dict(title="% tối đa"),
                                hovertemplate="%{y} · tiêu chí %{x}: %{z:.0f}%<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
     title = "Điểm từng tiêu chí (% điểm tối đa)" + (f" – {MAX_BARS} đơn vị đầu" if len(percent) > MAX_BARS else "")
     return _layout(fig, title, max(360, 18 * len(shown) + 120))
 
@@ -93,6 +94,7 @@ def unit_vs_cluster(profile: pd.DataFrame) -> go.Figure:
         go.Bar(name="Trung bình khối", x=profile["code"], y=profile["cluster_percent"], marker_color="#B0BEC5"),
     ])
     fig.update_layout(barmode="group", yaxis_title="% điểm tối đa", yaxis_range=[0, 105])
+    fig.update_xaxes(type="category", title="Tiêu chí")
     return _layout(fig, "Điểm từng tiêu chí so với trung bình khối", 380)
 
 
@@ -102,6 +104,7 @@ def unit_history_chart(history: pd.DataFrame) -> go.Figure:
                                textposition="top center", marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
                                line=dict(color="#90A4AE")))
     fig.update_layout(yaxis_title="Tổng điểm", xaxis_title="Năm", showlegend=False)
+    fig.update_xaxes(type="category")
     return _layout(fig, "Tổng điểm qua các năm", 340)
 
 
@@ -109,6 +112,7 @@ def mean_by_cluster_chart(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure([go.Scatter(x=part["year"].astype(str), y=part["total"], mode="lines+markers", name=cluster)
                      for cluster, part in table.groupby("cluster")])
     fig.update_layout(yaxis_title="Điểm trung bình", xaxis_title="Năm")
+    fig.update_xaxes(type="category")
     return _layout(fig, "Điểm trung bình theo khối qua các năm")
 
 
@@ -116,6 +120,7 @@ def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "year"].astype(str),
                             y=table.loc[table.tier == t, "units"], marker_color=COLOUR[t]) for t in TIERS])
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị", xaxis_title="Năm")
+    fig.update_xaxes(type="category")
     return _layout(fig, "Xếp loại qua các năm")
 
 

@@ -431,6 +431,9 @@ def _from_json(table, row: dict) -> dict:
     for column in table.columns:
         value = row.get(column.name)
         if value is not None and column.type.python_type is datetime:
+            # Times are UTC. SQLite keeps no zone (a naive time in a backup is UTC) and would drop one given to
+            # it (an aware time from PostgreSQL, in the server's zone, must become UTC first).
             value = datetime.fromisoformat(value)
+            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
         out[column.name] = value
     return out

@@ -75,6 +75,17 @@ def run_db(url: str, *args, timeout: float = 180) -> subprocess.CompletedProcess
     return out
 
 
+def cli(capsys, *args) -> tuple[int, str, str]:
+    """`python -m scoring …` in this process (the same code as the child processes, without their start-up
+    time); an exception here would be a traceback there."""
+    from scoring.cli import main
+
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def utc(value) -> str | None:
     """A stored time as UTC text: SQLite gives naive UTC, PostgreSQL aware times in the server's zone."""
     if value is None or value is pd.NaT:
@@ -244,12 +255,12 @@ def other_database(request, tmp_path):
 _FILE_JSON: dict[tuple[Path, ...], dict] = {}
 
 
-def rank_json_of_files(*paths: Path) -> dict:
+def rank_json_of_files(capsys, *paths: Path) -> dict:
     """`python -m scoring rank FILES --json`, parsed; the same for both backends, so run once."""
     if paths not in _FILE_JSON:
-        out = run("rank", *paths, "--json")
-        assert out.returncode == 0, out.stderr
-        _FILE_JSON[paths] = json.loads(out.stdout)
+        code, out, err = cli(capsys, "rank", *paths, "--json")
+        assert code == 0, err
+        _FILE_JSON[paths] = json.loads(out)
     return _FILE_JSON[paths]
 
 
@@ -267,7 +278,7 @@ def bad_copy(path: Path, src: Path = Y2025) -> Path:
 
 
 @pytest.mark.parametrize("paths", [(Y2024, Y2025), (Y2024, *FORMS)], ids=["consolidated", "forms"])
-def test_import_then_rank_equals_rank_of_the_files(database_url, paths):
+def test_import_then_rank_equals_rank_of_the_files(database_url, paths, capsys):
     store = Store(database_url)
     datasets = imported(store, *paths)
     assert sorted(datasets) == [2024, 2025]
@@ -284,10 +295,14 @@ def test_import_then_rank_equals_rank_of_the_files(database_url, paths):
     changes = [u["rank_change"] for u in rating(store.rate(2025))["units"]]
     assert any(c not in (None, 0) for c in changes)  # rank changes come from the stored 2024
 
-    out = run_db(database_url, "rank", 2025, "--json")
-    assert out.returncode == 0, out.stderr
-    from_store = json.loads(out.stdout)
-    from_files = rank_json_of_files(*paths)
+    if paths[1] == Y2025:  # once in a child process as other programs call it, else in this process
+        out = run_db(database_url, "rank", 2025, "--json")
+        code, stdout = out.returncode, out.stdout
+    else:
+        code, stdout, _ = cli(capsys, "db", "--database", database_url, "rank", 2025, "--json")
+    assert code == 0
+    from_store = json.loads(stdout)
+    from_files = rank_json_of_files(capsys, *paths)
     assert [y["year"] for y in from_store["years"]] == [2025]
     assert from_store["years"][0] == next(y for y in from_files["years"] if y["year"] == 2025)
 
@@ -470,7 +485,7 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
 # ---------------------------------------------------------------- (e) versions
 
 
-def test_activate_an_older_version(database_url):
+def test_activate_an_older_version(database_url, capsys):
     store = Store(database_url)
     first = imported(store, Y2025)[2025]
     second = imported(store, *FORMS)[2025]
@@ -493,13 +508,12 @@ def test_activate_an_older_version(database_url):
         store.activate(999)
     assert state(store) == before
 
-    out = run_db(database_url, "--user", "Phạm Văn Bình", "activate", second)
-    assert (out.returncode, out.stdout.strip()) == (0, f"Năm 2025 dùng phiên bản {second}."), out.stderr
+    code, out, err = cli(capsys, "db", "--database", database_url, "--user", "Phạm Văn Bình", "activate", second)
+    assert (code, out.strip()) == (0, f"Năm 2025 dùng phiên bản {second}."), err
     assert Store(database_url).years()["dataset_id"].tolist() == [second]
     after = state(Store(database_url))
-    out = run_db(database_url, "activate", 999)
-    assert out.returncode == 2 and out.stdout == ""
-    assert out.stderr.strip() == "Lỗi: Không có phiên bản dữ liệu số 999"
+    code, out, err = cli(capsys, "db", "--database", database_url, "activate", 999)
+    assert (code, out, err.strip()) == (2, "", "Lỗi: Không có phiên bản dữ liệu số 999")
     assert state(Store(database_url)) == after
 
 
@@ -517,7 +531,8 @@ def test_backup_restores_into_a_fresh_database(database_url, other_database, tar
     assert len(before["frameworks"]) == 2 and len(before["history"][2025]) == 2
 
     counts = store.backup(tmp_path / "sao_luu.json")
-    assert counts["datasets"] == 4 and counts["unit_rows"] == 45 * 3 + 8
+    units = sum(len(d.units) for p in (Y2023, Y2024, Y2025) for d in read_paths([p]).years.values())
+    assert counts["datasets"] == 4 and counts["unit_rows"] == units + 8 and counts["frameworks"] == 2
     assert not list(tmp_path.glob("*.tmp"))
 
     fresh = Store(other_database(target))
@@ -613,12 +628,12 @@ def test_framework_versions_are_never_edited(database_url):
 # ---------------------------------------------------------------- (i) the db command line
 
 
-def test_db_commands(database_url, other_database, tmp_path):
-    out = run_db(database_url, "years")
-    assert (out.returncode, out.stdout.strip()) == (0, "Chưa có năm nào. Nhập dữ liệu bằng: python -m scoring db "
-                                                       "import TỆP…")
-    out = run_db(database_url, "history", 2025)
-    assert (out.returncode, out.stdout, out.stderr.strip()) == (2, "", "Lỗi: Chưa có dữ liệu năm 2025")
+def test_db_commands(database_url, other_database, tmp_path, capsys):
+    def db(*args, url=database_url):
+        return cli(capsys, "db", "--database", url, *args)
+
+    assert db("years") == (0, "Chưa có năm nào. Nhập dữ liệu bằng: python -m scoring db import TỆP…\n", "")
+    assert db("history", 2025) == (2, "", "Lỗi: Chưa có dữ liệu năm 2025\n")
 
     out = run_db(database_url, "--user", "Nguyễn Văn An", "import", Y2024, Y2025)
     assert out.returncode == 0, out.stderr
@@ -626,43 +641,44 @@ def test_db_commands(database_url, other_database, tmp_path):
                                        "Đã lưu năm 2025: phiên bản 2, 45 đơn vị, 45 người đứng đầu."]
     assert "Đang ghi 2 năm vào cơ sở dữ liệu…" in out.stderr
 
-    out = run_db(database_url, "years")
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    code, out, err = db("years")
+    assert code == 0, err
+    lines = out.splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("2025: phiên bản 2 (trong 1), 45 đơn vị, 45 người đứng đầu, nhập lúc ")
 
-    out = run_db(database_url, "history", 2025)
-    assert out.returncode == 0, out.stderr
-    (line,) = out.stdout.splitlines()
+    code, out, err = db("history", 2025)
+    assert code == 0, err
+    (line,) = out.splitlines()
     digest = hashlib.sha256(Y2025.read_bytes()).hexdigest()
     assert line.startswith("phiên bản 2 * đang dùng: nhập ") and "bởi Nguyễn Văn An; 45 đơn vị; bộ tiêu chí" in line
     assert line.endswith(f"tệp: tong_hop_2025.xlsx ({digest[:12]}…)")
 
     backup = tmp_path / "sao luu.json"
-    out = run_db(database_url, "backup", backup)
-    assert (out.returncode, out.stdout.strip()) == (0, f"Đã sao lưu vào {backup}: 2 phiên bản dữ liệu, "
-                                                       "90 dòng đơn vị."), out.stderr
+    assert db("backup", backup) == (0, f"Đã sao lưu vào {backup}: 2 phiên bản dữ liệu, 90 dòng đơn vị.\n", "")
     other = other_database("postgresql" if database_url.startswith("sqlite") else "sqlite")
     out = run_db(other, "restore", backup)
     assert (out.returncode, out.stdout.strip()) == (0, "Đã phục hồi: 2 phiên bản dữ liệu, 90 dòng đơn vị."), \
         out.stderr
     assert state(Store(other))["ratings"] == state(Store(database_url))["ratings"]
-    out = run_db(other, "restore", backup)
-    assert (out.returncode, out.stdout, out.stderr.strip()) == (2, "", "Lỗi: Chỉ phục hồi vào cơ sở dữ liệu trống")
+    assert db("restore", backup, url=other) == (2, "", "Lỗi: Chỉ phục hồi vào cơ sở dữ liệu trống\n")
+    assert db("restore", tmp_path / "khong_co.json", url=other)[0] == 2
 
 
-def test_db_command_errors(database_url, tmp_path):
+def test_db_command_errors(database_url, tmp_path, capsys):
     report = tmp_path / "bao_cao.xlsx"
     store = Store(database_url)
     imported(store, Y2025)
     before = state(store)
-    out = run_db(database_url, "import", tmp_path / "khong_co.xlsx")
-    assert out.returncode == 2 and "khong_co.xlsx" in out.stderr and "Không lưu gì" in out.stderr
-    out = run_db(database_url, "rank", 2024, "-o", report)
-    assert (out.returncode, out.stderr.strip()) == (2, "Lỗi: Chưa có dữ liệu năm 2024") and not report.exists()
+    code, out, err = cli(capsys, "db", "--database", database_url, "import", tmp_path / "khong_co.xlsx")
+    assert code == 2 and "khong_co.xlsx" in err and "Không lưu gì" in err
+    code, out, err = cli(capsys, "db", "--database", database_url, "rank", 2024, "-o", report)
+    assert (code, err.strip()) == (2, "Lỗi: Chưa có dữ liệu năm 2024") and not report.exists()
+    code, out, err = cli(capsys, "db", "--database", database_url, "rank", 2025, "-o", report)
+    assert code == 0 and report.exists()
     assert state(store) == before
     if database_url.startswith("sqlite"):  # one of each is enough: a database that cannot be opened
-        for url in ("postgresql+psycopg://postgres@127.0.0.1:9/khong_co", "khong-phai-url"):
-            out = run_db(url, "years", timeout=60)
-            assert out.returncode == 2 and out.stderr.startswith("Lỗi: không mở được cơ sở dữ liệu"), out.stderr
+        out = run_db("postgresql+psycopg://postgres@127.0.0.1:9/khong_co", "years", timeout=60)
+        assert out.returncode == 2 and out.stderr.startswith("Lỗi: không mở được cơ sở dữ liệu"), out.stderr
+        code, out, err = cli(capsys, "db", "--database", "khong-phai-url", "years")
+        assert code == 2 and err.startswith("Lỗi: không mở được cơ sở dữ liệu"), err

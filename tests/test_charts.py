@@ -1,0 +1,26 @@
+"""Chart builders: tier colours, categorical axes for codes and years, top/bottom cut for many units."""
+from builders import FW, unit, year_data
+from scoring import charts, rate_year, views
+
+
+def result(n=5):
+    return rate_year(year_data([unit(f"U{i:03d}", total=99 - i * 0.5, cluster=f"K{i % 2}") for i in range(n)]), FW)
+
+
+def test_tier_colours_and_category_axes():
+    r = result()
+    fig = charts.tier_bars_by_cluster(views.tier_by_cluster(r))
+    assert [t.marker.color for t in fig.data] == [charts.COLOUR[t] for t in views.TIERS]
+    assert charts.unit_vs_cluster(views.unit_profile(r, "U000")).layout.xaxis.type == "category"
+    assert charts.unit_history_chart(views.unit_history([r], "U000")).layout.xaxis.type == "category"
+    assert charts.criteria_heatmap(views.criteria_percent(r)).layout.xaxis.type == "category"
+
+
+def test_total_bars_show_top_and_bottom_when_many():
+    r = result(200)
+    fig = charts.total_bars(r.units, r)
+    shown = sum(len(t.y) for t in fig.data)
+    assert shown == charts.MAX_BARS
+    labels = [y for t in fig.data for y in t.y]
+    assert any(l.startswith("U000") for l in labels) and any(l.startswith("U199") for l in labels)
+    assert len(fig.layout.shapes) == 3  # the three threshold lines
