@@ -307,6 +307,33 @@ def test_import_then_rank_equals_rank_of_the_files(database_url, paths, capsys):
     assert from_store["years"][0] == next(y for y in from_files["years"] if y["year"] == 2025)
 
 
+def test_warnings_of_the_reader_are_not_kept(database_url, tmp_path, capsys):
+    """What `db rank --json` leaves out: the reader's warnings (shown by `db import` when it stores the file) are
+    not stored; the engine's warnings are computed again from the stored rows."""
+    path = tmp_path / "tong_hop_2025.xlsx"
+    wb = openpyxl.load_workbook(Y2025)
+    ws = wb["Tổ chức"]
+    ws["D9"] = None  # cluster left blank: the reader fills it from the row above, with a warning
+    ws["E10"] = ws["F10"] = None  # 1.1 of the third unit blank on both sides: counted 0, an engine warning
+    wb.save(path)
+    read = read_paths([path])
+    (reader_warning,) = read.warnings
+    assert "Khối để trống" in str(reader_warning)
+
+    store = Store(database_url)
+    imported(store, path)
+    code, out, err = cli(capsys, "db", "--database", database_url, "rank", 2025, "--json")
+    assert code == 0, err
+    (from_store,) = json.loads(out)["years"]
+    code, out, err = cli(capsys, "rank", path, "--json")
+    assert code == 0, err
+    (from_file,) = json.loads(out)["years"]
+    assert (from_store["units"], from_store["leaders"]) == (from_file["units"], from_file["leaders"])
+    assert from_file["warnings"][0] == str(reader_warning)
+    assert from_store["warnings"] == from_file["warnings"][1:]
+    assert len(from_store["warnings"]) == 1 and "dòng 10" in from_store["warnings"][0]
+
+
 def test_stored_files_and_counts(database_url):
     store = Store(database_url)
     ids = imported(store, *FORMS, who="Lê Thị Thu")
@@ -382,6 +409,7 @@ def test_kill_during_import_leaves_the_year_unchanged(database_url, big_workbook
     for low, high in ((0.2, 0.4), (0.4, 0.6), (0.6, 0.8)):
         child = Importer(database_url, big_workbook, "--year", 2025)
         child.wait_writing()
+        wait_until(lambda: writer_busy(database_url) or child.proc.poll() is not None, what="the write lock")
         time.sleep(rng.uniform(low, high))
         # The kill must land inside the write transaction, else this proves nothing.
         assert child.proc.poll() is None, "the import finished before the kill: make the workbook bigger"
