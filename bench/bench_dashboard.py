@@ -1,0 +1,63 @@
+"""Dashboard interaction times on a store of N units (default 5,000, then 60,000): each page is opened
+once to warm the caches, then every page again; prints the time of each warm page run (AppTest runs the
+real scripts in process, without a browser). Goal: about a second per interaction at 5,000 units.
+Usage: python bench/bench_dashboard.py [--units 5000 60000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_rank import OUT, make_workbook  # noqa: E402
+
+PAGES = ["tong_quan", "tai_len", "xep_hang", "don_vi", "nguoi_dung_dau", "xu_huong", "tieu_chi", "bao_cao"]
+
+
+def measure(units: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from scoring.store import Store
+
+    source = OUT / f"national_{units}.xlsx"
+    if not source.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        make_workbook(source, units)
+    url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+    os.environ["DANVAN_DATABASE_URL"], os.environ["DANVAN_SEED_SAMPLE"] = url, "0"
+    t = time.perf_counter()
+    outcome = Store(url).import_files([(source.name, source.read_bytes())])
+    assert outcome.ok, outcome.issues[:3]
+    print(f"\n{units} units: import {time.perf_counter() - t:.2f} s")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    t = time.perf_counter()
+    at.run()
+    print(f"  first page, cold (rating the year): {time.perf_counter() - t:.2f} s")
+    for page in PAGES:  # warm every page's caches once
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    for page in PAGES:
+        t = time.perf_counter()
+        at.switch_page(f"pages/{page}.py").run()
+        print(f"  {page:<16} {time.perf_counter() - t:6.2f} s")
+    at.switch_page("pages/xep_hang.py").run()
+    t = time.perf_counter()
+    at.selectbox[1].select(at.selectbox[1].options[1]).run()
+    print(f"  xep_hang filter  {time.perf_counter() - t:6.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--units", type=int, nargs="+", default=[5_000, 60_000])
+    for units in ap.parse_args().units:
+        measure(units)
+
+
+if __name__ == "__main__":
+    main()
