@@ -43,6 +43,8 @@ sample: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_rank.py
+	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
