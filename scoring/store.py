@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from . import schema as t
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
@@ -312,15 +313,24 @@ class Store:
             raise StoreError(f"Không đọc được tệp sao lưu: {e}") from None
         if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
             raise StoreError("Tệp không phải bản sao lưu của công cụ đánh giá dân vận")
+        tables = data.get("tables")
+        if not isinstance(tables, dict) or not all(isinstance(tables.get(x.name, []), list) for x in t.TABLES):
+            raise StoreError("Tệp sao lưu bị hỏng: không có danh sách các bảng")
         with self._writing() as conn:
             if conn.execute(select(func.count()).select_from(t.datasets)).scalar() or \
                     conn.execute(select(func.count()).select_from(t.frameworks)).scalar():
                 raise StoreError("Chỉ phục hồi vào cơ sở dữ liệu trống")
             counts = {}
             for table in t.TABLES:
-                rows = [_from_json(table, r) for r in data["tables"].get(table.name, [])]
-                if rows:
-                    conn.execute(insert(table), rows)
+                # A damaged file (rows missing a column, pointing to nothing, twice the same key, a bad date)
+                # is refused with a message; the transaction rolls back, nothing is restored.
+                try:
+                    rows = [_from_json(table, r) for r in tables.get(table.name, [])]
+                    if rows:
+                        conn.execute(insert(table), rows)
+                except (IntegrityError, DataError, AttributeError, TypeError, ValueError) as e:
+                    detail = str(getattr(e, "orig", None) or e).splitlines()[0][:200]
+                    raise StoreError(f"Tệp sao lưu bị hỏng (bảng {table.name}): {detail}") from None
                 counts[table.name] = len(rows)
             if not self.sqlite:
                 for table in (t.frameworks, t.datasets, t.audit_log):

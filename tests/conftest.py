@@ -1,5 +1,11 @@
+import glob
+import os
 import shutil
+import socket
 import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,13 +42,6 @@ def convert(soffice: str, src: Path, fmt: str, outdir: Path) -> Path:
 # DANVAN_TEST_POSTGRES_URL names a server to use instead (CI). `make system-deps` installs the Debian package
 # postgresql, so a missing server is a failure, not a skip.
 
-import glob  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import tempfile  # noqa: E402
-import uuid  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
 
 @dataclass(frozen=True)
 class PostgresServer:
@@ -73,7 +72,8 @@ class PostgresServer:
 
 
 def _postgres_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
     assert found, ("PostgreSQL is required for the store tests (initdb not found under /usr/lib/postgresql/*/bin): "
                    "run `make system-deps` (Debian package postgresql), or set DANVAN_TEST_POSTGRES_URL")
     return Path(found[-1]).parent
@@ -104,7 +104,7 @@ def postgres_server():
     data, log = base / "data", base / "server.log"
 
     def run(*args, **kwargs):
-        return subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True, **kwargs)
+        return subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True, check=False, **kwargs)
 
     try:
         out = run(bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",

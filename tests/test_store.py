@@ -13,7 +13,6 @@ import json
 import os
 import queue
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,7 +21,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import openpyxl
@@ -39,7 +38,7 @@ from scoring import rate_all, read_paths
 from scoring.cli import LEADER_FIELDS, UNIT_FIELDS
 from scoring.framework import load_preset, to_toml
 from scoring.schema import metadata
-from scoring.store import _IMPORT_LOCK, MIGRATIONS, Store, StoreError
+from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +65,7 @@ def imported(store: Store, *paths: Path, **kwargs) -> dict[int, int]:
 
 def run(*args, timeout: float = 180) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scoring", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, check=False)
 
 
 def run_db(url: str, *args, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -336,8 +335,14 @@ def test_warnings_of_the_reader_are_not_kept(database_url, tmp_path, capsys):
 
 def test_stored_files_and_counts(database_url):
     store = Store(database_url)
+    start = datetime.now(timezone.utc)
     ids = imported(store, *FORMS, who="Lê Thị Thu")
+    end = datetime.now(timezone.utc)
     (info,) = store.history(2025)
+    # The moment of the import, whichever the backend (SQLite gives it without its zone, UTC).
+    shown = local_time(info.imported_at)
+    assert start <= shown <= end and shown.utcoffset() == VN_TIME.utcoffset(None)
+    assert local_time(store.years()["imported_at"][0]) == shown
     assert info.id == ids[2025] and info.active and info.imported_by == "Lê Thị Thu"
     assert (info.unit_count, info.leader_count) == (8, 8)
     read = read_paths(FORMS)
@@ -409,7 +414,7 @@ def test_kill_during_import_leaves_the_year_unchanged(database_url, big_workbook
     for low, high in ((0.2, 0.4), (0.4, 0.6), (0.6, 0.8)):
         child = Importer(database_url, big_workbook, "--year", 2025)
         child.wait_writing()
-        wait_until(lambda: writer_busy(database_url) or child.proc.poll() is not None, what="the write lock")
+        wait_until(lambda c=child: writer_busy(database_url) or c.proc.poll() is not None, what="the write lock")
         time.sleep(rng.uniform(low, high))
         # The kill must land inside the write transaction, else this proves nothing.
         assert child.proc.poll() is None, "the import finished before the kill: make the workbook bigger"
@@ -493,7 +498,7 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
     second = opened.store(read, "người thứ hai")[2025]
     # It returned only after the first had committed (the first still had seconds of writing to do).
     assert [d.unit_count for d in opened.history(2025)] == [45, BIG_UNITS, 45], "the second did not wait"
-    code, out, err = child.finish()
+    code, _, err = child.finish()
     done = time.monotonic()
     assert code == 0, err
     time.sleep(0.3)
@@ -591,11 +596,44 @@ def test_backup_restores_into_a_fresh_database(database_url, other_database, tar
     assert empty.is_empty() and empty.audit().empty
 
 
-def test_restore_refused_when_only_a_framework_is_stored(database_url, tmp_path):
+def test_damaged_backup_is_refused_and_restores_nothing(database_url, tmp_path, capsys):
+    source = Store(f"sqlite:///{tmp_path / 'nguon.sqlite'}")
+    imported(source, Y2025)
+    source.backup(tmp_path / "tot.json")
+    good = json.loads((tmp_path / "tot.json").read_text("utf-8"))
+
+    def damaged(name: str, change) -> Path:
+        data = json.loads(json.dumps(good))
+        change(data)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        return path
+
+    cases = [
+        damaged("khong_co_bang", lambda d: d.pop("tables")),
+        damaged("bang_sai_kieu", lambda d: d.update(tables=[])),
+        damaged("dong_sai_kieu", lambda d: d["tables"].update(datasets=["x"])),
+        damaged("thieu_cot", lambda d: d["tables"]["datasets"][0].pop("year")),
+        damaged("mat_bo_tieu_chi", lambda d: d["tables"].update(frameworks=[])),  # datasets point to nothing
+        damaged("ngay_hong", lambda d: d["tables"]["audit_log"][-1].update(at="hôm qua")),
+        damaged("trung_khoa", lambda d: d["tables"]["unit_rows"].append(d["tables"]["unit_rows"][0])),
+    ]
+    store = Store(database_url)
+    for path in cases:
+        with pytest.raises(StoreError, match="Tệp sao lưu bị hỏng"):
+            store.restore(path)
+        assert store.is_empty() and store.framework_versions().empty and store.audit().empty, path.name
+    code, out, err = cli(capsys, "db", "--database", database_url, "restore", cases[3])
+    assert (code, out) == (2, "") and err.startswith("Lỗi: Tệp sao lưu bị hỏng"), err
+    store.restore(tmp_path / "tot.json")
+    assert state(store)["ratings"] == state(source)["ratings"]
+
+
+def test_restore_refused_when_only_a_framework_is_stored(database_url, other_database, tmp_path):
     source = Store(database_url)
     imported(source, Y2025)
     source.backup(tmp_path / "b.json")
-    target = Store(f"sqlite:///{tmp_path / 'khac.sqlite'}")
+    target = Store(other_database(make_url(database_url).get_backend_name()))
     target.save_framework(load_preset(OTHER_PRESET))
     before = state(target)
     with pytest.raises(StoreError, match="Chỉ phục hồi vào cơ sở dữ liệu trống"):
@@ -673,13 +711,14 @@ def test_db_commands(database_url, other_database, tmp_path, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert len(lines) == 2
-    assert lines[1].startswith("2025: phiên bản 2 (trong 1), 45 đơn vị, 45 người đứng đầu, nhập lúc ")
+    shown = f"{local_time(Store(database_url).history(2025)[0].imported_at):%d/%m/%Y %H:%M}"
+    assert lines[1] == f"2025: phiên bản 2 (trong 1), 45 đơn vị, 45 người đứng đầu, nhập lúc {shown}"
 
     code, out, err = db("history", 2025)
     assert code == 0, err
     (line,) = out.splitlines()
     digest = hashlib.sha256(Y2025.read_bytes()).hexdigest()
-    assert line.startswith("phiên bản 2 * đang dùng: nhập ") and "bởi Nguyễn Văn An; 45 đơn vị; bộ tiêu chí" in line
+    assert line.startswith(f"phiên bản 2 * đang dùng: nhập {shown} bởi Nguyễn Văn An; 45 đơn vị; bộ tiêu chí")
     assert line.endswith(f"tệp: tong_hop_2025.xlsx ({digest[:12]}…)")
 
     backup = tmp_path / "sao luu.json"
