@@ -66,6 +66,14 @@ def year_picker(versions: dict[int, int], key: str = "year") -> int:
     return st.selectbox("Năm", sorted(versions, reverse=True), key=key)
 
 
+def year_row(versions: dict[int, int], widths: list[int]) -> tuple[int, YearResult, list]:
+    """A row of columns with the year picker first; returns the year, its result and the other columns."""
+    columns = st.columns(widths)
+    with columns[0]:
+        year = year_picker(versions)
+    return year, result_of(year, versions), columns[1:]
+
+
 def require_data() -> dict[int, int]:
     versions = active_versions()
     if not versions:

@@ -1,17 +1,14 @@
 """Báo cáo: the ranked Excel report of a year (built only when the button is clicked) and the templates."""
 import streamlit as st
 
-from pages._ui import XLSX, require_data, result_of, template_buttons, year_picker
+from pages._ui import XLSX, require_data, template_buttons, year_row
 from scoring.report import DOTS, ReportSettings, report_bytes
 
 ALL = "Tất cả các khối"
 
 st.title("Báo cáo xếp hạng")
 versions = require_data()
-c1, c2 = st.columns([1, 3])
-with c1:
-    year = year_picker(versions)
-result = result_of(year, versions)
+year, result, (c2,) = year_row(versions, [1, 3])
 cluster = c2.selectbox("Khối", [ALL, *sorted(result.units["cluster"].unique())])
 st.subheader("Phần đầu và chữ ký của báo cáo")
 c1, c2 = st.columns(2)

@@ -1,15 +1,12 @@
 """Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, all_results, require_data, result_of, vn, year_picker
+from pages._ui import CHART_CONFIG, TIER_LABEL, all_results, require_data, vn, year_row
 from scoring import charts, views
 
 st.title("Hồ sơ đơn vị")
 versions = require_data()
-c1, c2 = st.columns([1, 3])
-with c1:
-    year = year_picker(versions)
-result = result_of(year, versions)
+year, result, (c2,) = year_row(versions, [1, 3])
 names = dict(zip(result.units["code"], result.units["name"]))
 code = c2.selectbox("Đơn vị", sorted(names), format_func=lambda c: f"{c} – {names[c]}")
 unit = result.units[result.units["code"] == code].iloc[0]

@@ -2,14 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import TIER_LABEL, TIER_SHORT, require_data, result_of, vn, year_picker
+from pages._ui import TIER_LABEL, TIER_SHORT, require_data, vn, year_row
 from scoring import views
 
 st.title("Đánh giá người đứng đầu")
 versions = require_data()
-with st.columns([1, 4])[0]:
-    year = year_picker(versions)
-result = result_of(year, versions)
+year, result, _ = year_row(versions, [1, 4])
 if result.leaders.empty:
     st.info(f"Dữ liệu năm {year} không có trang “Người đứng đầu”.")
     st.stop()

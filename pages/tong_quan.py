@@ -1,14 +1,12 @@
 """Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, TIER_SHORT, ranking_table, require_data, result_of, vn, year_picker
+from pages._ui import CHART_CONFIG, TIER_LABEL, TIER_SHORT, ranking_table, require_data, result_of, vn, year_row
 from scoring import charts, views
 
 st.title("Tổng quan đánh giá công tác dân vận")
 versions = require_data()
-with st.columns([1, 4])[0]:
-    year = year_picker(versions)
-result = result_of(year, versions)
+year, result, _ = year_row(versions, [1, 4])
 previous = result_of(year - 1, versions) if year - 1 in versions else None
 cards = views.overview(result, previous)
 

@@ -1,15 +1,12 @@
 """Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs review."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, ranking_table, require_data, result_of, year_picker
+from pages._ui import CHART_CONFIG, TIER_LABEL, ranking_table, require_data, year_row
 from scoring import charts, views
 
 st.title("Xếp hạng các đơn vị")
 versions = require_data()
-c1, c2, c3 = st.columns([1, 2, 3])
-with c1:
-    year = year_picker(versions)
-result = result_of(year, versions)
+year, result, (c2, c3) = year_row(versions, [1, 2, 3])
 cluster = c2.selectbox("Khối", ["Tất cả các khối", *sorted(result.units["cluster"].unique())])
 tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.get, placeholder="Tất cả xếp loại")
 units = views.filter_units(result, None if cluster == "Tất cả các khối" else cluster, tiers)
