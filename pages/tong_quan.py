@@ -23,7 +23,7 @@ if previous is None:
 
 left, right = st.columns(2)
 left.plotly_chart(charts.tier_bars_by_cluster(views.tier_by_cluster(result)), config=CHART_CONFIG)
-right.plotly_chart(charts.quota_bars(views.quota_use(result)), config=CHART_CONFIG)
+right.plotly_chart(charts.quota_bars(result.quota), config=CHART_CONFIG)
 
 top, bottom = views.top_bottom(result, 10)
 left, right = st.columns(2)

@@ -203,9 +203,6 @@ def to_toml(fw: Framework) -> str:
     return tomli_w.dumps(data)
 
 
-TABLE_COLUMNS = ["code", "group", "name", "max_points", "weight", "target"]
-
-
 def to_table(fw: Framework) -> list[dict]:
     """The criteria as editable rows (the dashboard's editor); group as its key, target as a label."""
     return [{"code": c.code, "group": c.group, "name": c.name, "max_points": float(c.max_points),

@@ -326,13 +326,13 @@ def _read_book(book: Book, fw: Framework, default_year: int | None, issues: Issu
         if part is not None:
             parts.append(part)
     elif book.kind != "csv":
-        form = _find_form(book)
+        form, header = _find_form(book)
         if form is None:
             names = ", ".join(f"“{g.name}”" for g in book.sheets)
             issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị "
                          f"(tệp có các trang: {names})")
             return []
-        part_list = _read_form(form, fw, fallback, issues.at(sheet=form.name),
+        part_list = _read_form(form, header, fw, fallback, issues.at(sheet=form.name),
                                Source(book.name, book.sha256, book.size, "form"))
         return part_list
     if leaders_sheet is not None:
@@ -660,12 +660,18 @@ def _form_roles(grid: Grid, r: int) -> dict[str, int]:
     return cols
 
 
-def _find_form(book: Book) -> Grid | None:
-    return next((g for g in book.sheets if _form_header(g) is not None), None)
+def _find_form(book: Book) -> tuple[Grid | None, tuple[int, dict[str, int]] | None]:
+    """The first sheet laid out as a per-unit form, with its table header."""
+    for grid in book.sheets:
+        header = _form_header(grid)
+        if header is not None:
+            return grid, header
+    return None, None
 
 
-def _read_form(grid: Grid, fw: Framework, fallback_year, issues: Issues, source: Source) -> list[_Part]:
-    header_row, cols = _form_header(grid)
+def _read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fallback_year, issues: Issues,
+               source: Source) -> list[_Part]:
+    header_row, cols = header
     labels = _form_labels(grid, header_row, cols, issues)
     all_criteria = {code_key(c.code): c for c in fw.criteria}
     found: dict[str, tuple[int, float, float]] = {}

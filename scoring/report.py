@@ -118,14 +118,20 @@ class _Formats:
         self.index |= {code: fmt._get_xf_index() for code, fmt in self.tier.items()}
 
 
-def _page_setup(ws, header_row: int, last_col: int, freeze_col: int = 3) -> None:
-    ws.set_paper(9)  # A4
+def _paper(ws, pages_high: int = 0) -> None:
+    """A4 landscape, one page wide (and `pages_high` high, 0 = as many as needed), page numbers."""
+    ws.set_paper(9)
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, pages_high)
+    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
+
+
+def _page_setup(ws, header_row: int, freeze_col: int = 3) -> None:
+    """A table sheet: paper, margins, header rows repeated on every page, panes frozen under them."""
+    _paper(ws)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.center_horizontally()
     ws.repeat_rows(header_row)
-    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
     ws.freeze_panes(header_row + 1, freeze_col)
 
 
@@ -246,7 +252,7 @@ def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, tit
     last = header_row + len(units)
     ws.autofilter(header_row, 0, max(last, header_row), width - 1)
     _signature(ws, f, last + 2, width, settings)
-    _page_setup(ws, header_row, width - 1)
+    _page_setup(ws, header_row)
 
 
 def _signature(ws, f: _Formats, row: int, width: int, settings: ReportSettings) -> None:
@@ -309,7 +315,7 @@ def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, titl
         rows.write(row_height([(name, 32), (cluster, 19)]), cells)
     rows.close(width - 1)
     ws.autofilter(sub, 0, sub + max(len(units), 1), width - 1)
-    _page_setup(ws, sub, width - 1, freeze_col=4)
+    _page_setup(ws, sub, freeze_col=4)
     ws.repeat_rows(top, sub)
 
 
@@ -345,7 +351,7 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
                                (reason, 44 * 1.1)]), cells)
     rows.close(len(columns) - 1)
     ws.autofilter(header_row, 0, header_row + len(leaders), len(columns) - 1)
-    _page_setup(ws, header_row, len(columns) - 1)
+    _page_setup(ws, header_row)
 
 
 def tier_counts(units: pd.DataFrame) -> pd.DataFrame:
@@ -421,10 +427,7 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
                       "major_gridlines": {"visible": True}})
     chart.set_size({"width": 720, "height": 340})
     ws.insert_chart(r + 1, 0, chart)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 1)
-    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
+    _paper(ws, pages_high=1)
 
 
 def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now: datetime) -> None:
@@ -486,6 +489,4 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ws.write_string(r, 1, s.sha256, f.text)
         ws.write_number(r, 2, s.size, f.integer)
         ws.write_string(r, 3, {"consolidated": "Bảng tổng hợp", "form": "Phiếu đơn vị", "csv": "CSV"}[s.kind], f.text)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    _paper(ws)

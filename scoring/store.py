@@ -396,7 +396,8 @@ def _audit(conn: Connection, who: str, action: str, year: int | None = None, dat
 
 def _rows(dataset_id: int, rows: pd.DataFrame, columns: list[str], self_scores: pd.DataFrame,
           review: pd.DataFrame) -> list[dict]:
-    records = rows.reindex(columns=columns).astype(object).where(rows.reindex(columns=columns).notna(), None)
+    table = rows.reindex(columns=columns)
+    records = table.astype(object).where(table.notna(), None)
     out = []
     for i, (record, s, r) in enumerate(zip(records.to_dict("records"), _json_scores(self_scores),
                                            _json_scores(review))):

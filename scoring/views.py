@@ -1,7 +1,6 @@
 """Tables the dashboard shows, computed from rated years (no Streamlit here: pages only render these)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .engine import YearResult
@@ -38,12 +37,6 @@ def tier_by_cluster(result: YearResult) -> pd.DataFrame:
 def top_bottom(result: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     units = result.units.sort_values(["rank", "code"])
     return units.head(n), units.tail(n).iloc[::-1]
-
-
-def quota_use(result: YearResult) -> pd.DataFrame:
-    q = result.quota.copy()
-    q["use"] = np.where(q["allowed"] > 0, q["given"] / q["allowed"].where(q["allowed"] > 0, 1), np.nan)
-    return q
 
 
 def filter_units(result: YearResult, cluster: str | None = None, tiers: list[str] | None = None) -> pd.DataFrame:
