@@ -32,7 +32,7 @@ def measure(units: int) -> None:
     url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     os.environ["DANVAN_DATABASE_URL"], os.environ["DANVAN_SEED_SAMPLE"] = url, "0"
     t = time.perf_counter()
-    outcome = Store(url).import_files([(source.name, source.read_bytes())])
+    outcome = service.import_files(Store(url), [(source.name, source.read_bytes())])
     assert outcome.ok, outcome.issues[:3]
     print(f"\n{units} units: import {time.perf_counter() - t:.2f} s")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)

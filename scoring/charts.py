@@ -5,11 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .engine import YearResult
-from .framework import TIER_CODES, TIER_COLOURS, TIER_NAMES
-from .views import TIERS
-
-COLOUR = {code: TIER_COLOURS[t] for t, code in TIER_CODES.items()}
-NAME = {code: TIER_NAMES[t] for t, code in TIER_CODES.items()}
+from .presentation import TIER_COLOUR as COLOUR, TIER_LABEL as NAME, TIERS, number_setting
 FONT = dict(family="Arial, sans-serif", size=13)
 MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
 
@@ -30,14 +26,14 @@ def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Xếp loại theo khối")
 
 
-def quota_bars(quota: pd.DataFrame) -> go.Figure:
+def quota_bars(quota: pd.DataFrame, percent) -> go.Figure:
     fig = go.Figure([
         go.Bar(name="Chỉ tiêu HTXSNV tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
         go.Bar(name="Được xếp HTXSNV", x=quota["cluster"], y=quota["given"], marker_color=COLOUR["HTXSNV"]),
         go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
     ])
     fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
-    return _layout(fig, "Sử dụng chỉ tiêu 20% theo khối", 360)
+    return _layout(fig, f"Sử dụng chỉ tiêu {number_setting(percent)}% theo khối", 360)
 
 
 def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
@@ -125,10 +121,22 @@ def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
 
 
 def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.Figure:
-    labels = [f"{t} {year_from}" for t in TIERS] + [f"{t} {year_to}" for t in TIERS]
-    index = {t: i for i, t in enumerate(TIERS)}
+    """Units moving between tiers, tiers in their order (best at the top) with their counts; only tiers
+    that hold units get a node, as plotly cannot place empty ones."""
+    def nodes(column: str, year: int, x: float) -> list[tuple[str, str, float, str]]:
+        counts = table.groupby(column)["units"].sum()
+        present = [t for t in TIERS if counts.get(t, 0)]
+        return [(t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t]) for t in present]
+
+    left, right = nodes("tier_from", year_from, 0.01), nodes("tier_to", year_to, 0.99)
+    all_nodes = left + right
+    where = {("from", n[0]): i for i, n in enumerate(left)} | {("to", n[0]): len(left) + i for i, n in enumerate(right)}
+    y = [(i + 0.5) / len(side) for side in (left, right) for i in range(len(side))]
     fig = go.Figure(go.Sankey(
-        node=dict(label=labels, color=[COLOUR[t] for t in TIERS] * 2, pad=18),
-        link=dict(source=[index[t] for t in table["tier_from"]], target=[4 + index[t] for t in table["tier_to"]],
-                  value=table["units"].tolist(), color="rgba(120,144,156,0.35)")))
-    return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to}")
+        arrangement="fixed",
+        node=dict(label=[n[1] for n in all_nodes], color=[n[3] for n in all_nodes], x=[n[2] for n in all_nodes], y=y,
+                  pad=18),
+        link=dict(source=[where["from", t] for t in table["tier_from"]], target=[where["to", t] for t in table["tier_to"]],
+                  value=table["units"].tolist(), color="rgba(120,144,156,0.35)",
+                  hovertemplate="%{source.label} → %{target.label}: %{value} đơn vị<extra></extra>")))
+    return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to} (đơn vị có trong cả hai năm)")

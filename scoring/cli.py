@@ -11,12 +11,12 @@ from pathlib import Path
 
 from . import __version__
 from .framework import Framework, load_framework_file, load_preset, presets
+from .output import EXIT_INVALID, EXIT_OK, emit, report_issues
 from .workbook import Loading, read_bytes
 
 # pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
 # so that their import overlaps the parsing on a second core.
 
-EXIT_OK, EXIT_INVALID = 0, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
     restore = dbsub.add_parser("restore", help="phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống")
     restore.add_argument("file", type=Path)
+    fw = dbsub.add_parser("framework", help="bộ tiêu chí đang dùng cho các lần nhập sau")
+    fwsub = fw.add_subparsers(dest="framework_command", required=True, parser_class=_Parser)
+    fwsub.add_parser("list", help="các phiên bản bộ tiêu chí đã lưu")
+    fw_activate = fwsub.add_parser("activate", help="dùng một phiên bản bộ tiêu chí đã lưu")
+    fw_activate.add_argument("framework_id", type=int)
+    fw_import = fwsub.add_parser("import", help="lưu bộ tiêu chí từ tệp (.toml, hoặc trang “Tiêu chí” của tệp Excel) "
+                                                "và dùng nó")
+    fw_import.add_argument("file", type=Path)
     return p
 
 
@@ -96,30 +104,6 @@ def _framework(args) -> Framework | None:
     if getattr(args, "preset", None):
         return load_preset(args.preset)
     return None
-
-
-def _report_issues(issues) -> None:
-    for issue in issues:
-        print(issue, file=sys.stderr)
-
-
-UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank", "rank_change",
-               "reason"]
-LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
-
-
-def result_json(results) -> str:
-    """The documented JSON object of `rank --json`, one line.
-
-    Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
-    years = []
-    for r in results:
-        units = r.units[UNIT_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
-        leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(orient="records", force_ascii=False,
-                                                                   double_precision=2)
-        warnings = json.dumps([str(w) for w in r.warnings], ensure_ascii=False)
-        years.append(f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}}}')
-    return '{"years": [' + ", ".join(years) + "]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,47 +139,15 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
 
     read = read_files(loading, framework, args.year)
     read.issues[:0] = unopened
-    _report_issues(read.errors)
+    report_issues(read.errors)
     if read.errors:
         return EXIT_INVALID
     results = rate_all(read)
     if args.command == "validate":
         warnings = [w for r in results for w in r.warnings]
-        _report_issues(warnings)
+        report_issues(warnings)
         years = ", ".join(str(y) for y in sorted(read.years))
         print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
               f"{len(warnings)} cảnh báo.")
         return EXIT_OK
     return emit(args, results)
-
-
-def emit(args, results) -> int:
-    """The report file (-o), then the JSON or the table of the rated years."""
-    if args.output:
-        from .report import ReportSettings, write_report
-        settings = ReportSettings(**{k: v for k, v in (
-            ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
-            ("signer_name", args.signer)) if v})
-        if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
-            print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
-            return EXIT_INVALID
-        try:
-            write_report(results[-1], args.output, args.cluster, settings)
-        except OSError as e:
-            print(f"Lỗi: không ghi được báo cáo {args.output} ({e.strerror})", file=sys.stderr)
-            return EXIT_INVALID
-    if args.json:
-        sys.stdout.write(result_json(results) + "\n")
-    else:
-        for r in results:
-            _print_table(r)
-    return EXIT_OK
-
-
-def _print_table(r) -> None:
-    import pandas as pd
-
-    print(f"Năm {r.year}: {len(r.units)} đơn vị")
-    for u in r.units.itertuples():
-        change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"
-        print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from .cli import EXIT_INVALID, EXIT_OK, _report_issues, emit
-from .framework import Framework
+from . import service
+from .framework import Framework, load_framework_file, load_preset
+from .output import EXIT_INVALID, EXIT_OK, emit, report_issues
 from .store import Store, StoreError, local_time
 from .workbook import read_bytes
 
@@ -24,20 +26,20 @@ def run_db(args, framework: Framework | None) -> int:
 
 
 def _import(store: Store, args, framework) -> int:
-    from .reader import read_files
-
     files, unopened = read_bytes(args.files)
-    read = read_files(files, framework, args.year)
-    read.issues[:0] = unopened
-    _report_issues(read.issues)
-    if read.errors:
+    plan = service.plan_import(store, service.read_upload(store, files, framework, args.year))
+    plan.issues[:0] = unopened
+    report_issues(plan.issues)
+    if not plan.ok:
         print("Không lưu gì: hãy sửa các lỗi trên rồi nhập lại.", file=sys.stderr)
         return EXIT_INVALID
-    print(f"Đang ghi {len(read.years)} năm vào cơ sở dữ liệu…", file=sys.stderr, flush=True)
-    for year, dataset_id in store.store(read, args.user).items():
-        data = read.years[year]
-        print(f"Đã lưu năm {year}: phiên bản {dataset_id}, {len(data.units)} đơn vị, "
-              f"{len(data.leaders)} người đứng đầu.")
+    print(f"Đang ghi {len(plan.years)} năm vào cơ sở dữ liệu…", file=sys.stderr, flush=True)
+    for year, dataset_id in service.save(store, plan, args.user).items():
+        p = plan.years[year]
+        merged = f" (gộp: thêm {len(p.added)}, thay {len(p.replaced)}, giữ {len(p.kept)} đơn vị)" \
+            if p.mode == service.MERGE else ""
+        print(f"Đã lưu năm {year}: phiên bản {dataset_id}, {len(p.data.units)} đơn vị, "
+              f"{len(p.data.leaders)} người đứng đầu{merged}.")
     return EXIT_OK
 
 
@@ -70,7 +72,7 @@ def _activate(store: Store, args, framework) -> int:
 
 
 def _rank(store: Store, args, framework) -> int:
-    return emit(args, [store.rate(args.year)])
+    return emit(args, [service.rate_stored_year(store, args.year)])
 
 
 def _backup(store: Store, args, framework) -> int:
@@ -85,5 +87,40 @@ def _restore(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
+def _framework(store: Store, args, framework) -> int:
+    if args.framework_command == "list":
+        active = store.framework()
+        for v in store.framework_versions().itertuples():
+            mark = "* đang dùng" if active is not None and active.source == f"store:{v.id}" else ""
+            print(f"bộ tiêu chí {v.id} {mark}: “{v.name}”, lưu {local_time(v.created_at):%d/%m/%Y %H:%M} bởi "
+                  f"{v.created_by}")
+        return EXIT_OK
+    if args.framework_command == "activate":
+        store.activate_framework(args.framework_id, args.user)
+        print(f"Các lần nhập sau dùng bộ tiêu chí {args.framework_id}.")
+        return EXIT_OK
+    chosen, problems = _framework_file(Path(args.file))
+    report_issues(problems)
+    if chosen is None:
+        return EXIT_INVALID
+    framework_id = store.save_framework(chosen, args.user)
+    print(f"Đã lưu bộ tiêu chí “{chosen.name}” (phiên bản {framework_id}); các lần nhập sau dùng bộ này.")
+    return EXIT_OK
+
+
+def _framework_file(path: Path):
+    """A framework from a .toml file or from the "Tiêu chí" sheet of a workbook."""
+    if path.suffix.lower() == ".toml":
+        try:
+            return load_framework_file(path), []
+        except (OSError, ValueError, KeyError) as e:
+            raise StoreError(f"Không đọc được bộ tiêu chí {path.name}: {e}") from None
+    from .reader import read_framework_bytes
+    files, unopened = read_bytes([path])
+    if unopened:
+        return None, unopened
+    return read_framework_bytes(path.name, files[0][1], load_preset())
+
+
 COMMANDS = {"import": _import, "years": _years, "history": _history, "activate": _activate, "rank": _rank,
-            "backup": _backup, "restore": _restore}
+            "backup": _backup, "restore": _restore, "framework": _framework}

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import YearData, Source
-from .framework import HTNV, HTTNV, HTXSNV, KHTNV, LEADER, TIER_CODES, UNIT, Framework
+from .framework import (HTNV, HTTNV, HTXSNV, KHTNV, LEADER, QUOTA_BASES, QUOTA_OF_GOOD, QUOTA_OF_TOP_TWO, TIER_CODES,
+                        UNIT, Framework)
 from .text import DISCIPLINE_LABELS, exact, format_vn
 from .validation import Issue, WARNING
 
@@ -25,8 +26,23 @@ _TIE_EPS = 1e-6
 _TIE_BREAK_DECIMALS = 6
 
 
+@dataclass(frozen=True)
+class CriterionScores:
+    """Per criterion, frames indexed like the rated rows they belong to (columns: criterion codes)."""
+
+    self_scores: pd.DataFrame  # as self-assessed, NaN where blank
+    review_scores: pd.DataFrame  # as appraised by the committee, NaN where blank
+    points: pd.DataFrame  # the score used: review, else self, else 0
+
+    def take(self, index) -> CriterionScores:
+        return CriterionScores(self.self_scores.loc[index], self.review_scores.loc[index], self.points.loc[index])
+
+
 @dataclass
 class YearResult:
+    """A rated year. `units` and `leaders` hold one row each (sorted by rank); `unit_scores`, `unit_groups`
+    (each group's contribution to the base score) and `leader_scores` share their index."""
+
     year: int
     framework: Framework
     units: pd.DataFrame
@@ -37,6 +53,9 @@ class YearResult:
     log: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     previous_year: int | None = None  # the year rank changes were taken from
+    unit_scores: CriterionScores | None = None
+    unit_groups: pd.DataFrame | None = None
+    leader_scores: CriterionScores | None = None
 
 
 @dataclass
@@ -178,15 +197,24 @@ def competition_rank(keys: list[np.ndarray], groups: np.ndarray | None = None) -
     return ranks
 
 
-def quota_cut(tier, rank, groups, n_groups, percent: Decimal):
-    """Step 8: within each group, keep HTXSNV for at most floor(percent × (HTXSNV + HTTNV)) units in
-    rank order; units tied on rank across the cut all drop.
+def quota_allowed(eligible: np.ndarray, percent: Decimal, base: str = QUOTA_OF_TOP_TWO) -> np.ndarray:
+    """How many of a pool of n units rated HTXSNV or HTTNV may keep HTXSNV (step 8), in exact arithmetic:
+    floor(p × n) by default; with the literal reading (at most p of those finally HTTNV), the largest k
+    with k ≤ p × (n − k), i.e. floor(p × n / (1 + p))."""
+    p = Fraction(percent) / 100
+    if base == QUOTA_OF_GOOD:
+        return (eligible * p.numerator) // (p.numerator + p.denominator)
+    return (eligible * p.numerator) // p.denominator
+
+
+def quota_cut(tier, rank, groups, n_groups, percent: Decimal, base: str = QUOTA_OF_TOP_TWO):
+    """Step 8: within each group, keep HTXSNV for at most `quota_allowed` units in rank order; units tied
+    on rank across the cut all drop.
 
     Returns (kept, straddling, eligible per group, allowed per group); `straddling` marks the dropped
     units whose tie began inside the allowance."""
     eligible = np.bincount(groups, weights=(tier <= HTTNV), minlength=n_groups).astype(np.int64)
-    p = Fraction(percent) / 100
-    allowed = (eligible * p.numerator) // p.denominator
+    allowed = quota_allowed(eligible, percent, base)
     cand = np.flatnonzero(tier == HTXSNV)
     keep = np.zeros(len(tier), dtype=bool)
     straddling = np.zeros(len(tier), dtype=bool)
@@ -256,7 +284,8 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
     cluster_rank = competition_rank(keys, cluster_codes)
 
-    keep, straddling, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent)
+    keep, straddling, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent,
+                                                   fw.quota_base)
     before_quota = tier.copy()
     tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
                          _quota_cause(fw, "của khối", straddling))
@@ -266,13 +295,18 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         "given": np.bincount(cluster_codes, weights=tier == HTXSNV, minlength=len(cluster_names)).astype(int),
     })
     quota["moved_down"] = quota["candidates"] - quota["given"]
-    log.append(f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% số đơn vị HTXSNV+HTTNV mỗi khối, làm tròn xuống; "
+    log.append(f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]} mỗi khối, làm tròn xuống; "
                f"đồng hạng tại ngưỡng thì cùng hạ; {int(quota['moved_down'].sum())} đơn vị bị hạ.")
     log.append(f"Bước 9: xếp hạng theo tổng điểm, rồi điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn.")
 
+    appraised = ~np.isnan(sc.review_scores).all(axis=1)
     result_units = pd.DataFrame({
         "code": units["code"], "name": units["name"], "cluster": units["cluster"],
-        "self_score": self_cents / 100, "review_score": base_cents / 100,
+        "self_score": self_cents / 100,
+        # The committee's score only where it appraised the unit; criteria it left blank count as the
+        # accepted self score (step 1). A unit never appraised has none.
+        "review_score": np.where(appraised, base_cents / 100, np.nan), "appraised": appraised,
+        "base_score": base_cents / 100,
         "bonus": bonus, "penalty": penalty, "total": total / 100,
         "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
         "rank": rank, "cluster_rank": cluster_rank,
@@ -280,19 +314,24 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         "note": units["note"],
     })
     result_units["rank_change"] = _rank_change(result_units, previous)
-    for j, c in enumerate(fw.of(UNIT)):
-        result_units[f"self:{c.code}"] = sc.self_scores[:, j]
-        result_units[f"review:{c.code}"] = sc.review_scores[:, j]
-        result_units[f"points:{c.code}"] = sc.used[:, j]
-    for g in fw.groups:
-        mask = [c.group == g.key for c in fw.of(UNIT)]
-        result_units[f"group:{g.key}"] = sc.contributions[:, mask].sum(axis=1)
-    result_units = result_units.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((result_units["code"].to_numpy(dtype=str), rank))
+    result_units = result_units.iloc[order].reset_index(drop=True)
+    unit_scores = _criterion_frames(sc, fw.codes(UNIT), order)
+    unit_groups = pd.DataFrame({g.key: sc.contributions[:, [c.group == g.key for c in fw.of(UNIT)]].sum(axis=1)[order]
+                                for g in fw.groups}, columns=[g.key for g in fw.groups])
 
-    leaders, leader_quota, leader_warnings = _rate_leaders(data, fw, units, tier, head_discipline, log)
+    leaders, leader_scores, leader_quota, leader_warnings = _rate_leaders(data, fw, units, tier, head_discipline, log)
     previous_year = None if previous is None else (previous.year if isinstance(previous, YearResult) else data.year - 1)
     return YearResult(data.year, fw, result_units, leaders, quota, leader_quota,
-                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources), previous_year)
+                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources), previous_year,
+                      unit_scores, unit_groups, leader_scores)
+
+
+def _criterion_frames(sc: _Scored, codes: list[str], order: np.ndarray) -> CriterionScores:
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values[order], columns=codes)
+
+    return CriterionScores(frame(sc.self_scores), frame(sc.review_scores), frame(sc.used))
 
 
 def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
@@ -352,8 +391,11 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     n = len(leaders)
     empty_quota = {"eligible": 0, "allowed": 0, "candidates": 0, "given": 0, "moved_down": 0}
     if n == 0 or not fw.of(LEADER):
-        return pd.DataFrame(columns=["unit_code", "unit_name", "name", "title", "total", "score_tier", "tier",
-                                     "rank", "reason"]), empty_quota, []
+        codes = fw.codes(LEADER)
+        empty = pd.DataFrame(columns=codes, dtype=float)
+        return (pd.DataFrame(columns=["unit_code", "unit_name", "cluster", "name", "title", "self_score", "total",
+                                      "score_tier", "tier", "rank", "reason"]),
+                CriterionScores(empty, empty.copy(), empty.copy()), empty_quota, [])
     sc = _score(fw, LEADER, data.leader_self.reset_index(drop=True), data.leader_review.reset_index(drop=True))
     total = weighted_cents(fw, LEADER, sc.used)
     score_tier = tier_by_thresholds(total, fw)
@@ -369,7 +411,8 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     tier = reasons.lower(tier, their_unit,
                          lambda i: f"đơn vị xếp loại {TIER_CODES[their_unit[i]]} (không cao hơn đơn vị)")
     rank = competition_rank([-total])
-    keep, straddling, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent)
+    keep, straddling, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent,
+                                                   fw.quota_base)
     candidates = int((tier == HTXSNV).sum())
     tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
                          _quota_cause(fw, "của người đứng đầu", straddling))
@@ -383,11 +426,12 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
         "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
         "rank": rank, "reason": reasons.lines(score_tier, tier, total),
     })
-    for j, c in enumerate(fw.of(LEADER)):
-        out[f"points:{c.code}"] = sc.used[:, j]
-    out = out.sort_values(["rank", "unit_code"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((leaders["unit_code"].to_numpy(dtype=str), rank))
+    out = out.iloc[order].reset_index(drop=True)
     log.append(f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa HTNV; tín nhiệm thấp trên 50% → KHTNV; "
-               f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% toàn bộ người đứng đầu.")
+               f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]}, "
+               "toàn bộ người đứng đầu.")
     quota = {"eligible": int(eligible[0]), "allowed": int(allowed[0]), "candidates": candidates,
              "given": given, "moved_down": candidates - given}
-    return out, quota, _blank_warnings(leaders, sc.blank, fw.codes(LEADER))
+    return out, _criterion_frames(sc, fw.codes(LEADER), order), quota, _blank_warnings(leaders, sc.blank,
+                                                                                       fw.codes(LEADER))

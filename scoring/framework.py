@@ -30,6 +30,13 @@ TIER_NAMES = {
 # Tier colours, the same in the report and on every page: a light fill and a strong tone.
 TIER_FILLS = {HTXSNV: "#C8E6C9", HTTNV: "#BBDEFB", HTNV: "#FFF3C4", KHTNV: "#FFCDD2"}
 TIER_COLOURS = {HTXSNV: "#2E7D32", HTTNV: "#1565C0", HTNV: "#F9A825", KHTNV: "#C62828"}
+# What the HTXSNV quota is a percentage of (domain §4.8 leaves the reading to the committee).
+QUOTA_OF_TOP_TWO = "top_two"  # p% of the units rated HTXSNV or HTTNV before the cut (the default)
+QUOTA_OF_GOOD = "good"  # HTXSNV at most p% of the units finally rated HTTNV: largest k with k <= p(n - k)
+QUOTA_BASES = {
+    QUOTA_OF_TOP_TWO: "số đơn vị xếp loại HTXSNV và HTTNV",
+    QUOTA_OF_GOOD: "số đơn vị còn lại ở mức HTTNV (k ≤ p × (n − k))",
+}
 PRESET_DIR = Path(__file__).with_name("presets")
 DEFAULT_PRESET = "dan_van_tccsd"
 
@@ -60,6 +67,7 @@ class Framework:
     penalty_max: Decimal = Decimal(3)
     thresholds: tuple[Decimal, Decimal, Decimal] = (Decimal(90), Decimal(70), Decimal(50))
     quota_percent: Decimal = Decimal(20)
+    quota_base: str = QUOTA_OF_TOP_TWO
     zero_criterion_bars_top: bool = False
     tie_break_group: str = "II"
     source: str = field(default="", compare=False)  # where it was read from, for the methodology
@@ -112,6 +120,8 @@ class Framework:
             out.append("Ngưỡng xếp loại phải giảm dần: HTXSNV ≥ HTTNV ≥ HTNV ≥ 0")
         if not (0 <= self.quota_percent <= 100):
             out.append("Tỷ lệ chỉ tiêu HTXSNV phải trong khoảng 0–100%")
+        if self.quota_base not in QUOTA_BASES:
+            out.append(f"Cách tính chỉ tiêu “{self.quota_base}” không hợp lệ")
         if self.bonus_max < 0 or self.penalty_max < 0:
             out.append("Điểm thưởng, điểm trừ tối đa không được âm")
         if self.tie_break_group not in group_keys:
@@ -168,6 +178,7 @@ def from_toml(text: str, source: str = "") -> Framework:
         penalty_max=_dec(data.get("penalty_max", 3)),
         thresholds=tuple(_dec(t) for t in data.get("thresholds", [90, 70, 50])),
         quota_percent=_dec(data.get("quota_percent", 20)),
+        quota_base=str(data.get("quota_base", QUOTA_OF_TOP_TWO)),
         zero_criterion_bars_top=bool(data.get("zero_criterion_bars_top", False)),
         tie_break_group=data.get("tie_break_group", "II"),
         source=source,
@@ -200,6 +211,8 @@ def to_toml(fw: Framework) -> str:
             for c in fw.criteria
         ],
     }
+    if fw.quota_base != QUOTA_OF_TOP_TWO:  # the default stays unwritten: stored definitions keep their hash
+        data["quota_base"] = fw.quota_base
     return tomli_w.dumps(data)
 
 
@@ -232,12 +245,17 @@ def from_table(base: Framework, rows: list[dict], **settings) -> Framework:
 
 SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
 BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
+RULES_GROUP = "Quy tắc"
+THRESHOLD_ROWS = ("Ngưỡng HTXSNV", "Ngưỡng HTTNV", "Ngưỡng HTNV")
+QUOTA_ROW = "Chỉ tiêu HTXSNV (%)"
+QUOTA_BASE_ROW = "Chỉ tiêu tính trên"
 
 
 def to_rows(fw: Framework) -> list[list]:
     """The framework as the rows of a "Tiêu chí" sheet (header first).
 
-    Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ".
+    Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ";
+    thresholds and the quota are rows of the group "Quy tắc".
     """
     rows: list[list] = [list(SHEET_COLUMNS)]
     for g in fw.groups:
@@ -249,4 +267,14 @@ def to_rows(fw: Framework) -> list[list]:
         rows.append([c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]])
     rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
     rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
+    for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
+        rows.append(["", RULES_GROUP, label, _num(value), None, ""])
+    rows.append(["", RULES_GROUP, QUOTA_ROW, _num(fw.quota_percent), None, ""])
+    rows.append(["", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""])
     return rows
+
+
+def quota_base_of(text: str) -> str | None:
+    """The quota base named in a "Chỉ tiêu tính trên: …" cell, or None."""
+    key = fold(text.split(":", 1)[-1])
+    return next((base for base, label in QUOTA_BASES.items() if fold(label) == key or base == key), None)

@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import workbook
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
-from .framework import LEADER, UNIT, Criterion, Framework, Group, load_preset
+from .framework import (LEADER, QUOTA_BASE_ROW, QUOTA_ROW, RULES_GROUP, THRESHOLD_ROWS, UNIT, Criterion, Framework,
+                        Group, load_preset, quota_base_of)
 from .text import code_key, fold, nfc, number_text, parse_discipline, parse_flag, parse_number
 from .validation import Issue, Issues
 from .workbook import Book, Grid, UnreadableFile, column_letter
@@ -66,6 +67,13 @@ _TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi 
 _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.)\s", re.IGNORECASE)
 
 
+# How the framework of a read was chosen, in order of precedence.
+ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_ACTIVE, ORIGIN_PRESET = "chosen", "file", "active", "preset"
+ORIGIN_LABELS = {ORIGIN_CHOSEN: "do người dùng chọn", ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
+                 ORIGIN_ACTIVE: "bộ tiêu chí đang dùng", ORIGIN_PRESET: "bộ tiêu chí mẫu mặc định",
+                 "unknown": "không ghi lại"}
+
+
 @dataclass
 class ReadResult:
     """What a set of files gave: one YearData per year, the framework used and every problem."""
@@ -73,6 +81,7 @@ class ReadResult:
     years: dict[int, YearData]
     framework: Framework
     issues: list[Issue] = field(default_factory=list)
+    framework_origin: str = ORIGIN_CHOSEN
 
     @property
     def errors(self) -> list[Issue]:
@@ -90,8 +99,9 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
                default_year: int | None = None, fallback: Framework | None = None) -> ReadResult:
     """Read files (name, bytes), or a Loading already under way, of one or more years.
 
-    framework None: a "Tiêu chí" sheet in the files if there is one, else `fallback`, else the default
-    preset. default_year is used only for inputs that state no year.
+    The framework: `framework` when the user chose one, else a "Tiêu chí" sheet in the files, else
+    `fallback` (the store's active framework), else the default preset; the result says which.
+    default_year is used only for inputs that state no year.
     """
     issues = Issues()
     loading = files if isinstance(files, workbook.Loading) else workbook.Loading(list(files))
@@ -101,8 +111,11 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
             issues.at(file=Path(name).name).error(str(result))
         else:
             books.append(result)
+    origin = ORIGIN_CHOSEN
     if framework is None:
-        framework = _framework_from_books(books, issues) or fallback or load_preset()
+        framework, origin = _framework_from_books(books, issues), ORIGIN_FILE
+        if framework is None:
+            framework, origin = (fallback, ORIGIN_ACTIVE) if fallback is not None else (load_preset(), ORIGIN_PRESET)
     parts: list[_Part] = []
     for book in books:
         parts.extend(_read_book(book, framework, default_year, issues.at(file=book.name)))
@@ -110,7 +123,7 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
     for data in years.values():
         names = {s.name for s in data.sources}
         data.warnings = [w for w in issues.warnings if w.file in names]
-    return ReadResult(years, framework, issues.items)
+    return ReadResult(years, framework, issues.items, origin)
 
 
 def read_paths(paths: list[str | Path], framework: Framework | None = None,
@@ -938,6 +951,8 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
                 settings["bonus_max"] = maximum
             elif name_key.startswith("diemtru") and maximum is not None:
                 settings["penalty_max"] = maximum
+            elif fold(group_text) == fold(RULES_GROUP):
+                _rule_setting(cell.get("name", ""), maximum, settings, r, issues)
             elif group_text and weight is not None:
                 key = _group_key(group_text)
                 groups[key] = Group(key, group_text, weight)
@@ -961,12 +976,31 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
         criteria.append(Criterion(cell["code"], cell.get("name", ""), maximum, group_key, weight, target))
     if len(issues.errors) > before:
         return None
+    if "thresholds" in settings:
+        settings["thresholds"] = tuple(settings["thresholds"].get(i, base.thresholds[i]) for i in range(3))
     tie_break = base.tie_break_group if base.tie_break_group in groups else (list(groups)[-1] if groups else "")
     fw = base.with_criteria(tuple(criteria), tuple(groups.values()), tie_break_group=tie_break,
                             source=f"sheet:{grid.name}", **settings)
     for problem in fw.problems():
         issues.error(problem, row=top + 1)
     return None if fw.problems() else fw
+
+
+def _rule_setting(name: str, value: Decimal | None, settings: dict, r: int, issues: Issues) -> None:
+    """A row of the group "Quy tắc": a threshold, the quota percentage or what the quota is taken on."""
+    key = fold(name)
+    for i, label in enumerate(THRESHOLD_ROWS):
+        if key == fold(label) and value is not None:
+            settings.setdefault("thresholds", {})[i] = value
+            return
+    if key == fold(QUOTA_ROW) and value is not None:
+        settings["quota_percent"] = value
+    elif key.startswith(fold(QUOTA_BASE_ROW)):
+        base = quota_base_of(name)
+        if base is None:
+            issues.error(f"Không hiểu cách tính chỉ tiêu “{name}”", row=r + 1, column="Tên tiêu chí", value=name)
+        else:
+            settings["quota_base"] = base
 
 
 def _group_key(text: str) -> str:

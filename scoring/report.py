@@ -20,13 +20,11 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from . import __version__
 from .engine import YearResult
-from .framework import LEADER, TIER_CODES, TIER_FILLS, TIER_NAMES, UNIT
-from .text import format_vn
+from .framework import LEADER, QUOTA_BASES, UNIT
+from .presentation import TIER_FILL, TIER_LABEL, TIERS, format_vn, number_setting, rank_change_text, unit_notes
 
 FONT = "Times New Roman"
 VN_TIME = timezone(timedelta(hours=7))
-TIERS = list(TIER_CODES.values())
-TIER_BY_CODE = {code: tier for tier, code in TIER_CODES.items()}
 SHEETS = ["Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu", "Thống kê", "Phương pháp"]
 RANKING_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Điểm tự chấm", "Điểm thẩm định", "Điểm thưởng",
                    "Điểm trừ", "Tổng điểm", "Xếp loại", "Xếp hạng", "Hạng trong khối", "Thay đổi hạng", "Ghi chú"]
@@ -109,7 +107,7 @@ class _Formats:
         self.score_bold = fmt(cell, num_format="0.00", bold=True)
         self.percent = fmt(cell, num_format="0.00%")
         self.note = fmt(cell, text_wrap=True, font_size=11)
-        self.tier = {code: fmt(cell, bg_color=TIER_FILLS[t], text_wrap=True) for t, code in TIER_CODES.items()}
+        self.tier = {code: fmt(cell, bg_color=TIER_FILL[code], text_wrap=True) for code in TIERS}
         self.label = fmt(base, bold=True)
         self.wrap = fmt(base, text_wrap=True, valign="top")
         # Style indexes of the formats used by raw rows (_RawRows).
@@ -212,14 +210,6 @@ def row_height(texts_and_widths: list[tuple[str, float]]) -> float:
     return max(lines, 1) * LINE_HEIGHT + 3
 
 
-def rank_change_text(change, has_previous: bool) -> str:
-    """▲ 2 up, ▼ 1 down, = unchanged, "Mới" for a unit absent the year before."""
-    if change is None or change is pd.NA or (isinstance(change, float) and np.isnan(change)):
-        return "Mới" if has_previous else ""
-    change = int(change)
-    return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
-
-
 def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str,
                    settings: ReportSettings, now: datetime) -> None:
     ws = wb.add_worksheet(SHEETS[0])
@@ -229,14 +219,14 @@ def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, tit
     _table_header(ws, f, header_row, RANKING_COLUMNS, RANKING_WIDTHS)
     has_previous = result.previous_year is not None
     columns = [units[c].tolist() for c in ("code", "name", "cluster", "self_score", "review_score", "bonus",
-                                           "penalty", "total", "tier", "rank", "cluster_rank", "rank_change",
-                                           "reason")]
+                                           "penalty", "total", "tier", "rank", "cluster_rank", "rank_change")]
+    columns.append(unit_notes(units))
     x = f.index
     rows = _RawRows(ws, header_row + 1)
     for i, (code, name, cluster, self_score, review, bonus, penalty, total, tier, rank, cluster_rank, change,
             reason) in enumerate(zip(*columns)):
         r = rows.row
-        tier_name = TIER_NAMES[TIER_BY_CODE[tier]]
+        tier_name = TIER_LABEL[tier]
         rows.write(row_height([(name, RANKING_WIDTHS[2]), (cluster, RANKING_WIDTHS[3]),
                                (tier_name, RANKING_WIDTHS[9]), (reason, RANKING_WIDTHS[13] * 1.1)]), [
             number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
@@ -299,9 +289,11 @@ def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, titl
     ws.set_column(2, 2, 32)
     ws.set_column(3, 3, 19)
     ws.set_column(4, width - 1, 7.5)
-    numbers = [f"{kind}:{c.code}" for c in criteria for kind in ("self", "review", "points")] + \
-              [f"group:{g.key}" for g in fw.groups] + ["bonus", "penalty"]
-    matrix = units[numbers].to_numpy(dtype=float)
+    scores = result.unit_scores.take(units.index)
+    per_criterion = np.stack([scores.self_scores.to_numpy(dtype=float), scores.review_scores.to_numpy(dtype=float),
+                              scores.points.to_numpy(dtype=float)], axis=2).reshape(len(units), -1)
+    matrix = np.hstack([per_criterion, result.unit_groups.loc[units.index].to_numpy(dtype=float),
+                        units[["bonus", "penalty"]].to_numpy(dtype=float)])
     texts = [units[c].tolist() for c in ("code", "name", "cluster")]
     totals = units["total"].tolist()
     x = f.index
@@ -332,7 +324,7 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
     ws.merge_range(1, 0, 1, len(columns) - 1, "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI NGƯỜI ĐỨNG ĐẦU", f.bold_center)
     header_row = 3
     _table_header(ws, f, header_row, columns, widths)
-    points = leaders[[f"points:{c.code}" for c in criteria]].to_numpy(dtype=float)
+    points = result.leader_scores.points.loc[leaders.index].to_numpy(dtype=float)
     fields = [leaders[c].tolist() for c in ("unit_code", "unit_name", "name", "title", "total", "tier", "rank",
                                             "reason")]
     x = f.index
@@ -340,7 +332,7 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
     k = 5 + len(criteria)
     for i, (code, unit_name, name, position, total, tier, rank, reason) in enumerate(zip(*fields)):
         r = rows.row
-        tier_name = TIER_NAMES[TIER_BY_CODE[tier]]
+        tier_name = TIER_LABEL[tier]
         cells = [number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
                  text_cell(2, r, x["text"], unit_name), text_cell(3, r, x["text"], name),
                  text_cell(4, r, x["text"], position)]
@@ -371,7 +363,7 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
     ws.set_row(0, 36)
     counts = tier_counts(units)
     ws.write_string(2, 0, "1. Số đơn vị theo xếp loại và khối", f.label)
-    head = ["Khối", *[f"{TIER_NAMES[TIER_BY_CODE[t]]} ({t})" for t in TIERS], "Tổng", *[f"Tỷ lệ {t}" for t in TIERS]]
+    head = ["Khối", *[f"{TIER_LABEL[t]} ({t})" for t in TIERS], "Tổng", *[f"Tỷ lệ {t}" for t in TIERS]]
     ws.set_row(3, 64)
     for c, name in enumerate(head):
         ws.write_string(3, c, name, f.header)
@@ -387,9 +379,9 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
             ws.write_number(r, 6 + j, row[t] / row["Tổng"] if row["Tổng"] else 0, f.percent)
     total_row = first + len(counts) - 1
     r = total_row + 2
+    fw = result.framework
     ws.write_string(r, 0, "2. Kiểm tra chỉ tiêu HTXSNV theo khối "
-                          f"(tối đa {format_vn(result.framework.quota_percent, 0)}% số đơn vị HTXSNV và HTTNV)",
-                    f.label)
+                          f"(tối đa {number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]})", f.label)
     quota_head = ["Khối", "Số đơn vị HTXSNV + HTTNV", "Chỉ tiêu HTXSNV tối đa", "Đủ điểm HTXSNV",
                   "Được xếp HTXSNV", "Bị hạ do chỉ tiêu"]
     ws.set_row(r + 1, 48)
@@ -412,7 +404,7 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
             ws.write_number(r + 2, 1 + j, lq[key], f.integer)
         r += 4
     chart = wb.add_chart({"type": "column"})
-    colours = {t: TIER_FILLS[TIER_BY_CODE[t]] for t in TIERS}
+    colours = TIER_FILL
     chart.add_series({
         "name": "Số đơn vị",
         "categories": [SHEETS[3], 3, 1, 3, 4],
@@ -441,12 +433,14 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ("Năm đánh giá", str(result.year)),
         ("Phạm vi", f"Khối “{cluster}”" if cluster else "Toàn bộ các khối"),
         ("Bộ tiêu chí", fw.name + (f" ({fw.source})" if fw.source else "")),
-        ("Ngưỡng xếp loại", f"HTXSNV ≥ {format_vn(fw.thresholds[0], 0)}; HTTNV ≥ {format_vn(fw.thresholds[1], 0)}; "
-                            f"HTNV ≥ {format_vn(fw.thresholds[2], 0)}; dưới đó KHTNV"),
-        ("Chỉ tiêu HTXSNV", f"{format_vn(fw.quota_percent, 0)}% số đơn vị HTXSNV và HTTNV của mỗi khối "
+        ("Ngưỡng xếp loại", f"HTXSNV ≥ {number_setting(fw.thresholds[0])}; HTTNV ≥ {number_setting(fw.thresholds[1])}; "
+                            f"HTNV ≥ {number_setting(fw.thresholds[2])}; dưới đó KHTNV"),
+        ("Chỉ tiêu HTXSNV", f"{number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]} của mỗi khối "
                             "(người đứng đầu: toàn bộ), làm tròn xuống; đồng hạng tại ngưỡng thì cùng hạ"),
         ("Tiêu chí 0 điểm", "Không được HTXSNV, HTTNV" if fw.zero_criterion_bars_top else "Không áp dụng"),
-        ("Điểm thưởng, điểm trừ tối đa", f"{format_vn(fw.bonus_max, 0)} / {format_vn(fw.penalty_max, 0)}"),
+        ("Điểm thưởng, điểm trừ tối đa", f"{number_setting(fw.bonus_max)} / {number_setting(fw.penalty_max)}"),
+        ("Điểm thẩm định", "Điểm cấp trên chấm; tiêu chí cấp trên để trống tính theo điểm tự chấm. Đơn vị chưa "
+                           "được thẩm định để trống cột này, ghi “Chưa thẩm định” ở Ghi chú"),
         ("Phân định đồng điểm", f"Điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn"),
         ("Làm tròn", "Tổng điểm làm tròn nửa lên 2 chữ số thập phân (số thập phân chính xác)"),
         ("So sánh thứ hạng với năm", str(result.previous_year) if result.previous_year else "Không có"),

@@ -5,8 +5,8 @@ that a rule or framework change can always be replayed on the data as it was imp
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text)
 
 metadata = MetaData()
 
@@ -29,6 +29,10 @@ datasets = Table(
     Column("imported_by", Text, nullable=False),
     Column("unit_count", Integer, nullable=False),
     Column("leader_count", Integer, nullable=False),
+    # How the framework was chosen (domain: explicit choice > the file's "Tiêu chí" sheet > the store's active
+    # framework > the default preset): chosen, file, active, preset; "unknown" for datasets older than this.
+    Column("framework_origin", String(20), nullable=False, server_default="unknown"),
+    Column("warnings", Text, nullable=False, server_default="[]"),  # JSON list of the reader's warnings
 )
 
 dataset_files = Table(
@@ -87,6 +91,16 @@ active_years = Table(
     Column("activated_by", Text, nullable=False),
 )
 
+# The framework new imports fall back to and the Tiêu chí page edits: one row, changed only on purpose.
+active_framework = Table(
+    "active_framework", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
+    Column("activated_at", DateTime(timezone=True), nullable=False),
+    Column("activated_by", Text, nullable=False),
+    CheckConstraint("id = 1", name="ck_active_framework_single_row"),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -101,4 +115,4 @@ audit_log = Table(
 Index("ix_audit_log_at", audit_log.c.at)
 
 # Order in which a backup is written and restored (parents first).
-TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, audit_log]
+TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log]

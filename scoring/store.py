@@ -27,9 +27,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from . import schema as t
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
-from .engine import YearResult, rate
 from .framework import LEADER, UNIT, Framework, from_toml, to_toml
-from .reader import ReadResult, read_files
 from .validation import Issue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,18 +53,6 @@ class DatasetInfo:
     framework_name: str
     files: tuple[Source, ...]
     active: bool
-
-
-@dataclass
-class ImportOutcome:
-    """What an import did: the new dataset per year, or nothing and the problems."""
-
-    datasets: dict[int, int]  # year → dataset id
-    issues: list[Issue]
-
-    @property
-    def ok(self) -> bool:
-        return not any(i.severity == "error" for i in self.issues)
 
 
 def database_url() -> str:
@@ -132,9 +118,34 @@ class Store:
 
     # ------------------------------------------------------------ frameworks
 
-    def save_framework(self, fw: Framework, who: str | None = None) -> int:
+    def save_framework(self, fw: Framework, who: str | None = None, activate: bool = True) -> int:
+        """Store a framework version (the same definition is stored once) and, by default, make it the
+        active framework: the one imports fall back to and the Tiêu chí page edits."""
+        who = who or _user()
         with self._writing() as conn:
-            return self._framework_id(conn, fw, who or _user())
+            framework_id = self._framework_id(conn, fw, who)
+            if activate:
+                self._activate_framework(conn, framework_id, who)
+            return framework_id
+
+    def activate_framework(self, framework_id: int, who: str | None = None) -> None:
+        with self._writing() as conn:
+            if conn.execute(select(t.frameworks.c.id).where(t.frameworks.c.id == framework_id)).scalar() is None:
+                raise StoreError(f"Không có bộ tiêu chí phiên bản {framework_id}")
+            self._activate_framework(conn, framework_id, who or _user())
+
+    def _activate_framework(self, conn: Connection, framework_id: int, who: str) -> None:
+        current = conn.execute(select(t.active_framework.c.framework_id)).scalar()
+        if current == framework_id:
+            return
+        values = {"framework_id": framework_id, "activated_at": _now(), "activated_by": who}
+        if current is None:
+            conn.execute(insert(t.active_framework).values(id=1, **values))
+        else:
+            conn.execute(t.active_framework.update().values(**values))
+        name = conn.execute(select(t.frameworks.c.name).where(t.frameworks.c.id == framework_id)).scalar()
+        _audit(conn, who, "framework_activate", framework_id=framework_id,
+               detail=f"Dùng bộ tiêu chí “{name}” (phiên bản {framework_id}) cho các lần nhập sau")
 
     def _framework_id(self, conn: Connection, fw: Framework, who: str) -> int:
         """The version id of this exact framework, added as a new version when it is new."""
@@ -149,12 +160,14 @@ class Store:
         return new
 
     def framework(self, framework_id: int | None = None) -> Framework | None:
-        """A framework version; without an id, the latest one saved."""
+        """A framework version; without an id, the active framework (None until one is saved or activated)."""
         with self._reading() as conn:
-            query = select(t.frameworks.c.id, t.frameworks.c.definition)
-            query = query.where(t.frameworks.c.id == framework_id) if framework_id else \
-                query.order_by(t.frameworks.c.id.desc()).limit(1)
-            row = conn.execute(query).first()
+            if framework_id is None:
+                framework_id = conn.execute(select(t.active_framework.c.framework_id)).scalar()
+                if framework_id is None:
+                    return None
+            row = conn.execute(select(t.frameworks.c.id, t.frameworks.c.definition)
+                               .where(t.frameworks.c.id == framework_id)).first()
         return None if row is None else from_toml(row.definition, source=f"store:{row.id}")
 
     def framework_versions(self) -> pd.DataFrame:
@@ -165,25 +178,22 @@ class Store:
 
     # ------------------------------------------------------------ imports
 
-    def import_files(self, files: list[tuple[str, bytes]], framework: Framework | None = None,
-                     year: int | None = None, who: str | None = None) -> ImportOutcome:
-        """Validate, then store every year of the files as a new active version, all in one transaction.
-        A file with any error stores nothing."""
-        read = read_files(files, framework, year)
-        if read.errors:
-            return ImportOutcome({}, read.issues)
-        return ImportOutcome(self.store(read, who), read.issues)
-
-    def store(self, read: ReadResult, who: str | None = None) -> dict[int, int]:
+    def store_years(self, years: list[YearData], framework: Framework, origin: str, who: str | None = None
+                    ) -> dict[int, int]:
+        """Store each year's tables as a new active version, all in one transaction; returns year → dataset id.
+        `origin` says how the framework was chosen (see schema.datasets.framework_origin)."""
         who = who or _user()
         with self._writing() as conn:
-            framework_id = self._framework_id(conn, read.framework, who)
-            return {year: self._store_year(conn, data, framework_id, who) for year, data in sorted(read.years.items())}
+            framework_id = self._framework_id(conn, framework, who)
+            return {data.year: self._store_year(conn, data, framework_id, origin, who)
+                    for data in sorted(years, key=lambda d: d.year)}
 
-    def _store_year(self, conn: Connection, data: YearData, framework_id: int, who: str) -> int:
+    def _store_year(self, conn: Connection, data: YearData, framework_id: int, origin: str, who: str) -> int:
+        warnings = json.dumps([w.to_dict() for w in data.warnings], ensure_ascii=False)
         dataset_id = conn.execute(insert(t.datasets).values(
             year=data.year, framework_id=framework_id, imported_at=_now(), imported_by=who,
-            unit_count=len(data.units), leader_count=len(data.leaders))).inserted_primary_key[0]
+            unit_count=len(data.units), leader_count=len(data.leaders), framework_origin=origin,
+            warnings=warnings)).inserted_primary_key[0]
         conn.execute(insert(t.dataset_files), [
             {"dataset_id": dataset_id, "position": i, "name": s.name, "sha256": s.sha256, "size": s.size,
              "kind": s.kind} for i, s in enumerate(data.sources)])
@@ -257,6 +267,11 @@ class Store:
 
     # ------------------------------------------------------------ reading back and rating
 
+    def active_versions(self) -> dict[int, int]:
+        """Stored year → its active dataset id."""
+        with self._reading() as conn:
+            return {int(y): int(d) for y, d in conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id))}
+
     def load(self, year: int, dataset_id: int | None = None) -> tuple[YearData, Framework, int]:
         """The raw tables of a year's active version (or of a given version), with its framework."""
         with self._reading() as conn:
@@ -265,30 +280,32 @@ class Store:
                                           .where(t.active_years.c.year == year)).scalar()
                 if dataset_id is None:
                     raise StoreError(f"Chưa có dữ liệu năm {year}")
-            ds = conn.execute(select(t.datasets).where(t.datasets.c.id == dataset_id)).first()
-            fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
-            fw = from_toml(fw_row.definition, source=f"store:{fw_row.id}")
-            units = pd.DataFrame(conn.execute(select(t.unit_rows).where(t.unit_rows.c.dataset_id == dataset_id)
-                                              .order_by(t.unit_rows.c.position)).mappings().all())
-            leaders = pd.DataFrame(conn.execute(select(t.leader_rows).where(t.leader_rows.c.dataset_id == dataset_id)
-                                                .order_by(t.leader_rows.c.position)).mappings().all())
-            sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
-                select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
-                .order_by(t.dataset_files.c.position))]
+            return self._load(conn, dataset_id)
+
+    def load_many(self, dataset_ids: list[int]) -> dict[int, tuple[YearData, Framework]]:
+        """Several versions read in one snapshot, so that no import can come between them; id → (data, framework)."""
+        with self._reading() as conn:
+            return {i: self._load(conn, i)[:2] for i in dataset_ids}
+
+    def _load(self, conn: Connection, dataset_id: int) -> tuple[YearData, Framework, int]:
+        ds = conn.execute(select(t.datasets).where(t.datasets.c.id == dataset_id)).first()
+        if ds is None:
+            raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
+        fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
+        fw = from_toml(fw_row.definition, source=f"store:{fw_row.id}")
+        units = pd.DataFrame(conn.execute(select(t.unit_rows).where(t.unit_rows.c.dataset_id == dataset_id)
+                                          .order_by(t.unit_rows.c.position)).mappings().all())
+        leaders = pd.DataFrame(conn.execute(select(t.leader_rows).where(t.leader_rows.c.dataset_id == dataset_id)
+                                            .order_by(t.leader_rows.c.position)).mappings().all())
+        sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
+            select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
+            .order_by(t.dataset_files.c.position))]
         unit_self, unit_review = _scores(units, fw.codes(UNIT))
         leader_self, leader_review = _scores(leaders, fw.codes(LEADER))
+        warnings = [Issue(**w) for w in json.loads(ds.warnings or "[]")]
         data = YearData(ds.year, units.reindex(columns=UNIT_COLUMNS), unit_self, unit_review,
-                        leaders.reindex(columns=LEADER_COLUMNS), leader_self, leader_review, sources)
+                        leaders.reindex(columns=LEADER_COLUMNS), leader_self, leader_review, sources, warnings)
         return data, fw, dataset_id
-
-    def rate(self, year: int, dataset_id: int | None = None) -> YearResult:
-        """Rate a stored year; the rank change comes from the active version of year − 1."""
-        data, fw, _ = self.load(year, dataset_id)
-        previous = None
-        if year - 1 in set(self.years()["year"]):
-            prev_data, prev_fw, _ = self.load(year - 1)
-            previous = rate(prev_data, prev_fw)
-        return rate(data, fw, previous)
 
     # ------------------------------------------------------------ backup and restore
 
@@ -332,6 +349,11 @@ class Store:
                     detail = str(getattr(e, "orig", None) or e).splitlines()[0][:200]
                     raise StoreError(f"Tệp sao lưu bị hỏng (bảng {table.name}): {detail}") from None
                 counts[table.name] = len(rows)
+            if not counts.get(t.active_framework.name) and counts.get(t.frameworks.name):
+                # A backup from before the explicit pointer: the newest framework was the active one then.
+                newest = conn.execute(select(func.max(t.frameworks.c.id))).scalar()
+                conn.execute(insert(t.active_framework).values(id=1, framework_id=newest, activated_at=_now(),
+                                                               activated_by=who or _user()))
             if not self.sqlite:
                 for table in (t.frameworks, t.datasets, t.audit_log):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -342,13 +364,6 @@ class Store:
     def is_empty(self) -> bool:
         with self._reading() as conn:
             return not conn.execute(select(func.count()).select_from(t.datasets)).scalar()
-
-    def seed(self, sample_dir: Path) -> None:
-        """Store the sample years, one import per consolidated workbook, when the store is empty."""
-        if not self.is_empty():
-            return
-        for path in sorted(Path(sample_dir).glob("tong_hop_*.xlsx")):
-            self.import_files([(path.name, path.read_bytes())], who="dữ liệu mẫu")
 
 
 class _Transaction:
@@ -440,6 +455,8 @@ def _json_default(value):
 def _from_json(table, row: dict) -> dict:
     out = {}
     for column in table.columns:
+        if column.name not in row and column.server_default is not None:
+            continue  # a backup older than the column: the column's default applies
         value = row.get(column.name)
         if value is not None and column.type.python_type is datetime:
             # Times are UTC. SQLite keeps no zone (a naive time in a backup is UTC) and would drop one given to

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .engine import YearResult
-from .framework import LEADER, TIER_CODES, UNIT
-
-TIERS = list(TIER_CODES.values())
+from .framework import UNIT
+from .presentation import TIER_LABEL, TIERS, rank_change_text, unit_notes
+from .validation import SEVERITY_LABEL
 
 
 def tier_counts(result: YearResult) -> pd.Series:
@@ -51,15 +51,16 @@ def filter_units(result: YearResult, cluster: str | None = None, tiers: list[str
 def criteria_percent(result: YearResult, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Units × criteria: points used as a percentage of each criterion's maximum (for the heatmap)."""
     units = result.units if units is None else units
-    criteria = result.framework.of(UNIT)
-    values = {c.code: units[f"points:{c.code}"].to_numpy(dtype=float) / float(c.max_points) * 100 for c in criteria}
-    return pd.DataFrame(values, index=units["code"].to_numpy())
+    maxima = pd.Series({c.code: float(c.max_points) for c in result.framework.of(UNIT)})
+    points = result.unit_scores.points.loc[units.index]
+    return (points / maxima * 100).set_axis(units["code"].to_numpy())
 
 
 def self_vs_review(result: YearResult, margin: float, units: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Self-assessed and reviewed base scores; flagged where self exceeds review by more than `margin`."""
+    """Self-assessed against appraised base scores of the appraised units; flagged where self exceeds the
+    appraisal by more than `margin`."""
     units = result.units if units is None else units
-    out = units[["code", "name", "cluster", "self_score", "review_score", "tier"]].copy()
+    out = units.loc[units["appraised"], ["code", "name", "cluster", "self_score", "review_score", "tier"]].copy()
     out["gap"] = out["self_score"] - out["review_score"]
     out["flagged"] = out["gap"] > margin
     return out
@@ -68,14 +69,16 @@ def self_vs_review(result: YearResult, margin: float, units: pd.DataFrame | None
 def unit_profile(result: YearResult, code: str) -> pd.DataFrame:
     """One unit's points per criterion against its cluster's average, both as % of max."""
     units = result.units
-    unit = units[units["code"] == code].iloc[0]
-    peers = units[units["cluster"] == unit["cluster"]]
+    position = units.index[units["code"] == code][0]
+    peers = units.index[units["cluster"] == units.at[position, "cluster"]]
+    points = result.unit_scores.points
+    mine, average = points.loc[position], points.loc[peers].mean()
     rows = []
     for c in result.framework.of(UNIT):
         m = float(c.max_points)
-        rows.append({"code": c.code, "name": c.name, "max_points": m, "points": float(unit[f"points:{c.code}"]),
-                     "unit_percent": float(unit[f"points:{c.code}"]) / m * 100,
-                     "cluster_percent": float(peers[f"points:{c.code}"].mean()) / m * 100})
+        rows.append({"code": c.code, "name": c.name, "max_points": m, "points": float(mine[c.code]),
+                     "unit_percent": float(mine[c.code]) / m * 100,
+                     "cluster_percent": float(average[c.code]) / m * 100})
     return pd.DataFrame(rows)
 
 
@@ -126,6 +129,44 @@ def movers(before: YearResult, after: YearResult, n: int = 10) -> tuple[pd.DataF
 
 
 def leader_table(result: YearResult) -> pd.DataFrame:
-    codes = [c.code for c in result.framework.of(LEADER)]
-    return result.leaders[["rank", "unit_code", "unit_name", "name", "title", *[f"points:{c}" for c in codes],
-                           "total", "tier", "reason"]]
+    """The leaders' ranking with their points per criterion, Vietnamese headers, numbers kept numeric."""
+    leaders = result.leaders
+    return pd.concat([pd.DataFrame({
+        "Xếp hạng": leaders["rank"], "Mã đơn vị": leaders["unit_code"], "Đơn vị": leaders["unit_name"],
+        "Họ và tên": leaders["name"], "Chức vụ": leaders["title"]}),
+        result.leader_scores.points.loc[leaders.index],
+        pd.DataFrame({"Tổng điểm": leaders["total"], "Xếp loại": leaders["tier"].map(TIER_LABEL),
+                      "Ghi chú": leaders["reason"]})], axis=1)
+
+
+def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFrame:
+    """The ranking as users read it: Vietnamese headers, numbers kept numeric (pages format them), arrows
+    for rank changes, "Chưa thẩm định" where the committee gave no score."""
+    return pd.DataFrame({
+        "Hạng": units["rank"], "Thay đổi": [rank_change_text(c, has_previous) for c in units["rank_change"]],
+        "Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"],
+        "Tự chấm": units["self_score"], "Thẩm định": units["review_score"], "Thưởng": units["bonus"],
+        "Trừ": units["penalty"], "Tổng điểm": units["total"], "Xếp loại": units["tier"],
+        "Ghi chú": unit_notes(units),
+    })
+
+
+def issues_table(issues) -> pd.DataFrame:
+    """Problems of a read, one row each, as the upload page lists them."""
+    return pd.DataFrame([{"Mức độ": SEVERITY_LABEL[i.severity], "Tệp": i.file, "Trang": i.sheet,
+                          "Dòng": i.row, "Cột": i.column, "Giá trị": i.value, "Nội dung": i.message}
+                         for i in issues],
+                        columns=["Mức độ", "Tệp", "Trang", "Dòng", "Cột", "Giá trị", "Nội dung"]).astype(
+        {"Dòng": "Int64"})
+
+
+def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
+    """Units whose rank or tier would change under another framework, matched by unit code."""
+    before = now.units.set_index("code")
+    new = after.units.set_index("code").reindex(before.index)
+    table = pd.DataFrame({"Tên đơn vị": before["name"], "Tổng điểm hiện tại": before["total"],
+                          "Tổng điểm mới": new["total"], "Hạng hiện tại": before["rank"], "Hạng mới": new["rank"],
+                          "Xếp loại hiện tại": before["tier"].map(TIER_LABEL),
+                          "Xếp loại mới": new["tier"].map(TIER_LABEL)})
+    changed = (before["rank"] != new["rank"]) | (before["tier"] != new["tier"])
+    return table[changed].reset_index(names="Mã đơn vị")

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from scoring.framework import TIER_CODES, TIER_NAMES
+from scoring import service
 from scoring.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def test_upload_rank_download_and_screenshots(server, browser, tmp_path):
 
     store = Store(url)
     assert sorted(store.years()["year"]) == [2024, 2025]
-    expected = store.rate(2025).units
+    expected = service.rate_stored_year(store, 2025).units
 
     page = open_page(browser, base, "xep-hang")
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)

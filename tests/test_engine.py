@@ -24,8 +24,9 @@ def test_review_score_wins_then_self_then_zero_with_warning():
     review = dict(ALL_TEN, **{"2.1": np.nan, "2.2": np.nan})
     r = rate([unit("A", review=review, self={"2.1": 12, "2.2": 15})], has_self_columns=True)
     u = by_code(r).loc["A"]
-    assert u["points:2.1"] == 12  # self used where review is blank
-    assert u["points:1.1"] == 10  # review used
+    points = r.unit_scores.points.iloc[0]
+    assert points["2.1"] == 12  # self used where review is blank
+    assert points["1.1"] == 10  # review used
     assert u.total == 92.0  # 100 − 20 + 12 (2.1 from self) − 15 + 15 (2.2 from self)
     r = rate([unit("A", review=dict(ALL_TEN, **{"2.5": np.nan}))])
     assert by_code(r).loc["A"].total == 95.0  # 2.5 counted 0

@@ -102,12 +102,13 @@ def test_permuting_input_rows_changes_nothing(units, rnd):
 @common
 @given(units_strategy())
 def test_ranks_are_competition_ranks_of_the_keys(units):
-    r = rate_year(year_data(units), FW).units
-    key = list(zip(-r.total.round(2), -r["group:II"].round(6), r.penalty))
+    result = rate_year(year_data(units), FW)
+    r = result.units.assign(group_II=result.unit_groups["II"])
+    key = list(zip(-r.total.round(2), -r["group_II"].round(6), r.penalty))
     for k, rank in zip(key, r["rank"]):
         assert rank == 1 + sum(other < k for other in key)
     for _, g in r.groupby("cluster"):
-        gk = list(zip(-g.total.round(2), -g["group:II"].round(6), g.penalty))
+        gk = list(zip(-g.total.round(2), -g["group_II"].round(6), g.penalty))
         for k, rank in zip(gk, g["cluster_rank"]):
             assert rank == 1 + sum(other < k for other in gk)
 

@@ -12,7 +12,8 @@ from builders import FW, unit, year_data
 from conftest import convert
 from scoring import rate_all, rate_year, read_paths
 from scoring.framework import TIER_NAMES, TIER_CODES
-from scoring.report import RANKING_COLUMNS, SHEETS, VN_TIME, ReportSettings, rank_change_text, report_bytes
+from scoring.report import RANKING_COLUMNS, SHEETS, VN_TIME, ReportSettings, report_bytes
+from scoring.presentation import rank_change_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = sorted((ROOT / "sample_data").glob("tong_hop_*.xlsx"))
@@ -61,11 +62,13 @@ def test_ranking_columns_and_every_unit_equal_to_the_engine(book, results):
         row = [ws.cell(h + 1 + i, c).value for c in range(1, 15)]
         assert row[0] == i + 1
         assert row[1:4] == [u.code, u.name, u.cluster]
-        assert row[4:9] == pytest.approx([u.self_score, u.review_score, u.bonus, u.penalty, u.total])
+        assert row[4] == pytest.approx(u.self_score)
+        assert row[5] == (pytest.approx(u.review_score) if u.appraised else None)
+        assert row[6:9] == pytest.approx([u.bonus, u.penalty, u.total])
         assert row[9] == NAMES[u.tier]
         assert (row[10], row[11]) == (u.rank, u.cluster_rank)
         assert row[12] == rank_change_text(u.rank_change, True)
-        assert (row[13] or "") == u.reason
+        assert (row[13] or "") == "; ".join(p for p in (u.reason, "" if u.appraised else "Chưa thẩm định") if p)
     assert ws.cell(h + 1 + len(units), 2).value is None  # nothing after the last unit but the signature
 
 
@@ -122,7 +125,7 @@ def test_detail_and_leaders_sheets(book, results):
     assert ws["E4"].value == "1.1 (10đ)" and [ws.cell(5, c).value for c in (5, 6, 7)] == ["TC", "TĐ", "Tính"]
     first = r.units.iloc[0]
     assert ws["B6"].value == first.code
-    assert ws["G6"].value == pytest.approx(first["points:1.1"])
+    assert ws["G6"].value == pytest.approx(r.unit_scores.points.iloc[0]["1.1"])
     assert ws.cell(6, ws.max_column).value == pytest.approx(first.total)
     ws = book["Người đứng đầu"]
     h = header_row(ws)

@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from scoring import rate_all, read_paths
-from scoring.cli import LEADER_FIELDS, UNIT_FIELDS
+from scoring import service
+from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.framework import load_preset, to_toml
 from scoring.schema import metadata
 from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time
@@ -58,7 +59,7 @@ def as_files(*paths: Path) -> list[tuple[str, bytes]]:
 
 
 def imported(store: Store, *paths: Path, **kwargs) -> dict[int, int]:
-    outcome = store.import_files(as_files(*paths), **kwargs)
+    outcome = service.import_files(store, as_files(*paths), **kwargs)
     assert outcome.ok, [str(i) for i in outcome.issues]
     return outcome.datasets
 
@@ -116,7 +117,7 @@ def state(store: Store) -> dict:
                     for y in years["year"]},
         "frameworks": [{**r, "created_at": utc(r["created_at"])} for r in records(store.framework_versions())],
         "audit": [{**r, "at": utc(r["at"])} for r in records(store.audit())],
-        "ratings": {int(y): rating(store.rate(int(y))) for y in years["year"]},
+        "ratings": {int(y): rating(service.rate_stored_year(store, int(y))) for y in years["year"]},
     }
 
 
@@ -283,15 +284,15 @@ def test_import_then_rank_equals_rank_of_the_files(database_url, paths, capsys):
     assert sorted(datasets) == [2024, 2025]
     expected = {r.year: r for r in rate_all(read_paths(list(paths)))}
     for year in (2024, 2025):
-        got = store.rate(year)
+        got = service.rate_stored_year(store, year)
         assert rating(got) == rating(expected[year])
         # every number the engine computes, not only what the JSON shows
         pd.testing.assert_frame_equal(got.units.reset_index(drop=True), expected[year].units.reset_index(drop=True))
         pd.testing.assert_frame_equal(got.leaders.reset_index(drop=True),
                                       expected[year].leaders.reset_index(drop=True))
         assert [str(w) for w in got.warnings] == [str(w) for w in expected[year].warnings]
-    assert store.rate(2025).previous_year == 2024
-    changes = [u["rank_change"] for u in rating(store.rate(2025))["units"]]
+    assert service.rate_stored_year(store, 2025).previous_year == 2024
+    changes = [u["rank_change"] for u in rating(service.rate_stored_year(store, 2025))["units"]]
     assert any(c not in (None, 0) for c in changes)  # rank changes come from the stored 2024
 
     if paths[1] == Y2025:  # once in a child process as other programs call it, else in this process
@@ -306,9 +307,9 @@ def test_import_then_rank_equals_rank_of_the_files(database_url, paths, capsys):
     assert from_store["years"][0] == next(y for y in from_files["years"] if y["year"] == 2025)
 
 
-def test_warnings_of_the_reader_are_not_kept(database_url, tmp_path, capsys):
-    """What `db rank --json` leaves out: the reader's warnings (shown by `db import` when it stores the file) are
-    not stored; the engine's warnings are computed again from the stored rows."""
+def test_warnings_of_the_reader_are_kept_with_the_dataset(database_url, tmp_path, capsys):
+    """`db rank --json` lists the same warnings as `rank --json`: the reader's are stored with the dataset, the
+    engine's are computed again from the stored rows."""
     path = tmp_path / "tong_hop_2025.xlsx"
     wb = openpyxl.load_workbook(Y2025)
     ws = wb["Tổ chức"]
@@ -329,8 +330,8 @@ def test_warnings_of_the_reader_are_not_kept(database_url, tmp_path, capsys):
     (from_file,) = json.loads(out)["years"]
     assert (from_store["units"], from_store["leaders"]) == (from_file["units"], from_file["leaders"])
     assert from_file["warnings"][0] == str(reader_warning)
-    assert from_store["warnings"] == from_file["warnings"][1:]
-    assert len(from_store["warnings"]) == 1 and "dòng 10" in from_store["warnings"][0]
+    assert from_store["warnings"] == from_file["warnings"]
+    assert len(from_store["warnings"]) == 2 and "dòng 10" in from_store["warnings"][1]
 
 
 def test_stored_files_and_counts(database_url):
@@ -367,12 +368,12 @@ def test_bad_file_over_a_good_year_changes_nothing(database_url, tmp_path, monke
     before = state(store)
     bad = bad_copy(tmp_path / "tong_hop_2025.xlsx")
 
-    outcome = store.import_files(as_files(bad))
+    outcome = service.import_files(store, as_files(bad))
     assert not outcome.ok and outcome.datasets == {}
     assert any(i.severity == "error" and i.row == 8 and "1.1" in (i.column or "") for i in outcome.issues), \
         [str(i) for i in outcome.issues]
     # A good year with a bad one in the same import: neither is stored.
-    outcome = store.import_files(as_files(Y2023, bad))
+    outcome = service.import_files(store, as_files(Y2023, bad))
     assert not outcome.ok and outcome.datasets == {}
     assert state(store) == before
 
@@ -386,16 +387,16 @@ def test_bad_file_over_a_good_year_changes_nothing(database_url, tmp_path, monke
     real = Store._store_year
     calls = []
 
-    def failing(self, conn, data, framework_id, who):
+    def failing(self, conn, data, *args):
         calls.append(data.year)
-        dataset_id = real(self, conn, data, framework_id, who)
+        dataset_id = real(self, conn, data, *args)
         if len(calls) == 2:
             raise RuntimeError("hỏng giữa chừng")
         return dataset_id
 
     monkeypatch.setattr(Store, "_store_year", failing)
     with pytest.raises(RuntimeError):
-        store.import_files(as_files(Y2023, Y2025), framework=load_preset(OTHER_PRESET))
+        service.import_files(store, as_files(Y2023, Y2025), framework=load_preset(OTHER_PRESET))
     assert calls == [2023, 2025]
     monkeypatch.undo()
     assert state(store) == before
@@ -462,7 +463,7 @@ def test_concurrent_imports_on_a_fresh_database_are_serialised(database_url):
 def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
     store = Store(database_url)
     imported(store, Y2025)
-    old = rating(store.rate(2025))
+    old = rating(service.rate_stored_year(store, 2025))
     reads: list[tuple[float, float, int]] = []
     problems: list[BaseException] = []
     stop = threading.Event()
@@ -471,7 +472,7 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
         while not stop.is_set():
             start = time.monotonic()
             try:
-                result = store.rate(2025)
+                result = service.rate_stored_year(store, 2025)
             except BaseException as e:  # noqa: BLE001 - any failure of a read is the finding
                 problems.append(e)
                 return
@@ -495,7 +496,8 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
     # A second writer waits for the first instead of failing.
     read = read_paths([Y2025])
     assert writer_busy(database_url)
-    second = opened.store(read, "người thứ hai")[2025]
+    second = opened.store_years(list(read.years.values()), read.framework, read.framework_origin,
+                                "người thứ hai")[2025]
     # It returned only after the first had committed (the first still had seconds of writing to do).
     assert [d.unit_count for d in opened.history(2025)] == [45, BIG_UNITS, 45], "the second did not wait"
     code, _, err = child.finish()
@@ -524,17 +526,19 @@ def test_activate_an_older_version(database_url, capsys):
     second = imported(store, *FORMS)[2025]
     assert second != first
     assert store.years()["dataset_id"].tolist() == [second]
-    assert len(store.rate(2025).units) == 8
+    assert len(service.rate_stored_year(store, 2025).units) == 45  # the forms were merged into the year
 
     assert store.activate(first, "Phạm Văn Bình") == 2025
     years = store.years()
     assert years["dataset_id"].tolist() == [first] and years["versions"].tolist() == [2]
     assert [(d.id, d.active) for d in store.history(2025)] == [(first, True), (second, False)]
-    assert rating(store.rate(2025)) == rating(rate_all(read_paths([Y2025]))[0])
+    assert rating(service.rate_stored_year(store, 2025)) == rating(rate_all(read_paths([Y2025]))[0])
     entry = store.audit().iloc[0]
     assert (entry.action, entry.who, int(entry.year), int(entry.dataset_id)) == ("activate", "Phạm Văn Bình", 2025,
                                                                                  first)
-    assert rating(store.rate(2025, second)) == rating(rate_all(read_paths(FORMS))[0])  # any version can be rated
+    merged = service.rate_stored(store, {2025: second})[2025]  # any version can be rated
+    forms = rate_all(read_paths(FORMS))[0].units.set_index("code")["total"]
+    assert merged.units.set_index("code")["total"].loc[forms.index].tolist() == forms.tolist()
 
     before = state(store)
     with pytest.raises(StoreError, match="Không có phiên bản dữ liệu số 999"):
@@ -565,7 +569,8 @@ def test_backup_restores_into_a_fresh_database(database_url, other_database, tar
 
     counts = store.backup(tmp_path / "sao_luu.json")
     units = sum(len(d.units) for p in (Y2023, Y2024, Y2025) for d in read_paths([p]).years.values())
-    assert counts["datasets"] == 4 and counts["unit_rows"] == units + 8 and counts["frameworks"] == 2
+    merged = len(read_paths([Y2025]).years[2025].units)  # the forms are merged into the stored 2025
+    assert counts["datasets"] == 4 and counts["unit_rows"] == units + merged and counts["frameworks"] == 2
     assert not list(tmp_path.glob("*.tmp"))
 
     fresh = Store(other_database(target))
@@ -679,15 +684,16 @@ def test_framework_versions_are_never_edited(database_url):
     assert info.framework_id != first and info.framework_name == other.name
     assert to_toml(store.framework(info.framework_id)) == to_toml(other)
     assert to_toml(store.framework(first)) == to_toml(default) == definition
-    assert to_toml(store.framework()) == to_toml(other)  # the latest
+    assert to_toml(store.framework()) == to_toml(default)  # importing with another framework leaves the active one
     assert scalar(database_url, f"SELECT definition FROM frameworks WHERE id = {first}") == definition
     assert store.save_framework(other) == info.framework_id
     assert len(store.framework_versions()) == 2
     audit = store.audit()
     assert sorted(audit[audit.action == "framework"]["framework_id"]) == [first, info.framework_id]
     # The rating of each version uses its own framework.
-    assert rating(store.rate(2025)) == rating(rate_all(read_paths([Y2025], other))[0])
-    assert rating(store.rate(2025, store.history(2025)[0].id)) == rating(rate_all(read_paths([Y2025]))[0])
+    assert rating(service.rate_stored_year(store, 2025)) == rating(rate_all(read_paths([Y2025], other))[0])
+    assert rating(service.rate_stored(store, {2025: store.history(2025)[0].id})[2025]) == \
+        rating(rate_all(read_paths([Y2025]))[0])
     assert store.framework(12345) is None
 
 

@@ -1,0 +1,62 @@
+"""What the command lines print: exit codes, problems on stderr, the JSON of `rank --json`, the table, the report."""
+from __future__ import annotations
+
+import json
+import sys
+
+EXIT_OK, EXIT_INVALID = 0, 2
+
+UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank", "rank_change",
+               "reason"]
+LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
+
+
+def report_issues(issues) -> None:
+    for issue in issues:
+        print(issue, file=sys.stderr)
+
+
+def result_json(results) -> str:
+    """The documented JSON object of `rank --json`, one line.
+
+    Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
+    years = []
+    for r in results:
+        units = r.units[UNIT_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
+        leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(orient="records", force_ascii=False,
+                                                                   double_precision=2)
+        warnings = json.dumps([str(w) for w in r.warnings], ensure_ascii=False)
+        years.append(f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}}}')
+    return '{"years": [' + ", ".join(years) + "]}"
+
+
+def emit(args, results) -> int:
+    """The report file (-o), then the JSON or the table of the rated years."""
+    if args.output:
+        from .report import ReportSettings, write_report
+        settings = ReportSettings(**{k: v for k, v in (
+            ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
+            ("signer_name", args.signer)) if v})
+        if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
+            print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
+            return EXIT_INVALID
+        try:
+            write_report(results[-1], args.output, args.cluster, settings)
+        except OSError as e:
+            print(f"Lỗi: không ghi được báo cáo {args.output} ({e.strerror})", file=sys.stderr)
+            return EXIT_INVALID
+    if args.json:
+        sys.stdout.write(result_json(results) + "\n")
+    else:
+        for r in results:
+            _print_table(r)
+    return EXIT_OK
+
+
+def _print_table(r) -> None:
+    import pandas as pd
+
+    print(f"Năm {r.year}: {len(r.units)} đơn vị")
+    for u in r.units.itertuples():
+        change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"
+        print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")

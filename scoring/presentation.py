@@ -1,0 +1,52 @@
+"""How results are shown to people, the same on every page, chart and report: tier labels and colours,
+the Vietnamese number format, the rank-change arrow and the note of a unit that was never appraised."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from .framework import TIER_CODES, TIER_COLOURS, TIER_FILLS, TIER_NAMES
+from .text import format_vn
+
+TIERS = list(TIER_CODES.values())  # "HTXSNV", … best first
+TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
+TIER_SHORT = {"HTXSNV": "Xuất sắc (HTXSNV)", "HTTNV": "Tốt (HTTNV)", "HTNV": "Hoàn thành (HTNV)",
+              "KHTNV": "Không hoàn thành (KHTNV)"}
+TIER_COLOUR = {TIER_CODES[t]: TIER_COLOURS[t] for t in TIER_CODES}
+TIER_FILL = {TIER_CODES[t]: TIER_FILLS[t] for t in TIER_CODES}
+NEW_UNIT = "Mới"
+NOT_APPRAISED = "Chưa thẩm định"
+
+
+def blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def vn(value, decimals: int = 2) -> str:
+    """`format_vn`, with an empty text for a blank."""
+    return "" if blank(value) else format_vn(value, decimals)
+
+
+def number_setting(value: Decimal | float) -> str:
+    """A setting (threshold, quota, maximum) as people write it: 92,5 not 92,50; 20 not 20,00."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text.replace(".", ",")
+
+
+def rank_change_text(change, has_previous: bool = True) -> str:
+    """▲ 2 up, ▼ 1 down, = unchanged; "Mới" for a unit absent the year before (nothing when there is no year before)."""
+    if blank(change):
+        return NEW_UNIT if has_previous else ""
+    change = int(change)
+    return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
+
+
+def unit_note(reason: str, appraised: bool) -> str:
+    """Ghi chú of a unit: the reason of its tier, and "Chưa thẩm định" where the committee gave no score."""
+    parts = [p for p in (reason, "" if appraised else NOT_APPRAISED) if p]
+    return "; ".join(parts)
+
+
+def unit_notes(units: pd.DataFrame) -> list[str]:
+    return [unit_note(r, bool(a)) for r, a in zip(units["reason"].tolist(), units["appraised"].tolist())]

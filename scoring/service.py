@@ -1,0 +1,177 @@
+"""The one path between the front ends (pages, command line, tests) and the store.
+
+Files → `read_upload` (framework in force chosen here, in one place) → `plan_import` (what storing
+would change, year by year) → `save`; or `import_files` for all three at once. Stored years →
+`rate_stored` (one snapshot, each year rated once, rank change from year − 1). The store only persists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, YearData
+from .engine import YearResult, rate
+from .framework import LEADER, UNIT, Framework
+from .reader import ORIGIN_CHOSEN, ReadResult, read_files
+from .store import Store, StoreError
+from .text import code_key
+from .validation import ERROR, Issue
+from .workbook import Loading
+
+NEW, REPLACE, MERGE = "new", "replace", "merge"
+
+
+@dataclass
+class YearPlan:
+    """What storing one year of an upload does: a first version, a whole new version, or per-unit forms
+    merged into the active version (those units replaced or added, every other unit kept)."""
+
+    year: int
+    mode: str
+    data: YearData  # the tables that will be stored
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    base_version: int | None = None  # the active version merged into or replaced
+
+
+@dataclass
+class ImportPlan:
+    read: ReadResult
+    years: dict[int, YearPlan]
+    issues: list[Issue]
+    datasets: dict[int, int] = field(default_factory=dict)  # filled by `save`: year → new dataset id
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_upload(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
+                year: int | None = None) -> ReadResult:
+    """Read uploaded files. The framework in force: the user's explicit choice, else the files' own
+    "Tiêu chí" sheet, else the store's active framework, else the default preset (the read records which)."""
+    return read_files(files, framework, year, fallback=store.framework())
+
+
+def plan_import(store: Store, read: ReadResult) -> ImportPlan:
+    """What saving `read` would store. Per-unit forms of a year that is already stored are merged into its
+    active version; a consolidated workbook or CSV makes a whole new version."""
+    issues = list(read.issues)
+    plans: dict[int, YearPlan] = {}
+    if read.errors:
+        return ImportPlan(read, plans, issues)
+    active = store.active_versions()
+    for year, data in sorted(read.years.items()):
+        codes = data.units["code"].tolist()
+        if year not in active:
+            plans[year] = YearPlan(year, NEW, data, added=codes)
+        elif all(s.kind == "form" for s in data.sources):
+            plan, problem = _merge(store, year, active[year], data, read.framework)
+            if problem:
+                issues.append(problem)
+            else:
+                plans[year] = plan
+        else:
+            old, _, _ = store.load(year, active[year])
+            old_codes = set(old.units["code"])
+            plans[year] = YearPlan(year, REPLACE, data, added=[c for c in codes if c not in old_codes],
+                                   replaced=[c for c in codes if c in old_codes], base_version=active[year])
+    return ImportPlan(read, plans, issues)
+
+
+def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
+           ) -> tuple[YearPlan | None, Issue | None]:
+    old, old_fw, _ = store.load(year, version)
+    for target in (UNIT, LEADER):
+        if {code_key(c) for c in fw.codes(target)} != {code_key(c) for c in old_fw.codes(target)}:
+            return None, Issue(ERROR, f"Năm {year}: các phiếu được đọc theo bộ tiêu chí “{fw.name}”, khác các mã tiêu "
+                                      f"chí của phiên bản đang dùng (bộ “{old_fw.name}”), nên không gộp được. Hãy chọn "
+                                      f"đúng bộ tiêu chí của năm khi tải lên, hoặc tải lên bảng tổng hợp đầy đủ.")
+    new_codes = set(new.units["code"])
+    keep = ~old.units["code"].isin(new_codes).to_numpy()
+    keep_leaders = ~old.leaders["unit_code"].isin(set(new.leaders["unit_code"])).to_numpy()
+
+    def stack(old_frame, new_frame, mask, columns):
+        return pd.concat([old_frame[mask].reindex(columns=columns), new_frame.reindex(columns=columns)],
+                         ignore_index=True)
+
+    unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
+    merged = YearData(
+        year,
+        stack(old.units, new.units, keep, UNIT_COLUMNS),
+        stack(old.unit_self, new.unit_self, keep, unit_codes),
+        stack(old.unit_review, new.unit_review, keep, unit_codes),
+        stack(old.leaders, new.leaders, keep_leaders, LEADER_COLUMNS),
+        stack(old.leader_self, new.leader_self, keep_leaders, leader_codes),
+        stack(old.leader_review, new.leader_review, keep_leaders, leader_codes),
+        sources=list({(s.name, s.sha256): s for s in old.sources + new.sources}.values()),
+        warnings=list(old.warnings) + list(new.warnings),
+    )
+    old_codes = set(old.units["code"])
+    return YearPlan(year, MERGE, merged, added=[c for c in new.units["code"] if c not in old_codes],
+                    replaced=[c for c in new.units["code"] if c in old_codes],
+                    kept=old.units["code"][keep].tolist(), base_version=version), None
+
+
+def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
+    """Store every planned year as its new active version, in one transaction; nothing when there are errors."""
+    if not plan.ok or not plan.years:
+        return {}
+    plan.datasets = store.store_years([p.data for p in plan.years.values()], plan.read.framework,
+                                      plan.read.framework_origin, who)
+    return plan.datasets
+
+
+def import_files(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
+                 year: int | None = None, who: str | None = None) -> ImportPlan:
+    """Read, plan and save: the whole import as the upload page does it, for the command line and scripts."""
+    plan = plan_import(store, read_upload(store, files, framework, year))
+    save(store, plan, who)
+    return plan
+
+
+def seed(store: Store, sample_dir: Path) -> None:
+    """Store the sample years, one import per consolidated workbook, when the store is empty."""
+    if not store.is_empty():
+        return
+    for path in sorted(Path(sample_dir).glob("tong_hop_*.xlsx")):
+        import_files(store, [(path.name, path.read_bytes())], who="dữ liệu mẫu")
+
+
+def rate_stored(store: Store, versions: dict[int, int] | None = None) -> dict[int, YearResult]:
+    """Rate stored versions (default: every year's active one), read in one snapshot, oldest first, each once;
+    a year's rank change comes from year − 1 when that year is among them."""
+    versions = store.active_versions() if versions is None else versions
+    loaded = store.load_many([versions[y] for y in sorted(versions)])
+    results: dict[int, YearResult] = {}
+    for y in sorted(versions):
+        data, fw = loaded[versions[y]]
+        results[y] = rate(data, fw, results.get(y - 1))
+    return results
+
+
+def rate_stored_year(store: Store, year: int) -> YearResult:
+    """A stored year's active version, with its rank change from the active version of year − 1."""
+    active = store.active_versions()
+    if year not in active:
+        raise StoreError(f"Chưa có dữ liệu năm {year}")
+    return rate_stored(store, {y: active[y] for y in (year - 1, year) if y in active})[year]
+
+
+def rerate_year(store: Store, year: int, framework: Framework, who: str | None = None) -> int:
+    """Store the active data of a year again, rated with another framework, as a new version; returns its id.
+    Only a framework with the same criterion codes can be applied to data already imported."""
+    data, old_fw, _ = store.load(year)
+    for target in (UNIT, LEADER):
+        if {code_key(c) for c in framework.codes(target)} != {code_key(c) for c in old_fw.codes(target)}:
+            raise StoreError(f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
+                             "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới")
+    return store.store_years([data], framework, ORIGIN_CHOSEN, who)[year]
+
