@@ -33,7 +33,7 @@ system-deps:
 	  fonts-liberation fonts-dejavu-core poppler-utils postgresql chromium; }
 
 run: $(VENV)/.runtime
-	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/python app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest -n auto

@@ -1,8 +1,35 @@
-"""Dân vận dashboard entry: `streamlit run app.py` (or `make run`). URL paths are part of the interface."""
+"""Dân vận dashboard. Start it with `make run`, or `python app.py [streamlit options]`; URL paths are part of
+the interface.
+
+Why a launcher: Streamlit sees the `pages/` folder beside this file and, on the first script run of a new
+server process, emulates the old folder-based navigation before `st.navigation` below runs, so a deep link
+such as /tai-len as the first visit shows "Page not found" (streamlit/streamlit#8860). Started through
+`python app.py`, the server knows from the start that the app declares its own navigation. A bare
+`streamlit run app.py` still works, except for that first deep link.
+"""
+import sys
+from pathlib import Path
+
 import streamlit as st
+from streamlit import runtime
 
-st.set_page_config(page_title="Đánh giá công tác dân vận", page_icon=":material/how_to_vote:", layout="wide")
+ICON = Path(__file__).with_name(".streamlit") / "favicon.png"
 
+
+def launch() -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False  # the app uses st.navigation, never the pages/ folder emulation
+    sys.argv = ["streamlit", "run", __file__, *sys.argv[1:]]
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__" and not runtime.exists():
+    launch()
+
+# No page_title here: each page's title becomes the browser tab's title.
+st.set_page_config(page_icon=str(ICON), layout="wide")
 PAGES = [
     st.Page("pages/tong_quan.py", title="Tổng quan", icon=":material/home:", url_path="", default=True),
     st.Page("pages/tai_len.py", title="Tải lên", icon=":material/upload_file:", url_path="tai-len"),

@@ -1,25 +1,24 @@
-"""What every page shares: the store, cached ratings keyed by dataset version, the year picker,
-tier labels and the Vietnamese number format. Pages stay thin: they read widgets, call `scoring`
-and render."""
+"""What every page shares: the store, the rated years (cached per set of active versions, shared by all
+sessions), the year picker, number input with a decimal comma and table formatting. Pages stay thin:
+they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from scoring import service
 from scoring.engine import YearResult
-from scoring.framework import TIER_CODES, TIER_NAMES
-from scoring.framework import load_preset
+from scoring.framework import Framework, load_preset
+from scoring.presentation import TIER_FILL, TIER_LABEL, number_setting
 from scoring.store import Store, database_url
 from scoring.template import template_bytes
-from scoring.text import format_vn
+from scoring.text import parse_number
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
-TIER_SHORT = {"HTXSNV": "Xuất sắc (HTXSNV)", "HTTNV": "Tốt (HTTNV)", "HTNV": "Hoàn thành (HTNV)",
-              "KHTNV": "Không hoàn thành (KHTNV)"}
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,33 +32,37 @@ def _open(url: str, seed: bool) -> Store:
     """One store per database; a new, empty one gets the sample years unless DANVAN_SEED_SAMPLE=0."""
     opened = Store(url)
     if seed:
-        opened.seed(SAMPLE_DIR)
+        service.seed(opened, SAMPLE_DIR)
     return opened
 
 
-def active_framework():
-    """The latest saved framework version, else the default preset."""
+def active_framework() -> Framework:
+    """The store's active framework, else the default preset."""
     return store().framework() or load_preset()
 
 
 def active_versions() -> dict[int, int]:
     """Stored year → active dataset id (read each run: another user may have imported)."""
-    years = store().years()
-    return {int(y): int(d) for y, d in zip(years["year"], years["dataset_id"])}
+    return store().active_versions()
 
 
-@st.cache_data(show_spinner="Đang tính xếp loại…", max_entries=64)
-def rated(url: str, year: int, dataset_id: int, previous_id: int | None) -> YearResult:
-    """A year's result; the cache key is the database and the dataset version of the year and the year before."""
-    return store().rate(year, dataset_id)
+@st.cache_resource(show_spinner="Đang tính xếp loại…", max_entries=8)
+def _rated(url: str, versions: tuple[tuple[int, int], ...]) -> dict[int, YearResult]:
+    """Every stored year rated once per set of active versions, in one snapshot. Shared by all sessions and
+    never modified: pages only read it."""
+    return service.rate_stored(store(), dict(versions))
+
+
+def results(versions: dict[int, int]) -> dict[int, YearResult]:
+    return _rated(database_url(), tuple(sorted(versions.items())))
 
 
 def result_of(year: int, versions: dict[int, int]) -> YearResult:
-    return rated(database_url(), year, versions[year], versions.get(year - 1))
+    return results(versions)[year]
 
 
 def all_results(versions: dict[int, int]) -> list[YearResult]:
-    return [result_of(y, versions) for y in sorted(versions)]
+    return [r for _, r in sorted(results(versions).items())]
 
 
 def year_picker(versions: dict[int, int], key: str = "year") -> int:
@@ -84,32 +87,38 @@ def require_data() -> dict[int, int]:
     return versions
 
 
-def vn(value, decimals: int = 2) -> str:
-    return "" if value is None or pd.isna(value) else format_vn(value, decimals)
+def decimal_input(label: str, value: Decimal | float, key: str, minimum: float = 0, maximum: float = 1000,
+                  column=st) -> Decimal | None:
+    """A number typed the Vietnamese way ("92,5"); an error under the box, and None, when it is not one."""
+    typed = column.text_input(label, number_setting(value), key=key)
+    try:
+        number = parse_number(typed)
+        parsed = None if number is None else Decimal(str(number))
+    except (ValueError, InvalidOperation):
+        parsed = None
+    if parsed is None or not minimum <= parsed <= maximum:
+        column.error(f"“{typed}” không phải số từ {number_setting(minimum)} đến {number_setting(maximum)} "
+                     "(dùng dấu phẩy cho phần thập phân, ví dụ 92,5)")
+        return None
+    return parsed
 
 
-def change_arrow(change) -> str:
-    if change is None or pd.isna(change):
-        return "mới"
-    change = int(change)
-    return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
+def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",
+               tier_column: str | None = None, key: str | None = None) -> None:
+    """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
+    missing values, the given column widths and, optionally, a column of tiers coloured as in the report."""
+    decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    styler = table.style.format(precision=2, decimal=",", thousands="", na_rep="", subset=decimals or None)
+    if tier_column is not None:
+        fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
+        fills.update({TIER_LABEL[code]: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL})
+        styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
+    config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
+    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config, key=key)
 
 
-def ranking_table(units: pd.DataFrame) -> pd.DataFrame:
-    """The ranking as users read it: Vietnamese headers, numbers as 92,50, arrows for rank changes."""
-    return pd.DataFrame({
-        "Xếp hạng": units["rank"], "Thay đổi": units["rank_change"].map(change_arrow), "Mã đơn vị": units["code"],
-        "Tên đơn vị": units["name"], "Khối": units["cluster"], "Tự chấm": units["self_score"].map(vn),
-        "Thẩm định": units["review_score"].map(vn), "Thưởng": units["bonus"].map(vn), "Trừ": units["penalty"].map(vn),
-        "Tổng điểm": units["total"].map(vn), "Xếp loại": units["tier"].map(TIER_LABEL), "Ghi chú": units["reason"],
-    })
-
-
-def issues_table(issues) -> pd.DataFrame:
-    return pd.DataFrame([{"Mức độ": "Lỗi" if i.severity == "error" else "Cảnh báo", "Tệp": i.file, "Trang": i.sheet,
-                          "Dòng": "" if i.row is None else str(i.row), "Cột": i.column, "Giá trị": i.value,
-                          "Nội dung": i.message} for i in issues],
-                        columns=["Mức độ", "Tệp", "Trang", "Dòng", "Cột", "Giá trị", "Nội dung"])
+RANKING_WIDTHS = {"Hạng": 50, "Thay đổi": 62, "Mã": 64, "Tên đơn vị": 210, "Khối": 140, "Tự chấm": 66,
+                  "Thẩm định": 74, "Thưởng": 60, "Trừ": 44, "Tổng điểm": 74, "Xếp loại": 70, "Ghi chú": "large"}
 
 
 def template_buttons() -> None:

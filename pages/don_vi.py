@@ -1,8 +1,9 @@
 """Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, all_results, require_data, vn, year_row
+from pages._ui import CHART_CONFIG, all_results, require_data, show_table, year_row
 from scoring import charts, views
+from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
 
 st.title("Hồ sơ đơn vị")
 versions = require_data()
@@ -16,7 +17,8 @@ cols[0].metric("Tổng điểm", vn(unit["total"]))
 cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
 cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
 cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
-st.markdown(f"**{names[code]}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**")
+st.markdown(f"**{names[code]}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**"
+            + ("" if unit["appraised"] else f" · *{NOT_APPRAISED}*"))
 if unit["reason"]:
     st.info(unit["reason"])
 
@@ -24,10 +26,13 @@ left, right = st.columns(2)
 left.plotly_chart(charts.unit_vs_cluster(views.unit_profile(result, code)), config=CHART_CONFIG)
 history = views.unit_history(all_results(versions), code)
 right.plotly_chart(charts.unit_history_chart(history), config=CHART_CONFIG)
+st.subheader("Điểm từng tiêu chí")
+show_table(views.unit_criteria(result, code), {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70,
+                                               "Thẩm định": 74, "Điểm tính": 74})
 st.subheader("Qua các năm")
-st.dataframe(history.assign(total=history["total"].map(vn), tier=history["tier"].map(TIER_LABEL)).rename(columns={
+show_table(history.rename(columns={
     "year": "Năm", "total": "Tổng điểm", "rank": "Xếp hạng", "cluster_rank": "Hạng trong khối", "tier": "Xếp loại",
-    "units": "Số đơn vị", "reason": "Ghi chú"}), hide_index=True, width="stretch")
+    "units": "Số đơn vị", "reason": "Ghi chú"}), {"Ghi chú": "large"}, tier_column="Xếp loại")
 st.subheader("Người đứng đầu")
 leader = views.unit_leader(result, code)
 if leader.empty:

@@ -1,9 +1,9 @@
 """Người đứng đầu: leaders' ranking, tiers and reasons (caps by unit, discipline, confidence, quota)."""
-import pandas as pd
 import streamlit as st
 
-from pages._ui import TIER_LABEL, TIER_SHORT, require_data, vn, year_row
+from pages._ui import require_data, show_table, year_row
 from scoring import views
+from scoring.presentation import TIER_LABEL, TIER_SHORT
 
 st.title("Đánh giá người đứng đầu")
 versions = require_data()
@@ -19,10 +19,7 @@ q = result.leader_quota
 st.caption(f"Chỉ tiêu HTXSNV: tối đa {q['allowed']} trên {q['eligible']} người HTXSNV + HTTNV; "
            f"{q['candidates']} người đủ điểm, {q['given']} được xếp HTXSNV, {q['moved_down']} bị hạ do chỉ tiêu.")
 table = views.leader_table(result)
-codes = [c.code for c in result.framework.of("leader")]
-shown = pd.DataFrame({"Xếp hạng": table["rank"], "Mã đơn vị": table["unit_code"], "Đơn vị": table["unit_name"],
-                      "Họ và tên": table["name"], "Chức vụ": table["title"],
-                      **{c: table[f"points:{c}"].map(vn) for c in codes},
-                      "Tổng điểm": table["total"].map(vn), "Xếp loại": table["tier"].map(TIER_LABEL),
-                      "Ghi chú": table["reason"]})
-st.dataframe(shown, hide_index=True, width="stretch", height=min(38 * len(shown) + 40, 640))
+widths = {"Xếp hạng": 60, "Mã đơn vị": 70, "Đơn vị": "medium", "Họ và tên": 150, "Chức vụ": 80,
+          **{c: 48 for c in result.leader_scores.points.columns}, "Tổng điểm": 74, "Xếp loại": 70,
+          "Ghi chú": "large"}
+show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại")

@@ -1,55 +1,98 @@
-"""Tải lên: read scoresheets, show every problem, preview the rating, store the year as a new version."""
+"""Tải lên: read scoresheets once, show every problem, preview what saving would store and how it rates,
+store it as a new version; the versions of a year, with "Dùng lại phiên bản này"."""
+import hashlib
+
 import streamlit as st
 
-from pages._ui import TIER_LABEL, active_framework, issues_table, ranking_table, store, template_buttons
+from pages._ui import RANKING_WIDTHS, active_framework, active_versions, results, show_table, store, template_buttons
+from scoring import service, views
 from scoring.framework import load_preset, presets
-from scoring.rating import rate_all
-from scoring.reader import read_files
+from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
+from scoring.store import StoreError
 
-FROM_FILE = "Trang “Tiêu chí” trong tệp (nếu có), nếu không thì bộ tiêu chí đang dùng"
+AUTO = "Tự động: trang “Tiêu chí” trong tệp, nếu không có thì bộ tiêu chí đang dùng"
 ACTIVE = "Bộ tiêu chí đang dùng"
+MODE_TEXT = {service.NEW: "năm mới", service.REPLACE: "thay toàn bộ phiên bản đang dùng",
+             service.MERGE: "gộp các phiếu vào phiên bản đang dùng"}
 
 st.title("Tải lên bảng điểm")
 st.write("Chọn một bảng tổng hợp (.xlsx, .xlsm, .xls, .ods, .csv) hoặc nhiều phiếu chấm điểm của từng đơn vị. "
-         "Mọi lỗi được liệt kê cùng lúc; chỉ lưu khi không còn lỗi, và năm đã có được lưu thành phiên bản mới.")
+         "Mọi lỗi được liệt kê cùng lúc; chỉ lưu khi không còn lỗi. Phiếu của một số đơn vị được gộp vào dữ liệu "
+         "đang dùng của năm; mỗi lần lưu tạo một phiên bản mới, phiên bản cũ vẫn được giữ.")
 files = st.file_uploader("Tệp bảng điểm", type=["xlsx", "xlsm", "xls", "ods", "csv"], accept_multiple_files=True,
                          key="files")
 c1, c2, c3 = st.columns([1, 2, 1])
 year = c1.number_input("Năm (cho tệp không ghi năm)", min_value=2000, max_value=2100, value=None, step=1,
                        placeholder="Tự nhận từ tệp", key="year_override")
 preset_names = presets()
-choice = c2.selectbox("Bộ tiêu chí", [FROM_FILE, ACTIVE, *preset_names.values()], key="framework_choice")
+choice = c2.selectbox("Bộ tiêu chí", [AUTO, ACTIVE, *preset_names.values()], key="framework_choice")
 who = c3.text_input("Người thực hiện", value="cán bộ", key="who")
 
 if files:
-    active = active_framework()
-    chosen = {FROM_FILE: None, ACTIVE: active} | {name: load_preset(key) for key, name in preset_names.items()}
-    with st.status(f"Đang đọc {len(files)} tệp…", expanded=False) as status:
-        read = read_files([(f.name, f.getvalue()) for f in files], chosen[choice], int(year) if year else None,
-                          fallback=active)
-        status.update(label=f"Đã đọc {len(files)} tệp: {len(read.errors)} lỗi, {len(read.warnings)} cảnh báo",
-                      state="error" if read.errors else "complete")
-    if read.issues:
+    contents = [(f.name, f.getvalue()) for f in files]
+    key = (tuple((name, hashlib.sha256(data).hexdigest()) for name, data in contents), choice, year)
+    if st.session_state.get("upload_key") != key:  # read once per set of files and choice
+        chosen = {AUTO: None, ACTIVE: active_framework()} | {name: load_preset(k) for k, name in preset_names.items()}
+        with st.status(f"Đang đọc {len(files)} tệp…", expanded=False) as status:
+            plan = service.plan_import(store(), service.read_upload(store(), contents, chosen[choice],
+                                                                    int(year) if year else None))
+            rated = service.preview(plan, results(active_versions())) if plan.ok else {}
+            status.update(label=f"Đã đọc {len(files)} tệp: {len(plan.errors)} lỗi, "
+                                f"{len(plan.issues) - len(plan.errors)} cảnh báo",
+                          state="error" if plan.errors else "complete")
+        st.session_state.upload_key, st.session_state.upload = key, (plan, rated)
+        st.session_state.pop("upload_saved", None)
+    plan, rated = st.session_state.upload
+    if plan.issues:
         st.subheader("Lỗi và cảnh báo")
-        st.dataframe(issues_table(read.issues), hide_index=True, width="stretch")
-    if read.errors:
-        st.error(f"Có {len(read.errors)} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.")
-    if read.years and not read.errors:
-        st.caption(f"Bộ tiêu chí: {read.framework.name}")
-        for result in rate_all(read):
+        show_table(views.issues_table(plan.issues), {"Mức độ": 70, "Dòng": 50, "Nội dung": "large"})
+    if plan.errors:
+        st.error(f"Có {len(plan.errors)} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.")
+    elif plan.years:
+        st.caption(f"Bộ tiêu chí: **{plan.read.framework.name}** ({ORIGIN_LABELS[plan.read.framework_origin]})")
+        for y, p in plan.years.items():
+            result = rated[y]
             counts = result.units["tier"].value_counts()
-            st.subheader(f"Xem trước năm {result.year}: {len(result.units)} đơn vị, {len(result.leaders)} người đứng đầu")
+            st.subheader(f"Năm {y}: {MODE_TEXT[p.mode]}")
+            st.write(f"{len(p.data.units)} đơn vị sau khi lưu: thêm {len(p.added)}, thay {len(p.replaced)}, "
+                     f"giữ nguyên {len(p.kept)}; {len(p.data.leaders)} người đứng đầu.")
+            with st.expander("Danh sách đơn vị thêm, thay, giữ nguyên"):
+                for label, codes in (("Thêm", p.added), ("Thay", p.replaced), ("Giữ nguyên", p.kept)):
+                    st.markdown(f"**{label} ({len(codes)}):** " + (", ".join(codes) or "không có"))
             st.caption(" · ".join(f"{TIER_LABEL[t]}: {int(counts.get(t, 0))}" for t in TIER_LABEL))
-            st.dataframe(ranking_table(result.units), hide_index=True, width="stretch", height=300)
-    if not read.errors and read.years:
-        stored = set(store().years()["year"])
-        again = sorted(set(read.years) & stored)
-        if again:
-            st.warning("Năm " + ", ".join(map(str, again)) + " đã có dữ liệu: lưu sẽ tạo phiên bản mới và dùng phiên "
-                       "bản này; phiên bản cũ vẫn được giữ.")
-        if st.button("Lưu", type="primary", key="save"):
-            saved = store().store(read, who or "cán bộ")
-            st.success("Đã lưu: " + ", ".join(f"năm {y} (phiên bản {d})" for y, d in saved.items()))
+            show_table(views.ranking_table(result.units, result.previous_year is not None), RANKING_WIDTHS,
+                       height=320, tier_column="Xếp loại")
+        if st.session_state.get("upload_saved"):
+            st.success(st.session_state.upload_saved)
+        elif st.button("Lưu", type="primary", key="save"):
+            try:
+                saved = service.save(store(), plan, who or "cán bộ")
+            except StoreError as e:
+                st.session_state.pop("upload_key")  # read again against what is stored now
+                st.error(str(e))
+            else:
+                st.session_state.upload_saved = "Đã lưu: " + ", ".join(f"năm {y} (phiên bản {d})"
+                                                                       for y, d in saved.items())
+                st.rerun()
+
+st.divider()
+st.subheader("Các phiên bản đã lưu")
+versions = active_versions()
+if versions:
+    c1, c2 = st.columns([1, 3])
+    shown_year = c1.selectbox("Năm", sorted(versions, reverse=True), key="history_year")
+    history = store().history(shown_year)
+    show_table(views.version_table(history), {"Phiên bản": 70, "Đang dùng": 80, "Tệp": "large"})
+    older = [d.id for d in history if not d.active]
+    if older:
+        c1, c2 = st.columns([1, 3])
+        chosen_version = c1.selectbox("Phiên bản", older, index=len(older) - 1, key="reuse_version")
+        if c2.button("Dùng lại phiên bản này", key="reuse"):
+            store().activate(chosen_version, who or "cán bộ")
+            st.success(f"Năm {shown_year} dùng lại phiên bản {chosen_version}.")
+            st.rerun()
+else:
+    st.caption("Chưa có năm nào được lưu.")
 
 st.divider()
 template_buttons()

@@ -1,8 +1,12 @@
 """Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, TIER_SHORT, ranking_table, require_data, result_of, vn, year_row
+from pages._ui import CHART_CONFIG, require_data, result_of, show_table, year_row
 from scoring import charts, views
+from scoring.presentation import TIER_LABEL, TIER_SHORT, vn
+
+SHORT_COLUMNS = ["Hạng", "Mã", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]
+SHORT_WIDTHS = {"Hạng": 50, "Mã": 64, "Tên đơn vị": "medium", "Khối": "medium", "Tổng điểm": 74, "Xếp loại": 70}
 
 st.title("Tổng quan đánh giá công tác dân vận")
 versions = require_data()
@@ -23,14 +27,12 @@ if previous is None:
 
 left, right = st.columns(2)
 left.plotly_chart(charts.tier_bars_by_cluster(views.tier_by_cluster(result)), config=CHART_CONFIG)
-right.plotly_chart(charts.quota_bars(result.quota), config=CHART_CONFIG)
+right.plotly_chart(charts.quota_bars(result.quota, result.framework.quota_percent), config=CHART_CONFIG)
 
 top, bottom = views.top_bottom(result, 10)
 left, right = st.columns(2)
-left.subheader("10 đơn vị dẫn đầu")
-left.dataframe(ranking_table(top)[["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]],
-               hide_index=True, width="stretch")
-right.subheader("10 đơn vị cuối bảng")
-right.dataframe(ranking_table(bottom)[["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]],
-                hide_index=True, width="stretch")
+for column, title, part in ((left, "10 đơn vị dẫn đầu", top), (right, "10 đơn vị cuối bảng", bottom)):
+    with column:
+        st.subheader(title)
+        show_table(views.ranking_table(part)[SHORT_COLUMNS], SHORT_WIDTHS, tier_column="Xếp loại")
 st.caption("Các năm đã lưu: " + ", ".join(str(y) for y in sorted(versions)) + ".")

@@ -1,25 +1,33 @@
-"""Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs review."""
+"""Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, TIER_LABEL, ranking_table, require_data, year_row
+from pages._ui import CHART_CONFIG, RANKING_WIDTHS, require_data, show_table, year_row
 from scoring import charts, views
+from scoring.presentation import TIER_LABEL, vn
+
+ALL = "Tất cả các khối"
 
 st.title("Xếp hạng các đơn vị")
 versions = require_data()
 year, result, (c2, c3) = year_row(versions, [1, 2, 3])
-cluster = c2.selectbox("Khối", ["Tất cả các khối", *sorted(result.units["cluster"].unique())])
+cluster = c2.selectbox("Khối", [ALL, *sorted(result.units["cluster"].unique())])
 tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.get, placeholder="Tất cả xếp loại")
-units = views.filter_units(result, None if cluster == "Tất cả các khối" else cluster, tiers)
+units = views.filter_units(result, None if cluster == ALL else cluster, tiers)
 
-st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != "Tất cả các khối" else ""))
-st.dataframe(ranking_table(units), hide_index=True, width="stretch", height=min(38 * len(units) + 40, 560))
+st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
+           + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
+show_table(views.ranking_table(units, result.previous_year is not None), RANKING_WIDTHS,
+           height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
 if len(units):
     st.plotly_chart(charts.total_bars(units, result), config=CHART_CONFIG)
     st.plotly_chart(charts.criteria_heatmap(views.criteria_percent(result, units)), config=CHART_CONFIG)
-    margin = st.slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)", 0.0, 20.0, 5.0, 0.5)
+    margin = st.slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)", 0.0, 20.0, 5.0, 0.5, format="%.1f")
     gaps = views.self_vs_review(result, margin, units)
-    st.plotly_chart(charts.self_review_scatter(gaps, margin), config=CHART_CONFIG)
-    flagged = gaps[gaps["flagged"]]
-    if len(flagged):
-        st.warning(f"{len(flagged)} đơn vị tự chấm cao hơn điểm thẩm định trên {margin:g} điểm: "
-                   + ", ".join(flagged["code"] + " (" + flagged["gap"].map(lambda g: f"+{g:.2f}".replace(".", ",")) + ")"))
+    if gaps.empty:
+        st.info("Chưa có đơn vị nào được thẩm định trong phạm vi đang xem.")
+    else:
+        st.plotly_chart(charts.self_review_scatter(gaps, margin), config=CHART_CONFIG)
+        flagged = gaps[gaps["flagged"]]
+        if len(flagged):
+            st.warning(f"{len(flagged)} đơn vị tự chấm cao hơn điểm thẩm định trên {vn(margin, 1)} điểm: "
+                       + ", ".join(f"{c} (+{vn(g)})" for c, g in zip(flagged["code"], flagged["gap"])))

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, all_results, require_data, result_of, vn
+from pages._ui import CHART_CONFIG, all_results, require_data, result_of, show_table
 from scoring import charts, views
 
 st.title("Xu hướng qua các năm")
@@ -19,19 +19,28 @@ c1, c2 = st.columns(2)
 first = c1.selectbox("Từ năm", years[:-1], index=len(years) - 2)
 second = c2.selectbox("Đến năm", [y for y in years if y > first], index=0)
 before, after = result_of(first, versions), result_of(second, versions)
-st.plotly_chart(charts.transition_sankey(views.transitions(before, after), first, second), config=CHART_CONFIG)
+moves = views.transitions(before, after)
+if moves.empty:
+    st.info(f"Không có đơn vị nào có mặt trong cả hai năm {first} và {second} (mã đơn vị khác nhau), "
+            "nên không vẽ được chuyển đổi xếp loại.")
+else:
+    st.plotly_chart(charts.transition_sankey(moves, first, second), config=CHART_CONFIG)
 improved, declined = views.movers(before, after)
 
 
 def movers_table(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Mã đơn vị": frame["code"], "Tên đơn vị": frame["name"], "Khối": frame["cluster"],
+    return pd.DataFrame({"Mã": frame["code"], "Tên đơn vị": frame["name"], "Khối": frame["cluster"],
                          f"Hạng {first}": frame["rank_before"], f"Hạng {second}": frame["rank"],
-                         "Tổng điểm": frame["total"].map(vn),
-                         "Điểm thay đổi": frame["total_change"].map(lambda d: ("+" if d > 0 else "") + vn(d))})
+                         "Tổng điểm": frame["total"], "Điểm thay đổi": frame["total_change"]})
 
 
+WIDTHS = {"Mã": 64, "Tên đơn vị": "medium", "Khối": "medium", f"Hạng {first}": 70, f"Hạng {second}": 70,
+          "Tổng điểm": 74, "Điểm thay đổi": 90}
 left, right = st.columns(2)
-left.subheader("Tiến bộ nhiều nhất")
-left.dataframe(movers_table(improved), hide_index=True, width="stretch")
-right.subheader("Giảm nhiều nhất")
-right.dataframe(movers_table(declined), hide_index=True, width="stretch")
+for column, title, frame in ((left, "Tiến bộ nhiều nhất", improved), (right, "Giảm nhiều nhất", declined)):
+    with column:
+        st.subheader(title)
+        if frame.empty:
+            st.caption("Không có đơn vị nào.")
+        else:
+            show_table(movers_table(frame), WIDTHS)

@@ -17,6 +17,11 @@ LEADER_COLUMNS = [
 ]
 
 
+# How the framework of an import was chosen, in order of precedence: the user's explicit choice, the files'
+# own "Tiêu chí" sheet, the store's active framework, the default preset.
+ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_ACTIVE, ORIGIN_PRESET = "chosen", "file", "active", "preset"
+
+
 @dataclass(frozen=True)
 class Source:
     """An input file as it was read: enough to prove which bytes a result came from."""

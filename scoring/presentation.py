@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
 from .framework import TIER_CODES, TIER_COLOURS, TIER_FILLS, TIER_NAMES
 from .text import format_vn
 
@@ -15,6 +16,9 @@ TIER_SHORT = {"HTXSNV": "Xuất sắc (HTXSNV)", "HTTNV": "Tốt (HTTNV)", "HTNV
               "KHTNV": "Không hoàn thành (KHTNV)"}
 TIER_COLOUR = {TIER_CODES[t]: TIER_COLOURS[t] for t in TIER_CODES}
 TIER_FILL = {TIER_CODES[t]: TIER_FILLS[t] for t in TIER_CODES}
+ORIGIN_LABELS = {ORIGIN_CHOSEN: "do người dùng chọn", ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
+                 ORIGIN_ACTIVE: "bộ tiêu chí đang dùng", ORIGIN_PRESET: "bộ tiêu chí mẫu mặc định",
+                 "unknown": "không ghi lại"}
 NEW_UNIT = "Mới"
 NOT_APPRAISED = "Chưa thẩm định"
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import workbook
-from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
+from .dataset import (LEADER_COLUMNS, ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET, UNIT_COLUMNS, Source,
+                      YearData)
 from .framework import (LEADER, QUOTA_BASE_ROW, QUOTA_ROW, RULES_GROUP, THRESHOLD_ROWS, UNIT, Criterion, Framework,
                         Group, load_preset, quota_base_of)
 from .text import code_key, fold, nfc, number_text, parse_discipline, parse_flag, parse_number
@@ -65,13 +66,6 @@ LEADER_META = [
 _TOTAL_ROW = ("tongcong", "cong", "tong")
 _TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi ", "noi ", "xác ", "xac ", "t/m ", "tm. "}
 _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.)\s", re.IGNORECASE)
-
-
-# How the framework of a read was chosen, in order of precedence.
-ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_ACTIVE, ORIGIN_PRESET = "chosen", "file", "active", "preset"
-ORIGIN_LABELS = {ORIGIN_CHOSEN: "do người dùng chọn", ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
-                 ORIGIN_ACTIVE: "bộ tiêu chí đang dùng", ORIGIN_PRESET: "bộ tiêu chí mẫu mặc định",
-                 "unknown": "không ghi lại"}
 
 
 @dataclass

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, YearData
+from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult, rate
 from .framework import LEADER, UNIT, Framework
-from .reader import ORIGIN_CHOSEN, ReadResult, read_files
+from .reader import ReadResult, read_files
 from .store import Store, StoreError
 from .text import code_key
 from .validation import ERROR, Issue
@@ -120,12 +120,23 @@ def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
                     kept=old.units["code"][keep].tolist(), base_version=version), None
 
 
+def preview(plan: ImportPlan, stored: dict[int, YearResult]) -> dict[int, YearResult]:
+    """How each planned year would be rated once saved; the rank change comes from year − 1 of the same upload,
+    else from the stored results."""
+    out: dict[int, YearResult] = {}
+    for year, p in sorted(plan.years.items()):
+        out[year] = rate(p.data, plan.read.framework, out.get(year - 1) or stored.get(year - 1))
+    return out
+
+
 def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
-    """Store every planned year as its new active version, in one transaction; nothing when there are errors."""
+    """Store every planned year as its new active version, in one transaction; nothing when there are errors,
+    and a StoreError when a year changed in the store since the plan was made."""
     if not plan.ok or not plan.years:
         return {}
     plan.datasets = store.store_years([p.data for p in plan.years.values()], plan.read.framework,
-                                      plan.read.framework_origin, who)
+                                      plan.read.framework_origin, who,
+                                      expected={y: p.base_version for y, p in plan.years.items()})
     return plan.datasets
 
 

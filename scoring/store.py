@@ -53,6 +53,7 @@ class DatasetInfo:
     framework_name: str
     files: tuple[Source, ...]
     active: bool
+    framework_origin: str = "unknown"
 
 
 def database_url() -> str:
@@ -178,12 +179,20 @@ class Store:
 
     # ------------------------------------------------------------ imports
 
-    def store_years(self, years: list[YearData], framework: Framework, origin: str, who: str | None = None
-                    ) -> dict[int, int]:
+    def store_years(self, years: list[YearData], framework: Framework, origin: str, who: str | None = None,
+                    expected: dict[int, int | None] | None = None) -> dict[int, int]:
         """Store each year's tables as a new active version, all in one transaction; returns year → dataset id.
-        `origin` says how the framework was chosen (see schema.datasets.framework_origin)."""
+        `origin` says how the framework was chosen (see schema.datasets.framework_origin). `expected`: the
+        active version each year had when the data was prepared (None: no version); if another import came
+        in between, nothing is stored."""
         who = who or _user()
         with self._writing() as conn:
+            if expected:
+                now = dict(conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id)).all())
+                moved = sorted(y for y, v in expected.items() if now.get(y) != v)
+                if moved:
+                    raise StoreError("Dữ liệu năm " + ", ".join(map(str, moved)) + " vừa được người khác thay đổi: "
+                                     "hãy tải tệp lên lại để xem trước trên dữ liệu mới nhất")
             framework_id = self._framework_id(conn, framework, who)
             return {data.year: self._store_year(conn, data, framework_id, origin, who)
                     for data in sorted(years, key=lambda d: d.year)}
@@ -255,10 +264,12 @@ class Store:
                             .join(t.frameworks, t.frameworks.c.id == t.datasets.c.framework_id)
                             .where(where).order_by(t.datasets.c.id)).all()
         files = {}
-        for f in conn.execute(select(t.dataset_files).order_by(t.dataset_files.c.position)):
+        for f in conn.execute(select(t.dataset_files).where(t.dataset_files.c.dataset_id.in_([r.id for r in rows]))
+                               .order_by(t.dataset_files.c.position)):
             files.setdefault(f.dataset_id, []).append(Source(f.name, f.sha256, f.size, f.kind))
         return [DatasetInfo(r.id, r.year, r.imported_at, r.imported_by, r.unit_count, r.leader_count, r.framework_id,
-                            r.framework_name, tuple(files.get(r.id, ())), r.id in active) for r in rows]
+                            r.framework_name, tuple(files.get(r.id, ())), r.id in active, r.framework_origin)
+                for r in rows]
 
     def audit(self, limit: int = 200) -> pd.DataFrame:
         with self._reading() as conn:

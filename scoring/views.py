@@ -5,7 +5,8 @@ import pandas as pd
 
 from .engine import YearResult
 from .framework import UNIT
-from .presentation import TIER_LABEL, TIERS, rank_change_text, unit_notes
+from .presentation import ORIGIN_LABELS, TIER_LABEL, TIERS, rank_change_text, unit_notes
+from .store import DatasetInfo, local_time
 from .validation import SEVERITY_LABEL
 
 
@@ -135,8 +136,8 @@ def leader_table(result: YearResult) -> pd.DataFrame:
         "Xếp hạng": leaders["rank"], "Mã đơn vị": leaders["unit_code"], "Đơn vị": leaders["unit_name"],
         "Họ và tên": leaders["name"], "Chức vụ": leaders["title"]}),
         result.leader_scores.points.loc[leaders.index],
-        pd.DataFrame({"Tổng điểm": leaders["total"], "Xếp loại": leaders["tier"].map(TIER_LABEL),
-                      "Ghi chú": leaders["reason"]})], axis=1)
+        pd.DataFrame({"Tổng điểm": leaders["total"], "Xếp loại": leaders["tier"], "Ghi chú": leaders["reason"]})],
+        axis=1)
 
 
 def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFrame:
@@ -170,3 +171,25 @@ def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
                           "Xếp loại mới": new["tier"].map(TIER_LABEL)})
     changed = (before["rank"] != new["rank"]) | (before["tier"] != new["tier"])
     return table[changed].reset_index(names="Mã đơn vị")
+
+
+def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
+    """The stored versions of a year, newest first."""
+    return pd.DataFrame([{
+        "Phiên bản": d.id, "Đang dùng": "✔" if d.active else "", "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
+        "Người nhập": d.imported_by, "Số đơn vị": d.unit_count, "Bộ tiêu chí": d.framework_name,
+        "Chọn bộ tiêu chí": ORIGIN_LABELS.get(d.framework_origin, ""), "Tệp": ", ".join(s.name for s in d.files),
+    } for d in reversed(history)])
+
+
+def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
+    """One unit's self score, appraisal and points used per criterion."""
+    position = result.units.index[result.units["code"] == code][0]
+    scores = result.unit_scores
+    criteria = result.framework.of(UNIT)
+    return pd.DataFrame({
+        "Mã": [c.code for c in criteria], "Tiêu chí": [c.name for c in criteria],
+        "Tối đa": [float(c.max_points) for c in criteria],
+        "Tự chấm": scores.self_scores.loc[position].to_numpy(dtype=float),
+        "Thẩm định": scores.review_scores.loc[position].to_numpy(dtype=float),
+        "Điểm tính": scores.points.loc[position].to_numpy(dtype=float)})

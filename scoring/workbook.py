@@ -325,8 +325,13 @@ def _vm_bytes() -> int:
 
 
 def _context():
-    # fork is cheap but unsafe with threads (Streamlit); forkserver forks from a clean process.
-    return mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    # fork is cheap but unsafe with threads (Streamlit); forkserver forks from a clean process, which
+    # imports the parser once so that each child does not import it again (seconds per file otherwise).
+    if threading.active_count() == 1:
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__, "python_calamine"])
+    return ctx
 
 
 def _start_child(data: bytes):

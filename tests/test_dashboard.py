@@ -2,6 +2,8 @@
 import io
 from pathlib import Path
 
+from decimal import Decimal
+
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -38,7 +40,7 @@ def test_overview_shows_cards_charts_and_top_bottom(db):
     assert at.metric[0].value == "45"
     assert "," in at.metric[1].value  # 85,90: the Vietnamese decimal mark
     top = at.dataframe[0].value
-    assert top["Xếp hạng"].tolist()[:2] == [1, 2] and len(top) == 10
+    assert top["Hạng"].tolist()[:2] == [1, 2] and len(top) == 10
     at.selectbox(key="year").select(2023).run()
     assert at.metric[0].value == "44"
 
@@ -53,19 +55,20 @@ def test_empty_store_shows_a_first_step(db, monkeypatch):
 def test_ranking_filters(db):
     at = app("xep_hang")
     table = at.dataframe[0].value
-    assert len(table) == 45 and list(table.columns[:5]) == ["Xếp hạng", "Thay đổi", "Mã đơn vị", "Tên đơn vị", "Khối"]
-    assert table["Tổng điểm"].str.contains(",").all()
+    assert len(table) == 45 and list(table.columns[:5]) == ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối"]
+    assert table["Tổng điểm"].dtype == float  # numeric, so that it sorts as numbers (shown with a comma)
+    assert table["Tổng điểm"].is_monotonic_decreasing
     at.selectbox[1].select("Khối trường học").run()
     assert set(at.dataframe[0].value["Khối"]) == {"Khối trường học"}
     at.multiselect[0].select("KHTNV").run()
-    assert set(at.dataframe[0].value["Xếp loại"]) <= {"Không hoàn thành nhiệm vụ"}
+    assert set(at.dataframe[0].value["Xếp loại"]) <= {"KHTNV"}
 
 
 def test_unit_page(db):
     at = app("don_vi")
     assert at.title[0].value == "Hồ sơ đơn vị"
     at.selectbox[1].select("DV15").run()
-    history = at.dataframe[0].value
+    history = next(d.value for d in at.dataframe if "Năm" in d.value.columns)
     assert history["Năm"].tolist() == [2024, 2025]  # DV15 appears only from 2024
 
 
@@ -84,21 +87,51 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at
 
 
-def test_upload_preview_and_save_a_new_version(db):
-    at = upload(app("tai_len"), ("tong_hop_2025.xlsx", (SAMPLE / "tong_hop_2025.xlsx").read_bytes()))
-    assert any("Xem trước năm 2025" in s.value for s in at.subheader)
-    assert any("phiên bản mới" in w.value for w in at.warning)
+def test_upload_preview_and_save_a_new_version(db, monkeypatch):
+    at = app("tai_len")  # the store is seeded with the sample years first
+    reads = count_parses(monkeypatch)
+    at = upload(at, ("tong_hop_2025.xlsx", (SAMPLE / "tong_hop_2025.xlsx").read_bytes()))
+    assert any("Năm 2025: thay toàn bộ phiên bản đang dùng" in s.value for s in at.subheader)
+    preview = at.dataframe[0].value
+    assert "Mới" not in set(preview["Thay đổi"])  # every unit existed in 2024 or is compared with it
+    at.text_input(key="who").input("Nguyễn Văn An").run()  # typing does not read the file again
     at.button(key="save").click().run()
     assert any("Đã lưu: năm 2025" in s.value for s in at.success)
     assert [d.active for d in Store(db).history(2025)] == [False, True]
+    assert reads == ["tong_hop_2025.xlsx"]  # parsed once for the preview, the name change and the save
 
 
-def test_upload_per_unit_forms_with_year(db):
+def count_parses(monkeypatch) -> list[str]:
+    """Names of the files parsed, counted in the process that starts the parsing children."""
+    from scoring import workbook
+
+    seen, real = [], workbook.Loading.__init__
+
+    def counting(self, files, *args, **kwargs):
+        seen.extend(name for name, _ in files)
+        real(self, files, *args, **kwargs)
+
+    monkeypatch.setattr(workbook.Loading, "__init__", counting)
+    return seen
+
+
+def test_per_unit_forms_merge_into_the_year(db):
     forms = sorted((SAMPLE / "phieu_2025").glob("*.xlsx"))
     at = app("tai_len")
     at.number_input(key="year_override").set_value(2026).run()
     at = upload(at, *[(f.name, f.read_bytes()) for f in forms])
-    assert any(f"Xem trước năm 2025: {len(forms)} đơn vị" in s.value for s in at.subheader)  # the forms say 2025
+    assert any("Năm 2025: gộp các phiếu vào phiên bản đang dùng" in s.value for s in at.subheader)  # forms say 2025
+    assert any(f"45 đơn vị sau khi lưu: thêm 0, thay {len(forms)}, giữ nguyên {45 - len(forms)}" in m.value
+               for m in at.markdown)
+    at.button(key="save").click().run()
+    store = Store(db)
+    first, merged = store.history(2025)
+    assert merged.active and merged.unit_count == 45
+    # The version list offers the old version back.
+    at = app("tai_len")
+    at.selectbox(key="reuse_version").select(first.id)
+    at.button(key="reuse").click().run()
+    assert Store(db).active_versions()[2025] == first.id
 
 
 def test_bad_file_shows_every_problem_and_stores_nothing(db):
@@ -115,23 +148,38 @@ def test_bad_file_shows_every_problem_and_stores_nothing(db):
     # Out of range, the duplicate code, and the leader whose unit code vanished with the overwrite.
     assert len(errors) == 3 and (errors["Tệp"] == "sai.xlsx").all()
     assert set(errors["Trang"]) == {"Tổ chức", "Người đứng đầu"}
-    assert str(header + 2) in set(errors["Dòng"]) and "12" in set(errors["Giá trị"])
+    assert header + 2 in set(errors["Dòng"]) and "12" in set(errors["Giá trị"])
     assert at.error and not [b for b in at.button if b.key == "save"]
     assert len(Store(db).history(2025)) == 1
 
 
 def test_framework_editor_previews_and_saves_a_version(db):
     at = app("tieu_chi")
-    at.number_input(key="t1").set_value(95.0).run()
-    assert not at.exception
+    at.text_input(key="t1").input("92,5").run()  # the decimal comma
+    assert not at.exception and not at.error
     assert any("Xem trước" in s.value for s in at.subheader)
     at.button(key="save").click().run()
-    assert any("Đã lưu bộ tiêu chí" in s.value for s in at.success)
+    assert any("Đã lưu bộ tiêu chí" in s.value and "vẫn giữ" in s.value for s in at.success)
     saved = Store(db).framework()
-    assert saved.thresholds[0] == 95 and saved.source.startswith("store:")
+    assert saved.thresholds[0] == Decimal("92.5") and saved.source.startswith("store:")
+    at.button(key="rerate").click().run()
+    assert any("đã được tính lại" in s.value for s in at.success)
 
 
-def test_report_page_offers_the_report_and_templates(db):
+def test_a_wrong_threshold_is_an_error_in_vietnamese(db):
+    at = app("tieu_chi")
+    at.text_input(key="t1").input("chín mươi").run()
+    assert any("không phải số" in e.value for e in at.error)
+    assert at.button(key="save").disabled
+
+
+def test_report_page_uses_what_is_typed_without_enter(db):
     at = app("bao_cao")
     labels = [b.label for b in at.get("download_button")]
-    assert "Tải báo cáo Excel" in labels and "Tải mẫu bảng tổng hợp" in labels
+    assert "Tải báo cáo Excel" not in labels and "Tải mẫu bảng tổng hợp" in labels
+    at.text_input(key="signer").set_value("Trần Thị Bình")  # typed, no Enter: the form sends it on submit
+    at.button[0].click().run()
+    assert "Tải báo cáo Excel" in [b.label for b in at.get("download_button")]
+    book = openpyxl.load_workbook(io.BytesIO(at.session_state["built_report"][1]))
+    cells = {c.value for row in book["Xếp hạng"].iter_rows() for c in row}
+    assert "Trần Thị Bình" in cells
