@@ -30,6 +30,15 @@ if __name__ == "__main__" and not runtime.exists():
 
 # No page_title here: each page's title becomes the browser tab's title.
 st.set_page_config(page_icon=str(ICON), layout="wide")
+# Streamlit's file uploader has no Vietnamese texts of its own: swap them in with CSS.
+st.html("""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
+</style>""")
 PAGES = [
     st.Page("pages/tong_quan.py", title="Tổng quan", icon=":material/home:", url_path="", default=True),
     st.Page("pages/tai_len.py", title="Tải lên", icon=":material/upload_file:", url_path="tai-len"),

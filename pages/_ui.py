@@ -117,8 +117,11 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config, key=key)
 
 
-RANKING_WIDTHS = {"Hạng": 50, "Thay đổi": 62, "Mã": 64, "Tên đơn vị": 210, "Khối": 140, "Tự chấm": 66,
-                  "Thẩm định": 74, "Thưởng": 60, "Trừ": 44, "Tổng điểm": 74, "Xếp loại": 70, "Ghi chú": "large"}
+# At 1,400 px the decision (Tổng điểm, Xếp loại, Ghi chú) must fit without scrolling sideways.
+RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 190, "Khối": 110, "Tự chấm": 62,
+                  "Thẩm định": 70, "Thưởng": 58, "Trừ": 40, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 260}
+RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
+                   "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
 
 
 def template_buttons() -> None:

@@ -14,7 +14,7 @@ if result.leaders.empty:
 counts = result.leaders["tier"].value_counts()
 cols = st.columns(4)
 for col, tier in zip(cols, TIER_LABEL):
-    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=TIER_LABEL[tier])
+    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=f"{TIER_LABEL[tier]} ({tier})")
 q = result.leader_quota
 st.caption(f"Chỉ tiêu HTXSNV: tối đa {q['allowed']} trên {q['eligible']} người HTXSNV + HTTNV; "
            f"{q['candidates']} người đủ điểm, {q['given']} được xếp HTXSNV, {q['moved_down']} bị hạ do chỉ tiêu.")

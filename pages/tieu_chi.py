@@ -29,17 +29,15 @@ if uploaded is not None:
         st.rerun()
 
 groups = [g.key for g in base.groups]
-rows = pd.DataFrame(st.session_state.framework_rows).astype({"max_points": float, "weight": float})
+rows = pd.DataFrame(st.session_state.framework_rows, columns=["code", "group", "name", "max_points", "weight", "target"])
 edited = st.data_editor(
     rows, num_rows="dynamic", width="stretch", key="criteria_editor",
     column_config={
         "code": st.column_config.TextColumn("Mã tiêu chí", required=True, max_chars=12),
-        "group": st.column_config.SelectboxColumn("Nhóm", options=groups),
+        "group": st.column_config.SelectboxColumn("Nhóm", options=["", *groups]),
         "name": st.column_config.TextColumn("Tên tiêu chí", width="large", required=True),
-        "max_points": st.column_config.NumberColumn("Điểm tối đa", min_value=0.25, max_value=1000, step=0.25,
-                                                    required=True, format="%g"),
-        "weight": st.column_config.NumberColumn("Trọng số (trống = điểm tối đa)", min_value=0, max_value=1000,
-                                                format="%g"),
+        "max_points": st.column_config.TextColumn("Điểm tối đa", required=True, max_chars=8),
+        "weight": st.column_config.TextColumn("Trọng số (trống = điểm tối đa)", max_chars=8),
         "target": st.column_config.SelectboxColumn("Đối tượng", options=list(TARGET_LABELS.values()), required=True),
     })
 
@@ -65,10 +63,10 @@ settings = (t1, t2, t3, quota, bonus, penalty)
 candidate, problems = None, ["Hãy sửa các ô số đang báo lỗi ở trên"] if None in settings else []
 if not problems:
     records = edited.astype(object).where(edited.notna(), None).to_dict("records")
-    candidate = from_table(base, records, name=name, thresholds=(t1, t2, t3), quota_percent=quota,
-                           quota_base=quota_base, bonus_max=bonus, penalty_max=penalty, tie_break_group=tie_break,
-                           zero_criterion_bars_top=zero, source="")
-    problems = candidate.problems()
+    candidate, problems = from_table(base, records, name=name, thresholds=(t1, t2, t3), quota_percent=quota,
+                                     quota_base=quota_base, bonus_max=bonus, penalty_max=penalty,
+                                     tie_break_group=tie_break, zero_criterion_bars_top=zero, source="")
+    problems += candidate.problems()
     st.caption(f"{len(candidate.of(UNIT))} tiêu chí tổ chức (tổng điểm tối đa "
                f"{number_setting(sum(c.max_points for c in candidate.of(UNIT)))}), "
                f"{len(candidate.of(LEADER))} tiêu chí người đứng đầu.")

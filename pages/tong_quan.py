@@ -20,7 +20,7 @@ cols[1].metric("Điểm trung bình", vn(cards["mean_total"]),
                None if cards["mean_change"] is None else vn(cards["mean_change"]))
 for col, (tier, count) in zip(cols[2:], cards["tiers"].items()):
     change = cards["tier_changes"][tier]
-    col.metric(TIER_SHORT[tier], count, change, help=TIER_LABEL[tier],
+    col.metric(TIER_SHORT[tier], count, change, help=f"{TIER_LABEL[tier]} ({tier})",
                delta_color="inverse" if tier == "KHTNV" else "normal")
 if previous is None:
     st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")

@@ -1,7 +1,7 @@
 """Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, RANKING_WIDTHS, require_data, show_table, year_row
+from pages._ui import CHART_CONFIG, RANKING_COLUMNS, RANKING_WIDTHS, require_data, show_table, year_row
 from scoring import charts, views
 from scoring.presentation import TIER_LABEL, vn
 
@@ -16,7 +16,7 @@ units = views.filter_units(result, None if cluster == ALL else cluster, tiers)
 
 st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
            + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
-show_table(views.ranking_table(units, result.previous_year is not None), RANKING_WIDTHS,
+show_table(views.ranking_table(units, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
            height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
 if len(units):
     st.plotly_chart(charts.total_bars(units, result), config=CHART_CONFIG)

@@ -23,6 +23,7 @@ def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "cluster"], y=table.loc[table.tier == t, "units"],
                             marker_color=COLOUR[t]) for t in TIERS])
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị")
+    fig.update_yaxes(tickformat="d")
     return _layout(fig, "Xếp loại theo khối")
 
 
@@ -33,6 +34,7 @@ def quota_bars(quota: pd.DataFrame, percent) -> go.Figure:
         go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
     ])
     fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
+    fig.update_yaxes(tickformat="d", rangemode="tozero")
     return _layout(fig, f"Sử dụng chỉ tiêu {number_setting(percent)}% theo khối", 360)
 
 

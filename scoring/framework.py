@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tomli_w
 
-from .text import code_key, fold
+from .text import code_key, fold, parse_number
 
 UNIT = "unit"
 LEADER = "leader"
@@ -217,30 +217,41 @@ def to_toml(fw: Framework) -> str:
 
 
 def to_table(fw: Framework) -> list[dict]:
-    """The criteria as editable rows (the dashboard's editor); group as its key, target as a label."""
-    return [{"code": c.code, "group": c.group, "name": c.name, "max_points": float(c.max_points),
-             "weight": None if c.weight is None else float(c.weight), "target": TARGET_LABELS[c.target]}
-            for c in fw.criteria]
+    """The criteria as editable text rows (the dashboard's editor): numbers written the Vietnamese way ("8,5"),
+    blanks as empty texts, the group as its key, the target as a label."""
+    def text(value: Decimal | None) -> str:
+        return "" if value is None else format(value.normalize(), "f").replace(".", ",")
+
+    return [{"code": c.code, "group": c.group, "name": c.name, "max_points": text(c.max_points),
+             "weight": text(c.weight), "target": TARGET_LABELS[c.target]} for c in fw.criteria]
 
 
-def from_table(base: Framework, rows: list[dict], **settings) -> Framework:
-    """A framework from edited rows and settings; groups kept from `base`, new group keys added.
-    Check the result with `problems()`."""
-    criteria = []
+def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework, list[str]]:
+    """A framework from edited rows and settings, and the numbers that could not be read (in Vietnamese); groups
+    kept from `base`, new group keys added. Check the framework with `problems()` too."""
+    criteria, problems = [], []
     for row in rows:
-        if not str(row.get("code") or "").strip():
+        code = str(row.get("code") or "").strip()
+        if not code:
             continue
         target = LEADER if row.get("target") == TARGET_LABELS[LEADER] else UNIT
-        weight = row.get("weight")
+        numbers = {}
+        for key, label in (("max_points", "điểm tối đa"), ("weight", "trọng số")):
+            try:
+                number = parse_number(row.get(key))
+            except ValueError:
+                problems.append(f"Tiêu chí {code}: {label} “{row.get(key)}” không phải là số")
+                number = None
+            numbers[key] = None if number is None else _dec(number)
         criteria.append(Criterion(
-            code=str(row["code"]).strip(), name=str(row.get("name") or "").strip(),
-            max_points=_dec(row.get("max_points") or 0), group=str(row.get("group") or "").strip() if target == UNIT else "",
-            weight=None if weight is None or weight != weight else _dec(weight), target=target))
+            code=code, name=str(row.get("name") or "").strip(), max_points=numbers["max_points"] or Decimal(0),
+            group=str(row.get("group") or "").strip() if target == UNIT else "", weight=numbers["weight"],
+            target=target))
     groups = list(base.groups)
     for c in criteria:
         if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:
             groups.append(Group(c.group, c.group))
-    return base.with_criteria(tuple(criteria), tuple(groups), **settings)
+    return base.with_criteria(tuple(criteria), tuple(groups), **settings), problems
 
 
 SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]

@@ -12,8 +12,7 @@ from .text import format_vn
 
 TIERS = list(TIER_CODES.values())  # "HTXSNV", … best first
 TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
-TIER_SHORT = {"HTXSNV": "Xuất sắc (HTXSNV)", "HTTNV": "Tốt (HTTNV)", "HTNV": "Hoàn thành (HTNV)",
-              "KHTNV": "Không hoàn thành (KHTNV)"}
+TIER_SHORT = {"HTXSNV": "Xuất sắc", "HTTNV": "Tốt", "HTNV": "Hoàn thành", "KHTNV": "Không hoàn thành"}
 TIER_COLOUR = {TIER_CODES[t]: TIER_COLOURS[t] for t in TIER_CODES}
 TIER_FILL = {TIER_CODES[t]: TIER_FILLS[t] for t in TIER_CODES}
 ORIGIN_LABELS = {ORIGIN_CHOSEN: "do người dùng chọn", ORIGIN_FILE: "trang “Tiêu chí” trong tệp",

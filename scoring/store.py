@@ -203,9 +203,10 @@ class Store:
             year=data.year, framework_id=framework_id, imported_at=_now(), imported_by=who,
             unit_count=len(data.units), leader_count=len(data.leaders), framework_origin=origin,
             warnings=warnings)).inserted_primary_key[0]
-        conn.execute(insert(t.dataset_files), [
-            {"dataset_id": dataset_id, "position": i, "name": s.name, "sha256": s.sha256, "size": s.size,
-             "kind": s.kind} for i, s in enumerate(data.sources)])
+        if data.sources:
+            conn.execute(insert(t.dataset_files), [
+                {"dataset_id": dataset_id, "position": i, "name": s.name, "sha256": s.sha256, "size": s.size,
+                 "kind": s.kind} for i, s in enumerate(data.sources)])
         conn.execute(insert(t.unit_rows), _rows(dataset_id, data.units, UNIT_COLUMNS, data.unit_self,
                                                 data.unit_review))
         if len(data.leaders):

@@ -36,7 +36,7 @@ def test_overview_shows_cards_charts_and_top_bottom(db):
     assert at.title[0].value == "Tổng quan đánh giá công tác dân vận"
     assert at.selectbox(key="year").value == 2025
     labels = [m.label for m in at.metric]
-    assert labels[:2] == ["Số đơn vị", "Điểm trung bình"] and "Xuất sắc (HTXSNV)" in labels
+    assert labels[:2] == ["Số đơn vị", "Điểm trung bình"] and "Xuất sắc" in labels
     assert at.metric[0].value == "45"
     assert "," in at.metric[1].value  # 85,90: the Vietnamese decimal mark
     top = at.dataframe[0].value

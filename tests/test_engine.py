@@ -7,8 +7,8 @@ import pytest
 
 from builders import FW, by_code, leader, spread, unit, year_data
 from scoring import rate_year
-from scoring.engine import competition_rank, to_cents
-from scoring.framework import Criterion, Framework, Group, load_preset
+from scoring.engine import competition_rank, quota_allowed, to_cents
+from scoring.framework import QUOTA_OF_GOOD, Criterion, Framework, Group, load_preset
 
 ALL_TEN = {"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5}  # 100 points
 
@@ -219,6 +219,53 @@ def test_custom_quota_percent():
     units = [unit(f"A{i}", total=95 - i) for i in range(4)] + [unit(f"X{i}", total=80) for i in range(6)]
     r = by_code(rate(units, fw=replace(FW, quota_percent=Decimal(35))))  # floor(3.5) = 3
     assert (r.tier == "HTXSNV").sum() == 3
+
+
+def test_quota_base_literal_reading_counts_those_finally_httnv():
+    # 10 units HTXSNV/HTTNV, p = 20%. Default: floor(0.2 × 10) = 2. Literal reading: the largest k with
+    # k ≤ 0.2 × (10 − k): k = 1 (1 ≤ 1.8), k = 2 fails (2 > 1.6); floor(0.2 × 10 / 1.2) = floor(1.67) = 1.
+    units = [unit(f"A{i}", total=t) for i, t in enumerate([98, 96, 94, 92, 80, 80, 75, 75, 72, 71])]
+    r = rate(units, fw=replace(FW, quota_base=QUOTA_OF_GOOD))
+    u = by_code(r)
+    assert u.loc[["A0", "A1", "A2"], "tier"].tolist() == ["HTXSNV", "HTTNV", "HTTNV"]
+    assert r.quota.iloc[0][["eligible", "allowed", "given"]].tolist() == [10, 1, 1]
+    assert any(line.startswith("Bước 8") and "số đơn vị còn lại ở mức HTTNV" in line for line in r.log)
+    # 30 units at p = 20%: default 6; literal floor(0.2 × 30 / 1.2) = 5, and 5 ≤ 0.2 × 25 = 5 holds.
+    units = [unit(f"B{i:02}", total=99 - i * 0.5) for i in range(30)]
+    assert (by_code(rate(units, fw=replace(FW, quota_base=QUOTA_OF_GOOD))).tier == "HTXSNV").sum() == 5
+    assert (by_code(rate(units)).tier == "HTXSNV").sum() == 6
+
+
+def test_quota_base_applies_to_leaders_too():
+    # 10 units at 99.0 … 98.1 and their leaders at 99 … 90, all HTXSNV by score; p = 20%.
+    units = [unit(f"U{i}", total=99 - i / 10) for i in range(10)]
+    leaders = [leader(f"U{i}", 99 - i) for i in range(10)]
+    literal = rate(units, leaders, fw=replace(FW, quota_base=QUOTA_OF_GOOD))
+    # Units: floor(0.2 × 10 / 1.2) = 1 keeps HTXSNV; leaders: 10 eligible → 1 allowed, L0 is the one.
+    assert literal.leader_quota == {"eligible": 10, "allowed": 1, "candidates": 1, "given": 1, "moved_down": 0}
+    default = rate(units, leaders)
+    assert default.leader_quota == {"eligible": 10, "allowed": 2, "candidates": 2, "given": 2, "moved_down": 0}
+
+
+def test_quota_allowed_in_exact_arithmetic():
+    eligible = np.array([0, 1, 5, 6, 10, 12, 100])
+    assert quota_allowed(eligible, Decimal(20)).tolist() == [0, 0, 1, 1, 2, 2, 20]
+    assert quota_allowed(eligible, Decimal(20), QUOTA_OF_GOOD).tolist() == [0, 0, 0, 1, 1, 2, 16]
+    assert quota_allowed(eligible, Decimal("12.5"), QUOTA_OF_GOOD).tolist() == [0, 0, 0, 0, 1, 1, 11]  # p n/(1+p)
+
+
+# The appraised score (Điểm thẩm định)
+
+
+def test_appraised_score_only_where_the_committee_gave_one():
+    self_only = unit("S", review={}, self=dict(ALL_TEN, **{"2.1": 15}))  # 95 by self only
+    partly = unit("P", review={"2.1": 10}, self=dict(ALL_TEN))  # appraised 2.1 only: others accepted
+    r = rate([self_only, partly], has_self_columns=True)
+    u = by_code(r)
+    assert not u.loc["S", "appraised"] and np.isnan(u.loc["S", "review_score"])
+    assert u.loc["S", "self_score"] == 95 and u.loc["S", "base_score"] == 95 and u.loc["S", "total"] == 95
+    assert u.loc["P", "appraised"] and u.loc["P", "review_score"] == 90  # 100 − 20 + 10
+    assert u.loc["P", "self_score"] == 100
 
 
 # §4.9 ranking

@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 
 from scoring import read_files
-from scoring.framework import (Criterion, Group, from_toml, load_preset, presets, to_rows, to_toml)
+from scoring.framework import (QUOTA_OF_GOOD, Criterion, Group, from_table, from_toml, load_preset, presets, to_rows,
+                               to_table, to_toml)
 from scoring.reader import read_framework_sheet
 from scoring.validation import Issues
 from scoring.workbook import load
@@ -61,6 +62,30 @@ def test_tieu_chi_sheet_round_trip_with_weights():
     assert (back.bonus_max, back.penalty_max) == (2, Decimal("1.5"))
     w = back.weights("unit")
     assert w["1.1"] == Decimal(40) * 10 / 30 and w["2.1"] == Decimal("12.5") and w["2.2"] == 15
+
+
+def test_tieu_chi_sheet_carries_thresholds_and_the_quota():
+    fw = replace(load_preset(), thresholds=(Decimal("92.5"), Decimal("72.5"), Decimal("52.5")),
+                 quota_percent=Decimal("12.5"), quota_base=QUOTA_OF_GOOD)
+    assert from_toml(to_toml(fw)) == fw and "quota_base" in to_toml(fw)
+    assert "quota_base" not in to_toml(load_preset())  # the default stays unwritten: stored hashes are kept
+    issues = Issues()
+    back = read_framework_sheet(load(sheet_bytes(to_rows(fw)), "tc.xlsx").sheets[0], load_preset(), issues)
+    assert issues.items == []
+    assert back.thresholds == fw.thresholds and back.quota_percent == Decimal("12.5")
+    assert back.quota_base == QUOTA_OF_GOOD
+
+
+def test_editor_rows_use_the_decimal_comma_and_report_bad_numbers():
+    fw = custom_framework()
+    rows = to_table(fw)
+    assert next(r for r in rows if r["code"] == "2.1")["weight"] == "12,5"
+    assert next(r for r in rows if r["code"] == "N1")["group"] == ""
+    back, problems = from_table(fw, rows)
+    assert problems == [] and back == fw
+    rows[0]["max_points"] = "mười"
+    _, problems = from_table(fw, rows)
+    assert problems == ["Tiêu chí 1.1: điểm tối đa “mười” không phải là số"]
 
 
 def test_framework_problems_are_reported():
