@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 PORT ?= 8501
 
-.PHONY: run test install install-dev system-deps bench sample clean
+.PHONY: run test test-fast install install-dev system-deps bench sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(APT) update -qq && $(APT) install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -37,6 +37,10 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest -n auto
+
+# The inner loop: everything but the tests that need LibreOffice, PostgreSQL or the browser.
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -n auto -m "not libreoffice and not postgresql and not browser"
 
 sample: $(VENV)/.runtime
 	$(BIN)/python -m scoring sample -o sample_data

@@ -23,6 +23,7 @@ PAGES = ["tong_quan", "tai_len", "xep_hang", "don_vi", "nguoi_dung_dau", "xu_huo
 def measure(units: int) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from scoring import service
     from scoring.store import Store
 
     source = OUT / f"national_{units}.xlsx"

@@ -5,7 +5,6 @@ Exit codes: 0 success, 2 invalid input (every problem on stderr, never a traceba
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

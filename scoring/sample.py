@@ -17,7 +17,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, load_preset
-from .reader import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
+from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .template import (
     FORM_SHEET, LEADERS_TITLE, UNITS_TITLE, YES, Heading, leader_columns, save, unit_columns, write_criteria,
     write_form, write_table,

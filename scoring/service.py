@@ -131,12 +131,13 @@ def preview(plan: ImportPlan, stored: dict[int, YearResult]) -> dict[int, YearRe
 
 def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
     """Store every planned year as its new active version, in one transaction; nothing when there are errors,
-    and a StoreError when a year changed in the store since the plan was made."""
+    and a StoreError when a year to merge into changed in the store since the plan was made."""
     if not plan.ok or not plan.years:
         return {}
     plan.datasets = store.store_years([p.data for p in plan.years.values()], plan.read.framework,
                                       plan.read.framework_origin, who,
-                                      expected={y: p.base_version for y, p in plan.years.items()})
+                                      # Only a merge depends on what was active: a whole new version does not.
+                                      expected={y: p.base_version for y, p in plan.years.items() if p.mode == MERGE})
     return plan.datasets
 
 

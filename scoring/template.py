@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
-from .reader import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
+from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .text import format_vn, number_text
 
 FONT_NAME = "Times New Roman"

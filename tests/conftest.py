@@ -142,3 +142,18 @@ def database_url(request, tmp_path):
         yield url
     finally:
         server.drop_database(url)
+
+
+# Tests that need a real outside program are marked, so that `make test-fast` can skip them; `make test` runs all.
+_NEEDS = {"soffice": "libreoffice", "postgres_server": "postgresql", "other_database": "postgresql",
+          "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marks = {mark for fixture, mark in _NEEDS.items() if fixture in item.fixturenames}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in str(callspec.id):
+            marks.add("postgresql")
+        for mark in marks:
+            item.add_marker(mark)

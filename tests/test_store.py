@@ -488,10 +488,9 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
     assert child.proc.poll() is None, "the import finished before it could be watched"
 
     # Opening the store does not queue behind the import: it is already at the latest schema.
-    t = time.monotonic()
     opened = Store(database_url)
     assert opened.years()["unit_count"].tolist() == [45]
-    assert child.proc.poll() is None and time.monotonic() - t < 5
+    assert child.proc.poll() is None  # answered while the import still holds the write lock
 
     # A second writer waits for the first instead of failing.
     read = read_paths([Y2025])

@@ -1,0 +1,83 @@
+"""Rows read from every sheet and form → one validated table per year; duplicate codes and leaders whose unit is
+missing are errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
+from ..framework import LEADER, UNIT, Framework
+from ..validation import Issues
+from ..vocabulary import SHEET_UNITS
+
+@dataclass
+class Part:
+    """Rows read from one sheet or form, before years are consolidated."""
+
+    kind: str  # "units" or "leaders"
+    rows: pd.DataFrame  # meta columns + year
+    self_scores: pd.DataFrame
+    review_scores: pd.DataFrame
+    source: Source
+
+def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, YearData]:
+    """Parts of all files → one YearData per year; duplicates and orphan leaders are errors."""
+    years: dict[int, YearData] = {}
+    unit_parts = [p for p in parts if p.kind == "units"]
+    leader_parts = [p for p in parts if p.kind == "leaders"]
+    all_years = sorted({int(y) for p in parts for y in p.rows["year"].dropna()})
+    for year in all_years:
+        units, unit_self, unit_review, sources = _stack(unit_parts, year, fw.codes(UNIT))
+        leaders, leader_self, leader_review, leader_sources = _stack(leader_parts, year, fw.codes(LEADER))
+        _duplicates(units, "code", "Mã đơn vị", issues, "Mã đơn vị “{}” bị trùng trong năm {} (đã có ở {})", year)
+        _duplicates(leaders, "unit_code", "Mã đơn vị", issues,
+                    "Đơn vị “{}” có hơn một người đứng đầu trong năm {} (đã có ở {})", year)
+        blank = units["code"] == ""
+        for _, row in units[blank].iterrows():
+            issues.at(file=row["file"], sheet=row["sheet"]).error("Dòng có điểm nhưng thiếu mã đơn vị", row=int(row["row"]),
+                                                                 column="Mã đơn vị")
+        if len(leaders):
+            orphan = ~leaders["unit_code"].isin(set(units["code"]))
+            for _, row in leaders[orphan].iterrows():
+                issues.at(file=row["file"], sheet=row["sheet"]).error(
+                    f"Mã đơn vị “{row['unit_code']}” không có trong danh sách tổ chức năm {year}",
+                    row=int(row["row"]), column="Mã đơn vị", value=row["unit_code"])
+        if not len(units):
+            if len(leaders):
+                issues.error(f"Năm {year} có người đứng đầu nhưng không có trang “{SHEET_UNITS}”")
+            continue
+        all_sources = list({s.name: s for s in sources + leader_sources}.values())
+        years[year] = YearData(
+            year=year,
+            units=units[UNIT_COLUMNS].reset_index(drop=True),
+            unit_self=unit_self.reset_index(drop=True), unit_review=unit_review.reset_index(drop=True),
+            leaders=leaders.reindex(columns=LEADER_COLUMNS).reset_index(drop=True),
+            leader_self=leader_self.reset_index(drop=True), leader_review=leader_review.reset_index(drop=True),
+            sources=all_sources,
+        )
+    return years
+
+def _stack(parts: list[Part], year: int, codes: list[str]):
+    chosen = [(p, p.rows["year"] == year) for p in parts]
+    chosen = [(p, m) for p, m in chosen if m.any()]
+    if not chosen:
+        empty = pd.DataFrame(columns=UNIT_COLUMNS + ["unit_code", "title", "discipline", "low_confidence", "year"])
+        scores = pd.DataFrame(columns=codes, dtype=float)
+        return empty, scores, scores.copy(), []
+    rows = pd.concat([p.rows[m] for p, m in chosen], ignore_index=True)
+    self_scores = pd.concat([p.self_scores[m] for p, m in chosen], ignore_index=True)
+    review = pd.concat([p.review_scores[m] for p, m in chosen], ignore_index=True)
+    return rows, self_scores, review, [p.source for p, _ in chosen]
+
+def _duplicates(rows: pd.DataFrame, key: str, column: str, issues: Issues, message: str, year: int) -> None:
+    if not len(rows):
+        return
+    present = rows[rows[key] != ""]
+    dup = present[present.duplicated(key, keep=False)]
+    for code, group in dup.groupby(key, sort=False):
+        first = group.iloc[0]
+        for _, row in group.iloc[1:].iterrows():
+            where = f"{first['file']}, dòng {first['row']}" if first["file"] != row["file"] else f"dòng {first['row']}"
+            issues.at(file=row["file"], sheet=row["sheet"]).error(message.format(code, year, where),
+                                                                  row=int(row["row"]), column=column, value=code)

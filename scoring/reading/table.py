@@ -1,0 +1,311 @@
+"""A consolidated sheet ("Tổ chức", "Người đứng đầu", or a CSV): its data rows and each column parsed, vectorised,
+every bad cell reported with its row and column."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from itertools import takewhile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Source
+from ..framework import LEADER, UNIT, Criterion, Framework
+from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number
+from ..validation import Issues
+from ..vocabulary import (HEADER_SCAN_ROWS, LEADER_META, ROLE_LABEL, SELF, SHEET_LEADERS, SHEET_UNITS,
+                          TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
+from ..workbook import Book, Grid
+from .consolidate import Part
+from .form import find_form, read_form
+from .framework_sheet import is_framework_grid
+from .headers import Column, Header, cell_text, criteria_row, find_header, find_sheet, read_header
+
+_YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})", re.IGNORECASE)
+
+_DATE_BEFORE_YEAR = re.compile(r"tháng\s*\d{1,2}\s*[,/]?\s*$", re.IGNORECASE)
+
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+_SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.)\s", re.IGNORECASE)
+
+def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issues) -> list[Part]:
+    source = Source(book.name, book.sha256, book.size, "csv" if book.kind == "csv" else "consolidated")
+    title_year = _year_from_titles(book) or _year_from_name(book.name)
+    fallback = title_year or default_year
+    units_sheet = find_sheet(book, SHEET_UNITS)
+    leaders_sheet = find_sheet(book, SHEET_LEADERS)
+    if book.kind == "csv":
+        grid = book.sheets[0]
+        if read_header(grid, LEADER_META, criteria_of(fw, LEADER), set()) and find_header(grid, UNIT_META) is not None \
+                and any(fold(cell_text(grid, r, c)).startswith(("hovaten", "hoten"))
+                        for r in range(min(grid.height, HEADER_SCAN_ROWS)) for c in range(grid.width)):
+            leaders_sheet, units_sheet = grid, None
+        elif not is_framework_grid(grid):
+            units_sheet = grid
+        else:
+            return []
+    parts = []
+    if units_sheet is not None:
+        part = _read_table(units_sheet, fw, UNIT, fallback, issues.at(sheet=units_sheet.name), source)
+        if part is not None:
+            parts.append(part)
+    elif book.kind != "csv":
+        form, header = find_form(book)
+        if form is None:
+            names = ", ".join(f"“{g.name}”" for g in book.sheets)
+            issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị "
+                         f"(tệp có các trang: {names})")
+            return []
+        part_list = read_form(form, header, fw, fallback, issues.at(sheet=form.name),
+                               Source(book.name, book.sha256, book.size, "form"))
+        return part_list
+    if leaders_sheet is not None:
+        part = _read_table(leaders_sheet, fw, LEADER, fallback, issues.at(sheet=leaders_sheet.name), source)
+        if part is not None:
+            parts.append(part)
+    return parts
+
+def criteria_of(fw: Framework, target: str) -> dict[str, Criterion]:
+    return {c.code: c for c in fw.of(target)}
+
+def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | None, issues: Issues,
+                source: Source) -> Part | None:
+    meta = UNIT_META if target == UNIT else LEADER_META
+    criteria = criteria_of(fw, target)
+    other = {code_key(c.code) for c in fw.criteria if c.target != target}
+    header = read_header(grid, meta, criteria, other)
+    if header is None:
+        # Without its "Mã đơn vị" cell the header is still the row that names the criteria.
+        row = criteria_row(grid, {code_key(k) for k in criteria})
+        if row is None:
+            issues.error("Không tìm thấy dòng tiêu đề có cột “Mã đơn vị”")
+        else:
+            issues.error(f"Thiếu cột bắt buộc “{ROLE_LABEL[target]['code']}”", row=row + 1)
+        return None
+    roles = {c.role: c for c in reversed(header.columns)}
+    for role in ("code", "name"):
+        if role not in roles:
+            issues.error(f"Thiếu cột bắt buộc “{ROLE_LABEL[target][role]}”", row=header.row + 1)
+    by_code: dict[str, dict[str, Column]] = {}
+    reported: set[str] = set()  # a code merged over "Tự chấm" and "Thẩm định" is one mistake
+    for col in header.columns:
+        if col.role == "criterion":
+            if col.kind in by_code.setdefault(col.code, {}):
+                issues.error(f"Cột tiêu chí {col.code} ({'tự chấm' if col.kind == SELF else 'thẩm định'}) bị lặp",
+                             row=header.row + 1, column=col.label)
+            by_code[col.code][col.kind] = col
+        elif col.role in ("unknown_code", "other_target") and col.code not in reported:
+            reported.add(col.code)
+            if col.role == "unknown_code":
+                issues.error(f"Mã tiêu chí “{col.code}” không có trong bộ tiêu chí “{fw.name}”",
+                             row=header.row + 1, column=col.code, value=col.code)
+            else:
+                issues.error(f"Tiêu chí {col.code} là tiêu chí của "
+                             f"{'người đứng đầu' if target == UNIT else 'tổ chức'}, không thuộc trang này",
+                             row=header.row + 1, column=col.code, value=col.code)
+    for code in criteria:
+        if code not in by_code:
+            issues.error(f"Thiếu cột tiêu chí {code}", row=header.row + 1)
+    # Header problems do not stop the reading: every problem of the file is reported at once.
+    # Without a code column no row can be told apart, so nothing more can be checked.
+    if "code" not in roles:
+        return None
+
+    rows = _data_rows(grid, header, roles["code"], roles.get("name"))
+    if not len(rows):
+        issues.warning("Không có dòng dữ liệu nào", row=header.data_start + 1)
+    excel_rows = rows + 1
+    codes = [c.upper() for c in _texts(grid, roles["code"], rows)]
+    table = pd.DataFrame({"code": codes, "row": excel_rows})
+    table["name"] = _texts(grid, roles.get("name"), rows)
+    table["file"], table["sheet"] = source.name, grid.name
+    table["year"] = _years(grid, roles.get("year"), rows, fallback_year, issues)
+    if target == UNIT:
+        table["cluster"] = _clusters(grid, roles.get("cluster"), rows, issues)
+        table["bonus"] = _adjustment(grid, roles.get("bonus"), rows, fw.bonus_max, "thưởng", issues)
+        table["penalty"] = _adjustment(grid, roles.get("penalty"), rows, fw.penalty_max, "trừ", issues)
+        table["collective_discipline"] = _disciplines(grid, roles.get("collective_discipline"), rows, True, issues)
+        table["head_discipline"] = _disciplines(grid, roles.get("head_discipline"), rows, False, issues)
+        table["disunity"] = _flags(grid, roles.get("disunity"), rows, issues)
+        table["corruption"] = _flags(grid, roles.get("corruption"), rows, issues)
+        table["note"] = _texts(grid, roles.get("note"), rows)
+    else:
+        table["unit_code"] = table["code"]
+        table["title"] = _texts(grid, roles.get("title"), rows)
+        table["discipline"] = _disciplines(grid, roles.get("discipline"), rows, False, issues)
+        table["low_confidence"] = _flags(grid, roles.get("low_confidence"), rows, issues)
+    has_self = any(SELF in kinds for kinds in by_code.values())
+    table["has_self_columns"] = has_self
+    self_scores = pd.DataFrame(index=table.index)
+    review = pd.DataFrame(index=table.index)
+    for code, kinds in by_code.items():
+        for kind, col in kinds.items():
+            values = _scores(grid, col, rows, criteria[code].max_points, issues)
+            (self_scores if kind == SELF else review)[code] = values
+    for code in criteria:
+        for frame in (self_scores, review):
+            if code not in frame:
+                frame[code] = np.nan
+    return Part("units" if target == UNIT else "leaders", table, self_scores[list(criteria)],
+                 review[list(criteria)], source)
+
+def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | None) -> np.ndarray:
+    """Rows holding a unit: up to a "Tổng cộng" row or the signature block ("Người lập biểu",
+    "Nơi nhận:", "T/M …"), skipping blank rows and rows without a code or any number (notes).
+    Rows without a code but with numbers are kept so that validation reports them."""
+    start = header.data_start
+    codes = grid.texts[code_col.index]
+    code_numbers = grid.numbers[code_col.index][start:]
+    end = grid.height
+    # The label may be in any column left of the scores: STT (the table need not start in column A),
+    # code, name, cluster.
+    first_score = min((c.index for c in header.columns if c.role == "criterion"), default=grid.width)
+    label_cols = sorted({*range(first_score), code_col.index} | ({name_col.index} if name_col else set()))
+    # Cheap prefix test first: folding every name of a 60,000-row sheet costs seconds.
+    candidates = sorted(r for c in label_cols for r, t in grid.texts[c].items()
+                        if r >= start and t[:4].lower() in TOTAL_PREFIXES and _is_total_label(t))
+    if candidates:
+        end = candidates[0]
+    has_code = np.zeros(end - start, dtype=bool)
+    has_code |= ~np.isnan(code_numbers[: end - start])
+    for r in codes:
+        if start <= r < end:
+            has_code[r - start] = True
+    has_number = np.zeros(end - start, dtype=bool)
+    for c, col in enumerate(header.columns):
+        if col.role == "criterion":
+            has_number |= ~np.isnan(grid.numbers[c][start:end])
+    return np.flatnonzero(has_code | has_number) + start
+
+def _is_total_label(text: str) -> bool:
+    """"Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
+    key = fold(text)
+    if key.startswith("tongcongty"):
+        return False
+    return key in TOTAL_ROW or key.startswith(("tongcong", "nguoilap", "noinhan", "xacnhan")) or \
+        _SIGNATURE_TITLE.match(text) is not None
+
+def _texts(grid: Grid, col: Column | None, rows: np.ndarray) -> list[str]:
+    if col is None:
+        return [""] * len(rows)
+    texts = grid.texts[col.index]
+    out = [texts.get(r, "") for r in rows.tolist()]
+    numbers = grid.numbers[col.index][rows]
+    for i in np.flatnonzero(~np.isnan(numbers)).tolist():
+        out[i] = out[i] or number_text(float(numbers[i]))
+    return out
+
+def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, issues: Issues, message: str):
+    """Column values through `parse`; an error per cell that does not parse."""
+    out = [default] * len(rows)
+    if col is None:
+        return out
+    # Only non-blank cells are parsed: flag and discipline columns are mostly empty.
+    numbers = grid.numbers[col.index][rows]
+    filled = {int(i) for i in np.flatnonzero(~np.isnan(numbers))}
+    filled.update(i for r in grid.texts[col.index] if (i := _index(rows, r)) is not None)
+    for i in sorted(filled):
+        value = grid.value(int(rows[i]), col.index)
+        try:
+            out[i] = parse(value)
+        except ValueError:
+            issues.error(message, row=int(rows[i]) + 1, column=col.label, value=value)
+    return out
+
+def _flags(grid, col, rows, issues) -> list[bool]:
+    return _parsed(grid, col, rows, parse_flag, False, issues,
+                   "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không")
+
+def _disciplines(grid, col, rows, allow_flag: bool, issues) -> list[int]:
+    message = "Hình thức kỷ luật không hợp lệ: khiển trách, cảnh cáo, cách chức, khai trừ/giải tán" + (
+        " hoặc “x”" if allow_flag else "")
+    return _parsed(grid, col, rows, lambda v: parse_discipline(v, allow_flag), 0, issues, message)
+
+def _years(grid, col, rows, fallback, issues) -> list[int | None]:
+    def parse(value):
+        number = parse_number(value)
+        if number is None or not number.is_integer() or not 1900 < number < 2200:
+            raise ValueError(value)
+        return int(number)
+
+    years = _parsed(grid, col, rows, parse, fallback, issues, "Năm không hợp lệ")
+    if any(y is None for y in years):
+        missing = [int(r) + 1 for r, y in zip(rows, years) if y is None]
+        issues.error("Không xác định được năm đánh giá: thêm cột “Năm”, ghi “NĂM 2025” ở tiêu đề, "
+                     "đặt năm trong tên tệp hoặc chọn năm khi tải lên", row=missing[0])
+    return years
+
+def _clusters(grid, col, rows, issues) -> list[str]:
+    """Cluster per row; a blank cell under a cluster continues it (a merged "Khối" cell)."""
+    if col is None:
+        return [""] * len(rows)
+    values = _texts(grid, col, rows)
+    merged = {(r, c) for (r0, c0), (r1, c1) in grid.merged if c0 <= col.index <= c1 for r in range(r0, r1 + 1)
+              for c in [col.index]}
+    out, last = [], ""
+    for r, v in zip(rows, values):
+        if not v and last:
+            if (r, col.index) not in merged:
+                issues.warning(f"Khối để trống, lấy theo dòng trên: “{last}”", row=int(r) + 1, column=col.label)
+            v = last
+        elif not v:
+            issues.warning("Đơn vị chưa có khối", row=int(r) + 1, column=col.label)
+        out.append(v)
+        last = v
+    return out
+
+def _adjustment(grid, col, rows, maximum: Decimal, what: str, issues) -> np.ndarray:
+    if col is None:
+        return np.zeros(len(rows))
+    values = _scores(grid, col, rows, maximum, issues, f"Điểm {what} phải từ 0 đến {number_text(float(maximum))}")
+    return np.where(np.isnan(values), 0.0, values)
+
+def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues: Issues,
+            range_message: str | None = None) -> np.ndarray:
+    """A score column as floats (NaN blank), vectorised; text cells parsed one by one."""
+    values = grid.numbers[col.index][rows].copy()
+    texts = grid.texts[col.index]
+    typed: dict[int, str] = {}  # numbers stored as text, shown as typed ("10,5") in messages
+    if texts:
+        for r, text in texts.items():
+            i = _index(rows, r)
+            if i is None:
+                continue
+            try:
+                number = parse_number(text)
+            except ValueError:
+                issues.error("Điểm không phải là số", row=r + 1, column=col.label, value=text)
+                continue
+            values[i] = np.nan if number is None else number
+            typed[i] = text
+    top = float(maximum)
+    bad = np.flatnonzero((values < 0) | (values > top))
+    message = range_message or f"Điểm phải từ 0 đến {number_text(top)} (điểm tối đa của tiêu chí)"
+    for i in bad:
+        issues.error(message, row=int(rows[i]) + 1, column=col.label, value=typed.get(int(i), float(values[i])))
+        values[i] = np.nan
+    return values
+
+def _index(rows: np.ndarray, r: int) -> int | None:
+    i = int(np.searchsorted(rows, r))
+    return i if i < len(rows) and rows[i] == r else None
+
+def _year_from_titles(book: Book) -> int | None:
+    """"… NĂM 2025" in the title block, read top to bottom, the data sheets first. A signing date
+    ("Tân Yên, ngày 10 tháng 01 năm 2026") is not the year evaluated."""
+    main = (fold(SHEET_UNITS), fold(SHEET_LEADERS))
+    for grid in sorted(book.sheets, key=lambda g: fold(g.name) not in main):
+        # Texts are stored by row, in order: stop at the first row past the title block.
+        cells = sorted((r, c, text) for c, col in enumerate(grid.texts)
+                       for r, text in takewhile(lambda item: item[0] < HEADER_SCAN_ROWS, col.items()))
+        for _, _, text in cells:
+            for m in _YEAR_IN_TEXT.finditer(text):
+                if not _DATE_BEFORE_YEAR.search(text[:m.start()]):
+                    return int(m.group(1))
+    return None
+
+def _year_from_name(name: str) -> int | None:
+    m = _YEAR_IN_NAME.search(Path(name).stem)
+    return int(m.group(1)) if m else None
