@@ -49,6 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_rank.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_upload.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -25,28 +25,36 @@ def launch() -> None:
     sys.exit(cli.main())
 
 
-if __name__ == "__main__" and not runtime.exists():
-    launch()
-
-# No page_title here: each page's title becomes the browser tab's title.
-st.set_page_config(page_icon=str(ICON), layout="wide")
 # Streamlit's file uploader has no Vietnamese texts of its own: swap them in with CSS.
-st.html("""<style>
+UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
   content: "Chọn tệp"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
-</style>""")
-PAGES = [
-    st.Page("pages/tong_quan.py", title="Tổng quan", icon=":material/home:", url_path="", default=True),
-    st.Page("pages/tai_len.py", title="Tải lên", icon=":material/upload_file:", url_path="tai-len"),
-    st.Page("pages/xep_hang.py", title="Xếp hạng", icon=":material/leaderboard:", url_path="xep-hang"),
-    st.Page("pages/don_vi.py", title="Đơn vị", icon=":material/apartment:", url_path="don-vi"),
-    st.Page("pages/nguoi_dung_dau.py", title="Người đứng đầu", icon=":material/person:", url_path="nguoi-dung-dau"),
-    st.Page("pages/xu_huong.py", title="Xu hướng", icon=":material/trending_up:", url_path="xu-huong"),
-    st.Page("pages/tieu_chi.py", title="Tiêu chí", icon=":material/checklist:", url_path="tieu-chi"),
-    st.Page("pages/bao_cao.py", title="Báo cáo", icon=":material/print:", url_path="bao-cao"),
+</style>"""
+PAGES = [  # (file, title, icon, URL path)
+    ("pages/tong_quan.py", "Tổng quan", "home", ""),
+    ("pages/tai_len.py", "Tải lên", "upload_file", "tai-len"),
+    ("pages/xep_hang.py", "Xếp hạng", "leaderboard", "xep-hang"),
+    ("pages/don_vi.py", "Đơn vị", "apartment", "don-vi"),
+    ("pages/nguoi_dung_dau.py", "Người đứng đầu", "person", "nguoi-dung-dau"),
+    ("pages/xu_huong.py", "Xu hướng", "trending_up", "xu-huong"),
+    ("pages/tieu_chi.py", "Tiêu chí", "checklist", "tieu-chi"),
+    ("pages/bao_cao.py", "Báo cáo", "print", "bao-cao"),
 ]
-st.navigation(PAGES).run()
+
+
+def main() -> None:
+    # No page_title here: each page's title becomes the browser tab's title.
+    st.set_page_config(page_icon=str(ICON), layout="wide")
+    st.html(UPLOADER_CSS)
+    st.navigation([st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=not url)
+                   for path, title, icon, url in PAGES]).run()
+
+
+if __name__ == "__main__" and not runtime.exists():
+    launch()
+elif __name__ != "__mp_main__":  # not when multiprocessing imports this file in the file-parsing server
+    main()

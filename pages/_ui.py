@@ -103,10 +103,24 @@ def decimal_input(label: str, value: Decimal | float, key: str, minimum: float =
     return parsed
 
 
+PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
+
+
 def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",
-               tier_column: str | None = None, key: str | None = None) -> None:
+               tier_column: str | None = None, key: str = "table") -> None:
     """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
-    missing values, the given column widths and, optionally, a column of tiers coloured as in the report."""
+    missing values, the given column widths, optionally a column of tiers coloured as in the report, and pages of
+    PAGE_ROWS rows when it is longer."""
+    if table.empty:
+        st.caption("Không có dòng nào.")
+        return
+    if len(table) > PAGE_ROWS:
+        pages = -(-len(table) // PAGE_ROWS)
+        c1, c2 = st.columns([1, 5])
+        page = c1.number_input("Trang", 1, pages, 1, key=f"{key}_page")
+        c2.caption(f"Dòng {(page - 1) * PAGE_ROWS + 1}–{min(page * PAGE_ROWS, len(table))} trên {len(table)}; "
+                   f"{pages} trang.")
+        table = table.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
     decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
     styler = table.style.format(precision=2, decimal=",", thousands="", na_rep="", subset=decimals or None)
     if tier_column is not None:
@@ -114,7 +128,7 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
         fills.update({TIER_LABEL[code]: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL})
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
     config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
-    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
 
 
 # At 1,400 px the decision (Tổng điểm, Xếp loại, Ghi chú) must fit without scrolling sideways.

@@ -22,4 +22,4 @@ table = views.leader_table(result)
 widths = {"Xếp hạng": 60, "Mã đơn vị": 70, "Đơn vị": "medium", "Họ và tên": 150, "Chức vụ": 80,
           **{c: 48 for c in result.leader_scores.points.columns}, "Tổng điểm": 74, "Xếp loại": 70,
           "Ghi chú": "large"}
-show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại")
+show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại", key="leaders")

@@ -46,7 +46,7 @@ if files:
     plan, rated = st.session_state.upload
     if plan.issues:
         st.subheader("Lỗi và cảnh báo")
-        show_table(views.issues_table(plan.issues), {"Mức độ": 70, "Dòng": 50, "Nội dung": "large"})
+        show_table(views.issues_table(plan.issues), {"Mức độ": 70, "Dòng": 50, "Nội dung": "large"}, key="issues")
     if plan.errors:
         st.error(f"Có {len(plan.errors)} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.")
     elif plan.years:
@@ -63,7 +63,7 @@ if files:
             st.caption(" · ".join(f"{TIER_LABEL[t]}: {int(counts.get(t, 0))}" for t in TIER_LABEL))
             show_table(views.ranking_table(result.units, result.previous_year is not None)[RANKING_COLUMNS],
                        RANKING_WIDTHS,
-                       height=320, tier_column="Xếp loại")
+                       height=320, tier_column="Xếp loại", key=f"preview_{y}")
         if st.session_state.get("upload_saved"):
             st.success(st.session_state.upload_saved)
         elif st.button("Lưu", type="primary", key="save"):

@@ -84,7 +84,7 @@ if versions and not problems and candidate != base:
         st.error(f"Không tính được với bộ tiêu chí mới: {e}")
     else:
         st.caption(f"{len(changed)} trên {len(data.units)} đơn vị đổi hạng hoặc xếp loại.")
-        show_table(changed, {"Mã đơn vị": 80, "Tên đơn vị": "large"})
+        show_table(changed, {"Mã đơn vị": 80, "Tên đơn vị": "large"}, key="changes")
 
 c1, c2 = st.columns(2)
 if c1.button("Lưu thành phiên bản mới", type="primary", disabled=bool(problems) or candidate == base, key="save"):

@@ -17,11 +17,12 @@ units = views.filter_units(result, None if cluster == ALL else cluster, tiers)
 st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
            + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
 show_table(views.ranking_table(units, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
-           height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
+           height=min(35 * len(units) + 38, 560), tier_column="Xếp loại", key="ranking")
 if len(units):
     st.plotly_chart(charts.total_bars(units, result), config=CHART_CONFIG)
     st.plotly_chart(charts.criteria_heatmap(views.criteria_percent(result, units)), config=CHART_CONFIG)
-    margin = st.slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)", 0.0, 20.0, 5.0, 0.5, format="%.1f")
+    margin = st.select_slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)",
+                              [step / 2 for step in range(41)], value=5.0, format_func=lambda m: vn(m, 1))
     gaps = views.self_vs_review(result, margin, units)
     if gaps.empty:
         st.info("Chưa có đơn vị nào được thẩm định trong phạm vi đang xem.")

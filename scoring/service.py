@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
-from .engine import YearResult, rate
+from .engine import YearResult
 from .framework import LEADER, UNIT, Framework
+from .rating import rate_years
 from .reader import ReadResult, read_files
 from .store import Store, StoreError
 from .text import code_key
@@ -123,10 +124,7 @@ def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
 def preview(plan: ImportPlan, stored: dict[int, YearResult]) -> dict[int, YearResult]:
     """How each planned year would be rated once saved; the rank change comes from year − 1 of the same upload,
     else from the stored results."""
-    out: dict[int, YearResult] = {}
-    for year, p in sorted(plan.years.items()):
-        out[year] = rate(p.data, plan.read.framework, out.get(year - 1) or stored.get(year - 1))
-    return out
+    return rate_years({y: (p.data, plan.read.framework) for y, p in plan.years.items()}, stored)
 
 
 def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
@@ -162,11 +160,7 @@ def rate_stored(store: Store, versions: dict[int, int] | None = None) -> dict[in
     a year's rank change comes from year − 1 when that year is among them."""
     versions = store.active_versions() if versions is None else versions
     loaded = store.load_many([versions[y] for y in sorted(versions)])
-    results: dict[int, YearResult] = {}
-    for y in sorted(versions):
-        data, fw = loaded[versions[y]]
-        results[y] = rate(data, fw, results.get(y - 1))
-    return results
+    return rate_years({y: loaded[versions[y]] for y in versions})
 
 
 def rate_stored_year(store: Store, year: int) -> YearResult:

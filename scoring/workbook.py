@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import multiprocessing as mp
-import multiprocessing.connection as mp_connection
 import os
+import pickle
 import re
-import resource
-import threading
+import selectors
+import struct
+import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -33,6 +34,8 @@ MAX_RATIO = 200  # inflated / compressed, for any member larger than 1 MiB once 
 MAX_CELLS = 40_000_000
 CHILD_MEMORY_BYTES = 6 * 2**30
 CHILD_SECONDS = 300
+_HEADER = struct.Struct("<Q")  # the parse worker's message length prefix
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where `python -m scoring.parse_worker` finds the package
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -138,48 +141,113 @@ def _not_a_spreadsheet(data: bytes, name: str) -> str:
 
 
 class Loading:
-    """Files being parsed, each in its own child process, at most `workers` at a time.
+    """Files being parsed by at most `workers` worker processes (`scoring.parse_worker`), each fed one file at a
+    time, so that a file that crashes or exhausts its worker is reported alone and the others go on.
 
-    Children start as soon as the Loading is made, so a caller can do other work (imports,
-    other files) while they run; `books()` waits for all of them."""
+    Workers start as soon as the Loading is made, so a caller can do other work (imports, other files) while
+    they run; `books()` waits for all of them."""
 
     def __init__(self, files: list[tuple[str, bytes]], workers: int = max(os.cpu_count() or 1, 1)):
         self.files = files
-        self._workers = workers
         self._results: list[Book | UnreadableFile | None] = [None] * len(files)
-        self._pending = list(range(len(files)))
-        self._running: dict[int, tuple] = {}
-        self._fill()
-
-    def _fill(self) -> None:
-        while self._pending and len(self._running) < self._workers:
-            i = self._pending.pop(0)
-            name, data = self.files[i]
+        self._pending: list[tuple[int, str, str]] = []  # (index, kind, sha256) still to parse
+        for i, (name, data) in enumerate(files):
             try:
                 kind, digest = _checked(data, name)
                 if kind == "csv":
                     self._results[i] = Book(name, digest, len(data), kind, [_csv_grid(data, Path(name).stem)])
-                    continue
+                else:
+                    self._pending.append((i, kind, digest))
             except UnreadableFile as e:
                 self._results[i] = e
-                continue
-            self._running[i] = (_start_child(data), kind, digest, time.monotonic())
+        self._idle = [_Worker() for _ in range(min(workers, len(self._pending)))]
+        self._busy: dict[_Worker, tuple[int, str, str, float]] = {}
+        self._assign()
+
+    def _assign(self) -> None:
+        while self._pending and self._idle:
+            job = self._pending.pop(0)
+            worker = self._idle.pop()
+            if worker.send(self.files[job[0]][1]):
+                self._busy[worker] = (*job, time.monotonic())
+            else:  # the worker died before taking the job: the job goes back, a fresh worker will take it
+                self._pending.insert(0, job)
+                self._idle.append(_Worker())
 
     def books(self) -> list[Book | UnreadableFile]:
-        while self._running:
-            conns = {run[0][0]: i for i, run in self._running.items()}
-            ready = mp_connection.wait(list(conns), timeout=1.0)
-            now = time.monotonic()
-            for i, run in list(self._running.items()):
-                (conn, proc), kind, digest, started = run
-                if conn in ready or now - started > CHILD_SECONDS:
+        with selectors.DefaultSelector() as selector:
+            while self._busy:
+                for worker in self._busy:
+                    if worker.out.fileno() not in selector.get_map():
+                        selector.register(worker.out, selectors.EVENT_READ, worker)
+                ready = {key.data for key, _ in selector.select(timeout=1.0)}
+                now = time.monotonic()
+                for worker, (i, kind, digest, started) in list(self._busy.items()):
+                    if worker not in ready and now - started <= CHILD_SECONDS:
+                        continue
+                    selector.unregister(worker.out)
+                    del self._busy[worker]
+                    if worker in ready:
+                        outcome = worker.receive()
+                    else:
+                        worker.proc.kill()
+                        outcome = UnreadableFile("Đọc tệp quá lâu, đã dừng (tệp quá lớn hoặc hỏng)")
                     name, data = self.files[i]
-                    outcome = _finish_child(conn, proc, conn in ready)
                     self._results[i] = outcome if isinstance(outcome, UnreadableFile) else \
                         Book(name, digest, len(data), kind, outcome)
-                    del self._running[i]
-            self._fill()
+                    if worker.alive():
+                        self._idle.append(worker)
+                    else:  # crashed or killed: a fresh worker takes the files still waiting
+                        worker.stop()
+                        if self._pending:
+                            self._idle.append(_Worker())
+                self._assign()
+        for worker in self._idle:
+            worker.stop()
+        self._idle = []
         return list(self._results)
+
+
+class _Worker:
+    """One `python -m scoring.parse_worker` process and its pipes."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-m", "scoring.parse_worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_PACKAGE_ROOT)
+        self.out = self.proc.stdout
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self.proc.stdin.write(_HEADER.pack(len(data)) + data)
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            self.stop()
+            return False
+
+    def receive(self) -> list[Grid] | UnreadableFile:
+        head = self.out.read(_HEADER.size)
+        payload = self.out.read(_HEADER.unpack(head)[0]) if len(head) == _HEADER.size else b""
+        if not payload:
+            self.stop()
+            return UnreadableFile("Tệp hỏng hoặc quá lớn để đọc (trình đọc bị dừng)")
+        status, value = pickle.loads(payload)
+        return UnreadableFile(value) if status == "error" else value
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
 
 
 def _check_zip(data: bytes) -> str:
@@ -286,7 +354,8 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
     return Grid(nfc(name), height, width, numbers, texts, list(merged or []))
 
 
-def _parse(data: bytes) -> list[Grid]:
+def parse_spreadsheet(data: bytes) -> list[Grid]:
+    """Every worksheet of an .xlsx/.xls/.ods file as a Grid (run in a parse worker, never in the app's process)."""
     import python_calamine
 
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -298,61 +367,3 @@ def _parse(data: bytes) -> list[Grid]:
         rows = sheet.to_python(skip_empty_area=False)
         grids.append(_grid(meta.name, rows, sheet.merged_cell_ranges))
     return grids
-
-
-def _child(conn, data: bytes) -> None:
-    # A crash in the parser would print a Rust backtrace: the parent reports it in Vietnamese instead.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    limit = min(CHILD_MEMORY_BYTES + _vm_bytes(), resource.RLIM_INFINITY - 1)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        conn.send(("ok", _parse(data)))
-    except UnreadableFile as e:
-        conn.send(("error", str(e)))
-    except BaseException as e:  # noqa: BLE001 - anything calamine raises means an unreadable file
-        conn.send(("error", f"Tệp hỏng hoặc không đúng định dạng ({type(e).__name__}: {str(e)[:200]})"))
-    finally:
-        conn.close()
-
-
-def _vm_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
-
-
-def _context():
-    # fork is cheap but unsafe with threads (Streamlit); forkserver forks from a clean process, which
-    # imports the parser once so that each child does not import it again (seconds per file otherwise).
-    if threading.active_count() == 1:
-        return mp.get_context("fork")
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__, "python_calamine"])
-    return ctx
-
-
-def _start_child(data: bytes):
-    ctx = _context()
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, data), daemon=True)
-    proc.start()
-    child.close()
-    return parent, proc
-
-
-def _finish_child(conn, proc, ready: bool) -> list[Grid] | UnreadableFile:
-    try:
-        if not ready:
-            return UnreadableFile("Đọc tệp quá lâu, đã dừng (tệp quá lớn hoặc hỏng)")
-        status, payload = conn.recv()
-    except (EOFError, OSError):
-        return UnreadableFile("Tệp hỏng hoặc quá lớn để đọc (trình đọc bị dừng)")
-    finally:
-        conn.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-    return UnreadableFile(payload) if status == "error" else payload

@@ -481,3 +481,13 @@ def test_a_bad_file_does_not_hide_good_ones(built, tmp_path):
     (issue,) = errors(result)
     assert issue.file == expected[0].file
     assert list(result.years[2025].units["code"]) == [u.code for u in UNITS]
+
+
+def test_the_parse_worker_runs_under_a_real_memory_limit():
+    """The limit is set inside the worker (getrlimit there), finite, and its size plus CHILD_MEMORY_BYTES."""
+    from scoring.workbook import CHILD_MEMORY_BYTES
+
+    out = subprocess.run([sys.executable, "-m", "scoring.parse_worker", "--limits"], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=60, check=True)
+    limit, size = map(int, out.stdout.split())
+    assert 0 < limit < 2**63 and size < limit <= size + CHILD_MEMORY_BYTES + 2**26, (limit, size)

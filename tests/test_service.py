@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builders import unit, year_data
-from scoring import engine, service
+from scoring import engine, rating, service
 from scoring.dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
 from scoring.framework import load_preset, to_toml
 from scoring.output import UNIT_FIELDS
@@ -98,7 +98,7 @@ def test_rerate_a_year_with_the_saved_framework(store):
 def test_rate_stored_rates_each_year_once_in_one_snapshot(store, monkeypatch):
     service.import_files(store, files(Y2024, Y2025))
     calls, real = [], engine.rate
-    monkeypatch.setattr(service, "rate", lambda data, *a, **k: calls.append(data.year) or real(data, *a, **k))
+    monkeypatch.setattr(rating, "rate", lambda data, *a, **k: calls.append(data.year) or real(data, *a, **k))
     results = service.rate_stored(store)
     assert calls == [2024, 2025] and results[2025].previous_year == 2024
 
@@ -148,7 +148,7 @@ def test_a_page_visit_after_a_save_rates_each_year_at_most_once(tmp_path, monkey
     at.file_uploader(key="files").set_value([(Y2025.name, Y2025.read_bytes(), "application/octet-stream")]).run()
     at.button(key="save").click().run()
     calls, real = [], engine.rate
-    monkeypatch.setattr(service, "rate", lambda data, *a, **k: calls.append(data.year) or real(data, *a, **k))
+    monkeypatch.setattr(rating, "rate", lambda data, *a, **k: calls.append(data.year) or real(data, *a, **k))
     for page in ("pages/xep_hang.py", "pages/tong_quan.py", "pages/xu_huong.py", "pages/don_vi.py"):
         at.switch_page(page).run()
         assert not at.exception

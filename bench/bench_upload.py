@@ -1,0 +1,75 @@
+"""The upload page at scale, through Streamlit's AppTest (server side): 8 per-unit forms into an empty store, then
+the 60,000-unit workbook, typing in another field, and "Lưu", each timed with the number of files parsed; then
+the forms again, merged into the stored 60,000-unit year.
+
+Run it on another checkout to compare versions side by side: python bench/bench_upload.py [--root DIR].
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_rank import OUT, make_workbook  # noqa: E402
+
+
+def measure(root: Path, units: int) -> None:
+    sys.path.insert(0, str(root))
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "missing ScriptRunContext" noise
+
+    from scoring import workbook
+
+    parses = []
+    real = workbook.Loading.__init__
+
+    def counting(self, files, *args, **kwargs):
+        parses.extend(name for name, _ in files)
+        real(self, files, *args, **kwargs)
+
+    workbook.Loading.__init__ = counting
+    source = OUT / f"national_{units}.xlsx"
+    if not source.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        make_workbook(source, units)
+    forms = sorted((root / "sample_data" / "phieu_2025").glob("*.xlsx"))
+    os.environ["DANVAN_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/upload.sqlite"
+    os.environ["DANVAN_SEED_SAMPLE"] = "0"
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=900).run()
+    at.switch_page("pages/tai_len.py").run()
+
+    def step(label: str, action) -> None:
+        before, t = len(parses), time.perf_counter()
+        action()
+        assert not at.exception, [e.value for e in at.exception]
+        print(f"  {label:<34} {time.perf_counter() - t:7.2f} s   files parsed: {len(parses) - before}")
+
+    print(f"{root}: upload page, {units} units")
+    step(f"choose {len(forms)} per-unit forms, empty store", lambda: at.file_uploader(key="files").set_value(
+        [(f.name, f.read_bytes(), "application/octet-stream") for f in forms]).run())
+    step("choose the workbook (preview)", lambda: at.file_uploader(key="files").set_value(
+        [(source.name, source.read_bytes(), "application/octet-stream")]).run())
+    step("type a name in another field", lambda: at.text_input(key="who").input("Nguyễn Văn An").run())
+    step("click Lưu", lambda: at.button(key="save").click().run())
+    step(f"the {len(forms)} forms again, into that year", lambda: at.file_uploader(key="files").set_value(
+        [(f.name, f.read_bytes(), "application/octet-stream") for f in forms]).run())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", type=Path, default=HERE.parent, help="checkout to measure (default: this one)")
+    ap.add_argument("--units", type=int, default=60_000)
+    args = ap.parse_args()
+    measure(args.root.resolve(), args.units)
+
+
+if __name__ == "__main__":
+    main()
