@@ -34,7 +34,7 @@ edited = st.data_editor(
     rows, num_rows="dynamic", width="stretch", key="criteria_editor",
     column_config={
         "code": st.column_config.TextColumn("Mã tiêu chí", required=True, max_chars=12),
-        "group": st.column_config.SelectboxColumn("Nhóm", options=["", *groups]),
+        "group": st.column_config.TextColumn("Nhóm", help="Mã nhóm của tiêu chí tổ chức: " + ", ".join(groups)),
         "name": st.column_config.TextColumn("Tên tiêu chí", width="large", required=True),
         "max_points": st.column_config.TextColumn("Điểm tối đa", required=True, max_chars=8),
         "weight": st.column_config.TextColumn("Trọng số (trống = điểm tối đa)", max_chars=8),
@@ -51,7 +51,7 @@ c = st.columns(4)
 bonus = decimal_input("Điểm thưởng tối đa", base.bonus_max, "bonus_max", 0, 20, c[0])
 penalty = decimal_input("Điểm trừ tối đa", base.penalty_max, "penalty_max", 0, 20, c[1])
 tie_break = c[2].selectbox("Nhóm phân định đồng điểm", groups, index=groups.index(base.tie_break_group), key="tie")
-zero = c[3].checkbox("Tiêu chí 0 điểm không được HTXSNV, HTTNV", base.zero_criterion_bars_top, key="zero")
+zero = st.checkbox("Tiêu chí bị 0 điểm thì không được xếp HTXSNV, HTTNV", base.zero_criterion_bars_top, key="zero")
 bases = list(QUOTA_BASES)
 quota_base = st.radio("Chỉ tiêu HTXSNV tính trên", bases, index=bases.index(base.quota_base), key="quota_base",
                       format_func=lambda b: QUOTA_BASES[b].capitalize(), horizontal=True,

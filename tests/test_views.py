@@ -73,3 +73,30 @@ def test_trends_transitions_and_movers():
     improved, declined = views.movers(a, b)
     assert improved["code"].tolist() == ["C", "B"] and declined["code"].tolist() == ["A"]  # tie on +1: C gained 25
     assert improved.iloc[0]["rank_change"] == 1 and declined.iloc[0]["rank_change"] == -2
+
+
+def test_framework_change_matches_units_by_code_when_the_order_changes():
+    """A weight change reorders the ranking: units are compared by code, not by position (this once raised
+    "Can only compare identically-labeled Series objects" on the Tiêu chí page)."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    data = year_data([unit("A", review={**{c.code: float(c.max_points) for c in FW.of("unit")}, "2.1": 0}),
+                      unit("B", total=85), unit("C", total=60)])
+    now = rate_year(data, FW)  # A 80 (2.1 at 0), B 85, C 60
+    heavy = replace(FW, criteria=tuple(replace(c, weight=Decimal(1)) if c.code == "2.1" else c for c in FW.criteria))
+    after = rate_year(data, heavy)  # 2.1 weighs 1 of 81: A = 100 × 80/81 = 98.77 → rank 1
+    changed = views.framework_change(now, after).set_index("Mã đơn vị")
+    assert list(now.units["code"]) == ["B", "A", "C"] and list(after.units["code"]) == ["A", "B", "C"]
+    assert changed.loc["A", ["Hạng hiện tại", "Hạng mới"]].tolist() == [2, 1]
+    assert changed.loc["A", "Tổng điểm mới"] == 98.77
+    assert "C" not in changed.index
+
+
+def test_ranking_table_keeps_numbers_numeric_and_says_not_appraised():
+    data = year_data([unit("A", review={}, self={c.code: float(c.max_points) for c in FW.of("unit")}),
+                      unit("B", total=80, self={"1.1": 8})], has_self_columns=True)
+    table = views.ranking_table(rate_year(data, FW).units).set_index("Mã")
+    assert table["Tổng điểm"].dtype == float and table.loc["A", "Tổng điểm"] == 100
+    assert table.loc["A", "Ghi chú"].endswith("Chưa thẩm định") and table.isna().loc["A", "Thẩm định"]
+    assert table.loc["B", "Thẩm định"] == 80 and table.loc["B", "Ghi chú"] == ""
