@@ -20,6 +20,7 @@ from .workbook import Book, UnreadableFile
 
 __all__ = ["ReadResult", "read_files", "read_paths", "read_framework_bytes", "read_framework_sheet"]
 
+
 @dataclass
 class ReadResult:
     """What a set of files gave: one YearData per year, the framework used and every problem."""
@@ -36,6 +37,7 @@ class ReadResult:
     @property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "warning"]
+
 
 def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Framework | None = None,
                default_year: int | None = None, fallback: Framework | None = None) -> ReadResult:
@@ -66,6 +68,7 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
         names = {s.name for s in data.sources}
         data.warnings = [w for w in issues.warnings if w.file in names]
     return ReadResult(years, framework, issues.items, origin)
+
 
 def read_paths(paths: list[str | Path], framework: Framework | None = None,
                default_year: int | None = None) -> ReadResult:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from . import schema as t
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .framework import LEADER, UNIT, Framework, from_toml, to_toml
+from .text import unit_code
 from .validation import Issue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -312,6 +313,9 @@ class Store:
         sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
             select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
             .order_by(t.dataset_files.c.position))]
+        for frame, column in ((units, "code"), (leaders, "unit_code")):
+            if len(frame):  # versions stored before codes had one normal form ("001" and 1 are one unit)
+                frame[column] = frame[column].map(unit_code)
         unit_self, unit_review = _scores(units, fw.codes(UNIT))
         leader_self, leader_review = _scores(leaders, fw.codes(LEADER))
         warnings = [Issue(**w) for w in json.loads(ds.warnings or "[]")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 _FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -28,6 +29,49 @@ def fold(value: object) -> str:
     text = unicodedata.normalize("NFD", nfc(value).lower().replace("đ", "d"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _FOLD_DROP.sub("", text)
+
+
+_WORD_SPLIT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, frozenset[int]]:
+    words = [fold(w) for w in _WORD_SPLIT.split(text)]
+    ends, total = set(), 0
+    for w in words:
+        total += len(w)
+        if w:
+            ends.add(total)
+    return "".join(words), frozenset(ends)
+
+
+def heading_matches(text: object, keys: tuple[str, ...]) -> bool:
+    """Whether a heading or label is named by one of `keys` (folded, see `fold`). A key matches the start of the
+    heading only where a word ends ("diemtru" is "Điểm trừ …", not "Điểm trung bình"); a key ending in "$" must be
+    the whole heading ("nam$" is "Năm", not "Năm sinh")."""
+    folded, ends = _words(nfc(text))
+    for key in keys:
+        if key.endswith("$"):
+            if folded == key[:-1]:
+                return True
+        elif folded.startswith(key) and len(key) in ends:
+            return True
+    return False
+
+
+def unit_code(value: object) -> str:
+    """The one normal form of a unit code, used by the reader, the store and rank changes: NFC, trimmed, upper case,
+    inner spaces collapsed; a code of digits only loses its leading zeros, so "001" typed as text and 1 stored as a
+    number are the same unit."""
+    if isinstance(value, float):
+        value = number_text(value)
+    text = " ".join(nfc(value).upper().split())
+    return str(int(text)) if text.isdigit() else text
+
+
+def cluster_key(value: object) -> str:
+    """Clusters are the same when they differ only in case or spacing ("Khối Cơ quan", "KHỐI  CƠ QUAN")."""
+    return " ".join(nfc(value).casefold().split())
 
 
 def code_key(code: object) -> str:

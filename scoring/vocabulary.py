@@ -7,64 +7,87 @@ from .framework import LEADER, UNIT
 
 SHEET_UNITS, SHEET_LEADERS, SHEET_FRAMEWORK = "Tổ chức", "Người đứng đầu", "Tiêu chí"
 
+
 HEADER_SCAN_ROWS = 40
 
 SELF, REVIEW = "self", "review"
 
+
 SELF_KEYS = ("tucham", "tudanhgia")
+
 
 REVIEW_KEYS = ("thamdinh", "captrencham", "captren", "danhgiacuacaptren")
 
+# Column roles by heading (see text.heading_matches: a key matches the start of a heading at a word end; "$" means
+# the whole heading). The first matching entry wins, so the more specific come first. These are the accepted
+# spellings: a heading that looks like a rule column but matches none of them is a warning, never silence.
+_CODE_KEYS = ("madonvi", "madv", "matochuc", "matccsd", "maso", "ma$")
+_YEAR_KEYS = ("nam$", "namdanhgia$", "namxeploai$")
 UNIT_META = [
-    ("code", ("madonvi", "madv", "matochuc", "matccsd", "maso")),
-    ("name", ("tendonvi", "tentochuc", "tentccsd", "ten")),
+    ("code", _CODE_KEYS),
+    ("head_discipline", ("kyluatnguoidungdau", "nguoidungdaubikyluat", "klnguoidungdau", "kyluatbithu",
+                         "hinhthuckyluatnguoidungdau", "kyluatcanhan")),
+    ("collective_discipline", ("kyluattapthe", "kyluattochuc", "tochucbikyluat", "tapthebikyluat", "kltapthe",
+                               "kltochuc", "hinhthuckyluattapthe", "hinhthuckyluat$", "kyluat$", "bikyluat$")),
+    ("disunity", ("matdoanket", "comatdoanket", "noibomatdoanket", "khongdoanket")),
+    ("corruption", ("thamnhung", "viphamthamnhung", "cothamnhung", "coviphamthamnhung")),
+    ("name", ("tendonvi", "tentochuc", "tentccsd", "tencosodang", "ten$", "donvi$")),
     ("cluster", ("khoithidua", "cumthidua", "khoi", "cum")),
-    ("year", ("namdanhgia", "nam")),
+    ("year", _YEAR_KEYS),
     ("bonus", ("diemthuong", "diemcong")),
     ("penalty", ("diemtru",)),
-    ("collective_discipline", ("kyluattapthe", "kyluattochuc")),
-    ("head_discipline", ("kyluatnguoidungdau",)),
-    ("disunity", ("matdoanket",)),
-    ("corruption", ("thamnhung",)),
     ("note", ("ghichu",)),
     ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "diemtuchamtong", "tong")),
 ]
 
+
 LEADER_META = [
-    ("code", ("madonvi", "madv", "matochuc", "matccsd", "maso")),
+    ("code", _CODE_KEYS),
     ("unit_name", ("tendonvi", "tentochuc", "tentccsd")),
-    ("name", ("hovaten", "hoten", "nguoidungdau", "ten")),
+    ("discipline", ("kyluat", "hinhthuckyluat", "bikyluat", "nguoidungdaubikyluat", "klnguoidungdau")),
+    ("low_confidence", ("tinnhiemthap", "phieutinnhiemthap", "cotinnhiemthap")),
+    ("name", ("hovaten", "hoten", "nguoidungdau", "ten$")),
     ("title", ("chucvu",)),
-    ("year", ("namdanhgia", "nam")),
-    ("discipline", ("kyluat",)),
-    ("low_confidence", ("tinnhiemthap", "phieutinnhiemthap")),
+    ("year", _YEAR_KEYS),
     ("note", ("ghichu",)),
     ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong")),
 ]
+
+# An unrecognised column whose folded heading contains one of these looks like a rule or score column.
+RULE_LIKE = ("kyluat", "doanket", "thamnhung", "tinnhiem", "vipham", "diem", "thuong", "tru", "khoi", "nam")
+
 
 ROLE_LABEL = {
     UNIT: {"code": "Mã đơn vị", "name": "Tên đơn vị"},
     LEADER: {"code": "Mã đơn vị", "name": "Họ và tên"},
 }
 
+
 TOTAL_ROW = ("tongcong", "cong", "tong")
 
-TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi ", "noi ", "xác ", "xac ", "t/m ", "tm. "}
+# A label in the first columns that ends the table: totals, averages, a summary block, the signature block.
+FOOTER_STARTS = ("tongcong", "tongso", "tonghop", "binhquan", "trungbinh", "trongdo", "thongke", "nguoilap", "noinhan",
+                 "xacnhan")
+# The first four characters of those labels, lower case, as typed: a cheap test before folding.
+TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi ", "noi ", "xác ", "xac ", "t/m ", "tm. ",
+                  "bình", "binh", "trun", "tron", "thốn", "thon"}
 
+# Labels of a per-unit form ("Mã đơn vị: DV01"), matched like column headings.
 FORM_LABELS = [
     ("code", ("madonvi", "madv", "matochuc", "matccsd")),
-    ("name", ("tendonvi", "tentochuc", "tentccsd", "donvi", "tochuccosodang")),
-    ("cluster", ("khoithidua", "cumthidua", "khoi", "cum")),
-    ("year", ("namdanhgia", "nam")),
-    ("leader_name", ("hovatennguoidungdau", "nguoidungdau", "hovaten", "hoten")),
+    ("name", ("tendonvi", "tentochuc", "tentccsd", "tochuccosodang", "donvi$", "tochuc$")),
+    ("cluster", ("khoithidua", "cumthidua", "khoi$", "cum$")),
+    ("year", _YEAR_KEYS),
+    ("head_discipline", ("kyluatnguoidungdau", "nguoidungdaubikyluat", "klnguoidungdau")),
+    ("leader_name", ("hovatennguoidungdau", "nguoidungdau$", "hovaten", "hoten")),
     ("leader_title", ("chucvu",)),
-    ("collective_discipline", ("kyluattapthe", "kyluattochuc")),
-    ("head_discipline", ("kyluatnguoidungdau",)),
-    ("disunity", ("matdoanket",)),
-    ("corruption", ("thamnhung",)),
+    ("collective_discipline", ("kyluattapthe", "kyluattochuc", "tochucbikyluat", "kltapthe")),
+    ("disunity", ("matdoanket", "comatdoanket")),
+    ("corruption", ("thamnhung", "viphamthamnhung")),
     ("low_confidence", ("tinnhiemthap",)),
     ("note", ("ghichu",)),
 ]
+
 
 FORM_LABEL_NAMES = {"collective_discipline": "Kỷ luật tập thể", "head_discipline": "Kỷ luật người đứng đầu",
                      "disunity": "Mất đoàn kết", "corruption": "Tham nhũng",

@@ -58,6 +58,7 @@ class Grid:
     numbers: list[np.ndarray]
     texts: list[dict[int, str]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden: bool = False  # a hidden or very hidden sheet
 
     def value(self, row: int, col: int) -> float | str | None:
         if col >= self.width or row >= self.height:
@@ -365,5 +366,7 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
             continue
         sheet = wb.get_sheet_by_name(meta.name)
         rows = sheet.to_python(skip_empty_area=False)
-        grids.append(_grid(meta.name, rows, sheet.merged_cell_ranges))
+        grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
+        grid.hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
+        grids.append(grid)
     return grids

@@ -8,8 +8,10 @@ import pandas as pd
 
 from ..dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from ..framework import LEADER, UNIT, Framework
+from ..text import cluster_key
 from ..validation import Issues
 from ..vocabulary import SHEET_UNITS
+
 
 @dataclass
 class Part:
@@ -21,6 +23,7 @@ class Part:
     review_scores: pd.DataFrame
     source: Source
 
+
 def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, YearData]:
     """Parts of all files → one YearData per year; duplicates and orphan leaders are errors."""
     years: dict[int, YearData] = {}
@@ -29,6 +32,7 @@ def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, Y
     all_years = sorted({int(y) for p in parts for y in p.rows["year"].dropna()})
     for year in all_years:
         units, unit_self, unit_review, sources = _stack(unit_parts, year, fw.codes(UNIT))
+        _one_spelling_per_cluster(units, issues)
         leaders, leader_self, leader_review, leader_sources = _stack(leader_parts, year, fw.codes(LEADER))
         _duplicates(units, "code", "Mã đơn vị", issues, "Mã đơn vị “{}” bị trùng trong năm {} (đã có ở {})", year)
         _duplicates(leaders, "unit_code", "Mã đơn vị", issues,
@@ -58,6 +62,7 @@ def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, Y
         )
     return years
 
+
 def _stack(parts: list[Part], year: int, codes: list[str]):
     chosen = [(p, p.rows["year"] == year) for p in parts]
     chosen = [(p, m) for p, m in chosen if m.any()]
@@ -70,6 +75,7 @@ def _stack(parts: list[Part], year: int, codes: list[str]):
     review = pd.concat([p.review_scores[m] for p, m in chosen], ignore_index=True)
     return rows, self_scores, review, [p.source for p, _ in chosen]
 
+
 def _duplicates(rows: pd.DataFrame, key: str, column: str, issues: Issues, message: str, year: int) -> None:
     if not len(rows):
         return
@@ -81,3 +87,17 @@ def _duplicates(rows: pd.DataFrame, key: str, column: str, issues: Issues, messa
             where = f"{first['file']}, dòng {first['row']}" if first["file"] != row["file"] else f"dòng {first['row']}"
             issues.at(file=row["file"], sheet=row["sheet"]).error(message.format(code, year, where),
                                                                   row=int(row["row"]), column=column, value=code)
+
+
+def _one_spelling_per_cluster(units: pd.DataFrame, issues: Issues) -> None:
+    """Clusters written with other case or spacing are one cluster (the 20% quota is per cluster), shown with the
+    first spelling met; a warning names the spellings merged."""
+    if not len(units):
+        return
+    keys = units["cluster"].map(cluster_key)
+    first = units.groupby(keys, sort=False)["cluster"].first()
+    for key, spellings in units.groupby(keys, sort=False)["cluster"].unique().items():
+        if len(spellings) > 1:
+            others = ", ".join(f"“{x}”" for x in spellings[1:])
+            issues.warning(f"Khối “{spellings[0]}” còn được viết là {others}: coi là cùng một khối")
+    units["cluster"] = keys.map(first).to_numpy()

@@ -9,12 +9,14 @@ import pandas as pd
 
 from ..dataset import Source
 from ..framework import LEADER, UNIT, Framework
-from ..text import code_key, fold, nfc, number_text, parse_discipline, parse_flag, parse_number
+from ..text import (code_key, fold, heading_matches, number_text, parse_discipline, parse_flag, parse_number,
+                    unit_code)
 from ..validation import Issues
 from ..vocabulary import FORM_LABEL_NAMES, FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .headers import CODE, cell_text, has_key, leading_code
+
 
 def _form_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     """The score table's header: its last row and the column of each role. The header may take two
@@ -28,6 +30,7 @@ def _form_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
             if SELF in both:
                 return r + 1, both
     return None
+
 
 def _form_roles(grid: Grid, r: int) -> dict[str, int]:
     cols = {}
@@ -43,6 +46,7 @@ def _form_roles(grid: Grid, r: int) -> dict[str, int]:
                 break
     return cols
 
+
 def find_form(book: Book) -> tuple[Grid | None, tuple[int, dict[str, int]] | None]:
     """The first sheet laid out as a per-unit form, with its table header."""
     for grid in book.sheets:
@@ -50,6 +54,7 @@ def find_form(book: Book) -> tuple[Grid | None, tuple[int, dict[str, int]] | Non
         if header is not None:
             return grid, header
     return None, None
+
 
 def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fallback_year, issues: Issues,
                source: Source) -> list[Part]:
@@ -98,7 +103,7 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
     for code in unit_codes:
         if code not in found:
             issues.error(f"Phiếu thiếu tiêu chí {code}")
-    code = _code(labels.get("code", ""))
+    code = unit_code(labels.get("code", ""))
     if not code:
         issues.error("Phiếu không ghi “Mã đơn vị”")
     year = fallback_year
@@ -136,14 +141,13 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
         parts.append(_form_part("leaders", leader, found, leader_codes, source))
     return parts
 
-def _code(value) -> str:
-    return nfc(value).upper()
 
 def _form_part(kind, row: dict, found, codes, source) -> Part:
     rows = pd.DataFrame([row])
     self_scores = pd.DataFrame([{c: found[c][1] if c in found else np.nan for c in codes}], columns=codes)
     review = pd.DataFrame([{c: found[c][2] if c in found else np.nan for c in codes}], columns=codes)
     return Part(kind, rows, self_scores.astype(float), review.astype(float), source)
+
 
 def _label_value(labels, key, parse, default, issues: Issues):
     if key not in labels or labels[key] == "":
@@ -153,6 +157,7 @@ def _label_value(labels, key, parse, default, issues: Issues):
     except ValueError:
         issues.error(f"Giá trị “{FORM_LABEL_NAMES.get(key, key)}” không hợp lệ", value=labels[key])
         return default
+
 
 def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issues) -> dict[str, str]:
     """Labelled cells ("Mã đơn vị: DV01", or "Mã đơn vị" then the value in a cell to its right)
@@ -179,15 +184,18 @@ def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issu
                 out[role] = value
     return out
 
+
 def _label_role(text: str) -> str | None:
     label = text.partition(":")[0]
     key = fold(label)
     if not key:
         return None
-    return next((role for role, keys in FORM_LABELS if key.startswith(keys) and len(key) <= 40), None)
+    return next((role for role, keys in FORM_LABELS if len(key) <= 40 and heading_matches(label, keys)), None)
+
 
 def _is_label_row(grid: Grid, r: int) -> bool:
     return any(":" in cell_text(grid, r, c) for c in range(grid.width))
+
 
 def _form_code(tt: str, name: str, fw: Framework) -> str | None:
     codes = {code_key(c.code): c.code for c in fw.criteria}
@@ -198,11 +206,14 @@ def _form_code(tt: str, name: str, fw: Framework) -> str | None:
     key = fold(name)
     return next((c.code for c in fw.criteria if key and fold(c.name) == key), None)
 
+
 def _has_number(grid, r, cols) -> bool:
     return any(grid.value(r, cols[k]) is not None for k in (SELF, REVIEW) if k in cols)
 
+
 def _header_label(grid: Grid, header_row: int, col: int) -> str:
     return cell_text(grid, header_row, col) or column_letter(col)
+
 
 def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_row: int, issues: Issues) -> float:
     if col is None:
@@ -221,6 +232,7 @@ def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_ro
                      row=r + 1, column=label, value=number)
         return np.nan
     return number
+
 
 def _form_score(grid, r, cols, maximum: Decimal, header_row: int, issues: Issues) -> float:
     """A bonus or penalty row: the reviewed value, else the self-assessed one, else 0."""

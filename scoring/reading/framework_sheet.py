@@ -14,9 +14,11 @@ from ..vocabulary import HEADER_SCAN_ROWS, SHEET_FRAMEWORK
 from ..workbook import Book, Grid, UnreadableFile
 from .headers import cell_text, find_sheet
 
+
 def is_framework_grid(grid: Grid) -> bool:
     return any(fold(cell_text(grid, r, c)) == "matieuchi" for r in range(min(grid.height, HEADER_SCAN_ROWS))
                for c in range(grid.width))
+
 
 def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
     found = []
@@ -36,6 +38,7 @@ def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
             issues.at(file=name).error(f"Trang “{SHEET_FRAMEWORK}” khác với trang cùng tên trong tệp {first_name}")
     return first
 
+
 def read_framework_bytes(name: str, data: bytes, base: Framework) -> tuple[Framework | None, list[Issue]]:
     """A framework from a workbook's "Tiêu chí" sheet (or its only sheet), with every problem found."""
     issues = Issues(file=name)
@@ -49,6 +52,7 @@ def read_framework_bytes(name: str, data: bytes, base: Framework) -> tuple[Frame
         issues.error(f"Không tìm thấy trang “{SHEET_FRAMEWORK}”")
         return None, issues.items
     return read_framework_sheet(grid, base, issues.at(sheet=grid.name)), issues.items
+
 
 def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framework | None:
     """A "Tiêu chí" sheet as a framework; settings not in the sheet (thresholds, quota) from base."""
@@ -121,6 +125,7 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
         issues.error(problem, row=top + 1)
     return None if fw.problems() else fw
 
+
 def _rule_setting(name: str, value: Decimal | None, settings: dict, r: int, issues: Issues) -> None:
     """A row of the group "Quy tắc": a threshold, the quota percentage or what the quota is taken on."""
     key = fold(name)
@@ -137,9 +142,11 @@ def _rule_setting(name: str, value: Decimal | None, settings: dict, r: int, issu
         else:
             settings["quota_base"] = base
 
+
 def _group_key(text: str) -> str:
     m = re.match(r"^\s*([IVXLC]+)[.\s)]", text + " ")
     return m.group(1) if m else nfc(text)
+
 
 def _decimal(value, r, column, issues: Issues, allow_blank=False) -> Decimal | None:
     try:

@@ -6,19 +6,47 @@ import re
 from dataclasses import dataclass
 
 from ..framework import Criterion
-from ..text import code_key, fold, nfc, number_text
+from ..validation import Issues
+from ..text import code_key, fold, heading_matches, nfc, number_text
 from ..vocabulary import HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
 
+
 CODE = re.compile(r"^\s*([A-Za-z]{0,2}\d+(?:\.\d+)*)(?=$|[\s.:)(\-–])")
+
 
 TOKEN = re.compile(r"^\s*([^\s(:\-–]+)")
 
+
 NUMBERING = re.compile(r"^\(\s*[\dA-Za-z]+\s*\)$")
+
 
 def find_sheet(book: Book, title: str) -> Grid | None:
     key = fold(title)
     return next((g for g in book.sheets if fold(g.name) == key), None)
+
+
+_COPY_SUFFIX = re.compile(r"^(\d+|copy\d*|bansao\d*|moi|new)$")
+
+
+def choose_sheet(book: Book, title: str, issues: Issues) -> Grid | None:
+    """The sheet named `title` (ignoring case, accents and spaces), or a copy of it ("Tổ chức (2)"). A visible
+    sheet wins over a hidden one and the exact name over a copy; when several could be the table, a warning
+    says which one was used and why."""
+    key = fold(title)
+    candidates = [g for g in book.sheets
+                  if fold(g.name) == key or (fold(g.name).startswith(key) and _COPY_SUFFIX.match(fold(g.name)[len(key):]))]
+    if not candidates:
+        return None
+    chosen = min(candidates, key=lambda g: (g.hidden, fold(g.name) != key))
+    others = [g for g in candidates if g is not chosen]
+    if others:
+        why = "trang đang hiện" if any(g.hidden for g in others) and not chosen.hidden else "đúng tên"
+        skipped = ", ".join(f"“{g.name}”" + (" (ẩn)" if g.hidden else "") for g in others)
+        issues.warning(f"Có nhiều trang có thể là bảng “{title}”: dùng trang “{chosen.name}” ({why}), "
+                       f"bỏ qua {skipped}")
+    return chosen
+
 
 @dataclass
 class Column:
@@ -27,6 +55,7 @@ class Column:
     role: str  # meta role, "criterion", or "unknown"
     code: str = ""
     kind: str = REVIEW  # for criteria: SELF or REVIEW
+
 
 @dataclass
 class Header:
@@ -37,19 +66,27 @@ class Header:
     def of(self, role: str) -> Column | None:
         return next((c for c in self.columns if c.role == role), None)
 
+
 def cell_text(grid: Grid, row: int, col: int) -> str:
     value = grid.value(row, col)
     if value is None:
         return ""
     return number_text(value) if isinstance(value, float) else nfc(value)
 
+
+def code_keys(meta) -> set[str]:
+    """Folded headings of the unit code column, matched whole: the cell that anchors a table's header."""
+    return {k.rstrip("$") for k in dict(meta)["code"]}
+
+
 def find_header(grid: Grid, meta) -> int | None:
-    code_keys = dict(meta)["code"]
+    keys = code_keys(meta)
     for r in range(min(grid.height, HEADER_SCAN_ROWS)):
         for c in range(grid.width):
-            if fold(cell_text(grid, r, c)) in code_keys:
+            if fold(cell_text(grid, r, c)) in keys:
                 return r
     return None
+
 
 def leading_code(text: str, known: set[str]) -> tuple[str, int] | None:
     """The criterion code a header or "TT" cell starts with, and where it ends.
@@ -62,6 +99,7 @@ def leading_code(text: str, known: set[str]) -> tuple[str, int] | None:
     m = CODE.match(text)
     return (m.group(1), m.end()) if m else None
 
+
 def criteria_row(grid: Grid, codes: set[str]) -> int | None:
     """The row of the title block that names the most criterion codes (at least two)."""
     best, count = None, 1
@@ -72,12 +110,14 @@ def criteria_row(grid: Grid, codes: set[str]) -> int | None:
             best, count = r, n
     return best
 
+
 def is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> bool:
     """A row under the header that continues it: no unit code, some text, no numbers used as scores.
 
     Numbers are allowed when every one of them is a criterion code (2.1 typed in a cell is a number),
     and a numbering row "(1) (2) (3)" is not a header row."""
-    if row >= grid.height or cell_text(grid, row, code_col) or is_numbering_row(grid, row):
+    if row >= grid.height or cell_text(grid, row, code_col) or is_numbering_row(grid, row) or \
+            section_title(grid, row) is not None:
         return False
     texts = [cell_text(grid, row, c) for c in range(grid.width)]
     keys = [fold(t) for t in texts if t]
@@ -87,15 +127,34 @@ def is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> b
     return any(has_key(k, SELF_KEYS + REVIEW_KEYS) for k in keys) or (
         bool(keys) and all(leading_code(t, codes) or not t[0].isdigit() for t in texts if t))
 
+
+_SECTION_MARK = re.compile(r"^(?:[IVXLC]+|[A-Z])\.?$")
+
+
+def section_title(grid: Grid, row: int) -> str | None:
+    """The title of a section row between the header and the units ("I | KHỐI XÃ, PHƯỜNG", "A. Khối cơ quan"):
+    a numeral or letter and a title, nothing else on the row."""
+    texts = [t for t in (cell_text(grid, row, c) for c in range(grid.width)) if t]
+    if len(texts) == 2 and _SECTION_MARK.match(texts[0]):
+        return texts[1]
+    if len(texts) == 1:
+        mark, _, title = texts[0].partition(" ")
+        if _SECTION_MARK.match(mark) and mark.endswith(".") and title.strip():
+            return title.strip()
+    return None
+
+
 def has_key(folded: str, keys: tuple[str, ...]) -> bool:
     """"Tự chấm", "Điểm tự chấm", "ĐV tự chấm" all name the self score: the key may be anywhere."""
     return any(k in folded for k in keys)
+
 
 def read_header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: set[str]) -> Header | None:
     top = find_header(grid, meta)
     if top is None:
         return None
-    code_col = next(c for c in range(grid.width) if fold(cell_text(grid, top, c)) in dict(meta)["code"])
+    keys = code_keys(meta)
+    code_col = next(c for c in range(grid.width) if fold(cell_text(grid, top, c)) in keys)
     rows = [top]
     codes = {code_key(k) for k in criteria} | other_codes
     while len(rows) < 4 and is_sub_header_row(grid, rows[-1] + 1, code_col, codes):
@@ -121,6 +180,7 @@ def read_header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: s
         data_start = probe = probe + 1
     return Header(top, data_start, columns)
 
+
 def classify(index: int, parts: list[str], meta, criteria, other_codes) -> Column:
     label = " / ".join(dict.fromkeys(p for p in parts if p))
     folded = [fold(p) for p in parts if p]
@@ -143,12 +203,13 @@ def classify(index: int, parts: list[str], meta, criteria, other_codes) -> Colum
                 return Column(index, label, "criterion", match, kind)
             role = "other_target" if code_key(code) in other_codes else "unknown_code"
             return Column(index, label, role, code, kind)
-    joined = "".join(folded)
-    for f in list(reversed(folded)) + [joined]:
+    # The whole heading first ("Kỷ luật" over "Người đứng đầu"), then its cells from the lowest up.
+    for text in [" ".join(p for p in parts if p), *reversed([p for p in parts if p])]:
         for role, keys in meta:
-            if f.startswith(keys):
+            if heading_matches(text, keys):
                 return Column(index, label, role)
     return Column(index, label, "unknown")
+
 
 def is_numbering_row(grid: Grid, row: int) -> bool:
     """The "(1) (2) (3)", "A B 1 2 3" or "1 2 3 …" row some offices put under the header; numbers may be

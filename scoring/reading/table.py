@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from itertools import takewhile
 from pathlib import Path
 
 import numpy as np
@@ -12,30 +11,35 @@ import pandas as pd
 
 from ..dataset import Source
 from ..framework import LEADER, UNIT, Criterion, Framework
-from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number
+from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_code
 from ..validation import Issues
-from ..vocabulary import (HEADER_SCAN_ROWS, LEADER_META, ROLE_LABEL, SELF, SHEET_LEADERS, SHEET_UNITS,
-                          TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
+from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, ROLE_LABEL, RULE_LIKE, SELF, SHEET_LEADERS,
+                          SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
 from ..workbook import Book, Grid
 from .consolidate import Part
 from .form import find_form, read_form
 from .framework_sheet import is_framework_grid
-from .headers import Column, Header, cell_text, criteria_row, find_header, find_sheet, read_header
+from .headers import (Column, Header, cell_text, choose_sheet, criteria_row, find_header, read_header,
+                      section_title)
 
-_YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})", re.IGNORECASE)
 
-_DATE_BEFORE_YEAR = re.compile(r"tháng\s*\d{1,2}\s*[,/]?\s*$", re.IGNORECASE)
+_YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})(?!\d)", re.IGNORECASE)
+
+
+_DATE_WORDS = re.compile(r"\b(ngày|tháng)\b", re.IGNORECASE)
+
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
+
+SCORE_DECIMALS = 9  # float noise of a spreadsheet's cached values lies far below this
 _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.)\s", re.IGNORECASE)
+
 
 def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issues) -> list[Part]:
     source = Source(book.name, book.sha256, book.size, "csv" if book.kind == "csv" else "consolidated")
-    title_year = _year_from_titles(book) or _year_from_name(book.name)
-    fallback = title_year or default_year
-    units_sheet = find_sheet(book, SHEET_UNITS)
-    leaders_sheet = find_sheet(book, SHEET_LEADERS)
+    units_sheet = choose_sheet(book, SHEET_UNITS, issues)
+    leaders_sheet = choose_sheet(book, SHEET_LEADERS, issues)
     if book.kind == "csv":
         grid = book.sheets[0]
         if read_header(grid, LEADER_META, criteria_of(fw, LEADER), set()) and find_header(grid, UNIT_META) is not None \
@@ -46,29 +50,49 @@ def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issue
             units_sheet = grid
         else:
             return []
-    parts = []
-    if units_sheet is not None:
-        part = _read_table(units_sheet, fw, UNIT, fallback, issues.at(sheet=units_sheet.name), source)
-        if part is not None:
-            parts.append(part)
-    elif book.kind != "csv":
+    if units_sheet is None and book.kind != "csv":
         form, header = find_form(book)
         if form is None:
             names = ", ".join(f"“{g.name}”" for g in book.sheets)
             issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị "
                          f"(tệp có các trang: {names})")
             return []
-        part_list = read_form(form, header, fw, fallback, issues.at(sheet=form.name),
-                               Source(book.name, book.sha256, book.size, "form"))
-        return part_list
-    if leaders_sheet is not None:
-        part = _read_table(leaders_sheet, fw, LEADER, fallback, issues.at(sheet=leaders_sheet.name), source)
-        if part is not None:
-            parts.append(part)
+        year = book_year(book.name, form, header[0], default_year, issues.at(sheet=form.name))
+        return read_form(form, header, fw, year, issues.at(sheet=form.name),
+                         Source(book.name, book.sha256, book.size, "form"))
+    # The year of a workbook is decided once, from its "Tổ chức" sheet (else the leaders sheet of a lone CSV);
+    # a sheet with its own "Năm" column says its own.
+    first = units_sheet if units_sheet is not None else leaders_sheet
+    year = book_year(book.name, first, _header_top(first), default_year, issues.at(sheet=first.name))
+    parts = []
+    for grid, target in ((units_sheet, UNIT), (leaders_sheet, LEADER)):
+        if grid is not None:
+            part = _read_table(grid, fw, target, year, issues.at(sheet=grid.name), source)
+            if part is not None:
+                parts.append(part)
     return parts
+
+
+def _header_top(grid: Grid) -> int:
+    top = find_header(grid, UNIT_META)
+    return min(grid.height, HEADER_SCAN_ROWS) if top is None else top
+
+
+def book_year(name: str, grid: Grid, header_row: int, caller: int | None, issues: Issues) -> int | None:
+    """The year of a workbook: the title lines above the table (never a data cell nor a date line), else the file
+    name, else the caller's; conflicting sources are a warning that names both."""
+    title, from_name = _title_year(grid, header_row), _year_from_name(name)
+    stated = title or from_name
+    if title and from_name and title != from_name:
+        issues.warning(f"Năm ở tiêu đề ({title}) khác năm trong tên tệp ({from_name}): dùng năm {title} của tiêu đề")
+    if stated and caller and stated != caller:
+        issues.warning(f"Tệp ghi năm {stated}: năm {caller} được chọn chỉ dùng cho tệp không ghi năm")
+    return stated or caller
+
 
 def criteria_of(fw: Framework, target: str) -> dict[str, Criterion]:
     return {c.code: c for c in fw.of(target)}
+
 
 def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | None, issues: Issues,
                 source: Source) -> Part | None:
@@ -80,7 +104,7 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
         # Without its "Mã đơn vị" cell the header is still the row that names the criteria.
         row = criteria_row(grid, {code_key(k) for k in criteria})
         if row is None:
-            issues.error("Không tìm thấy dòng tiêu đề có cột “Mã đơn vị”")
+            issues.error(f"Không tìm thấy dòng tiêu đề có cột “Mã đơn vị” trong {HEADER_SCAN_ROWS} dòng đầu của trang")
         else:
             issues.error(f"Thiếu cột bắt buộc “{ROLE_LABEL[target]['code']}”", row=row + 1)
         return None
@@ -113,17 +137,24 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
     if "code" not in roles:
         return None
 
-    rows = _data_rows(grid, header, roles["code"], roles.get("name"))
+    for col in header.columns:
+        if col.role == "unknown" and any(k in fold(col.label) for k in RULE_LIKE):
+            issues.warning(f"Cột “{col.label}” không được nhận ra nên không được tính. Nếu là cột điểm hay quy tắc "
+                           "(kỷ luật, mất đoàn kết, tham nhũng, điểm thưởng, điểm trừ…), hãy đặt tiêu đề như mẫu",
+                           row=header.row + 1, column=col.label)
+    rows, end = _data_rows(grid, header, roles["code"], roles.get("name"), issues)
     if not len(rows):
-        issues.warning("Không có dòng dữ liệu nào", row=header.data_start + 1)
+        issues.error(f"Không có đơn vị nào: bảng chỉ có dòng tiêu đề (cần ít nhất một dòng có "
+                     f"“{ROLE_LABEL[target]['code']}”)", row=header.data_start + 1)
     excel_rows = rows + 1
-    codes = [c.upper() for c in _texts(grid, roles["code"], rows)]
+    codes = [unit_code(c) for c in _texts(grid, roles["code"], rows)]
     table = pd.DataFrame({"code": codes, "row": excel_rows})
     table["name"] = _texts(grid, roles.get("name"), rows)
     table["file"], table["sheet"] = source.name, grid.name
     table["year"] = _years(grid, roles.get("year"), rows, fallback_year, issues)
     if target == UNIT:
-        table["cluster"] = _clusters(grid, roles.get("cluster"), rows, issues)
+        table["cluster"] = _clusters(grid, roles.get("cluster"), rows, issues) if "cluster" in roles else \
+            _section_clusters(grid, header, rows, end)
         table["bonus"] = _adjustment(grid, roles.get("bonus"), rows, fw.bonus_max, "thưởng", issues)
         table["penalty"] = _adjustment(grid, roles.get("penalty"), rows, fw.penalty_max, "trừ", issues)
         table["collective_discipline"] = _disciplines(grid, roles.get("collective_discipline"), rows, True, issues)
@@ -151,10 +182,13 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
     return Part("units" if target == UNIT else "leaders", table, self_scores[list(criteria)],
                  review[list(criteria)], source)
 
-def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | None) -> np.ndarray:
-    """Rows holding a unit: up to a "Tổng cộng" row or the signature block ("Người lập biểu",
-    "Nơi nhận:", "T/M …"), skipping blank rows and rows without a code or any number (notes).
-    Rows without a code but with numbers are kept so that validation reports them."""
+
+def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | None, issues: Issues
+               ) -> tuple[np.ndarray, int]:
+    """Rows holding a unit, and where the table ends: at a footer ("Tổng cộng", "Bình quân", "Trung bình", "Trong
+    đó"…) or the signature block ("Người lập biểu", "Nơi nhận:", "T/M …"). Blank rows and notes are skipped. A row
+    without a unit code is never a unit: inside the table one with scores is an error (a forgotten code), below the
+    last unit (a summary block) it is left out with a warning."""
     start = header.data_start
     codes = grid.texts[code_col.index]
     code_numbers = grid.numbers[code_col.index][start:]
@@ -165,7 +199,8 @@ def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | 
     label_cols = sorted({*range(first_score), code_col.index} | ({name_col.index} if name_col else set()))
     # Cheap prefix test first: folding every name of a 60,000-row sheet costs seconds.
     candidates = sorted(r for c in label_cols for r, t in grid.texts[c].items()
-                        if r >= start and t[:4].lower() in TOTAL_PREFIXES and _is_total_label(t))
+                        if r >= start and t[:4].lower() in TOTAL_PREFIXES and _is_total_label(t)
+                        and grid.value(r, code_col.index) in (None, t))  # a row with a unit code is a unit
     if candidates:
         end = candidates[0]
     has_code = np.zeros(end - start, dtype=bool)
@@ -177,15 +212,36 @@ def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | 
     for c, col in enumerate(header.columns):
         if col.role == "criterion":
             has_number |= ~np.isnan(grid.numbers[c][start:end])
-    return np.flatnonzero(has_code | has_number) + start
+    coded = np.flatnonzero(has_code)
+    last = coded[-1] if len(coded) else -1
+    below = np.flatnonzero(has_number[last + 1:] & ~has_code[last + 1:]) + last + 1 + start
+    if len(below):
+        shown = ", ".join(str(r + 1) for r in below[:10]) + ("…" if len(below) > 10 else "")
+        issues.warning(f"Dòng {shown} dưới đơn vị cuối cùng không có mã đơn vị: không tính là đơn vị "
+                       "(dòng tổng hợp, bình quân…)", row=int(below[0]) + 1)
+    inside = has_code | has_number
+    inside[last + 1:] = False
+    return np.flatnonzero(inside) + start, end
+
+
+def _section_clusters(grid: Grid, header: Header, rows: np.ndarray, end: int) -> list[str]:
+    """Without a "Khối" column, the section rows ("I | KHỐI XÃ, PHƯỜNG") name the cluster of the units below them;
+    without those either, every unit is in one cluster."""
+    sections = {r: t for r in range(header.data_start, end) if (t := section_title(grid, r)) is not None}
+    if not sections:
+        return [""] * len(rows)
+    starts = np.array(sorted(sections))
+    at = np.searchsorted(starts, rows, side="right") - 1
+    return [sections[starts[i]] if i >= 0 else "" for i in at.tolist()]
+
 
 def _is_total_label(text: str) -> bool:
     """"Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
     key = fold(text)
     if key.startswith("tongcongty"):
         return False
-    return key in TOTAL_ROW or key.startswith(("tongcong", "nguoilap", "noinhan", "xacnhan")) or \
-        _SIGNATURE_TITLE.match(text) is not None
+    return key in TOTAL_ROW or key.startswith(FOOTER_STARTS) or _SIGNATURE_TITLE.match(text) is not None
+
 
 def _texts(grid: Grid, col: Column | None, rows: np.ndarray) -> list[str]:
     if col is None:
@@ -196,6 +252,7 @@ def _texts(grid: Grid, col: Column | None, rows: np.ndarray) -> list[str]:
     for i in np.flatnonzero(~np.isnan(numbers)).tolist():
         out[i] = out[i] or number_text(float(numbers[i]))
     return out
+
 
 def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, issues: Issues, message: str):
     """Column values through `parse`; an error per cell that does not parse."""
@@ -214,14 +271,17 @@ def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, is
             issues.error(message, row=int(rows[i]) + 1, column=col.label, value=value)
     return out
 
+
 def _flags(grid, col, rows, issues) -> list[bool]:
     return _parsed(grid, col, rows, parse_flag, False, issues,
                    "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không")
+
 
 def _disciplines(grid, col, rows, allow_flag: bool, issues) -> list[int]:
     message = "Hình thức kỷ luật không hợp lệ: khiển trách, cảnh cáo, cách chức, khai trừ/giải tán" + (
         " hoặc “x”" if allow_flag else "")
     return _parsed(grid, col, rows, lambda v: parse_discipline(v, allow_flag), 0, issues, message)
+
 
 def _years(grid, col, rows, fallback, issues) -> list[int | None]:
     def parse(value):
@@ -236,6 +296,7 @@ def _years(grid, col, rows, fallback, issues) -> list[int | None]:
         issues.error("Không xác định được năm đánh giá: thêm cột “Năm”, ghi “NĂM 2025” ở tiêu đề, "
                      "đặt năm trong tên tệp hoặc chọn năm khi tải lên", row=missing[0])
     return years
+
 
 def _clusters(grid, col, rows, issues) -> list[str]:
     """Cluster per row; a blank cell under a cluster continues it (a merged "Khối" cell)."""
@@ -256,11 +317,13 @@ def _clusters(grid, col, rows, issues) -> list[str]:
         last = v
     return out
 
+
 def _adjustment(grid, col, rows, maximum: Decimal, what: str, issues) -> np.ndarray:
     if col is None:
         return np.zeros(len(rows))
     values = _scores(grid, col, rows, maximum, issues, f"Điểm {what} phải từ 0 đến {number_text(float(maximum))}")
     return np.where(np.isnan(values), 0.0, values)
+
 
 def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues: Issues,
             range_message: str | None = None) -> np.ndarray:
@@ -280,6 +343,8 @@ def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues:
                 continue
             values[i] = np.nan if number is None else number
             typed[i] = text
+    # At the rules' precision: a cached 10.000000000000002 is the 10 Excel shows.
+    values = np.round(values, SCORE_DECIMALS)
     top = float(maximum)
     bad = np.flatnonzero((values < 0) | (values > top))
     message = range_message or f"Điểm phải từ 0 đến {number_text(top)} (điểm tối đa của tiêu chí)"
@@ -288,23 +353,22 @@ def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues:
         values[i] = np.nan
     return values
 
+
 def _index(rows: np.ndarray, r: int) -> int | None:
     i = int(np.searchsorted(rows, r))
     return i if i < len(rows) and rows[i] == r else None
 
-def _year_from_titles(book: Book) -> int | None:
-    """"… NĂM 2025" in the title block, read top to bottom, the data sheets first. A signing date
-    ("Tân Yên, ngày 10 tháng 01 năm 2026") is not the year evaluated."""
-    main = (fold(SHEET_UNITS), fold(SHEET_LEADERS))
-    for grid in sorted(book.sheets, key=lambda g: fold(g.name) not in main):
-        # Texts are stored by row, in order: stop at the first row past the title block.
-        cells = sorted((r, c, text) for c, col in enumerate(grid.texts)
-                       for r, text in takewhile(lambda item: item[0] < HEADER_SCAN_ROWS, col.items()))
-        for _, _, text in cells:
-            for m in _YEAR_IN_TEXT.finditer(text):
-                if not _DATE_BEFORE_YEAR.search(text[:m.start()]):
-                    return int(m.group(1))
+
+def _title_year(grid: Grid, header_row: int) -> int | None:
+    """"… NĂM 2025" in the title lines above the header, top to bottom. A date line ("Tân Yên, ngày 10 tháng 01
+    năm 2026", or unsigned "ngày … tháng … năm 2026") is not the year evaluated."""
+    cells = sorted((r, c, text) for c, col in enumerate(grid.texts) for r, text in col.items() if r < header_row)
+    for _, _, text in cells:
+        for m in _YEAR_IN_TEXT.finditer(text):
+            if not _DATE_WORDS.search(text[:m.start()]):
+                return int(m.group(1))
     return None
+
 
 def _year_from_name(name: str) -> int | None:
     m = _YEAR_IN_NAME.search(Path(name).stem)
