@@ -7,6 +7,7 @@ such as /tai-len as the first visit shows "Page not found" (streamlit/streamlit#
 `python app.py`, the server knows from the start that the app declares its own navigation. A bare
 `streamlit run app.py` still works, except for that first deep link.
 """
+import logging
 import sys
 from pathlib import Path
 
@@ -46,7 +47,19 @@ PAGES = [  # (file, title, icon, URL path)
 ]
 
 
+def _log_to_stderr() -> None:
+    """The library's details (a parser's error, in English) go to the server's log; users see Vietnamese only."""
+    logger = logging.getLogger("scoring")
+    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.NullHandler)
+               for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main() -> None:
+    _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
     st.set_page_config(page_icon=str(ICON), layout="wide")
     st.html(UPLOADER_CSS)

@@ -8,8 +8,12 @@ start parsing files before pandas is loaded.
 from __future__ import annotations
 
 import importlib
+import logging
 
 __version__ = "0.1.0"
+# Details for administrators (a parser's own error, in English) go to the log, never to users: silent unless the
+# program that uses the library (the app) configures logging.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "rate_year": ("engine", "rate"),

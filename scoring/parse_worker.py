@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import resource
 import struct
 import sys
 
-from .workbook import CHILD_MEMORY_BYTES, UnreadableFile, parse_spreadsheet
+from .workbook import CHILD_MEMORY_BYTES, PASSWORD_PROTECTED, UnreadableFile, parse_spreadsheet
 
 HEADER = struct.Struct("<Q")
+_PASSWORD_WORDS = re.compile(r"password|encrypt|filepass", re.IGNORECASE)
 
 
-def memory_limit() -> int:
-    """The address-space limit this process sets on itself: its current size plus CHILD_MEMORY_BYTES, never above
-    the hard limit it inherited (RLIM_INFINITY, -1 on Linux, means none: it must not leak into the arithmetic)."""
+def memory_limit(file_size: int = 0) -> int:
+    """The address-space limit for parsing a file: this process's current size plus room in proportion to the file
+    (at least 768 MiB, at most CHILD_MEMORY_BYTES), never above the hard limit it inherited (RLIM_INFINITY, -1 on
+    Linux, means none: it must not leak into the arithmetic)."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = _vm_bytes() + CHILD_MEMORY_BYTES
+    limit = _vm_bytes() + min(CHILD_MEMORY_BYTES, max(768 * 2**20, 64 * file_size))
     return limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+
+
+def _limit_memory(file_size: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit(file_size), resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 def _vm_bytes() -> int:
@@ -55,6 +62,7 @@ def serve(inp, out) -> None:
         data = _read_exact(inp, HEADER.unpack(head)[0])
         if data is None:
             return
+        _limit_memory(len(data))
         try:
             _answer(out, ("ok", parse_spreadsheet(data)))
         except UnreadableFile as e:
@@ -62,12 +70,14 @@ def serve(inp, out) -> None:
         except MemoryError:
             _answer(out, ("error", "Tệp quá lớn để đọc (vượt giới hạn bộ nhớ)"))
         except BaseException as e:  # noqa: BLE001 - anything the parser raises means an unreadable file
-            _answer(out, ("error", f"Tệp hỏng hoặc không đúng định dạng ({type(e).__name__}: {str(e)[:200]})"))
+            detail = f"{type(e).__name__}: {str(e)[:500]}"
+            message = PASSWORD_PROTECTED if _PASSWORD_WORDS.search(detail) else \
+                "Tệp hỏng hoặc không đúng định dạng bảng tính, không đọc được: hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+            _answer(out, ("error", message, detail))
 
 
 def main() -> None:
-    limit = memory_limit()
-    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    _limit_memory(0)
     if sys.argv[1:] == ["--limits"]:  # for the tests: the limit really in force inside the worker
         print(resource.getrlimit(resource.RLIMIT_AS)[0], _vm_bytes())
         return

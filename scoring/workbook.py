@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
+import logging
 import os
 import pickle
 import re
@@ -34,6 +36,7 @@ MAX_RATIO = 200  # inflated / compressed, for any member larger than 1 MiB once 
 MAX_CELLS = 40_000_000
 CHILD_MEMORY_BYTES = 6 * 2**30
 CHILD_SECONDS = 300
+log = logging.getLogger(__name__)
 _HEADER = struct.Struct("<Q")  # the parse worker's message length prefix
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where `python -m scoring.parse_worker` finds the package
 
@@ -43,6 +46,12 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 class UnreadableFile(Exception):
     """The file cannot be read as a spreadsheet; the message is for users, in Vietnamese."""
+
+
+PASSWORD_PROTECTED = ("Tệp được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu rồi lưu lại: trong Excel "
+                      "chọn Tệp › Thông tin › Bảo vệ sổ làm việc › Mã hóa bằng mật khẩu, xóa mật khẩu, bấm OK rồi lưu; "
+                      "trong LibreOffice chọn Lưu thành và bỏ chọn “Lưu với mật khẩu”.")
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an OLE file holding an encrypted .xlsx/.xlsb
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Grid:
     texts: list[dict[int, str]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False  # a hidden or very hidden sheet
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a cached value
 
     def value(self, row: int, col: int) -> float | str | None:
         if col >= self.width or row >= self.height:
@@ -120,6 +130,8 @@ def _checked(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith(ZIP_MAGIC):
         return _check_zip(data), digest
     if data.startswith(OLE_MAGIC):
+        if _ENCRYPTED_PACKAGE in data[:1 << 20] or _ENCRYPTED_PACKAGE in data[-(1 << 20):]:
+            raise UnreadableFile(PASSWORD_PROTECTED)
         return "xls", digest
     if Path(name).suffix.lower() in (".csv", ".txt"):
         return "csv", digest
@@ -232,7 +244,9 @@ class _Worker:
         if not payload:
             self.stop()
             return UnreadableFile("Tệp hỏng hoặc quá lớn để đọc (trình đọc bị dừng)")
-        status, value = pickle.loads(payload)
+        status, value, *detail = pickle.loads(payload)
+        if detail and detail[0]:
+            log.warning("parse worker: %s", detail[0])  # the user sees the Vietnamese message only
         return UnreadableFile(value) if status == "error" else value
 
     def alive(self) -> bool:
@@ -256,6 +270,9 @@ def _check_zip(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
             names = {i.filename for i in infos}
+            if any(i.flag_bits & 0x1 for i in infos) or (
+                    "META-INF/manifest.xml" in names and b"encryption-data" in z.read("META-INF/manifest.xml")):
+                raise UnreadableFile(PASSWORD_PROTECTED)
             total = sum(i.file_size for i in infos)
             if total > MAX_UNPACKED_BYTES:
                 raise UnreadableFile(f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), "
@@ -264,7 +281,7 @@ def _check_zip(data: bytes) -> str:
                 if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                     raise UnreadableFile("Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)")
             _check_xml_heads(z, infos)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
         raise UnreadableFile("Tệp bị hỏng (có thể tải lên chưa hết hoặc lỗi khi sao chép), không đọc được") from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
@@ -352,21 +369,97 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
             if text:
                 column_texts[i] = text
         texts.append(column_texts)
-    return Grid(nfc(name), height, width, numbers, texts, list(merged or []))
+    # Merged ranges clipped to the cells that exist: a range over a whole column (C1:C1048576) must cost what the
+    # sheet costs, not a million rows.
+    clipped = [((r0, c0), (min(r1, height - 1), min(c1, width - 1))) for (r0, c0), (r1, c1) in merged or []
+               if r0 < height and c0 < width]
+    return Grid(nfc(name), height, width, numbers, texts, clipped)
 
 
 def parse_spreadsheet(data: bytes) -> list[Grid]:
-    """Every worksheet of an .xlsx/.xls/.ods file as a Grid (run in a parse worker, never in the app's process)."""
+    """Every worksheet of an .xlsx/.xls/.ods file as a Grid (run in a parse worker, never in the app's process).
+    An .xlsx sheet is measured first by its real cells (its <dimension> may lie), so that a sheet too large is
+    refused before the parser allocates it; formula cells without a cached value are noted."""
     import python_calamine
 
+    sheets = _xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else {}
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     grids = []
     for meta in wb.sheets_metadata:
         if str(meta.typ) != "SheetTypeEnum.WorkSheet":
             continue
+        uncalculated = set()
+        if meta.name in sheets:
+            uncalculated = _measure_xlsx_sheet(data, sheets[meta.name], meta.name)
         sheet = wb.get_sheet_by_name(meta.name)
         rows = sheet.to_python(skip_empty_area=False)
         grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
         grid.hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
+        grid.uncalculated = uncalculated
         grids.append(grid)
     return grids
+
+
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
+_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
+_REL_ENTRY_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_WIDE_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d')
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+
+
+def _xlsx_sheets(data: bytes) -> dict[str, str]:
+    """Sheet name → its XML part in an .xlsx."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            book, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile):
+        return {}
+    targets = {i: t for i, t in _REL_ENTRY.findall(rels)} | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
+    out = {}
+    for name, rid in _SHEET_ENTRY.findall(book):
+        target = targets.get(rid, b"").decode()
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            out[nfc(html.unescape(name.decode()))] = path
+            out[html.unescape(name.decode())] = path
+    return out
+
+
+def _measure_xlsx_sheet(data: bytes, part: str, name: str) -> set[tuple[int, int]]:
+    """Refuse a sheet whose real extent (last row × last column of its cells) is too large, reading its XML in
+    chunks; return the cells holding a formula without a cached value (a file written by a program and never
+    opened in Excel or LibreOffice)."""
+    rows = cols = 0
+    has_formula = False
+    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(part) as f:
+        tail = b""
+        while chunk := f.read(1 << 22):
+            buf = tail + chunk
+            found = _ROW_REF.findall(buf)
+            if found:
+                rows = max(rows, max(map(int, found)))
+            wide = _WIDE_COLUMN.findall(buf)
+            cols = max(cols, max(map(_column_number, set(wide))) if wide else 26)
+            has_formula = has_formula or b"<f" in buf
+            if rows * cols > MAX_CELLS:
+                raise UnreadableFile(f"Trang “{name}” quá lớn (ô xa nhất ở dòng {rows}, cột {column_letter(cols - 1)}): "
+                                     "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
+            tail = buf[-64:]
+        if not has_formula:
+            return set()
+        xml = z.read(part)
+    fresh = b'fullCalcOnLoad="1"' in _read_part(data, "xl/workbook.xml")
+    out = set()
+    for attrs, body in _FORMULA_CELL.findall(xml):
+        if body and b"<f" in body and (fresh or not re.search(rb"<(?:\w+:)?v>[^<]", body)):
+            ref = _CELL_REF.search(attrs)
+            if ref:
+                out.add((int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1))
+    return out
+
+
+def _read_part(data: bytes, part: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(part)

@@ -220,6 +220,10 @@ def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_ro
         return np.nan
     value = grid.value(r, col)
     label = _header_label(grid, header_row, col)
+    if (r, col) in grid.uncalculated:
+        issues.error(f"Ô {column_letter(col)}{r + 1} có công thức chưa được tính (tệp chưa mở bằng Excel): hãy mở tệp "
+                     "bằng Excel/LibreOffice rồi lưu lại", row=r + 1, column=label)
+        return np.nan
     try:
         number = parse_number(value)
     except ValueError:

@@ -15,7 +15,7 @@ from ..text import code_key, fold, number_text, parse_discipline, parse_flag, pa
 from ..validation import Issues
 from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, ROLE_LABEL, RULE_LIKE, SELF, SHEET_LEADERS,
                           SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
-from ..workbook import Book, Grid
+from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .form import find_form, read_form
 from .framework_sheet import is_framework_grid
@@ -343,6 +343,7 @@ def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues:
                 continue
             values[i] = np.nan if number is None else number
             typed[i] = text
+    _uncalculated(grid, col, [int(r) for r in rows if (int(r), col.index) in grid.uncalculated], issues)
     # At the rules' precision: a cached 10.000000000000002 is the 10 Excel shows.
     values = np.round(values, SCORE_DECIMALS)
     top = float(maximum)
@@ -352,6 +353,14 @@ def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues:
         issues.error(message, row=int(rows[i]) + 1, column=col.label, value=typed.get(int(i), float(values[i])))
         values[i] = np.nan
     return values
+
+
+def _uncalculated(grid: Grid, col: Column, rows: list[int], issues: Issues) -> None:
+    """Score cells holding a formula that was never calculated read as blank: an error naming them."""
+    if rows:
+        cells = ", ".join(f"{column_letter(col.index)}{r + 1}" for r in rows[:10]) + ("…" if len(rows) > 10 else "")
+        issues.error(f"Ô có công thức chưa được tính (tệp do phần mềm tạo, chưa mở bằng Excel): {cells}. Hãy mở tệp "
+                     "bằng Excel/LibreOffice rồi lưu lại", row=rows[0] + 1, column=col.label)
 
 
 def _index(rows: np.ndarray, r: int) -> int | None:
