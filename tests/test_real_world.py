@@ -3,13 +3,15 @@ standing in for Excel; some saved again through LibreOffice): the year, rows tha
 sheets, cluster spellings, codes typed as numbers, rule columns under other headings, form labels, float noise."""
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from conftest import convert
-from fixtures import UNITS, consolidated, errors, form_file
+from fixtures import UNITS, consolidated, errors, form_file, run_cli
 from scoring import rate_all, read_paths
 from scoring.presentation import TIERS
 
@@ -280,3 +282,127 @@ def test_a_cached_value_with_float_noise_is_the_value_excel_shows(tmp_path):
     read = read_paths([path])
     assert not errors(read)
     assert read.years[2025].unit_review.loc[2, "1.1"] == 10
+
+
+# ---------------------------------------------------------------- 3. formulas never calculated
+
+
+def test_review_formulas_without_cached_values_are_an_error_naming_the_cells(tmp_path, soffice):
+    path = tmp_path / "tong_hop.xlsx"
+    layout = consolidated(path)
+    wb, ws = sheet(path)
+    letter = next(v for k, v in layout.columns.items() if k.startswith("2.1") and "định" in k)
+    for code in ("DV01", "DV02"):
+        ws[f"{letter}{layout.unit_rows[code]}"] = "=10+8"  # openpyxl writes the formula, no value
+    wb.save(path)
+    read = read_paths([path])
+    (error,) = errors(read)
+    assert "công thức chưa được tính" in error.message and "mở tệp bằng Excel/LibreOffice rồi lưu lại" in error.message
+    assert f"{letter}{layout.unit_rows['DV01']}" in error.message and f"{letter}{layout.unit_rows['DV02']}" in error.message
+    # Opened and saved by LibreOffice, the formulas have their values: the file reads, with 18 points.
+    saved = convert(soffice, path, "xlsx", tmp_path / "lo")
+    read = read_paths([saved])
+    assert not errors(read) and read.years[2025].unit_review["2.1"].iloc[0] == 18
+
+
+def test_formulas_of_a_program_that_asks_excel_to_calculate_them_are_not_trusted(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "tong_hop.xlsx"
+    layout = consolidated(path, header="suffix")
+    src = openpyxl.load_workbook(path)["Tổ chức"]
+    book = xlsxwriter.Workbook(str(path))  # caches 0 for every formula and sets fullCalcOnLoad
+    ws = book.add_worksheet("Tổ chức")
+    for row in src.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                ws.write(cell.row - 1, cell.column - 1, cell.value)
+    letter = next(v for k, v in layout.columns.items() if k.startswith("1.1") and "định" in k)
+    ws.write_formula(f"{letter}{layout.unit_rows['DV01']}", "=9+0.5")
+    book.close()
+    assert any("công thức chưa được tính" in e.message for e in errors(read_paths([path])))
+
+
+# ---------------------------------------------------------------- 10, 18, 19. protected and broken files
+
+
+def test_password_protected_files_say_so_and_how(tmp_path):
+    import msoffcrypto.format.ooxml
+
+    plain = tmp_path / "plain.xlsx"
+    consolidated(plain)
+    locked = tmp_path / "co_mat_khau.xlsx"
+    with plain.open("rb") as src, locked.open("wb") as out:
+        msoffcrypto.format.ooxml.OOXMLFile(src).encrypt("1234", out)
+    ods = tmp_path / "co_mat_khau.ods"
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", '<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
+                                            '<manifest:encryption-data/></manifest:file-entry></manifest:manifest>')
+        z.writestr("content.xml", b"\x8f\x11 encrypted bytes")
+    for path in (locked, ods):
+        (error,) = errors(read_paths([path]))
+        assert "mật khẩu" in error.message and "lưu" in error.message, path.name
+
+
+def test_a_zip_entry_flagged_encrypted_is_reported_not_a_crash(tmp_path):
+    path = tmp_path / "tong_hop.xlsx"
+    consolidated(path)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the central directory's first entry: set its "encrypted" bit
+    data[at + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    for command in ("validate", "rank"):
+        out = run_cli(command, path)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "mật khẩu" in out.stderr
+
+
+def test_messages_stay_vietnamese_when_the_parser_fails(tmp_path):
+    path = tmp_path / "hong.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)
+    (error,) = errors(read_paths([path]))
+    assert not re.search(r"[A-Za-z]+(Error|Exception)|panic|slice index", error.message), error.message
+
+
+# ---------------------------------------------------------------- 15, 16. what scales with a range, not the file
+
+
+def test_whole_column_merges_cost_what_the_sheet_costs(tmp_path):
+    path = tmp_path / "tong_hop.xlsx"
+    consolidated(path)
+    # Written into the sheet XML as a program would (openpyxl would make a billion merged cell objects).
+    refs = [openpyxl.utils.get_column_letter(40 + i) for i in range(1000)]
+    merges = "".join(f'<mergeCell ref="{c}1:{c}1048576"/>' for c in refs).encode()
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"]
+    if b"<mergeCells" in xml:
+        xml = re.sub(rb"<mergeCells[^>]*>", lambda m: m.group(0) + merges, xml, count=1)
+    else:
+        xml = xml.replace(b"</sheetData>", b"</sheetData><mergeCells>" + merges + b"</mergeCells>", 1)
+    parts["xl/worksheets/sheet1.xml"] = xml
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert openpyxl.load_workbook(path, read_only=True) and xml.count(b"<mergeCell ") >= 1000
+    assert path.stat().st_size < 200_000
+    out = run_cli("validate", path, timeout=120)  # the bound only catches a hang; it took minutes before
+    assert "Traceback" not in out.stderr
+
+
+def test_a_far_cell_behind_a_lying_dimension_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "tong_hop.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Tổ chức"
+    wb.active["A1"], wb.active["ZZ500000"] = "Mã đơn vị", 1
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"',
+                                               parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (error,) = errors(read_paths([path]))
+    assert "quá lớn" in error.message and "dòng 500000" in error.message
