@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .framework import Framework, load_framework_file, load_preset, presets
-from .output import EXIT_INVALID, EXIT_OK, emit, report_issues
+from .output import EXIT_INVALID, EXIT_OK, emit, os_error_text, report_issues
 from .workbook import Loading, read_bytes
 
 # pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
@@ -18,11 +18,35 @@ from .workbook import Loading, read_bytes
 
 
 
+_ARGPARSE_WORDS = [("the following arguments are required", "thiếu tham số bắt buộc"),
+                   ("unrecognized arguments", "không hiểu các tham số"), ("invalid choice", "lựa chọn không hợp lệ"),
+                   ("expected one argument", "cần một giá trị"), ("expected at least one argument", "cần ít nhất một giá trị"),
+                   ("not allowed with argument", "không dùng cùng tham số"), ("invalid int value", "không phải số nguyên"),
+                   ("choose from", "chọn một trong"), ("argument ", "tham số ")]
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors are invalid input too: exit 2, no traceback
-        self.print_usage(sys.stderr)
+    def error(self, message: str):  # usage errors are invalid input too: exit 2, no traceback, in Vietnamese
+        for english, vietnamese in _ARGPARSE_WORDS:
+            message = message.replace(english, vietnamese)
+        print(self.format_usage().replace("usage:", "Cách dùng:", 1), end="", file=sys.stderr)
         print(f"Lỗi: {message}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID)
+
+
+def _bounded(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} phải là số nguyên, không phải “{text}”") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} phải từ {low} đến {high}, không phải {value}")
+        return value
+    return parse
+
+
+_year = _bounded(1900, 2200, "năm")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rank = sub.add_parser("rank", help="xếp loại và xếp hạng")
     rank.add_argument("files", nargs="+", type=Path)
-    rank.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
+    rank.add_argument("--year", type=_year, help="năm cho tệp không ghi năm")
     framework_args(rank)
 
     def output_args(sp):
@@ -52,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="kiểm tra tệp, liệt kê mọi lỗi")
     validate.add_argument("files", nargs="+", type=Path)
-    validate.add_argument("--year", type=int)
+    validate.add_argument("--year", type=_year, help="năm cho tệp không ghi năm")
     framework_args(validate)
 
     template = sub.add_parser("template", help="tạo mẫu bảng chấm điểm trống")
@@ -62,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="tạo dữ liệu mẫu")
     sample.add_argument("-o", "--output", type=Path, required=True)
-    sample.add_argument("--units", type=int, default=45)
-    sample.add_argument("--years", type=int, nargs="+", default=[2023, 2024, 2025])
+    sample.add_argument("--units", type=_bounded(5, 999, "số đơn vị mẫu"), default=45, help="từ 5 đến 999")
+    sample.add_argument("--years", type=_year, nargs="+", default=[2023, 2024, 2025])
     sample.add_argument("--seed", type=int, default=2025)
 
     db = sub.add_parser("db", help="kho dữ liệu các năm (SQLite mặc định; DANVAN_DATABASE_URL cho PostgreSQL)")
@@ -72,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     imp = dbsub.add_parser("import", help="nhập tệp, lưu mỗi năm thành phiên bản mới")
     imp.add_argument("files", nargs="+", type=Path)
-    imp.add_argument("--year", type=int, help="năm cho tệp không ghi năm")
+    imp.add_argument("--year", type=_year, help="năm cho tệp không ghi năm")
     framework_args(imp)
     dbsub.add_parser("years", help="các năm đã lưu")
     history = dbsub.add_parser("history", help="các phiên bản của một năm")
@@ -119,15 +143,30 @@ def main(argv: list[str] | None = None) -> int:
         return run_db(args, framework)
     if args.command == "template":
         from .template import write_template
-        write_template(args.output, framework or load_preset(), form=args.form)
-        print(f"Đã tạo {args.output}")
-        return EXIT_OK
+        return _writing(args.output, lambda: write_template(args.output, framework or load_preset(), form=args.form),
+                        f"Đã tạo {args.output}")
     if args.command == "sample":
         from .sample import write_sample
-        write_sample(args.output, units=args.units, years=args.years, seed=args.seed)
-        print(f"Đã tạo dữ liệu mẫu trong {args.output}")
-        return EXIT_OK
+        return _writing(args.output, lambda: write_sample(args.output, units=args.units, years=args.years,
+                                                          seed=args.seed),
+                        f"Đã tạo dữ liệu mẫu trong {args.output}")
     return EXIT_INVALID
+
+
+def _writing(target: Path, write, done: str) -> int:
+    """Write a file or folder the user named; a place that cannot be written is a message, not a traceback.
+    Folders the user did not ask for are not created."""
+    folder = target.parent
+    if not folder.is_dir():
+        print(f"Lỗi: thư mục “{folder}” không có: hãy tạo thư mục trước hoặc chọn nơi lưu khác", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        write()
+    except OSError as e:
+        print(f"Lỗi: không ghi được “{target}” ({os_error_text(e)})", file=sys.stderr)
+        return EXIT_INVALID
+    print(done)
+    return EXIT_OK
 
 
 def _rank_or_validate(args, framework: Framework | None) -> int:

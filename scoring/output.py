@@ -1,6 +1,7 @@
 """What the command lines print: exit codes, problems on stderr, the JSON of `rank --json`, the table, the report."""
 from __future__ import annotations
 
+import errno
 import json
 import sys
 
@@ -9,6 +10,18 @@ EXIT_OK, EXIT_INVALID = 0, 2
 UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank", "rank_change",
                "reason"]
 LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
+
+
+_OS_ERRORS = {errno.ENOENT: "thư mục không có", errno.EACCES: "không có quyền ghi", errno.EPERM: "không có quyền ghi",
+              errno.EISDIR: "đó là một thư mục", errno.ENOSPC: "hết chỗ trên đĩa", errno.EROFS: "ổ đĩa chỉ đọc",
+              errno.ENOTDIR: "đường dẫn không phải thư mục"}
+
+
+def os_error_text(error: BaseException) -> str:
+    """Why a file could not be written, in Vietnamese."""
+    cause = getattr(error, "__cause__", None) or getattr(error, "__context__", None)
+    code = getattr(error, "errno", None) or getattr(cause, "errno", None)
+    return _OS_ERRORS.get(code, "lỗi hệ thống tệp")
 
 
 def report_issues(issues) -> None:
@@ -33,6 +46,8 @@ def result_json(results) -> str:
 def emit(args, results) -> int:
     """The report file (-o), then the JSON or the table of the rated years."""
     if args.output:
+        from xlsxwriter.exceptions import FileCreateError
+
         from .report import ReportSettings, write_report
         settings = ReportSettings(**{k: v for k, v in (
             ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
@@ -40,10 +55,14 @@ def emit(args, results) -> int:
         if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
             print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
             return EXIT_INVALID
+        if args.output.is_dir() or not args.output.parent.is_dir():
+            print(f"Lỗi: không ghi được báo cáo vào “{args.output}”: hãy chọn một tên tệp .xlsx trong thư mục có sẵn",
+                  file=sys.stderr)
+            return EXIT_INVALID
         try:
             write_report(results[-1], args.output, args.cluster, settings)
-        except OSError as e:
-            print(f"Lỗi: không ghi được báo cáo {args.output} ({e.strerror})", file=sys.stderr)
+        except (OSError, FileCreateError) as e:
+            print(f"Lỗi: không ghi được báo cáo “{args.output}” ({os_error_text(e)})", file=sys.stderr)
             return EXIT_INVALID
     if args.json:
         sys.stdout.write(result_json(results) + "\n")

@@ -67,7 +67,7 @@ def write_report(result: YearResult, target: str | Path | io.BytesIO, cluster: s
     wb.set_properties({"title": TITLE.format(year=result.year), "author": settings.issuing_body,
                        "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}"})
     f = _Formats(wb)
-    title = TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else "")
+    title = cell_text(TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else ""))
     _ranking_sheet(wb, f, result, units, title, settings, now)
     _detail_sheet(wb, f, result, units, title)
     if len(leaders):
@@ -157,7 +157,10 @@ def _table_header(ws, f: _Formats, row: int, columns: list[str], widths: list[fl
 
 
 LINE_HEIGHT = 15.75  # points per line of 12 pt Times New Roman
-COLUMN = [xl_col_to_name(c) for c in range(200)]
+COLUMN = [xl_col_to_name(c) for c in range(16_384)]  # every column a sheet can have
+MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of a cell
+CLIPPED = " … (đã cắt bớt: ô Excel chứa tối đa 32.767 ký tự)"
+MAX_ROW_HEIGHT = 409  # points, Excel's largest row
 
 
 class _RawRows:
@@ -184,9 +187,15 @@ class _RawRows:
         return self.row
 
 
+def cell_text(value: object) -> str:
+    """A text as a cell can hold it: clipped, with a note, past Excel's 32,767 characters."""
+    text = str(value)
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - len(CLIPPED)] + CLIPPED
+
+
 def xml_text(value: object) -> tuple[str, str]:
     """Escaped text of an inline string and the <t> attribute that keeps its outer spaces."""
-    text = XMLwriter._escape_control_characters(str(value))
+    text = XMLwriter._escape_control_characters(cell_text(value))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text, ' xml:space="preserve"' if text != text.strip() else ""
 
@@ -207,7 +216,7 @@ def row_height(texts_and_widths: list[tuple[str, float]]) -> float:
     """Height for wrapped text: LibreOffice and Excel keep a written file's row heights, so the writer
     estimates them (about 1.1 characters of Times New Roman 12 pt per unit of column width)."""
     lines = max((-(-len(text) // max(int(width * 1.1) - 1, 1)) for text, width in texts_and_widths), default=1)
-    return max(lines, 1) * LINE_HEIGHT + 3
+    return min(max(lines, 1) * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
 
 
 def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str,
@@ -346,13 +355,16 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
     _page_setup(ws, header_row)
 
 
-def tier_counts(units: pd.DataFrame) -> pd.DataFrame:
-    """Units per cluster and tier, with a total row and column."""
+TOTAL_LABEL = "Toàn bộ các khối"
+
+
+def tier_counts(units: pd.DataFrame) -> list[tuple[str, pd.Series, bool]]:
+    """Units per cluster and tier with a total column, then the total row (label, counts, is_total): the total is
+    a row of its own, so that a cluster named like it is never overwritten."""
     table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=TIERS)).reindex(columns=TIERS)
     table = table.fillna(0).astype(int)
     table["Tổng"] = table.sum(axis=1)
-    table.loc["Toàn bộ"] = table.sum(axis=0)
-    return table
+    return [(str(name), row, False) for name, row in table.iterrows()] + [(TOTAL_LABEL, table.sum(axis=0), True)]
 
 
 def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota, title, cluster) -> None:
@@ -368,10 +380,9 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
     for c, name in enumerate(head):
         ws.write_string(3, c, name, f.header)
     first = 4
-    for i, (name, row) in enumerate(counts.iterrows()):
+    for i, (name, row, is_total) in enumerate(counts):
         r = first + i
-        fmt = f.text if name != "Toàn bộ" else f.header
-        ws.write_string(r, 0, str(name), fmt)
+        ws.write_string(r, 0, cell_text(name), f.header if is_total else f.text)
         for j, t in enumerate(TIERS):
             ws.write_number(r, 1 + j, int(row[t]), f.integer)
         ws.write_number(r, 5, int(row["Tổng"]), f.integer)
@@ -389,7 +400,7 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
         ws.write_string(r + 1, c, name, f.header)
     for i, q in enumerate(quota.itertuples()):
         rr = r + 2 + i
-        ws.write_string(rr, 0, str(q.cluster), f.text)
+        ws.write_string(rr, 0, cell_text(q.cluster), f.text)
         for j, value in enumerate((q.eligible, q.allowed, q.candidates, q.given, q.moved_down)):
             ws.write_number(rr, 1 + j, int(value), f.integer)
     r = r + 2 + len(quota) + 1
@@ -467,7 +478,7 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
     for c in fw.criteria:
         r += 1
         ws.write_string(r, 0, c.code, f.text_center)
-        ws.write_string(r, 1, c.name, f.text)
+        ws.write_string(r, 1, cell_text(c.name), f.text)
         ws.write_string(r, 2, fw.group(c.group).name if c.group else "", f.text)
         ws.write_string(r, 3, "Tổ chức" if c.target == UNIT else "Người đứng đầu", f.text)
         ws.write_number(r, 4, float(c.max_points), f.score)

@@ -104,6 +104,7 @@ def write_sample(out_dir: Path, units: int = 45, years: Sequence[int] = (2023, 2
     rng = random.Random(seed)
     roster = _roster(rng, units)
     out_dir = Path(out_dir)
+    (out_dir / f"phieu_{years[-1]}").mkdir(parents=True, exist_ok=True)  # the folder asked for and its own
     when = datetime(years[-1], 12, 25, 8, 0)
     entries = {}
     for index, year in enumerate(years):

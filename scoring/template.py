@@ -527,6 +527,5 @@ class _StableZip(zipfile.ZipFile):
 def save(wb: Workbook, path: Path, when: datetime) -> None:
     """Save with `when` as created/modified time (openpyxl's save would stamp the current time)."""
     wb.properties.created = wb.properties.modified = when
-    path.parent.mkdir(parents=True, exist_ok=True)
     with _StableZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()

@@ -108,7 +108,7 @@ def test_statistics_and_quota_figures(book, results):
     r = results[-1]
     ws = book["Thống kê"]
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    total = next(v for v in values if v[0] == "Toàn bộ")
+    total = next(v for v in values if v[0] == "Toàn bộ các khối")
     counts = r.units["tier"].value_counts()
     assert total[1:6] == [counts.get(t, 0) for t in TIER_CODES.values()] + [len(r.units)]
     for q in r.quota.itertuples():

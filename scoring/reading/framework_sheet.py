@@ -27,9 +27,15 @@ def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
         if grid is None and book.kind == "csv" and is_framework_grid(book.sheets[0]):
             grid = book.sheets[0]
         if grid is not None:
-            fw = read_framework_sheet(grid, load_preset(), issues.at(file=book.name, sheet=grid.name))
+            here = issues.at(file=book.name, sheet=grid.name)
+            fw = read_framework_sheet(grid, load_preset(), here)
             if fw is not None:
                 found.append((book.name, fw))
+            else:
+                here.error(f"Trang “{SHEET_FRAMEWORK}” của tệp không theo mẫu (Mã tiêu chí | Nhóm | Tên tiêu chí | Điểm "
+                           "tối đa | Trọng số | Đối tượng). Nếu không cần bộ tiêu chí trong tệp, hãy chọn một bộ tiêu "
+                           "chí có sẵn (ô “Bộ tiêu chí” trên trang Tải lên, hoặc --preset / --framework ở dòng lệnh): "
+                           "khi đó trang này được bỏ qua")
     if not found:
         return None
     first_name, first = found[0]
@@ -59,7 +65,7 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
     top = next((r for r in range(min(grid.height, HEADER_SCAN_ROWS))
                 if any(fold(cell_text(grid, r, c)) == "matieuchi" for c in range(grid.width))), None)
     if top is None:
-        issues.error("Không tìm thấy dòng tiêu đề có cột “Mã tiêu chí”")
+        issues.error(f"Không tìm thấy dòng tiêu đề có cột “Mã tiêu chí” trong {HEADER_SCAN_ROWS} dòng đầu")
         return None
     cols = {}
     for c in range(grid.width):

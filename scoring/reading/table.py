@@ -13,8 +13,8 @@ from ..dataset import Source
 from ..framework import LEADER, UNIT, Criterion, Framework
 from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_code
 from ..validation import Issues
-from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, ROLE_LABEL, RULE_LIKE, SELF, SHEET_LEADERS,
-                          SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
+from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, REVIEW, ROLE_LABEL, RULE_LIKE, SELF,
+                          SHEET_LEADERS, SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .form import find_form, read_form
@@ -169,18 +169,15 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
         table["low_confidence"] = _flags(grid, roles.get("low_confidence"), rows, issues)
     has_self = any(SELF in kinds for kinds in by_code.values())
     table["has_self_columns"] = has_self
-    self_scores = pd.DataFrame(index=table.index)
-    review = pd.DataFrame(index=table.index)
+    # Columns gathered first and framed once: one insert per criterion makes pandas slow (and warn) past 64.
+    scores = {SELF: {}, REVIEW: {}}
     for code, kinds in by_code.items():
         for kind, col in kinds.items():
-            values = _scores(grid, col, rows, criteria[code].max_points, issues)
-            (self_scores if kind == SELF else review)[code] = values
-    for code in criteria:
-        for frame in (self_scores, review):
-            if code not in frame:
-                frame[code] = np.nan
-    return Part("units" if target == UNIT else "leaders", table, self_scores[list(criteria)],
-                 review[list(criteria)], source)
+            scores[kind][code] = _scores(grid, col, rows, criteria[code].max_points, issues)
+    blank = np.full(len(rows), np.nan)
+    self_scores, review = (pd.DataFrame({c: scores[kind].get(c, blank) for c in criteria}, index=table.index,
+                                        columns=list(criteria), dtype=float) for kind in (SELF, REVIEW))
+    return Part("units" if target == UNIT else "leaders", table, self_scores, review, source)
 
 
 def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | None, issues: Issues
