@@ -22,8 +22,8 @@ from .validation import Issue, WARNING
 # Two decimal rounding is decided on floats, except within this distance of a half cent, where the
 # exact decimal value of the inputs decides (domain §4.4: half-up on decimals, not float rounding).
 _TIE_EPS = 1e-6
-# Group contributions compared for tie-breaks after rounding away float noise.
-_TIE_BREAK_DECIMALS = 6
+# Float sums closer than this may be equal or not: the exact decimal values decide (tie-breaks).
+_NOISE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,46 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
         return value
 
     return to_cents(raw, exact_value)
+
+
+def exact_order(values: np.ndarray, exact_value) -> np.ndarray:
+    """Integer keys that order rows as their exact values do: floats decide where they are clearly apart, the
+    exact value (`exact_value(i)`, a Fraction) only among neighbours within float noise; equal values, equal keys."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    apart = np.diff(ordered) > _NOISE * np.maximum(1.0, np.abs(ordered[1:]))
+    keys = np.empty(n, dtype=np.int64)
+    key, start = 0, 0
+    for end in np.append(np.flatnonzero(apart) + 1, n).tolist():
+        members = order[start:end]
+        if len(members) == 1:
+            keys[members[0]] = key
+            key += 1
+        else:
+            exact_values = {int(i): exact_value(int(i)) for i in members}
+            distinct = sorted(set(exact_values.values()))
+            rank = {v: key + j for j, v in enumerate(distinct)}
+            for i, v in exact_values.items():
+                keys[i] = rank[v]
+            key += len(distinct)
+        start = end
+    return keys
+
+
+def _tie_break_key(fw: Framework, used: np.ndarray) -> np.ndarray:
+    """Step 9's second key: the tie-break group's contribution to the base score, compared exactly."""
+    mask = np.array([c.group == fw.tie_break_group for c in fw.of(UNIT)], dtype=bool)
+    factors = _factors(fw, UNIT)[mask]
+    exact_factors = [f for f, m in zip(_exact_factors(fw, UNIT), mask) if m]
+    points = used[:, mask]
+
+    def exact_value(i: int) -> Fraction:
+        return sum((Fraction(exact(p)) * f for p, f in zip(points[i], exact_factors)), Fraction(0))
+
+    return exact_order((points * factors).sum(axis=1), exact_value)
 
 
 def cents(value: Decimal | float) -> int:
@@ -277,8 +317,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     log.append("Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
                "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV.")
 
-    tie_break = np.round(sc.contributions[:, [c.group == fw.tie_break_group for c in fw.of(UNIT)]].sum(axis=1),
-                         _TIE_BREAK_DECIMALS)
+    tie_break = _tie_break_key(fw, sc.used)
     keys = [-total, -tie_break, penalty]
     rank = competition_rank(keys)
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)

@@ -1,13 +1,14 @@
 """Each rule of domain.md §4 with numbers computed by hand."""
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from builders import FW, by_code, leader, spread, unit, year_data
 from scoring import rate_year
-from scoring.engine import competition_rank, quota_allowed, to_cents
+from scoring.engine import competition_rank, exact_order, quota_allowed, to_cents
 from scoring.framework import QUOTA_OF_GOOD, Criterion, Framework, Group, load_preset
 
 ALL_TEN = {"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5}  # 100 points
@@ -307,6 +308,22 @@ def test_rank_change_against_previous_year():
 def pd_na():
     import pandas as pd
     return pd.NA
+
+
+def test_tie_break_compares_contributions_exactly():
+    # Both total 100.00. A's group II is 69.9999999 (2.1 = 19.9999999, made up by 1.1 = 10.0000001): less than B's 70,
+    # though the two agree to 6 decimals. B ranks first, A second: not a tie.
+    a = dict(ALL_TEN, **{"2.1": 19.9999999, "1.1": 10.0000001})
+    r = by_code(rate([unit("A", review=a), unit("B", review=dict(ALL_TEN))], fw=replace(FW, quota_percent=Decimal(100))))
+    assert r.loc["A", "total"] == r.loc["B", "total"] == 100
+    assert (r.loc["B", "rank"], r.loc["A", "rank"]) == (1, 2)
+
+
+def test_exact_order_keys():
+    values = np.array([0.1 + 0.2, 0.3, 1.0, 0.3 + 1e-12])
+    exact = [Fraction(3, 10), Fraction(3, 10), Fraction(1), Fraction(3, 10) + Fraction(1, 10**12)]
+    keys = exact_order(values, lambda i: exact[i])
+    assert keys[0] == keys[1] < keys[3] < keys[2]
 
 
 # §4.10 leaders

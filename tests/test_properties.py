@@ -1,5 +1,6 @@
 """Invariants of the rules, checked on random years (hypothesis)."""
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 from builders import FW, leader, unit, year_data
 from scoring import rate_year
 from scoring.framework import UNIT
+from scoring.text import exact
 
 TIER_ORDER = {"HTXSNV": 1, "HTTNV": 2, "HTNV": 3, "KHTNV": 4}
 UNIT_CRITERIA = FW.of(UNIT)
@@ -103,12 +105,15 @@ def test_permuting_input_rows_changes_nothing(units, rnd):
 @given(units_strategy())
 def test_ranks_are_competition_ranks_of_the_keys(units):
     result = rate_year(year_data(units), FW)
-    r = result.units.assign(group_II=result.unit_groups["II"])
-    key = list(zip(-r.total.round(2), -r["group_II"].round(6), r.penalty))
+    # Default weights: a criterion's factor is 1, so group II's contribution is the exact sum of its points.
+    group_ii = [c.code for c in FW.of("unit") if c.group == "II"]
+    exact_ii = [sum(Fraction(exact(p)) for p in row) for row in result.unit_scores.points[group_ii].to_numpy()]
+    r = result.units.assign(group_II=exact_ii)
+    key = list(zip(-r.total.round(2), [-v for v in r["group_II"]], r.penalty))
     for k, rank in zip(key, r["rank"]):
         assert rank == 1 + sum(other < k for other in key)
     for _, g in r.groupby("cluster"):
-        gk = list(zip(-g.total.round(2), -g["group_II"].round(6), g.penalty))
+        gk = list(zip(-g.total.round(2), [-v for v in g["group_II"]], g.penalty))
         for k, rank in zip(gk, g["cluster_rank"]):
             assert rank == 1 + sum(other < k for other in gk)
 
