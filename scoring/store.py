@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
 from . import schema as t
+from .backup import backup_problems
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .framework import LEADER, UNIT, Framework, from_toml, to_toml
 from .text import unit_code
@@ -349,6 +350,11 @@ class Store:
         tables = data.get("tables")
         if not isinstance(tables, dict) or not all(isinstance(tables.get(x.name, []), list) for x in t.TABLES):
             raise StoreError("Tệp sao lưu bị hỏng: không có danh sách các bảng")
+        if data.get("version") != 1:
+            raise StoreError(f"Bản sao lưu phiên bản “{data.get('version')}” không được hỗ trợ (cần phiên bản 1)")
+        problems = backup_problems(tables)
+        if problems:  # checked as strictly as an upload, before anything is written
+            raise StoreError("Tệp sao lưu bị hỏng, không phục hồi gì:\n" + "\n".join(problems))
         with self._writing() as conn:
             if conn.execute(select(func.count()).select_from(t.datasets)).scalar() or \
                     conn.execute(select(func.count()).select_from(t.frameworks)).scalar():

@@ -621,10 +621,19 @@ def test_damaged_backup_is_refused_and_restores_nothing(database_url, tmp_path, 
         damaged("mat_bo_tieu_chi", lambda d: d["tables"].update(frameworks=[])),  # datasets point to nothing
         damaged("ngay_hong", lambda d: d["tables"]["audit_log"][-1].update(at="hôm qua")),
         damaged("trung_khoa", lambda d: d["tables"]["unit_rows"].append(d["tables"]["unit_rows"][0])),
+        # Hand-edited: wrong types, and values that would be stored and mislead later.
+        damaged("thuong_chu", lambda d: d["tables"]["unit_rows"][0].update(bonus="ba")),
+        damaged("co_chu", lambda d: d["tables"]["unit_rows"][0].update(disunity="không")),
+        damaged("diem_khong_json", lambda d: d["tables"]["unit_rows"][0].update(self_scores="{1.1: 9")),
+        damaged("diem_chu", lambda d: d["tables"]["unit_rows"][0].update(review_scores='{"1.1": "chín"}')),
+        damaged("toml_hong", lambda d: d["tables"]["frameworks"][0].update(definition="name = [")),
+        damaged("diem_qua_lon", lambda d: d["tables"]["unit_rows"][0].update(review_scores='{"1.1": 55}')),
+        damaged("nam_chu", lambda d: d["tables"]["datasets"][0].update(year="hai nghìn")),
+        damaged("phien_ban_la", lambda d: d.update(version=7)),
     ]
     store = Store(database_url)
     for path in cases:
-        with pytest.raises(StoreError, match="Tệp sao lưu bị hỏng"):
+        with pytest.raises(StoreError, match="Tệp sao lưu bị hỏng|không được hỗ trợ"):
             store.restore(path)
         assert store.is_empty() and store.framework_versions().empty and store.audit().empty, path.name
     code, out, err = cli(capsys, "db", "--database", database_url, "restore", cases[3])
