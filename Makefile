@@ -50,6 +50,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_upload.py
+	$(BIN)/python bench/bench_forms.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -26,6 +26,12 @@ def nfc(value: object) -> str:
 
 def fold(value: object) -> str:
     """Matching key: lower case, no diacritics (đ→d), no spaces or punctuation."""
+    return _fold_text(value) if isinstance(value, str) else _fold_text(nfc(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_text(value: str) -> str:
+    # Headings and labels repeat across thousands of forms: each is folded once.
     text = unicodedata.normalize("NFD", nfc(value).lower().replace("đ", "d"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _FOLD_DROP.sub("", text)

@@ -15,21 +15,42 @@ from ..vocabulary import SHEET_UNITS
 
 @dataclass
 class Part:
-    """Rows read from one sheet or form, before years are consolidated."""
+    """Rows read from one sheet or form, before years are consolidated. A form gives plain records (a list of row
+    dicts, and score lists in criterion order): framing thousands of one-row tables costs more than reading them."""
 
     kind: str  # "units" or "leaders"
-    rows: pd.DataFrame  # meta columns + year
-    self_scores: pd.DataFrame
-    review_scores: pd.DataFrame
+    rows: pd.DataFrame | list[dict]  # meta columns + year
+    self_scores: pd.DataFrame | list[list[float]]
+    review_scores: pd.DataFrame | list[list[float]]
     source: Source
+
+
+def _framed(parts: list[Part], codes: list[str]) -> list[Part]:
+    """Record parts gathered into one framed part per kind; framed parts as they are."""
+    out = [p for p in parts if isinstance(p.rows, pd.DataFrame)]
+    records = [p for p in parts if not isinstance(p.rows, pd.DataFrame)]
+    if records:
+        sources = [p.source for p in records for _ in p.rows]
+        rows = pd.DataFrame([r for p in records for r in p.rows])
+        rows["_source"] = range(len(rows))
+        frame = Part(records[0].kind, rows,
+                     pd.DataFrame([x for p in records for x in p.self_scores], columns=codes, dtype=float),
+                     pd.DataFrame([x for p in records for x in p.review_scores], columns=codes, dtype=float),
+                     _Sources(sources))
+        out.append(frame)
+    return out
+
+
+class _Sources(list):
+    """The sources of a gathered part, one per row."""
 
 
 def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, YearData]:
     """Parts of all files → one YearData per year; duplicates and orphan leaders are errors."""
     years: dict[int, YearData] = {}
-    unit_parts = [p for p in parts if p.kind == "units"]
-    leader_parts = [p for p in parts if p.kind == "leaders"]
-    all_years = sorted({int(y) for p in parts for y in p.rows["year"].dropna()})
+    unit_parts = _framed([p for p in parts if p.kind == "units"], fw.codes(UNIT))
+    leader_parts = _framed([p for p in parts if p.kind == "leaders"], fw.codes(LEADER))
+    all_years = sorted({int(y) for p in unit_parts + leader_parts for y in p.rows["year"].dropna()})
     for year in all_years:
         units, unit_self, unit_review, sources = _stack(unit_parts, year, fw.codes(UNIT))
         _one_spelling_per_cluster(units, issues)
@@ -73,7 +94,13 @@ def _stack(parts: list[Part], year: int, codes: list[str]):
     rows = pd.concat([p.rows[m] for p, m in chosen], ignore_index=True)
     self_scores = pd.concat([p.self_scores[m] for p, m in chosen], ignore_index=True)
     review = pd.concat([p.review_scores[m] for p, m in chosen], ignore_index=True)
-    return rows, self_scores, review, [p.source for p, _ in chosen]
+    sources = []
+    for p, m in chosen:
+        if isinstance(p.source, _Sources):
+            sources.extend(p.source[i] for i in p.rows.loc[m, "_source"])
+        else:
+            sources.append(p.source)
+    return rows.drop(columns="_source", errors="ignore"), self_scores, review, sources
 
 
 def _duplicates(rows: pd.DataFrame, key: str, column: str, issues: Issues, message: str, year: int) -> None:

@@ -3,9 +3,9 @@ Tự chấm | Thẩm định, read as one unit (and its leader)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from ..dataset import Source
 from ..framework import LEADER, UNIT, Framework
@@ -143,10 +143,9 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
 
 
 def _form_part(kind, row: dict, found, codes, source) -> Part:
-    rows = pd.DataFrame([row])
-    self_scores = pd.DataFrame([{c: found[c][1] if c in found else np.nan for c in codes}], columns=codes)
-    review = pd.DataFrame([{c: found[c][2] if c in found else np.nan for c in codes}], columns=codes)
-    return Part(kind, rows, self_scores.astype(float), review.astype(float), source)
+    """One form's row as plain records: thousands of forms are framed once, in consolidate."""
+    return Part(kind, [row], [[found[c][1] if c in found else np.nan for c in codes]],
+                [[found[c][2] if c in found else np.nan for c in codes]], source)
 
 
 def _label_value(labels, key, parse, default, issues: Issues):
@@ -185,6 +184,7 @@ def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issu
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def _label_role(text: str) -> str | None:
     label = text.partition(":")[0]
     key = fold(label)
@@ -198,13 +198,18 @@ def _is_label_row(grid: Grid, r: int) -> bool:
 
 
 def _form_code(tt: str, name: str, fw: Framework) -> str | None:
-    codes = {code_key(c.code): c.code for c in fw.criteria}
+    codes, names = _criteria_index(fw)
     for text in (tt, name):
         found = leading_code(text, set(codes))
         if found and code_key(found[0]) in codes:
             return codes[code_key(found[0])]
-    key = fold(name)
-    return next((c.code for c in fw.criteria if key and fold(c.name) == key), None)
+    return names.get(fold(name)) if name else None
+
+
+@lru_cache(maxsize=16)
+def _criteria_index(fw: Framework) -> tuple[dict[str, str], dict[str, str]]:
+    """Criterion code by code key and by folded name, made once per framework (not once per form row)."""
+    return {code_key(c.code): c.code for c in fw.criteria}, {fold(c.name): c.code for c in fw.criteria}
 
 
 def _has_number(grid, r, cols) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..framework import Criterion
 from ..validation import Issues
-from ..text import code_key, fold, heading_matches, nfc, number_text
+from ..text import code_key, fold, heading_matches, number_text
 from ..vocabulary import HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
 
@@ -68,10 +68,11 @@ class Header:
 
 
 def cell_text(grid: Grid, row: int, col: int) -> str:
+    """A cell as text; texts are NFC and trimmed already (workbook._grid)."""
     value = grid.value(row, col)
     if value is None:
         return ""
-    return number_text(value) if isinstance(value, float) else nfc(value)
+    return number_text(value) if isinstance(value, float) else value
 
 
 def code_keys(meta) -> set[str]:
