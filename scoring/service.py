@@ -90,11 +90,10 @@ def plan_import(store: Store, read: ReadResult) -> ImportPlan:
 def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
            ) -> tuple[YearPlan | None, Issue | None]:
     old, old_fw, _ = store.load(year, version)
-    for target in (UNIT, LEADER):
-        if {code_key(c) for c in fw.codes(target)} != {code_key(c) for c in old_fw.codes(target)}:
-            return None, Issue(ERROR, f"Năm {year}: các phiếu được đọc theo bộ tiêu chí “{fw.name}”, khác các mã tiêu "
-                                      f"chí của phiên bản đang dùng (bộ “{old_fw.name}”), nên không gộp được. Hãy chọn "
-                                      f"đúng bộ tiêu chí của năm khi tải lên, hoặc tải lên bảng tổng hợp đầy đủ.")
+    if not _same_criteria(fw, old_fw):
+        return None, Issue(ERROR, f"Năm {year}: các phiếu được đọc theo bộ tiêu chí “{fw.name}”, khác các mã tiêu chí "
+                                  f"của phiên bản đang dùng (bộ “{old_fw.name}”), nên không gộp được. Hãy chọn đúng "
+                                  f"bộ tiêu chí của năm khi tải lên, hoặc tải lên bảng tổng hợp đầy đủ.")
     new_codes = set(new.units["code"])
     keep = ~old.units["code"].isin(new_codes).to_numpy()
     keep_leaders = ~old.leaders["unit_code"].isin(set(new.leaders["unit_code"])).to_numpy()
@@ -125,6 +124,12 @@ def preview(plan: ImportPlan, stored: dict[int, YearResult]) -> dict[int, YearRe
     """How each planned year would be rated once saved; the rank change comes from year − 1 of the same upload,
     else from the stored results."""
     return rate_years({y: (p.data, plan.read.framework) for y, p in plan.years.items()}, stored)
+
+
+def _same_criteria(a: Framework, b: Framework) -> bool:
+    """Whether data read with one framework can be rated with the other: the same criterion codes, for units and
+    for leaders."""
+    return all({code_key(c) for c in a.codes(t)} == {code_key(c) for c in b.codes(t)} for t in (UNIT, LEADER))
 
 
 def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
@@ -175,9 +180,8 @@ def rerate_year(store: Store, year: int, framework: Framework, who: str | None =
     """Store the active data of a year again, rated with another framework, as a new version; returns its id.
     Only a framework with the same criterion codes can be applied to data already imported."""
     data, old_fw, _ = store.load(year)
-    for target in (UNIT, LEADER):
-        if {code_key(c) for c in framework.codes(target)} != {code_key(c) for c in old_fw.codes(target)}:
-            raise StoreError(f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
-                             "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới")
+    if not _same_criteria(framework, old_fw):
+        raise StoreError(f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
+                         "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới")
     return store.store_years([data], framework, ORIGIN_CHOSEN, who)[year]
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from builders import FW, unit, year_data
-from fixtures import UNITS, consolidated, run_cli
+from fixtures import consolidated, run_cli
 from scoring import rate_year
 from scoring.framework import QUOTA_OF_GOOD, Criterion, Group, to_toml
 from scoring.report import report_bytes
