@@ -125,15 +125,20 @@ def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
 def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.Figure:
     """Units moving between tiers, tiers in their order (best at the top) with their counts; only tiers
     that hold units get a node, as plotly cannot place empty ones."""
-    def nodes(column: str, year: int, x: float) -> list[tuple[str, str, float, str]]:
+    def nodes(column: str, year: int, x: float) -> list[tuple[str, str, float, str, float]]:
+        """(tier, label, x, colour, y): y is the node's centre, stacked best first in proportion to its units."""
         counts = table.groupby(column)["units"].sum()
         present = [t for t in TIERS if counts.get(t, 0)]
-        return [(t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t]) for t in present]
+        total, before, out = float(counts.sum()), 0.0, []
+        for t in present:
+            out.append((t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t], 0.02 + 0.96 * (before + counts[t] / 2) / total))
+            before += counts[t]
+        return out
 
     left, right = nodes("tier_from", year_from, 0.01), nodes("tier_to", year_to, 0.99)
     all_nodes = left + right
     where = {("from", n[0]): i for i, n in enumerate(left)} | {("to", n[0]): len(left) + i for i, n in enumerate(right)}
-    y = [(i + 0.5) / len(side) for side in (left, right) for i in range(len(side))]
+    y = [n[4] for n in all_nodes]
     fig = go.Figure(go.Sankey(
         arrangement="fixed",
         node=dict(label=[n[1] for n in all_nodes], color=[n[3] for n in all_nodes], x=[n[2] for n in all_nodes], y=y,
