@@ -101,6 +101,7 @@ class _Formats:
                               right=1)
         self.header_bottom = fmt(base, bg_color="#F2F2F2", bottom=1, left=1, right=1)
         self.text = fmt(cell, text_wrap=True)
+        self.digest = fmt(cell, font_size=8)  # a SHA-256 on one line of the methodology sheet
         self.text_center = fmt(cell, align="center")
         self.integer = fmt(cell, align="center", num_format="0")
         self.score = fmt(cell, num_format="0.00")
@@ -486,12 +487,13 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
     r += 2
     ws.write_string(r, 0, "Tệp đầu vào", f.label)
     r += 1
+    ws.set_row(r, 32)
     for c, name in enumerate(["Tên tệp", "SHA-256", "Kích thước (byte)", "Loại"]):
         ws.write_string(r, c, name, f.header)
     for s in result.sources:
         r += 1
         ws.write_string(r, 0, s.name, f.text)
-        ws.write_string(r, 1, s.sha256, f.text)
+        ws.write_string(r, 1, s.sha256, f.digest)
         ws.write_number(r, 2, s.size, f.integer)
         ws.write_string(r, 3, {"consolidated": "Bảng tổng hợp", "form": "Phiếu đơn vị", "csv": "CSV"}[s.kind], f.text)
     _paper(ws)
