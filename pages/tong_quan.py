@@ -5,8 +5,9 @@ from pages._ui import CHART_CONFIG, require_data, result_of, show_table, year_ro
 from scoring import charts, views
 from scoring.presentation import TIER_LABEL, TIER_SHORT, vn
 
-SHORT_COLUMNS = ["Hạng", "Mã", "Tên đơn vị", "Khối", "Tổng điểm", "Xếp loại"]
-SHORT_WIDTHS = {"Hạng": 50, "Mã": 64, "Tên đơn vị": "medium", "Khối": "medium", "Tổng điểm": 74, "Xếp loại": 70}
+# Half a 1,400 px page: the decision (Tổng điểm, Xếp loại) must show without scrolling sideways.
+SHORT_COLUMNS = ["Hạng", "Mã", "Tên đơn vị", "Tổng điểm", "Xếp loại"]
+SHORT_WIDTHS = {"Hạng": 44, "Mã": 56, "Tên đơn vị": 190, "Tổng điểm": 70, "Xếp loại": 64}
 
 st.title("Tổng quan đánh giá công tác dân vận")
 versions = require_data()

@@ -29,13 +29,12 @@ improved, declined = views.movers(before, after)
 
 
 def movers_table(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Mã": frame["code"], "Tên đơn vị": frame["name"], "Khối": frame["cluster"],
-                         f"Hạng {first}": frame["rank_before"], f"Hạng {second}": frame["rank"],
-                         "Tổng điểm": frame["total"], "Điểm thay đổi": frame["total_change"]})
+    return pd.DataFrame({"Mã": frame["code"], "Tên đơn vị": frame["name"], f"Hạng {first}": frame["rank_before"],
+                         f"Hạng {second}": frame["rank"], "Điểm thay đổi": frame["total_change"]})
 
 
-WIDTHS = {"Mã": 64, "Tên đơn vị": "medium", "Khối": "medium", f"Hạng {first}": 70, f"Hạng {second}": 70,
-          "Tổng điểm": 74, "Điểm thay đổi": 90}
+# Half a 1,400 px page: every column shows without scrolling sideways.
+WIDTHS = {"Mã": 56, "Tên đơn vị": 160, f"Hạng {first}": 64, f"Hạng {second}": 64, "Điểm thay đổi": 84}
 left, right = st.columns(2)
 for column, title, frame in ((left, "Tiến bộ nhiều nhất", improved), (right, "Giảm nhiều nhất", declined)):
     with column:

@@ -1,6 +1,8 @@
 """Plotly figures of the dashboard, in the tier colours of the report (no Streamlit here)."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -18,12 +20,17 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
+def _count_axis(fig: go.Figure, largest: float) -> None:
+    """A y axis of whole numbers of units: ticks 1 apart for small counts, never "0, 0, 1, 1"."""
+    fig.update_yaxes(rangemode="tozero", tickformat="d", dtick=max(1, math.ceil(float(largest) / 8)))
+
+
 def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
     """Stacked bars: units per tier in each cluster (views.tier_by_cluster)."""
     fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "cluster"], y=table.loc[table.tier == t, "units"],
                             marker_color=COLOUR[t]) for t in TIERS])
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị")
-    fig.update_yaxes(tickformat="d")
+    _count_axis(fig, table.groupby("cluster")["units"].sum().max() if len(table) else 0)
     return _layout(fig, "Xếp loại theo khối")
 
 
@@ -34,7 +41,7 @@ def quota_bars(quota: pd.DataFrame, percent) -> go.Figure:
         go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
     ])
     fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
-    fig.update_yaxes(tickformat="d", rangemode="tozero")
+    _count_axis(fig, max(quota[["allowed", "given", "moved_down"]].to_numpy().max(initial=0), 1))
     return _layout(fig, f"Sử dụng chỉ tiêu {number_setting(percent)}% theo khối", 360)
 
 

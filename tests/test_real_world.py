@@ -406,3 +406,21 @@ def test_a_far_cell_behind_a_lying_dimension_is_refused_before_parsing(tmp_path)
             z.writestr(name, data)
     (error,) = errors(read_paths([path]))
     assert "quá lớn" in error.message and "dòng 500000" in error.message
+
+
+# ---------------------------------------------------------------- 21. a "Tiêu chí" sheet in another layout
+
+
+def test_a_criteria_sheet_in_another_layout_says_how_to_skip_it(tmp_path):
+    from scoring.framework import load_preset
+
+    path = tmp_path / "tong_hop.xlsx"
+    consolidated(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Tiêu chí")
+    ws.append(["Mã tiêu chí", "Nội dung", "Điểm"])  # no "Điểm tối đa": another office's layout
+    ws.append(["1.1", "Quán triệt", 10])
+    wb.save(path)
+    problems = [e.message for e in errors(read_paths([path]))]
+    assert any("chọn một bộ tiêu chí có sẵn" in p for p in problems), problems
+    assert not errors(read_paths([path], load_preset()))  # a chosen framework skips the sheet
