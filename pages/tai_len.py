@@ -11,7 +11,7 @@ from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
 from scoring.store import StoreError
 
-AUTO = "Tự động: trang “Tiêu chí” trong tệp, nếu không có thì bộ tiêu chí đang dùng"
+AUTO = "Tự động: theo tệp, nếu không thì bộ đang dùng"
 ACTIVE = "Bộ tiêu chí đang dùng"
 MODE_TEXT = {service.NEW: "năm mới", service.REPLACE: "thay toàn bộ phiên bản đang dùng",
              service.MERGE: "gộp các phiếu vào phiên bản đang dùng"}
@@ -26,7 +26,9 @@ c1, c2, c3 = st.columns([1, 2, 1])
 year = c1.number_input("Năm (cho tệp không ghi năm)", min_value=2000, max_value=2100, value=None, step=1,
                        placeholder="Tự nhận từ tệp", key="year_override")
 preset_names = presets()
-choice = c2.selectbox("Bộ tiêu chí", [AUTO, ACTIVE, *preset_names.values()], key="framework_choice")
+choice = c2.selectbox("Bộ tiêu chí", [AUTO, ACTIVE, *preset_names.values()], key="framework_choice",
+                      help="Tự động: trang “Tiêu chí” trong tệp nếu có, nếu không thì bộ tiêu chí đang dùng "
+                           "(trang Tiêu chí), nếu chưa có thì bộ mẫu mặc định.")
 who = c3.text_input("Người thực hiện", value="cán bộ", key="who")
 
 if files:
