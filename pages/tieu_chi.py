@@ -29,7 +29,8 @@ if uploaded is not None:
         st.rerun()
 
 groups = [g.key for g in base.groups]
-rows = pd.DataFrame(st.session_state.framework_rows, columns=["code", "group", "name", "max_points", "weight", "target"])
+rows = pd.DataFrame(st.session_state.framework_rows,
+                    columns=["code", "group", "name", "max_points", "weight", "target"])
 edited = st.data_editor(
     rows, num_rows="dynamic", width="stretch", key="criteria_editor",
     column_config={

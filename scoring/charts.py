@@ -138,7 +138,8 @@ def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.F
         present = [t for t in TIERS if counts.get(t, 0)]
         total, before, out = float(counts.sum()), 0.0, []
         for t in present:
-            out.append((t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t], 0.02 + 0.96 * (before + counts[t] / 2) / total))
+            centre = 0.02 + 0.96 * (before + counts[t] / 2) / total
+            out.append((t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t], centre))
             before += counts[t]
         return out
 
@@ -150,7 +151,8 @@ def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.F
         arrangement="fixed",
         node=dict(label=[n[1] for n in all_nodes], color=[n[3] for n in all_nodes], x=[n[2] for n in all_nodes], y=y,
                   pad=18),
-        link=dict(source=[where["from", t] for t in table["tier_from"]], target=[where["to", t] for t in table["tier_to"]],
+        link=dict(source=[where["from", t] for t in table["tier_from"]],
+                  target=[where["to", t] for t in table["tier_to"]],
                   value=table["units"].tolist(), color="rgba(120,144,156,0.35)",
                   hovertemplate="%{source.label} → %{target.label}: %{value} đơn vị<extra></extra>")))
     return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to} (đơn vị có trong cả hai năm)")

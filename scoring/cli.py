@@ -20,8 +20,10 @@ from .workbook import Loading, read_bytes
 
 _ARGPARSE_WORDS = [("the following arguments are required", "thiếu tham số bắt buộc"),
                    ("unrecognized arguments", "không hiểu các tham số"), ("invalid choice", "lựa chọn không hợp lệ"),
-                   ("expected one argument", "cần một giá trị"), ("expected at least one argument", "cần ít nhất một giá trị"),
-                   ("not allowed with argument", "không dùng cùng tham số"), ("invalid int value", "không phải số nguyên"),
+                   ("expected one argument", "cần một giá trị"),
+                   ("expected at least one argument", "cần ít nhất một giá trị"),
+                   ("not allowed with argument", "không dùng cùng tham số"),
+                   ("invalid int value", "không phải số nguyên"),
                    ("choose from", "chọn một trong"), ("argument ", "tham số ")]
 
 

@@ -176,7 +176,8 @@ def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
 def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
     """The stored versions of a year, newest first."""
     return pd.DataFrame([{
-        "Phiên bản": d.id, "Đang dùng": "✔" if d.active else "", "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
+        "Phiên bản": d.id, "Đang dùng": "✔" if d.active else "",
+        "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
         "Người nhập": d.imported_by, "Số đơn vị": d.unit_count, "Bộ tiêu chí": d.framework_name,
         "Chọn bộ tiêu chí": ORIGIN_LABELS.get(d.framework_origin, ""), "Tệp": ", ".join(s.name for s in d.files),
     } for d in reversed(history)])

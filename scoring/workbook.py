@@ -444,7 +444,8 @@ def _measure_xlsx_sheet(data: bytes, part: str, name: str) -> set[tuple[int, int
             cols = max(cols, max(map(_column_number, set(wide))) if wide else 26)
             has_formula = has_formula or b"<f" in buf
             if rows * cols > MAX_CELLS:
-                raise UnreadableFile(f"Trang “{name}” quá lớn (ô xa nhất ở dòng {rows}, cột {column_letter(cols - 1)}): "
+                far = f"dòng {rows}, cột {column_letter(cols - 1)}"
+                raise UnreadableFile(f"Trang “{name}” quá lớn (ô xa nhất ở {far}): "
                                      "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
             tail = buf[-64:]
         if not has_formula:

@@ -32,10 +32,10 @@ def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
             if fw is not None:
                 found.append((book.name, fw))
             else:
-                here.error(f"Trang “{SHEET_FRAMEWORK}” của tệp không theo mẫu (Mã tiêu chí | Nhóm | Tên tiêu chí | Điểm "
-                           "tối đa | Trọng số | Đối tượng). Nếu không cần bộ tiêu chí trong tệp, hãy chọn một bộ tiêu "
-                           "chí có sẵn (ô “Bộ tiêu chí” trên trang Tải lên, hoặc --preset / --framework ở dòng lệnh): "
-                           "khi đó trang này được bỏ qua")
+                here.error(f"Trang “{SHEET_FRAMEWORK}” của tệp không theo mẫu (Mã tiêu chí | Nhóm | Tên tiêu chí "
+                           "| Điểm tối đa | Trọng số | Đối tượng). Nếu không cần bộ tiêu chí trong tệp, hãy chọn một "
+                           "bộ tiêu chí có sẵn (ô “Bộ tiêu chí” trên trang Tải lên, hoặc --preset / --framework ở dòng "
+                           "lệnh): khi đó trang này được bỏ qua")
     if not found:
         return None
     first_name, first = found[0]

@@ -34,8 +34,8 @@ def choose_sheet(book: Book, title: str, issues: Issues) -> Grid | None:
     sheet wins over a hidden one and the exact name over a copy; when several could be the table, a warning
     says which one was used and why."""
     key = fold(title)
-    candidates = [g for g in book.sheets
-                  if fold(g.name) == key or (fold(g.name).startswith(key) and _COPY_SUFFIX.match(fold(g.name)[len(key):]))]
+    candidates = [g for g in book.sheets if fold(g.name) == key
+                  or (fold(g.name).startswith(key) and _COPY_SUFFIX.match(fold(g.name)[len(key):]))]
     if not candidates:
         return None
     chosen = min(candidates, key=lambda g: (g.hidden, fold(g.name) != key))
