@@ -80,8 +80,7 @@ def plan_import(store: Store, read: ReadResult) -> ImportPlan:
             else:
                 plans[year] = plan
         else:
-            old, _, _ = store.load(year, active[year])
-            old_codes = set(old.units["code"])
+            old_codes = set(store.unit_codes(active[year]))
             plans[year] = YearPlan(year, REPLACE, data, added=[c for c in codes if c not in old_codes],
                                    replaced=[c for c in codes if c in old_codes], base_version=active[year])
     return ImportPlan(read, plans, issues)

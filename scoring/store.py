@@ -296,6 +296,13 @@ class Store:
                     raise StoreError(f"Chưa có dữ liệu năm {year}")
             return self._load(conn, dataset_id)
 
+    def unit_codes(self, dataset_id: int) -> list[str]:
+        """The unit codes of a stored version (in their normal form), without loading its rows."""
+        with self._reading() as conn:
+            return [unit_code(c) for c in conn.execute(select(t.unit_rows.c.code)
+                                                        .where(t.unit_rows.c.dataset_id == dataset_id))
+                    .scalars()]
+
     def load_many(self, dataset_ids: list[int]) -> dict[int, tuple[YearData, Framework]]:
         """Several versions read in one snapshot, so that no import can come between them; id → (data, framework)."""
         with self._reading() as conn:
