@@ -5,11 +5,20 @@ from pages._ui import CHART_CONFIG, all_results, require_data, show_table, year_
 from scoring import charts, views
 from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
 
+MAX_CHOICES = 500
+
 st.title("Hồ sơ đơn vị")
 versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
 names = dict(zip(result.units["code"], result.units["name"]))
-code = c2.selectbox("Đơn vị", sorted(names), format_func=lambda c: f"{c} – {names[c]}")
+choices = sorted(names)
+if len(choices) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
+    typed = c2.text_input("Tìm đơn vị (mã hoặc tên)", key="unit_search", placeholder="Ví dụ: DV00012 hoặc Tân Yên")
+    choices = views.find_units(result, typed, MAX_CHOICES)
+    if not choices:
+        st.info(f"Không có đơn vị nào khớp “{typed}”.")
+        st.stop()
+code = c2.selectbox("Đơn vị", choices, format_func=lambda c: f"{c} – {names[c]}")
 unit = result.units[result.units["code"] == code].iloc[0]
 
 cols = st.columns(4)

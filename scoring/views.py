@@ -5,6 +5,7 @@ import pandas as pd
 
 from .engine import YearResult
 from .framework import UNIT
+from .text import fold
 from .presentation import ORIGIN_LABELS, TIER_LABEL, TIERS, rank_change_text, unit_notes
 from .store import DatasetInfo, local_time
 from .validation import SEVERITY_LABEL
@@ -194,3 +195,14 @@ def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
         "Tự chấm": scores.self_scores.loc[position].to_numpy(dtype=float),
         "Thẩm định": scores.review_scores.loc[position].to_numpy(dtype=float),
         "Điểm tính": scores.points.loc[position].to_numpy(dtype=float)})
+
+
+def find_units(result: YearResult, typed: str, limit: int) -> list[str]:
+    """Codes of the units whose code or name contains the typed text (case and accents ignored), at most `limit`,
+    in code order; the first `limit` codes when nothing is typed."""
+    units = result.units.sort_values("code")
+    key = fold(typed)
+    if key:
+        folded = (units["code"] + " " + units["name"]).map(fold)
+        units = units[folded.str.contains(key, regex=False)]
+    return units["code"].head(limit).tolist()

@@ -183,3 +183,16 @@ def test_report_page_uses_what_is_typed_without_enter(db):
     book = openpyxl.load_workbook(io.BytesIO(at.session_state["built_report"][1]))
     cells = {c.value for row in book["Xếp hạng"].iter_rows() for c in row}
     assert "Trần Thị Bình" in cells
+
+
+def test_unit_page_searches_when_there_are_many_units(db, monkeypatch):
+    from builders import FW, unit, year_data
+    from scoring.dataset import ORIGIN_PRESET
+
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    Store(db).store_years([year_data([unit(f"U{i:04d}", total=60 + i % 40) for i in range(600)], fw=FW)], FW,
+                          ORIGIN_PRESET, "kiểm thử")
+    at = app("don_vi")
+    assert len(at.selectbox[1].options) == 500  # not 600 options: a search box comes first
+    at.text_input(key="unit_search").input("u0599").run()
+    assert at.selectbox[1].options == ["U0599 – Đơn vị U0599"] and at.metric[2].value.endswith("/600")

@@ -100,3 +100,12 @@ def test_ranking_table_keeps_numbers_numeric_and_says_not_appraised():
     assert table["Tổng điểm"].dtype == float and table.loc["A", "Tổng điểm"] == 100
     assert table.loc["A", "Ghi chú"].endswith("Chưa thẩm định") and table.isna().loc["A", "Thẩm định"]
     assert table.loc["B", "Thẩm định"] == 80 and table.loc["B", "Ghi chú"] == ""
+
+
+def test_find_units_by_code_or_name_ignoring_accents():
+    result = rate_year(year_data([unit("DV01", total=90, name="Đảng bộ xã Tân Yên"),
+                                  unit("DV02", total=80, name="Chi bộ thôn Đồng Quýt"),
+                                  unit("DV03", total=70, name="Chi bộ Trường Tân Yên")]), FW)
+    assert views.find_units(result, "tan yen", 10) == ["DV01", "DV03"]
+    assert views.find_units(result, "dv02", 10) == ["DV02"]
+    assert views.find_units(result, "", 2) == ["DV01", "DV02"]
