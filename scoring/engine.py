@@ -125,12 +125,17 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
     factors = _exact_factors(fw, target)
 
     def exact_value(i: int) -> Fraction:
-        value = sum((Fraction(exact(p)) * f for p, f in zip(points[i], factors)), Fraction(0))
+        value = _exact_dot(points[i], factors)
         if bonus is not None:
             value = max(value + Fraction(exact(bonus[i])) - Fraction(exact(penalty[i])), Fraction(0))
         return value
 
     return to_cents(raw, exact_value)
+
+
+def _exact_dot(points: np.ndarray, factors: list[Fraction]) -> Fraction:
+    """Σ points × factor with each point taken at its typed decimal value."""
+    return sum((Fraction(exact(p)) * f for p, f in zip(points, factors)), Fraction(0))
 
 
 def exact_order(values: np.ndarray, exact_value) -> np.ndarray:
@@ -160,17 +165,12 @@ def exact_order(values: np.ndarray, exact_value) -> np.ndarray:
     return keys
 
 
-def _tie_break_key(fw: Framework, used: np.ndarray) -> np.ndarray:
+def _tie_break_key(fw: Framework, sc: _Scored) -> np.ndarray:
     """Step 9's second key: the tie-break group's contribution to the base score, compared exactly."""
     mask = np.array([c.group == fw.tie_break_group for c in fw.of(UNIT)], dtype=bool)
-    factors = _factors(fw, UNIT)[mask]
     exact_factors = [f for f, m in zip(_exact_factors(fw, UNIT), mask) if m]
-    points = used[:, mask]
-
-    def exact_value(i: int) -> Fraction:
-        return sum((Fraction(exact(p)) * f for p, f in zip(points[i], exact_factors)), Fraction(0))
-
-    return exact_order((points * factors).sum(axis=1), exact_value)
+    points = sc.used[:, mask]
+    return exact_order(sc.contributions[:, mask].sum(axis=1), lambda i: _exact_dot(points[i], exact_factors))
 
 
 def cents(value: Decimal | float) -> int:
@@ -317,7 +317,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     log.append("Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
                "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV.")
 
-    tie_break = _tie_break_key(fw, sc.used)
+    tie_break = _tie_break_key(fw, sc)
     keys = [-total, -tie_break, penalty]
     rank = competition_rank(keys)
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
