@@ -13,7 +13,7 @@ import streamlit as st
 from scoring import service
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
-from scoring.presentation import TIER_FILL, TIER_LABEL, number_setting
+from scoring.presentation import TIER_FILL, number_setting
 from scoring.store import Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
@@ -109,7 +109,7 @@ PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 
 def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",
                tier_column: str | None = None, key: str = "table") -> None:
     """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
-    missing values, the given column widths, optionally a column of tiers coloured as in the report, and pages of
+    missing values, the given column widths, optionally a column of tier codes coloured as in the report, and pages of
     PAGE_ROWS rows when it is longer."""
     if table.empty:
         st.caption("Không có dòng nào.")
@@ -125,7 +125,6 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
     styler = table.style.format(precision=2, decimal=",", thousands="", na_rep="", subset=decimals or None)
     if tier_column is not None:
         fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
-        fills.update({TIER_LABEL[code]: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL})
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
     config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
@@ -133,7 +132,7 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
 
 # At 1,400 px the decision (Tổng điểm, Xếp loại, Ghi chú) must fit without scrolling sideways.
 RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 190, "Khối": 110, "Tự chấm": 62,
-                  "Thẩm định": 70, "Thưởng": 58, "Trừ": 40, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 260}
+                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 260}
 RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
                    "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
 
