@@ -382,7 +382,7 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
     refused before the parser allocates it; formula cells without a cached value are noted."""
     import python_calamine
 
-    sheets = _xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else {}
+    sheets, recalculate = _xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else ({}, False)
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     grids = []
     for meta in wb.sheets_metadata:
@@ -390,7 +390,7 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
             continue
         uncalculated = set()
         if meta.name in sheets:
-            uncalculated = _measure_xlsx_sheet(data, sheets[meta.name], meta.name)
+            uncalculated = _measure_xlsx_sheet(data, sheets[meta.name], meta.name, recalculate)
         sheet = wb.get_sheet_by_name(meta.name)
         rows = sheet.to_python(skip_empty_area=False)
         grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
@@ -409,13 +409,14 @@ _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', 
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
-def _xlsx_sheets(data: bytes) -> dict[str, str]:
-    """Sheet name → its XML part in an .xlsx."""
+def _xlsx_sheets(data: bytes) -> tuple[dict[str, str], bool]:
+    """Sheet name → its XML part in an .xlsx, and whether the workbook asks to be recalculated when opened (its
+    cached formula values, e.g. the 0 xlsxwriter writes, are then not results)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             book, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
     except (KeyError, zipfile.BadZipFile):
-        return {}
+        return {}, False
     targets = {i: t for i, t in _REL_ENTRY.findall(rels)} | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
     out = {}
     for name, rid in _SHEET_ENTRY.findall(book):
@@ -424,10 +425,10 @@ def _xlsx_sheets(data: bytes) -> dict[str, str]:
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             out[nfc(html.unescape(name.decode()))] = path
             out[html.unescape(name.decode())] = path
-    return out
+    return out, b'fullCalcOnLoad="1"' in book
 
 
-def _measure_xlsx_sheet(data: bytes, part: str, name: str) -> set[tuple[int, int]]:
+def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool) -> set[tuple[int, int]]:
     """Refuse a sheet whose real extent (last row × last column of its cells) is too large, reading its XML in
     chunks; return the cells holding a formula without a cached value (a file written by a program and never
     opened in Excel or LibreOffice)."""
@@ -451,16 +452,10 @@ def _measure_xlsx_sheet(data: bytes, part: str, name: str) -> set[tuple[int, int
         if not has_formula:
             return set()
         xml = z.read(part)
-    fresh = b'fullCalcOnLoad="1"' in _read_part(data, "xl/workbook.xml")
     out = set()
     for attrs, body in _FORMULA_CELL.findall(xml):
-        if body and b"<f" in body and (fresh or not re.search(rb"<(?:\w+:)?v>[^<]", body)):
+        if body and b"<f" in body and (recalculate or not re.search(rb"<(?:\w+:)?v>[^<]", body)):
             ref = _CELL_REF.search(attrs)
             if ref:
                 out.add((int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1))
     return out
-
-
-def _read_part(data: bytes, part: str) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return z.read(part)
