@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .framework import Framework, load_framework_file, load_preset, presets
-from .output import EXIT_INVALID, EXIT_OK, emit, os_error_text, report_issues
+from .output import EXIT_INVALID, EXIT_OK, emit, report_issues, write_place
 from .workbook import Loading, read_bytes
 
 # pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
@@ -145,30 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_db(args, framework)
     if args.command == "template":
         from .template import write_template
-        return _writing(args.output, lambda: write_template(args.output, framework or load_preset(), form=args.form),
-                        f"Đã tạo {args.output}")
+        return _done(write_place(args.output, lambda: write_template(args.output, framework or load_preset(),
+                                                                     form=args.form)), f"Đã tạo {args.output}")
     if args.command == "sample":
         from .sample import write_sample
-        return _writing(args.output, lambda: write_sample(args.output, units=args.units, years=args.years,
-                                                          seed=args.seed),
-                        f"Đã tạo dữ liệu mẫu trong {args.output}")
+        return _done(write_place(args.output, lambda: write_sample(args.output, units=args.units, years=args.years,
+                                                                   seed=args.seed), folder=True),
+                     f"Đã tạo dữ liệu mẫu trong {args.output}")
     return EXIT_INVALID
 
 
-def _writing(target: Path, write, done: str) -> int:
-    """Write a file or folder the user named; a place that cannot be written is a message, not a traceback.
-    Folders the user did not ask for are not created."""
-    folder = target.parent
-    if not folder.is_dir():
-        print(f"Lỗi: thư mục “{folder}” không có: hãy tạo thư mục trước hoặc chọn nơi lưu khác", file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        write()
-    except OSError as e:
-        print(f"Lỗi: không ghi được “{target}” ({os_error_text(e)})", file=sys.stderr)
-        return EXIT_INVALID
-    print(done)
-    return EXIT_OK
+def _done(written: bool, message: str) -> int:
+    if written:
+        print(message)
+    return EXIT_OK if written else EXIT_INVALID
 
 
 def _rank_or_validate(args, framework: Framework | None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import json
 import sys
+from pathlib import Path
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -22,6 +23,25 @@ def os_error_text(error: BaseException) -> str:
     cause = getattr(error, "__cause__", None) or getattr(error, "__context__", None)
     code = getattr(error, "errno", None) or getattr(cause, "errno", None)
     return _OS_ERRORS.get(code, "lỗi hệ thống tệp")
+
+
+def write_place(target: Path, write, folder: bool = False) -> bool:
+    """Write the file (or, with `folder`, the folder) the user named; a place that cannot be written is a message
+    on stderr, not a traceback, and folders the user did not ask for are not created."""
+    if not target.parent.is_dir():
+        print(f"Lỗi: thư mục “{target.parent}” không có: hãy tạo thư mục trước hoặc chọn nơi lưu khác", file=sys.stderr)
+        return False
+    if target.is_dir() and not folder:
+        print(f"Lỗi: “{target}” là một thư mục: hãy ghi rõ tên tệp cần lưu", file=sys.stderr)
+        return False
+    try:
+        write()
+    except Exception as e:  # noqa: BLE001 - writers wrap the OSError (xlsxwriter's FileCreateError)
+        if not isinstance(e, OSError) and not isinstance(e.__context__, OSError):
+            raise
+        print(f"Lỗi: không ghi được “{target}” ({os_error_text(e)})", file=sys.stderr)
+        return False
+    return True
 
 
 def report_issues(issues) -> None:
@@ -46,8 +66,6 @@ def result_json(results) -> str:
 def emit(args, results) -> int:
     """The report file (-o), then the JSON or the table of the rated years."""
     if args.output:
-        from xlsxwriter.exceptions import FileCreateError
-
         from .report import ReportSettings, write_report
         settings = ReportSettings(**{k: v for k, v in (
             ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
@@ -55,14 +73,7 @@ def emit(args, results) -> int:
         if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
             print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
             return EXIT_INVALID
-        if args.output.is_dir() or not args.output.parent.is_dir():
-            print(f"Lỗi: không ghi được báo cáo vào “{args.output}”: hãy chọn một tên tệp .xlsx trong thư mục có sẵn",
-                  file=sys.stderr)
-            return EXIT_INVALID
-        try:
-            write_report(results[-1], args.output, args.cluster, settings)
-        except (OSError, FileCreateError) as e:
-            print(f"Lỗi: không ghi được báo cáo “{args.output}” ({os_error_text(e)})", file=sys.stderr)
+        if not write_place(args.output, lambda: write_report(results[-1], args.output, args.cluster, settings)):
             return EXIT_INVALID
     if args.json:
         sys.stdout.write(result_json(results) + "\n")
