@@ -34,6 +34,7 @@ MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 1 * 2**30
 MAX_RATIO = 200  # inflated / compressed, for any member larger than 1 MiB once inflated
 MAX_CELLS = 40_000_000
+MEASURED_SHEET_BYTES = 8 * 2**20  # sheets up to this size (inflated XML) are measured cell by cell before parsing
 CHILD_MEMORY_BYTES = 6 * 2**30
 CHILD_SECONDS = 300
 log = logging.getLogger(__name__)
@@ -435,20 +436,25 @@ def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool) ->
     rows = cols = 0
     has_formula = False
     with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(part) as f:
+        # A sheet whose cells lie far apart is small; a large sheet is dense, and the memory limit bounds it:
+        # measuring every cell reference of a 60,000-row sheet would cost more than parsing it.
+        measure = z.getinfo(part).file_size <= MEASURED_SHEET_BYTES
         tail = b""
         while chunk := f.read(1 << 22):
             buf = tail + chunk
+            has_formula = has_formula or b"<f" in buf
+            tail = buf[-64:]
+            if not measure:
+                continue
             found = _ROW_REF.findall(buf)
             if found:
                 rows = max(rows, max(map(int, found)))
             wide = _WIDE_COLUMN.findall(buf)
             cols = max(cols, max(map(_column_number, set(wide))) if wide else 26)
-            has_formula = has_formula or b"<f" in buf
             if rows * cols > MAX_CELLS:
                 far = f"dòng {rows}, cột {column_letter(cols - 1)}"
                 raise UnreadableFile(f"Trang “{name}” quá lớn (ô xa nhất ở {far}): "
                                      "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
-            tail = buf[-64:]
         if not has_formula:
             return set()
         xml = z.read(part)

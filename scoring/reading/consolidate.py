@@ -121,7 +121,8 @@ def _one_spelling_per_cluster(units: pd.DataFrame, issues: Issues) -> None:
     first spelling met; a warning names the spellings merged."""
     if not len(units):
         return
-    keys = units["cluster"].map(cluster_key)
+    spellings = units["cluster"].unique()
+    keys = units["cluster"].map(dict(zip(spellings, map(cluster_key, spellings))))  # each spelling folded once
     first = units.groupby(keys, sort=False)["cluster"].first()
     for key, spellings in units.groupby(keys, sort=False)["cluster"].unique().items():
         if len(spellings) > 1:

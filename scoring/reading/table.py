@@ -340,7 +340,8 @@ def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues:
                 continue
             values[i] = np.nan if number is None else number
             typed[i] = text
-    _uncalculated(grid, col, [int(r) for r in rows if (int(r), col.index) in grid.uncalculated], issues)
+    if grid.uncalculated:  # rare: checked only for a sheet that has such cells
+        _uncalculated(grid, col, [int(r) for r in rows if (int(r), col.index) in grid.uncalculated], issues)
     # At the rules' precision: a cached 10.000000000000002 is the 10 Excel shows.
     values = np.round(values, SCORE_DECIMALS)
     top = float(maximum)
