@@ -1,11 +1,15 @@
 """Dân vận dashboard. Start it with `make run`, or `python app.py [streamlit options]`; URL paths are part of
 the interface.
 
-Why a launcher: Streamlit sees the `pages/` folder beside this file and, on the first script run of a new
-server process, emulates the old folder-based navigation before `st.navigation` below runs, so a deep link
-such as /tai-len as the first visit shows "Page not found" (streamlit/streamlit#8860). Started through
-`python app.py`, the server knows from the start that the app declares its own navigation. A bare
-`streamlit run app.py` still works, except for that first deep link.
+This file is three things:
+- the launcher (`python app.py`): Streamlit sees the `pages/` folder beside this file and, on the first script
+  run of a new server process, emulates the old folder-based navigation before `st.navigation` below runs, so
+  a deep link such as /tai-len as the first visit shows "Page not found" (streamlit/streamlit#8860). Started
+  through `python app.py`, the server knows from the start that the app declares its own navigation;
+- the web server (`app`, an `st.App`): Streamlit's own routes plus two that set and clear the session cookie
+  (HttpOnly, so that no script in a page can read it), and at start-up the first administrator account;
+- the script every browser session runs (`main`): sign-in first, then the page the role may open, else a
+  refusal. Every page and every action checks again on the server.
 """
 import logging
 import sys
@@ -15,6 +19,7 @@ import streamlit as st
 from streamlit import runtime
 
 ICON = Path(__file__).with_name(".streamlit") / "favicon.png"
+log = logging.getLogger("scoring.app")
 
 
 def launch() -> None:
@@ -35,7 +40,7 @@ UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
 </style>"""
-PAGES = [  # (file, title, icon, URL path)
+PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.access.PAGE_RIGHTS
     ("pages/tong_quan.py", "Tổng quan", "home", ""),
     ("pages/tai_len.py", "Tải lên", "upload_file", "tai-len"),
     ("pages/xep_hang.py", "Xếp hạng", "leaderboard", "xep-hang"),
@@ -44,6 +49,7 @@ PAGES = [  # (file, title, icon, URL path)
     ("pages/xu_huong.py", "Xu hướng", "trending_up", "xu-huong"),
     ("pages/tieu_chi.py", "Tiêu chí", "checklist", "tieu-chi"),
     ("pages/bao_cao.py", "Báo cáo", "print", "bao-cao"),
+    ("pages/tai_khoan.py", "Tài khoản", "manage_accounts", "tai-khoan"),
 ]
 
 
@@ -59,15 +65,45 @@ def _log_to_stderr() -> None:
 
 
 def main() -> None:
+    from pages import _auth
+
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
     st.set_page_config(page_icon=str(ICON), layout="wide")
     st.html(UPLOADER_CSS)
-    st.navigation([st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=not url)
-                   for path, title, icon, url in PAGES]).run()
+    actor = _auth.signed_in()
+    ready = actor is not None and not actor.must_change_password
+    # Every path stays routable (so that a typed address is refused, not "not found"); the menu lists only
+    # what the role may open.
+    pages = {url: st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=not url,
+                          visibility="visible" if ready and actor.may_open(url) else "hidden")
+             for path, title, icon, url in PAGES}
+    page = st.navigation(list(pages.values()), position="sidebar" if ready else "hidden")
+    if actor is None:
+        _auth.sign_in_form(page.url_path)
+    elif actor.must_change_password:
+        _auth.forced_password_change(actor)
+    elif not actor.may_open(page.url_path):
+        _auth.refuse(actor, page.url_path, pages)
+    else:
+        _auth.account_sidebar(actor)
+        page.run()
 
 
-if __name__ == "__main__" and not runtime.exists():
-    launch()
-elif __name__ != "__mp_main__":  # not when multiprocessing imports this file in the file-parsing server
-    main()
+def _on_error(error: Exception) -> bool:
+    """Uncaught errors: the traceback to the server's log, a Vietnamese sentence to the user."""
+    log.error("page failed", exc_info=error)
+    st.error("Đã có lỗi khi hiển thị trang này. Hãy tải lại trang; nếu vẫn lỗi, báo quản trị viên "
+             "(chi tiết đã được ghi vào nhật ký máy chủ).")
+    return True
+
+
+if __name__ == "__main__":
+    if runtime.exists():
+        main()
+    else:
+        launch()
+elif __name__ == "app":  # imported by the web server (uvicorn) that `python app.py` starts
+    from pages import _auth
+
+    app = st.App(__file__, routes=_auth.ROUTES, lifespan=_auth.lifespan, on_script_error=_on_error)

@@ -4,6 +4,7 @@ they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
 import os
+from functools import cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import service
+from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting
@@ -23,13 +25,25 @@ CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+ACTOR_KEY = "_danvan_actor"  # the run's signed-in person, set by app.main (pages._auth.signed_in) before a page runs
+
+
+def actor() -> Actor:
+    """The signed-in person of this run (a page only runs after app.main found one and checked its role)."""
+    found = st.session_state.get(ACTOR_KEY)
+    if found is None:
+        st.stop()
+    return found
+
+
 def store() -> Store:
     return _open(database_url(), os.environ.get("DANVAN_SEED_SAMPLE", "1") != "0")
 
 
-@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
+@cache
 def _open(url: str, seed: bool) -> Store:
-    """One store per database; a new, empty one gets the sample years unless DANVAN_SEED_SAMPLE=0."""
+    """One store per database and process (pages and the server's routes share it); a new, empty one gets the
+    sample years unless DANVAN_SEED_SAMPLE=0."""
     opened = Store(url)
     if seed:
         service.seed(opened, SAMPLE_DIR)
@@ -80,6 +94,9 @@ def year_row(versions: dict[int, int], widths: list[int]) -> tuple[int, YearResu
 def require_data() -> dict[int, int]:
     versions = active_versions()
     if not versions:
+        if not actor().may(Right.IMPORT):
+            st.info("Chưa có dữ liệu năm nào.")
+            st.stop()
         st.info("Chưa có dữ liệu năm nào. Bắt đầu ở trang **Tải lên**: chọn bảng điểm Excel của các đơn vị, "
                 "kiểm tra rồi bấm **Lưu**.")
         st.page_link("pages/tai_len.py", label="Đi tới trang Tải lên", icon=":material/upload_file:")

@@ -1,44 +1,62 @@
-"""Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader."""
+"""Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader. A unit account sees
+its own unit only, without ranks or any other unit's figures (not even a cluster average), and the counts per
+tier of the year."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, all_results, require_data, show_table, year_row
+from pages._ui import CHART_CONFIG, actor, all_results, require_data, show_table, year_row
 from scoring import charts, views
+from scoring.access import Right
 from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
 
 MAX_CHOICES = 500
 
+me = actor()
+whole = me.may(Right.VIEW_ALL)
 st.title("Hồ sơ đơn vị")
 versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
 names = dict(zip(result.units["code"], result.units["name"]))
-choices = sorted(names)
-if len(choices) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
-    typed = c2.text_input("Tìm đơn vị (mã hoặc tên)", key="unit_search", placeholder="Ví dụ: DV00012 hoặc Tân Yên")
-    choices = views.find_units(result, typed, MAX_CHOICES)
-    if not choices:
-        st.info(f"Không có đơn vị nào khớp “{typed}”.")
+if whole:
+    choices = sorted(names)
+    if len(choices) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
+        typed = c2.text_input("Tìm đơn vị (mã hoặc tên)", key="unit_search", placeholder="Ví dụ: DV00012 hoặc Tân Yên")
+        choices = views.find_units(result, typed, MAX_CHOICES)
+        if not choices:
+            st.info(f"Không có đơn vị nào khớp “{typed}”.")
+            st.stop()
+    code = c2.selectbox("Đơn vị", choices, format_func=lambda c: f"{c} – {names[c]}")
+else:
+    code = me.unit_code
+    if code not in names:
+        st.info(f"Năm {year} chưa có dữ liệu của đơn vị {code}.")
         st.stop()
-code = c2.selectbox("Đơn vị", choices, format_func=lambda c: f"{c} – {names[c]}")
 unit = result.units[result.units["code"] == code].iloc[0]
 
 cols = st.columns(4)
 cols[0].metric("Tổng điểm", vn(unit["total"]))
 cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
-cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
-cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
+if whole:
+    cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
+    cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
 st.markdown(f"**{names[code]}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**"
             + ("" if unit["appraised"] else f" · *{NOT_APPRAISED}*"))
 if unit["reason"]:
     st.info(unit["reason"])
+if not whole:
+    st.caption(f"Năm {year}, toàn bộ {len(result.units)} đơn vị: " + " · ".join(
+        f"{TIER_LABEL[t]}: {n}" for t, n in views.tier_counts(result).items()))
 
-left, right = st.columns(2)
-left.plotly_chart(charts.unit_vs_cluster(views.unit_profile(result, code)), config=CHART_CONFIG)
 history = views.unit_history(all_results(versions), code)
-right.plotly_chart(charts.unit_history_chart(history), config=CHART_CONFIG)
+if whole:
+    left, right = st.columns(2)
+    left.plotly_chart(charts.unit_vs_cluster(views.unit_profile(result, code)), config=CHART_CONFIG)
+    right.plotly_chart(charts.unit_history_chart(history), config=CHART_CONFIG)
 st.subheader("Điểm từng tiêu chí")
 show_table(views.unit_criteria(result, code), {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70,
                                                "Thẩm định": 74, "Điểm tính": 74})
 st.subheader("Qua các năm")
+if not whole:  # ranks place a unit among the others: not for a unit's own account
+    history = history.drop(columns=["rank", "cluster_rank", "units"])
 show_table(history.rename(columns={
     "year": "Năm", "total": "Tổng điểm", "rank": "Xếp hạng", "cluster_rank": "Hạng trong khối", "tier": "Xếp loại",
     "units": "Số đơn vị", "reason": "Ghi chú"}), {"Ghi chú": "large"}, tier_column="Xếp loại")
@@ -47,5 +65,5 @@ leader = views.unit_leader(result, code)
 if leader.empty:
     st.caption("Không có dữ liệu người đứng đầu của đơn vị này.")
 for l in leader.itertuples():
-    st.markdown(f"**{l.name}** ({l.title}) · tổng điểm {vn(l.total)} · xếp loại **{TIER_LABEL[l.tier]}** · "
-                f"hạng {l.rank}" + (f"  \n{l.reason}" if l.reason else ""))
+    st.markdown(f"**{l.name}** ({l.title}) · tổng điểm {vn(l.total)} · xếp loại **{TIER_LABEL[l.tier]}**"
+                + (f" · hạng {l.rank}" if whole else "") + (f"  \n{l.reason}" if l.reason else ""))

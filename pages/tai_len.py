@@ -4,8 +4,8 @@ import hashlib
 
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, results, show_table, store,
-                       template_buttons)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, results, show_table,
+                       store, template_buttons)
 from scoring import service, views
 from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
@@ -22,14 +22,13 @@ st.write("Chọn một bảng tổng hợp (.xlsx, .xlsm, .xls, .ods, .csv) ho�
          "đang dùng của năm; mỗi lần lưu tạo một phiên bản mới, phiên bản cũ vẫn được giữ.")
 files = st.file_uploader("Tệp bảng điểm", type=["xlsx", "xlsm", "xls", "ods", "csv"], accept_multiple_files=True,
                          key="files")
-c1, c2, c3 = st.columns([1, 2, 1])
+c1, c2 = st.columns([1, 3])
 year = c1.number_input("Năm (cho tệp không ghi năm)", min_value=2000, max_value=2100, value=None, step=1,
                        placeholder="Tự nhận từ tệp", key="year_override")
 preset_names = presets()
 choice = c2.selectbox("Bộ tiêu chí", [AUTO, ACTIVE, *preset_names.values()], key="framework_choice",
                       help="Tự động: trang “Tiêu chí” trong tệp nếu có, nếu không thì bộ tiêu chí đang dùng "
                            "(trang Tiêu chí), nếu chưa có thì bộ mẫu mặc định.")
-who = c3.text_input("Người thực hiện", value="cán bộ", key="who")
 
 if files:
     contents = [(f.name, f.getvalue()) for f in files]
@@ -70,7 +69,7 @@ if files:
             st.success(st.session_state.upload_saved)
         elif st.button("Lưu", type="primary", key="save"):
             try:
-                saved = service.save(store(), plan, who or "cán bộ")
+                saved = service.save(store(), plan, actor())
             except StoreError as e:
                 st.session_state.pop("upload_key")  # read again against what is stored now
                 st.error(str(e))
@@ -92,7 +91,7 @@ if versions:
         c1, c2 = st.columns([1, 3])
         chosen_version = c1.selectbox("Phiên bản", older, index=len(older) - 1, key="reuse_version")
         if c2.button("Dùng lại phiên bản này", key="reuse"):
-            store().activate(chosen_version, who or "cán bộ")
+            service.activate(store(), chosen_version, actor())
             st.success(f"Năm {shown_year} dùng lại phiên bản {chosen_version}.")
             st.rerun()
 else:

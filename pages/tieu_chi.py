@@ -4,8 +4,10 @@ and can be rated again with it as a new version); import and export the "Tiêu c
 import pandas as pd
 import streamlit as st
 
-from pages._ui import XLSX, active_framework, active_versions, decimal_input, result_of, show_table, store
+from pages._ui import (XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table,
+                       store)
 from scoring import rate_year, service, views
+from scoring.access import Right
 from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
 from scoring.presentation import number_setting
 from scoring.reader import read_framework_bytes
@@ -18,6 +20,12 @@ if "framework_rows" not in st.session_state:
     st.session_state.framework_rows = to_table(base)
 st.caption(f"Đang dùng cho các lần nhập sau: **{base.name}**" + (f" (phiên bản {base.source.split(':')[1]})"
                                                                  if base.source.startswith("store:") else " (bộ mẫu)"))
+if not actor().may(Right.FRAMEWORK):  # Lãnh đạo sees the criteria and the rules; only officers change them
+    show_table(views.framework_table(base), {"Tên tiêu chí": "large"}, key="criteria")
+    st.markdown(views.framework_rules_text(base))
+    st.download_button("Xuất trang “Tiêu chí” ra Excel", data=lambda: framework_sheet_bytes(base),
+                       file_name="tieu_chi.xlsx", mime=XLSX, on_click="ignore", key="export")
+    st.stop()
 
 uploaded = st.file_uploader("Nhập trang “Tiêu chí” từ tệp Excel", type=["xlsx", "xls", "ods"], key="framework_file")
 if uploaded is not None:
@@ -89,7 +97,7 @@ if versions and not problems and candidate != base:
 
 c1, c2 = st.columns(2)
 if c1.button("Lưu thành phiên bản mới", type="primary", disabled=bool(problems) or candidate == base, key="save"):
-    version = store().save_framework(candidate, st.session_state.get("who", "cán bộ"))
+    version = service.save_framework(store(), candidate, actor())
     st.session_state.pop("framework_rows", None)
     st.session_state.framework_saved = (version, candidate.name)
     st.rerun()
@@ -105,7 +113,7 @@ if saved:
         year = c1.selectbox("Năm", sorted(versions, reverse=True), key="rerate_year")
         if c2.button(f"Tính lại năm {year} theo bộ tiêu chí này (lưu thành phiên bản mới)", key="rerate"):
             try:
-                dataset = service.rerate_year(store(), year, active_framework(), st.session_state.get("who", "cán bộ"))
+                dataset = service.rerate_year(store(), year, active_framework(), actor())
             except StoreError as e:
                 st.error(str(e))
             else:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .access import Role
 from .framework import Framework, load_framework_file, load_preset, presets
 from .output import EXIT_INVALID, EXIT_OK, emit, report_issues, write_place
 from .workbook import Loading, read_bytes
@@ -120,6 +121,28 @@ def build_parser() -> argparse.ArgumentParser:
     fw_import = fwsub.add_parser("import", help="lưu bộ tiêu chí từ tệp (.toml, hoặc trang “Tiêu chí” của tệp Excel) "
                                                 "và dùng nó")
     fw_import.add_argument("file", type=Path)
+    users = sub.add_parser("users", help="tài khoản đăng nhập (mật khẩu nhập từ bàn phím hoặc đầu vào chuẩn)")
+    users.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
+    users.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    roles = ", ".join(r.value for r in Role)
+    add = usub.add_parser("add", help="tạo tài khoản")
+    add.add_argument("login")
+    add.add_argument("--role", required=True, help=roles)
+    add.add_argument("--unit", help="mã đơn vị (tài khoản don_vi)")
+    add.add_argument("--name", default="", help="họ tên")
+    add.add_argument("--email", help="e-mail cho đăng nhập một lần (SSO)")
+    usub.add_parser("list", help="các tài khoản")
+    passwd = usub.add_parser("passwd", help="đặt mật khẩu mới (phải đổi ở lần đăng nhập sau)")
+    passwd.add_argument("login")
+    disable = usub.add_parser("disable", help="khoá tài khoản (kết thúc mọi phiên)")
+    disable.add_argument("login")
+    enable = usub.add_parser("enable", help="mở lại tài khoản đã khoá")
+    enable.add_argument("login")
+    role = usub.add_parser("role", help="đổi vai trò")
+    role.add_argument("login")
+    role.add_argument("role", help=roles)
+    role.add_argument("--unit", help="mã đơn vị (vai trò don_vi)")
     return p
 
 
@@ -143,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         from .db_cli import run_db
         return run_db(args, framework)
+    if args.command == "users":
+        from .users_cli import run_users
+        return run_users(args)
     if args.command == "template":
         from .template import write_template
         return _done(write_place(args.output, lambda: write_template(args.output, framework or load_preset(),

@@ -106,7 +106,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("who", Text, nullable=False),
-    Column("action", String(30), nullable=False),  # import, activate, framework, restore
+    Column("action", String(30), nullable=False),  # import, activate, framework, restore, account_*, sign_in_lock
     Column("year", Integer),
     Column("dataset_id", Integer),
     Column("framework_id", Integer),
@@ -114,5 +114,57 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 
-# Order in which a backup is written and restored (parents first).
-TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log]
+# People who sign in. A unit account (role don_vi) is bound to one unit code; e-mail matches a single sign-on
+# identity to the account. The password is kept only as an Argon2id hash; an account that signs in only through
+# single sign-on has none.
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("full_name", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit_code", Text),
+    Column("email", String(254), unique=True),
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", Text),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", Text, nullable=False),
+    CheckConstraint("role IN ('quan_tri', 'can_bo', 'lanh_dao', 'don_vi')", name="ck_accounts_role"),
+    CheckConstraint("(role = 'don_vi') = (unit_code IS NOT NULL)", name="ck_accounts_unit_code"),
+)
+
+# Failed sign-ins of the last minutes: five in a window lock the account for a while.
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sign_in_failures_account_at", sign_in_failures.c.account_id, sign_in_failures.c.at)
+
+# Signed-in browsers. Only a SHA-256 of the random token is kept, so a copy of the database opens no session.
+sessions = Table(
+    "sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+)
+
+# One-time codes that hand a fresh sign-in from the app's page to the route that sets the cookie (seconds).
+sign_in_codes = Table(
+    "sign_in_codes", metadata,
+    Column("code_sha256", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
+# sessions, codes and failures are not: a restored store starts with everybody signed out.
+TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log,
+          accounts]

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .access import Actor, Right, operator
 from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult
 from .framework import LEADER, UNIT, Framework
 from .rating import rate_years
 from .reader import ReadResult, read_files
-from .store import Store, StoreError
+from .store import Store, StoreError, os_user
 from .text import code_key
 from .validation import ERROR, Issue
 from .workbook import Loading
@@ -131,23 +132,25 @@ def _same_criteria(a: Framework, b: Framework) -> bool:
     return all({code_key(c) for c in a.codes(t)} == {code_key(c) for c in b.codes(t)} for t in (UNIT, LEADER))
 
 
-def save(store: Store, plan: ImportPlan, who: str | None = None) -> dict[int, int]:
+def save(store: Store, plan: ImportPlan, actor: Actor) -> dict[int, int]:
     """Store every planned year as its new active version, in one transaction; nothing when there are errors,
     and a StoreError when a year to merge into changed in the store since the plan was made."""
+    actor.require(Right.IMPORT)
     if not plan.ok or not plan.years:
         return {}
     plan.datasets = store.store_years([p.data for p in plan.years.values()], plan.read.framework,
-                                      plan.read.framework_origin, who,
+                                      plan.read.framework_origin, actor.login,
                                       # Only a merge depends on what was active: a whole new version does not.
                                       expected={y: p.base_version for y, p in plan.years.items() if p.mode == MERGE})
     return plan.datasets
 
 
 def import_files(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
-                 year: int | None = None, who: str | None = None) -> ImportPlan:
-    """Read, plan and save: the whole import as the upload page does it, for the command line and scripts."""
+                 year: int | None = None, actor: Actor | None = None) -> ImportPlan:
+    """Read, plan and save: the whole import as the upload page does it, for the command line and scripts
+    (by default as the operating-system user running them)."""
     plan = plan_import(store, read_upload(store, files, framework, year))
-    save(store, plan, who)
+    save(store, plan, actor or operator(os_user()))
     return plan
 
 
@@ -156,7 +159,7 @@ def seed(store: Store, sample_dir: Path) -> None:
     if not store.is_empty():
         return
     for path in sorted(Path(sample_dir).glob("tong_hop_*.xlsx")):
-        import_files(store, [(path.name, path.read_bytes())], who="dữ liệu mẫu")
+        import_files(store, [(path.name, path.read_bytes())], actor=operator("dữ liệu mẫu"))
 
 
 def rate_stored(store: Store, versions: dict[int, int] | None = None) -> dict[int, YearResult]:
@@ -175,12 +178,40 @@ def rate_stored_year(store: Store, year: int) -> YearResult:
     return rate_stored(store, {y: active[y] for y in (year - 1, year) if y in active})[year]
 
 
-def rerate_year(store: Store, year: int, framework: Framework, who: str | None = None) -> int:
+def rerate_year(store: Store, year: int, framework: Framework, actor: Actor) -> int:
     """Store the active data of a year again, rated with another framework, as a new version; returns its id.
     Only a framework with the same criterion codes can be applied to data already imported."""
+    actor.require(Right.FRAMEWORK)
     data, old_fw, _ = store.load(year)
     if not _same_criteria(framework, old_fw):
         raise StoreError(f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
                          "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới")
-    return store.store_years([data], framework, ORIGIN_CHOSEN, who)[year]
+    return store.store_years([data], framework, ORIGIN_CHOSEN, actor.login)[year]
+
+
+def activate(store: Store, dataset_id: int, actor: Actor) -> int:
+    """Make a stored version its year's active one again; returns the year."""
+    actor.require(Right.IMPORT)
+    return store.activate(dataset_id, actor.login)
+
+
+def save_framework(store: Store, framework: Framework, actor: Actor) -> int:
+    """Store a framework and make it the one later imports use; returns its id."""
+    actor.require(Right.FRAMEWORK)
+    return store.save_framework(framework, actor.login)
+
+
+def activate_framework(store: Store, framework_id: int, actor: Actor) -> None:
+    actor.require(Right.FRAMEWORK)
+    store.activate_framework(framework_id, actor.login)
+
+
+def restore(store: Store, path: Path, actor: Actor) -> dict[str, int]:
+    actor.require(Right.BACKUP)
+    return store.restore(path, actor.login)
+
+
+def backup(store: Store, path: Path, actor: Actor) -> dict[str, int]:
+    actor.require(Right.BACKUP)
+    return store.backup(path)
 

@@ -74,7 +74,7 @@ def local_time(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(VN_TIME)
 
 
-def _user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -100,19 +100,19 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         head = ScriptDirectory.from_config(config).get_current_head()
-        with self._reading() as conn:  # at head already: no need to queue behind a running import
+        with self.reading() as conn:  # at head already: no need to queue behind a running import
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return
-        with self._writing() as conn:
+        with self.writing() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
-    def _writing(self):
+    def writing(self):
         """A write transaction, serialised with every other writer."""
         conn = self.engine.connect().execution_options(writer=True)
         return _Transaction(conn, lock=None if self.sqlite else _IMPORT_LOCK)
 
-    def _reading(self):
+    def reading(self):
         """A read transaction over one consistent snapshot."""
         conn = self.engine.connect()
         if not self.sqlite:
@@ -124,18 +124,18 @@ class Store:
     def save_framework(self, fw: Framework, who: str | None = None, activate: bool = True) -> int:
         """Store a framework version (the same definition is stored once) and, by default, make it the
         active framework: the one imports fall back to and the Tiêu chí page edits."""
-        who = who or _user()
-        with self._writing() as conn:
+        who = who or os_user()
+        with self.writing() as conn:
             framework_id = self._framework_id(conn, fw, who)
             if activate:
                 self._activate_framework(conn, framework_id, who)
             return framework_id
 
     def activate_framework(self, framework_id: int, who: str | None = None) -> None:
-        with self._writing() as conn:
+        with self.writing() as conn:
             if conn.execute(select(t.frameworks.c.id).where(t.frameworks.c.id == framework_id)).scalar() is None:
                 raise StoreError(f"Không có bộ tiêu chí phiên bản {framework_id}")
-            self._activate_framework(conn, framework_id, who or _user())
+            self._activate_framework(conn, framework_id, who or os_user())
 
     def _activate_framework(self, conn: Connection, framework_id: int, who: str) -> None:
         current = conn.execute(select(t.active_framework.c.framework_id)).scalar()
@@ -147,7 +147,7 @@ class Store:
         else:
             conn.execute(t.active_framework.update().values(**values))
         name = conn.execute(select(t.frameworks.c.name).where(t.frameworks.c.id == framework_id)).scalar()
-        _audit(conn, who, "framework_activate", framework_id=framework_id,
+        record(conn, who, "framework_activate", framework_id=framework_id,
                detail=f"Dùng bộ tiêu chí “{name}” (phiên bản {framework_id}) cho các lần nhập sau")
 
     def _framework_id(self, conn: Connection, fw: Framework, who: str) -> int:
@@ -159,12 +159,12 @@ class Store:
             return found
         new = conn.execute(insert(t.frameworks).values(name=fw.name, definition=definition, sha256=digest,
                                                        created_at=_now(), created_by=who)).inserted_primary_key[0]
-        _audit(conn, who, "framework", framework_id=new, detail=f"Lưu bộ tiêu chí “{fw.name}” (phiên bản {new})")
+        record(conn, who, "framework", framework_id=new, detail=f"Lưu bộ tiêu chí “{fw.name}” (phiên bản {new})")
         return new
 
     def framework(self, framework_id: int | None = None) -> Framework | None:
         """A framework version; without an id, the active framework (None until one is saved or activated)."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             if framework_id is None:
                 framework_id = conn.execute(select(t.active_framework.c.framework_id)).scalar()
                 if framework_id is None:
@@ -174,7 +174,7 @@ class Store:
         return None if row is None else from_toml(row.definition, source=f"store:{row.id}")
 
     def framework_versions(self) -> pd.DataFrame:
-        with self._reading() as conn:
+        with self.reading() as conn:
             return pd.DataFrame(conn.execute(select(t.frameworks.c.id, t.frameworks.c.name, t.frameworks.c.created_at,
                                                     t.frameworks.c.created_by).order_by(t.frameworks.c.id)).all(),
                                 columns=["id", "name", "created_at", "created_by"])
@@ -187,8 +187,8 @@ class Store:
         `origin` says how the framework was chosen (see schema.datasets.framework_origin). `expected`: the
         active version each year had when the data was prepared (None: no version); if another import came
         in between, nothing is stored."""
-        who = who or _user()
-        with self._writing() as conn:
+        who = who or os_user()
+        with self.writing() as conn:
             if expected:
                 now = dict(conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id)).all())
                 moved = sorted(y for y, v in expected.items() if now.get(y) != v)
@@ -216,7 +216,7 @@ class Store:
                                                       data.leader_review))
         self._activate(conn, data.year, dataset_id, who)
         files = ", ".join(s.name for s in data.sources)
-        _audit(conn, who, "import", data.year, dataset_id, framework_id,
+        record(conn, who, "import", data.year, dataset_id, framework_id,
                f"Nhập năm {data.year}: {len(data.units)} đơn vị, {len(data.leaders)} người đứng đầu từ {files}")
         return dataset_id
 
@@ -224,13 +224,13 @@ class Store:
 
     def activate(self, dataset_id: int, who: str | None = None) -> int:
         """Make a stored version the active one of its year; returns the year."""
-        who = who or _user()
-        with self._writing() as conn:
+        who = who or os_user()
+        with self.writing() as conn:
             year = conn.execute(select(t.datasets.c.year).where(t.datasets.c.id == dataset_id)).scalar()
             if year is None:
                 raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
             self._activate(conn, year, dataset_id, who)
-            _audit(conn, who, "activate", year, dataset_id, detail=f"Dùng phiên bản {dataset_id} cho năm {year}")
+            record(conn, who, "activate", year, dataset_id, detail=f"Dùng phiên bản {dataset_id} cho năm {year}")
             return year
 
     def _activate(self, conn: Connection, year: int, dataset_id: int, who: str) -> None:
@@ -247,17 +247,17 @@ class Store:
                         select(func.count()).select_from(versions).where(versions.c.year == t.active_years.c.year)
                         .correlate(t.active_years).scalar_subquery().label("versions"))
                  .join(t.datasets, t.datasets.c.id == t.active_years.c.dataset_id).order_by(t.active_years.c.year))
-        with self._reading() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=["year", "dataset_id", "imported_at", "unit_count", "leader_count",
                                            "versions"])
 
     def history(self, year: int) -> list[DatasetInfo]:
-        with self._reading() as conn:
+        with self.reading() as conn:
             return self._datasets(conn, t.datasets.c.year == year)
 
     def dataset(self, dataset_id: int) -> DatasetInfo | None:
-        with self._reading() as conn:
+        with self.reading() as conn:
             found = self._datasets(conn, t.datasets.c.id == dataset_id)
         return found[0] if found else None
 
@@ -274,21 +274,33 @@ class Store:
                             r.framework_name, tuple(files.get(r.id, ())), r.id in active, r.framework_origin)
                 for r in rows]
 
-    def audit(self, limit: int = 200) -> pd.DataFrame:
-        with self._reading() as conn:
-            rows = conn.execute(select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)).all()
+    def audit(self, limit: int = 200, who: str | None = None, actions: list[str] | None = None,
+              since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+        """The newest entries of the audit log first, optionally of one account, some actions, a time span."""
+        log = t.audit_log
+        query = select(log).order_by(log.c.id.desc()).limit(limit)
+        if who:
+            query = query.where(log.c.who == who)
+        if actions:
+            query = query.where(log.c.action.in_(actions))
+        if since:
+            query = query.where(log.c.at >= since)
+        if until:
+            query = query.where(log.c.at < until)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=[c.name for c in t.audit_log.columns])
 
     # ------------------------------------------------------------ reading back and rating
 
     def active_versions(self) -> dict[int, int]:
         """Stored year → its active dataset id."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             return {int(y): int(d) for y, d in conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id))}
 
     def load(self, year: int, dataset_id: int | None = None) -> tuple[YearData, Framework, int]:
         """The raw tables of a year's active version (or of a given version), with its framework."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             if dataset_id is None:
                 dataset_id = conn.execute(select(t.active_years.c.dataset_id)
                                           .where(t.active_years.c.year == year)).scalar()
@@ -298,14 +310,14 @@ class Store:
 
     def unit_codes(self, dataset_id: int) -> list[str]:
         """The unit codes of a stored version (in their normal form), without loading its rows."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             return [unit_code(c) for c in conn.execute(select(t.unit_rows.c.code)
                                                         .where(t.unit_rows.c.dataset_id == dataset_id))
                     .scalars()]
 
     def load_many(self, dataset_ids: list[int]) -> dict[int, tuple[YearData, Framework]]:
         """Several versions read in one snapshot, so that no import can come between them; id → (data, framework)."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             return {i: self._load(conn, i)[:2] for i in dataset_ids}
 
     def _load(self, conn: Connection, dataset_id: int) -> tuple[YearData, Framework, int]:
@@ -336,7 +348,7 @@ class Store:
     def backup(self, path: Path) -> dict[str, int]:
         """Everything, as one portable JSON file; returns the row count per table."""
         counts, out = {}, {"format": BACKUP_FORMAT, "version": 1, "created_at": _now().isoformat(), "tables": {}}
-        with self._reading() as conn:
+        with self.reading() as conn:
             for table in t.TABLES:
                 rows = [dict(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
                 out["tables"][table.name] = rows
@@ -362,7 +374,7 @@ class Store:
         problems = backup_problems(tables)
         if problems:  # checked as strictly as an upload, before anything is written
             raise StoreError("Tệp sao lưu bị hỏng, không phục hồi gì:\n" + "\n".join(problems))
-        with self._writing() as conn:
+        with self.writing() as conn:
             if conn.execute(select(func.count()).select_from(t.datasets)).scalar() or \
                     conn.execute(select(func.count()).select_from(t.frameworks)).scalar():
                 raise StoreError("Chỉ phục hồi vào cơ sở dữ liệu trống")
@@ -372,6 +384,8 @@ class Store:
                 # is refused with a message; the transaction rolls back, nothing is restored.
                 try:
                     rows = [_from_json(table, r) for r in tables.get(table.name, [])]
+                    if table is t.accounts:
+                        rows = _new_accounts(conn, rows)
                     if rows:
                         conn.execute(insert(table), rows)
                 except (IntegrityError, DataError, AttributeError, TypeError, ValueError) as e:
@@ -382,17 +396,27 @@ class Store:
                 # A backup from before the explicit pointer: the newest framework was the active one then.
                 newest = conn.execute(select(func.max(t.frameworks.c.id))).scalar()
                 conn.execute(insert(t.active_framework).values(id=1, framework_id=newest, activated_at=_now(),
-                                                               activated_by=who or _user()))
+                                                               activated_by=who or os_user()))
             if not self.sqlite:
                 for table in (t.frameworks, t.datasets, t.audit_log):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                       f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
-            _audit(conn, who or _user(), "restore", detail=f"Phục hồi từ {Path(path).name}")
+            record(conn, who or os_user(), "restore", detail=f"Phục hồi từ {Path(path).name}")
         return counts
 
     def is_empty(self) -> bool:
-        with self._reading() as conn:
+        with self.reading() as conn:
             return not conn.execute(select(func.count()).select_from(t.datasets)).scalar()
+
+
+def _new_accounts(conn: Connection, rows: list[dict]) -> list[dict]:
+    """Accounts of a backup that the store does not have yet (by login and e-mail), under new ids: the person
+    restoring keeps the account they are signed in with."""
+    a = t.accounts
+    logins = set(conn.execute(select(a.c.login)).scalars())
+    emails = set(conn.execute(select(a.c.email).where(a.c.email.is_not(None))).scalars())
+    return [{k: v for k, v in r.items() if k != "id"} for r in rows
+            if r["login"] not in logins and (r.get("email") is None or r["email"] not in emails)]
 
 
 class _Transaction:
@@ -432,7 +456,7 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
 
 
-def _audit(conn: Connection, who: str, action: str, year: int | None = None, dataset_id: int | None = None,
+def record(conn: Connection, who: str, action: str, year: int | None = None, dataset_id: int | None = None,
            framework_id: int | None = None, detail: str = "") -> None:
     conn.execute(insert(t.audit_log).values(at=_now(), who=who, action=action, year=year, dataset_id=dataset_id,
                                             framework_id=framework_id, detail=detail))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .access import ROLE_LABELS
+from .accounts import AccountInfo
 from .engine import YearResult
-from .framework import UNIT
+from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
 from .text import fold
-from .presentation import ORIGIN_LABELS, TIER_LABEL, TIERS, rank_change_text, unit_notes
+from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, rank_change_text, unit_notes, vn
 from .store import DatasetInfo, local_time
 from .validation import SEVERITY_LABEL
 
@@ -182,6 +184,46 @@ def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
         "Người nhập": d.imported_by, "Số đơn vị": d.unit_count, "Bộ tiêu chí": d.framework_name,
         "Chọn bộ tiêu chí": ORIGIN_LABELS.get(d.framework_origin, ""), "Tệp": ", ".join(s.name for s in d.files),
     } for d in reversed(history)])
+
+
+def accounts_table(accounts: list[AccountInfo]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Tên đăng nhập": a.login, "Họ tên": a.full_name, "Vai trò": ROLE_LABELS[a.role], "Đơn vị": a.unit_code or "",
+        "E-mail": a.email or "", "Trạng thái": ("Đang dùng" if a.active else "Đã khoá")
+        + (" · tạm khoá do nhập sai" if a.locked else "") + (" · phải đổi mật khẩu" if a.must_change_password else ""),
+        "Sửa lúc": f"{local_time(a.changed_at):%d/%m/%Y %H:%M}", "Sửa bởi": a.changed_by,
+    } for a in accounts], columns=["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "E-mail", "Trạng thái", "Sửa lúc",
+                                   "Sửa bởi"])
+
+
+def audit_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as the Tài khoản page shows it, newest first."""
+    return pd.DataFrame({
+        "Lúc": [f"{local_time(at):%d/%m/%Y %H:%M:%S}" for at in log["at"]], "Người thực hiện": log["who"],
+        "Việc": [AUDIT_ACTIONS.get(a, a) for a in log["action"]],
+        "Năm": [_whole(v) for v in log["year"]], "Phiên bản": [_whole(v) for v in log["dataset_id"]],
+        "Chi tiết": log["detail"]})
+
+
+def _whole(value) -> str:
+    return "" if pd.isna(value) else str(int(value))
+
+
+def framework_table(fw: Framework) -> pd.DataFrame:
+    """The criteria of a framework, read-only."""
+    return pd.DataFrame([{"Mã tiêu chí": c.code, "Nhóm": c.group or "", "Tên tiêu chí": c.name,
+                          "Điểm tối đa": float(c.max_points),
+                          "Trọng số": float(c.max_points if c.weight is None else c.weight),
+                          "Đối tượng": TARGET_LABELS[c.target]} for c in fw.criteria])
+
+
+def framework_rules_text(fw: Framework) -> str:
+    """Thresholds, quota, bonus and penalty caps in one paragraph (Markdown)."""
+    t1, t2, t3 = (vn(float(x), 1) for x in fw.thresholds)
+    return (f"Ngưỡng: HTXSNV từ **{t1}**, HTTNV từ **{t2}**, HTNV từ **{t3}** điểm · chỉ tiêu HTXSNV "
+            f"**{vn(float(fw.quota_percent), 1)}%** {QUOTA_BASES[fw.quota_base]} · điểm thưởng tối đa "
+            f"**{vn(float(fw.bonus_max), 1)}**, điểm trừ tối đa **{vn(float(fw.penalty_max), 1)}** · đồng điểm "
+            f"phân định theo nhóm **{fw.tie_break_group}**.")
 
 
 def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:

@@ -1,0 +1,190 @@
+"""Signing in and out in the browser, the session cookie, and the refusal of pages a role may not open.
+
+A session is a random token in an HttpOnly cookie (`danvan_phien`); the store knows which account it stands
+for (see scoring.accounts). A Streamlit page cannot set a cookie, so a fresh sign-in sends the browser once to
+`/_danvan/dang-nhap?ma=<one-time code>`, a route of this server that exchanges the code for the cookie and sends
+the browser back to the page it asked for.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from pages._ui import ACTOR_KEY, store
+from scoring.access import HOME, ROLE_LABELS, Actor
+from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
+
+COOKIE = "danvan_phien"
+SIGN_IN_ROUTE = "/_danvan/dang-nhap"
+SIGN_OUT_ROUTE = "/_danvan/dang-xuat"
+log = logging.getLogger("scoring.app")
+
+
+def accounts() -> Accounts:
+    return Accounts(store())
+
+
+# ------------------------------------------------------------ server routes and start-up
+
+def _local(path: str | None) -> str:
+    """Only a path of this site: never send a browser elsewhere after signing in."""
+    return path if path and path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def _no_store(response: RedirectResponse) -> RedirectResponse:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _set_cookie(request: Request) -> RedirectResponse:
+    token = await run_in_threadpool(accounts().redeem_code, request.query_params.get("ma", ""))
+    response = RedirectResponse(_local(request.query_params.get("tiep")), status_code=303)
+    if token:
+        https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=https, path="/")
+    return _no_store(response)
+
+
+async def _clear_cookie(request: Request) -> RedirectResponse:
+    await run_in_threadpool(accounts().sign_out, request.cookies.get(COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return _no_store(response)
+
+
+ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie)]
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    """Open the store (migrations, sample years) before the first visitor, and on the very first start create
+    the administrator, whose password is shown once, here in the terminal, never in a log."""
+    password = await run_in_threadpool(lambda: accounts().ensure_admin())
+    if password:
+        print("\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
+              f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"
+              "Hãy đăng nhập và đổi mật khẩu ngay.\n" + "=" * 72 + "\n", flush=True)
+    yield
+
+
+# ------------------------------------------------------------ who is signed in
+
+def sso_configured() -> bool:
+    """Single sign-on is offered when `.streamlit/secrets.toml` has an [auth] section (see README)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def _token() -> str | None:
+    return st.context.cookies.get(COOKIE)
+
+
+def signed_in() -> Actor | None:
+    """The account of this browser's session cookie, or of its single sign-on identity; checked on every run."""
+    if st.session_state.pop("_danvan_signed_out", False):
+        _go(SIGN_OUT_ROUTE)  # the session has ended in the store; this clears the browser's cookie
+    found = accounts().session(_token())
+    if found is None and sso_configured() and st.user.is_logged_in:
+        found = accounts().by_email(st.user.get("email"), st.user.get("email_verified"))
+    st.session_state[ACTOR_KEY] = found
+    return found
+
+
+def _go(url: str) -> None:
+    """Send the browser to one of this server's routes (a link too, for a browser that blocks the script)."""
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
+    st.link_button("Tiếp tục", url)
+    st.stop()
+
+
+# ------------------------------------------------------------ forms
+
+def sign_in_form(url_path: str) -> None:
+    st.title("Đăng nhập")
+    st.caption("Đánh giá công tác dân vận · chỉ người có tài khoản mới xem được kết quả.")
+    with st.form("sign_in", width=420):
+        login = st.text_input("Tên đăng nhập", autocomplete="username")
+        password = st.text_input("Mật khẩu", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Đăng nhập", type="primary")
+    st.caption("Nhập sai mật khẩu 5 lần trong 15 phút thì tài khoản bị tạm khoá 15 phút.")
+    if sso_configured():
+        st.button("Đăng nhập bằng tài khoản cơ quan", on_click=st.login, icon=":material/badge:")
+    if not submitted:
+        return
+    found = accounts().sign_in(login, password)
+    if found is None:
+        st.error(WRONG)
+        return
+    _go(f"{SIGN_IN_ROUTE}?ma={accounts().issue_code(found)}&tiep={quote('/' + url_path)}")
+
+
+def _new_password_fields(key: str) -> str | None:
+    new = st.text_input("Mật khẩu mới", type="password", key=f"{key}_new", autocomplete="new-password",
+                        help=f"Ít nhất {MIN_PASSWORD} ký tự.")
+    again = st.text_input("Nhập lại mật khẩu mới", type="password", key=f"{key}_again", autocomplete="new-password")
+    return new if new == again else None
+
+
+def forced_password_change(who: Actor) -> None:
+    st.title("Đổi mật khẩu")
+    st.info(f"Xin chào {who.full_name or who.login}. Trước khi dùng, hãy đặt mật khẩu mới cho tài khoản "
+            f"**{who.login}**.")
+    with st.form("forced_password", width=420):
+        new = _new_password_fields("forced")
+        submitted = st.form_submit_button("Lưu mật khẩu mới", type="primary")
+    if submitted:
+        _change_password(who, None, new)
+    st.button("Đăng xuất", on_click=_sign_out, key="forced_sign_out")
+
+
+def _change_password(who: Actor, current: str | None, new: str | None) -> None:
+    if new is None:
+        st.error("Hai lần nhập mật khẩu mới không khớp.")
+        return
+    try:
+        accounts().change_own_password(who, current, new)
+    except AccountError as e:
+        st.error(str(e))
+        return
+    st.toast("Đã đổi mật khẩu.", icon=":material/check:")
+    st.rerun()
+
+
+def _sign_out() -> None:
+    accounts().sign_out(_token())
+    st.session_state["_danvan_signed_out"] = True
+
+
+def account_sidebar(who: Actor) -> None:
+    with st.sidebar:
+        st.caption(f"Đăng nhập: **{who.login}** · {ROLE_LABELS[who.role]}"
+                   + (f" · đơn vị {who.unit_code}" if who.unit_code else ""))
+        with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"):
+            with st.form("own_password"):
+                current = st.text_input("Mật khẩu hiện tại", type="password", autocomplete="current-password")
+                new = _new_password_fields("own")
+                if st.form_submit_button("Lưu"):
+                    _change_password(who, current, new)
+        st.button("Đăng xuất", on_click=_sign_out, icon=":material/logout:", key="sign_out", width="stretch")
+
+
+def refuse(who: Actor, url_path: str, pages: dict) -> None:
+    """A page the role may not open: the home page of the role for the bare address, else a refusal."""
+    if url_path == "" and who.role in HOME:
+        st.switch_page(pages[HOME[who.role]])
+    log.warning("refused /%s to %s (%s)", url_path, who.login, who.role.value)
+    account_sidebar(who)
+    st.title("Không có quyền truy cập")
+    st.error(f"Tài khoản **{who.login}** ({ROLE_LABELS[who.role]}) không được mở trang này.")
+    home = pages[HOME.get(who.role, "")]
+    st.page_link(home, label="Về trang của tôi", icon=":material/arrow_back:")

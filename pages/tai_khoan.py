@@ -1,0 +1,92 @@
+"""Tài khoản (Quản trị only): the accounts, changes to them, the audit log with filters, a backup download."""
+import tempfile
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import streamlit as st
+
+from pages._auth import accounts
+from pages._ui import actor, show_table, store
+from scoring import service, views
+from scoring.access import ROLE_LABELS, Role
+from scoring.accounts import MIN_PASSWORD, AccountError
+from scoring.presentation import AUDIT_ACTIONS
+from scoring.store import VN_TIME
+
+me = actor()
+st.title("Tài khoản và nhật ký")
+listed = accounts().list(me)
+show_table(views.accounts_table(listed), {"Trạng thái": "medium"}, key="accounts")
+
+
+def _done(action, message: str) -> None:
+    try:
+        action()
+    except AccountError as e:
+        st.error(str(e))
+        return
+    st.toast(message, icon=":material/check:")
+
+
+roles = list(Role)
+add, change = st.columns(2)
+with add.expander("Tạo tài khoản", icon=":material/person_add:"):
+    with st.form("add_account", clear_on_submit=True):
+        login = st.text_input("Tên đăng nhập", help="Chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.")
+        name = st.text_input("Họ tên")
+        role = st.selectbox("Vai trò", roles, format_func=lambda r: ROLE_LABELS[r])
+        unit = st.text_input("Mã đơn vị (chỉ cho vai trò Đơn vị)")
+        email = st.text_input("E-mail (để đăng nhập một lần, nếu có)")
+        password = st.text_input("Mật khẩu tạm", type="password", autocomplete="new-password",
+                                 help=f"Ít nhất {MIN_PASSWORD} ký tự; người dùng phải đổi ở lần đăng nhập đầu.")
+        if st.form_submit_button("Tạo", type="primary"):
+            _done(lambda: accounts().create(me, login, role, password, name, unit or None, email or None,
+                                            must_change_password=True), f"Đã tạo tài khoản {login}.")
+with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
+    chosen = st.selectbox("Tài khoản", [a.login for a in listed], key="edit_login")
+    account = next((a for a in listed if a.login == chosen), None)
+    if account is not None:
+        with st.form("edit_role"):
+            role = st.selectbox("Vai trò", roles, roles.index(account.role), format_func=lambda r: ROLE_LABELS[r])
+            unit = st.text_input("Mã đơn vị (vai trò Đơn vị)", account.unit_code or "")
+            if st.form_submit_button("Đổi vai trò"):
+                _done(lambda: accounts().set_role(me, chosen, role, unit or None), f"Đã đổi vai trò của {chosen}.")
+        with st.form("reset_password", clear_on_submit=True):
+            password = st.text_input("Mật khẩu tạm mới", type="password", autocomplete="new-password")
+            if st.form_submit_button("Đặt lại mật khẩu"):
+                _done(lambda: accounts().set_password(me, chosen, password),
+                      f"Đã đặt lại mật khẩu của {chosen}; phải đổi ở lần đăng nhập sau.")
+        if account.active:
+            if st.button("Khoá tài khoản", icon=":material/block:"):
+                _done(lambda: accounts().set_active(me, chosen, False), f"Đã khoá {chosen}.")
+        elif st.button("Mở lại tài khoản", icon=":material/lock_open:"):
+            _done(lambda: accounts().set_active(me, chosen, True), f"Đã mở lại {chosen}.")
+
+st.subheader("Nhật ký thay đổi")
+c1, c2, c3 = st.columns([1, 2, 2])
+who = c1.selectbox("Người thực hiện", [""] + sorted({a.login for a in listed} | set(store().audit(1000)["who"])),
+                   format_func=lambda w: w or "Tất cả")
+actions = c2.multiselect("Việc", list(AUDIT_ACTIONS), format_func=AUDIT_ACTIONS.get, placeholder="Tất cả")
+today = datetime.now(VN_TIME).date()
+span = c3.date_input("Từ ngày – đến ngày", (today - timedelta(days=30), today), format="DD/MM/YYYY")
+since = until = None
+if isinstance(span, tuple) and len(span) == 2:
+    since = datetime.combine(span[0], time.min, VN_TIME)
+    until = datetime.combine(span[1] + timedelta(days=1), time.min, VN_TIME)
+log = store().audit(500, who or None, actions or None, since, until)
+show_table(views.audit_table(log), {"Chi tiết": "large"}, key="audit")
+
+st.subheader("Sao lưu")
+st.caption("Toàn bộ dữ liệu, bộ tiêu chí, nhật ký và tài khoản (mật khẩu chỉ ở dạng băm) trong một tệp JSON. "
+           "Phục hồi vào cơ sở dữ liệu trống bằng lệnh `python -m scoring db restore TỆP`.")
+
+
+def _backup_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sao_luu.json"
+        service.backup(store(), path, me)
+        return path.read_bytes()
+
+
+st.download_button("Tải bản sao lưu", data=_backup_bytes, file_name=f"sao_luu_danvan_{today:%Y%m%d}.json",
+                   mime="application/json", on_click="ignore", icon=":material/backup:")
