@@ -86,7 +86,8 @@ def sso_configured() -> bool:
 
 
 def _token() -> str | None:
-    return st.context.cookies.get(COOKIE)
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) else None
 
 
 def signed_in() -> Actor | None:

@@ -278,7 +278,7 @@ class Store:
               since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
         """The newest entries of the audit log first, optionally of one account, some actions, a time span."""
         log = t.audit_log
-        query = select(log).order_by(log.c.id.desc()).limit(limit)
+        query = select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
         if who:
             query = query.where(log.c.who == who)
         if actions:
@@ -386,6 +386,8 @@ class Store:
                     rows = [_from_json(table, r) for r in tables.get(table.name, [])]
                     if table is t.accounts:
                         rows = _new_accounts(conn, rows)
+                    elif table is t.audit_log:  # after what the store logged already (its first admin, say)
+                        rows = [{k: v for k, v in r.items() if k != "id"} for r in rows]
                     if rows:
                         conn.execute(insert(table), rows)
                 except (IntegrityError, DataError, AttributeError, TypeError, ValueError) as e:

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring.store import Store
+from tests.signing import sign_in_apptest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -20,6 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'dash.sqlite'}"
     monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    sign_in_apptest(monkeypatch, url, "canbo", "can_bo")
     return url
 
 
@@ -94,11 +96,14 @@ def test_upload_preview_and_save_a_new_version(db, monkeypatch):
     assert any("Năm 2025: thay toàn bộ phiên bản đang dùng" in s.value for s in at.subheader)
     preview = at.dataframe[0].value
     assert "Mới" not in set(preview["Thay đổi"])  # every unit existed in 2024 or is compared with it
-    at.text_input(key="who").input("Nguyễn Văn An").run()  # typing does not read the file again
+    at.selectbox(key="history_year").select(2024).run()  # another widget does not read the file again
     at.button(key="save").click().run()
     assert any("Đã lưu: năm 2025" in s.value for s in at.success)
-    assert [d.active for d in Store(db).history(2025)] == [False, True]
-    assert reads == ["tong_hop_2025.xlsx"]  # parsed once for the preview, the name change and the save
+    history = Store(db).history(2025)
+    assert [d.active for d in history] == [False, True]
+    assert history[-1].imported_by == "canbo"  # the signed-in account, not a typed name
+    assert Store(db).audit(1)["who"].tolist() == ["canbo"]
+    assert reads == ["tong_hop_2025.xlsx"]  # parsed once for the preview, another widget and the save
 
 
 def count_parses(monkeypatch) -> list[str]:
@@ -196,3 +201,80 @@ def test_unit_page_searches_when_there_are_many_units(db, monkeypatch):
     assert len(at.selectbox[1].options) == 500  # not 600 options: a search box comes first
     at.text_input(key="unit_search").input("u0599").run()
     assert at.selectbox[1].options == ["U0599 – Đơn vị U0599"] and at.metric[2].value.endswith("/600")
+
+
+# ---------------------------------------------------------------- roles (server side: the page itself refuses)
+
+PAGE_FILES = ["tong_quan", "tai_len", "xep_hang", "don_vi", "nguoi_dung_dau", "xu_huong", "tieu_chi", "bao_cao",
+              "tai_khoan"]
+
+
+def as_role(tmp_path, monkeypatch, login: str, role: str, unit: str | None = None) -> str:
+    url = f"sqlite:///{tmp_path / 'roles.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    sign_in_apptest(monkeypatch, url, login, role, unit)
+    return url
+
+
+def visit(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    if page != "tong_quan":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def refused(at: AppTest) -> bool:
+    return any(t.value == "Không có quyền truy cập" for t in at.title)
+
+
+def test_signed_out_every_page_shows_only_the_sign_in_form(tmp_path, monkeypatch):
+    monkeypatch.setenv("DANVAN_DATABASE_URL", f"sqlite:///{tmp_path / 'out.sqlite'}")
+    for page in PAGE_FILES:
+        at = visit(page)
+        assert [t.value for t in at.title] == ["Đăng nhập"], page
+        assert not at.dataframe and not at.metric and not at.get("plotly_chart"), page
+
+
+def test_unit_account_sees_its_own_unit_only(tmp_path, monkeypatch):
+    url = as_role(tmp_path, monkeypatch, "dv07", "don_vi", "dv07")
+    at = visit("tong_quan")  # the bare address leads a unit to its own page
+    assert at.title[0].value == "Hồ sơ đơn vị"
+    assert [m.label for m in at.metric] == ["Tổng điểm", "Xếp loại"]  # no rank
+    assert not at.selectbox(key="year").value is None and len(at.selectbox) == 1  # no choice of unit
+    shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info]) + " ".join(
+        d.value.to_csv() for d in at.dataframe)
+    others = [n for c, n in zip(*_sample_units(url)) if c != "DV07"]
+    assert not [n for n in others if n in shown]  # not one other unit's name
+    assert not any("Xếp hạng" in d.value.columns for d in at.dataframe)
+    assert "Hoàn thành xuất sắc nhiệm vụ:" in shown  # the counts per tier
+    for page in PAGE_FILES:
+        if page not in ("don_vi", "tong_quan"):
+            assert refused(visit(page)), page
+
+
+def _sample_units(url: str) -> tuple[list[str], list[str]]:
+    data, _, _ = Store(url).load(2025)
+    return list(data.units["code"]), list(data.units["name"])
+
+
+def test_leadership_sees_everything_and_changes_nothing(tmp_path, monkeypatch):
+    as_role(tmp_path, monkeypatch, "lanhdao", "lanh_dao")
+    assert refused(visit("tai_len")) and refused(visit("tai_khoan"))
+    criteria = visit("tieu_chi")
+    own = {"sign_out", "FormSubmitter:own_password-Lưu"}  # the account's own buttons in the sidebar
+    assert not criteria.get("arrow_data_editor") and criteria.dataframe
+    assert not [b.key for b in criteria.button if b.key not in own]
+    assert len(visit("xep_hang").dataframe[0].value) == 45
+    assert not refused(visit("bao_cao"))
+
+
+def test_admin_page_lists_accounts_and_the_audit_log(tmp_path, monkeypatch):
+    as_role(tmp_path, monkeypatch, "admin", "quan_tri")
+    at = visit("tai_khoan")
+    accounts = at.dataframe[0].value
+    assert accounts["Tên đăng nhập"].tolist() == ["admin"] and accounts["Vai trò"].tolist() == ["Quản trị"]
+    log = at.dataframe[1].value
+    assert "Tạo tài khoản" in set(log["Việc"]) and "Nhập dữ liệu" in set(log["Việc"])
+    at.multiselect[0].select("account_add").run()
+    assert set(at.dataframe[1].value["Việc"]) == {"Tạo tài khoản"}

@@ -12,6 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builders import unit, year_data
+from scoring.access import operator
+from tests.signing import sign_in_apptest
 from scoring import engine, rating, service
 from scoring.dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
 from scoring.framework import load_preset, to_toml
@@ -45,7 +47,7 @@ def test_the_framework_in_force_and_where_it_came_from(store):
     chosen = service.read_upload(store, files(Y2025), load_preset("dan_van_chinh_quyen"))
     assert chosen.framework_origin == ORIGIN_CHOSEN
 
-    plan = service.import_files(store, files(Y2025), who="cán bộ")
+    plan = service.import_files(store, files(Y2025), actor=operator("cán bộ"))
     assert plan.ok and store.history(2025)[0].framework_origin == ORIGIN_FILE
     assert store.framework().name == "Ngưỡng cao"  # importing a file with its own sheet changes nothing active
 
@@ -56,7 +58,7 @@ def test_forms_merge_into_the_active_version(store):
     (year,) = plan.years.values()
     assert year.mode == service.MERGE and year.base_version == first
     assert len(year.replaced) == 3 and year.added == [] and len(year.kept) == 42
-    service.save(store, plan)
+    service.save(store, plan, operator("cán bộ"))
     merged = service.rate_stored_year(store, 2025).units.set_index("code")
     alone = engine.rate(*_read_year(store, FORMS[:3])).units.set_index("code")
     assert len(merged) == 45
@@ -74,7 +76,7 @@ def test_a_plan_made_before_another_import_stores_nothing(store):
     service.import_files(store, files(Y2025))  # someone else saved the year in between
     before = store.active_versions()
     with pytest.raises(StoreError, match="vừa được người khác thay đổi"):
-        service.save(store, plan)
+        service.save(store, plan, operator("cán bộ"))
     assert store.active_versions() == before
 
 
@@ -89,7 +91,7 @@ def test_forms_read_with_other_criteria_are_not_merged(store):
 
 def test_rerate_a_year_with_the_saved_framework(store):
     service.import_files(store, files(Y2025))
-    new = service.rerate_year(store, 2025, STRICT, "cán bộ")
+    new = service.rerate_year(store, 2025, STRICT, operator("cán bộ"))
     info = store.dataset(new)
     assert info.active and info.framework_name == "Ngưỡng cao" and info.framework_origin == ORIGIN_CHOSEN
     assert service.rate_stored_year(store, 2025).framework.thresholds[0] == 95
@@ -111,6 +113,7 @@ def test_same_forms_same_result_through_page_db_import_and_rank(tmp_path, monkey
 
     monkeypatch.setenv("DANVAN_DATABASE_URL", page_db)
     monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    sign_in_apptest(monkeypatch, page_db, "canbo", "can_bo")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.switch_page("pages/tai_len.py").run()
     at.file_uploader(key="files").set_value([(p.name, p.read_bytes(), "application/octet-stream")
@@ -143,6 +146,7 @@ def _units(result) -> list[dict]:
 
 def test_a_page_visit_after_a_save_rates_each_year_at_most_once(tmp_path, monkeypatch):
     monkeypatch.setenv("DANVAN_DATABASE_URL", f"sqlite:///{tmp_path / 'visit.sqlite'}")
+    sign_in_apptest(monkeypatch, f"sqlite:///{tmp_path / 'visit.sqlite'}", "canbo", "can_bo")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()  # seeds 2023–2025
     at.switch_page("pages/tai_len.py").run()
     at.file_uploader(key="files").set_value([(Y2025.name, Y2025.read_bytes(), "application/octet-stream")]).run()

@@ -34,6 +34,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from scoring.access import operator
 from scoring import rate_all, read_paths
 from scoring import service
 from scoring.output import LEADER_FIELDS, UNIT_FIELDS
@@ -337,7 +338,7 @@ def test_warnings_of_the_reader_are_kept_with_the_dataset(database_url, tmp_path
 def test_stored_files_and_counts(database_url):
     store = Store(database_url)
     start = datetime.now(timezone.utc)
-    ids = imported(store, *FORMS, who="Lê Thị Thu")
+    ids = imported(store, *FORMS, actor=operator("Lê Thị Thu"))
     end = datetime.now(timezone.utc)
     (info,) = store.history(2025)
     # The moment of the import, whichever the backend (SQLite gives it without its zone, UTC).
@@ -559,7 +560,7 @@ def test_activate_an_older_version(database_url, capsys):
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"], ids=["to-sqlite", "to-postgresql"])
 def test_backup_restores_into_a_fresh_database(database_url, other_database, target, tmp_path):
     store = Store(database_url)
-    imported(store, Y2024, Y2025, who="Nguyễn Văn An")
+    imported(store, Y2024, Y2025, actor=operator("Nguyễn Văn An"))
     imported(store, *FORMS)
     imported(store, Y2023, framework=load_preset(OTHER_PRESET))
     store.activate(store.history(2025)[0].id)

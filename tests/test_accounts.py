@@ -1,0 +1,284 @@
+"""Accounts, sign-in, lockout, sessions and rights, on SQLite and PostgreSQL; the `users` command line; the
+single sign-on mapping. Times are driven by an injected clock, minute by minute."""
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from scoring import service
+from scoring.access import PAGE_RIGHTS, RIGHTS, Actor, Forbidden, Right, Role, operator
+from scoring.accounts import LOCK_AFTER, AccountError, Accounts, idle_timeout
+from scoring.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+ADMIN = operator("kiểm thử")
+PASSWORD = "mat-khau-dung-123"
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def accounts(database_url, clock):
+    accounts = Accounts(Store(database_url), clock)
+    accounts.create(ADMIN, "canbo", "can_bo", PASSWORD, "Nguyễn Văn An")
+    return accounts
+
+
+def session_of(accounts: Accounts, login: str, password: str = PASSWORD) -> str:
+    return accounts.redeem_code(accounts.issue_code(accounts.sign_in(login, password)))
+
+
+def test_password_is_kept_only_as_an_argon2id_hash(accounts):
+    backup = accounts.store.engine.connect()
+    try:
+        stored = backup.exec_driver_sql("SELECT password_hash FROM accounts WHERE login = 'canbo'").scalar()
+    finally:
+        backup.close()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert accounts.sign_in("canbo", PASSWORD).role is Role.OFFICER
+    assert accounts.sign_in(" CanBo ", PASSWORD) is not None  # the login is not case-sensitive
+    assert accounts.sign_in("canbo", PASSWORD.upper()) is None
+
+
+def test_short_passwords_and_bad_logins_are_refused(accounts):
+    with pytest.raises(AccountError, match="ít nhất 10 ký tự"):
+        accounts.create(ADMIN, "ngan", "can_bo", "123456789")
+    with pytest.raises(AccountError, match="trùng tên đăng nhập"):
+        accounts.create(ADMIN, "trung-ten-dn", "can_bo", "trung-ten-dn")
+    with pytest.raises(AccountError, match="không hợp lệ"):
+        accounts.create(ADMIN, "Nguyễn", "can_bo", PASSWORD)
+    with pytest.raises(AccountError, match="Đã có"):
+        accounts.create(ADMIN, "CANBO", "can_bo", PASSWORD)
+    with pytest.raises(AccountError, match="cần mã đơn vị"):
+        accounts.create(ADMIN, "dv1", "don_vi", PASSWORD)
+    with pytest.raises(AccountError, match="Chỉ tài khoản Đơn vị"):
+        accounts.create(ADMIN, "ld", "lanh_dao", PASSWORD, unit="DV01")
+
+
+def test_five_failures_in_fifteen_minutes_lock_the_account_for_fifteen_minutes(accounts, clock):
+    for _ in range(LOCK_AFTER - 1):
+        assert accounts.sign_in("canbo", "sai-mat-khau-1") is None
+        clock.advance(minutes=3)
+    assert accounts.sign_in("canbo", PASSWORD) is not None  # 4 failures: not locked; success clears them
+    for i in range(LOCK_AFTER):
+        if i:
+            clock.advance(minutes=1)
+        assert accounts.sign_in("canbo", "sai-mat-khau-1") is None
+    assert accounts.sign_in("canbo", PASSWORD) is None  # locked: even the right password is refused
+    log = accounts.store.audit(5)
+    assert log.iloc[0]["action"] == "sign_in_lock" and "5 lần" in log.iloc[0]["detail"]
+    clock.advance(minutes=14)  # 14 minutes after the fifth failure
+    assert accounts.sign_in("canbo", PASSWORD) is None
+    clock.advance(minutes=2)
+    assert accounts.sign_in("canbo", PASSWORD) is not None
+
+
+def test_failures_older_than_the_window_do_not_count(accounts, clock):
+    for _ in range(LOCK_AFTER - 1):
+        accounts.sign_in("canbo", "sai-mat-khau-1")
+    clock.advance(minutes=16)
+    assert accounts.sign_in("canbo", "sai-mat-khau-1") is None  # 1 failure in the window, not 5
+    assert accounts.sign_in("canbo", PASSWORD) is not None
+
+
+def test_sessions_expire_when_idle_and_end_on_sign_out(accounts, clock, monkeypatch):
+    monkeypatch.setenv("DANVAN_SESSION_IDLE_MINUTES", "30")
+    token = session_of(accounts, "canbo")
+    assert accounts.session(token).login == "canbo"
+    clock.advance(minutes=29)
+    assert accounts.session(token) is not None  # used: the idle time starts again
+    clock.advance(minutes=29)
+    assert accounts.session(token) is not None
+    clock.advance(minutes=31)
+    assert accounts.session(token) is None
+    other = session_of(accounts, "canbo")
+    accounts.sign_out(other)
+    assert accounts.session(other) is None
+    assert accounts.session("khong-co-phien-nay") is None and accounts.session(None) is None
+
+
+def test_a_code_opens_one_session_once_within_a_minute(accounts, clock):
+    actor = accounts.sign_in("canbo", PASSWORD)
+    code = accounts.issue_code(actor)
+    assert accounts.redeem_code(code) is not None
+    assert accounts.redeem_code(code) is None  # used up
+    late = accounts.issue_code(actor)
+    clock.advance(seconds=61)
+    assert accounts.redeem_code(late) is None
+    assert accounts.redeem_code("") is None
+
+
+def test_disabling_or_a_new_role_ends_sessions_and_takes_effect_at_once(accounts):
+    token = session_of(accounts, "canbo")
+    accounts.set_role(ADMIN, "canbo", "lanh_dao")
+    assert accounts.session(token) is None  # ended with the change: sign in again
+    token = session_of(accounts, "canbo")
+    assert accounts.session(token).role is Role.LEADERSHIP
+    accounts.set_active(ADMIN, "canbo", False)
+    assert accounts.session(token) is None and accounts.sign_in("canbo", PASSWORD) is None
+    accounts.set_active(ADMIN, "canbo", True)
+    assert accounts.sign_in("canbo", PASSWORD) is not None
+    actions = accounts.store.audit(10)["action"].tolist()
+    assert actions[:3] == ["account_enable", "account_disable", "account_role"]
+    assert set(accounts.store.audit(10)["who"][:3]) == {"kiểm thử"}
+
+
+def test_own_password_change_keeps_this_session_and_ends_the_others(accounts):
+    mine, other = session_of(accounts, "canbo"), session_of(accounts, "canbo")
+    me = accounts.session(mine)
+    with pytest.raises(AccountError, match="hiện tại không đúng"):
+        accounts.change_own_password(me, "sai-mat-khau-1", "mat-khau-moi-456")
+    accounts.change_own_password(me, PASSWORD, "mat-khau-moi-456")
+    assert accounts.session(mine) is not None and accounts.session(other) is None
+    assert accounts.sign_in("canbo", "mat-khau-moi-456") is not None
+
+
+def test_first_start_creates_one_admin_who_must_change_the_password(database_url, clock):
+    accounts = Accounts(Store(database_url), clock)
+    password = accounts.ensure_admin()
+    assert password and len(password) >= 16
+    assert accounts.ensure_admin() is None  # a second replica, or a restart: nothing more
+    admin = accounts.sign_in("quantri", password)
+    assert admin.role is Role.ADMIN and admin.must_change_password
+    accounts.change_own_password(accounts.session(session_of(accounts, "quantri", password)), None,
+                                 "mat-khau-quan-tri-1")
+    assert not accounts.sign_in("quantri", "mat-khau-quan-tri-1").must_change_password
+
+
+def test_the_last_admin_cannot_be_disabled_or_demoted(database_url, clock):
+    accounts = Accounts(Store(database_url), clock)
+    accounts.ensure_admin()
+    with pytest.raises(AccountError, match="cuối cùng"):
+        accounts.set_active(ADMIN, "quantri", False)
+    with pytest.raises(AccountError, match="cuối cùng"):
+        accounts.set_role(ADMIN, "quantri", "can_bo")
+
+
+def test_only_an_admin_manages_accounts(accounts):
+    officer = accounts.sign_in("canbo", PASSWORD)
+    with pytest.raises(Forbidden):
+        accounts.create(officer, "khac", "can_bo", PASSWORD)
+    with pytest.raises(Forbidden):
+        accounts.list(officer)
+    with pytest.raises(Forbidden):
+        accounts.set_role(officer, "canbo", "quan_tri")
+
+
+def test_every_write_of_the_service_checks_the_role_and_records_the_account(database_url):
+    store = Store(database_url)
+    files = [(p.name, p.read_bytes()) for p in [SAMPLE / "tong_hop_2025.xlsx"]]
+    plan = service.plan_import(store, service.read_upload(store, files))
+    for role in (Role.LEADERSHIP, Role.UNIT):
+        viewer = Actor("nguoi-xem", role, "DV01" if role is Role.UNIT else None)
+        with pytest.raises(Forbidden):
+            service.save(store, plan, viewer)
+        with pytest.raises(Forbidden):
+            service.save_framework(store, plan.read.framework, viewer)
+    assert store.is_empty()
+    officer = Actor("canbo", Role.OFFICER)
+    service.save(store, plan, officer)
+    assert store.history(2025)[0].imported_by == "canbo" and store.audit(1)["who"].tolist() == ["canbo"]
+    with pytest.raises(Forbidden):
+        service.backup(store, Path("/tmp/khong-duoc.json"), officer)
+
+
+def test_rights_of_each_role():
+    assert RIGHTS[Role.ADMIN] == frozenset(Right)
+    assert Right.IMPORT in RIGHTS[Role.OFFICER] and Right.ACCOUNTS not in RIGHTS[Role.OFFICER]
+    assert RIGHTS[Role.LEADERSHIP] == {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
+    unit = Actor("dv", Role.UNIT, "DV07")
+    assert [p for p in PAGE_RIGHTS if unit.may_open(p)] == ["don-vi"]
+    assert unit.sees_unit("DV07") and not unit.sees_unit("DV08")
+    leader = Actor("ld", Role.LEADERSHIP)
+    assert {p for p in PAGE_RIGHTS if not leader.may_open(p)} == {"tai-len", "tai-khoan"}
+    assert all(Actor("qt", Role.ADMIN).may_open(p) for p in PAGE_RIGHTS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(role=st.sampled_from(list(Role)), path=st.sampled_from(list(PAGE_RIGHTS)))
+def test_a_page_opens_only_with_one_of_its_rights(role, path):
+    actor = Actor("x", role, "DV01" if role is Role.UNIT else None)
+    assert actor.may_open(path) == any(actor.may(r) for r in PAGE_RIGHTS[path])
+
+
+def test_single_sign_on_matches_a_verified_email_of_an_active_account(accounts):
+    accounts.create(ADMIN, "ld", "lanh_dao", None, "Lê Thị Lan", email="Lan.Le@TinhUy.vn")
+    assert accounts.by_email("lan.le@tinhuy.vn").login == "ld"
+    assert accounts.by_email(" LAN.LE@tinhuy.vn ", verified=None).role is Role.LEADERSHIP
+    assert accounts.by_email("lan.le@tinhuy.vn", verified=False) is None  # the provider has not verified it
+    assert accounts.by_email("khac@tinhuy.vn") is None and accounts.by_email(None) is None
+    assert accounts.sign_in("ld", "") is None  # a single sign-on account has no password
+    accounts.set_active(ADMIN, "ld", False)
+    assert accounts.by_email("lan.le@tinhuy.vn") is None
+
+
+def test_idle_timeout_setting(monkeypatch):
+    monkeypatch.setenv("DANVAN_SESSION_IDLE_MINUTES", "5")
+    assert idle_timeout() == timedelta(minutes=5)
+    for bad in ("abc", "-1", "0"):
+        monkeypatch.setenv("DANVAN_SESSION_IDLE_MINUTES", bad)
+        assert idle_timeout() == timedelta(minutes=30)
+
+
+def test_backup_keeps_accounts_and_restore_adds_only_new_ones(database_url, tmp_path, clock):
+    source = Accounts(Store(f"sqlite:///{tmp_path / 'nguon.sqlite'}"), clock)
+    source.create(ADMIN, "canbo", "can_bo", PASSWORD)
+    source.create(ADMIN, "quantri", "quan_tri", "mat-khau-cu-quan-tri")
+    service.backup(source.store, tmp_path / "sao_luu.json", ADMIN)
+    saved = json.loads((tmp_path / "sao_luu.json").read_text("utf-8"))
+    assert {a["login"] for a in saved["tables"]["accounts"]} == {"canbo", "quantri"}
+    assert "sessions" not in saved["tables"]
+    target = Accounts(Store(database_url), clock)
+    target.create(ADMIN, "quantri", "quan_tri", "mat-khau-moi-quan-tri")
+    service.restore(target.store, tmp_path / "sao_luu.json", ADMIN)
+    assert target.sign_in("canbo", PASSWORD) is not None
+    assert target.sign_in("quantri", "mat-khau-moi-quan-tri") is not None  # the restoring admin keeps theirs
+
+
+def run_users(url: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scoring", "users", "--database", url, *args], cwd=ROOT,
+                          input=password, capture_output=True, text=True, timeout=120)
+
+
+def test_users_command_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    done = run_users(url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", "--name", "Đơn vị 7",
+                     password=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+    listed = run_users(url, "list")
+    assert "dv07" in listed.stdout and "Đơn vị (don_vi, đơn vị DV07)" in listed.stdout
+    assert run_users(url, "add", "x1", "--role", "can_bo", password="ngan\n").returncode == 2
+    assert run_users(url, "add", "x1", "--role", "vua", password=PASSWORD + "\n").returncode == 2
+    assert run_users(url, "add", "x1", "--role", "can_bo", password="").returncode == 2  # nothing on stdin
+    assert run_users(url, "role", "dv07", "can_bo").returncode == 0
+    assert run_users(url, "passwd", "dv07", password="mat-khau-tam-thoi\n").returncode == 0
+    assert run_users(url, "disable", "dv07").returncode == 0
+    assert run_users(url, "disable", "khong-co").returncode == 2
+    accounts = Accounts(Store(url))
+    assert accounts.sign_in("dv07", "mat-khau-tam-thoi") is None  # disabled
+    assert run_users(url, "enable", "dv07").returncode == 0
+    actor = accounts.sign_in("dv07", "mat-khau-tam-thoi")
+    assert actor.role is Role.OFFICER and actor.must_change_password
+    usage = subprocess.run([sys.executable, "-m", "scoring", "users", "add", "x", "--role", "can_bo", "--password",
+                            "lo-mat-khau"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "không hiểu các tham số" in usage.stderr  # no password argument exists
