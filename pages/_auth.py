@@ -169,7 +169,7 @@ def _sign_out() -> None:
 def account_sidebar(who: Actor) -> None:
     with st.sidebar:
         st.caption(f"Đăng nhập: **{who.login}** · {ROLE_LABELS[who.role]}"
-                   + (f" · đơn vị {who.unit_code}" if who.unit_code else ""))
+                   + (f" {who.unit_code}" if who.unit_code else ""))
         with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"):
             with st.form("own_password"):
                 current = st.text_input("Mật khẩu hiện tại", type="password", autocomplete="current-password")

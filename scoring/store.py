@@ -59,7 +59,13 @@ class DatasetInfo:
 
 
 def database_url() -> str:
-    return os.environ.get("DANVAN_DATABASE_URL") or DEFAULT_URL
+    """DANVAN_DATABASE_URL, or the first line of the file DANVAN_DATABASE_URL_FILE names (a container secret, so
+    that the database password is in no environment listing), else the embedded SQLite file."""
+    if os.environ.get("DANVAN_DATABASE_URL"):
+        return os.environ["DANVAN_DATABASE_URL"]
+    if os.environ.get("DANVAN_DATABASE_URL_FILE"):
+        return Path(os.environ["DANVAN_DATABASE_URL_FILE"]).read_text("utf-8").strip()
+    return DEFAULT_URL
 
 
 VN_TIME = timezone(timedelta(hours=7))

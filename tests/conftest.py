@@ -145,8 +145,29 @@ def database_url(request, tmp_path):
 
 
 # Tests that need a real outside program are marked, so that `make test-fast` can skip them; `make test` runs all.
+@pytest.fixture(scope="session")
+def nginx():
+    """Debian's nginx; `make test` installs it, so missing it is a failure, not a skip."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(exe).exists(), "nginx is required: run `make test`, which installs it"
+    return exe
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+    from tests.servers import ARGS, CHROMIUM
+
+    assert Path(CHROMIUM).exists(), "Chromium is required: run `make test`, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
 _NEEDS = {"soffice": "libreoffice", "postgres_server": "postgresql", "other_database": "postgresql",
-          "browser": "browser"}
+          "browser": "browser", "nginx": "nginx"}
 
 
 def pytest_collection_modifyitems(items):

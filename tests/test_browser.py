@@ -5,13 +5,6 @@ open, also by typing addresses; uploads a consolidated workbook and a set of per
 the ranking, downloads "Tải báo cáo Excel" and checks its ranking against the engine; screenshots every page
 into tests/artifacts/ (ignored by git) to be looked at.
 """
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -20,14 +13,12 @@ import pytest
 from scoring.framework import TIER_CODES, TIER_NAMES
 from scoring import service
 from scoring.store import Store
+from tests.servers import CHROMIUM, app_server
 from tests.signing import PASSWORD, add_account, session_token
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
 PAGES = {"tong-quan": "", "tai-len": "tai-len", "xep-hang": "xep-hang", "don-vi": "don-vi",
          "nguoi-dung-dau": "nguoi-dung-dau", "xu-huong": "xu-huong", "tieu-chi": "tieu-chi", "bao-cao": "bao-cao",
          "tai-khoan": "tai-khoan"}
@@ -43,62 +34,12 @@ TAB_TITLES = {"": "Tổng quan", "tai-len": "Tải lên", "xep-hang": "Xếp h�
 REFUSED = "Không có quyền truy cập"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def app_server(database_url: str, seed: bool, terminal: Path | None = None, port: int | None = None):
-    """A fresh server started the README's way (`python app.py`, as `make run` does); fails if it never answers.
-    What it prints on its terminal goes to `terminal` when given."""
-    port = port or free_port()
-    env = dict(os.environ, DANVAN_DATABASE_URL=database_url, DANVAN_SEED_SAMPLE="1" if seed else "0")
-    out = open(terminal, "w") if terminal else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"the app exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise AssertionError("the app never answered on /_stcore/health")
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if terminal:
-            out.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     assert Path(CHROMIUM).exists(), "Chromium is required: run `make test`, which installs it"
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'e2e.sqlite'}"
     with app_server(url, seed=False) as base:
         yield base, url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def new_context(browser):
@@ -348,9 +289,11 @@ def test_first_start_creates_the_admin_and_shows_the_sample_after_sign_in(browse
         context = new_context(browser)
         page = open_page(context, base, "")
         ARTIFACTS.mkdir(exist_ok=True)
+        page.get_by_text("Tên đăng nhập").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "dang-nhap.png"), full_page=True)
         fill_sign_in(page, "quantri", password)
         page.get_by_role("heading", name="Đổi mật khẩu", level=1).wait_for(timeout=90_000)
+        page.get_by_text("Nhập lại mật khẩu mới").wait_for(timeout=30_000)
         assert page.locator(NAV).count() == 0  # nothing else before the new password
         page.screenshot(path=str(ARTIFACTS / "doi-mat-khau.png"), full_page=True)
         page.get_by_role("textbox", name="Mật khẩu mới", exact=True).fill("mat-khau-quan-tri-moi")

@@ -1,0 +1,108 @@
+"""The shared deployment's shape on one machine, without containers: a PostgreSQL server, two app replicas on
+two ports, and nginx on loopback in front of them with the repository's own deploy/nginx/danvan.conf.
+
+In Chromium through nginx an officer signs in, uploads and saves a year; the replica that did not serve that
+browser, opened directly, has the year (and knows the session: sign-in lives in the database); a unit account
+through nginx sees only its unit. nginx's access log shows the stickiness: the upload reached the replica that
+held the browser's WebSocket."""
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from scoring.store import Store
+from tests.servers import ROOT, app_server, free_port
+from tests.signing import PASSWORD, add_account
+from tests.test_browser import SAMPLE, TITLES, fill_sign_in, heading, new_context, open_page, upload_and_save
+
+CONF = ROOT / "deploy" / "nginx" / "danvan.conf"
+
+
+def nginx_config(folder: Path, port: int, replicas: list[int]) -> Path:
+    site = CONF.read_text("utf-8")
+    for name, replica in zip(("app1:8501", "app2:8501"), replicas):
+        assert f"server {name}" in site
+        site = site.replace(f"server {name}", f"server 127.0.0.1:{replica}")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    site = site.replace("/var/log/nginx/danvan.access.log", str(folder / "access.log"))
+    temp = "\n".join(f"  {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                          "scgi"))
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the test's private folder
+    main = folder / "nginx.conf"
+    main.write_text(f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+                    f"daemon off;\nevents {{ worker_connections 512; }}\nhttp {{\n{temp}\n"
+                    f"  access_log {folder / 'access.log'};\n{site}\n}}\n", "utf-8")
+    return main
+
+
+@contextmanager
+def nginx_in_front(nginx: str, folder: Path, replicas: list[int]):
+    port = free_port()
+    config = nginx_config(folder, port, replicas)
+    check = subprocess.run([nginx, "-t", "-p", str(folder), "-c", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([nginx, "-p", str(folder), "-c", str(config)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+                    if answer.read() == b"ok":
+                        break
+            except OSError:
+                assert time.time() < deadline, "nginx never answered through to the app"
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def upstreams(log: Path, path: str) -> list[str]:
+    return re.findall(rf'"[A-Z]+ {re.escape(path)}[^"]*" \d+ \d+ upstream=([\d.:]+)', log.read_text("utf-8"))
+
+
+def test_two_replicas_behind_nginx_on_postgresql(postgres_server, nginx, browser, tmp_path):
+    url = postgres_server.create_database()
+    ports = [free_port(), free_port()]
+    with ExitStack() as stack:
+        # Both replicas start together on an empty database: one migrates, one creates the first admin.
+        for port in ports:
+            stack.enter_context(app_server(url, seed=False, port=port))
+        front = stack.enter_context(nginx_in_front(nginx, tmp_path, ports))
+        add_account(url, "canbo", "can_bo")
+        add_account(url, "dv07", "don_vi", "DV07")
+
+        officer = new_context(browser)
+        page = open_page(officer, front, "tai-len")
+        fill_sign_in(page, "canbo", PASSWORD)
+        page.get_by_role("heading", name=TITLES["tai-len"], level=1).wait_for(timeout=90_000)
+        upload_and_save(page, [SAMPLE / "tong_hop_2025.xlsx"], "Năm 2025: năm mới", "45 đơn vị sau khi lưu")
+        page.close()  # nginx logs a WebSocket when it closes
+        time.sleep(1)
+        log = tmp_path / "access.log"
+        served = upstreams(log, "/_stcore/upload_file")
+        assert served and set(served) <= set(upstreams(log, "/_stcore/stream")[-1:])  # sticky
+        other = next(p for p in ports if not served[-1].endswith(f":{p}"))
+
+        direct = open_page(officer, f"http://127.0.0.1:{other}", "xep-hang")  # the same cookie, another replica
+        assert heading(direct) == TITLES["xep-hang"]
+        direct.get_by_text("45 đơn vị").first.wait_for(timeout=60_000)
+        officer.close()
+        assert Store(url).history(2025)[0].imported_by == "canbo"
+
+        unit = new_context(browser)
+        page = open_page(unit, front, "")
+        fill_sign_in(page, "dv07", PASSWORD)
+        page.get_by_role("heading", name=TITLES["don-vi"], level=1).wait_for(timeout=90_000)
+        names = dict(zip(*[Store(url).load(2025)[0].units[c] for c in ("code", "name")]))
+        page.get_by_text(names["DV07"]).first.wait_for(timeout=60_000)
+        text = page.locator("[data-testid='stMain']").first.inner_text()
+        assert not [n for c, n in names.items() if c != "DV07" and n in text]
+        page.goto(f"{front}/xep-hang")
+        assert heading(page) == "Không có quyền truy cập"
+        unit.close()
