@@ -53,6 +53,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_forms.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
