@@ -25,19 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_rank import OUT, make_workbook  # noqa: E402
+from tests.servers import ARGS, CHROMIUM, free_port  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
 MAX_SESSIONS = 30
 STEP_TIMEOUT = 120_000  # ms
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(url: str) -> tuple[subprocess.Popen, str]:

@@ -93,6 +93,8 @@ def _token() -> str | None:
 def signed_in() -> Actor | None:
     """The account of this browser's session cookie, or of its single sign-on identity; checked on every run."""
     if st.session_state.pop("_danvan_signed_out", False):
+        if sso_configured() and st.user.is_logged_in:
+            st.logout()  # ends the single sign-on identity (Streamlit's own cookie)
         _go(SIGN_OUT_ROUTE)  # the session has ended in the store; this clears the browser's cookie
     found = accounts().session(_token())
     if found is None and sso_configured() and st.user.is_logged_in:
@@ -118,8 +120,8 @@ def sign_in_form(url_path: str) -> None:
         password = st.text_input("Mật khẩu", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Đăng nhập", type="primary")
     st.caption("Nhập sai mật khẩu 5 lần trong 15 phút thì tài khoản bị tạm khoá 15 phút.")
-    if sso_configured():
-        st.button("Đăng nhập bằng tài khoản cơ quan", on_click=st.login, icon=":material/badge:")
+    if sso_configured() and st.button("Đăng nhập bằng tài khoản cơ quan", icon=":material/badge:"):
+        st.login()
     if not submitted:
         return
     found = accounts().sign_in(login, password)

@@ -6,18 +6,15 @@ from pathlib import Path
 
 from . import service
 from .framework import Framework, load_framework_file, load_preset
-from .output import EXIT_INVALID, EXIT_OK, emit, report_issues
+from .output import EXIT_INVALID, EXIT_OK, emit, open_store, report_issues
 from .access import operator
 from .store import Store, StoreError, local_time, os_user
 from .workbook import read_bytes
 
 
 def run_db(args, framework: Framework | None) -> int:
-    try:
-        store = Store(args.database)
-    except Exception as e:  # noqa: BLE001 - any driver error means the database cannot be opened
-        print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
-              file=sys.stderr)
+    store = open_store(args.database)
+    if store is None:
         return EXIT_INVALID
     try:
         return COMMANDS[args.db_command](store, args, framework)

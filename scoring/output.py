@@ -90,3 +90,14 @@ def _print_table(r) -> None:
     for u in r.units.itertuples():
         change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"
         print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")
+
+
+def open_store(url: str | None):
+    """The store for a command, or None after saying on stderr why it cannot be opened."""
+    from .store import Store
+    try:
+        return Store(url)
+    except Exception as e:  # noqa: BLE001 - any driver error means the database cannot be opened
+        print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
+              file=sys.stderr)
+        return None

@@ -8,17 +8,15 @@ import sys
 
 from .access import ROLE_LABELS, operator
 from .accounts import AccountError, Accounts
-from .output import EXIT_INVALID, EXIT_OK
-from .store import Store, local_time, os_user
+from .output import EXIT_INVALID, EXIT_OK, open_store
+from .store import local_time, os_user
 
 
 def run_users(args) -> int:
-    try:
-        accounts = Accounts(Store(args.database))
-    except Exception as e:  # noqa: BLE001 - any driver error means the database cannot be opened
-        print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
-              file=sys.stderr)
+    store = open_store(args.database)
+    if store is None:
         return EXIT_INVALID
+    accounts = Accounts(store)
     actor = operator(args.user or os_user())
     try:
         return COMMANDS[args.users_command](accounts, actor, args)
