@@ -27,13 +27,14 @@ class Right(StrEnum):
     REPORT = "report"                # download the signed report
     ACCOUNTS = "accounts"            # accounts and the audit log
     BACKUP = "backup"                # backup and restore
+    PUBLISH = "publish"              # approve and publish a round's result
 
 
 _STAFF = {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.ADMIN: frozenset(Right),
     Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.FRAMEWORK}),
-    Role.LEADERSHIP: frozenset(_STAFF),
+    Role.LEADERSHIP: frozenset(_STAFF | {Right.PUBLISH}),
     Role.UNIT: frozenset({Right.VIEW_OWN_UNIT}),
 }
 

@@ -6,7 +6,7 @@ that a rule or framework change can always be replayed on the data as it was imp
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text)
+                        LargeBinary, MetaData, String, Table, Text)
 
 metadata = MetaData()
 
@@ -164,7 +164,54 @@ sign_in_codes = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+# The evaluation round of a year: its frozen framework, roster and deadlines. Everything that happens in it is
+# appended to round_entries (never updated, never deleted); a unit's current state is the fold of its entries.
+rounds = Table(
+    "rounds", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False, unique=True),
+    Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
+    Column("self_deadline", DateTime(timezone=True), nullable=False),
+    Column("review_deadline", DateTime(timezone=True), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", Text, nullable=False),
+)
+
+round_units = Table(
+    "round_units", metadata,
+    Column("round_id", Integer, ForeignKey("rounds.id"), primary_key=True),
+    Column("code", Text, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("cluster", Text, nullable=False),
+)
+
+round_entries = Table(
+    "round_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", Integer, ForeignKey("rounds.id"), nullable=False),
+    Column("unit_code", Text),  # None: an event of the whole round (opened, published)
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("target", String(60), nullable=False),  # "U:1.1", "L:1", a field name, or ""
+    Column("value", Text, nullable=False),  # JSON
+    Column("reason", Text, nullable=False),
+)
+Index("ix_round_entries_unit", round_entries.c.round_id, round_entries.c.unit_code, round_entries.c.id)
+
+# Evidence files, addressed by their SHA-256: the same file attached twice is kept once.
+evidence = Table(
+    "evidence", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", Text, nullable=False),
+)
+
 # Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
 # sessions, codes and failures are not: a restored store starts with everybody signed out.
 TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log,
-          accounts]
+          accounts, rounds, round_units, round_entries, evidence]

@@ -7,6 +7,7 @@ lock); reads run in one snapshot so they never see half an import.
 """
 from __future__ import annotations
 
+import base64
 import getpass
 import hashlib
 import json
@@ -21,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import LargeBinary, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -204,6 +205,11 @@ class Store:
             framework_id = self._framework_id(conn, framework, who)
             return {data.year: self._store_year(conn, data, framework_id, origin, who)
                     for data in sorted(years, key=lambda d: d.year)}
+
+    def store_year_in(self, conn: Connection, data: YearData, framework_id: int, origin: str, who: str) -> int:
+        """Store a year as its new active version inside a write transaction the caller holds (a round's
+        publication writes its own entries in the same one)."""
+        return self._store_year(conn, data, framework_id, origin, who)
 
     def _store_year(self, conn: Connection, data: YearData, framework_id: int, origin: str, who: str) -> int:
         warnings = json.dumps([w.to_dict() for w in data.warnings], ensure_ascii=False)
@@ -406,7 +412,7 @@ class Store:
                 conn.execute(insert(t.active_framework).values(id=1, framework_id=newest, activated_at=_now(),
                                                                activated_by=who or os_user()))
             if not self.sqlite:
-                for table in (t.frameworks, t.datasets, t.audit_log):
+                for table in (t.frameworks, t.datasets, t.audit_log, t.rounds, t.round_entries):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                       f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
             record(conn, who or os_user(), "restore", detail=f"Phục hồi từ {Path(path).name}")
@@ -510,6 +516,8 @@ def _scores(rows: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.Data
 def _json_default(value):
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, (bytes, memoryview)):  # evidence files
+        return base64.b64encode(bytes(value)).decode("ascii")
     raise TypeError(type(value))
 
 
@@ -524,5 +532,7 @@ def _from_json(table, row: dict) -> dict:
             # it (an aware time from PostgreSQL, in the server's zone, must become UTC first).
             value = datetime.fromisoformat(value)
             value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        elif value is not None and isinstance(column.type, LargeBinary):
+            value = base64.b64decode(value, validate=True)
         out[column.name] = value
     return out

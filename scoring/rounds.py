@@ -1,0 +1,470 @@
+"""The evaluation round of a year: open → units self-assess (with evidence) and submit → the committee appraises,
+asks for explanations, completes each unit → the leadership publishes the result as the year's new version.
+
+Everything is appended to `round_entries` with the account, the time and the reason; nothing is updated or
+deleted. A unit's current state is the fold of its entries (`UnitSheet`). Every step is one serialised write
+transaction that checks the role, the unit's state and the deadline inside it, so two people acting at once
+cannot lose each other's work or slip past a check made a moment earlier.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from . import schema as t
+from .access import Actor, Right
+from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
+from .engine import YearResult, rate
+from .framework import LEADER, UNIT, Framework
+from .presentation import vn
+from .store import VN_TIME, Store, record
+from .text import unit_code
+
+NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
+    "cho_giai_trinh", "da_tham_dinh"
+STATE_LABELS = {NOT_SUBMITTED: "Chưa nộp", SUBMITTED: "Đã nộp", REVIEWING: "Đang thẩm định",
+                EXPLAINING: "Chờ giải trình", APPRAISED: "Đã thẩm định"}
+OPEN, PUBLISHED = "open", "published"
+FLAGS = ("collective_discipline", "head_discipline", "disunity", "corruption", "low_confidence")
+MAX_EVIDENCE_BYTES = 20 * 2**20
+SOURCE_NAME = "Đợt đánh giá"
+
+
+class RoundError(Exception):
+    """A round step refused; the message is for users, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    year: int
+    framework: Framework
+    self_deadline: datetime
+    review_deadline: datetime
+    state: str
+    units: pd.DataFrame  # code, name, cluster in roster order
+
+
+@dataclass
+class UnitSheet:
+    """One unit's round as it stands: the fold of its entries."""
+    code: str
+    name: str
+    cluster: str
+    state: str = NOT_SUBMITTED
+    self_scores: dict[str, float] = field(default_factory=dict)    # "U:1.1" / "L:1" → score
+    statements: dict[str, str] = field(default_factory=dict)
+    review_scores: dict[str, float] = field(default_factory=dict)
+    review_reasons: dict[str, str] = field(default_factory=dict)
+    leader: dict[str, str] = field(default_factory=lambda: {"name": "", "title": ""})
+    settings: dict[str, float] = field(default_factory=lambda: {"bonus": 0.0, "penalty": 0.0, **dict.fromkeys(FLAGS, 0)})
+    questions: list[dict] = field(default_factory=list)  # {"criteria", "question", "answer", "asked_by", …}
+    evidence: list[dict] = field(default_factory=list)   # {"sha256", "name", "target", "who", "at"}
+    deadline: datetime | None = None  # an extension of the self-assessment deadline for this unit
+
+
+def key(target: str, code: str) -> str:
+    """The entry target of a criterion: units' and leaders' criteria may share codes."""
+    return f"{'U' if target == UNIT else 'L'}:{code}"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Rounds:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.store, self.clock = store, clock
+
+    # ------------------------------------------------------------ reading
+
+    def get(self, year: int) -> RoundInfo | None:
+        with self.store.reading() as conn:
+            return self._info(conn, year)
+
+    def _info(self, conn: Connection, year: int) -> RoundInfo | None:
+        row = conn.execute(select(t.rounds).where(t.rounds.c.year == year)).mappings().first()
+        if row is None:
+            return None
+        units = pd.DataFrame(conn.execute(select(t.round_units.c.code, t.round_units.c.name, t.round_units.c.cluster)
+                                          .where(t.round_units.c.round_id == row["id"])
+                                          .order_by(t.round_units.c.position)).all(),
+                             columns=["code", "name", "cluster"])
+        published = conn.execute(select(t.round_entries.c.id).where(
+            t.round_entries.c.round_id == row["id"], t.round_entries.c.kind == "published")).first()
+        return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
+                         _utc(row["review_deadline"]), PUBLISHED if published else OPEN, units)
+
+    def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
+        e = t.round_entries
+        query = select(e).where(e.c.round_id == info.id, e.c.unit_code.is_not(None)).order_by(e.c.id)
+        if code is not None:
+            query = query.where(e.c.unit_code == code)
+        sheets = {u.code: UnitSheet(u.code, u.name, u.cluster) for u in info.units.itertuples()
+                  if code is None or u.code == code}
+        for entry in conn.execute(query).mappings():
+            if entry["unit_code"] in sheets:
+                _apply(sheets[entry["unit_code"]], entry)
+        return sheets
+
+    def sheet(self, actor: Actor, year: int, code: str) -> UnitSheet:
+        code = unit_code(code)
+        if not actor.sees_unit(code):
+            raise RoundError("Tài khoản này không xem được đơn vị khác.")
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            sheets = self._sheets(conn, info, code)
+        if code not in sheets:
+            raise RoundError(f"Đơn vị {code} không có trong đợt đánh giá năm {year}.")
+        return sheets[code]
+
+    def board(self, actor: Actor, year: int) -> pd.DataFrame:
+        """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
+        actor.require(Right.VIEW_ALL)
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            sheets = self._sheets(conn, info)
+        codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
+        rows = []
+        for s in sheets.values():
+            self_total = sum(s.self_scores.get(k, 0.0) for k in codes)
+            review_total = sum(s.review_scores.get(k, s.self_scores.get(k, 0.0)) for k in codes)
+            rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
+                         "self_total": round(self_total, 2), "review_total": round(review_total, 2),
+                         "gap": round(self_total - review_total, 2)})
+        return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", "self_total", "review_total", "gap"])
+
+    def history(self, actor: Actor, year: int, code: str) -> pd.DataFrame:
+        """Who changed what, when and why, for one unit, oldest first."""
+        code = unit_code(code)
+        if not actor.sees_unit(code):
+            raise RoundError("Tài khoản này không xem được đơn vị khác.")
+        e = t.round_entries
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            rows = conn.execute(select(e.c.at, e.c.who, e.c.kind, e.c.target, e.c.value, e.c.reason).where(
+                e.c.round_id == info.id, e.c.unit_code == code).order_by(e.c.id)).all()
+        return pd.DataFrame(rows, columns=["at", "who", "kind", "target", "value", "reason"])
+
+    # ------------------------------------------------------------ steps
+
+    def open(self, actor: Actor, year: int, framework: Framework, units: pd.DataFrame, self_deadline: datetime,
+             review_deadline: datetime) -> int:
+        """A round for a year with a frozen framework, a roster (code, name, cluster) and two deadlines."""
+        actor.require(Right.IMPORT)
+        self_deadline, review_deadline = _utc(self_deadline), _utc(review_deadline)
+        if review_deadline < self_deadline:
+            raise RoundError("Hạn thẩm định phải sau hạn tự chấm.")
+        roster = units.assign(code=units["code"].map(unit_code))[["code", "name", "cluster"]]
+        if roster.empty or roster["code"].eq("").any() or roster["code"].duplicated().any():
+            raise RoundError("Danh sách đơn vị trống, thiếu mã hoặc trùng mã.")
+        framework_id = self.store.save_framework(framework, actor.login, activate=False)
+        with self.store.writing() as conn:
+            if conn.execute(select(t.rounds.c.id).where(t.rounds.c.year == year)).first():
+                raise RoundError(f"Năm {year} đã có đợt đánh giá.")
+            round_id = conn.execute(insert(t.rounds).values(
+                year=year, framework_id=framework_id, self_deadline=self_deadline, review_deadline=review_deadline,
+                opened_at=self.clock(), opened_by=actor.login)).inserted_primary_key[0]
+            conn.execute(insert(t.round_units), [
+                {"round_id": round_id, "code": u.code, "position": i, "name": str(u.name), "cluster": str(u.cluster)}
+                for i, u in enumerate(roster.itertuples())])
+            self._append(conn, round_id, None, actor, "opened", value={"units": len(roster)})
+            record(conn, actor.login, "round_open", year, detail=f"Mở đợt đánh giá năm {year}: {len(roster)} đơn vị")
+        return round_id
+
+    def save_draft(self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None],
+                   statements: dict[str, str] | None = None, leader: dict[str, str] | None = None) -> None:
+        """The unit's scores (keys from `key`), statements and leader's name and title, any number of times until
+        it submits, before its deadline. Only what changed is appended."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {NOT_SUBMITTED}, own=True)
+            self._before_self_deadline(info, sheet)
+            maxima = _maxima(info.framework)
+            for target, value in scores.items():
+                number = _score(target, value, maxima)
+                if number != sheet.self_scores.get(target):
+                    self._append(conn, info.id, sheet.code, actor, "self", target, number)
+            for target, text in (statements or {}).items():
+                if target not in maxima:
+                    raise RoundError(f"Không có tiêu chí {target}.")
+                if text.strip() != sheet.statements.get(target, ""):
+                    self._append(conn, info.id, sheet.code, actor, "statement", target, text.strip())
+            for name, text in (leader or {}).items():
+                if name in ("name", "title") and text.strip() != sheet.leader.get(name, ""):
+                    self._append(conn, info.id, sheet.code, actor, "leader", name, text.strip())
+
+    def submit(self, actor: Actor, year: int, code: str) -> None:
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {NOT_SUBMITTED}, own=True)
+            self._before_self_deadline(info, sheet)
+            missing = [k for k in _maxima(info.framework) if k not in sheet.self_scores]
+            if missing:
+                raise RoundError("Chưa chấm các tiêu chí: " + ", ".join(m[2:] for m in missing))
+            self._append(conn, info.id, sheet.code, actor, "state", value=SUBMITTED)
+
+    def extend(self, actor: Actor, year: int, code: str, deadline: datetime, reason: str) -> None:
+        """A later self-assessment deadline for one unit (officers only, with a reason)."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {NOT_SUBMITTED})
+            self._append(conn, info.id, sheet.code, actor, "extension", value=_utc(deadline).isoformat(),
+                         reason=_reason(reason))
+
+    def add_evidence(self, actor: Actor, year: int, code: str, name: str, content: bytes, target: str = "") -> str:
+        """A file backing the unit's scores; kept once by SHA-256, checked by its content. Returns the SHA-256."""
+        media = evidence_type(name, content)
+        digest = hashlib.sha256(content).hexdigest()
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT,
+                                          {NOT_SUBMITTED, EXPLAINING}, own=True)
+            if sheet.state == NOT_SUBMITTED:
+                self._before_self_deadline(info, sheet)
+            if not conn.execute(select(t.evidence.c.sha256).where(t.evidence.c.sha256 == digest)).first():
+                conn.execute(insert(t.evidence).values(sha256=digest, size=len(content), media_type=media,
+                                                       content=content, added_at=self.clock(), added_by=actor.login))
+            self._append(conn, info.id, sheet.code, actor, "evidence", target,
+                         {"sha256": digest, "name": name, "size": len(content), "media_type": media})
+        return digest
+
+    def evidence_file(self, actor: Actor, year: int, code: str, digest: str) -> tuple[str, bytes]:
+        """The media type and bytes of an evidence file of a unit the actor may see."""
+        sheet = self.sheet(actor, year, code)
+        if digest not in {e["sha256"] for e in sheet.evidence}:
+            raise RoundError("Không có tệp minh chứng này.")
+        with self.store.reading() as conn:
+            row = conn.execute(select(t.evidence.c.media_type, t.evidence.c.content)
+                               .where(t.evidence.c.sha256 == digest)).first()
+        return row.media_type, bytes(row.content)
+
+    def appraise(self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None],
+                 reasons: dict[str, str]) -> None:
+        """Appraisal scores; one that differs from the unit's own score needs a reason."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
+            self._before(info.review_deadline, "thẩm định")
+            maxima = _maxima(info.framework)
+            for target, value in scores.items():
+                number = _score(target, value, maxima)
+                if number is None or number == sheet.review_scores.get(target, sheet.self_scores.get(target)):
+                    continue
+                reason = (reasons.get(target) or "").strip()
+                if number != sheet.self_scores.get(target) and not reason:
+                    raise RoundError(f"Tiêu chí {target[2:]}: điểm thẩm định {vn(number)} khác điểm tự chấm "
+                                     f"{vn(sheet.self_scores.get(target, 0))}, cần ghi lý do.")
+                self._append(conn, info.id, sheet.code, actor, "review", target, number, reason)
+            if sheet.state == SUBMITTED:
+                self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
+
+    def ask(self, actor: Actor, year: int, code: str, criteria: list[str], question: str) -> None:
+        """"Yêu cầu giải trình": a question to the unit on some criteria; appraisal waits for the answer."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
+            self._append(conn, info.id, sheet.code, actor, "question", ",".join(criteria), question.strip(),
+                         _reason(question))
+            self._append(conn, info.id, sheet.code, actor, "state", value=EXPLAINING)
+
+    def answer(self, actor: Actor, year: int, code: str, text: str) -> None:
+        """"Gửi giải trình": the unit answers (its scores stay as they are); appraisal continues."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {EXPLAINING}, own=True)
+            self._append(conn, info.id, sheet.code, actor, "answer", value=text.strip(), reason=_reason(text))
+            self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
+
+    def complete(self, actor: Actor, year: int, code: str, settings: dict[str, float], reason: str) -> None:
+        """"Hoàn tất thẩm định": bonus, penalty and the rule flags with a reason, then the unit is closed."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
+            self._before(info.review_deadline, "thẩm định")
+            fw = info.framework
+            for name, value in settings.items():
+                if name not in sheet.settings:
+                    raise RoundError(f"Không có mục “{name}”.")
+                number = float(value)
+                limit = {"bonus": fw.bonus_max, "penalty": fw.penalty_max}.get(name)
+                if limit is not None and not 0 <= number <= float(limit):
+                    raise RoundError(f"{'Điểm thưởng' if name == 'bonus' else 'Điểm trừ'} phải từ 0 đến {vn(limit)}.")
+                if number != sheet.settings[name]:
+                    self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
+            self._append(conn, info.id, sheet.code, actor, "state", value=APPRAISED, reason=reason.strip())
+
+    def year_data(self, year: int) -> tuple[YearData, Framework]:
+        """The round as the tables the engine rates: self and appraisal scores, settings, leaders."""
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            sheets = self._sheets(conn, info)
+        return _year_data(year, info, sheets), info.framework
+
+    def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
+        actor.require(Right.VIEW_ALL)
+        data, fw = self.year_data(year)
+        return rate(data, fw, previous)
+
+    def publish(self, actor: Actor, year: int) -> int:
+        """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
+        actor.require(Right.PUBLISH)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year)
+            sheets = self._sheets(conn, info)
+            waiting = [s.code for s in sheets.values() if s.state != APPRAISED]
+            if waiting:
+                raise RoundError(f"Còn {len(waiting)} đơn vị chưa thẩm định xong: " + ", ".join(waiting[:10]))
+            framework_id = conn.execute(select(t.rounds.c.framework_id).where(t.rounds.c.id == info.id)).scalar()
+            dataset_id = self.store.store_year_in(conn, _year_data(year, info, sheets), framework_id, ORIGIN_CHOSEN,
+                                                  actor.login)
+            self._append(conn, info.id, None, actor, "published", value={"dataset_id": dataset_id})
+            record(conn, actor.login, "round_publish", year, dataset_id,
+                   detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
+        return dataset_id
+
+    # ------------------------------------------------------------ checks inside the transaction
+
+    def _open_info(self, conn: Connection, year: int, published_ok: bool = False) -> RoundInfo:
+        info = self._info(conn, year)
+        if info is None:
+            raise RoundError(f"Năm {year} chưa có đợt đánh giá.")
+        if info.state == PUBLISHED and not published_ok:
+            raise RoundError(f"Đợt đánh giá năm {year} đã công bố: không sửa được nữa.")
+        return info
+
+    def _unit_step(self, conn: Connection, actor: Actor, year: int, code: str, right: Right, states: set[str],
+                   own: bool = False) -> tuple[RoundInfo, UnitSheet]:
+        actor.require(right)
+        code = unit_code(code)
+        if own and not (actor.unit_code == code or actor.may(Right.IMPORT)):
+            raise RoundError("Tài khoản này chỉ làm việc với đơn vị của mình.")
+        info = self._open_info(conn, year)
+        sheets = self._sheets(conn, info, code)
+        if code not in sheets:
+            raise RoundError(f"Đơn vị {code} không có trong đợt đánh giá năm {year}.")
+        sheet = sheets[code]
+        if sheet.state not in states:
+            raise RoundError(f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không làm được việc này.")
+        return info, sheet
+
+    def _before_self_deadline(self, info: RoundInfo, sheet: UnitSheet) -> None:
+        self._before(sheet.deadline or info.self_deadline, "tự chấm")
+
+    def _before(self, deadline: datetime, what: str) -> None:
+        if self.clock() > deadline:
+            raise RoundError(f"Đã quá hạn {what} ({deadline.astimezone(VN_TIME):%H:%M %d/%m/%Y}).")
+
+    def _append(self, conn: Connection, round_id: int, code: str | None, actor: Actor, kind: str, target: str = "",
+                value=None, reason: str = "") -> None:
+        conn.execute(insert(t.round_entries).values(round_id=round_id, unit_code=code, at=self.clock(),
+                                                    who=actor.login, kind=kind, target=target,
+                                                    value=json.dumps(value, ensure_ascii=False), reason=reason))
+
+
+def _apply(sheet: UnitSheet, entry) -> None:
+    kind, target, value = entry["kind"], entry["target"], json.loads(entry["value"])
+    if kind == "self":
+        if value is None:
+            sheet.self_scores.pop(target, None)
+        else:
+            sheet.self_scores[target] = value
+    elif kind == "statement":
+        sheet.statements[target] = value
+    elif kind == "leader":
+        sheet.leader[target] = value
+    elif kind == "review":
+        sheet.review_scores[target] = value
+        sheet.review_reasons[target] = entry["reason"]
+    elif kind == "setting":
+        sheet.settings[target] = value
+    elif kind == "state":
+        sheet.state = value
+    elif kind == "extension":
+        sheet.deadline = datetime.fromisoformat(value)
+    elif kind == "question":
+        sheet.questions.append({"criteria": target.split(",") if target else [], "question": value,
+                                "asked_by": entry["who"], "asked_at": _utc(entry["at"]), "answer": None})
+    elif kind == "answer" and sheet.questions:
+        sheet.questions[-1].update(answer=value, answered_by=entry["who"], answered_at=_utc(entry["at"]))
+    elif kind == "evidence":
+        sheet.evidence.append({**value, "target": target, "who": entry["who"], "at": _utc(entry["at"])})
+
+
+def _maxima(fw: Framework) -> dict[str, float]:
+    return {key(c.target, c.code): float(c.max_points) for c in fw.criteria}
+
+
+def _score(target: str, value, maxima: dict[str, float]) -> float | None:
+    if target not in maxima:
+        raise RoundError(f"Không có tiêu chí {target[2:] if ':' in target else target}.")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    number = float(value)
+    if not 0 <= number <= maxima[target]:
+        raise RoundError(f"Tiêu chí {target[2:]}: điểm {vn(number)} ngoài khoảng 0–{vn(maxima[target])}.")
+    return round(number, 9)
+
+
+def _reason(text: str) -> str:
+    if not text or not text.strip():
+        raise RoundError("Cần ghi lý do.")
+    return text.strip()
+
+
+def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
+    fw = info.framework
+    unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
+    ordered = [sheets[c] for c in info.units["code"]]
+
+    def scores(kind: str, target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
+        return pd.DataFrame([[getattr(s, kind).get(key(target, c), np.nan) for c in codes] for s in rows],
+                            columns=codes, dtype=float)
+
+    units = pd.DataFrame([{
+        "code": s.code, "name": s.name, "cluster": s.cluster, "bonus": s.settings["bonus"],
+        "penalty": s.settings["penalty"], "collective_discipline": int(s.settings["collective_discipline"]),
+        "head_discipline": int(s.settings["head_discipline"]), "disunity": bool(s.settings["disunity"]),
+        "corruption": bool(s.settings["corruption"]), "note": "", "has_self_columns": True, "file": SOURCE_NAME,
+        "sheet": "", "row": i + 1} for i, s in enumerate(ordered)], columns=UNIT_COLUMNS)
+    with_leader = [s for s in ordered if s.leader.get("name")] if leader_codes else []
+    leaders = pd.DataFrame([{
+        "unit_code": s.code, "name": s.leader["name"], "title": s.leader.get("title", ""),
+        "discipline": int(s.settings["head_discipline"]), "low_confidence": bool(s.settings["low_confidence"]),
+        "file": SOURCE_NAME, "sheet": "", "row": i + 1} for i, s in enumerate(with_leader)], columns=LEADER_COLUMNS)
+    return YearData(year, units, scores("self_scores", UNIT, unit_codes, ordered),
+                    scores("review_scores", UNIT, unit_codes, ordered), leaders,
+                    scores("self_scores", LEADER, leader_codes, with_leader),
+                    scores("review_scores", LEADER, leader_codes, with_leader))
+
+
+# ------------------------------------------------------------ evidence files
+
+_SIGNATURES = [(b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+               (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage")]
+_OFFICE = {"word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_EXTENSIONS = {"application/pdf": {"pdf"}, "image/png": {"png"}, "image/jpeg": {"jpg", "jpeg"},
+               "application/x-ole-storage": {"doc", "xls"}, _OFFICE["word/"]: {"docx"}, _OFFICE["xl/"]: {"xlsx"}}
+
+
+def evidence_type(name: str, content: bytes) -> str:
+    """The media type of an evidence file judged by its content (PDF, PNG, JPEG, Word, Excel), which its name must
+    agree with; anything else, or anything over 20 MB, is refused."""
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise RoundError(f"Tệp “{name}” lớn hơn {MAX_EVIDENCE_BYTES // 2**20} MB.")
+    media = next((m for sig, m in _SIGNATURES if content.startswith(sig)), None)
+    if media is None and content.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        media = next((m for prefix, m in _OFFICE.items() if any(n.startswith(prefix) for n in names)), None)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if media is None or extension not in _EXTENSIONS[media]:
+        raise RoundError(f"Tệp “{name}” không phải PDF, ảnh PNG/JPEG, Word hoặc Excel (kiểm tra theo nội dung tệp).")
+    return media

@@ -1,0 +1,255 @@
+"""The evaluation round in the library (scoring/rounds.py), on SQLite and PostgreSQL: each step's role, state and
+deadline checks, the append-only history, evidence checked by content, publication as the year's new version,
+and two people working at once. Totals are worked out by hand from the default framework (unit maxima 100)."""
+import io
+import threading
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from scoring.access import Actor, Forbidden, Role
+from scoring.engine import rate
+from scoring.framework import LEADER, UNIT, load_preset
+from scoring.rounds import (APPRAISED, EXPLAINING, NOT_SUBMITTED, REVIEWING, SUBMITTED, RoundError, Rounds,
+                            evidence_type, key)
+from scoring.store import Store
+
+OFFICER = Actor("canbo", Role.OFFICER)
+OFFICER2 = Actor("canbo2", Role.OFFICER)
+LEADER_ACCOUNT = Actor("lanhdao", Role.LEADERSHIP)
+UNIT_A = Actor("dv-a", Role.UNIT, "DVA")
+UNIT_B = Actor("dv-b", Role.UNIT, "DVB")
+FW = load_preset()
+ROSTER = pd.DataFrame({"code": ["dva", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"]})
+START = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class Clock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def rounds(database_url, clock):
+    rounds = Rounds(Store(database_url), clock)
+    rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
+    return rounds
+
+
+def full_marks(less: dict[str, float] | None = None) -> dict[str, float]:
+    """Every criterion at its maximum, but the given ones lowered by the given points."""
+    less = less or {}
+    return {key(c.target, c.code): float(c.max_points) - less.get(c.code, 0) for c in FW.criteria}
+
+
+def submitted(rounds, actor, code, less=None):
+    rounds.save_draft(actor, 2026, code, full_marks(less), {key(UNIT, "1.1"): "Đã tổ chức 4 hội nghị"},
+                      {"name": f"Bí thư {code}", "title": "Bí thư chi bộ"})
+    rounds.submit(actor, 2026, code)
+
+
+def test_only_an_officer_opens_one_round_a_year(database_url, clock):
+    rounds = Rounds(Store(database_url), clock)
+    with pytest.raises(Forbidden):
+        rounds.open(UNIT_A, 2026, FW, ROSTER, START, START + timedelta(days=1))
+    with pytest.raises(RoundError, match="sau hạn tự chấm"):
+        rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=2), START + timedelta(days=1))
+    rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=1), START + timedelta(days=2))
+    with pytest.raises(RoundError, match="đã có đợt"):
+        rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=1), START + timedelta(days=2))
+    info = rounds.get(2026)
+    assert info.units["code"].tolist() == ["DVA", "DVB"] and info.framework.codes(UNIT) == FW.codes(UNIT)
+
+
+def test_a_unit_drafts_many_times_submits_once_and_only_for_itself(rounds):
+    rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "1.1"): 6})
+    rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "1.1"): 7.5})
+    with pytest.raises(RoundError, match="Chưa chấm các tiêu chí: 1.2"):
+        rounds.submit(UNIT_A, 2026, "DVA")
+    with pytest.raises(RoundError, match="ngoài khoảng 0–10"):
+        rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "1.1"): 10.5})
+    with pytest.raises(RoundError, match="đơn vị của mình"):
+        rounds.save_draft(UNIT_A, 2026, "DVB", {key(UNIT, "1.1"): 5})
+    with pytest.raises(RoundError, match="không xem được"):
+        rounds.sheet(UNIT_A, 2026, "DVB")
+    submitted(rounds, UNIT_A, "DVA")
+    sheet = rounds.sheet(UNIT_A, 2026, "DVA")
+    assert sheet.state == SUBMITTED and sheet.self_scores[key(UNIT, "1.1")] == 10
+    assert sheet.leader == {"name": "Bí thư DVA", "title": "Bí thư chi bộ"}
+    with pytest.raises(RoundError, match="Đã nộp"):
+        rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "1.1"): 9})
+    history = rounds.history(UNIT_A, 2026, "DVA")
+    drafts = history[(history["kind"] == "self") & (history["target"] == key(UNIT, "1.1"))]
+    assert drafts["value"].tolist() == ["6.0", "7.5", "10.0"] and set(drafts["who"]) == {"dv-a"}  # nothing overwritten
+
+
+def test_after_the_deadline_only_an_officer_extends_it_for_one_unit(rounds, clock):
+    clock.now = START + timedelta(days=11)
+    with pytest.raises(RoundError, match="quá hạn tự chấm"):
+        rounds.save_draft(UNIT_B, 2026, "DVB", {key(UNIT, "1.1"): 5})
+    with pytest.raises(Forbidden):
+        rounds.extend(UNIT_B, 2026, "DVB", START + timedelta(days=12), "xin gia hạn")
+    with pytest.raises(RoundError, match="lý do"):
+        rounds.extend(OFFICER, 2026, "DVB", START + timedelta(days=12), " ")
+    rounds.extend(OFFICER, 2026, "DVB", START + timedelta(days=12), "Đơn vị mới kiện toàn cấp ủy")
+    submitted(rounds, UNIT_B, "DVB")
+    with pytest.raises(RoundError, match="quá hạn tự chấm"):
+        rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "1.1"): 5})  # the other unit's deadline is unchanged
+
+
+def test_appraisal_needs_reasons_questions_wait_for_answers(rounds):
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})
+    with pytest.raises(Forbidden):
+        rounds.appraise(UNIT_A, 2026, "DVA", {key(UNIT, "2.1"): 15}, {})
+    with pytest.raises(RoundError, match="cần ghi lý do"):
+        rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 17}, {})
+    rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 17, key(UNIT, "1.1"): 10},
+                    {key(UNIT, "2.1"): "Chưa có biên bản đối thoại quý IV"})
+    sheet = rounds.sheet(OFFICER, 2026, "DVA")
+    assert sheet.state == REVIEWING and sheet.review_scores == {key(UNIT, "2.1"): 17}  # 1.1 unchanged: not stored
+    rounds.ask(OFFICER, 2026, "DVA", ["2.1"], "Đề nghị gửi biên bản đối thoại quý IV")
+    assert rounds.sheet(UNIT_A, 2026, "DVA").state == EXPLAINING
+    with pytest.raises(RoundError, match="Chờ giải trình"):
+        rounds.complete(OFFICER, 2026, "DVA", {}, "xong")
+    with pytest.raises(RoundError, match="Chờ giải trình"):
+        rounds.save_draft(UNIT_A, 2026, "DVA", {key(UNIT, "2.1"): 20})  # an answer never changes scores
+    rounds.add_evidence(UNIT_A, 2026, "DVA", "bien_ban.pdf", PDF, key(UNIT, "2.1"))
+    rounds.answer(UNIT_A, 2026, "DVA", "Biên bản gửi kèm")
+    sheet = rounds.sheet(OFFICER, 2026, "DVA")
+    assert sheet.state == REVIEWING and sheet.questions[0]["answer"] == "Biên bản gửi kèm"
+    assert sheet.self_scores[key(UNIT, "2.1")] == 18 and sheet.evidence[0]["name"] == "bien_ban.pdf"
+    with pytest.raises(RoundError, match="Điểm thưởng phải từ 0 đến 3"):
+        rounds.complete(OFFICER, 2026, "DVA", {"bonus": 4}, "Thưởng")
+    rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1}, "Có mô hình Dân vận khéo cấp tỉnh")
+    assert rounds.sheet(OFFICER, 2026, "DVA").state == APPRAISED
+
+
+def test_publication_end_to_end(database_url, clock):
+    rounds = Rounds(Store(database_url), clock)
+    rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})                  # self 98
+    submitted(rounds, UNIT_B, "DVB", {"2.2": 15, "2.3": 10})      # self 75
+    rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 16}, {key(UNIT, "2.1"): "Thiếu minh chứng"})  # 96
+    rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1}, "Mô hình tốt")                                       # 97
+    with pytest.raises(RoundError, match="Còn 1 đơn vị chưa thẩm định xong: DVB"):
+        rounds.publish(LEADER_ACCOUNT, 2026)
+    rounds.complete(OFFICER, 2026, "DVB", {"penalty": 2}, "Để xảy ra khiếu nại đông người")                  # 73
+    with pytest.raises(Forbidden):
+        rounds.publish(OFFICER, 2026)
+    provisional = rounds.provisional(LEADER_ACCOUNT, 2026)
+    assert provisional.units.set_index("code")["total"].to_dict() == {"DVA": 97.0, "DVB": 73.0}
+    dataset_id = rounds.publish(LEADER_ACCOUNT, 2026)
+    store = Store(database_url)
+    assert store.active_versions()[2026] == dataset_id
+    data, fw, _ = store.load(2026)
+    published = rate(data, fw).units.set_index("code")
+    assert published["total"].to_dict() == {"DVA": 97.0, "DVB": 73.0}
+    # Two units in the cluster: 20 % of 2 rounds down to 0, so 97 points is HTXSNV by score, HTTNV by the quota.
+    assert published.loc["DVA", "score_tier"] == "HTXSNV" and published.loc["DVA", "tier"] == "HTTNV"
+    assert "vượt chỉ tiêu" in published.loc["DVA", "reason"] and published.loc["DVB", "tier"] == "HTTNV"
+    assert len(data.leaders) == 2 and data.leaders["name"].tolist() == ["Bí thư DVA", "Bí thư DVB"]
+    assert store.audit(1)["who"].tolist() == ["lanhdao"]
+    with pytest.raises(RoundError, match="đã công bố"):
+        rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 20}, {key(UNIT, "2.1"): "x"})
+    assert rounds.get(2026).state == "published"
+
+
+def test_history_keeps_who_when_and_why(rounds, clock):
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})
+    clock.now += timedelta(hours=3)
+    rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 16}, {key(UNIT, "2.1"): "Thiếu minh chứng"})
+    history = rounds.history(OFFICER, 2026, "DVA")
+    change = history[history["kind"] == "review"].iloc[0]
+    assert (change["who"], change["target"], change["value"], change["reason"]) == \
+        ("canbo", key(UNIT, "2.1"), "16.0", "Thiếu minh chứng")
+    at = pd.Timestamp(change["at"])
+    assert (at if at.tzinfo else at.tz_localize("UTC")) == START + timedelta(hours=3)
+    assert list(history["kind"]).count("state") == 2  # submitted, then under appraisal
+
+
+def test_evidence_is_judged_by_its_content():
+    assert evidence_type("a.pdf", PDF) == "application/pdf"
+    assert evidence_type("anh.PNG", b"\x89PNG\r\n\x1a\n" + b"\0" * 20) == "image/png"
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    assert evidence_type("bao_cao.docx", docx.getvalue()).endswith("wordprocessingml.document")
+    for name, content in (("a.pdf", b"<html><script>alert(1)</script>"), ("a.exe", PDF),
+                          ("bao_cao.xlsx", docx.getvalue()), ("a.pdf", b"MZ\x90\x00"), ("zip.docx", b"PK\x03\x04xx")):
+        with pytest.raises(RoundError, match="không phải PDF"):
+            evidence_type(name, content)
+    with pytest.raises(RoundError, match="lớn hơn 20 MB"):
+        evidence_type("to.pdf", PDF + b"\0" * (20 * 2**20))
+
+
+def test_evidence_is_kept_once_and_only_its_unit_and_officers_read_it(rounds):
+    first = rounds.add_evidence(UNIT_A, 2026, "DVA", "a.pdf", PDF)
+    assert rounds.add_evidence(UNIT_A, 2026, "DVA", "b.pdf", PDF) == first
+    assert rounds.evidence_file(OFFICER, 2026, "DVA", first) == ("application/pdf", PDF)
+    with pytest.raises(RoundError):
+        rounds.evidence_file(UNIT_B, 2026, "DVA", first)
+    with pytest.raises(RoundError, match="Không có tệp"):
+        rounds.evidence_file(UNIT_B, 2026, "DVB", first)
+
+
+def run_together(*jobs) -> list[Exception]:
+    errors = []
+
+    def guarded(job):
+        try:
+            job()
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(job,)) for job in jobs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    return errors
+
+
+def test_two_officers_appraising_different_units_at_once_lose_nothing(rounds):
+    submitted(rounds, UNIT_A, "DVA")
+    submitted(rounds, UNIT_B, "DVB")
+
+    def appraise(actor, code, criterion):
+        return lambda: [rounds.appraise(actor, 2026, code, {key(UNIT, criterion): 5 - step / 2},
+                                        {key(UNIT, criterion): f"lần {step}"}) for step in range(5)]
+
+    assert not run_together(appraise(OFFICER, "DVA", "1.1"), appraise(OFFICER2, "DVB", "1.2"))
+    assert rounds.sheet(OFFICER, 2026, "DVA").review_scores == {key(UNIT, "1.1"): 3.0}
+    assert rounds.sheet(OFFICER, 2026, "DVB").review_scores == {key(UNIT, "1.2"): 3.0}
+    for code, who in (("DVA", "canbo"), ("DVB", "canbo2")):
+        history = rounds.history(OFFICER, 2026, code)
+        assert history[history["kind"] == "review"]["who"].tolist() == [who] * 5
+
+
+def test_a_draft_saved_while_an_officer_reads_it_loses_nothing(rounds):
+    seen = []
+    drafts = lambda: [rounds.save_draft(UNIT_B, 2026, "DVB", {key(UNIT, "1.1"): i / 2}) for i in range(1, 11)]
+    reads = lambda: [seen.append(rounds.sheet(OFFICER, 2026, "DVB").self_scores.get(key(UNIT, "1.1")))
+                     for _ in range(10)]
+    assert not run_together(drafts, reads)
+    assert rounds.sheet(OFFICER, 2026, "DVB").self_scores[key(UNIT, "1.1")] == 5.0
+    assert all(v is None or v in {i / 2 for i in range(1, 11)} for v in seen)  # never half a write
+    history = rounds.history(OFFICER, 2026, "DVB")
+    assert history[history["kind"] == "self"]["value"].tolist() == [str(i / 2) for i in range(1, 11)]
+
+
+def test_leader_criteria_are_entered_like_the_units(rounds):
+    leader_scores = {key(LEADER, c): 10.0 for c in FW.codes(LEADER)}
+    rounds.save_draft(UNIT_A, 2026, "DVA", leader_scores, leader={"name": "Nguyễn Văn Tâm", "title": "Bí thư"})
+    sheet = rounds.sheet(UNIT_A, 2026, "DVA")
+    assert all(sheet.self_scores[k] == 10.0 for k in leader_scores) and sheet.state == NOT_SUBMITTED
