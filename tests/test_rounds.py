@@ -253,3 +253,19 @@ def test_leader_criteria_are_entered_like_the_units(rounds):
     rounds.save_draft(UNIT_A, 2026, "DVA", leader_scores, leader={"name": "Nguyễn Văn Tâm", "title": "Bí thư"})
     sheet = rounds.sheet(UNIT_A, 2026, "DVA")
     assert all(sheet.self_scores[k] == 10.0 for k in leader_scores) and sheet.state == NOT_SUBMITTED
+
+
+def test_backup_and_restore_keep_the_round_and_its_evidence(rounds, tmp_path):
+    from scoring import service
+    from scoring.access import operator
+
+    digest = rounds.add_evidence(UNIT_A, 2026, "DVA", "anh.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    submitted(rounds, UNIT_A, "DVA")
+    service.backup(rounds.store, tmp_path / "sao_luu.json", operator("kiểm thử"))
+    target = Rounds(Store(f"sqlite:///{tmp_path / 'phuc_hoi.sqlite'}"), rounds.clock)  # from either kind
+    service.restore(target.store, tmp_path / "sao_luu.json", operator("kiểm thử"))
+    assert target.sheet(OFFICER, 2026, "DVA").state == SUBMITTED
+    assert target.evidence_file(OFFICER, 2026, "DVA", digest)[1] == b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    rounds_after = target.history(OFFICER, 2026, "DVA")
+    assert len(rounds_after) == len(rounds.history(OFFICER, 2026, "DVA"))
+    target.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.1"): 9}, {key(UNIT, "1.1"): "sau phục hồi"})  # ids go on
