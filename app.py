@@ -49,6 +49,9 @@ PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.acce
     ("pages/xu_huong.py", "Xu hướng", "trending_up", "xu-huong"),
     ("pages/tieu_chi.py", "Tiêu chí", "checklist", "tieu-chi"),
     ("pages/bao_cao.py", "Báo cáo", "print", "bao-cao"),
+    ("pages/dot_danh_gia.py", "Đợt đánh giá", "event_available", "dot-danh-gia"),
+    ("pages/tu_cham.py", "Tự chấm", "edit_note", "tu-cham"),
+    ("pages/tham_dinh.py", "Thẩm định", "fact_check", "tham-dinh"),
     ("pages/tai_khoan.py", "Tài khoản", "manage_accounts", "tai-khoan"),
 ]
 
@@ -86,7 +89,7 @@ def main() -> None:
     elif not actor.may_open(page.url_path):
         _auth.refuse(actor, page.url_path, pages)
     else:
-        _auth.account_sidebar(actor)
+        _auth.account_sidebar(actor, pages)
         page.run()
 
 

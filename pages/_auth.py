@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from pages._ui import ACTOR_KEY, store
+from pages._ui import ACTOR_KEY, rounds, store
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
 
@@ -168,8 +168,13 @@ def _sign_out() -> None:
     st.session_state["_danvan_signed_out"] = True
 
 
-def account_sidebar(who: Actor) -> None:
+def account_sidebar(who: Actor, pages: dict) -> None:
     with st.sidebar:
+        work = rounds().work_list(who)
+        if work:
+            st.markdown("**Việc cần làm**")
+            for text, path in work:
+                st.page_link(pages[path], label=text, icon=":material/assignment_late:")
         st.caption(f"Đăng nhập: **{who.login}** · {ROLE_LABELS[who.role]}"
                    + (f" {who.unit_code}" if who.unit_code else ""))
         with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"):
@@ -186,7 +191,7 @@ def refuse(who: Actor, url_path: str, pages: dict) -> None:
     if url_path == "" and who.role in HOME:
         st.switch_page(pages[HOME[who.role]])
     log.warning("refused /%s to %s (%s)", url_path, who.login, who.role.value)
-    account_sidebar(who)
+    account_sidebar(who, pages)
     st.title("Không có quyền truy cập")
     st.error(f"Tài khoản **{who.login}** ({ROLE_LABELS[who.role]}) không được mở trang này.")
     home = pages[HOME.get(who.role, "")]

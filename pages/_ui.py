@@ -16,6 +16,7 @@ from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting
+from scoring.rounds import Rounds
 from scoring.store import Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
@@ -48,6 +49,10 @@ def _open(url: str, seed: bool) -> Store:
     if seed:
         service.seed(opened, SAMPLE_DIR)
     return opened
+
+
+def rounds() -> Rounds:
+    return Rounds(store())
 
 
 def active_framework() -> Framework:

@@ -28,14 +28,15 @@ class Right(StrEnum):
     ACCOUNTS = "accounts"            # accounts and the audit log
     BACKUP = "backup"                # backup and restore
     PUBLISH = "publish"              # approve and publish a round's result
+    SELF_ASSESS = "self_assess"      # a unit's own scores, statements, evidence and answers in a round
 
 
 _STAFF = {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
 RIGHTS: dict[Role, frozenset[Right]] = {
-    Role.ADMIN: frozenset(Right),
+    Role.ADMIN: frozenset(Right) - {Right.SELF_ASSESS},  # self-assessment is a unit's own
     Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.FRAMEWORK}),
     Role.LEADERSHIP: frozenset(_STAFF | {Right.PUBLISH}),
-    Role.UNIT: frozenset({Right.VIEW_OWN_UNIT}),
+    Role.UNIT: frozenset({Right.VIEW_OWN_UNIT, Right.SELF_ASSESS}),
 }
 
 # URL path of each page → the rights that open it (any one of them).
@@ -49,6 +50,9 @@ PAGE_RIGHTS: dict[str, frozenset[Right]] = {
     "tieu-chi": frozenset({Right.VIEW_ALL}),
     "bao-cao": frozenset({Right.REPORT}),
     "tai-khoan": frozenset({Right.ACCOUNTS}),
+    "dot-danh-gia": frozenset({Right.VIEW_ALL}),
+    "tu-cham": frozenset({Right.SELF_ASSESS}),
+    "tham-dinh": frozenset({Right.IMPORT}),
 }
 HOME = {Role.UNIT: "don-vi"}  # where a role lands when the overview is not for it
 

@@ -158,6 +158,34 @@ class Rounds:
                 e.c.round_id == info.id, e.c.unit_code == code).order_by(e.c.id)).all()
         return pd.DataFrame(rows, columns=["at", "who", "kind", "target", "value", "reason"])
 
+    def open_years(self) -> list[int]:
+        """Years whose round is not published yet, newest first."""
+        with self.store.reading() as conn:
+            years = conn.execute(select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars().all()
+            return [y for y in years if self._info(conn, y).state == OPEN]
+
+    def work_list(self, actor: Actor) -> list[tuple[str, str]]:
+        """What waits for this person, as (Vietnamese text, page path): the list is the notification."""
+        work = []
+        for year in self.open_years():
+            with self.store.reading() as conn:
+                info = self._info(conn, year)
+                sheets = self._sheets(conn, info, actor.unit_code if actor.unit_code else None)
+            if actor.may(Right.SELF_ASSESS) and actor.unit_code in sheets:
+                sheet = sheets[actor.unit_code]
+                deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+                if sheet.state == NOT_SUBMITTED:
+                    work.append((f"Năm {year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}", "tu-cham"))
+                elif sheet.state == EXPLAINING:
+                    work.append((f"Năm {year}: trả lời yêu cầu giải trình", "tu-cham"))
+            states = [s.state for s in sheets.values()]
+            waiting = sum(s in (SUBMITTED, REVIEWING) for s in states)
+            if actor.may(Right.IMPORT) and waiting:
+                work.append((f"Năm {year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
+            if actor.may(Right.PUBLISH) and not actor.unit_code and states and all(s == APPRAISED for s in states):
+                work.append((f"Năm {year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
+        return work
+
     # ------------------------------------------------------------ steps
 
     def open(self, actor: Actor, year: int, framework: Framework, units: pd.DataFrame, self_deadline: datetime,
@@ -189,7 +217,7 @@ class Rounds:
         """The unit's scores (keys from `key`), statements and leader's name and title, any number of times until
         it submits, before its deadline. Only what changed is appended."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {NOT_SUBMITTED}, own=True)
+            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)
             self._before_self_deadline(info, sheet)
             maxima = _maxima(info.framework)
             for target, value in scores.items():
@@ -207,7 +235,7 @@ class Rounds:
 
     def submit(self, actor: Actor, year: int, code: str) -> None:
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {NOT_SUBMITTED}, own=True)
+            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)
             self._before_self_deadline(info, sheet)
             missing = [k for k in _maxima(info.framework) if k not in sheet.self_scores]
             if missing:
@@ -226,7 +254,7 @@ class Rounds:
         media = evidence_type(name, content)
         digest = hashlib.sha256(content).hexdigest()
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT,
+            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS,
                                           {NOT_SUBMITTED, EXPLAINING}, own=True)
             if sheet.state == NOT_SUBMITTED:
                 self._before_self_deadline(info, sheet)
@@ -277,7 +305,7 @@ class Rounds:
     def answer(self, actor: Actor, year: int, code: str, text: str) -> None:
         """"Gửi giải trình": the unit answers (its scores stay as they are); appraisal continues."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.VIEW_OWN_UNIT, {EXPLAINING}, own=True)
+            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {EXPLAINING}, own=True)
             self._append(conn, info.id, sheet.code, actor, "answer", value=text.strip(), reason=_reason(text))
             self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
 
@@ -341,7 +369,7 @@ class Rounds:
                    own: bool = False) -> tuple[RoundInfo, UnitSheet]:
         actor.require(right)
         code = unit_code(code)
-        if own and not (actor.unit_code == code or actor.may(Right.IMPORT)):
+        if own and actor.unit_code != code:
             raise RoundError("Tài khoản này chỉ làm việc với đơn vị của mình.")
         info = self._open_info(conn, year)
         sheets = self._sheets(conn, info, code)

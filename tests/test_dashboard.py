@@ -206,7 +206,7 @@ def test_unit_page_searches_when_there_are_many_units(db, monkeypatch):
 # ---------------------------------------------------------------- roles (server side: the page itself refuses)
 
 PAGE_FILES = ["tong_quan", "tai_len", "xep_hang", "don_vi", "nguoi_dung_dau", "xu_huong", "tieu_chi", "bao_cao",
-              "tai_khoan"]
+              "dot_danh_gia", "tu_cham", "tham_dinh", "tai_khoan"]
 
 
 def as_role(tmp_path, monkeypatch, login: str, role: str, unit: str | None = None) -> str:
@@ -249,7 +249,7 @@ def test_unit_account_sees_its_own_unit_only(tmp_path, monkeypatch):
     assert not any("Xếp hạng" in d.value.columns for d in at.dataframe)
     assert "Hoàn thành xuất sắc nhiệm vụ:" in shown  # the counts per tier
     for page in PAGE_FILES:
-        if page not in ("don_vi", "tong_quan"):
+        if page not in ("don_vi", "tong_quan", "tu_cham"):
             assert refused(visit(page)), page
 
 
@@ -278,3 +278,50 @@ def test_admin_page_lists_accounts_and_the_audit_log(tmp_path, monkeypatch):
     assert "Tạo tài khoản" in set(log["Việc"]) and "Nhập dữ liệu" in set(log["Việc"])
     at.multiselect[0].select("account_add").run()
     assert set(at.dataframe[1].value["Việc"]) == {"Tạo tài khoản"}
+
+
+# ---------------------------------------------------------------- the round's pages
+
+def round_of(url: str):
+    from datetime import datetime, timedelta, timezone
+
+    from scoring.access import Actor, Role
+    from scoring.framework import load_preset
+    from scoring.rounds import Rounds, key
+
+    rounds = Rounds(Store(url))
+    units = Store(url).load(2025)[0].units.head(3)
+    now = datetime.now(timezone.utc)
+    rounds.open(Actor("canbo0", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=5),
+                now + timedelta(days=10))
+    first = units["code"].iloc[0]
+    rounds.save_draft(Actor("dv", Role.UNIT, first), 2026, first,
+                      {key(c.target, c.code): float(c.max_points) / 2 for c in load_preset().criteria})
+    rounds.submit(Actor("dv", Role.UNIT, first), 2026, first)
+    return rounds, list(units["code"])
+
+
+def test_round_pages_for_each_role(tmp_path, monkeypatch):
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    visit("tong_quan")  # seeds the sample years
+    rounds, codes = round_of(url)
+    at = visit("dot_danh_gia")
+    assert at.title[0].value == "Đợt đánh giá" and "Đã nộp: 1" in at.caption[-1].value or any(
+        "Đã nộp: 1" in c.value for c in at.caption)
+    assert len(at.dataframe[0].value) == 3  # the provisional result of the three units
+    review = visit("tham_dinh")
+    board = review.dataframe[0].value
+    assert board["Trạng thái"].tolist()[0] == "Đã nộp" and len(board) == 3
+    assert any(b.key == "appraise" for b in review.button)
+    assert refused(visit("tu_cham"))  # an officer does not self-assess
+
+
+def test_round_page_of_a_unit_shows_its_own_form_only(tmp_path, monkeypatch):
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    visit("tong_quan")
+    _, codes = round_of(url)
+    sign_in_apptest(monkeypatch, url, "dv2", "don_vi", codes[1])
+    at = visit("tu_cham")
+    assert at.title[0].value == "Tự chấm điểm" and any("Chưa nộp" in m.value for m in at.markdown)
+    assert any(b.key == "draft" for b in at.button)
+    assert refused(visit("tham_dinh")) and refused(visit("dot_danh_gia"))

@@ -269,3 +269,21 @@ def test_backup_and_restore_keep_the_round_and_its_evidence(rounds, tmp_path):
     rounds_after = target.history(OFFICER, 2026, "DVA")
     assert len(rounds_after) == len(rounds.history(OFFICER, 2026, "DVA"))
     target.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.1"): 9}, {key(UNIT, "1.1"): "sau phục hồi"})  # ids go on
+
+
+def test_work_list_tells_each_person_what_waits(rounds):
+    assert rounds.work_list(UNIT_A) == [("Năm 2026: tự chấm và nộp trước 15:00 ngày 11/03/2026", "tu-cham")]
+    assert rounds.work_list(OFFICER) == [] and rounds.work_list(LEADER_ACCOUNT) == []
+    submitted(rounds, UNIT_A, "DVA")
+    assert rounds.work_list(UNIT_A) == []
+    assert rounds.work_list(OFFICER) == [("Năm 2026: 1 đơn vị chờ thẩm định", "tham-dinh")]
+    rounds.ask(OFFICER, 2026, "DVA", ["1.1"], "Đề nghị giải trình")
+    assert rounds.work_list(UNIT_A) == [("Năm 2026: trả lời yêu cầu giải trình", "tu-cham")]
+    rounds.answer(UNIT_A, 2026, "DVA", "Đã bổ sung")
+    rounds.complete(OFFICER, 2026, "DVA", {}, "Đạt")
+    submitted(rounds, UNIT_B, "DVB")
+    rounds.complete(OFFICER, 2026, "DVB", {}, "Đạt")
+    assert rounds.work_list(LEADER_ACCOUNT) == [("Năm 2026: đã thẩm định xong, chờ phê duyệt và công bố",
+                                                 "dot-danh-gia")]
+    rounds.publish(LEADER_ACCOUNT, 2026)
+    assert rounds.work_list(LEADER_ACCOUNT) == [] and rounds.open_years() == []

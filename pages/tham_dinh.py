@@ -1,0 +1,85 @@
+"""Thẩm định (officers): the board of every unit's state and gap; per unit, its scores, statements and evidence
+beside the appraisal with reasons; questions to the unit; completion with bonus, penalty and rule flags."""
+import streamlit as st
+
+from pages._ui import actor, rounds, show_table
+from scoring import round_views
+from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS, RoundError
+
+me = actor()
+st.title("Thẩm định")
+years = rounds().open_years()
+if not years:
+    st.info("Không có đợt đánh giá nào đang mở. Mở đợt ở trang **Đợt đánh giá**.")
+    st.stop()
+c1, c2 = st.columns([1, 3])
+year = c1.selectbox("Năm", years, key="review_year")
+board = rounds().board(me, year)
+show_table(round_views.board_table(board), {"Tên đơn vị": "large"}, key="board", height=300)
+names = dict(zip(board["code"], board["name"]))
+code = c2.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="review_unit")
+sheet = rounds().sheet(me, year, code)
+info = rounds().get(year)
+st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")
+
+
+def done(step, message: str) -> None:
+    try:
+        step()
+    except RoundError as e:
+        st.error(str(e))
+        return
+    st.toast(message, icon=":material/check:")
+    st.rerun()
+
+
+if sheet.state == NOT_SUBMITTED:
+    st.info("Đơn vị chưa nộp bản tự chấm.")
+    st.stop()
+open_for_review = sheet.state not in (EXPLAINING, APPRAISED)
+table = round_views.appraisal_table(info.framework, sheet)
+edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not open_for_review,
+                        key=f"review_{year}_{code}",
+                        column_order=["Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh", "Thẩm định",
+                                      "Lý do"],
+                        column_config={name: st.column_config.Column(disabled=True) for name in
+                                       ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")})
+scores, problems = round_views.typed_scores(edited, "Thẩm định")
+for p in problems:
+    st.error(p)
+for e in sheet.evidence:
+    media, content = rounds().evidence_file(me, year, code, e["sha256"])
+    st.download_button(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})", content,
+                       file_name=e["name"], mime=media, on_click="ignore", key=f"ev_{e['sha256']}_{e['name']}")
+for q in sheet.questions:
+    st.caption(f"Hỏi ({q['asked_by']}): {q['question']} — Trả lời: {q['answer'] or 'chưa có'}")
+
+if open_for_review:
+    reasons = dict(zip(edited["key"], edited["Lý do"].fillna("")))
+    if st.button("Lưu thẩm định", type="primary", disabled=bool(problems), key="appraise"):
+        done(lambda: rounds().appraise(me, year, code, scores, reasons), "Đã lưu điểm thẩm định.")
+    with st.expander("Yêu cầu giải trình"):
+        criteria = st.multiselect("Tiêu chí", [k[2:] for k in edited["key"]], key="ask_criteria")
+        question = st.text_area("Nội dung yêu cầu", key="ask_text")
+        if st.button("Gửi yêu cầu giải trình", key="ask"):
+            done(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
+    with st.expander("Hoàn tất thẩm định"):
+        with st.form("complete"):
+            c = st.columns(2)
+            bonus = c[0].number_input("Điểm thưởng", 0.0, float(info.framework.bonus_max), sheet.settings["bonus"], 0.5)
+            penalty = c[1].number_input("Điểm trừ", 0.0, float(info.framework.penalty_max), sheet.settings["penalty"],
+                                        0.5)
+            flags = {f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f])) for f in FLAGS
+                     if f not in ("collective_discipline", "head_discipline")}
+            levels = {f: st.selectbox(round_views.SETTING_LABELS[f], [0, 1, 2, 3, 4], int(sheet.settings[f]))
+                      for f in ("collective_discipline", "head_discipline")}
+            reason = st.text_input("Lý do, căn cứ")
+            if st.form_submit_button("Hoàn tất thẩm định", type="primary"):
+                done(lambda: (rounds().appraise(me, year, code, scores, reasons),
+                              rounds().complete(me, year, code, {"bonus": bonus, "penalty": penalty,
+                                                                 **{f: int(v) for f, v in flags.items()}, **levels},
+                                                reason)),
+                     "Đã hoàn tất thẩm định đơn vị.")
+
+st.subheader("Lịch sử")
+show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, key="history")

@@ -1,0 +1,82 @@
+"""Tự chấm (a unit account): its criteria with maxima, a score and a statement per criterion, its leader,
+evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
+import streamlit as st
+
+from pages._ui import actor, rounds
+from scoring import round_views
+from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
+from scoring.store import VN_TIME
+
+me = actor()
+st.title("Tự chấm điểm")
+years = [y for y in rounds().open_years()]
+if not years:
+    st.info("Hiện chưa có đợt đánh giá nào đang mở.")
+    st.stop()
+year = st.selectbox("Năm", years, key="self_year")
+try:
+    sheet = rounds().sheet(me, year, me.unit_code)
+except RoundError as e:
+    st.info(str(e))
+    st.stop()
+info = rounds().get(year)
+deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABELS[sheet.state]}** · hạn nộp "
+            f"{deadline:%H:%M ngày %d/%m/%Y}")
+
+
+def done(step, message: str) -> None:
+    try:
+        step()
+    except RoundError as e:
+        st.error(str(e))
+        return
+    st.toast(message, icon=":material/check:")
+    st.rerun()
+
+
+editable = sheet.state == NOT_SUBMITTED
+table = round_views.self_table(info.framework, sheet)
+edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
+                        column_order=["Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"],
+                        column_config={"Tiêu chí": st.column_config.TextColumn(width="large", disabled=True),
+                                       "Tối đa": st.column_config.NumberColumn(format="%.1f", disabled=True),
+                                       "Đối tượng": st.column_config.TextColumn(disabled=True),
+                                       "Mã": st.column_config.TextColumn(disabled=True),
+                                       "Thuyết minh": st.column_config.TextColumn(width="large", max_chars=1000)})
+c1, c2 = st.columns(2)
+leader_name = c1.text_input("Người đứng đầu (họ tên)", sheet.leader.get("name", ""), disabled=not editable)
+leader_title = c2.text_input("Chức vụ", sheet.leader.get("title", ""), disabled=not editable)
+scores, problems = round_views.typed_scores(edited, "Tự chấm")
+for p in problems:
+    st.error(p)
+if editable:
+    statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
+    save = lambda: rounds().save_draft(me, year, me.unit_code, scores, statements,
+                                       {"name": leader_name, "title": leader_title})
+    c1, c2 = st.columns([1, 4])
+    if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
+        done(save, "Đã lưu nháp.")
+    with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
+        st.write("Sau khi nộp, đơn vị không sửa được điểm nữa.")
+        if st.button("Xác nhận nộp", type="primary", key="submit"):
+            done(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
+
+if sheet.state == EXPLAINING:
+    question = sheet.questions[-1]
+    st.warning(f"Yêu cầu giải trình (tiêu chí {', '.join(question['criteria'])}): {question['question']}")
+    answer = st.text_area("Nội dung giải trình", key="answer")
+    if st.button("Gửi giải trình", type="primary", key="send_answer"):
+        done(lambda: rounds().answer(me, year, me.unit_code, answer), "Đã gửi giải trình.")
+
+st.subheader("Minh chứng")
+for e in sheet.evidence:
+    st.caption(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")
+if editable or sheet.state == EXPLAINING:
+    targets = [""] + list(edited["key"])
+    target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: k[2:] if k else "Chung", key="ev_target")
+    upload = st.file_uploader("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa 20 MB)", key="evidence",
+                              type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"])
+    if upload is not None and st.button("Đính kèm", key="attach"):
+        done(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
+             f"Đã đính kèm {upload.name}.")
