@@ -39,6 +39,8 @@ UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
+[data-testid="stSidebarUserContent"] [data-testid="stPageLink"] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
 </style>"""
 PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.access.PAGE_RIGHTS
     ("pages/tong_quan.py", "Tổng quan", "home", ""),

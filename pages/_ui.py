@@ -15,7 +15,7 @@ from scoring import service
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
-from scoring.presentation import TIER_FILL, number_setting
+from scoring.presentation import TIER_FILL, number_setting, vn
 from scoring.rounds import Rounds
 from scoring.store import Store, database_url
 from scoring.template import template_bytes
@@ -125,6 +125,16 @@ def decimal_input(label: str, value: Decimal | float, key: str, minimum: float =
     return parsed
 
 
+def editor_height(rows: int) -> int:
+    """Every row of a short editable table visible at once (no scrolling inside a form)."""
+    return 35 * (rows + 1) + 3
+
+
+# Column widths of the round's criteria tables, so that the reason column fits at 1,400 px.
+CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 220, "Tối đa": 55, "Tự chấm": 65, "Thuyết minh": 150,
+                   "Thẩm định": 75, "Lý do": 190}
+
+
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
 
 
@@ -143,8 +153,17 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
         c2.caption(f"Dòng {(page - 1) * PAGE_ROWS + 1}–{min(page * PAGE_ROWS, len(table))} trên {len(table)}; "
                    f"{pages} trang.")
         table = table.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+    numeric_objects = [c for c in table.columns if table[c].dtype == object
+                       and table[c].dropna().map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
+    if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
+        table = table.astype({c: float for c in numeric_objects})
+    # Streamlit draws a missing number as "None" whatever the format says: a number column with blanks is shown
+    # as text (blank where missing), the others stay numbers so that they sort as numbers.
+    gaps = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and table[c].isna().any()]
+    if gaps:
+        table = table.assign(**{c: table[c].map(lambda v: "" if pd.isna(v) else vn(v)) for c in gaps})
     decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
-    styler = table.style.format(precision=2, decimal=",", thousands="", na_rep="", subset=decimals or None)
+    styler = table.style.format(precision=2, decimal=",", thousands="", subset=decimals or None)
     if tier_column is not None:
         fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])

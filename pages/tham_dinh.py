@@ -2,7 +2,7 @@
 beside the appraisal with reasons; questions to the unit; completion with bonus, penalty and rule flags."""
 import streamlit as st
 
-from pages._ui import actor, rounds, show_table
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds, show_table
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS, RoundError
 
@@ -15,7 +15,7 @@ if not years:
 c1, c2 = st.columns([1, 3])
 year = c1.selectbox("Năm", years, key="review_year")
 board = rounds().board(me, year)
-show_table(round_views.board_table(board), {"Tên đơn vị": "large"}, key="board", height=300)
+show_table(round_views.board_table(board), {"Tên đơn vị": "large"}, key="board")
 names = dict(zip(board["code"], board["name"]))
 code = c2.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="review_unit")
 sheet = rounds().sheet(me, year, code)
@@ -38,12 +38,12 @@ if sheet.state == NOT_SUBMITTED:
     st.stop()
 open_for_review = sheet.state not in (EXPLAINING, APPRAISED)
 table = round_views.appraisal_table(info.framework, sheet)
+fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not open_for_review,
-                        key=f"review_{year}_{code}",
-                        column_order=["Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh", "Thẩm định",
-                                      "Lý do"],
-                        column_config={name: st.column_config.Column(disabled=True) for name in
-                                       ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")})
+                        key=f"review_{year}_{code}", height=editor_height(len(table)),
+                        column_order=[*fixed, "Thẩm định", "Lý do"],
+                        column_config={name: st.column_config.TextColumn(name, width=w, disabled=name in fixed)
+                                       for name, w in CRITERIA_WIDTHS.items()})
 scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(p)

@@ -2,7 +2,7 @@
 evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
 import streamlit as st
 
-from pages._ui import actor, rounds
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds
 from scoring import round_views
 from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
@@ -37,13 +37,14 @@ def done(step, message: str) -> None:
 
 editable = sheet.state == NOT_SUBMITTED
 table = round_views.self_table(info.framework, sheet)
+fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
+widths = CRITERIA_WIDTHS | {"Tiêu chí": 380, "Thuyết minh": 300}
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
-                        column_order=["Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"],
-                        column_config={"Tiêu chí": st.column_config.TextColumn(width="large", disabled=True),
-                                       "Tối đa": st.column_config.NumberColumn(format="%.1f", disabled=True),
-                                       "Đối tượng": st.column_config.TextColumn(disabled=True),
-                                       "Mã": st.column_config.TextColumn(disabled=True),
-                                       "Thuyết minh": st.column_config.TextColumn(width="large", max_chars=1000)})
+                        height=editor_height(len(table)),
+                        column_order=[*fixed, "Tự chấm", "Thuyết minh"],
+                        column_config={name: st.column_config.TextColumn(name, width=widths[name], disabled=name in fixed,
+                                                                         max_chars=1000)
+                                       for name in (*fixed, "Tự chấm", "Thuyết minh")})
 c1, c2 = st.columns(2)
 leader_name = c1.text_input("Người đứng đầu (họ tên)", sheet.leader.get("name", ""), disabled=not editable)
 leader_title = c2.text_input("Chức vụ", sheet.leader.get("title", ""), disabled=not editable)

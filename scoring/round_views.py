@@ -28,7 +28,7 @@ def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     """One row per criterion: what the unit typed so far, as text with a decimal comma."""
     return pd.DataFrame([{
         "key": key(c.target, c.code), "Đối tượng": TARGET_LABELS[c.target], "Mã": c.code, "Tiêu chí": c.name,
-        "Tối đa": float(c.max_points), "Tự chấm": _text(sheet.self_scores.get(key(c.target, c.code))),
+        "Tối đa": _text(c.max_points), "Tự chấm": _text(sheet.self_scores.get(key(c.target, c.code))),
         "Thuyết minh": sheet.statements.get(key(c.target, c.code), "")} for c in fw.criteria])
 
 
@@ -38,7 +38,7 @@ def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     for c in fw.criteria:
         k = key(c.target, c.code)
         rows.append({"key": k, "Đối tượng": TARGET_LABELS[c.target], "Mã": c.code, "Tiêu chí": c.name,
-                     "Tối đa": float(c.max_points), "Tự chấm": sheet.self_scores.get(k),
+                     "Tối đa": _text(c.max_points), "Tự chấm": _text(sheet.self_scores.get(k)),
                      "Thuyết minh": sheet.statements.get(k, ""),
                      "Thẩm định": _text(sheet.review_scores.get(k, sheet.self_scores.get(k))),
                      "Lý do": sheet.review_reasons.get(k, "")})
