@@ -143,7 +143,34 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("login")
     role.add_argument("role", help=roles)
     role.add_argument("--unit", help="mã đơn vị (vai trò don_vi)")
+    rnd = sub.add_parser("round", help="đợt đánh giá của một năm")
+    rnd.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
+    rnd.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    rsub = rnd.add_subparsers(dest="round_command", required=True, parser_class=_Parser)
+    ropen = rsub.add_parser("open", help="mở đợt đánh giá")
+    ropen.add_argument("year", type=_year)
+    framework_args(ropen)
+    ropen.add_argument("--units", type=Path, help="tệp bảng điểm lấy danh sách đơn vị (mặc định: năm trước đã lưu)")
+    ropen.add_argument("--self-deadline", required=True, type=_date, help="hạn tự chấm, NGÀY/THÁNG/NĂM")
+    ropen.add_argument("--review-deadline", required=True, type=_date, help="hạn thẩm định, NGÀY/THÁNG/NĂM")
+    status = rsub.add_parser("status", help="trạng thái các đơn vị")
+    status.add_argument("year", type=_year)
+    status.add_argument("--json", action="store_true", help="in dạng JSON")
+    publish = rsub.add_parser("publish", help="phê duyệt và công bố (tài khoản lãnh đạo, mật khẩu từ đầu vào chuẩn)")
+    publish.add_argument("year", type=_year)
+    publish.add_argument("--as", dest="login", required=True, help="tên đăng nhập của lãnh đạo")
     return p
+
+
+def _date(text: str):
+    from datetime import datetime, time
+
+    from .store import VN_TIME
+    try:
+        day = datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày phải có dạng NGÀY/THÁNG/NĂM, không phải “{text}”") from None
+    return datetime.combine(day, time(23, 59), VN_TIME)
 
 
 def _framework(args) -> Framework | None:
@@ -169,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         from .users_cli import run_users
         return run_users(args)
+    if args.command == "round":
+        from .round_cli import run_round
+        return run_round(args, framework)
     if args.command == "template":
         from .template import write_template
         return _done(write_place(args.output, lambda: write_template(args.output, framework or load_preset(),

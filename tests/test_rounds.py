@@ -287,3 +287,50 @@ def test_work_list_tells_each_person_what_waits(rounds):
                                                  "dot-danh-gia")]
     rounds.publish(LEADER_ACCOUNT, 2026)
     assert rounds.work_list(LEADER_ACCOUNT) == [] and rounds.open_years() == []
+
+
+def run_round(url: str, *args: str, password: str | None = None):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run([sys.executable, "-m", "scoring", "round", "--database", url, *args],
+                          cwd=Path(__file__).resolve().parents[1], input=password, capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_round_command_line_opens_reports_and_publishes(tmp_path):
+    import json
+    from pathlib import Path
+
+    from scoring import service
+    from scoring.accounts import Accounts
+    from scoring.access import operator
+
+    url = f"sqlite:///{tmp_path / 'vong.sqlite'}"
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "tong_hop_2025.xlsx"
+    service.import_files(Store(url), [(sample.name, sample.read_bytes())])
+    assert run_round(url, "open", "2026", "--self-deadline", "31/12/2099", "--review-deadline", "1/13/2099"
+                     ).returncode == 2  # not a date
+    opened = run_round(url, "open", "2026", "--self-deadline", "30/12/2099", "--review-deadline", "31/12/2099")
+    assert opened.returncode == 0 and "45 đơn vị" in opened.stdout, opened.stderr
+    status = json.loads(run_round(url, "status", "2026", "--json").stdout)
+    assert status["year"] == 2026 and status["state"] == "open" and len(status["units"]) == 45
+    assert set(status["units"][0]) == {"code", "name", "cluster", "state", "self_total", "review_total"}
+    rounds = Rounds(Store(url))
+    codes = [u["code"] for u in status["units"]]
+    for code in codes:
+        unit = Actor(f"dv-{code}", Role.UNIT, code)
+        rounds.save_draft(unit, 2026, code, full_marks({"2.1": 1}))
+        rounds.submit(unit, 2026, code)
+        rounds.complete(OFFICER, 2026, code, {}, "Đạt yêu cầu")
+    accounts = Accounts(Store(url))
+    accounts.create(operator("kiểm thử"), "lanhdao", "lanh_dao", "mat-khau-lanh-dao")
+    accounts.create(operator("kiểm thử"), "canbo", "can_bo", "mat-khau-can-bo-1")
+    assert run_round(url, "publish", "2026", "--as", "lanhdao", password="sai-mat-khau\n").returncode == 2
+    refused = run_round(url, "publish", "2026", "--as", "canbo", password="mat-khau-can-bo-1\n")
+    assert refused.returncode == 2 and "không có quyền" in refused.stderr
+    done = run_round(url, "publish", "2026", "--as", "lanhdao", password="mat-khau-lanh-dao\n")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(run_round(url, "status", "2026", "--json").stdout)["state"] == "published"
+    assert Store(url).history(2026)[0].imported_by == "lanhdao"

@@ -1,0 +1,77 @@
+"""`python -m scoring round …`: a year's evaluation round from the command line (open, status, publish).
+Publishing needs a leadership account: its password is read from standard input, never an argument."""
+from __future__ import annotations
+
+import json
+import sys
+
+from .access import Forbidden, operator
+from .accounts import Accounts
+from .framework import Framework, load_preset
+from .output import EXIT_INVALID, EXIT_OK, open_store, report_issues
+from .rounds import STATE_LABELS, RoundError, Rounds
+from .store import Store, StoreError, os_user
+from .users_cli import read_password
+from .workbook import read_bytes
+
+
+def run_round(args, framework: Framework | None) -> int:
+    store = open_store(args.database)
+    if store is None:
+        return EXIT_INVALID
+    try:
+        return COMMANDS[args.round_command](store, args, framework)
+    except (Forbidden, RoundError, StoreError) as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _open(store: Store, args, framework) -> int:
+    if args.units:
+        from . import service
+        files, unopened = read_bytes([args.units])
+        read = service.read_upload(store, files, framework)
+        report_issues(unopened + read.errors)
+        if read.errors or unopened or not read.years:
+            return EXIT_INVALID
+        units = next(iter(read.years.values())).units
+    else:
+        earlier = [y for y in store.active_versions() if y < args.year]
+        if not earlier:
+            print("Lỗi: chưa có năm nào trước đó để lấy danh sách đơn vị: dùng --units TỆP", file=sys.stderr)
+            return EXIT_INVALID
+        units = store.load(max(earlier))[0].units
+    chosen = framework or store.framework() or load_preset()
+    Rounds(store).open(operator(args.user or os_user()), args.year, chosen, units, args.self_deadline,
+                       args.review_deadline)
+    print(f"Đã mở đợt đánh giá năm {args.year}: {len(units)} đơn vị, bộ tiêu chí “{chosen.name}”.")
+    return EXIT_OK
+
+
+def _status(store: Store, args, framework) -> int:
+    rounds = Rounds(store)
+    info = rounds.get(args.year)
+    if info is None:
+        raise RoundError(f"Năm {args.year} chưa có đợt đánh giá.")
+    board = rounds.board(operator(args.user or os_user()), args.year)
+    if args.json:
+        print(json.dumps({"year": args.year, "state": info.state, "units": board.drop(columns="gap")
+                          .to_dict("records")}, ensure_ascii=False))
+        return EXIT_OK
+    for u in board.itertuples():
+        print(f"{u.code}\t{u.name}\t{u.cluster}\t{STATE_LABELS[u.state]}\ttự chấm {u.self_total}\t"
+              f"thẩm định {u.review_total}")
+    return EXIT_OK
+
+
+def _publish(store: Store, args, framework) -> int:
+    leader = Accounts(store).sign_in(args.login, read_password())
+    if leader is None:
+        print("Lỗi: tên đăng nhập hoặc mật khẩu không đúng.", file=sys.stderr)
+        return EXIT_INVALID
+    dataset_id = Rounds(store).publish(leader, args.year)
+    print(f"Đã công bố kết quả năm {args.year}: phiên bản {dataset_id}.")
+    return EXIT_OK
+
+
+COMMANDS = {"open": _open, "status": _status, "publish": _publish}
