@@ -2,8 +2,8 @@
 evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds
-from scoring import round_views
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds, show_table, store
+from scoring import round_views, service, views
 from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
 
@@ -62,6 +62,18 @@ if editable:
         st.write("Sau khi nộp, đơn vị không sửa được điểm nữa.")
         if st.button("Xác nhận nộp", type="primary", key="submit"):
             done(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
+
+if editable:
+    with st.expander("Hoặc tải lên phiếu chấm điểm đã điền (Excel)", icon=":material/upload_file:"):
+        form = st.file_uploader("Phiếu chấm điểm của đơn vị", type=["xlsx", "xlsm", "xls", "ods"], key="form_file")
+        if form is not None and st.button("Điền bản nháp từ phiếu", key="fill_from_form"):
+            read = service.read_upload(store(), [(form.name, form.getvalue())], info.framework, year)
+            if read.errors or not read.years:
+                st.error("Phiếu có lỗi, chưa điền gì:")
+                show_table(views.issues_table(read.issues), {"Nội dung": "large"}, key="form_issues")
+            else:
+                done(lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
+                     "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.")
 
 if sheet.state == EXPLAINING:
     question = sheet.questions[-1]

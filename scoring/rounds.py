@@ -233,6 +233,23 @@ class Rounds:
                 if name in ("name", "title") and text.strip() != sheet.leader.get(name, ""):
                     self._append(conn, info.id, sheet.code, actor, "leader", name, text.strip())
 
+    def draft_from_form(self, actor: Actor, year: int, code: str, data: YearData) -> int:
+        """Fill the draft from the unit's own filled form, read by the same reader as any upload: its self scores
+        (unit and leader criteria) and its leader's name and title. Returns how many scores were read."""
+        code = unit_code(code)
+        rows = data.units.index[data.units["code"] == code]
+        if not len(rows):
+            found = ", ".join(data.units["code"].head(5)) or "không có"
+            raise RoundError(f"Tệp không phải phiếu của đơn vị {code} (mã trong tệp: {found}).")
+        scores = {key(UNIT, c): v for c, v in data.unit_self.loc[rows[0]].items() if not pd.isna(v)}
+        leader = {}
+        lead = data.leaders.index[data.leaders["unit_code"] == code]
+        if len(lead):
+            scores |= {key(LEADER, c): v for c, v in data.leader_self.loc[lead[0]].items() if not pd.isna(v)}
+            leader = {"name": str(data.leaders.at[lead[0], "name"]), "title": str(data.leaders.at[lead[0], "title"])}
+        self.save_draft(actor, year, code, scores, leader=leader)
+        return len(scores)
+
     def submit(self, actor: Actor, year: int, code: str) -> None:
         with self.store.writing() as conn:
             info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)

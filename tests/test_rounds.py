@@ -334,3 +334,25 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(run_round(url, "status", "2026", "--json").stdout)["state"] == "published"
     assert Store(url).history(2026)[0].imported_by == "lanhdao"
+
+
+def test_a_filled_form_fills_the_draft_through_the_same_reader(database_url, clock):
+    from pathlib import Path
+
+    from scoring.reader import read_files
+
+    form = Path(__file__).resolve().parents[1] / "sample_data" / "phieu_2025" / "DV26.xlsx"
+    read = read_files([(form.name, form.read_bytes())], FW)
+    assert not read.errors
+    data = next(iter(read.years.values()))
+    rounds = Rounds(Store(database_url), clock)
+    roster = pd.DataFrame({"code": ["DV26", "DV27"], "name": ["Chi bộ 26", "Chi bộ 27"], "cluster": ["K", "K"]})
+    rounds.open(OFFICER, 2026, FW, roster, START + timedelta(days=10), START + timedelta(days=20))
+    unit = Actor("dv26", Role.UNIT, "DV26")
+    count = rounds.draft_from_form(unit, 2026, "DV26", data)
+    sheet = rounds.sheet(unit, 2026, "DV26")
+    expected = {key(UNIT, c): v for c, v in data.unit_self.iloc[0].items() if not pd.isna(v)}
+    assert count >= len(expected) > 0 and all(sheet.self_scores[k] == v for k, v in expected.items())
+    assert sheet.leader["name"] == data.leaders["name"].iloc[0]
+    with pytest.raises(RoundError, match="không phải phiếu của đơn vị DV27"):
+        rounds.draft_from_form(Actor("dv27", Role.UNIT, "DV27"), 2026, "DV27", data)
