@@ -1,10 +1,13 @@
 """Thẩm định (officers): the board of every unit's state and gap; per unit, its scores, statements and evidence
 beside the appraisal with reasons; questions to the unit; completion with bonus, penalty and rule flags."""
+from datetime import datetime, time, timedelta
+
 import streamlit as st
 
 from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds, show_table
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS, RoundError
+from scoring.store import VN_TIME
 
 me = actor()
 st.title("Thẩm định")
@@ -34,7 +37,15 @@ def done(step, message: str) -> None:
 
 
 if sheet.state == NOT_SUBMITTED:
-    st.info("Đơn vị chưa nộp bản tự chấm.")
+    deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+    st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}).")
+    with st.form("extend"):
+        c1, c2 = st.columns([1, 3])
+        day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
+        why = c2.text_input("Lý do gia hạn")
+        if st.form_submit_button("Gia hạn cho đơn vị này"):
+            done(lambda: rounds().extend(me, year, code, datetime.combine(day, time(23, 59), VN_TIME), why),
+                 f"Đã gia hạn cho {code}.")
     st.stop()
 open_for_review = sheet.state not in (EXPLAINING, APPRAISED)
 table = round_views.appraisal_table(info.framework, sheet)

@@ -302,6 +302,8 @@ def round_of(url: str):
 
 
 def test_round_pages_for_each_role(tmp_path, monkeypatch):
+    from scoring.access import Actor, Role
+
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     visit("tong_quan")  # seeds the sample years
     rounds, codes = round_of(url)
@@ -313,6 +315,11 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
     board = review.dataframe[0].value
     assert board["Trạng thái"].tolist()[0] == "Đã nộp" and len(board) == 3
     assert any(b.key == "appraise" for b in review.button)
+    review.selectbox(key="review_unit").select(codes[1]).run()  # not submitted yet: its deadline can be extended
+    assert any("chưa nộp" in i.value for i in review.info)
+    next(t for t in review.text_input if t.label == "Lý do gia hạn").input("Đơn vị mới kiện toàn cấp ủy")
+    next(b for b in review.button if b.label == "Gia hạn cho đơn vị này").click().run()
+    assert not review.exception and rounds.sheet(Actor("x", Role.OFFICER), 2026, codes[1]).deadline is not None
     assert refused(visit("tu_cham"))  # an officer does not self-assess
 
 
