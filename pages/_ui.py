@@ -131,7 +131,7 @@ def editor_height(rows: int) -> int:
 
 
 # Column widths of the round's criteria tables, so that the reason column fits at 1,400 px.
-CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 220, "Tối đa": 55, "Tự chấm": 65, "Thuyết minh": 150,
+CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 215, "Tối đa": 55, "Tự chấm": 70, "Thuyết minh": 150,
                    "Thẩm định": 75, "Lý do": 190}
 
 

@@ -38,7 +38,7 @@ def done(step, message: str) -> None:
 editable = sheet.state == NOT_SUBMITTED
 table = round_views.self_table(info.framework, sheet)
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
-widths = CRITERIA_WIDTHS | {"Tiêu chí": 380, "Thuyết minh": 300}
+widths = CRITERIA_WIDTHS | {"Tiêu chí": 360, "Tự chấm": 85, "Thuyết minh": 300}
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
                         column_order=[*fixed, "Tự chấm", "Thuyết minh"],

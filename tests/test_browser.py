@@ -306,3 +306,47 @@ def test_first_start_creates_the_admin_and_shows_the_sample_after_sign_in(browse
         page.get_by_text("Số đơn vị").first.wait_for(timeout=60_000)
         context.close()
     assert printed.count(password) == 1
+
+
+def test_round_pages_in_the_browser(seeded, browser):
+    """The round's pages for the people who use them, looked at (screenshots); the full round played through the
+    browser comes with the rest of the round's pages."""
+    from datetime import datetime, timedelta, timezone
+
+    from scoring.access import Actor
+    from scoring.access import Role
+    from scoring.framework import UNIT, load_preset
+    from scoring.rounds import Rounds, key
+
+    base, url = seeded
+    rounds = Rounds(Store(url))
+    units = Store(url).load(2025)[0].units.head(4)
+    if rounds.get(2026) is None:
+        now = datetime.now(timezone.utc)
+        rounds.open(Actor("canbo", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=7),
+                    now + timedelta(days=14))
+        first = Actor("dv", Role.UNIT, units["code"].iloc[0])
+        rounds.save_draft(first, 2026, first.unit_code, {key(c.target, c.code): float(c.max_points) - 1
+                                                         for c in load_preset().criteria},
+                          {key(UNIT, "1.1"): "Tổ chức 4 hội nghị"}, {"name": "Nguyễn Văn Tâm", "title": "Bí thư"})
+        rounds.add_evidence(first, 2026, first.unit_code, "bien_ban.pdf", b"%PDF-1.4\n%%EOF\n", key(UNIT, "1.1"))
+        rounds.submit(first, 2026, first.unit_code)
+        rounds.appraise(Actor("canbo", Role.OFFICER), 2026, first.unit_code, {key(UNIT, "2.1"): 15},
+                        {key(UNIT, "2.1"): "Thiếu biên bản đối thoại"})
+    ARTIFACTS.mkdir(exist_ok=True)
+    for login, role, unit, path, text in (
+            ("vong-canbo", "can_bo", None, "tham-dinh", "Thiếu biên bản đối thoại"),
+            ("vong-lanhdao", "lanh_dao", None, "dot-danh-gia", "Kết quả tạm tính"),
+            ("vong-dv", "don_vi", units["code"].iloc[1], "tu-cham", "Lưu nháp")):
+        context = signed_in(browser, base, url, login, role, unit)
+        page = open_page(context, base, path)
+        assert heading(page) == TITLES[path]
+        page.get_by_text(text).first.wait_for(state="attached", timeout=60_000)  # table cells are drawn on canvas
+        page.wait_for_timeout(1500)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        if role == "don_vi":
+            shown = page.locator("[data-testid='stMain']").first.inner_text()
+            assert units["name"].iloc[1] in shown and units["name"].iloc[0] not in shown
+            assert "Việc cần làm" in page.locator("[data-testid='stSidebar']").inner_text()
+        page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+        context.close()
