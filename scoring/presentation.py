@@ -49,11 +49,13 @@ def rank_change_text(change, has_previous: bool = True) -> str:
     return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
 
 
-def unit_note(reason: str, appraised: bool) -> str:
-    """Ghi chú of a unit: the reason of its tier, and "Chưa thẩm định" where the committee gave no score."""
-    parts = [p for p in (reason, "" if appraised else NOT_APPRAISED) if p]
+def unit_note(reason: str, appraised: bool, note: str = "") -> str:
+    """Ghi chú of a unit: the reason of its tier, "Chưa thẩm định" where the committee gave no score, and the
+    note that came with the unit (the file's Ghi chú column, or a round's appraisal reasons)."""
+    parts = [p for p in (reason, "" if appraised else NOT_APPRAISED, note) if p]
     return "; ".join(parts)
 
 
 def unit_notes(units: pd.DataFrame) -> list[str]:
-    return [unit_note(r, bool(a)) for r, a in zip(units["reason"].tolist(), units["appraised"].tolist())]
+    notes = units["note"].fillna("").astype(str).tolist() if "note" in units else [""] * len(units)
+    return [unit_note(r, bool(a), n) for r, a, n in zip(units["reason"].tolist(), units["appraised"].tolist(), notes)]

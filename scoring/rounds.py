@@ -461,6 +461,13 @@ def _reason(text: str) -> str:
     return text.strip()
 
 
+def _reasons_note(sheet: UnitSheet) -> str:
+    """The appraisal reasons of the unit's changed criteria, for the report's Ghi chú."""
+    changed = [f"{k[2:]} {vn(v)} ({sheet.review_reasons[k]})" for k, v in sheet.review_scores.items()
+               if k.startswith("U:") and v != sheet.self_scores.get(k) and sheet.review_reasons.get(k)]
+    return "Thẩm định: " + "; ".join(changed) if changed else ""
+
+
 def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
@@ -474,7 +481,8 @@ def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> Year
         "code": s.code, "name": s.name, "cluster": s.cluster, "bonus": s.settings["bonus"],
         "penalty": s.settings["penalty"], "collective_discipline": int(s.settings["collective_discipline"]),
         "head_discipline": int(s.settings["head_discipline"]), "disunity": bool(s.settings["disunity"]),
-        "corruption": bool(s.settings["corruption"]), "note": "", "has_self_columns": True, "file": SOURCE_NAME,
+        "corruption": bool(s.settings["corruption"]), "note": _reasons_note(s), "has_self_columns": True,
+        "file": SOURCE_NAME,
         "sheet": "", "row": i + 1} for i, s in enumerate(ordered)], columns=UNIT_COLUMNS)
     with_leader = [s for s in ordered if s.leader.get("name")] if leader_codes else []
     leaders = pd.DataFrame([{

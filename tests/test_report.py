@@ -68,7 +68,7 @@ def test_ranking_columns_and_every_unit_equal_to_the_engine(book, results):
         assert row[9] == NAMES[u.tier]
         assert (row[10], row[11]) == (u.rank, u.cluster_rank)
         assert row[12] == rank_change_text(u.rank_change, True)
-        assert (row[13] or "") == "; ".join(p for p in (u.reason, "" if u.appraised else "Chưa thẩm định") if p)
+        assert (row[13] or "") == "; ".join(p for p in (u.reason, "" if u.appraised else "Chưa thẩm định", u.note) if p)
     assert ws.cell(h + 1 + len(units), 2).value is None  # nothing after the last unit but the signature
 
 

@@ -159,6 +159,10 @@ def test_publication_end_to_end(database_url, clock):
     assert published.loc["DVA", "score_tier"] == "HTXSNV" and published.loc["DVA", "tier"] == "HTTNV"
     assert "vượt chỉ tiêu" in published.loc["DVA", "reason"] and published.loc["DVB", "tier"] == "HTTNV"
     assert len(data.leaders) == 2 and data.leaders["name"].tolist() == ["Bí thư DVA", "Bí thư DVB"]
+    from scoring.presentation import unit_notes
+    notes = dict(zip(published.index, unit_notes(published.reset_index())))
+    assert notes["DVA"].endswith("Thẩm định: 2.1 16,00 (Thiếu minh chứng)")  # the report's Ghi chú
+    assert "Thẩm định:" not in notes["DVB"]
     assert store.audit(1)["who"].tolist() == ["lanhdao"]
     with pytest.raises(RoundError, match="đã công bố"):
         rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 20}, {key(UNIT, "2.1"): "x"})
