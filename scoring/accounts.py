@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import schema as t
 from .access import Actor, Right, Role, ROLE_LABELS
-from .store import Store, record
+from .store import Store, record, stored_time as _utc
 from .text import unit_code
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,6 @@ def idle_timeout() -> timedelta:
     except ValueError:
         minutes = 30
     return timedelta(minutes=minutes if minutes > 0 else 30)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives times back without their zone; they were stored in UTC."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _sha256(secret: str) -> str:
@@ -178,40 +173,33 @@ class Accounts:
         actor.require(Right.ACCOUNTS)
         role = _role(role)
         unit = _unit(role, unit)
-        self._refuse_last_admin(login, role != Role.ADMIN)
         self._change(actor, login, "account_role", f"Vai trò {ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''}",
-                     role=role.value, unit_code=unit)
+                     leaves_admins=role != Role.ADMIN, role=role.value, unit_code=unit)
 
     def set_active(self, actor: Actor, login: str, active: bool) -> None:
         actor.require(Right.ACCOUNTS)
-        if not active:
-            self._refuse_last_admin(login, True)
         self._change(actor, login, "account_enable" if active else "account_disable",
-                     "Mở lại tài khoản" if active else "Khoá tài khoản", active=active, locked_until=None)
-
-    def _refuse_last_admin(self, login: str, leaving: bool) -> None:
-        """Nobody could manage accounts any more if the last active administrator went."""
-        if not leaving:
-            return
-        a = t.accounts
-        with self.store.reading() as conn:
-            others = conn.execute(select(func.count()).select_from(a).where(
-                a.c.role == Role.ADMIN.value, a.c.active.is_(True), a.c.login != normal_login(login))).scalar()
-            target = conn.execute(select(a.c.role).where(a.c.login == normal_login(login))).scalar()
-        if target == Role.ADMIN.value and not others:
-            raise AccountError("Không thể bỏ quyền hoặc khoá quản trị viên cuối cùng.")
+                     "Mở lại tài khoản" if active else "Khoá tài khoản", leaves_admins=not active, active=active,
+                     locked_until=None)
 
     def _change(self, actor: Actor, login: str, action: str, detail: str, keep_session: bool = False,
-                **values) -> None:
-        login = normal_login(login)
+                leaves_admins: bool = False, **values) -> None:
+        """One account change, its sessions ended and the audit entry, in one serialised write. A change that takes
+        the account out of the active administrators is refused for the last one (checked inside the same
+        transaction, so two administrators demoting each other at once cannot leave none)."""
+        login, a = normal_login(login), t.accounts
         with self.store.writing() as conn:
-            account_id = conn.execute(select(t.accounts.c.id).where(t.accounts.c.login == login)).scalar()
-            if account_id is None:
+            row = conn.execute(select(a.c.id, a.c.role, a.c.active).where(a.c.login == login)).first()
+            if row is None:
                 raise AccountError(f"Không có tài khoản “{login}”.")
-            conn.execute(update(t.accounts).where(t.accounts.c.id == account_id)
+            if leaves_admins and row.role == Role.ADMIN.value and row.active and not conn.execute(
+                    select(func.count()).select_from(a).where(a.c.role == Role.ADMIN.value, a.c.active.is_(True),
+                                                              a.c.id != row.id)).scalar():
+                raise AccountError("Không thể bỏ quyền hoặc khoá quản trị viên cuối cùng.")
+            conn.execute(update(a).where(a.c.id == row.id)
                          .values(changed_at=self.clock(), changed_by=actor.login, **values))
             # Sessions end with any change but one's own new password (that session goes on; others end).
-            ended = update(t.sessions).where(t.sessions.c.account_id == account_id, t.sessions.c.ended_at.is_(None))
+            ended = update(t.sessions).where(t.sessions.c.account_id == row.id, t.sessions.c.ended_at.is_(None))
             if keep_session:
                 ended = ended.where(t.sessions.c.token_sha256 != actor.session)
             conn.execute(ended.values(ended_at=self.clock()))

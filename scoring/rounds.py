@@ -29,7 +29,7 @@ from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult, rate
 from .framework import LEADER, UNIT, Framework
 from .presentation import vn
-from .store import VN_TIME, Store, record
+from .store import VN_TIME, Store, record, stored_time as _utc
 from .text import unit_code
 
 NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
@@ -78,10 +78,6 @@ class UnitSheet:
 def key(target: str, code: str) -> str:
     """The entry target of a criterion: units' and leaders' criteria may share codes."""
     return f"{'U' if target == UNIT else 'L'}:{code}"
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Rounds:

@@ -76,9 +76,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def stored_time(moment: datetime | None) -> datetime | None:
+    """A time read back from the store, with its zone: SQLite gives times back without their (UTC) zone."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def local_time(moment: datetime) -> datetime:
-    """A stored time in Vietnam's time; SQLite gives times back without their (UTC) zone."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(VN_TIME)
+    """A stored time in Vietnam's time."""
+    return stored_time(moment).astimezone(VN_TIME)
 
 
 def os_user() -> str:
