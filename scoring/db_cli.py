@@ -6,9 +6,8 @@ from pathlib import Path
 
 from . import service
 from .framework import Framework, load_framework_file, load_preset
-from .output import EXIT_INVALID, EXIT_OK, emit, open_store, report_issues
-from .access import operator
-from .store import Store, StoreError, local_time, os_user
+from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues
+from .store import Store, StoreError, local_time
 from .workbook import read_bytes
 
 
@@ -23,11 +22,6 @@ def run_db(args, framework: Framework | None) -> int:
         return EXIT_INVALID
 
 
-def _operator(args):
-    """Whoever runs the command line on the server holds the database already; the log keeps their name."""
-    return operator(args.user or os_user())
-
-
 def _import(store: Store, args, framework) -> int:
     files, unopened = read_bytes(args.files)
     plan = service.plan_import(store, service.read_upload(store, files, framework, args.year))
@@ -37,7 +31,7 @@ def _import(store: Store, args, framework) -> int:
         print("Không lưu gì: hãy sửa các lỗi trên rồi nhập lại.", file=sys.stderr)
         return EXIT_INVALID
     print(f"Đang ghi {len(plan.years)} năm vào cơ sở dữ liệu…", file=sys.stderr, flush=True)
-    for year, dataset_id in service.save(store, plan, _operator(args)).items():
+    for year, dataset_id in service.save(store, plan, command_actor(args)).items():
         p = plan.years[year]
         merged = f" (gộp: thêm {len(p.added)}, thay {len(p.replaced)}, giữ {len(p.kept)} đơn vị)" \
             if p.mode == service.MERGE else ""
@@ -69,7 +63,7 @@ def _history(store: Store, args, framework) -> int:
 
 
 def _activate(store: Store, args, framework) -> int:
-    year = service.activate(store, args.version_id, _operator(args))
+    year = service.activate(store, args.version_id, command_actor(args))
     print(f"Năm {year} dùng phiên bản {args.version_id}.")
     return EXIT_OK
 
@@ -79,13 +73,13 @@ def _rank(store: Store, args, framework) -> int:
 
 
 def _backup(store: Store, args, framework) -> int:
-    counts = service.backup(store, args.file, _operator(args))
+    counts = service.backup(store, args.file, command_actor(args))
     print(f"Đã sao lưu vào {args.file}: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị.")
     return EXIT_OK
 
 
 def _restore(store: Store, args, framework) -> int:
-    counts = service.restore(store, args.file, _operator(args))
+    counts = service.restore(store, args.file, command_actor(args))
     print(f"Đã phục hồi: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị.")
     return EXIT_OK
 
@@ -99,14 +93,14 @@ def _framework(store: Store, args, framework) -> int:
                   f"{v.created_by}")
         return EXIT_OK
     if args.framework_command == "activate":
-        service.activate_framework(store, args.framework_id, _operator(args))
+        service.activate_framework(store, args.framework_id, command_actor(args))
         print(f"Các lần nhập sau dùng bộ tiêu chí {args.framework_id}.")
         return EXIT_OK
     chosen, problems = _framework_file(Path(args.file))
     report_issues(problems)
     if chosen is None:
         return EXIT_INVALID
-    framework_id = service.save_framework(store, chosen, _operator(args))
+    framework_id = service.save_framework(store, chosen, command_actor(args))
     print(f"Đã lưu bộ tiêu chí “{chosen.name}” (phiên bản {framework_id}); các lần nhập sau dùng bộ này.")
     return EXIT_OK
 

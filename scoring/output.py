@@ -101,3 +101,11 @@ def open_store(url: str | None):
         print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
               file=sys.stderr)
         return None
+
+
+def command_actor(args):
+    """Whoever runs the command line on the server holds the database already; the log keeps their name (the
+    operating-system user, or --user)."""
+    from .access import operator
+    from .store import os_user
+    return operator(args.user or os_user())

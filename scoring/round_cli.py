@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from .access import Forbidden, operator
+from .access import Forbidden
 from .accounts import Accounts
 from .framework import Framework, load_preset
-from .output import EXIT_INVALID, EXIT_OK, open_store, report_issues
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues
 from .rounds import STATE_LABELS, RoundError, Rounds
-from .store import Store, StoreError, os_user
+from .store import Store, StoreError
 from .users_cli import read_password
 from .workbook import read_bytes
 
@@ -42,7 +42,7 @@ def _open(store: Store, args, framework) -> int:
             return EXIT_INVALID
         units = store.load(max(earlier))[0].units
     chosen = framework or store.framework() or load_preset()
-    Rounds(store).open(operator(args.user or os_user()), args.year, chosen, units, args.self_deadline,
+    Rounds(store).open(command_actor(args), args.year, chosen, units, args.self_deadline,
                        args.review_deadline)
     print(f"Đã mở đợt đánh giá năm {args.year}: {len(units)} đơn vị, bộ tiêu chí “{chosen.name}”.")
     return EXIT_OK
@@ -53,7 +53,7 @@ def _status(store: Store, args, framework) -> int:
     info = rounds.get(args.year)
     if info is None:
         raise RoundError(f"Năm {args.year} chưa có đợt đánh giá.")
-    board = rounds.board(operator(args.user or os_user()), args.year)
+    board = rounds.board(command_actor(args), args.year)
     if args.json:
         print(json.dumps({"year": args.year, "state": info.state, "units": board.drop(columns="gap")
                           .to_dict("records")}, ensure_ascii=False))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from .access import ROLE_LABELS, operator
+from .access import ROLE_LABELS
 from .accounts import AccountError, Accounts
-from .output import EXIT_INVALID, EXIT_OK, open_store
-from .store import local_time, os_user
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
+from .store import local_time
 
 
 def run_users(args) -> int:
@@ -17,7 +17,7 @@ def run_users(args) -> int:
     if store is None:
         return EXIT_INVALID
     accounts = Accounts(store)
-    actor = operator(args.user or os_user())
+    actor = command_actor(args)
     try:
         return COMMANDS[args.users_command](accounts, actor, args)
     except AccountError as e:
