@@ -16,7 +16,7 @@ from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting, vn
-from scoring.rounds import Rounds
+from scoring.rounds import RoundError, Rounds
 from scoring.store import Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
@@ -35,6 +35,23 @@ def actor() -> Actor:
     if found is None:
         st.stop()
     return found
+
+
+def act(step, message: str, refused: type[Exception], rerun: bool = True) -> None:
+    """Run a page's action: a refusal (the library's Vietnamese message) shown where the button is, else a
+    toast, and by default the page drawn again with what changed."""
+    try:
+        step()
+    except refused as e:
+        st.error(str(e))
+        return
+    st.toast(message, icon=":material/check:")
+    if rerun:
+        st.rerun()
+
+
+def round_act(step, message: str) -> None:
+    act(step, message, RoundError)
 
 
 def store() -> Store:

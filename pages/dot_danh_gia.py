@@ -5,27 +5,17 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, results, rounds,
-                       show_table, store)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, results, round_act,
+                       rounds, show_table, store)
 from scoring import round_views, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
-from scoring.rounds import APPRAISED, STATE_LABELS, RoundError
+from scoring.rounds import APPRAISED, STATE_LABELS
 from scoring.store import VN_TIME
 
 me = actor()
 st.title("Đợt đánh giá")
 versions = active_versions()
-
-
-def done(step, message: str) -> None:
-    try:
-        step()
-    except RoundError as e:
-        st.error(str(e))
-        return
-    st.toast(message, icon=":material/check:")
-    st.rerun()
 
 
 def roster_of(source: str, typed: str) -> pd.DataFrame:
@@ -51,7 +41,7 @@ if me.may(Right.IMPORT):
                               + ["Nhập tay"])
         typed = st.text_area("Mỗi dòng: mã; tên đơn vị; khối", key="typed_roster") if source == "Nhập tay" else ""
         if st.button("Mở đợt", type="primary", key="open_round"):
-            done(lambda: rounds().open(me, int(year), framework, roster_of(source, typed),
+            round_act(lambda: rounds().open(me, int(year), framework, roster_of(source, typed),
                                        datetime.combine(self_date, time(23, 59), VN_TIME),
                                        datetime.combine(review_date, time(23, 59), VN_TIME)),
                  f"Đã mở đợt đánh giá năm {int(year)}.")
@@ -78,7 +68,7 @@ if me.may(Right.PUBLISH):
     if not ready:
         st.caption("Nút công bố hiện khi mọi đơn vị đã được thẩm định xong.")
     elif st.button("Phê duyệt và công bố", type="primary", key="publish"):
-        done(lambda: rounds().publish(me, year), f"Đã công bố kết quả năm {year}.")
+        round_act(lambda: rounds().publish(me, year), f"Đã công bố kết quả năm {year}.")
 
 st.subheader("Lịch sử của một đơn vị")
 names = dict(zip(board["code"], board["name"]))

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages._auth import accounts
-from pages._ui import actor, show_table, store
+from pages._ui import act, actor, show_table, store
 from scoring import service, views
 from scoring.access import ROLE_LABELS, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
@@ -20,12 +20,7 @@ show_table(views.accounts_table(listed), {"Trạng thái": "medium"}, key="accou
 
 
 def _done(action, message: str) -> None:
-    try:
-        action()
-    except AccountError as e:
-        st.error(str(e))
-        return
-    st.toast(message, icon=":material/check:")
+    act(action, message, AccountError, rerun=False)
 
 
 roles = list(Role)

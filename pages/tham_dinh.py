@@ -4,9 +4,9 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds, show_table
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, show_table
 from scoring import round_views
-from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS, RoundError
+from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
 from scoring.store import VN_TIME
 
 me = actor()
@@ -26,16 +26,6 @@ info = rounds().get(year)
 st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")
 
 
-def done(step, message: str) -> None:
-    try:
-        step()
-    except RoundError as e:
-        st.error(str(e))
-        return
-    st.toast(message, icon=":material/check:")
-    st.rerun()
-
-
 if sheet.state == NOT_SUBMITTED:
     deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
     st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}).")
@@ -44,7 +34,7 @@ if sheet.state == NOT_SUBMITTED:
         day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
         why = c2.text_input("Lý do gia hạn")
         if st.form_submit_button("Gia hạn cho đơn vị này"):
-            done(lambda: rounds().extend(me, year, code, datetime.combine(day, time(23, 59), VN_TIME), why),
+            round_act(lambda: rounds().extend(me, year, code, datetime.combine(day, time(23, 59), VN_TIME), why),
                  f"Đã gia hạn cho {code}.")
     st.stop()
 open_for_review = sheet.state not in (EXPLAINING, APPRAISED)
@@ -68,12 +58,12 @@ for q in sheet.questions:
 if open_for_review:
     reasons = dict(zip(edited["key"], edited["Lý do"].fillna("")))
     if st.button("Lưu thẩm định", type="primary", disabled=bool(problems), key="appraise"):
-        done(lambda: rounds().appraise(me, year, code, scores, reasons), "Đã lưu điểm thẩm định.")
+        round_act(lambda: rounds().appraise(me, year, code, scores, reasons), "Đã lưu điểm thẩm định.")
     with st.expander("Yêu cầu giải trình"):
         criteria = st.multiselect("Tiêu chí", [k[2:] for k in edited["key"]], key="ask_criteria")
         question = st.text_area("Nội dung yêu cầu", key="ask_text")
         if st.button("Gửi yêu cầu giải trình", key="ask"):
-            done(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
+            round_act(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
     with st.expander("Hoàn tất thẩm định"):
         with st.form("complete"):
             c = st.columns(2)
@@ -86,7 +76,7 @@ if open_for_review:
                       for f in ("collective_discipline", "head_discipline")}
             reason = st.text_input("Lý do, căn cứ")
             if st.form_submit_button("Hoàn tất thẩm định", type="primary"):
-                done(lambda: (rounds().appraise(me, year, code, scores, reasons),
+                round_act(lambda: (rounds().appraise(me, year, code, scores, reasons),
                               rounds().complete(me, year, code, {"bonus": bonus, "penalty": penalty,
                                                                  **{f: int(v) for f, v in flags.items()}, **levels},
                                                 reason)),

@@ -2,7 +2,7 @@
 evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, rounds, show_table, store
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, show_table, store
 from scoring import round_views, service, views
 from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
@@ -23,16 +23,6 @@ info = rounds().get(year)
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABELS[sheet.state]}** · hạn nộp "
             f"{deadline:%H:%M ngày %d/%m/%Y}")
-
-
-def done(step, message: str) -> None:
-    try:
-        step()
-    except RoundError as e:
-        st.error(str(e))
-        return
-    st.toast(message, icon=":material/check:")
-    st.rerun()
 
 
 editable = sheet.state == NOT_SUBMITTED
@@ -57,11 +47,11 @@ if editable:
                                        {"name": leader_name, "title": leader_title})
     c1, c2 = st.columns([1, 4])
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
-        done(save, "Đã lưu nháp.")
+        round_act(save, "Đã lưu nháp.")
     with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
         st.write("Sau khi nộp, đơn vị không sửa được điểm nữa.")
         if st.button("Xác nhận nộp", type="primary", key="submit"):
-            done(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
+            round_act(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
 
 if editable:
     with st.expander("Hoặc tải lên phiếu chấm điểm đã điền (Excel)", icon=":material/upload_file:"):
@@ -72,7 +62,7 @@ if editable:
                 st.error("Phiếu có lỗi, chưa điền gì:")
                 show_table(views.issues_table(read.issues), {"Nội dung": "large"}, key="form_issues")
             else:
-                done(lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
+                round_act(lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
                      "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.")
 
 if sheet.state == EXPLAINING:
@@ -80,7 +70,7 @@ if sheet.state == EXPLAINING:
     st.warning(f"Yêu cầu giải trình (tiêu chí {', '.join(question['criteria'])}): {question['question']}")
     answer = st.text_area("Nội dung giải trình", key="answer")
     if st.button("Gửi giải trình", type="primary", key="send_answer"):
-        done(lambda: rounds().answer(me, year, me.unit_code, answer), "Đã gửi giải trình.")
+        round_act(lambda: rounds().answer(me, year, me.unit_code, answer), "Đã gửi giải trình.")
 
 st.subheader("Minh chứng")
 for e in sheet.evidence:
@@ -91,5 +81,5 @@ if editable or sheet.state == EXPLAINING:
     upload = st.file_uploader("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa 20 MB)", key="evidence",
                               type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"])
     if upload is not None and st.button("Đính kèm", key="attach"):
-        done(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
+        round_act(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
              f"Đã đính kèm {upload.name}.")
