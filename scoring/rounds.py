@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -98,10 +98,9 @@ class Rounds:
                                           .where(t.round_units.c.round_id == row["id"])
                                           .order_by(t.round_units.c.position)).all(),
                              columns=["code", "name", "cluster"])
-        published = conn.execute(select(t.round_entries.c.id).where(
-            t.round_entries.c.round_id == row["id"], t.round_entries.c.kind == "published")).first()
+        unpublished = conn.execute(select(t.rounds.c.id).where(t.rounds.c.id == row["id"], _unpublished())).first()
         return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
-                         _utc(row["review_deadline"]), PUBLISHED if published else OPEN, units)
+                         _utc(row["review_deadline"]), OPEN if unpublished else PUBLISHED, units)
 
     def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
         e = t.round_entries
@@ -157,29 +156,41 @@ class Rounds:
     def open_years(self) -> list[int]:
         """Years whose round is not published yet, newest first."""
         with self.store.reading() as conn:
-            years = conn.execute(select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars().all()
-            return [y for y in years if self._info(conn, y).state == OPEN]
+            return conn.execute(select(t.rounds.c.year).where(_unpublished()).order_by(t.rounds.c.year.desc())
+                                ).scalars().all()
 
     def work_list(self, actor: Actor) -> list[tuple[str, str]]:
-        """What waits for this person, as (Vietnamese text, page path): the list is the notification."""
+        """What waits for this person, as (Vietnamese text, page path): the list is the notification. Drawn on
+        every page, so it reads only the rounds' state entries, never whole rosters or every unit's scores."""
+        r, e, u = t.rounds, t.round_entries, t.round_units
         work = []
-        for year in self.open_years():
-            with self.store.reading() as conn:
-                info = self._info(conn, year)
-                sheets = self._sheets(conn, info, actor.unit_code if actor.unit_code else None)
-            if actor.may(Right.SELF_ASSESS) and actor.unit_code in sheets:
-                sheet = sheets[actor.unit_code]
-                deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-                if sheet.state == NOT_SUBMITTED:
-                    work.append((f"Năm {year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}", "tu-cham"))
-                elif sheet.state == EXPLAINING:
-                    work.append((f"Năm {year}: trả lời yêu cầu giải trình", "tu-cham"))
-            states = [s.state for s in sheets.values()]
-            waiting = sum(s in (SUBMITTED, REVIEWING) for s in states)
-            if actor.may(Right.IMPORT) and waiting:
-                work.append((f"Năm {year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
-            if actor.may(Right.PUBLISH) and not actor.unit_code and states and all(s == APPRAISED for s in states):
-                work.append((f"Năm {year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
+        with self.store.reading() as conn:
+            for row in conn.execute(select(r.c.id, r.c.year, r.c.self_deadline).where(_unpublished())
+                                    .order_by(r.c.year.desc())).all():
+                states: dict[str, str] = {}
+                for code, value in conn.execute(select(e.c.unit_code, e.c.value).where(
+                        e.c.round_id == row.id, e.c.kind == "state").order_by(e.c.id)):
+                    states[code] = json.loads(value)
+                if actor.may(Right.SELF_ASSESS) and actor.unit_code and conn.execute(select(u.c.code).where(
+                        u.c.round_id == row.id, u.c.code == actor.unit_code)).first():
+                    state = states.get(actor.unit_code, NOT_SUBMITTED)
+                    extended = conn.execute(select(e.c.value).where(
+                        e.c.round_id == row.id, e.c.unit_code == actor.unit_code, e.c.kind == "extension")
+                        .order_by(e.c.id.desc())).scalar()
+                    deadline = (datetime.fromisoformat(json.loads(extended)) if extended
+                                else _utc(row.self_deadline)).astimezone(VN_TIME)
+                    if state == NOT_SUBMITTED:
+                        work.append((f"Năm {row.year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}",
+                                     "tu-cham"))
+                    elif state == EXPLAINING:
+                        work.append((f"Năm {row.year}: trả lời yêu cầu giải trình", "tu-cham"))
+                waiting = sum(s in (SUBMITTED, REVIEWING) for s in states.values())
+                if actor.may(Right.IMPORT) and waiting:
+                    work.append((f"Năm {row.year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
+                roster = conn.execute(select(func.count()).select_from(u).where(u.c.round_id == row.id)).scalar()
+                if actor.may(Right.PUBLISH) and not actor.unit_code and roster and \
+                        sum(s == APPRAISED for s in states.values()) == roster:
+                    work.append((f"Năm {row.year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
         return work
 
     # ------------------------------------------------------------ steps
@@ -405,6 +416,12 @@ class Rounds:
         conn.execute(insert(t.round_entries).values(round_id=round_id, unit_code=code, at=self.clock(),
                                                     who=actor.login, kind=kind, target=target,
                                                     value=json.dumps(value, ensure_ascii=False), reason=reason))
+
+
+def _unpublished():
+    """Rounds with no "published" entry."""
+    published = select(t.round_entries.c.round_id).where(t.round_entries.c.kind == "published")
+    return t.rounds.c.id.not_in(published)
 
 
 def _apply(sheet: UnitSheet, entry) -> None:

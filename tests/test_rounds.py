@@ -278,6 +278,8 @@ def test_backup_and_restore_keep_the_round_and_its_evidence(rounds, tmp_path):
 def test_work_list_tells_each_person_what_waits(rounds):
     assert rounds.work_list(UNIT_A) == [("Năm 2026: tự chấm và nộp trước 15:00 ngày 11/03/2026", "tu-cham")]
     assert rounds.work_list(OFFICER) == [] and rounds.work_list(LEADER_ACCOUNT) == []
+    rounds.extend(OFFICER, 2026, "DVB", START + timedelta(days=12, hours=2), "Kiện toàn cấp ủy")
+    assert rounds.work_list(UNIT_B) == [("Năm 2026: tự chấm và nộp trước 17:00 ngày 13/03/2026", "tu-cham")]
     submitted(rounds, UNIT_A, "DVA")
     assert rounds.work_list(UNIT_A) == []
     assert rounds.work_list(OFFICER) == [("Năm 2026: 1 đơn vị chờ thẩm định", "tham-dinh")]
