@@ -48,10 +48,11 @@ edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not op
 scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(p)
-for e in sheet.evidence:
-    media, content = rounds().evidence_file(me, year, code, e["sha256"])
-    st.download_button(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})", content,
-                       file_name=e["name"], mime=media, on_click="ignore", key=f"ev_{e['sha256']}_{e['name']}")
+for e in sheet.evidence:  # the file is read from the store only when its button is clicked
+    st.download_button(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})",
+                       lambda digest=e["sha256"]: rounds().evidence_file(me, year, code, digest)[1],
+                       file_name=e["name"], mime=e["media_type"], on_click="ignore",
+                       key=f"ev_{e['sha256']}_{e['name']}")
 for q in sheet.questions:
     st.caption(f"Hỏi ({q['asked_by']}): {q['question']} — Trả lời: {q['answer'] or 'chưa có'}")
 

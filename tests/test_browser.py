@@ -344,6 +344,10 @@ def test_round_pages_in_the_browser(seeded, browser):
         page.get_by_text(text).first.wait_for(state="attached", timeout=60_000)  # table cells are drawn on canvas
         page.wait_for_timeout(1500)
         assert page.locator('[data-testid="stException"]').count() == 0, path
+        if path == "tham-dinh":  # evidence is read from the store when its button is clicked
+            with page.expect_download(timeout=60_000) as download:
+                page.get_by_role("button", name="Minh chứng: bien_ban.pdf (tiêu chí 1.1)").click()
+            assert Path(download.value.path()).read_bytes() == b"%PDF-1.4\n%%EOF\n"
         if role == "don_vi":
             shown = page.locator("[data-testid='stMain']").first.inner_text()
             assert units["name"].iloc[1] in shown and units["name"].iloc[0] not in shown
