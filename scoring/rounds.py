@@ -205,10 +205,10 @@ class Rounds:
         roster = units.assign(code=units["code"].map(unit_code))[["code", "name", "cluster"]]
         if roster.empty or roster["code"].eq("").any() or roster["code"].duplicated().any():
             raise RoundError("Danh sách đơn vị trống, thiếu mã hoặc trùng mã.")
-        framework_id = self.store.save_framework(framework, actor.login, activate=False)
         with self.store.writing() as conn:
             if conn.execute(select(t.rounds.c.id).where(t.rounds.c.year == year)).first():
                 raise RoundError(f"Năm {year} đã có đợt đánh giá.")
+            framework_id = self.store.framework_id_in(conn, framework, actor.login)
             round_id = conn.execute(insert(t.rounds).values(
                 year=year, framework_id=framework_id, self_deadline=self_deadline, review_deadline=review_deadline,
                 opened_at=self.clock(), opened_by=actor.login)).inserted_primary_key[0]

@@ -138,7 +138,7 @@ class Store:
         active framework: the one imports fall back to and the Tiêu chí page edits."""
         who = who or os_user()
         with self.writing() as conn:
-            framework_id = self._framework_id(conn, fw, who)
+            framework_id = self.framework_id_in(conn, fw, who)
             if activate:
                 self._activate_framework(conn, framework_id, who)
             return framework_id
@@ -162,8 +162,9 @@ class Store:
         record(conn, who, "framework_activate", framework_id=framework_id,
                detail=f"Dùng bộ tiêu chí “{name}” (phiên bản {framework_id}) cho các lần nhập sau")
 
-    def _framework_id(self, conn: Connection, fw: Framework, who: str) -> int:
-        """The version id of this exact framework, added as a new version when it is new."""
+    def framework_id_in(self, conn: Connection, fw: Framework, who: str) -> int:
+        """The version id of this exact framework, added as a new version when it is new, inside a write
+        transaction the caller holds (so that a round's framework is saved with the round, or not at all)."""
         definition = to_toml(fw)
         digest = hashlib.sha256(definition.encode()).hexdigest()
         found = conn.execute(select(t.frameworks.c.id).where(t.frameworks.c.sha256 == digest)).scalar()
@@ -207,7 +208,7 @@ class Store:
                 if moved:
                     raise StoreError("Dữ liệu năm " + ", ".join(map(str, moved)) + " vừa được người khác thay đổi: "
                                      "hãy tải tệp lên lại để xem trước trên dữ liệu mới nhất")
-            framework_id = self._framework_id(conn, framework, who)
+            framework_id = self.framework_id_in(conn, framework, who)
             return {data.year: self._store_year(conn, data, framework_id, origin, who)
                     for data in sorted(years, key=lambda d: d.year)}
 
