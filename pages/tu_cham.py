@@ -9,7 +9,7 @@ from scoring.store import VN_TIME
 
 me = actor()
 st.title("Tự chấm điểm")
-years = [y for y in rounds().open_years()]
+years = rounds().open_years()
 if not years:
     st.info("Hiện chưa có đợt đánh giá nào đang mở.")
     st.stop()
