@@ -37,12 +37,9 @@ def _fold_text(value: str) -> str:
     return _FOLD_DROP.sub("", text)
 
 
-_WORD_SPLIT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
 @lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, frozenset[int]]:
-    words = [fold(w) for w in _WORD_SPLIT.split(text)]
+    words = [fold(w) for w in _FOLD_DROP.split(text)]
     ends, total = set(), 0
     for w in words:
         total += len(w)
