@@ -3,6 +3,7 @@ No Streamlit here."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from .text import parse_number
 
 KIND_LABELS = {"self": "Tự chấm", "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
                "setting": "Thưởng, trừ, quy tắc", "state": "Trạng thái", "extension": "Gia hạn", "question": "Yêu cầu giải trình",
-               "answer": "Giải trình", "evidence": "Minh chứng", "opened": "Mở đợt", "published": "Công bố"}
+               "answer": "Giải trình", "evidence": "Minh chứng", "opened": "Mở đợt", "published": "Công bố", "reopened": "Mở lại đợt"}
 SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
                   "head_discipline": "Kỷ luật người đứng đầu", "disunity": "Mất đoàn kết", "corruption": "Tham nhũng",
                   "low_confidence": "Tín nhiệm thấp"}
@@ -67,6 +68,12 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """Ai sửa gì, khi nào, vì sao."""
     def what(row) -> str:
         value = json.loads(row.value)
+        if row.kind == "opened":
+            return f"{value['units']} đơn vị"
+        if row.kind == "published":
+            return f"Phiên bản dữ liệu {value['dataset_id']}"
+        if row.kind == "reopened":
+            return f"Hạn thẩm định mới: {local_time(datetime.fromisoformat(value['review_deadline'])):%d/%m/%Y}"
         if isinstance(value, dict):
             value = value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items())
         elif row.kind == "state":

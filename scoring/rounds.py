@@ -99,8 +99,13 @@ class Rounds:
                                           .order_by(t.round_units.c.position)).all(),
                              columns=["code", "name", "cluster"])
         unpublished = conn.execute(select(t.rounds.c.id).where(t.rounds.c.id == row["id"], _unpublished())).first()
+        e = t.round_entries
+        reopened = conn.execute(select(e.c.value).where(e.c.round_id == row["id"], e.c.kind == "reopened")
+                                .order_by(e.c.id.desc())).scalar()
+        review_deadline = (datetime.fromisoformat(json.loads(reopened)["review_deadline"]) if reopened
+                           else _utc(row["review_deadline"]))
         return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
-                         _utc(row["review_deadline"]), OPEN if unpublished else PUBLISHED, units)
+                         review_deadline, OPEN if unpublished else PUBLISHED, units)
 
     def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
         e = t.round_entries
@@ -141,16 +146,22 @@ class Rounds:
                          "gap": round(self_total - review_total, 2)})
         return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", "self_total", "review_total", "gap"])
 
-    def history(self, actor: Actor, year: int, code: str) -> pd.DataFrame:
-        """Who changed what, when and why, for one unit, oldest first."""
-        code = unit_code(code)
-        if not actor.sees_unit(code):
-            raise RoundError("Tài khoản này không xem được đơn vị khác.")
+    def history(self, actor: Actor, year: int, code: str | None) -> pd.DataFrame:
+        """Who changed what, when and why, for one unit (or, with no code, the round itself: opened, published,
+        reopened), oldest first."""
         e = t.round_entries
+        if code is None:
+            actor.require(Right.VIEW_ALL)
+            whose = e.c.unit_code.is_(None)
+        else:
+            code = unit_code(code)
+            if not actor.sees_unit(code):
+                raise RoundError("Tài khoản này không xem được đơn vị khác.")
+            whose = e.c.unit_code == code
         with self.store.reading() as conn:
             info = self._open_info(conn, year, published_ok=True)
             rows = conn.execute(select(e.c.at, e.c.who, e.c.kind, e.c.target, e.c.value, e.c.reason).where(
-                e.c.round_id == info.id, e.c.unit_code == code).order_by(e.c.id)).all()
+                e.c.round_id == info.id, whose).order_by(e.c.id)).all()
         return pd.DataFrame(rows, columns=["at", "who", "kind", "target", "value", "reason"])
 
     def open_years(self) -> list[int]:
@@ -158,6 +169,21 @@ class Rounds:
         with self.store.reading() as conn:
             return conn.execute(select(t.rounds.c.year).where(_unpublished()).order_by(t.rounds.c.year.desc())
                                 ).scalars().all()
+
+    def years(self) -> dict[int, str]:
+        """Every year that has a round → OPEN or PUBLISHED, newest first."""
+        with self.store.reading() as conn:
+            opened = set(conn.execute(select(t.rounds.c.year).where(_unpublished())).scalars())
+            return {y: OPEN if y in opened else PUBLISHED for y in conn.execute(
+                select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars()}
+
+    def published_versions(self) -> dict[int, int]:
+        """Year → the dataset version its round published, for the rounds that stand published now."""
+        r, e = t.rounds, t.round_entries
+        with self.store.reading() as conn:
+            rows = conn.execute(select(r.c.year, e.c.value).join(e, e.c.round_id == r.c.id)
+                                .where(e.c.kind == "published", ~_unpublished()).order_by(e.c.id)).all()
+        return {year: json.loads(value)["dataset_id"] for year, value in rows}
 
     def work_list(self, actor: Actor) -> list[tuple[str, str]]:
         """What waits for this person, as (Vietnamese text, page path): the list is the notification. Drawn on
@@ -379,6 +405,27 @@ class Rounds:
                    detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
         return dataset_id
 
+    def reopen(self, actor: Actor, year: int, reason: str, review_deadline: datetime) -> None:
+        """A published round opened again (a complaint, a correction): only with a reason, which is audited, and a
+        new appraisal deadline. Its units stay appraised until an officer reopens one (`reopen_unit`); publishing
+        again stores another version of the year."""
+        actor.require(Right.IMPORT)
+        review_deadline = _utc(review_deadline)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            if info.state != PUBLISHED:
+                raise RoundError(f"Đợt đánh giá năm {year} đang mở, chưa công bố.")
+            self._before(review_deadline, "thẩm định mới")
+            self._append(conn, info.id, None, actor, "reopened", value={"review_deadline": review_deadline.isoformat()},
+                         reason=_reason(reason))
+            record(conn, actor.login, "round_reopen", year, detail=f"Mở lại đợt đánh giá năm {year}: {reason.strip()}")
+
+    def reopen_unit(self, actor: Actor, year: int, code: str, reason: str) -> None:
+        """An appraised unit back to "Đang thẩm định" (before publication, or after the round was reopened)."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {APPRAISED})
+            self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING, reason=_reason(reason))
+
     # ------------------------------------------------------------ checks inside the transaction
 
     def _open_info(self, conn: Connection, year: int, published_ok: bool = False) -> RoundInfo:
@@ -419,9 +466,11 @@ class Rounds:
 
 
 def _unpublished():
-    """Rounds with no "published" entry."""
-    published = select(t.round_entries.c.round_id).where(t.round_entries.c.kind == "published")
-    return t.rounds.c.id.not_in(published)
+    """Rounds with no "published" entry since they were opened or last reopened."""
+    e, later = t.round_entries, t.round_entries.alias("later")
+    reopened_since = select(later.c.id).where(later.c.round_id == e.c.round_id, later.c.kind == "reopened",
+                                              later.c.id > e.c.id).exists()
+    return t.rounds.c.id.not_in(select(e.c.round_id).where(e.c.kind == "published", ~reopened_since))
 
 
 def _apply(sheet: UnitSheet, entry) -> None:

@@ -169,6 +169,44 @@ def test_publication_end_to_end(database_url, clock):
     assert rounds.get(2026).state == "published"
 
 
+def test_a_published_round_reopens_only_with_a_reason_and_publishes_a_new_version(rounds, clock):
+    for actor, code in ((UNIT_A, "DVA"), (UNIT_B, "DVB")):
+        submitted(rounds, actor, code)
+        rounds.complete(OFFICER, 2026, code, {}, "Đạt")
+    first = rounds.publish(LEADER_ACCOUNT, 2026)
+    assert rounds.published_versions() == {2026: first} and rounds.years() == {2026: "published"}
+    later = START + timedelta(days=40)
+    with pytest.raises(Forbidden):
+        rounds.reopen(UNIT_A, 2026, "Khiếu nại", later)
+    with pytest.raises(RoundError, match="Cần ghi lý do"):
+        rounds.reopen(OFFICER, 2026, "  ", later)
+    with pytest.raises(RoundError, match="Đã quá hạn thẩm định mới"):
+        rounds.reopen(OFFICER, 2026, "Khiếu nại", START - timedelta(days=1))
+    clock.now = START + timedelta(days=30)  # the first appraisal deadline has passed
+    rounds.reopen(OFFICER, 2026, "Đơn khiếu nại của chi bộ B ngày 5/4", later)
+    assert rounds.get(2026).state == "open" and rounds.get(2026).review_deadline == later
+    assert rounds.published_versions() == {} and rounds.open_years() == [2026]
+    with pytest.raises(RoundError, match="đang mở"):
+        rounds.reopen(OFFICER, 2026, "Lần nữa", later)
+    with pytest.raises(RoundError, match="Đã thẩm định"):
+        rounds.appraise(OFFICER, 2026, "DVB", {key(UNIT, "2.1"): 15}, {key(UNIT, "2.1"): "Sai sót"})
+    rounds.reopen_unit(OFFICER, 2026, "DVB", "Xem lại theo đơn khiếu nại")
+    rounds.appraise(OFFICER, 2026, "DVB", {key(UNIT, "2.1"): 15}, {key(UNIT, "2.1"): "Biên bản không hợp lệ"})
+    with pytest.raises(RoundError, match="chưa thẩm định xong: DVB"):
+        rounds.publish(LEADER_ACCOUNT, 2026)
+    rounds.complete(OFFICER, 2026, "DVB", {}, "Đã xem lại")
+    second = rounds.publish(LEADER_ACCOUNT, 2026)
+    assert second != first and rounds.published_versions() == {2026: second}
+    data, fw, _ = rounds.store.load(2026)
+    assert rate(data, fw).units.set_index("code")["total"].to_dict() == {"DVA": 100.0, "DVB": 95.0}
+    round_history = rounds.history(OFFICER, 2026, None)
+    assert round_history["kind"].tolist() == ["opened", "published", "reopened", "published"]
+    assert round_history["reason"].iloc[2] == "Đơn khiếu nại của chi bộ B ngày 5/4"
+    assert rounds.store.audit(actions=["round_reopen"])["who"].tolist() == ["canbo"]
+    with pytest.raises(Forbidden):
+        rounds.history(UNIT_A, 2026, None)
+
+
 def test_history_keeps_who_when_and_why(rounds, clock):
     submitted(rounds, UNIT_A, "DVA", {"2.1": 2})
     clock.now += timedelta(hours=3)
