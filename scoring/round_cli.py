@@ -1,4 +1,5 @@
-"""`python -m scoring round …`: a year's evaluation round from the command line (open, status, publish).
+"""`python -m scoring round …`: a year's evaluation round from the command line (open, status, export, import,
+reopen, publish).
 Publishing needs a leadership account: its password is read from standard input, never an argument."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from .access import Forbidden
 from .accounts import Accounts
 from .framework import Framework, load_preset
-from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues, write_place
 from .rounds import STATE_LABELS, RoundError, Rounds
 from .store import Store, StoreError
 from .users_cli import read_password
@@ -64,6 +65,36 @@ def _status(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
+def _export(store: Store, args, framework) -> int:
+    from .round_files import round_workbook
+    content = round_workbook(Rounds(store), command_actor(args), args.year)
+    if not write_place(args.output, lambda: args.output.write_bytes(content)):
+        return EXIT_INVALID
+    print(f"Đã ghi {args.output}.")
+    return EXIT_OK
+
+
+def _import(store: Store, args, framework) -> int:
+    from .round_files import import_workbook
+    files, unopened = read_bytes([args.file])
+    if unopened:
+        report_issues(unopened)
+        return EXIT_INVALID
+    changes, issues = import_workbook(Rounds(store), command_actor(args), args.year, files, args.reason)
+    report_issues(issues)
+    if any(i.severity == "error" for i in issues):
+        print("Không ô nào được ghi.", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")
+    return EXIT_OK
+
+
+def _reopen(store: Store, args, framework) -> int:
+    Rounds(store).reopen(command_actor(args), args.year, args.reason, args.review_deadline)
+    print(f"Đã mở lại đợt đánh giá năm {args.year}.")
+    return EXIT_OK
+
+
 def _publish(store: Store, args, framework) -> int:
     leader = Accounts(store).sign_in(args.login, read_password())
     if leader is None:
@@ -74,4 +105,5 @@ def _publish(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"open": _open, "status": _status, "publish": _publish}
+COMMANDS = {"open": _open, "status": _status, "export": _export, "import": _import, "reopen": _reopen,
+            "publish": _publish}

@@ -31,6 +31,7 @@ from .framework import LEADER, UNIT, Framework
 from .presentation import vn
 from .store import VN_TIME, Store, record, stored_time as _utc
 from .text import unit_code
+from .validation import Issue
 
 NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
     "cho_giai_trinh", "da_tham_dinh"
@@ -44,6 +45,16 @@ SOURCE_NAME = "Đợt đánh giá"
 
 class RoundError(Exception):
     """A round step refused; the message is for users, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One appraisal entry to append: a criterion's appraised score ("review") or a setting, with its reason."""
+    code: str
+    kind: str
+    target: str
+    value: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -376,12 +387,19 @@ class Rounds:
                     self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
             self._append(conn, info.id, sheet.code, actor, "state", value=APPRAISED, reason=reason.strip())
 
+    def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
+        """The round and every unit's sheet as they stand, read in one snapshot."""
+        actor.require(Right.VIEW_ALL)
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year, published_ok=True)
+            return info, self._sheets(conn, info)
+
     def year_data(self, year: int) -> tuple[YearData, Framework]:
         """The round as the tables the engine rates: self and appraisal scores, settings, leaders."""
         with self.store.reading() as conn:
             info = self._open_info(conn, year, published_ok=True)
             sheets = self._sheets(conn, info)
-        return _year_data(year, info, sheets), info.framework
+        return year_data_of(year, info, sheets), info.framework
 
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
@@ -398,12 +416,34 @@ class Rounds:
             if waiting:
                 raise RoundError(f"Còn {len(waiting)} đơn vị chưa thẩm định xong: " + ", ".join(waiting[:10]))
             framework_id = conn.execute(select(t.rounds.c.framework_id).where(t.rounds.c.id == info.id)).scalar()
-            dataset_id = self.store.store_year_in(conn, _year_data(year, info, sheets), framework_id, ORIGIN_CHOSEN,
+            dataset_id = self.store.store_year_in(conn, year_data_of(year, info, sheets), framework_id, ORIGIN_CHOSEN,
                                                   actor.login)
             self._append(conn, info.id, None, actor, "published", value={"dataset_id": dataset_id})
             record(conn, actor.login, "round_publish", year, dataset_id,
                    detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
         return dataset_id
+
+    def import_changes(self, actor: Actor, year: int, diff: Callable[[RoundInfo, dict[str, UnitSheet]],
+                                                                      tuple[list[Change], list[Issue]]]) -> tuple[list[Change], list[Issue]]:
+        """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
+        as they stand inside this write transaction. All are written, each with its reason, or, if `diff` found
+        any error, none."""
+        actor.require(Right.IMPORT)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year)
+            sheets = self._sheets(conn, info)
+            changes, issues = diff(info, sheets)
+            if any(i.severity == "error" for i in issues) or not changes:
+                return changes, issues
+            self._before(info.review_deadline, "thẩm định")
+            for c in changes:
+                self._append(conn, info.id, c.code, actor, c.kind, c.target, c.value, c.reason)
+            for code in dict.fromkeys(c.code for c in changes):
+                if sheets[code].state == SUBMITTED:
+                    self._append(conn, info.id, code, actor, "state", value=REVIEWING)
+            record(conn, actor.login, "round_import", year,
+                   detail=f"Nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị từ tệp")
+        return changes, issues
 
     def reopen(self, actor: Actor, year: int, reason: str, review_deadline: datetime) -> None:
         """A published round opened again (a complaint, a correction): only with a reason, which is audited, and a
@@ -530,7 +570,9 @@ def _reasons_note(sheet: UnitSheet) -> str:
     return "Thẩm định: " + "; ".join(changed) if changed else ""
 
 
-def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
+def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
+    """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
+    as appraised at that score (so the unit is not reported as "chưa thẩm định")."""
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
     ordered = [sheets[c] for c in info.units["code"]]
@@ -538,6 +580,12 @@ def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> Year
     def scores(kind: str, target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
         return pd.DataFrame([[getattr(s, kind).get(key(target, c), np.nan) for c in codes] for s in rows],
                             columns=codes, dtype=float)
+
+    def appraised(target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
+        review = scores("review_scores", target, codes, rows)
+        done = np.array([s.state == APPRAISED for s in rows], dtype=bool)
+        review.loc[done] = review.loc[done].fillna(scores("self_scores", target, codes, rows).loc[done])
+        return review
 
     units = pd.DataFrame([{
         "code": s.code, "name": s.name, "cluster": s.cluster, "bonus": s.settings["bonus"],
@@ -552,9 +600,9 @@ def _year_data(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> Year
         "discipline": int(s.settings["head_discipline"]), "low_confidence": bool(s.settings["low_confidence"]),
         "file": SOURCE_NAME, "sheet": "", "row": i + 1} for i, s in enumerate(with_leader)], columns=LEADER_COLUMNS)
     return YearData(year, units, scores("self_scores", UNIT, unit_codes, ordered),
-                    scores("review_scores", UNIT, unit_codes, ordered), leaders,
+                    appraised(UNIT, unit_codes, ordered), leaders,
                     scores("self_scores", LEADER, leader_codes, with_leader),
-                    scores("review_scores", LEADER, leader_codes, with_leader))
+                    appraised(LEADER, leader_codes, with_leader))
 
 
 # ------------------------------------------------------------ evidence files

@@ -37,7 +37,9 @@ UNIT_META = [
     ("bonus", ("diemthuong", "diemcong")),
     ("penalty", ("diemtru",)),
     ("note", ("ghichu",)),
-    ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "diemtuchamtong", "tong")),
+    # "Trạng thái" and "Lý do thay đổi" are a round's export columns (scoring/round_files.py)
+    ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "diemtuchamtong", "tong", "trangthai",
+                 "lydo")),
 ]
 
 
@@ -50,7 +52,7 @@ LEADER_META = [
     ("title", ("chucvu",)),
     ("year", _YEAR_KEYS),
     ("note", ("ghichu",)),
-    ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong")),
+    ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "tong", "lydo")),
 ]
 
 # An unrecognised column whose folded heading contains one of these looks like a rule or score column.

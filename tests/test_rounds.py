@@ -155,6 +155,7 @@ def test_publication_end_to_end(database_url, clock):
     data, fw, _ = store.load(2026)
     published = rate(data, fw).units.set_index("code")
     assert published["total"].to_dict() == {"DVA": 97.0, "DVB": 73.0}
+    assert published["appraised"].all()  # DVB was completed without a changed score: appraised, not "chưa thẩm định"
     # Two units in the cluster: 20 % of 2 rounds down to 0, so 97 points is HTXSNV by score, HTTNV by the quota.
     assert published.loc["DVA", "score_tier"] == "HTXSNV" and published.loc["DVA", "tier"] == "HTTNV"
     assert "vượt chỉ tiêu" in published.loc["DVA", "reason"] and published.loc["DVB", "tier"] == "HTTNV"
