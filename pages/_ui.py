@@ -101,15 +101,17 @@ def all_results(versions: dict[int, int]) -> list[YearResult]:
     return [r for _, r in sorted(results(versions).items())]
 
 
-def year_picker(versions: dict[int, int], key: str = "year") -> int:
-    return st.selectbox("Năm", sorted(versions, reverse=True), key=key)
+def year_picker(versions: dict[int, int], key: str = "year", years: list[int] | None = None) -> int:
+    return st.selectbox("Năm", sorted(versions, reverse=True) if years is None else years, key=key)
 
 
-def year_row(versions: dict[int, int], widths: list[int]) -> tuple[int, YearResult, list]:
-    """A row of columns with the year picker first; returns the year, its result and the other columns."""
+def year_row(versions: dict[int, int], widths: list[int], years: list[int] | None = None
+             ) -> tuple[int, YearResult, list]:
+    """A row of columns with the year picker first (of `years`, else every stored year); returns the year, its
+    result and the other columns."""
     columns = st.columns(widths)
     with columns[0]:
-        year = year_picker(versions)
+        year = year_picker(versions, years=years)
     return year, result_of(year, versions), columns[1:]
 
 

@@ -1,15 +1,20 @@
-"""Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal."""
+"""Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal. A unit
+account sees only the years whose round result was published."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, RANKING_COLUMNS, RANKING_WIDTHS, require_data, show_table, year_row
-from scoring import charts, views
+from pages._ui import CHART_CONFIG, RANKING_COLUMNS, RANKING_WIDTHS, actor, require_data, show_table, store, year_row
+from scoring import charts, service, views
 from scoring.presentation import TIER_LABEL, vn
 
 ALL = "Tất cả các khối"
 
 st.title("Xếp hạng các đơn vị")
 versions = require_data()
-year, result, (c2, c3) = year_row(versions, [1, 2, 3])
+years = service.ranking_years(store(), actor(), versions)
+if not years:
+    st.info("Chưa có kết quả đợt đánh giá nào được công bố.")
+    st.stop()
+year, result, (c2, c3) = year_row(versions, [1, 2, 3], years)
 cluster = c2.selectbox("Khối", [ALL, *sorted(result.units["cluster"].unique())])
 tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.get, placeholder="Tất cả xếp loại")
 units = views.filter_units(result, None if cluster == ALL else cluster, tiers)

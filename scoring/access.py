@@ -29,6 +29,7 @@ class Right(StrEnum):
     BACKUP = "backup"                # backup and restore
     PUBLISH = "publish"              # approve and publish a round's result
     SELF_ASSESS = "self_assess"      # a unit's own scores, statements, evidence and answers in a round
+    VIEW_PUBLISHED = "view_published"  # the ranking of the years whose round was published (public to every unit)
 
 
 _STAFF = {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
@@ -36,14 +37,14 @@ RIGHTS: dict[Role, frozenset[Right]] = {
     Role.ADMIN: frozenset(Right) - {Right.SELF_ASSESS},  # self-assessment is a unit's own
     Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.FRAMEWORK}),
     Role.LEADERSHIP: frozenset(_STAFF | {Right.PUBLISH}),
-    Role.UNIT: frozenset({Right.VIEW_OWN_UNIT, Right.SELF_ASSESS}),
+    Role.UNIT: frozenset({Right.VIEW_OWN_UNIT, Right.SELF_ASSESS, Right.VIEW_PUBLISHED}),
 }
 
 # URL path of each page → the rights that open it (any one of them).
 PAGE_RIGHTS: dict[str, frozenset[Right]] = {
     "": frozenset({Right.VIEW_ALL}),
     "tai-len": frozenset({Right.IMPORT}),
-    "xep-hang": frozenset({Right.VIEW_ALL}),
+    "xep-hang": frozenset({Right.VIEW_ALL, Right.VIEW_PUBLISHED}),
     "don-vi": frozenset({Right.VIEW_ALL, Right.VIEW_OWN_UNIT}),
     "nguoi-dung-dau": frozenset({Right.VIEW_ALL}),
     "xu-huong": frozenset({Right.VIEW_ALL}),

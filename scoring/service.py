@@ -17,6 +17,7 @@ from .engine import YearResult
 from .framework import LEADER, UNIT, Framework
 from .rating import rate_years
 from .reader import ReadResult, read_files
+from .rounds import Rounds
 from .store import Store, StoreError, os_user
 from .text import code_key
 from .validation import ERROR, Issue
@@ -53,6 +54,17 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def ranking_years(store: Store, actor: Actor, versions: dict[int, int]) -> list[int]:
+    """The years (of the active `versions`) whose whole ranking this person may see, newest first: every year for
+    staff; for a unit account only the years whose round published the version in use, since a published result is
+    public to every unit, and nothing of another unit before that."""
+    if actor.may(Right.VIEW_ALL):
+        return sorted(versions, reverse=True)
+    actor.require(Right.VIEW_PUBLISHED)
+    published = Rounds(store).published_versions()
+    return sorted((y for y, v in versions.items() if published.get(y) == v), reverse=True)
 
 
 def read_upload(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,

@@ -206,7 +206,7 @@ def test_rights_of_each_role():
     assert Right.IMPORT in RIGHTS[Role.OFFICER] and Right.ACCOUNTS not in RIGHTS[Role.OFFICER]
     assert RIGHTS[Role.LEADERSHIP] == {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT, Right.PUBLISH}
     unit = Actor("dv", Role.UNIT, "DV07")
-    assert [p for p in PAGE_RIGHTS if unit.may_open(p)] == ["don-vi", "tu-cham"]
+    assert [p for p in PAGE_RIGHTS if unit.may_open(p)] == ["xep-hang", "don-vi", "tu-cham"]
     assert unit.sees_unit("DV07") and not unit.sees_unit("DV08")
     leader = Actor("ld", Role.LEADERSHIP)
     assert {p for p in PAGE_RIGHTS if not leader.may_open(p)} == {"tai-len", "tai-khoan", "tu-cham", "tham-dinh"}

@@ -170,7 +170,7 @@ ROLE_PAGES = {  # the menu each role sees; every other path is refused
     "quan_tri": [t for p, t in TAB_TITLES.items() if p != "tu-cham"],
     "can_bo": [t for p, t in TAB_TITLES.items() if p not in ("tai-khoan", "tu-cham")],
     "lanh_dao": [t for p, t in TAB_TITLES.items() if p not in ("tai-khoan", "tai-len", "tu-cham", "tham-dinh")],
-    "don_vi": ["Đơn vị", "Tự chấm"],
+    "don_vi": ["Xếp hạng", "Đơn vị", "Tự chấm"],
 }
 
 

@@ -248,8 +248,10 @@ def test_unit_account_sees_its_own_unit_only(tmp_path, monkeypatch):
     assert not [n for n in others if n in shown]  # not one other unit's name
     assert not any("Xếp hạng" in d.value.columns for d in at.dataframe)
     assert "Hoàn thành xuất sắc nhiệm vụ:" in shown  # the counts per tier
+    ranking = visit("xep_hang")  # nothing published yet: no other unit's anything
+    assert not ranking.dataframe and [i.value for i in ranking.info] == ["Chưa có kết quả đợt đánh giá nào được công bố."]
     for page in PAGE_FILES:
-        if page not in ("don_vi", "tong_quan", "tu_cham"):
+        if page not in ("don_vi", "tong_quan", "tu_cham", "xep_hang"):
             assert refused(visit(page)), page
 
 
@@ -332,3 +334,29 @@ def test_round_page_of_a_unit_shows_its_own_form_only(tmp_path, monkeypatch):
     assert at.title[0].value == "Tự chấm điểm" and any("Chưa nộp" in m.value for m in at.markdown)
     assert any(b.key == "draft" for b in at.button)
     assert refused(visit("tham_dinh")) and refused(visit("dot_danh_gia"))
+
+
+def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from scoring.access import Actor, Role
+    from scoring.rounds import key
+    from scoring.framework import load_preset
+
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    visit("tong_quan")
+    rounds, codes = round_of(url)
+    officer, leader = Actor("canbo", Role.OFFICER), Actor("lanhdao", Role.LEADERSHIP)
+    for code in codes[1:]:
+        unit = Actor(f"dv-{code}", Role.UNIT, code)
+        rounds.save_draft(unit, 2026, code, {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria})
+        rounds.submit(unit, 2026, code)
+    for code in codes:
+        rounds.complete(officer, 2026, code, {}, "Đạt")
+    rounds.publish(leader, 2026)
+    sign_in_apptest(monkeypatch, url, "dv2", "don_vi", codes[1])
+    at = visit("xep_hang")
+    assert at.selectbox(key="year").options == ["2026"]  # not the years stored from files
+    assert sorted(at.dataframe[0].value["Mã"]) == sorted(codes)  # every unit of the published round
+    rounds.reopen(officer, 2026, "Khiếu nại", datetime.now(timezone.utc) + timedelta(days=3))
+    assert visit("xep_hang").info[0].value == "Chưa có kết quả đợt đánh giá nào được công bố."
