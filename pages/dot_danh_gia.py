@@ -1,16 +1,18 @@
 """Đợt đánh giá: open a year's round (frozen framework, roster, two deadlines); its progress; the provisional
-result by the same engine; "Phê duyệt và công bố" for the leadership; a unit's history."""
+result by the same engine; "Phê duyệt và công bố" for the leadership; reopening a published round with a reason;
+the round as the consolidated workbook and back; the round's and a unit's history."""
 from datetime import datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, results, round_act,
-                       rounds, show_table, store)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, results,
+                       round_act, rounds, show_table, store)
 from scoring import round_views, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
-from scoring.rounds import APPRAISED, STATE_LABELS
+from scoring.round_files import import_workbook, round_workbook
+from scoring.rounds import APPRAISED, OPEN, STATE_LABELS
 from scoring.store import VN_TIME
 
 me = actor()
@@ -46,16 +48,18 @@ if me.may(Right.IMPORT):
                                        datetime.combine(review_date, time(23, 59), VN_TIME)),
                  f"Đã mở đợt đánh giá năm {int(year)}.")
 
-years = rounds().open_years()
+years = rounds().years()
 if not years:
-    st.info("Không có đợt đánh giá nào đang mở.")
+    st.info("Chưa có đợt đánh giá nào.")
     st.stop()
-year = st.selectbox("Năm", years, key="round_year")
+year = st.selectbox("Năm", list(years), key="round_year",
+                    format_func=lambda y: f"{y} ({'đang mở' if years[y] == OPEN else 'đã công bố'})")
 info = rounds().get(year)
 board = rounds().board(me, year)
 counts = board["state"].value_counts()
 st.markdown(f"Bộ tiêu chí **{info.framework.name}** · hạn tự chấm {info.self_deadline.astimezone(VN_TIME):%d/%m/%Y}"
-            f" · hạn thẩm định {info.review_deadline.astimezone(VN_TIME):%d/%m/%Y}")
+            f" · hạn thẩm định {info.review_deadline.astimezone(VN_TIME):%d/%m/%Y}"
+            + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"))
 st.caption(" · ".join(f"{label}: {int(counts.get(state, 0))}" for state, label in STATE_LABELS.items()))
 
 st.subheader("Kết quả tạm tính")
@@ -64,11 +68,45 @@ provisional = rounds().provisional(me, year, previous)
 show_table(views.ranking_table(provisional.units, previous is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
            tier_column="Xếp loại", key="provisional")
 ready = bool(len(board)) and (board["state"] == APPRAISED).all()
-if me.may(Right.PUBLISH):
+if me.may(Right.PUBLISH) and info.state == OPEN:
     if not ready:
         st.caption("Nút công bố hiện khi mọi đơn vị đã được thẩm định xong.")
     elif st.button("Phê duyệt và công bố", type="primary", key="publish"):
         round_act(lambda: rounds().publish(me, year), f"Đã công bố kết quả năm {year}.")
+if me.may(Right.IMPORT) and info.state != OPEN:
+    with st.expander("Mở lại đợt đánh giá", icon=":material/lock_open:"):
+        with st.form("reopen"):
+            c1, c2 = st.columns([1, 3])
+            day = c1.date_input("Hạn thẩm định mới", datetime.now(VN_TIME).date() + timedelta(days=7),
+                                format="DD/MM/YYYY")
+            why = c2.text_input("Lý do mở lại (ghi vào nhật ký)")
+            if st.form_submit_button("Mở lại đợt"):
+                round_act(lambda: rounds().reopen(me, year, why, datetime.combine(day, time(23, 59), VN_TIME)),
+                          f"Đã mở lại đợt đánh giá năm {year}.")
+
+if me.may(Right.IMPORT):
+    st.subheader("Tệp Excel của đợt")
+    c1, c2 = st.columns([1, 2])
+    c1.download_button("Tải bảng tổng hợp của đợt", lambda: round_workbook(rounds(), me, year),
+                       file_name=f"dot_danh_gia_{year}.xlsx", mime=XLSX, on_click="ignore", key="round_export")
+    c1.caption("Cùng mẫu bảng tổng hợp: cột tự chấm, thẩm định, trạng thái và lý do.")
+    if info.state == OPEN:
+        with c2.form("round_import", clear_on_submit=True):
+            upload = st.file_uploader("Nhập bảng tổng hợp đã sửa điểm thẩm định", type=["xlsx", "xls", "ods"],
+                                      key="round_import_file")
+            default_reason = st.text_input("Lý do chung (cho các dòng không ghi “Lý do thay đổi”)")
+            if st.form_submit_button("Nhập tệp thẩm định") and upload is not None:
+                changes, issues = import_workbook(rounds(), me, year, [(upload.name, upload.getvalue())],
+                                                  default_reason)
+                for issue in issues:
+                    (st.error if issue.severity == "error" else st.warning)(str(issue))
+                if any(i.severity == "error" for i in issues):
+                    st.error("Không ô nào được ghi. Sửa các lỗi trên rồi nhập lại.")
+                else:
+                    st.success(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")
+
+st.subheader("Lịch sử của đợt")
+show_table(round_views.history_table(rounds().history(me, year, None)), {"Nội dung": "large"}, key="round_log")
 
 st.subheader("Lịch sử của một đơn vị")
 names = dict(zip(board["code"], board["name"]))

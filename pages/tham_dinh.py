@@ -8,6 +8,7 @@ from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, 
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
 from scoring.store import VN_TIME
+from scoring.text import DISCIPLINE_UNSPECIFIED
 
 me = actor()
 st.title("Thẩm định")
@@ -73,8 +74,10 @@ if open_for_review:
                                         0.5)
             flags = {f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f])) for f in FLAGS
                      if f not in ("collective_discipline", "head_discipline")}
-            levels = {f: st.selectbox(round_views.SETTING_LABELS[f], [0, 1, 2, 3, 4], int(sheet.settings[f]))
-                      for f in ("collective_discipline", "head_discipline")}
+            levels = {f: st.selectbox(round_views.SETTING_LABELS[f], options, options.index(int(sheet.settings[f])),
+                                      format_func=round_views.discipline_label)
+                      for f, options in (("collective_discipline", [0, 1, 2, 3, 4, DISCIPLINE_UNSPECIFIED]),
+                                         ("head_discipline", [0, 1, 2, 3, 4]))}
             reason = st.text_input("Lý do, căn cứ")
             if st.form_submit_button("Hoàn tất thẩm định", type="primary"):
                 round_act(lambda: (rounds().appraise(me, year, code, scores, reasons),
@@ -82,6 +85,13 @@ if open_for_review:
                                                                  **{f: int(v) for f, v in flags.items()}, **levels},
                                                 reason)),
                      "Đã hoàn tất thẩm định đơn vị.")
+
+if sheet.state == APPRAISED:
+    with st.expander("Mở lại thẩm định đơn vị này"):
+        with st.form("reopen_unit"):
+            why = st.text_input("Lý do mở lại")
+            if st.form_submit_button("Mở lại thẩm định"):
+                round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
 
 st.subheader("Lịch sử")
 show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, key="history")

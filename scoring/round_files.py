@@ -49,8 +49,9 @@ def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
     states = [STATE_LABELS[sheets[c].state] for c in data.units["code"]]
     write_table(wb.create_sheet(SHEET_UNITS), [*unit_columns(fw), *_extra_columns(state=True)], Heading(),
                 UNITS_TITLE.format(year=year), _unit_records(data, fw, states))
-    write_table(wb.create_sheet(SHEET_LEADERS), [*leader_columns(fw), *_extra_columns(state=False)], Heading(),
-                LEADERS_TITLE.format(year=year), _leader_records(data, fw))
+    if len(data.leaders):  # a table of headers only is an error to the reader: no sheet until a leader is named
+        write_table(wb.create_sheet(SHEET_LEADERS), [*leader_columns(fw), *_extra_columns(state=False)], Heading(),
+                    LEADERS_TITLE.format(year=year), _leader_records(data, fw))
     write_criteria(wb.create_sheet(SHEET_FRAMEWORK), fw)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -65,7 +66,7 @@ def _guide_lines() -> list[str]:
         "– Có thể sửa điểm thẩm định, điểm thưởng, điểm trừ, kỷ luật, mất đoàn kết, tham nhũng, tín nhiệm thấp "
         "của các đơn vị đang ở trạng thái “Đã nộp” hoặc “Đang thẩm định”.",
         f"– Mỗi dòng có ô sửa cần ghi lý do ở cột “{REASON_HEADING}” (hoặc nhập một lý do chung khi nhập tệp).",
-        "– Nhập lại tệp ở trang Thẩm định (nút “Nhập tệp thẩm định”) hoặc bằng lệnh "
+        "– Nhập lại tệp ở trang Đợt đánh giá (nút “Nhập tệp thẩm định”) hoặc bằng lệnh "
         "python -m scoring round import NĂM TỆP --reason \"…\". Chỉ các ô đã thay đổi được ghi, kèm lý do, "
         "người nhập và thời điểm; nếu có ô không hợp lệ thì không ô nào được ghi.",
         "– Cột “Ghi chú” liệt kê các điểm thẩm định khác điểm tự chấm và lý do đã ghi.",

@@ -11,7 +11,7 @@ from .framework import TARGET_LABELS, Framework
 from .presentation import number_setting
 from .rounds import STATE_LABELS, UnitSheet, key
 from .store import local_time
-from .text import parse_number
+from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
 KIND_LABELS = {"self": "Tự chấm", "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
                "setting": "Thưởng, trừ, quy tắc", "state": "Trạng thái", "extension": "Gia hạn", "question": "Yêu cầu giải trình",
@@ -19,6 +19,12 @@ KIND_LABELS = {"self": "Tự chấm", "statement": "Thuyết minh", "leader": "N
 SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
                   "head_discipline": "Kỷ luật người đứng đầu", "disunity": "Mất đoàn kết", "corruption": "Tham nhũng",
                   "low_confidence": "Tín nhiệm thấp"}
+
+
+def discipline_label(level: int) -> str:
+    """A discipline level as chosen on the appraisal form."""
+    return "Có (không rõ hình thức)" if level == DISCIPLINE_UNSPECIFIED else \
+        DISCIPLINE_LABELS.get(level, "không").capitalize()
 
 
 def _text(value) -> str:

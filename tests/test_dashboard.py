@@ -360,3 +360,39 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     assert sorted(at.dataframe[0].value["Mã"]) == sorted(codes)  # every unit of the published round
     rounds.reopen(officer, 2026, "Khiếu nại", datetime.now(timezone.utc) + timedelta(days=3))
     assert visit("xep_hang").info[0].value == "Chưa có kết quả đợt đánh giá nào được công bố."
+
+
+def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_path, monkeypatch):
+
+    from scoring.access import Actor, Role
+    from scoring.round_files import round_workbook
+    from tests.test_round_files import edited
+
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    visit("tong_quan")
+    rounds, codes = round_of(url)
+    officer = Actor("canbo", Role.OFFICER)
+    content = edited(round_workbook(rounds, officer, 2026), {(codes[0], "1.1 Thẩm định"): 4,
+                                                               (codes[0], "Lý do thay đổi"): "Chỉ 2 hội nghị"})
+    at = visit("dot_danh_gia")
+    assert any(b.label == "Tải bảng tổng hợp của đợt" for b in at.get("download_button"))
+    at.file_uploader(key="round_import_file").set_value(("sua.xlsx", content, "application/octet-stream"))
+    next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["Đã nhập 1 ô thay đổi của 1 đơn vị."], [e.value for e in [*at.error, *at.warning]]
+    sheet = rounds.sheet(officer, 2026, codes[0])
+    assert sheet.review_reasons == {"U:1.1": "Chỉ 2 hội nghị"} and sheet.review_scores == {"U:1.1": 4.0}
+    for code in codes[1:]:
+        unit = Actor("dv", Role.UNIT, code)
+        rounds.save_draft(unit, 2026, code, {k: 0.0 for k in sheet.self_scores})
+        rounds.submit(unit, 2026, code)
+    for code in codes:
+        rounds.complete(officer, 2026, code, {}, "Đạt")
+    rounds.publish(Actor("lanhdao", Role.LEADERSHIP), 2026)
+    at = visit("dot_danh_gia")
+    assert at.selectbox(key="round_year").value == 2026 and not any(b.key == "publish" for b in at.button)
+    next(t for t in at.text_input if t.label.startswith("Lý do mở lại")).input("Đơn khiếu nại ngày 3/1")
+    next(b for b in at.button if b.label == "Mở lại đợt").click().run()
+    assert not at.exception and rounds.get(2026).state == "open"
+    log = at.dataframe[1].value if len(at.dataframe) > 1 else None
+    assert log is not None and log["Việc"].tolist() == ["Mở đợt", "Công bố", "Mở lại đợt"]
+    assert log["Lý do"].tolist()[-1] == "Đơn khiếu nại ngày 3/1"
