@@ -236,7 +236,8 @@ class Rounds:
              review_deadline: datetime) -> int:
         """A round for a year with a frozen framework, a roster (code, name, cluster) and two deadlines."""
         actor.require(Right.IMPORT)
-        self_deadline, review_deadline = _utc(self_deadline), _utc(review_deadline)
+        # In UTC: SQLite keeps a time without its zone, so a Vietnam time would come back 7 hours late.
+        self_deadline, review_deadline = (_utc(d).astimezone(timezone.utc) for d in (self_deadline, review_deadline))
         if review_deadline < self_deadline:
             raise RoundError("Hạn thẩm định phải sau hạn tự chấm.")
         roster = units.assign(code=units["code"].map(unit_code))[["code", "name", "cluster"]]

@@ -70,6 +70,10 @@ def test_only_an_officer_opens_one_round_a_year(database_url, clock):
         rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=1), START + timedelta(days=2))
     info = rounds.get(2026)
     assert info.units["code"].tolist() == ["DVA", "DVB"] and info.framework.codes(UNIT) == FW.codes(UNIT)
+    vietnam = timezone(timedelta(hours=7))
+    rounds.open(OFFICER, 2027, FW, ROSTER, datetime(2027, 12, 6, 23, 59, tzinfo=vietnam),
+                datetime(2027, 12, 20, 23, 59, tzinfo=vietnam))
+    assert rounds.get(2027).self_deadline == datetime(2027, 12, 6, 16, 59, tzinfo=timezone.utc)  # the same moment
 
 
 def test_a_unit_drafts_many_times_submits_once_and_only_for_itself(rounds):
