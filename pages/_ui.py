@@ -154,6 +154,8 @@ CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 215, "Tối �
                    "Thẩm định": 75, "Lý do": 190}
 
 
+HISTORY_HEIGHT = 35 * 15 + 38  # a round's history: its fifteen latest changes in view, the rest by scrolling
+
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
 
 

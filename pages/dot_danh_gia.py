@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, results,
-                       round_act, rounds, show_table, store)
+from pages._ui import (HISTORY_HEIGHT, RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions,
+                       actor, results, round_act, rounds, show_table, store)
 from scoring import round_views, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
@@ -106,9 +106,11 @@ if me.may(Right.IMPORT):
                     st.success(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")
 
 st.subheader("Lịch sử của đợt")
-show_table(round_views.history_table(rounds().history(me, year, None)), {"Nội dung": "large"}, key="round_log")
+show_table(round_views.history_table(rounds().history(me, year, None)), {"Nội dung": "large"}, height=HISTORY_HEIGHT,
+           key="round_log")
 
 st.subheader("Lịch sử của một đơn vị")
 names = dict(zip(board["code"], board["name"]))
 code = st.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="history_unit")
-show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, key="round_history")
+show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, height=HISTORY_HEIGHT,
+           key="round_history")

@@ -71,7 +71,8 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """Ai sửa gì, khi nào, vì sao."""
+    """Ai sửa gì, khi nào, vì sao: newest first, as a person reads a record of changes."""
+    history = history.iloc[::-1]
     def what(row) -> str:
         value = json.loads(row.value)
         if row.kind == "opened":

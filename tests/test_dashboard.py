@@ -394,5 +394,5 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     next(b for b in at.button if b.label == "Mở lại đợt").click().run()
     assert not at.exception and rounds.get(2026).state == "open"
     log = at.dataframe[1].value if len(at.dataframe) > 1 else None
-    assert log is not None and log["Việc"].tolist() == ["Mở đợt", "Công bố", "Mở lại đợt"]
-    assert log["Lý do"].tolist()[-1] == "Đơn khiếu nại ngày 3/1"
+    assert log is not None and log["Việc"].tolist() == ["Mở lại đợt", "Công bố", "Mở đợt"]  # newest first
+    assert log["Lý do"].tolist()[0] == "Đơn khiếu nại ngày 3/1"
