@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from scoring import service
+from scoring import round_views, service
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
@@ -150,11 +150,11 @@ def editor_height(rows: int) -> int:
 
 
 # Column widths of the round's criteria tables, so that the reason column fits at 1,400 px.
-CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 215, "Tối đa": 55, "Tự chấm": 70, "Thuyết minh": 150,
-                   "Thẩm định": 75, "Lý do": 190}
+CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 205, "Tối đa": 55, "Tự chấm": 70, "Thuyết minh": 150,
+                   "Thẩm định": 85, "Lý do": 190}
+SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 360, "Tự chấm": 85, "Thuyết minh": 300}  # Tự chấm has fewer columns
 
 
-HISTORY_HEIGHT = 35 * 15 + 38  # a round's history: its fifteen latest changes in view, the rest by scrolling
 
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
 
@@ -190,6 +190,15 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
     config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
+
+
+HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "Nội dung": "large", "Lý do": "large"}
+
+
+def show_history(history: pd.DataFrame, key: str) -> None:
+    """A round's history (ai sửa gì, khi nào, vì sao), newest first: up to fifteen changes in view, the rest by
+    scrolling."""
+    show_table(round_views.history_table(history), HISTORY_WIDTHS, height=35 * min(len(history), 15) + 38, key=key)
 
 
 # At 1,400 px the decision (Tổng điểm, Xếp loại, Ghi chú) must fit without scrolling sideways.

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (HISTORY_HEIGHT, RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions,
-                       actor, results, round_act, rounds, show_table, store)
-from scoring import round_views, views
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, results,
+                       round_act, rounds, show_history, show_table, store)
+from scoring import views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
 from scoring.round_files import import_workbook, round_workbook
@@ -52,8 +52,7 @@ years = rounds().years()
 if not years:
     st.info("Chưa có đợt đánh giá nào.")
     st.stop()
-year = st.selectbox("Năm", list(years), key="round_year",
-                    format_func=lambda y: f"{y} ({'đang mở' if years[y] == OPEN else 'đã công bố'})")
+year = st.selectbox("Năm", list(years), key="round_year")
 info = rounds().get(year)
 board = rounds().board(me, year)
 counts = board["state"].value_counts()
@@ -62,7 +61,7 @@ st.markdown(f"Bộ tiêu chí **{info.framework.name}** · hạn tự chấm {in
             + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"))
 st.caption(" · ".join(f"{label}: {int(counts.get(state, 0))}" for state, label in STATE_LABELS.items()))
 
-st.subheader("Kết quả tạm tính")
+st.subheader("Kết quả tạm tính" if info.state == OPEN else "Kết quả đã công bố")
 previous = results(versions).get(year - 1)
 provisional = rounds().provisional(me, year, previous)
 show_table(views.ranking_table(provisional.units, previous is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
@@ -106,11 +105,9 @@ if me.may(Right.IMPORT):
                     st.success(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")
 
 st.subheader("Lịch sử của đợt")
-show_table(round_views.history_table(rounds().history(me, year, None)), {"Nội dung": "large"}, height=HISTORY_HEIGHT,
-           key="round_log")
+show_history(rounds().history(me, year, None), "round_log")
 
 st.subheader("Lịch sử của một đơn vị")
 names = dict(zip(board["code"], board["name"]))
 code = st.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="history_unit")
-show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, height=HISTORY_HEIGHT,
-           key="round_history")
+show_history(rounds().history(me, year, code), "round_history")

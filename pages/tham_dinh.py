@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, HISTORY_HEIGHT, actor, editor_height, round_act, rounds, show_table
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, show_history, show_table
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
 from scoring.store import VN_TIME
@@ -94,5 +94,4 @@ if sheet.state == APPRAISED:
                 round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
 
 st.subheader("Lịch sử")
-show_table(round_views.history_table(rounds().history(me, year, code)), {"Nội dung": "large"}, height=HISTORY_HEIGHT,
-           key="history")
+show_history(rounds().history(me, year, code), "history")

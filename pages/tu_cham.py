@@ -2,7 +2,7 @@
 evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, show_table, store
+from pages._ui import SELF_WIDTHS, actor, editor_height, round_act, rounds, show_table, store
 from scoring import round_views, service, views
 from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
@@ -28,11 +28,10 @@ st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABE
 editable = sheet.state == NOT_SUBMITTED
 table = round_views.self_table(info.framework, sheet)
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
-widths = CRITERIA_WIDTHS | {"Tiêu chí": 360, "Tự chấm": 85, "Thuyết minh": 300}
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
                         column_order=[*fixed, "Tự chấm", "Thuyết minh"],
-                        column_config={name: st.column_config.TextColumn(name, width=widths[name], disabled=name in fixed,
+                        column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name], disabled=name in fixed,
                                                                          max_chars=1000)
                                        for name in (*fixed, "Tự chấm", "Thuyết minh")})
 c1, c2 = st.columns(2)
@@ -78,7 +77,8 @@ for e in sheet.evidence:
 if editable or sheet.state == EXPLAINING:
     targets = [""] + list(edited["key"])
     target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: k[2:] if k else "Chung", key="ev_target")
-    upload = st.file_uploader("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa 20 MB)", key="evidence",
+    upload = st.file_uploader("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa 20 MB)",
+                              key=f"evidence_{len(sheet.evidence)}",  # empty again once a file is attached
                               type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"])
     if upload is not None and st.button("Đính kèm", key="attach"):
         round_act(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),

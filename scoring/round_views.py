@@ -21,6 +21,9 @@ SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "col
                   "low_confidence": "Tín nhiệm thấp"}
 
 
+_TARGET_NAMES = SETTING_LABELS | {"name": "Họ tên", "title": "Chức vụ"}  # settings and the leader's fields
+
+
 def discipline_label(level: int) -> str:
     """A discipline level as chosen on the appraisal form."""
     return "Có (không rõ hình thức)" if level == DISCIPLINE_UNSPECIFIED else \
@@ -87,9 +90,12 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             value = STATE_LABELS.get(value, value)
         elif isinstance(value, float):
             value = number_setting(value)
-        target = SETTING_LABELS.get(row.target, row.target[2:] if row.target[1:2] == ":" else row.target)
+        target = _TARGET_NAMES.get(row.target, row.target[2:] if row.target[1:2] == ":" else row.target)
         return f"{target}: {value}" if target else str(value)
 
     return pd.DataFrame({"Lúc": [f"{local_time(a):%d/%m/%Y %H:%M}" for a in history["at"]],
                          "Người thực hiện": history["who"], "Việc": history["kind"].map(KIND_LABELS),
-                         "Nội dung": [what(r) for r in history.itertuples()], "Lý do": history["reason"]})
+                         "Nội dung": [what(r) for r in history.itertuples()],
+                         # a question or an answer is its own reason: not shown twice
+                         "Lý do": [r.reason if r.kind not in ("question", "answer") else ""
+                                   for r in history.itertuples()]})

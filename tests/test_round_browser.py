@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from openpyxl import Workbook
 
+from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS
 from scoring import service
 from scoring.access import Actor, Role
 from scoring.framework import load_preset
@@ -27,9 +28,9 @@ FW = load_preset()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 YEAR = 2026
 OFFICER = Actor("canbo", Role.OFFICER)
-# Unit A types these in the web form (one per criterion, in the framework's order): 96 for the unit, 95 for
-# its leader. Unit B's form says 80 and 90.
-SELF_A = {"1.1": 10, "1.2": 9, "1.3": 10, "2.1": 19, "2.2": 15, "2.3": 14, "2.4": 14, "2.5": 5,
+# Unit A types these in the web form (one per criterion, in the framework's order, 9,5 with a decimal comma):
+# 96.5 for the unit, 95 for its leader. Unit B's form says 80 and 90.
+SELF_A = {"1.1": 10, "1.2": 9.5, "1.3": 10, "2.1": 19, "2.2": 15, "2.3": 14, "2.4": 14, "2.5": 5,
           "N1": 20, "N2": 28, "N3": 27, "N4": 20}
 SELF_B = {"1.1": 8, "1.2": 8, "1.3": 8, "2.1": 16, "2.2": 12, "2.3": 12, "2.4": 12, "2.5": 4,
           "N1": 18, "N2": 27, "N3": 27, "N4": 18}
@@ -94,6 +95,15 @@ def unit_form(path: Path, code: str, name: str) -> Path:
     return path
 
 
+def shot(page, name: str) -> None:
+    """The whole page from its top, on a tall window, for the README."""
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def main_text(page) -> str:
     return page.locator("[data-testid='stMain']").first.inner_text()
 
@@ -136,8 +146,10 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_text("Chi bộ Khu phố Đông").first.wait_for(timeout=60_000)
     assert "Khu phố Tây" not in main_text(page)
     page.wait_for_timeout(1000)
-    type_column(page, 0, 95 + 45 + 360 + 55, 85, [str(SELF_A[c.code]).replace(".", ",") for c in FW.criteria])
-    type_column(page, 0, 95 + 45 + 360 + 55 + 85, 300, ["Tổ chức 4 hội nghị đối thoại với Nhân dân"])
+    left = sum(SELF_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa"))
+    type_column(page, 0, left, SELF_WIDTHS["Tự chấm"], [str(SELF_A[c.code]).replace(".", ",") for c in FW.criteria])
+    type_column(page, 0, left + SELF_WIDTHS["Tự chấm"], SELF_WIDTHS["Thuyết minh"],
+                ["Tổ chức 4 hội nghị đối thoại với Nhân dân"])
     page.get_by_label("Người đứng đầu (họ tên)").fill("Nguyễn Văn Tâm")
     page.get_by_label("Chức vụ").fill("Bí thư chi bộ")
     page.keyboard.press("Tab")
@@ -146,6 +158,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     wait_toast(page, "Đã lưu nháp")
     sheet = rounds.sheet(OFFICER, YEAR, "DVA")
     assert {k[2:]: v for k, v in sheet.self_scores.items()} == SELF_A, sheet.self_scores
+    assert sheet.statements == {"U:1.1": "Tổ chức 4 hội nghị đối thoại với Nhân dân"}
+    assert sheet.leader == {"name": "Nguyễn Văn Tâm", "title": "Bí thư chi bộ"}
     evidence = tmp_path / "bien_ban_doi_thoai.pdf"
     evidence.write_bytes(PDF)
     page.locator('[data-testid="stFileUploader"]').filter(has_text="Tệp minh chứng").locator(
@@ -153,7 +167,7 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_role("button", name="Đính kèm").click()
     wait_toast(page, "Đã đính kèm bien_ban_doi_thoai.pdf")
     page.get_by_text("bien_ban_doi_thoai.pdf · 1 KB").wait_for(timeout=30_000)
-    page.screenshot(path=str(ARTIFACTS / "vong-tu-cham.png"), full_page=True)
+    shot(page, "vong-tu-cham")
     page.get_by_role("button", name="Nộp").click()
     page.get_by_role("button", name="Xác nhận nộp").click()
     wait_toast(page, "Đã nộp bản tự chấm")
@@ -207,17 +221,21 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page = open_page(officer, base, "tham-dinh")
     page.get_by_text("Quý IV đơn vị chỉ tổ chức 3 hội nghị").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
-    left = 95 + 45 + 215 + 55 + 70 + 150  # Đối tượng, Mã, Tiêu chí, Tối đa, Tự chấm, Thuyết minh
+    left = sum(CRITERIA_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"))
     row_21 = [c.code for c in FW.criteria].index("2.1")
-    type_column(page, 1, left, 75, ["16"], rows_down=row_21)  # the board is the first table
-    type_column(page, 1, left + 75, 190, ["Chỉ 3 hội nghị đối thoại trong quý IV"], rows_down=row_21)
+    width = CRITERIA_WIDTHS["Thẩm định"]
+    type_column(page, 1, left, width, ["16"], rows_down=row_21)  # the board is the first table
+    type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"], rows_down=row_21)
     page.get_by_role("button", name="Lưu thẩm định").click()
     wait_toast(page, "Đã lưu điểm thẩm định")
-    page.screenshot(path=str(ARTIFACTS / "vong-tham-dinh.png"), full_page=True)
+    shot(page, "vong-tham-dinh")
     for code in ("DVA", "DVB"):
         if code == "DVB":
+            page.get_by_text("Đã hoàn tất thẩm định đơn vị").wait_for(state="detached", timeout=30_000)
             choose(page, page.get_by_label("Đơn vị"), "DVB – Chi bộ Khu phố Tây")
-        page.get_by_text("Hoàn tất thẩm định").first.click()
+            page.get_by_text("trạng thái Đã nộp").wait_for(timeout=30_000)
+        if not page.get_by_label("Lý do, căn cứ").is_visible():
+            page.get_by_text("Hoàn tất thẩm định").first.click()
         page.get_by_label("Lý do, căn cứ").fill("Đối chiếu minh chứng, đạt yêu cầu")
         page.get_by_role("button", name="Hoàn tất thẩm định").click()
         wait_toast(page, "Đã hoàn tất thẩm định đơn vị")
@@ -231,7 +249,7 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_role("button", name="Phê duyệt và công bố").click()
     wait_toast(page, f"Đã công bố kết quả năm {YEAR}")
     page.get_by_text("đã phê duyệt và công bố").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(ARTIFACTS / "vong-dot-danh-gia.png"), full_page=True)
+    shot(page, "vong-dot-danh-gia")
     page.close()
 
     # 7. The published ranking equals `python -m scoring rank` on the workbook the officer downloads.
@@ -247,13 +265,14 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     published = service.rate_stored_year(Store(url), YEAR).units
     columns = ["code", "total", "tier", "rank", "cluster_rank"]
     assert [[u[c] for c in columns] for u in from_file["units"]] == published[columns].values.tolist()
-    # DVA: 96 − 3 (2.1 appraised 16, not 19) = 93; DVB 80. One of two units: 20 % of 2 rounds down to none.
-    assert published.set_index("code")["total"].to_dict() == {"DVA": 93.0, "DVB": 80.0}
+    # DVA: 96.5 − 3 (2.1 appraised 16, not 19) = 93.5; DVB 80. Two units: 20 % of 2 rounds down to no HTXSNV.
+    assert published.set_index("code")["total"].to_dict() == {"DVA": 93.5, "DVB": 80.0}
+    assert published.set_index("code")["tier"].to_dict() == {"DVA": "HTTNV", "DVB": "HTTNV"}
 
     # 8. The history names who changed what, when and why.
     choose(page, page.get_by_label("Đơn vị").last, "DVA – Chi bộ Khu phố Đông")
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(ARTIFACTS / "vong-lich-su.png"), full_page=True)
+    shot(page, "vong-lich-su")
     for text in ("Đối chiếu minh chứng, đạt yêu cầu", "Chỉ 3 hội nghị đối thoại trong quý IV", "canbo", "dva",
                  "Quý IV đơn vị chỉ tổ chức 3 hội nghị", "Đề nghị gửi biên bản đối thoại quý IV"):
         page.get_by_text(text).first.wait_for(state="attached", timeout=30_000)
@@ -267,6 +286,6 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page = open_page(unit_b, base, "xep-hang")
     page.get_by_text("Chi bộ Khu phố Đông").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(ARTIFACTS / "vong-xep-hang-don-vi.png"), full_page=True)
+    shot(page, "vong-xep-hang-don-vi")
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
