@@ -201,7 +201,7 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     # 4. The officer asks unit A to explain criterion 2.1; unit A answers.
     page = open_page(officer, base, "tham-dinh")
     assert heading(page) == TITLES["tham-dinh"]
-    page.get_by_text("Yêu cầu giải trình").click()
+    page.get_by_text("Yêu cầu giải trình", exact=True).click()
     page.get_by_label("Nội dung yêu cầu").fill("Đề nghị gửi biên bản đối thoại quý IV")
     page.keyboard.press("Control+Enter")
     idle(page)
