@@ -192,7 +192,7 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
 
 
-HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "Nội dung": "large", "Lý do": "large"}
+HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "Nội dung": 300, "Lý do": "large"}
 
 
 def show_history(history: pd.DataFrame, key: str) -> None:
