@@ -8,11 +8,11 @@ import streamlit as st
 
 from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, results,
                        round_act, rounds, show_history, show_table, store)
-from scoring import views
+from scoring import round_views, service, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
 from scoring.round_files import import_workbook, round_workbook
-from scoring.rounds import APPRAISED, OPEN, STATE_LABELS
+from scoring.rounds import APPRAISED, OPEN, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
 
 me = actor()
@@ -20,12 +20,20 @@ st.title("Đợt đánh giá")
 versions = active_versions()
 
 
-def roster_of(source: str, typed: str) -> pd.DataFrame:
+FROM_FILE, TYPED = "Từ tệp Excel (bảng tổng hợp hoặc danh sách)", "Nhập tay"
+
+
+def roster_of(source: str, typed: str, upload) -> pd.DataFrame:
     if source.startswith("Năm "):
-        units = store().load(int(source.split()[1]))[0].units
-        return units[["code", "name", "cluster"]]
-    rows = [[part.strip() for part in line.split(";")] for line in typed.splitlines() if line.strip()]
-    return pd.DataFrame([r + [""] * (3 - len(r)) for r in rows], columns=["code", "name", "cluster"])
+        return store().load(int(source.split()[1]))[0].units[["code", "name", "cluster"]]
+    if source == TYPED:
+        return round_views.typed_roster(typed)
+    if upload is None:
+        raise RoundError("Chọn tệp có danh sách đơn vị.")
+    units, issues = service.roster_from_files(store(), [(upload.name, upload.getvalue())])
+    if units is None:
+        raise RoundError("Tệp danh sách đơn vị có lỗi: " + "; ".join(map(str, issues[:5])))
+    return units
 
 
 if me.may(Right.IMPORT):
@@ -40,10 +48,12 @@ if me.may(Right.IMPORT):
         framework = active_framework() if choice == "Bộ tiêu chí đang dùng" else load_preset(
             next(k for k, v in names.items() if v == choice))
         source = st.selectbox("Danh sách đơn vị", [f"Năm {y} (đã lưu)" for y in sorted(versions, reverse=True)]
-                              + ["Nhập tay"])
-        typed = st.text_area("Mỗi dòng: mã; tên đơn vị; khối", key="typed_roster") if source == "Nhập tay" else ""
+                              + [TYPED, FROM_FILE])
+        typed = st.text_area("Mỗi dòng: mã; tên đơn vị; khối", key="typed_roster") if source == TYPED else ""
+        upload = st.file_uploader("Tệp có danh sách đơn vị", type=["xlsx", "xls", "ods", "csv"],
+                                  key="roster_file") if source == FROM_FILE else None
         if st.button("Mở đợt", type="primary", key="open_round"):
-            round_act(lambda: rounds().open(me, int(year), framework, roster_of(source, typed),
+            round_act(lambda: rounds().open(me, int(year), framework, roster_of(source, typed, upload),
                                        datetime.combine(self_date, time(23, 59), VN_TIME),
                                        datetime.combine(review_date, time(23, 59), VN_TIME)),
                  f"Đã mở đợt đánh giá năm {int(year)}.")

@@ -31,11 +31,10 @@ def _open(store: Store, args, framework) -> int:
     if args.units:
         from . import service
         files, unopened = read_bytes([args.units])
-        read = service.read_upload(store, files, framework)
-        report_issues(unopened + read.errors)
-        if read.errors or unopened or not read.years:
+        units, issues = service.roster_from_files(store, files, framework) if files else (None, [])
+        report_issues(unopened + issues)
+        if units is None:
             return EXIT_INVALID
-        units = next(iter(read.years.values())).units
     else:
         earlier = [y for y in store.active_versions() if y < args.year]
         if not earlier:

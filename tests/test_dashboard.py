@@ -396,3 +396,27 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     log = at.dataframe[1].value if len(at.dataframe) > 1 else None
     assert log is not None and log["Việc"].tolist() == ["Mở lại đợt", "Công bố", "Mở đợt"]  # newest first
     assert log["Lý do"].tolist()[0] == "Đơn khiếu nại ngày 3/1"
+
+
+def test_a_round_opens_with_the_units_of_a_workbook_or_typed(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from scoring.rounds import Rounds
+
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    at = visit("dot_danh_gia")
+    at.number_input(key="open_year").set_value(2027).run()
+    box = next(s for s in at.selectbox if s.label == "Danh sách đơn vị")
+    box.select("Từ tệp Excel (bảng tổng hợp hoặc danh sách)").run()
+    next(b for b in at.button if b.key == "open_round").click().run()
+    assert [e.value for e in at.error] == ["Chọn tệp có danh sách đơn vị."] and Rounds(Store(url)).get(2027) is None
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "tong_hop_2025.xlsx"
+    at.file_uploader(key="roster_file").set_value((sample.name, sample.read_bytes(), "application/octet-stream")).run()
+    next(b for b in at.button if b.key == "open_round").click().run()
+    assert not at.exception and not at.error
+    assert len(Rounds(Store(url)).get(2027).units) == 45
+    at.number_input(key="open_year").set_value(2028).run()
+    next(s for s in at.selectbox if s.label == "Danh sách đơn vị").select("Nhập tay").run()
+    at.text_area(key="typed_roster").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2").run()
+    next(b for b in at.button if b.key == "open_round").click().run()
+    assert Rounds(Store(url)).get(2028).units.values.tolist() == [["DV1", "Chi bộ 1", "Khối A"], ["DV2", "Chi bộ 2", ""]]

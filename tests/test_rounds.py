@@ -383,6 +383,9 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(run_round(url, "status", "2026", "--json").stdout)["state"] == "published"
     assert Store(url).history(2026)[0].imported_by == "lanhdao"
+    from_file = run_round(url, "open", "2027", "--units", str(sample), "--self-deadline", "30/12/2099",
+                          "--review-deadline", "31/12/2099")
+    assert from_file.returncode == 0 and "45 đơn vị" in from_file.stdout, from_file.stderr
 
 
 def test_a_filled_form_fills_the_draft_through_the_same_reader(database_url, clock):
