@@ -31,7 +31,8 @@ fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
                         column_order=[*fixed, "Tự chấm", "Thuyết minh"],
-                        column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name], disabled=name in fixed,
+                        column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name],
+                                                                         disabled=name in fixed,
                                                                          max_chars=1000)
                                        for name in (*fixed, "Tự chấm", "Thuyết minh")})
 c1, c2 = st.columns(2)

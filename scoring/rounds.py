@@ -57,6 +57,9 @@ class Change:
     reason: str
 
 
+Compared = tuple[list[Change], list[Issue]]  # a file against the round: the changes and what was refused
+
+
 @dataclass(frozen=True)
 class RoundInfo:
     id: int
@@ -391,15 +394,16 @@ class Rounds:
     def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         """The round and every unit's sheet as they stand, read in one snapshot."""
         actor.require(Right.VIEW_ALL)
+        return self._snapshot(year)
+
+    def _snapshot(self, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         with self.store.reading() as conn:
             info = self._open_info(conn, year, published_ok=True)
             return info, self._sheets(conn, info)
 
     def year_data(self, year: int) -> tuple[YearData, Framework]:
         """The round as the tables the engine rates: self and appraisal scores, settings, leaders."""
-        with self.store.reading() as conn:
-            info = self._open_info(conn, year, published_ok=True)
-            sheets = self._sheets(conn, info)
+        info, sheets = self._snapshot(year)
         return year_data_of(year, info, sheets), info.framework
 
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
@@ -424,8 +428,8 @@ class Rounds:
                    detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
         return dataset_id
 
-    def import_changes(self, actor: Actor, year: int, diff: Callable[[RoundInfo, dict[str, UnitSheet]],
-                                                                      tuple[list[Change], list[Issue]]]) -> tuple[list[Change], list[Issue]]:
+    def import_changes(self, actor: Actor, year: int, diff: Callable[[RoundInfo, dict[str, UnitSheet]], Compared]
+                       ) -> Compared:
         """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
         as they stand inside this write transaction. All are written, each with its reason, or, if `diff` found
         any error, none."""

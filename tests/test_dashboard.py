@@ -249,7 +249,8 @@ def test_unit_account_sees_its_own_unit_only(tmp_path, monkeypatch):
     assert not any("Xếp hạng" in d.value.columns for d in at.dataframe)
     assert "Hoàn thành xuất sắc nhiệm vụ:" in shown  # the counts per tier
     ranking = visit("xep_hang")  # nothing published yet: no other unit's anything
-    assert not ranking.dataframe and [i.value for i in ranking.info] == ["Chưa có kết quả đợt đánh giá nào được công bố."]
+    assert not ranking.dataframe
+    assert [i.value for i in ranking.info] == ["Chưa có kết quả đợt đánh giá nào được công bố."]
     for page in PAGE_FILES:
         if page not in ("don_vi", "tong_quan", "tu_cham", "xep_hang"):
             assert refused(visit(page)), page
@@ -349,7 +350,8 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     officer, leader = Actor("canbo", Role.OFFICER), Actor("lanhdao", Role.LEADERSHIP)
     for code in codes[1:]:
         unit = Actor(f"dv-{code}", Role.UNIT, code)
-        rounds.save_draft(unit, 2026, code, {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria})
+        rounds.save_draft(unit, 2026, code,
+                          {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria})
         rounds.submit(unit, 2026, code)
     for code in codes:
         rounds.complete(officer, 2026, code, {}, "Đạt")
@@ -378,7 +380,8 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     assert any(b.label == "Tải bảng tổng hợp của đợt" for b in at.get("download_button"))
     at.file_uploader(key="round_import_file").set_value(("sua.xlsx", content, "application/octet-stream"))
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
-    assert not at.exception and [s.value for s in at.success] == ["Đã nhập 1 ô thay đổi của 1 đơn vị."], [e.value for e in [*at.error, *at.warning]]
+    assert not at.exception and [s.value for s in at.success] == ["Đã nhập 1 ô thay đổi của 1 đơn vị."], \
+        [e.value for e in [*at.error, *at.warning]]
     sheet = rounds.sheet(officer, 2026, codes[0])
     assert sheet.review_reasons == {"U:1.1": "Chỉ 2 hội nghị"} and sheet.review_scores == {"U:1.1": 4.0}
     for code in codes[1:]:
@@ -419,4 +422,5 @@ def test_a_round_opens_with_the_units_of_a_workbook_or_typed(tmp_path, monkeypat
     next(s for s in at.selectbox if s.label == "Danh sách đơn vị").select("Nhập tay").run()
     at.text_area(key="typed_roster").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2").run()
     next(b for b in at.button if b.key == "open_round").click().run()
-    assert Rounds(Store(url)).get(2028).units.values.tolist() == [["DV1", "Chi bộ 1", "Khối A"], ["DV2", "Chi bộ 2", ""]]
+    assert Rounds(Store(url)).get(2028).units.values.tolist() == [["DV1", "Chi bộ 1", "Khối A"],
+                                                                  ["DV2", "Chi bộ 2", ""]]

@@ -225,7 +225,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     row_21 = [c.code for c in FW.criteria].index("2.1")
     width = CRITERIA_WIDTHS["Thẩm định"]
     type_column(page, 1, left, width, ["16"], rows_down=row_21)  # the board is the first table
-    type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"], rows_down=row_21)
+    type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"],
+                rows_down=row_21)
     page.get_by_role("button", name="Lưu thẩm định").click()
     wait_toast(page, "Đã lưu điểm thẩm định")
     shot(page, "vong-tham-dinh")
@@ -241,7 +242,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
         wait_toast(page, "Đã hoàn tất thẩm định đơn vị")
     page.close()
     sheet = rounds.sheet(OFFICER, YEAR, "DVA")
-    assert sheet.review_scores == {"U:2.1": 16.0} and sheet.review_reasons["U:2.1"] == "Chỉ 3 hội nghị đối thoại trong quý IV"
+    assert sheet.review_scores == {"U:2.1": 16.0}
+    assert sheet.review_reasons["U:2.1"] == "Chỉ 3 hội nghị đối thoại trong quý IV"
     assert set(rounds.board(OFFICER, YEAR)["state"]) == {"da_tham_dinh"}
 
     # 6. The leadership publishes.

@@ -74,7 +74,8 @@ def test_the_export_rates_as_the_round_and_carries_states_and_reasons(rounds):
     assert [ws.cell(r, where["Trạng thái"]).value for r in (FIRST_ROW, FIRST_ROW + 1)] == \
         ["Đang thẩm định", "Đã thẩm định"]
     assert ws.cell(FIRST_ROW, where["Ghi chú"]).value == "Thẩm định: 2.1 16,00 (Thiếu minh chứng)"
-    assert ws.cell(FIRST_ROW, where["2.1 Tự chấm"]).value == 18 and ws.cell(FIRST_ROW, where["2.1 Thẩm định"]).value == 16
+    assert ws.cell(FIRST_ROW, where["2.1 Tự chấm"]).value == 18
+    assert ws.cell(FIRST_ROW, where["2.1 Thẩm định"]).value == 16
     assert ws.cell(FIRST_ROW, where["1.1 Thẩm định"]).value is None  # not appraised yet: blank, counts as self
     assert ws.cell(FIRST_ROW + 1, where["1.1 Thẩm định"]).value == 10  # appraised as scored
     assert ws.cell(FIRST_ROW + 1, where["Kỷ luật tập thể"]).value == "Khiển trách"
