@@ -13,6 +13,7 @@ from scoring.access import Right
 from scoring.framework import load_preset, presets
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import APPRAISED, OPEN, STATE_LABELS, RoundError
+from scoring.presentation import vn
 from scoring.store import VN_TIME
 
 me = actor()
@@ -74,8 +75,11 @@ st.caption(" · ".join(f"{label}: {int(counts.get(state, 0))}" for state, label 
 st.subheader("Kết quả tạm tính" if info.state == OPEN else "Kết quả đã công bố")
 previous = results(versions).get(year - 1)
 provisional = rounds().provisional(me, year, previous)
-show_table(views.ranking_table(provisional.units, previous is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
-           tier_column="Xếp loại", key="provisional")
+st.caption("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và tổng điểm cách ngưỡng xếp loại không quá "
+           f"{vn(views.NEAR_MARGIN)} điểm.")
+show_table(views.ranking_table(provisional.units, previous is not None)[RANKING_COLUMNS].assign(
+    **{"Cần xem": views.decision_marks(provisional.units, info.framework)}), RANKING_WIDTHS | {"Cần xem": 220},
+    tier_column="Xếp loại", key="provisional")
 ready = bool(len(board)) and (board["state"] == APPRAISED).all()
 if me.may(Right.PUBLISH) and info.state == OPEN:
     if not ready:

@@ -352,7 +352,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
         "rank": rank, "cluster_rank": cluster_rank,
         "reason": reasons.lines(score_tier, tier, total),
-        "note": units["note"],
+        "note": units["note"], "quota_cut": (before_quota == HTXSNV) & ~keep,
     })
     result_units["rank_change"] = _rank_change(result_units, previous)
     order = np.lexsort((result_units["code"].to_numpy(dtype=str), rank))

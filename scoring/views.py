@@ -155,6 +155,25 @@ def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFram
     })
 
 
+NEAR_MARGIN = 1.0  # points: a total this close to a tier threshold is worth a second look before publishing
+
+
+def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARGIN) -> list[str]:
+    """What the leadership should look at before publishing: units moved down by the HTXSNV quota, and totals
+    within `margin` points of a tier threshold, on either side."""
+    codes = ("HTXSNV", "HTTNV", "HTNV")
+    marks = []
+    for total, cut in zip(units["total"].tolist(), units["quota_cut"].tolist()):
+        found = ["hạ do chỉ tiêu HTXSNV"] if cut else []
+        for code, threshold in zip(codes, map(float, fw.thresholds)):
+            if 0 < threshold - total <= margin:
+                found.append(f"thiếu {vn(threshold - total)} điểm để đạt ngưỡng {code}")
+            elif 0 <= total - threshold < margin:
+                found.append(f"vừa đạt ngưỡng {code} (hơn {vn(total - threshold)} điểm)")
+        marks.append("; ".join(found))
+    return marks
+
+
 def issues_table(issues) -> pd.DataFrame:
     """Problems of a read, one row each, as the upload page lists them."""
     return pd.DataFrame([{"Mức độ": SEVERITY_LABEL[i.severity], "Tệp": i.file, "Trang": i.sheet,

@@ -109,3 +109,16 @@ def test_find_units_by_code_or_name_ignoring_accents():
     assert views.find_units(result, "tan yen", 10) == ["DV01", "DV03"]
     assert views.find_units(result, "dv02", 10) == ["DV02"]
     assert views.find_units(result, "", 2) == ["DV01", "DV02"]
+
+
+def test_decision_marks_name_quota_cuts_and_totals_near_a_threshold():
+    # One cluster; the quota counts the units rated HTTNV or better (95, 93, 91, 89.5, 80, 70.25): 20 % of 6 = 1.2,
+    # so one HTXSNV: A keeps it, B (93) and C (91) are moved down by the quota.
+    # 89.5 is 0.5 short of HTXSNV (90); 70.25 just reaches HTTNV (70); 69 is 1 short of HTTNV; 80 and 60 are far.
+    totals = {"A": 95, "B": 93, "C": 91, "D": 89.5, "E": 70.25, "F": 69, "G": 80, "H": 60, "I": 60, "J": 60}
+    result = rate_year(year_data([unit(c, total=t) for c, t in totals.items()]), FW)
+    marks = dict(zip(result.units["code"], views.decision_marks(result.units, FW)))
+    assert marks == {"A": "", "B": "hạ do chỉ tiêu HTXSNV", "C": "hạ do chỉ tiêu HTXSNV",
+                     "D": "thiếu 0,50 điểm để đạt ngưỡng HTXSNV",
+                     "E": "vừa đạt ngưỡng HTTNV (hơn 0,25 điểm)",
+                     "F": "thiếu 1,00 điểm để đạt ngưỡng HTTNV", "G": "", "H": "", "I": "", "J": ""}
