@@ -7,6 +7,7 @@ from scoring import charts, service, views
 from scoring.presentation import TIER_LABEL, vn
 
 ALL = "Tất cả các khối"
+NAMED_GAPS = 30
 
 st.title("Xếp hạng các đơn vị")
 versions = require_data()
@@ -35,5 +36,7 @@ if len(units):
         st.plotly_chart(charts.self_review_scatter(gaps, margin), config=CHART_CONFIG)
         flagged = gaps[gaps["flagged"]]
         if len(flagged):
+            named = flagged.nlargest(NAMED_GAPS, "gap")  # the largest first; thousands of codes are read by no one
             st.warning(f"{len(flagged)} đơn vị tự chấm cao hơn điểm thẩm định trên {vn(margin, 1)} điểm: "
-                       + ", ".join(f"{c} (+{vn(g)})" for c, g in zip(flagged["code"], flagged["gap"])))
+                       + ", ".join(f"{c} (+{vn(g)})" for c, g in zip(named["code"], named["gap"]))
+                       + (f" và {len(flagged) - len(named)} đơn vị khác" if len(flagged) > len(named) else ""))

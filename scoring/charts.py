@@ -10,6 +10,8 @@ from .engine import YearResult
 from .presentation import TIER_COLOUR as COLOUR, TIER_LABEL as NAME, TIERS, number_setting
 FONT = dict(family="Arial, sans-serif", size=13)
 MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
+MAX_POINTS = 2000  # above this many units the self/appraisal scatter becomes a density
+MAX_FLAGGED = 300  # …with the largest overstatements still drawn as points
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -79,10 +81,23 @@ def criteria_heatmap(percent: pd.DataFrame) -> go.Figure:
 
 
 def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
+    """Self against appraised score, one point per unit; above MAX_POINTS units the units are drawn as a density
+    (units per 1 × 1 point cell) with only the MAX_FLAGGED largest overstatements as points: a browser cannot
+    usefully draw 60,000 markers, and it is the overstated units that a reader looks for."""
+    many = len(table) > MAX_POINTS
     fig = go.Figure()
-    for flagged, name, colour in ((False, "Tự chấm sát thẩm định", "#607d8b"),
-                                  (True, f"Tự chấm cao hơn thẩm định trên {margin:g} điểm", COLOUR["KHTNV"])):
+    if many:
+        fig.add_histogram2d(x=table["review_score"], y=table["self_score"], xbins=dict(size=1), ybins=dict(size=1),
+                            colorscale="Greys", colorbar=dict(title="Số đơn vị"), name="Mật độ đơn vị",
+                            hovertemplate="Thẩm định %{x}, tự chấm %{y}: %{z} đơn vị<extra></extra>")
+    flagged_name = f"Tự chấm cao hơn thẩm định trên {number_setting(margin)} điểm"
+    for flagged, name, colour in ((False, "Tự chấm sát thẩm định", "#607d8b"), (True, flagged_name, COLOUR["KHTNV"])):
         part = table[table["flagged"] == flagged]
+        if many:
+            if not flagged:
+                continue
+            part = part.nlargest(MAX_FLAGGED, "gap")
+            name = f"{name} ({len(part)} chênh nhiều nhất)" if (table["flagged"]).sum() > MAX_FLAGGED else name
         fig.add_scatter(x=part["review_score"], y=part["self_score"], mode="markers", name=name,
                         marker=dict(color=colour, size=9), text=part["code"] + " · " + part["name"],
                         hovertemplate="%{text}<br>Thẩm định: %{x:.2f}<br>Tự chấm: %{y:.2f}<extra></extra>")
@@ -90,7 +105,7 @@ def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
     fig.add_scatter(x=[low, 100], y=[low, 100], mode="lines", name="Tự chấm = thẩm định",
                     line=dict(color="#9e9e9e", dash="dot"))
     fig.update_layout(xaxis_title="Điểm thẩm định", yaxis_title="Điểm tự chấm")
-    return _layout(fig, "Tự chấm so với thẩm định")
+    return _layout(fig, "Tự chấm so với thẩm định" + (f" ({len(table)} đơn vị, theo mật độ)" if many else ""))
 
 
 def unit_vs_cluster(profile: pd.DataFrame) -> go.Figure:

@@ -24,3 +24,21 @@ def test_total_bars_show_top_and_bottom_when_many():
     labels = [y for t in fig.data for y in t.y]
     assert any(l.startswith("U000") for l in labels) and any(l.startswith("U199") for l in labels)
     assert len(fig.layout.shapes) == 3  # the three threshold lines
+
+
+def test_self_review_scatter_becomes_a_density_with_the_worst_overstatements_when_many():
+    import pandas as pd
+
+    small = views.self_vs_review(result(10), 5.0)
+    assert [t.type for t in charts.self_review_scatter(small, 5.0).data] == ["scatter"] * 3
+    n = charts.MAX_POINTS + 1
+    table = pd.DataFrame({"code": [f"U{i}" for i in range(n)], "name": "Chi bộ", "review_score": 80.0,
+                          "self_score": [80.0 + (i % 20) for i in range(n)]})
+    table["gap"] = table["self_score"] - table["review_score"]
+    table["flagged"] = table["gap"] > 5
+    fig = charts.self_review_scatter(table, 5.0)
+    density, flagged, line = fig.data
+    assert density.type == "histogram2d" and len(density.x) == n  # every unit counted, none drawn one by one
+    # gaps 0–19 points, about 100 units each: the 300 drawn are those 19, 18 and 17 points over (self 99–97)
+    assert len(flagged.x) == charts.MAX_FLAGGED and set(flagged.y) == {99.0, 98.0, 97.0}
+    assert "300 chênh nhiều nhất" in flagged.name and line.mode == "lines"
