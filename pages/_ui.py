@@ -4,6 +4,7 @@ they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from functools import cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,7 +18,8 @@ from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting, vn
 from scoring.rounds import RoundError, Rounds
-from scoring.store import Store, database_url
+from scoring.report import ReportSettings, report_bytes
+from scoring.store import VN_TIME, Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
 
@@ -87,6 +89,19 @@ def _rated(url: str, versions: tuple[tuple[int, int], ...]) -> dict[int, YearRes
     """Every stored year rated once per set of active versions, in one snapshot. Shared by all sessions and
     never modified: pages only read it."""
     return service.rate_stored(store(), dict(versions))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _report(url: str, versions: tuple[tuple[int, int], ...], year: int, cluster: str | None,
+            settings: ReportSettings, day: date) -> bytes:
+    """A year's signed report, built once per dataset versions, scope, header and day (its date line) and shared by
+    every session: a 60,000-unit report is not rebuilt on each click, nor copied into each session."""
+    return report_bytes(_rated(url, versions)[year], cluster, settings)
+
+
+def report_file(versions: dict[int, int], year: int, cluster: str | None, settings: ReportSettings) -> bytes:
+    return _report(database_url(), tuple(sorted(versions.items())), year, cluster, settings,
+                   datetime.now(VN_TIME).date())
 
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:

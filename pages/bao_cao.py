@@ -1,9 +1,10 @@
 """Báo cáo: the ranked Excel report of a year and the templates. The header and signature are filled in a
-form, so that what is typed is used even without pressing Enter; the report is built once per form."""
+form, so that what is typed is used even without pressing Enter; the report is built once per dataset versions
+and header, and shared by every session."""
 import streamlit as st
 
-from pages._ui import XLSX, require_data, template_buttons, year_row
-from scoring.report import DOTS, ReportSettings, report_bytes
+from pages._ui import XLSX, report_file, require_data, template_buttons, year_row
+from scoring.report import DOTS, ReportSettings
 
 ALL = "Tất cả các khối"
 
@@ -24,12 +25,13 @@ with st.form("report_form", border=True):
 if built:
     settings = ReportSettings(superior_body=superior, issuing_body=issuer, place=place, signer_name=signer)
     with st.spinner("Đang lập báo cáo…"):
-        st.session_state.built_report = (scope, report_bytes(result, chosen, settings))
+        report_file(versions, year, chosen, settings)
+    st.session_state.built_report = (scope, settings)  # the bytes stay in the shared cache, not in the session
 made = st.session_state.get("built_report")
 if made and made[0] == scope:
     name = f"bao_cao_dan_van_{year}" + ("" if chosen is None else "_" + chosen.replace(" ", "_")) + ".xlsx"
-    st.download_button("Tải báo cáo Excel", data=made[1], file_name=name, mime=XLSX, type="primary",
-                       on_click="ignore", key="report")
+    st.download_button("Tải báo cáo Excel", data=lambda: report_file(versions, year, chosen, made[1]),
+                       file_name=name, mime=XLSX, type="primary", on_click="ignore", key="report")
 else:
     st.caption("Điền phần đầu và người ký rồi bấm “Lập báo cáo”; nút tải về hiện ra khi báo cáo đã lập xong.")
 st.caption("Báo cáo gồm các trang: Xếp hạng, Chi tiết tiêu chí, Người đứng đầu, Thống kê, Phương pháp — "

@@ -185,7 +185,10 @@ def test_report_page_uses_what_is_typed_without_enter(db):
     at.text_input(key="signer").set_value("Trần Thị Bình")  # typed, no Enter: the form sends it on submit
     at.button[0].click().run()
     assert "Tải báo cáo Excel" in [b.label for b in at.get("download_button")]
-    book = openpyxl.load_workbook(io.BytesIO(at.session_state["built_report"][1]))
+    from pages._ui import report_file
+    settings = at.session_state["built_report"][1]
+    assert settings.signer_name == "Trần Thị Bình"  # the session keeps what was typed; the bytes are shared
+    book = openpyxl.load_workbook(io.BytesIO(report_file(Store(db).active_versions(), 2025, None, settings)))
     cells = {c.value for row in book["Xếp hạng"].iter_rows() for c in row}
     assert "Trần Thị Bình" in cells
 
