@@ -18,8 +18,8 @@ from .access import Actor, Right
 from .dataset import YearData
 from .framework import LEADER, UNIT, Framework
 from .reader import read_files
-from .rounds import APPRAISED, REVIEWING, STATE_LABELS, SUBMITTED, Change, RoundInfo, Rounds, UnitSheet, key, \
-    year_data_of
+from .rounds import APPRAISED, REVIEWING, STATE_LABELS, SUBMITTED, Change, RoundError, RoundInfo, Rounds, UnitSheet, \
+    key, year_data_of
 from .template import (GUIDE_SHEET, LEADERS_TITLE, REVIEW_LABEL, SELF_LABEL, UNITS_TITLE, YES, Column, Heading,
                        leader_columns, unit_columns, write_criteria, write_guide, write_table)
 from .text import DISCIPLINE_UNSPECIFIED, fold
@@ -158,8 +158,11 @@ def import_workbook(rounds: Rounds, actor: Actor, year: int, files: list[tuple[s
     edits, issues = read_workbook(files, info.framework, year)
     if edits is None:
         return [], issues
-    changes, found = rounds.import_changes(actor, year, lambda info, sheets: diff(
-        edits, info, sheets, default_reason))
+    try:
+        changes, found = rounds.import_changes(actor, year, lambda info, sheets: diff(
+            edits, info, sheets, default_reason))
+    except RoundError as e:  # published meanwhile, or the appraisal deadline has passed
+        return [], issues + [Issue("error", str(e), files[0][0])]
     issues += found
     return ([] if any(i.severity == "error" for i in issues) else changes), issues
 

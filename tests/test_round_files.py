@@ -156,3 +156,11 @@ def test_round_export_and_import_from_the_command_line(tmp_path):
     done = run("round", "--database", url, "import", "2026", str(path), "--reason", "Thiếu biên bản")
     assert done.returncode == 0 and "1 ô" in done.stdout, done.stderr
     assert Rounds(Store(url)).sheet(OFFICER, 2026, "DVA").review_reasons == {key(UNIT, "2.1"): "Thiếu biên bản"}
+
+
+def test_an_import_after_the_appraisal_deadline_is_refused_whole(rounds):
+    content = edited(round_workbook(rounds, OFFICER, 2026), {("DVA", "2.2 Thẩm định"): 12})
+    rounds.clock.now = START + timedelta(days=21)  # the appraisal deadline was day 20
+    changes, issues = import_workbook(rounds, OFFICER, 2026, [("muon.xlsx", content)], "Theo biên bản")
+    assert changes == [] and [(i.file, i.message[:22]) for i in issues] == [("muon.xlsx", "Đã quá hạn thẩm định (")]
+    assert key(UNIT, "2.2") not in rounds.sheet(OFFICER, 2026, "DVA").review_scores
