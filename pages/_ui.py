@@ -4,7 +4,7 @@ they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,6 +54,11 @@ def act(step, message: str, refused: type[Exception], rerun: bool = True) -> Non
 
 def round_act(step, message: str) -> None:
     act(step, message, RoundError)
+
+
+def end_of_day(day: date) -> datetime:
+    """A deadline picked as a date: 23:59 of that day in Vietnam."""
+    return datetime.combine(day, time(23, 59), VN_TIME)
 
 
 def store() -> Store:

@@ -1,13 +1,13 @@
 """Đợt đánh giá: open a year's round (frozen framework, roster, two deadlines); its progress; the provisional
 result by the same engine; "Phê duyệt và công bố" for the leadership; reopening a published round with a reason;
 the round as the consolidated workbook and back; the round's and a unit's history."""
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, results,
-                       round_act, rounds, show_history, show_table, store)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, end_of_day,
+                       results, round_act, rounds, show_history, show_table, store)
 from scoring import round_views, service, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
@@ -55,8 +55,7 @@ if me.may(Right.IMPORT):
                                   key="roster_file") if source == FROM_FILE else None
         if st.button("Mở đợt", type="primary", key="open_round"):
             round_act(lambda: rounds().open(me, int(year), framework, roster_of(source, typed, upload),
-                                       datetime.combine(self_date, time(23, 59), VN_TIME),
-                                       datetime.combine(review_date, time(23, 59), VN_TIME)),
+                                            end_of_day(self_date), end_of_day(review_date)),
                  f"Đã mở đợt đánh giá năm {int(year)}.")
 
 years = rounds().years()
@@ -94,7 +93,7 @@ if me.may(Right.IMPORT) and info.state != OPEN:
                                 format="DD/MM/YYYY")
             why = c2.text_input("Lý do mở lại (ghi vào nhật ký)")
             if st.form_submit_button("Mở lại đợt"):
-                round_act(lambda: rounds().reopen(me, year, why, datetime.combine(day, time(23, 59), VN_TIME)),
+                round_act(lambda: rounds().reopen(me, year, why, end_of_day(day)),
                           f"Đã mở lại đợt đánh giá năm {year}.")
 
 if me.may(Right.IMPORT):
@@ -111,11 +110,11 @@ if me.may(Right.IMPORT):
             if st.form_submit_button("Nhập tệp thẩm định") and upload is not None:
                 changes, issues = import_workbook(rounds(), me, year, [(upload.name, upload.getvalue())],
                                                   default_reason)
-                for issue in issues:
-                    (st.error if issue.severity == "error" else st.warning)(str(issue))
                 if any(i.severity == "error" for i in issues):
-                    st.error("Không ô nào được ghi. Sửa các lỗi trên rồi nhập lại.")
-                else:
+                    st.error("Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại.")
+                if issues:  # listed as on the upload page: file, sheet, row, column, value
+                    show_table(views.issues_table(issues), {"Nội dung": "large"}, key="round_import_issues")
+                if not any(i.severity == "error" for i in issues):
                     st.success(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")
 
 st.subheader("Lịch sử của đợt")

@@ -1,10 +1,10 @@
 """Thẩm định (officers): the board of every unit's state and gap; per unit, its scores, statements and evidence
 beside the appraisal with reasons; questions to the unit; completion with bonus, penalty and rule flags."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, round_act, rounds, show_history, show_table
+from pages._ui import CRITERIA_WIDTHS, actor, editor_height, end_of_day, round_act, rounds, show_history, show_table
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
 from scoring.store import VN_TIME
@@ -35,7 +35,7 @@ if sheet.state == NOT_SUBMITTED:
         day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
         why = c2.text_input("Lý do gia hạn")
         if st.form_submit_button("Gia hạn cho đơn vị này"):
-            round_act(lambda: rounds().extend(me, year, code, datetime.combine(day, time(23, 59), VN_TIME), why),
+            round_act(lambda: rounds().extend(me, year, code, end_of_day(day), why),
                  f"Đã gia hạn cho {code}.")
     st.stop()
 open_for_review = sheet.state not in (EXPLAINING, APPRAISED)

@@ -59,7 +59,7 @@ def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
         part = shown["tier"] == t
         fig.add_bar(y=labels[part], x=shown.loc[part, "total"], orientation="h", name=NAME[t], marker_color=COLOUR[t],
                     hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>")
-    for value, label in zip(result.framework.thresholds, ("HTXSNV", "HTTNV", "HTNV")):
+    for value, label in zip(result.framework.thresholds, TIERS):  # the three thresholds, best tier first
         fig.add_vline(x=float(value), line_dash="dash", line_color=COLOUR[label],
                       annotation_text=f"{label} ≥ {value}", annotation_position="top")
     fig.update_layout(barmode="overlay", xaxis_title="Tổng điểm", yaxis=dict(categoryorder="array",
@@ -97,7 +97,7 @@ def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
             if not flagged:
                 continue
             part = part.nlargest(MAX_FLAGGED, "gap")
-            name = f"{name} ({len(part)} chênh nhiều nhất)" if (table["flagged"]).sum() > MAX_FLAGGED else name
+            name = f"{name} ({len(part)} chênh nhiều nhất)" if table["flagged"].sum() > MAX_FLAGGED else name
         fig.add_scatter(x=part["review_score"], y=part["self_score"], mode="markers", name=name,
                         marker=dict(color=colour, size=9), text=part["code"] + " · " + part["name"],
                         hovertemplate="%{text}<br>Thẩm định: %{x:.2f}<br>Tự chấm: %{y:.2f}<extra></extra>")

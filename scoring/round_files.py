@@ -20,16 +20,17 @@ from .framework import LEADER, UNIT, Framework
 from .reader import read_files
 from .rounds import APPRAISED, REVIEWING, STATE_LABELS, SUBMITTED, Change, RoundError, RoundInfo, Rounds, UnitSheet, \
     key, year_data_of
-from .template import (GUIDE_SHEET, LEADERS_TITLE, REVIEW_LABEL, SELF_LABEL, UNITS_TITLE, YES, Column, Heading,
-                       leader_columns, unit_columns, write_criteria, write_guide, write_table)
+from .template import (GUIDE_SHEET, HEAD_DISCIPLINES, LEADERS_TITLE, REVIEW_LABEL, SELF_LABEL, UNITS_TITLE, YES,
+                       Column, Heading, cell_number, leader_columns, unit_columns, write_criteria, write_guide,
+                       write_table)
 from .text import DISCIPLINE_UNSPECIFIED, fold
 from .validation import Issue, Issues
-from .vocabulary import HEADER_SCAN_ROWS, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
+from .vocabulary import HEADER_SCAN_ROWS, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .workbook import Book, Grid, Loading
 
 REASON_HEADING, STATE_HEADING = "Lý do thay đổi", "Trạng thái"
-_COLLECTIVE = {1: "Khiển trách", 2: "Cảnh cáo", 3: "Cách chức", 4: "Giải tán", DISCIPLINE_UNSPECIFIED: YES}
-_HEAD = {1: "Khiển trách", 2: "Cảnh cáo", 3: "Cách chức", 4: "Khai trừ"}
+_HEAD = dict(enumerate(HEAD_DISCIPLINES, start=1))  # discipline level → the text the template offers
+_COLLECTIVE = _HEAD | {4: "Giải tán", DISCIPLINE_UNSPECIFIED: YES}
 _EDITABLE = {SUBMITTED, REVIEWING}
 
 
@@ -48,10 +49,10 @@ def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
     write_guide(guide, f"BẢNG TỔNG HỢP ĐỢT ĐÁNH GIÁ NĂM {year}", _guide_lines())
     states = [STATE_LABELS[sheets[c].state] for c in data.units["code"]]
     write_table(wb.create_sheet(SHEET_UNITS), [*unit_columns(fw), *_extra_columns(state=True)], Heading(),
-                UNITS_TITLE.format(year=year), _unit_records(data, fw, states))
+                UNITS_TITLE.format(year=year), _unit_records(data, states))
     if len(data.leaders):  # a table of headers only is an error to the reader: no sheet until a leader is named
         write_table(wb.create_sheet(SHEET_LEADERS), [*leader_columns(fw), *_extra_columns(state=False)], Heading(),
-                    LEADERS_TITLE.format(year=year), _leader_records(data, fw))
+                    LEADERS_TITLE.format(year=year), _leader_records(data))
     write_criteria(wb.create_sheet(SHEET_FRAMEWORK), fw)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -78,21 +79,15 @@ def _extra_columns(state: bool) -> list[Column]:
             Column("reason", REASON_HEADING, width=30, align="left")]
 
 
-def _number(value: float) -> int | float | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return int(value) if float(value).is_integer() else float(value)
-
-
 def _scores(self_row: pd.Series, review_row: pd.Series) -> dict:
-    return {(kind, code): _number(row[code]) for code in self_row.index
-            for kind, row in (("self", self_row), ("review", review_row))}
+    return {(kind, code): cell_number(row[code]) for code in self_row.index
+            for kind, row in ((SELF, self_row), (REVIEW, review_row))}
 
 
-def _unit_records(data: YearData, fw: Framework, states: list[str]) -> list[dict]:
+def _unit_records(data: YearData, states: list[str]) -> list[dict]:
     return [{
         "stt": i + 1, "code": u.code, "name": u.name, "cluster": u.cluster,
-        "bonus": _number(u.bonus) or None, "penalty": _number(u.penalty) or None,
+        "bonus": cell_number(u.bonus) or None, "penalty": cell_number(u.penalty) or None,
         "collective_discipline": _COLLECTIVE.get(u.collective_discipline),
         "head_discipline": _HEAD.get(u.head_discipline), "disunity": YES if u.disunity else None,
         "corruption": YES if u.corruption else None, "note": u.note or None, "state": state,
@@ -100,7 +95,7 @@ def _unit_records(data: YearData, fw: Framework, states: list[str]) -> list[dict
     } for i, (u, state) in enumerate(zip(data.units.itertuples(), states))]
 
 
-def _leader_records(data: YearData, fw: Framework) -> list[dict]:
+def _leader_records(data: YearData) -> list[dict]:
     return [{
         "stt": i + 1, "code": p.unit_code, "name": p.name, "title": p.title, "discipline": _HEAD.get(p.discipline),
         "low_confidence": YES if p.low_confidence else None,
@@ -175,34 +170,35 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], defaul
     current = year_data_of(info.year, info, sheets)
     changes, issues = [], Issues()
     now_units = current.units.set_index("code")
+    unit_position = {c: j for j, c in enumerate(current.units["code"])}
     for i, u in enumerate(data.units.itertuples()):
         at = issues.at(u.file, u.sheet)
         if u.code not in sheets:
             at.error(f"Đơn vị {u.code} không có trong đợt đánh giá năm {info.year}", u.row, "Mã đơn vị", u.code)
             continue
-        j = current.units.index[current.units["code"] == u.code][0]
+        j = unit_position[u.code]
         found = _criteria(UNIT, fw, data.unit_self.iloc[i], data.unit_review.iloc[i], current.unit_self.iloc[j],
                           current.unit_review.iloc[j], at, u.row)
         before = now_units.loc[u.code]
-        found += _settings(u, before, at, u.row, ("bonus", "penalty", "collective_discipline", "head_discipline",
-                                                  "disunity", "corruption"))
+        found += _settings(u, before, ("bonus", "penalty", "collective_discipline", "head_discipline", "disunity",
+                                       "corruption"))
         for name, label in (("name", "Tên đơn vị"), ("cluster", "Khối")):
             if getattr(u, name) != before[name]:
                 at.warning(f"Tên và khối của đơn vị không đổi bằng tệp; giữ “{before[name]}”", u.row, label,
                            getattr(u, name))
         changes += _with_reasons(found, u.code, sheets[u.code], edits, u, default_reason, at)
     leaders = current.leaders.reset_index(drop=True)
+    leader_position = {c: j for j, c in enumerate(leaders["unit_code"])}
     for i, p in enumerate(data.leaders.itertuples()):
         at = issues.at(p.file, p.sheet)
-        rows = leaders.index[leaders["unit_code"] == p.unit_code]
-        if p.unit_code not in sheets or not len(rows):
+        j = leader_position.get(p.unit_code)
+        if j is None:  # leaders are only those of the round's units who named one
             at.error(f"Đơn vị {p.unit_code} không có người đứng đầu trong đợt đánh giá", p.row, "Mã đơn vị",
                      p.unit_code)
             continue
-        j = rows[0]
         found = _criteria(LEADER, fw, data.leader_self.iloc[i], data.leader_review.iloc[i],
                           current.leader_self.iloc[j], current.leader_review.iloc[j], at, p.row)
-        found += _settings(p, leaders.loc[j], at, p.row, ("low_confidence",))
+        found += _settings(p, leaders.loc[j], ("low_confidence",))
         if p.discipline != leaders.at[j, "discipline"]:
             found.append(("head_discipline", float(p.discipline), "Kỷ luật"))
         changes += _with_reasons(found, p.unit_code, sheets[p.unit_code], edits, p, default_reason, at)
@@ -223,7 +219,7 @@ def _criteria(target: str, fw: Framework, self_new: pd.Series, review_new: pd.Se
         typed, before, own = review_new[code], review_now[code], self_now[code]
         if not _same(self_new[code], own):
             at.error("Điểm tự chấm là của đơn vị (trang Tự chấm), không sửa bằng tệp; sửa ở cột Thẩm định", row,
-                     f"{code} / {SELF_LABEL}", _number(self_new[code]) if not np.isnan(self_new[code]) else "")
+                     f"{code} / {SELF_LABEL}", cell_number(self_new[code]))
         if np.isnan(typed):
             if not np.isnan(before):
                 at.error("Ô thẩm định bị xoá: ghi điểm thẩm định (bằng điểm tự chấm nếu giữ nguyên)", row,
@@ -233,7 +229,7 @@ def _criteria(target: str, fw: Framework, self_new: pd.Series, review_new: pd.Se
     return found
 
 
-def _settings(new, before, at: Issues, row: int, names: tuple[str, ...]) -> list[tuple[str, float, str]]:
+def _settings(new, before, names: tuple[str, ...]) -> list[tuple[str, float, str]]:
     return [(name, float(getattr(new, name)), _SETTING_COLUMNS[name]) for name in names
             if not _same(float(getattr(new, name)), float(before[name]))]
 
@@ -254,7 +250,7 @@ def _with_reasons(found: list[tuple[str, float, str]], code: str, sheet: UnitShe
     if not reason:
         for _, value, column in found:
             at.error(f"Ô đã sửa cần lý do: ghi vào cột “{REASON_HEADING}” của dòng này hoặc nhập lý do chung",
-                     row.row, column, _number(value))
+                     row.row, column, cell_number(value))
         return []
     return [Change(code, "review" if ":" in target else "setting", target, value, reason)
             for target, value, _ in found]

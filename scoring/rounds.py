@@ -147,9 +147,7 @@ class Rounds:
     def board(self, actor: Actor, year: int) -> pd.DataFrame:
         """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
         actor.require(Right.VIEW_ALL)
-        with self.store.reading() as conn:
-            info = self._open_info(conn, year, published_ok=True)
-            sheets = self._sheets(conn, info)
+        info, sheets = self._snapshot(year)
         codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
         rows = []
         for s in sheets.values():
@@ -180,9 +178,7 @@ class Rounds:
 
     def open_years(self) -> list[int]:
         """Years whose round is not published yet, newest first."""
-        with self.store.reading() as conn:
-            return conn.execute(select(t.rounds.c.year).where(_unpublished()).order_by(t.rounds.c.year.desc())
-                                ).scalars().all()
+        return [year for year, state in self.years().items() if state == OPEN]
 
     def years(self) -> dict[int, str]:
         """Every year that has a round → OPEN or PUBLISHED, newest first."""

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, load_preset
 from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .template import (
-    FORM_SHEET, LEADERS_TITLE, UNITS_TITLE, YES, Heading, leader_columns, save, unit_columns, write_criteria,
-    write_form, write_table,
+    FORM_SHEET, LEADERS_TITLE, UNITS_TITLE, YES, Heading, cell_number, leader_columns, save, unit_columns,
+    write_criteria, write_form, write_table,
 )
 
 SUPERIOR = "ĐẢNG BỘ TỈNH ĐÔNG NGUYÊN"
@@ -243,22 +243,15 @@ def _heading(year: int) -> Heading:
     return Heading(SUPERIOR, ISSUER, f"{PLACE}, ngày 25 tháng 12 năm {year}")
 
 
-def _number(value: float | None) -> int | float | None:
-    """Scores as a person types them: 9 rather than 9.0; None (blank) for no value."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
 def _scores(entry: _Entry, codes: list[str]) -> dict:
-    return {(kind, code): _number(scores[code]) for code in codes
+    return {(kind, code): cell_number(scores[code]) for code in codes
             for kind, scores in ((SELF, entry.self_scores), (REVIEW, entry.review))}
 
 
 def _unit_record(stt: int, e: _Entry, fw: Framework) -> dict:
     return {
         "stt": stt, "code": e.unit.code, "name": e.unit.name, "cluster": e.unit.cluster,
-        "bonus": _number(e.bonus or None), "penalty": _number(e.penalty or None),
+        "bonus": cell_number(e.bonus or None), "penalty": cell_number(e.penalty or None),
         "collective_discipline": e.collective or None, "head_discipline": e.head or None,
         "disunity": YES if e.disunity else None, "corruption": YES if e.corruption else None,
         "note": e.note or None, **_scores(e, fw.codes(UNIT)),
@@ -295,9 +288,9 @@ def _write_form_file(path: Path, fw: Framework, year: int, e: _Entry, when: date
         "low_confidence": YES if e.low_confidence else None, "note": e.note or None,
     }
     submitted = any(e.self_scores[c] is not None for c in fw.codes(UNIT))
-    scores = {code: (_number(e.self_scores[code]), _number(e.review[code])) for code in e.review}
+    scores = {code: (cell_number(e.self_scores[code]), cell_number(e.review[code])) for code in e.review}
     for key, value in ((BONUS_ROW, e.bonus), (PENALTY_ROW, e.penalty)):
-        scores[key] = (_number(value or None) if submitted else None, _number(value or None))
+        scores[key] = (cell_number(value or None) if submitted else None, cell_number(value or None))
     wb = Workbook()
     ws = wb.active
     ws.title = FORM_SHEET

@@ -293,15 +293,18 @@ def _form_row(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal | None
     ws.cell(r, 1, tt or None)
     ws.cell(r, 2, text)
     _fit_height(ws, r, [(text, FORM_COLUMNS[1][1])])
-    ws.cell(r, 3, None if maximum is None else _number(maximum))
+    ws.cell(r, 3, cell_number(maximum))
     for c in range(1, 6):
         cell = ws.cell(r, c)
         cell.font, cell.border = font(bold=bold), BORDER
         cell.alignment = Alignment(horizontal="left" if c == 2 else "center", vertical="center", wrap_text=True)
 
 
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def cell_number(value: Decimal | float | None) -> int | float | None:
+    """A number as a person types it in a cell: 9 rather than 9.0; None (a blank cell) for no value or NaN."""
+    if value is None or value != value:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
 
 
 # ---------------------------------------------------------------- guide sheet

@@ -161,11 +161,10 @@ NEAR_MARGIN = 1.0  # points: a total this close to a tier threshold is worth a s
 def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARGIN) -> list[str]:
     """What the leadership should look at before publishing: units moved down by the HTXSNV quota, and totals
     within `margin` points of a tier threshold, on either side."""
-    codes = ("HTXSNV", "HTTNV", "HTNV")
     marks = []
     for total, cut in zip(units["total"].tolist(), units["quota_cut"].tolist()):
         found = ["hạ do chỉ tiêu HTXSNV"] if cut else []
-        for code, threshold in zip(codes, map(float, fw.thresholds)):
+        for code, threshold in zip(TIERS, map(float, fw.thresholds)):  # the three thresholds, best tier first
             if 0 < threshold - total <= margin:
                 found.append(f"thiếu {vn(threshold - total)} điểm để đạt ngưỡng {code}")
             elif 0 <= total - threshold < margin:

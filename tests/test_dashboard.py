@@ -381,6 +381,13 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
                                                                (codes[0], "Lý do thay đổi"): "Chỉ 2 hội nghị"})
     at = visit("dot_danh_gia")
     assert any(b.label == "Tải bảng tổng hợp của đợt" for b in at.get("download_button"))
+    unexplained = edited(round_workbook(rounds, officer, 2026), {(codes[0], "1.1 Thẩm định"): 4})
+    at.file_uploader(key="round_import_file").set_value(("sua.xlsx", unexplained, "application/octet-stream"))
+    next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
+    assert [e.value for e in at.error] == ["Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại."]
+    problems = next(d.value for d in at.dataframe if "Nội dung" in d.value.columns)
+    assert problems[["Dòng", "Cột", "Giá trị"]].values.tolist() == [[8, "1.1 / Thẩm định", "4"]]
+    assert "cần lý do" in problems["Nội dung"].iloc[0] and not rounds.sheet(officer, 2026, codes[0]).review_scores
     at.file_uploader(key="round_import_file").set_value(("sua.xlsx", content, "application/octet-stream"))
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
     assert not at.exception and [s.value for s in at.success] == ["Đã nhập 1 ô thay đổi của 1 đơn vị."], \
