@@ -11,6 +11,9 @@ from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 _FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+# Every character `str.split()` splits on but the space (tests/test_properties.py checks the list).
+OTHER_BLANKS = tuple("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def nfc(value: object) -> str:
@@ -72,6 +75,15 @@ def unit_code(value: object) -> str:
     return str(int(text)) if text.isdigit() else text
 
 
+def unit_codes(texts: list[str]) -> list[str]:
+    """`unit_code` of many texts; upper case maps each character on its own (and never to a blank or NUL), so the
+    column is upper-cased as one string."""
+    normal = nfc_all(texts)
+    joined = _column_string(normal)
+    upper = joined.upper().split("\x00") if joined is not None else [t.upper() for t in normal]
+    return [str(int(t)) if t.isdigit() else t for t in upper]
+
+
 def cluster_key(value: object) -> str:
     """Clusters are the same when they differ only in case or spacing ("Khối Cơ quan", "KHỐI  CƠ QUAN")."""
     return " ".join(nfc(value).casefold().split())
@@ -80,6 +92,26 @@ def cluster_key(value: object) -> str:
 def code_key(code: object) -> str:
     """Matching key of a criterion code: case and spaces ignored, dots kept ("1.1" ≠ "11")."""
     return nfc(code).replace(" ", "").rstrip(".").upper()
+
+
+def _column_string(texts: list[str]) -> str | None:
+    """Texts joined by NUL, to be transformed as one string and split again; None when a text holds NUL itself."""
+    joined = "\x00".join(texts)
+    return joined if texts and joined.count("\x00") == len(texts) - 1 else None
+
+
+def nfc_all(texts: list[str]) -> list[str]:
+    """`nfc` of many strings, in one normalisation of their join: a column of 60,000 names costs a fraction of
+    calling `nfc` on each. NUL separates them: it is a starter that composes with nothing, so normalisation does not
+    cross it. Blanks are tidied one by one only when the join holds any to tidy (substring searches, in C)."""
+    joined = _column_string(texts)
+    if joined is None:
+        return [nfc(t) for t in texts]
+    joined = unicodedata.normalize("NFC", joined)
+    untidy = joined.startswith(" ") or joined.endswith(" ") or any(
+        blank in joined for blank in ("  ", " \x00", "\x00 ", *OTHER_BLANKS))
+    parts = joined.split("\x00")
+    return [" ".join(p.split()) for p in parts] if untidy else parts
 
 
 def number_text(value: float) -> str:

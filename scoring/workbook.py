@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import importlib
 import io
 import logging
+import math
+import operator
 import os
 import pickle
 import re
@@ -22,13 +25,17 @@ import sys
 import time
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .text import nfc
+from .text import nfc, nfc_all
 from .validation import Issue
+
+if TYPE_CHECKING:  # numpy loads only where grids are built: the parse worker and the parent start sooner
+    import numpy as np
 
 MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 1 * 2**30
@@ -78,7 +85,7 @@ class Grid:
         if text is not None:
             return text
         number = self.numbers[col][row]
-        return None if np.isnan(number) else float(number)
+        return None if math.isnan(number) else float(number)
 
     def row_values(self, row: int) -> list:
         return [self.value(row, c) for c in range(self.width)]
@@ -358,23 +365,33 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
     if any(len(r) != width for r in rows):
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     numbers, texts = [], []
-    nan = float("nan")
     for col in zip(*rows) if rows else []:
-        # Plain comprehensions: the child avoids importing pandas so that it starts at once.
-        numbers.append(np.array([v if v.__class__ is float else (v if v.__class__ is int else nan) for v in col],
-                                dtype=float))
-        other = [i for i, v in enumerate(col) if v.__class__ is not float and v.__class__ is not int and v != ""]
-        column_texts = {}
-        for i in other:
-            text = nfc(col[i])
-            if text:
-                column_texts[i] = text
+        column_numbers, column_texts = _column(col)
+        numbers.append(column_numbers)
         texts.append(column_texts)
     # Merged ranges clipped to the cells that exist: a range over a whole column (C1:C1048576) must cost what the
     # sheet costs, not a million rows.
     clipped = [((r0, c0), (min(r1, height - 1), min(c1, width - 1))) for (r0, c0), (r1, c1) in merged or []
                if r0 < height and c0 < width]
     return Grid(nfc(name), height, width, numbers, texts, clipped)
+
+
+_NUMBER_TYPES = frozenset((float, int))  # exact classes: a bool cell is not a number
+
+
+def _column(col: tuple) -> tuple[np.ndarray, dict[int, str]]:
+    """One column's numbers (NaN elsewhere) and its other non-blank cells as NFC text.
+
+    One comprehension marks the cells that are not numbers with the NaN object itself; C-level iterators then find
+    them by identity, and their texts are normalised together (a national sheet has two million cells)."""
+    import numpy as np
+
+    nan = float("nan")
+    values = [v if v.__class__ in _NUMBER_TYPES else nan for v in col]
+    others = [i for i in compress(range(len(col)), map(operator.is_, values, repeat(nan))) if col[i] != ""]
+    # Dates, times and booleans become text on their own; `nfc` of a text in NFC already is that text.
+    texts = nfc_all([col[i] if col[i].__class__ is str else nfc(col[i]) for i in others])
+    return np.fromiter(values, dtype=float, count=len(values)), {i: t for i, t in zip(others, texts) if t}
 
 
 def parse_spreadsheet(data: bytes) -> list[Grid]:
@@ -384,20 +401,26 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
     import python_calamine
 
     sheets, recalculate = _xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else ({}, False)
-    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    grids = []
-    for meta in wb.sheets_metadata:
-        if str(meta.typ) != "SheetTypeEnum.WorkSheet":
-            continue
-        uncalculated = set()
-        if meta.name in sheets:
-            uncalculated = _measure_xlsx_sheet(data, sheets[meta.name], meta.name, recalculate)
-        sheet = wb.get_sheet_by_name(meta.name)
-        rows = sheet.to_python(skip_empty_area=False)
-        grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
-        grid.hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
-        grid.uncalculated = uncalculated
-        grids.append(grid)
+    large = {part for part, size in sheets.values() if size > MEASURED_SHEET_BYTES}
+    with ThreadPoolExecutor(1) as beside:
+        # The parser releases the GIL: meanwhile numpy loads and the large sheets are scanned for formulas.
+        beside.submit(importlib.import_module, "numpy")
+        scans = {part: beside.submit(_measure_xlsx_sheet, data, part, "", recalculate, False) for part in large}
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        grids = []
+        for meta in wb.sheets_metadata:
+            if str(meta.typ) != "SheetTypeEnum.WorkSheet":
+                continue
+            part = sheets.get(meta.name, ("", 0))[0]
+            # A small sheet is measured before the parser allocates it.
+            uncalculated = _measure_xlsx_sheet(data, part, meta.name, recalculate, True) \
+                if part and part not in large else set()
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
+            grid.hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
+            grid.uncalculated = scans[part].result() if part in large else uncalculated
+            grids.append(grid)
     return grids
 
 
@@ -410,12 +433,13 @@ _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', 
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
-def _xlsx_sheets(data: bytes) -> tuple[dict[str, str], bool]:
-    """Sheet name → its XML part in an .xlsx, and whether the workbook asks to be recalculated when opened (its
+def _xlsx_sheets(data: bytes) -> tuple[dict[str, tuple[str, int]], bool]:
+    """Sheet name → its XML part in an .xlsx and that part's inflated size, and whether the workbook asks to be recalculated when opened (its
     cached formula values, e.g. the 0 xlsxwriter writes, are then not results)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             book, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
+            sizes = {i.filename: i.file_size for i in z.infolist()}
     except (KeyError, zipfile.BadZipFile):
         return {}, False
     targets = {i: t for i, t in _REL_ENTRY.findall(rels)} | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
@@ -424,21 +448,23 @@ def _xlsx_sheets(data: bytes) -> tuple[dict[str, str], bool]:
         target = targets.get(rid, b"").decode()
         if target:
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            out[nfc(html.unescape(name.decode()))] = path
-            out[html.unescape(name.decode())] = path
+            if path in sizes:
+                out[nfc(html.unescape(name.decode()))] = out[html.unescape(name.decode())] = (path, sizes[path])
     return out, b'fullCalcOnLoad="1"' in book
 
 
-def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool) -> set[tuple[int, int]]:
+def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool, measure: bool
+                        ) -> set[tuple[int, int]]:
     """Refuse a sheet whose real extent (last row × last column of its cells) is too large, reading its XML in
-    chunks; return the cells holding a formula without a cached value (a file written by a program and never
-    opened in Excel or LibreOffice)."""
+    chunks, if `measure`; return the cells holding a formula without a cached value (a file written by a program
+    and never opened in Excel or LibreOffice).
+
+    Only sheets up to MEASURED_SHEET_BYTES are measured: a sheet whose cells lie far apart is small; a large sheet
+    is dense, and the memory limit bounds it (measuring every cell reference of a 60,000-row sheet would cost more
+    than parsing it)."""
     rows = cols = 0
     has_formula = False
     with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(part) as f:
-        # A sheet whose cells lie far apart is small; a large sheet is dense, and the memory limit bounds it:
-        # measuring every cell reference of a 60,000-row sheet would cost more than parsing it.
-        measure = z.getinfo(part).file_size <= MEASURED_SHEET_BYTES
         tail = b""
         while chunk := f.read(1 << 22):
             buf = tail + chunk

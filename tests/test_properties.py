@@ -1,4 +1,5 @@
 """Invariants of the rules, checked on random years (hypothesis)."""
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 from builders import FW, leader, unit, year_data
 from scoring import rate_year
 from scoring.framework import UNIT
-from scoring.text import exact
+from scoring.text import OTHER_BLANKS, exact, nfc, nfc_all, unit_code, unit_codes
+from scoring.workbook import _column
 
 TIER_ORDER = {"HTXSNV": 1, "HTTNV": 2, "HTNV": 3, "KHTNV": 4}
 UNIT_CRITERIA = FW.of(UNIT)
@@ -136,3 +138,32 @@ def test_reason_present_exactly_when_tier_differs_from_score_tier(units):
     r = rate_year(year_data(units), FW).units
     assert ((r.reason != "") == (r.tier != r.score_tier)).all()
     assert np.all([TIER_ORDER[t] >= TIER_ORDER[s] for t, s in zip(r.tier, r.score_tier)])
+
+
+# Text cells as offices type them: Vietnamese letters precomposed or not, every kind of blank, NUL from old .xls.
+_cell_texts = st.text(st.sampled_from(list("aAeEiIoOuUyYđĐơƯ ̛̣́̀̉̃̂̆") + list(OTHER_BLANKS) + ["\x00", "İ", "ß", "1", "0"]),
+                      max_size=12)
+
+
+@given(st.lists(_cell_texts, max_size=30))
+def test_column_normalisation_equals_cell_by_cell(texts):
+    """`nfc_all` and `unit_codes` (one string per column, for speed) give exactly what `nfc` and `unit_code` give
+    cell by cell."""
+    assert nfc_all(texts) == [nfc(t) for t in texts]
+    assert unit_codes(texts) == [unit_code(t) for t in texts]
+
+
+def test_other_blanks_are_every_blank_but_the_space():
+    splitting = {chr(c) for c in range(sys.maxunicode + 1) if len(f"a{chr(c)}b".split()) == 2}
+    assert set(OTHER_BLANKS) == splitting - {" "}
+
+
+@given(st.lists(st.one_of(st.just(""), _cell_texts, st.floats(allow_nan=False), st.integers(-10**6, 10**6),
+                          st.booleans(), st.datetimes()), max_size=40))
+def test_grid_column_keeps_numbers_and_texts_apart(cells):
+    """Each cell is a number (int or float, never a bool) or a text, as `nfc` makes it; blanks are neither."""
+    numbers, texts = _column(tuple(cells))
+    for i, v in enumerate(cells):
+        is_number = type(v) in (int, float)
+        assert (numbers[i] == v) if is_number else np.isnan(numbers[i])
+        assert texts.get(i) == (None if is_number or not nfc(v) else nfc(v))

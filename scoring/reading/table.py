@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 
 from ..dataset import Source
 from ..framework import LEADER, UNIT, Criterion, Framework
-from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_code
+from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_codes
 from ..validation import Issues
 from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, REVIEW, ROLE_LABEL, RULE_LIKE, SELF,
                           SHEET_LEADERS, SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
@@ -147,7 +149,7 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
         issues.error(f"Không có đơn vị nào: bảng chỉ có dòng tiêu đề (cần ít nhất một dòng có "
                      f"“{ROLE_LABEL[target]['code']}”)", row=header.data_start + 1)
     excel_rows = rows + 1
-    codes = [unit_code(c) for c in _texts(grid, roles["code"], rows)]
+    codes = unit_codes(_texts(grid, roles["code"], rows))
     table = pd.DataFrame({"code": codes, "row": excel_rows})
     table["name"] = _texts(grid, roles.get("name"), rows)
     table["file"], table["sheet"] = source.name, grid.name
@@ -194,9 +196,8 @@ def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | 
     # code, name, cluster.
     first_score = min((c.index for c in header.columns if c.role == "criterion"), default=grid.width)
     label_cols = sorted({*range(first_score), code_col.index} | ({name_col.index} if name_col else set()))
-    # Cheap prefix test first: folding every name of a 60,000-row sheet costs seconds.
-    candidates = sorted(r for c in label_cols for r, t in grid.texts[c].items()
-                        if r >= start and t[:4].lower() in TOTAL_PREFIXES and _is_total_label(t)
+    candidates = sorted(r for c in label_cols for r, t in _total_like(grid.texts[c])
+                        if r >= start and _is_total_label(t)
                         and grid.value(r, code_col.index) in (None, t))  # a row with a unit code is a unit
     if candidates:
         end = candidates[0]
@@ -232,6 +233,19 @@ def _section_clusters(grid: Grid, header: Header, rows: np.ndarray, end: int) ->
     return [sections[starts[i]] if i >= 0 else "" for i in at.tolist()]
 
 
+def _total_like(texts: dict[int, str]) -> list[tuple[int, str]]:
+    """The (row, text) cells whose first four characters, in lower case, begin a footer label.
+
+    A cheap test before folding: folding every name of a 60,000-row sheet costs seconds, and even lower-casing each
+    name costs a tenth of one. The prefixes are lower-cased as one string (cell texts hold no line break) and tested
+    in C; the few found are tested again one by one."""
+    values, rows = list(texts.values()), list(texts)
+    heads = "\n".join(map(itemgetter(slice(0, 4)), values)).lower().split("\n")
+    found = compress(range(len(values)), map(TOTAL_PREFIXES.__contains__, heads)) \
+        if len(heads) == len(values) else range(len(values))
+    return [(rows[i], values[i]) for i in found if values[i][:4].lower() in TOTAL_PREFIXES]
+
+
 def _is_total_label(text: str) -> bool:
     """"Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
     key = fold(text)
@@ -244,7 +258,7 @@ def _texts(grid: Grid, col: Column | None, rows: np.ndarray) -> list[str]:
     if col is None:
         return [""] * len(rows)
     texts = grid.texts[col.index]
-    out = [texts.get(r, "") for r in rows.tolist()]
+    out = list(map(texts.get, rows.tolist(), repeat("")))
     numbers = grid.numbers[col.index][rows]
     for i in np.flatnonzero(~np.isnan(numbers)).tolist():
         out[i] = out[i] or number_text(float(numbers[i]))
