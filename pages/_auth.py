@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from pages._ui import ACTOR_KEY, rounds, store
+from pages._ui import ACTOR_KEY, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
 
@@ -66,8 +67,10 @@ ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie
 @asynccontextmanager
 async def lifespan(_app):
     """Open the store (migrations, sample years) before the first visitor, and on the very first start create
-    the administrator, whose password is shown once, here in the terminal, never in a log."""
+    the administrator, whose password is shown once, here in the terminal, never in a log. The stored years are
+    rated meanwhile, so that the first visitor does not wait for a national year (seconds)."""
     password = await run_in_threadpool(lambda: accounts().ensure_admin())
+    threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
     if password:
         print("\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
               f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"

@@ -3,6 +3,7 @@ sessions), the year picker, number input with a decimal comma and table formatti
 they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date, datetime, time
 from functools import cache
@@ -23,6 +24,7 @@ from scoring.store import VN_TIME, Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
 
+log = logging.getLogger("scoring.app")
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,6 +113,14 @@ def report_file(versions: dict[int, int], year: int, cluster: str | None, settin
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
     return _rated(database_url(), tuple(sorted(versions.items())))
+
+
+def warm_up() -> None:
+    """Rate the stored years into the shared cache (at server start, in a thread of its own)."""
+    try:
+        results(active_versions())
+    except Exception:  # noqa: BLE001 - a page will rate them again and show any problem
+        log.exception("warming the rated years failed")
 
 
 def result_of(year: int, versions: dict[int, int]) -> YearResult:

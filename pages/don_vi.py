@@ -15,19 +15,20 @@ whole = me.may(Right.VIEW_ALL)
 st.title("Hồ sơ đơn vị")
 versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
-names = dict(zip(result.units["code"], result.units["name"]))
 if whole:
-    choices = sorted(names)
-    if len(choices) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
+    if len(result.units) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
         typed = c2.text_input("Tìm đơn vị (mã hoặc tên)", key="unit_search", placeholder="Ví dụ: DV00012 hoặc Tân Yên")
         choices = views.find_units(result, typed, MAX_CHOICES)
         if not choices:
             st.info(f"Không có đơn vị nào khớp “{typed}”.")
             st.stop()
-    code = c2.selectbox("Đơn vị", choices, format_func=lambda c: f"{c} – {names[c]}")
+    else:
+        choices = views.find_units(result, "", MAX_CHOICES)
+    labels = views.unit_labels(result, choices)  # only the units offered: 60,000 names cost a fifth of a second
+    code = c2.selectbox("Đơn vị", choices, format_func=labels.get)
 else:
     code = me.unit_code
-    if code not in names:
+    if not (result.units["code"] == code).any():
         st.info(f"Năm {year} chưa có dữ liệu của đơn vị {code}.")
         st.stop()
 unit = result.units[result.units["code"] == code].iloc[0]
@@ -38,7 +39,7 @@ cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
 if whole:
     cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
     cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
-st.markdown(f"**{names[code]}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**"
+st.markdown(f"**{unit['name']}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**"
             + ("" if unit["appraised"] else f" · *{NOT_APPRAISED}*"))
 if unit["reason"]:
     st.info(unit["reason"])

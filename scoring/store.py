@@ -31,7 +31,7 @@ from . import schema as t
 from .backup import backup_problems
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .framework import LEADER, UNIT, Framework, from_toml, to_toml
-from .text import unit_code
+from .text import unit_code, unit_codes
 from .validation import Issue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,16 +345,14 @@ class Store:
             raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
         fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
         fw = from_toml(fw_row.definition, source=f"store:{fw_row.id}")
-        units = pd.DataFrame(conn.execute(select(t.unit_rows).where(t.unit_rows.c.dataset_id == dataset_id)
-                                          .order_by(t.unit_rows.c.position)).mappings().all())
-        leaders = pd.DataFrame(conn.execute(select(t.leader_rows).where(t.leader_rows.c.dataset_id == dataset_id)
-                                            .order_by(t.leader_rows.c.position)).mappings().all())
+        units, leaders = (_frame(conn, select(table).where(table.c.dataset_id == dataset_id)
+                                 .order_by(table.c.position)) for table in (t.unit_rows, t.leader_rows))
         sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
             select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
             .order_by(t.dataset_files.c.position))]
         for frame, column in ((units, "code"), (leaders, "unit_code")):
             if len(frame):  # versions stored before codes had one normal form ("001" and 1 are one unit)
-                frame[column] = frame[column].map(unit_code)
+                frame[column] = unit_codes(frame[column].tolist())
         unit_self, unit_review = _scores(units, fw.codes(UNIT))
         leader_self, leader_review = _scores(leaders, fw.codes(LEADER))
         warnings = [Issue(**w) for w in json.loads(ds.warnings or "[]")]
@@ -524,6 +522,13 @@ def _json_scores(scores: pd.DataFrame) -> list[str]:
                                                for v in column[present].tolist()]
         separator[present] = ", "
     return ("{" + text + "}").tolist()
+
+
+def _frame(conn: Connection, query) -> pd.DataFrame:
+    """A query's rows as a frame, built from tuples: from 60,000 row mappings pandas takes twice as long."""
+    result = conn.execute(query)
+    columns = list(result.keys())
+    return pd.DataFrame.from_records([tuple(r) for r in result], columns=columns) if columns else pd.DataFrame()
 
 
 def _scores(rows: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

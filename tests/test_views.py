@@ -109,6 +109,8 @@ def test_find_units_by_code_or_name_ignoring_accents():
     assert views.find_units(result, "tan yen", 10) == ["DV01", "DV03"]
     assert views.find_units(result, "dv02", 10) == ["DV02"]
     assert views.find_units(result, "", 2) == ["DV01", "DV02"]
+    assert views.unit_labels(result, ["DV03", "DV01"]) == {"DV03": "DV03 – Chi bộ Trường Tân Yên",
+                                                           "DV01": "DV01 – Đảng bộ xã Tân Yên"}
 
 
 def test_decision_marks_name_quota_cuts_and_totals_near_a_threshold():
