@@ -47,13 +47,9 @@ test-fast: $(VENV)/.dev
 sample: $(VENV)/.runtime
 	$(BIN)/python -m scoring sample -o sample_data
 
-bench: $(VENV)/.dev
-	$(BIN)/python bench/bench_rank.py
-	$(BIN)/python bench/bench_report.py
-	$(BIN)/python bench/bench_dashboard.py
-	$(BIN)/python bench/bench_upload.py
-	$(BIN)/python bench/bench_forms.py
-	$(BIN)/python bench/bench_load.py
+# Every benchmark, one at a time, then one table of each figure beside its target and baseline (about 20 min).
+bench: $(VENV)/.dev system-deps
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -20,7 +20,9 @@ import xlsxwriter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 from scoring.framework import UNIT, load_preset  # noqa: E402
+from figures import figure  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CLUSTERS = [f"Khối {i:02d}" for i in range(1, 41)]
@@ -138,6 +140,8 @@ def main() -> None:
     print(f"rank --json end to end (new process): {r:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in rank)})")
     print(f"ratio rank/parse: {r / p:.2f}  (target ≤ 1.8)")
     print(f"peak memory of rank (process tree): {peak / 2**20:.0f} MB  (target ≤ 1024 MB)")
+    figure(f"rank --json / bare parse, {args.units} units", f"{r / p:.2f}×", "≤ 1.8×", "2.77× (3.24× in README)")
+    figure("rank --json peak memory, process tree", f"{peak / 2**20:.0f} MB", "≤ 1024 MB", "357 MB")
 
 
 if __name__ == "__main__":

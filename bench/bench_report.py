@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_rank import OUT, make_workbook  # noqa: E402
+from figures import figure  # noqa: E402
 from scoring import rate_all, read_paths  # noqa: E402
 from scoring.report import RANKING_COLUMNS, write_report  # noqa: E402
 
@@ -62,6 +63,7 @@ def main() -> None:
     print(f"write_report, all five sheets: {r:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in report)}), "
           f"{size / 2**20:.1f} MB")
     print(f"ratio report/plain: {r / p:.2f}  (target ≤ 2)")
+    figure(f"report / raw xlsxwriter dump, {args.units} units", f"{r / p:.2f}×", "≤ 2×", "1.23×")
 
 
 if __name__ == "__main__":

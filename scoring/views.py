@@ -266,9 +266,22 @@ def unit_labels(result: YearResult, codes: list[str]) -> dict[str, str]:
 def find_units(result: YearResult, typed: str, limit: int) -> list[str]:
     """Codes of the units whose code or name contains the typed text (case and accents ignored), at most `limit`,
     in code order; the first `limit` codes when nothing is typed."""
-    units = result.units.sort_values("code")
+    return matching(result.units, typed).sort_values("code")["code"].head(limit).tolist()
+
+
+def matching(units: pd.DataFrame, typed: str) -> pd.DataFrame:
+    """The units whose code or name contains the typed text, case and accents ignored; all when nothing is typed."""
     key = fold(typed)
-    if key:
-        folded = (units["code"] + " " + units["name"]).map(fold)
-        units = units[folded.str.contains(key, regex=False)]
-    return units["code"].head(limit).tolist()
+    if not key:
+        return units
+    return units[(units["code"] + " " + units["name"]).map(fold).str.contains(key, regex=False)]
+
+
+def page_count(rows: int, size: int) -> int:
+    """Pages of `size` rows: a browser is not sent 60,000 rows that nobody can read at once."""
+    return max(1, -(-rows // size))
+
+
+def table_page(units: pd.DataFrame, number: int, size: int) -> pd.DataFrame:
+    """The rows of page `number`, from 1."""
+    return units.iloc[(number - 1) * size: number * size]

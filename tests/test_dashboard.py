@@ -66,6 +66,30 @@ def test_ranking_filters(db):
     assert set(at.dataframe[0].value["Xếp loại"]) <= {"KHTNV"}
 
 
+def test_a_large_ranking_is_sent_a_page_at_a_time_and_searched(db, tmp_path, monkeypatch):
+    """A year of nearly a thousand units: the browser gets 500 rows at a time, page 2 has the rest, and a search
+    finds one unit."""
+    from scoring import service
+    from scoring.sample import write_sample
+    from scoring.store import Store
+
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    write_sample(tmp_path / "big", units=999, years=[2025])
+    source = tmp_path / "big" / "tong_hop_2025.xlsx"
+    assert service.import_files(Store(db), [(source.name, source.read_bytes())]).ok
+    count = len(Store(db).load(2025)[0].units)
+    assert count > 500
+    at = app("xep_hang")
+    table = at.dataframe[0].value
+    assert table["Hạng"].iloc[0] == 1 and table["Hạng"].is_monotonic_increasing and len(table) == 500
+    assert f"{count} đơn vị; trang 1: đơn vị thứ 1–500" in at.caption[0].value
+    at.number_input[0].set_value(2).run()
+    assert len(at.dataframe[0].value) == count - 500 and f"trang 2: đơn vị thứ 501–{count}" in at.caption[0].value
+    code = next(c for c in at.dataframe[0].value["Mã"] if len(c) == 5)  # DV123: no longer code contains it
+    at.text_input(key="ranking_search").input(code.lower()).run()
+    assert at.dataframe[0].value["Mã"].tolist() == [code] and not at.number_input
+
+
 def test_unit_page(db):
     at = app("don_vi")
     assert at.title[0].value == "Hồ sơ đơn vị"
