@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_load import rss_mb, start_server, tokens  # noqa: E402
+from bench_load import FRESH, rss_mb, start_server, tokens  # noqa: E402
 from bench_rank import OUT, make_workbook  # noqa: E402
 from figures import figure  # noqa: E402
 from tests.servers import ARGS, CHROMIUM  # noqa: E402
@@ -43,9 +43,6 @@ PAGES = {
 
 # Warm page loads a reviewer measured in Chromium on a store with a 60,000-unit year, before this work.
 BEFORE = {"xep-hang": "≈ 40 s", "don-vi": "≈ 13 s", "": "≈ 10 s", "xu-huong": "≈ 5 s", "tieu-chi": "≈ 4 s"}
-FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"]) '  # not left over from the page before
-FINISHED = ("() => document.querySelector('[data-testid=\"stMain\"]') && "
-            "!document.querySelector('[data-testid=\"stStatusWidget\"] button')")  # no "Stop": the script ended
 
 
 async def cold(browser, base: str, token: str, path: str) -> tuple[float, str]:

@@ -200,7 +200,8 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
     if len(table) > PAGE_ROWS:
         pages = -(-len(table) // PAGE_ROWS)
         c1, c2 = st.columns([1, 5])
-        page = c1.number_input("Trang", 1, pages, 1, key=f"{key}_page")
+        # Keyed by the row count: a filter that shortens the table starts again at page 1, within its pages.
+        page = c1.number_input("Trang", 1, pages, 1, key=f"{key}_page_{len(table)}")
         c2.caption(f"Dòng {(page - 1) * PAGE_ROWS + 1}–{min(page * PAGE_ROWS, len(table))} trên {len(table)}; "
                    f"{pages} trang.")
         table = table.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]

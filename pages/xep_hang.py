@@ -8,7 +8,6 @@ from scoring.presentation import TIER_LABEL, vn
 
 ALL = "Tất cả các khối"
 NAMED_GAPS = 30
-PAGE_ROWS = 500  # table rows sent to the browser at once
 
 st.title("Xếp hạng các đơn vị")
 versions = require_data()
@@ -22,22 +21,10 @@ tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.
 typed = c4.text_input("Tìm đơn vị", key="ranking_search", placeholder="Mã hoặc tên")
 units = views.matching(views.filter_units(result, None if cluster == ALL else cluster, tiers), typed)
 
-scope = f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
-hint = "“Thẩm định” để trống là đơn vị chưa được cấp trên chấm."
-shown = units
-if len(units) > PAGE_ROWS:
-    left, right = st.columns([5, 1])
-    pages = views.page_count(len(units), PAGE_ROWS)
-    number = right.number_input(f"Trang (trên {pages})", 1, pages, 1,  # a new filter starts again at page 1
-                                key=f"ranking_page_{year}_{cluster}_{'_'.join(tiers)}_{typed}")
-    shown = views.table_page(units, number, PAGE_ROWS)
-    first = (number - 1) * PAGE_ROWS + 1
-    left.caption(f"{scope}; trang {number}: đơn vị thứ {first}–{first + len(shown) - 1} ({PAGE_ROWS} đơn vị mỗi "
-                 f"trang). Bấm vào tiêu đề cột để sắp xếp trong trang; {hint}")
-else:
-    st.caption(f"{scope}. Bấm vào tiêu đề cột để sắp xếp; {hint}")
-show_table(views.ranking_table(shown, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
-           height=min(35 * len(shown) + 38, 560), tier_column="Xếp loại", key="ranking")
+st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
+           + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
+show_table(views.ranking_table(units, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
+           height=min(35 * len(units) + 38, 560), tier_column="Xếp loại", key="ranking")
 if len(units):
     st.plotly_chart(charts.total_bars(units, result), config=CHART_CONFIG)
     st.plotly_chart(charts.criteria_heatmap(views.criteria_percent(result, units)), config=CHART_CONFIG)

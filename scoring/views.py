@@ -276,12 +276,3 @@ def matching(units: pd.DataFrame, typed: str) -> pd.DataFrame:
         return units
     return units[(units["code"] + " " + units["name"]).map(fold).str.contains(key, regex=False)]
 
-
-def page_count(rows: int, size: int) -> int:
-    """Pages of `size` rows: a browser is not sent 60,000 rows that nobody can read at once."""
-    return max(1, -(-rows // size))
-
-
-def table_page(units: pd.DataFrame, number: int, size: int) -> pd.DataFrame:
-    """The rows of page `number`, from 1."""
-    return units.iloc[(number - 1) * size: number * size]

@@ -67,8 +67,8 @@ def test_ranking_filters(db):
 
 
 def test_a_large_ranking_is_sent_a_page_at_a_time_and_searched(db, tmp_path, monkeypatch):
-    """A year of nearly a thousand units: the browser gets 500 rows at a time, page 2 has the rest, and a search
-    finds one unit."""
+    """A year of nearly a thousand units: the browser gets 500 rows at a time, page 2 has the rest; a search finds
+    one unit, and the table of one unit starts again without pages."""
     from scoring import service
     from scoring.sample import write_sample
     from scoring.store import Store
@@ -82,9 +82,10 @@ def test_a_large_ranking_is_sent_a_page_at_a_time_and_searched(db, tmp_path, mon
     at = app("xep_hang")
     table = at.dataframe[0].value
     assert table["Hạng"].iloc[0] == 1 and table["Hạng"].is_monotonic_increasing and len(table) == 500
-    assert f"{count} đơn vị; trang 1: đơn vị thứ 1–500" in at.caption[0].value
+    assert f"Dòng 1–500 trên {count}; 2 trang." in [c.value for c in at.caption]
     at.number_input[0].set_value(2).run()
-    assert len(at.dataframe[0].value) == count - 500 and f"trang 2: đơn vị thứ 501–{count}" in at.caption[0].value
+    assert len(at.dataframe[0].value) == count - 500 and f"Dòng 501–{count} trên {count}; 2 trang." in [
+        c.value for c in at.caption]
     code = next(c for c in at.dataframe[0].value["Mã"] if len(c) == 5)  # DV123: no longer code contains it
     at.text_input(key="ranking_search").input(code.lower()).run()
     assert at.dataframe[0].value["Mã"].tolist() == [code] and not at.number_input
