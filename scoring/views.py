@@ -275,4 +275,3 @@ def matching(units: pd.DataFrame, typed: str) -> pd.DataFrame:
     if not key:
         return units
     return units[(units["code"] + " " + units["name"]).map(fold).str.contains(key, regex=False)]
-

@@ -434,8 +434,8 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
 def _xlsx_sheets(data: bytes) -> tuple[dict[str, tuple[str, int]], bool]:
-    """Sheet name → its XML part in an .xlsx and that part's inflated size, and whether the workbook asks to be recalculated when opened (its
-    cached formula values, e.g. the 0 xlsxwriter writes, are then not results)."""
+    """Sheet name → its XML part in an .xlsx and that part's inflated size, and whether the workbook asks to be
+    recalculated when opened (its cached formula values, e.g. the 0 xlsxwriter writes, are then not results)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             book, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
