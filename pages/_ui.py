@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time
-from functools import cache
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +25,9 @@ from scoring.report import ReportSettings, report_bytes
 from scoring.store import VN_TIME, Store, database_url
 from scoring.template import template_bytes
 from scoring.text import parse_number
+
+if TYPE_CHECKING:
+    from plotly.graph_objects import Figure
 
 log = logging.getLogger("scoring.app")
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
@@ -109,6 +114,19 @@ def _report(url: str, versions: tuple[tuple[int, int], ...], year: int, cluster:
 def report_file(versions: dict[int, int], year: int, cluster: str | None, settings: ReportSettings) -> bytes:
     return _report(database_url(), tuple(sorted(versions.items())), year, cluster, settings,
                    datetime.now(VN_TIME).date())
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _figure(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build: Callable[[], Figure]) -> Figure:
+    """A chart built once per dataset versions and key (the page's choices it depends on) and shared by every
+    session: plotly spends 20–60 ms building a figure, which thirty people opening a page at once wait for in
+    turn. Never modified: st.plotly_chart serialises a copy."""
+    return _build()
+
+
+def chart(where, versions: dict[int, int], key: tuple, build: Callable[[], Figure]) -> None:
+    """Draw `build()` in `where`; `key` names the chart and every choice its figure depends on."""
+    where.plotly_chart(_figure(database_url(), tuple(sorted(versions.items())), key, build), config=CHART_CONFIG)
 
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
@@ -205,6 +223,14 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
         c2.caption(f"Dòng {(page - 1) * PAGE_ROWS + 1}–{min(page * PAGE_ROWS, len(table))} trên {len(table)}; "
                    f"{pages} trang.")
         table = table.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+    _draw_table(table, widths or {}, height, tier_column)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None) -> None:
+    """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
+    already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
+    Streamlit about as much as the rest of a page run."""
     numeric_objects = [c for c in table.columns if table[c].dtype == object
                        and table[c].dropna().map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
@@ -219,7 +245,7 @@ def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, 
     if tier_column is not None:
         fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
-    config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
+    config = {name: st.column_config.Column(width=width) for name, width in widths.items()}
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
 
 

@@ -3,7 +3,7 @@ its own unit only, without ranks or any other unit's figures (not even a cluster
 tier of the year."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, actor, all_results, require_data, show_table, year_row
+from pages._ui import actor, all_results, chart, require_data, show_table, year_row
 from scoring import charts, views
 from scoring.access import Right
 from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
@@ -50,8 +50,8 @@ if not whole:
 history = views.unit_history(all_results(versions), code)
 if whole:
     left, right = st.columns(2)
-    left.plotly_chart(charts.unit_vs_cluster(views.unit_profile(result, code)), config=CHART_CONFIG)
-    right.plotly_chart(charts.unit_history_chart(history), config=CHART_CONFIG)
+    chart(left, versions, ("unit vs cluster", year, code), lambda: charts.unit_vs_cluster(views.unit_profile(result, code)))
+    chart(right, versions, ("unit history", code), lambda: charts.unit_history_chart(history))
 st.subheader("Điểm từng tiêu chí")
 show_table(views.unit_criteria(result, code), {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70,
                                                "Thẩm định": 74, "Điểm tính": 74})

@@ -1,7 +1,7 @@
 """Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, require_data, result_of, show_table, year_row
+from pages._ui import chart, require_data, result_of, show_table, year_row
 from scoring import charts, views
 from scoring.presentation import TIER_LABEL, TIER_SHORT, vn
 
@@ -27,8 +27,8 @@ if previous is None:
     st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.tier_bars_by_cluster(views.tier_by_cluster(result)), config=CHART_CONFIG)
-right.plotly_chart(charts.quota_bars(result.quota, result.framework.quota_percent), config=CHART_CONFIG)
+chart(left, versions, ("tiers by cluster", year), lambda: charts.tier_bars_by_cluster(views.tier_by_cluster(result)))
+chart(right, versions, ("quota", year), lambda: charts.quota_bars(result.quota, result.framework.quota_percent))
 
 top, bottom = views.top_bottom(result, 10)
 left, right = st.columns(2)

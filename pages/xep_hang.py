@@ -2,7 +2,7 @@
 account sees only the years whose round result was published."""
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, RANKING_COLUMNS, RANKING_WIDTHS, actor, require_data, show_table, store, year_row
+from pages._ui import RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, require_data, show_table, store, year_row
 from scoring import charts, service, views
 from scoring.presentation import TIER_LABEL, vn
 
@@ -26,15 +26,16 @@ st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL e
 show_table(views.ranking_table(units, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
            height=min(35 * len(units) + 38, 560), tier_column="Xếp loại", key="ranking")
 if len(units):
-    st.plotly_chart(charts.total_bars(units, result), config=CHART_CONFIG)
-    st.plotly_chart(charts.criteria_heatmap(views.criteria_percent(result, units)), config=CHART_CONFIG)
+    shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
+    chart(st, versions, ("totals", *shown), lambda: charts.total_bars(units, result))
+    chart(st, versions, ("criteria", *shown), lambda: charts.criteria_heatmap(views.criteria_percent(result, units)))
     margin = st.select_slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)",
                               [step / 2 for step in range(41)], value=5.0, format_func=lambda m: vn(m, 1))
     gaps = views.self_vs_review(result, margin, units)
     if gaps.empty:
         st.info("Chưa có đơn vị nào được thẩm định trong phạm vi đang xem.")
     else:
-        st.plotly_chart(charts.self_review_scatter(gaps, margin), config=CHART_CONFIG)
+        chart(st, versions, ("self vs review", *shown, margin), lambda: charts.self_review_scatter(gaps, margin))
         flagged = gaps[gaps["flagged"]]
         if len(flagged):
             named = flagged.nlargest(NAMED_GAPS, "gap")  # the largest first; thousands of codes are read by no one

@@ -2,15 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import CHART_CONFIG, all_results, require_data, result_of, show_table
+from pages._ui import all_results, chart, require_data, result_of, show_table
 from scoring import charts, views
 
 st.title("Xu hướng qua các năm")
 versions = require_data()
 results = all_results(versions)
 left, right = st.columns(2)
-left.plotly_chart(charts.mean_by_cluster_chart(views.mean_by_cluster(results)), config=CHART_CONFIG)
-right.plotly_chart(charts.tiers_by_year_chart(views.tiers_by_year(results)), config=CHART_CONFIG)
+chart(left, versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views.mean_by_cluster(results)))
+chart(right, versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results)))
 if len(versions) < 2:
     st.info("Cần ít nhất hai năm dữ liệu để so sánh.")
     st.stop()
@@ -24,7 +24,7 @@ if moves.empty:
     st.info(f"Không có đơn vị nào có mặt trong cả hai năm {first} và {second} (mã đơn vị khác nhau), "
             "nên không vẽ được chuyển đổi xếp loại.")
 else:
-    st.plotly_chart(charts.transition_sankey(moves, first, second), config=CHART_CONFIG)
+    chart(st, versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
 improved, declined = views.movers(before, after)
 
 
