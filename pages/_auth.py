@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from pages._ui import ACTOR_KEY, rounds, store, warm_up
+from pages._ui import ACTOR_KEY, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
 
@@ -71,6 +71,7 @@ async def lifespan(_app):
     rated meanwhile, so that the first visitor does not wait for a national year (seconds)."""
     password = await run_in_threadpool(lambda: accounts().ensure_admin())
     threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
+    threading.Thread(target=return_freed_memory, name="danvan-memory", daemon=True).start()
     if password:
         print("\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
               f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"

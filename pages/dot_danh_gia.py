@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, end_of_day,
-                       results, round_act, rounds, show_history, show_table, store)
+                       page_of, results, round_act, rounds, show_history, show_table, store)
 from scoring import round_views, service, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
@@ -76,9 +76,10 @@ previous = results(versions).get(year - 1)
 provisional = rounds().provisional(me, year, previous)
 st.caption("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và tổng điểm cách ngưỡng xếp loại không quá "
            f"{vn(views.NEAR_MARGIN)} điểm.")
-show_table(views.ranking_table(provisional.units, previous is not None)[RANKING_COLUMNS].assign(
-    **{"Cần xem": views.decision_marks(provisional.units, info.framework)}), RANKING_WIDTHS | {"Cần xem": 220},
-    tier_column="Xếp loại", key="provisional")
+shown = page_of(provisional.units, "provisional")
+show_table(views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign(
+    **{"Cần xem": views.decision_marks(shown, info.framework)}), RANKING_WIDTHS | {"Cần xem": 220},
+    tier_column="Xếp loại")
 ready = bool(len(board)) and (board["state"] == APPRAISED).all()
 if me.may(Right.PUBLISH) and info.state == OPEN:
     if not ready:

@@ -4,8 +4,8 @@ import hashlib
 
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, results, show_table,
-                       store, template_buttons)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, page_of, results,
+                       show_table, store, template_buttons)
 from scoring import service, views
 from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
@@ -62,9 +62,9 @@ if files:
                 for label, codes in (("Thêm", p.added), ("Thay", p.replaced), ("Giữ nguyên", p.kept)):
                     st.markdown(f"**{label} ({len(codes)}):** " + (", ".join(codes) or "không có"))
             st.caption(" · ".join(f"{TIER_LABEL[t]}: {int(counts.get(t, 0))}" for t in TIER_LABEL))
-            show_table(views.ranking_table(result.units, result.previous_year is not None)[RANKING_COLUMNS],
-                       RANKING_WIDTHS,
-                       height=320, tier_column="Xếp loại", key=f"preview_{y}")
+            shown = page_of(result.units, f"preview_{y}")
+            show_table(views.ranking_table(shown, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
+                       height=320, tier_column="Xếp loại")
         if st.session_state.get("upload_saved"):
             st.success(st.session_state.upload_saved)
         elif st.button("Lưu", type="primary", key="save"):

@@ -39,8 +39,13 @@ def tier_by_cluster(result: YearResult) -> pd.DataFrame:
 
 
 def top_bottom(result: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
-    units = result.units.sort_values(["rank", "code"])
-    return units.head(n), units.tail(n).iloc[::-1]
+    """The first and the last n by rank (ties by code), without sorting every unit: only those within the n best
+    or worst ranks, ties included, are sorted."""
+    units = result.units
+    order = ["rank", "code"]
+    top = units.nsmallest(n, "rank", keep="all").sort_values(order).head(n)
+    bottom = units.nlargest(n, "rank", keep="all").sort_values(order).tail(n).iloc[::-1]
+    return top, bottom
 
 
 def filter_units(result: YearResult, cluster: str | None = None, tiers: list[str] | None = None) -> pd.DataFrame:

@@ -38,7 +38,10 @@ def test_self_review_scatter_becomes_a_density_with_the_worst_overstatements_whe
     table["flagged"] = table["gap"] > 5
     fig = charts.self_review_scatter(table, 5.0)
     density, flagged, line = fig.data
-    assert density.type == "histogram2d" and len(density.x) == n  # every unit counted, none drawn one by one
+    # every unit counted on the server, in 1 × 1 point cells, none sent one by one: all appraised 80, self 80–99,
+    # i % 20 over 2,001 units puts 101 at self 80 and 100 at each of the others
+    assert density.type == "heatmap" and list(density.x) == [80.5] and list(density.y) == [80.5 + k for k in range(20)]
+    assert [row[0] for row in density.z] == [101] + [100] * 19
     # gaps 0–19 points, about 100 units each: the 300 drawn are those 19, 18 and 17 points over (self 99–97)
     assert len(flagged.x) == charts.MAX_FLAGGED and set(flagged.y) == {99.0, 98.0, 97.0}
     assert "300 chênh nhiều nhất" in flagged.name and line.mode == "lines"

@@ -1,5 +1,9 @@
 """Dashboard tables from small rated years, checked by hand."""
+from types import SimpleNamespace
+
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builders import FW, leader, unit, year_data
 from scoring import rate_year
@@ -132,3 +136,14 @@ def test_search_by_code_or_name_keeps_the_order():
     units = pd.DataFrame({"code": [f"DV{i:05d}" for i in range(1, 1202)], "name": ["Chi bộ"] * 1201})
     assert views.matching(units, "dv0120")["code"].tolist() == ["DV01200", "DV01201"]
     assert views.matching(units, "CHI BO").equals(units) and views.matching(units, " ").equals(units)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 8), min_size=1, max_size=40), st.integers(1, 12))
+def test_top_bottom_are_the_ends_of_the_ranking_sorted_by_rank_then_code(ranks, n):
+    """Ties at the n-th place are broken by code, as in the full sort they replace."""
+    units = pd.DataFrame({"rank": ranks, "code": [f"U{(i * 7919) % 1000:03d}" for i in range(len(ranks))]})
+    top, bottom = views.top_bottom(SimpleNamespace(units=units), n)
+    ordered = units.sort_values(["rank", "code"])
+    assert top["code"].tolist() == ordered.head(n)["code"].tolist()
+    assert bottom["code"].tolist() == ordered.tail(n).iloc[::-1]["code"].tolist()
