@@ -8,6 +8,7 @@ import logging
 import os
 import time as time_module
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -118,17 +119,19 @@ def report_file(versions: dict[int, int], year: int, cluster: str | None, settin
                    datetime.now(VN_TIME).date())
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
-def _figure(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build: Callable[[], Figure]) -> Figure:
-    """A chart built once per dataset versions and key (the page's choices it depends on) and shared by every
-    session: plotly spends 20–60 ms building a figure, which thirty people opening a page at once wait for in
-    turn. Never modified: st.plotly_chart serialises a copy."""
-    return _build()
+@st.cache_data(show_spinner=False, max_entries=128)
+def _draw_chart(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build: Callable[[], Figure]) -> None:
+    """Draw a chart, built and serialised once per dataset versions and key (the page's choices it depends on):
+    later runs, in any session, replay the message Streamlit made of it. Plotly spends 20–60 ms building a figure
+    and as much serialising it, which thirty people opening a page at once would wait for in turn."""
+    st.plotly_chart(_build(), config=CHART_CONFIG)
 
 
-def chart(where, versions: dict[int, int], key: tuple, build: Callable[[], Figure]) -> None:
-    """Draw `build()` in `where`; `key` names the chart and every choice its figure depends on."""
-    where.plotly_chart(_figure(database_url(), tuple(sorted(versions.items())), key, build), config=CHART_CONFIG)
+def chart(versions: dict[int, int], key: tuple, build: Callable[[], Figure], where=None) -> None:
+    """Draw `build()` in `where` (a column; the page itself if None); `key` names the chart and every choice its
+    figure depends on."""
+    with where if where is not None else nullcontext():
+        _draw_chart(database_url(), tuple(sorted(versions.items())), key, build)
 
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
@@ -256,8 +259,8 @@ def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int |
     """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
     already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
     Streamlit about as much as the rest of a page run."""
-    numeric_objects = [c for c in table.columns if table[c].dtype == object
-                       and table[c].dropna().map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
+    numeric_objects = [c for c in table.columns if table[c].dtype == object and table[c].dropna().map(
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
         table = table.astype({c: float for c in numeric_objects})
     # Streamlit draws a missing number as "None" whatever the format says: a number column with blanks is shown

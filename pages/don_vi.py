@@ -50,8 +50,9 @@ if not whole:
 history = views.unit_history(all_results(versions), code)
 if whole:
     left, right = st.columns(2)
-    chart(left, versions, ("unit vs cluster", year, code), lambda: charts.unit_vs_cluster(views.unit_profile(result, code)))
-    chart(right, versions, ("unit history", code), lambda: charts.unit_history_chart(history))
+    chart(versions, ("unit vs cluster", year, code),
+          lambda: charts.unit_vs_cluster(views.unit_profile(result, code)), left)
+    chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history), right)
 st.subheader("Điểm từng tiêu chí")
 show_table(views.unit_criteria(result, code), {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70,
                                                "Thẩm định": 74, "Điểm tính": 74})

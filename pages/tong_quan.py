@@ -27,8 +27,8 @@ if previous is None:
     st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")
 
 left, right = st.columns(2)
-chart(left, versions, ("tiers by cluster", year), lambda: charts.tier_bars_by_cluster(views.tier_by_cluster(result)))
-chart(right, versions, ("quota", year), lambda: charts.quota_bars(result.quota, result.framework.quota_percent))
+chart(versions, ("tiers by cluster", year), lambda: charts.tier_bars_by_cluster(views.tier_by_cluster(result)), left)
+chart(versions, ("quota", year), lambda: charts.quota_bars(result.quota, result.framework.quota_percent), right)
 
 top, bottom = views.top_bottom(result, 10)
 left, right = st.columns(2)

@@ -27,15 +27,15 @@ show_table(views.ranking_table(page_of(units, "ranking"), result.previous_year i
            RANKING_WIDTHS, height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
 if len(units):
     shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
-    chart(st, versions, ("totals", *shown), lambda: charts.total_bars(units, result))
-    chart(st, versions, ("criteria", *shown), lambda: charts.criteria_heatmap(views.criteria_percent(result, units)))
+    chart(versions, ("totals", *shown), lambda: charts.total_bars(units, result))
+    chart(versions, ("criteria", *shown), lambda: charts.criteria_heatmap(views.criteria_percent(result, units)))
     margin = st.select_slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)",
                               [step / 2 for step in range(41)], value=5.0, format_func=lambda m: vn(m, 1))
     gaps = views.self_vs_review(result, margin, units)
     if gaps.empty:
         st.info("Chưa có đơn vị nào được thẩm định trong phạm vi đang xem.")
     else:
-        chart(st, versions, ("self vs review", *shown, margin), lambda: charts.self_review_scatter(gaps, margin))
+        chart(versions, ("self vs review", *shown, margin), lambda: charts.self_review_scatter(gaps, margin))
         flagged = gaps[gaps["flagged"]]
         if len(flagged):
             named = flagged.nlargest(NAMED_GAPS, "gap")  # the largest first; thousands of codes are read by no one

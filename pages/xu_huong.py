@@ -9,8 +9,8 @@ st.title("Xu hướng qua các năm")
 versions = require_data()
 results = all_results(versions)
 left, right = st.columns(2)
-chart(left, versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views.mean_by_cluster(results)))
-chart(right, versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results)))
+chart(versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views.mean_by_cluster(results)), left)
+chart(versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results)), right)
 if len(versions) < 2:
     st.info("Cần ít nhất hai năm dữ liệu để so sánh.")
     st.stop()
@@ -24,7 +24,7 @@ if moves.empty:
     st.info(f"Không có đơn vị nào có mặt trong cả hai năm {first} và {second} (mã đơn vị khác nhau), "
             "nên không vẽ được chuyển đổi xếp loại.")
 else:
-    chart(st, versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
+    chart(versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
 improved, declined = views.movers(before, after)
 
 
