@@ -86,7 +86,13 @@ def _open(url: str, seed: bool) -> Store:
 
 
 def rounds() -> Rounds:
-    return Rounds(store())
+    return _rounds_of(store())
+
+
+@cache
+def _rounds_of(opened: Store) -> Rounds:
+    """One per store, so that the state counts it keeps for the work list serve every page run."""
+    return Rounds(opened)
 
 
 def active_framework() -> Framework:

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -97,6 +98,7 @@ def key(target: str, code: str) -> str:
 class Rounds:
     def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.store, self.clock = store, clock
+        self._counted: dict[int, tuple[int, Counter]] = {}  # round id → (the newest entry id then, its state counts)
 
     # ------------------------------------------------------------ reading
 
@@ -197,37 +199,34 @@ class Rounds:
 
     def work_list(self, actor: Actor) -> list[tuple[str, str]]:
         """What waits for this person, as (Vietnamese text, page path): the list is the notification. Drawn on
-        every page, so it reads only the rounds' state entries, never whole rosters or every unit's scores."""
-        r, e, u = t.rounds, t.round_entries, t.round_units
+        every page, so it reads by index the person's own unit and counts the units' current states in the
+        database, never rosters or scores (a national round holds millions of entries)."""
         work = []
         with self.store.reading() as conn:
-            for row in conn.execute(select(r.c.id, r.c.year, r.c.self_deadline).where(_unpublished())
-                                    .order_by(r.c.year.desc())).all():
-                states: dict[str, str] = {}
-                for code, value in conn.execute(select(e.c.unit_code, e.c.value).where(
-                        e.c.round_id == row.id, e.c.kind == "state").order_by(e.c.id)):
-                    states[code] = json.loads(value)
-                if actor.may(Right.SELF_ASSESS) and actor.unit_code and conn.execute(select(u.c.code).where(
-                        u.c.round_id == row.id, u.c.code == actor.unit_code)).first():
-                    state = states.get(actor.unit_code, NOT_SUBMITTED)
-                    extended = conn.execute(select(e.c.value).where(
-                        e.c.round_id == row.id, e.c.unit_code == actor.unit_code, e.c.kind == "extension")
-                        .order_by(e.c.id.desc())).scalar()
-                    deadline = (datetime.fromisoformat(json.loads(extended)) if extended
-                                else _utc(row.self_deadline)).astimezone(VN_TIME)
-                    if state == NOT_SUBMITTED:
-                        work.append((f"Năm {row.year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}",
-                                     "tu-cham"))
-                    elif state == EXPLAINING:
-                        work.append((f"Năm {row.year}: trả lời yêu cầu giải trình", "tu-cham"))
-                waiting = sum(s in (SUBMITTED, REVIEWING) for s in states.values())
+            for row in conn.execute(select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline)
+                                    .where(_unpublished()).order_by(t.rounds.c.year.desc())).all():
+                if actor.may(Right.SELF_ASSESS) and actor.unit_code:
+                    work += _own_work(conn, row, actor.unit_code)
+                if not (actor.may(Right.IMPORT) or (actor.may(Right.PUBLISH) and not actor.unit_code)):
+                    continue
+                states = self._state_counts(conn, row.id)
+                waiting = states[SUBMITTED] + states[REVIEWING]
                 if actor.may(Right.IMPORT) and waiting:
                     work.append((f"Năm {row.year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
-                roster = conn.execute(select(func.count()).select_from(u).where(u.c.round_id == row.id)).scalar()
-                if actor.may(Right.PUBLISH) and not actor.unit_code and roster and \
-                        sum(s == APPRAISED for s in states.values()) == roster:
+                if actor.may(Right.PUBLISH) and not actor.unit_code and states[APPRAISED] and \
+                        states[APPRAISED] == conn.execute(select(func.count()).select_from(t.round_units)
+                                                          .where(t.round_units.c.round_id == row.id)).scalar():
                     work.append((f"Năm {row.year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
         return work
+
+    def _state_counts(self, conn: Connection, round_id: int) -> Counter:
+        """The round's state counts, counted again only after an entry was appended: writers are serialised, so
+        the newest entry id (read in the same snapshot) tells whether anything changed since."""
+        newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar()
+        counted = self._counted.get(round_id)
+        if counted is None or counted[0] != newest:
+            counted = self._counted[round_id] = (newest, _state_counts(conn, round_id))
+        return counted[1]
 
     # ------------------------------------------------------------ steps
 
@@ -507,11 +506,43 @@ class Rounds:
 
 
 def _unpublished():
-    """Rounds with no "published" entry since they were opened or last reopened."""
-    e, later = t.round_entries, t.round_entries.alias("later")
+    """Rounds with no "published" entry since they were opened or last reopened: looked up round by round through
+    the (round, kind) index, not by scanning every entry."""
+    e, later = t.round_entries.alias("published"), t.round_entries.alias("later")
     reopened_since = select(later.c.id).where(later.c.round_id == e.c.round_id, later.c.kind == "reopened",
                                               later.c.id > e.c.id).exists()
-    return t.rounds.c.id.not_in(select(e.c.round_id).where(e.c.kind == "published", ~reopened_since))
+    return ~select(e.c.id).where(e.c.round_id == t.rounds.c.id, e.c.kind == "published", ~reopened_since).exists()
+
+
+def _latest(conn: Connection, round_id: int, code: str, kind: str):
+    """The value of a unit's latest entry of a kind, or None."""
+    e = t.round_entries
+    value = conn.execute(select(e.c.value).where(e.c.round_id == round_id, e.c.kind == kind, e.c.unit_code == code)
+                         .order_by(e.c.id.desc()).limit(1)).scalar()
+    return None if value is None else json.loads(value)
+
+
+def _own_work(conn: Connection, row, code: str) -> list[tuple[str, str]]:
+    """What a unit's own account has to do in a round."""
+    if not conn.execute(select(t.round_units.c.code).where(t.round_units.c.round_id == row.id,
+                                                          t.round_units.c.code == code)).first():
+        return []
+    state = _latest(conn, row.id, code, "state") or NOT_SUBMITTED
+    if state == NOT_SUBMITTED:
+        extended = _latest(conn, row.id, code, "extension")
+        deadline = (datetime.fromisoformat(extended) if extended else _utc(row.self_deadline)).astimezone(VN_TIME)
+        return [(f"Năm {row.year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}", "tu-cham")]
+    if state == EXPLAINING:
+        return [(f"Năm {row.year}: trả lời yêu cầu giải trình", "tu-cham")]
+    return []
+
+
+def _state_counts(conn: Connection, round_id: int) -> Counter:
+    """How many units stand in each state: the latest state entry of each unit, counted in the database."""
+    e = t.round_entries
+    latest = select(func.max(e.c.id)).where(e.c.round_id == round_id, e.c.kind == "state").group_by(e.c.unit_code)
+    rows = conn.execute(select(e.c.value, func.count()).where(e.c.id.in_(latest)).group_by(e.c.value)).all()
+    return Counter({json.loads(value): count for value, count in rows})
 
 
 def _apply(sheet: UnitSheet, entry) -> None:

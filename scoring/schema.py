@@ -199,6 +199,9 @@ round_entries = Table(
     Column("reason", Text, nullable=False),
 )
 Index("ix_round_entries_unit", round_entries.c.round_id, round_entries.c.unit_code, round_entries.c.id)
+# A round's states and publications without its scores (read on every page: the work list, the open years).
+Index("ix_round_entries_kind", round_entries.c.round_id, round_entries.c.kind, round_entries.c.unit_code,
+      round_entries.c.id)
 
 # Evidence files, addressed by their SHA-256: the same file attached twice is kept once.
 evidence = Table(
