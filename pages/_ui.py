@@ -145,9 +145,11 @@ def results(versions: dict[int, int]) -> dict[int, YearResult]:
 
 
 def warm_up() -> None:
-    """Rate the stored years into the shared cache (at server start, in a thread of its own)."""
+    """Rate the stored years into the shared cache and fold the open rounds (at server start, in a thread of its
+    own)."""
     try:
         results(active_versions())
+        rounds().prepare()
     except Exception:  # noqa: BLE001 - a page will rate them again and show any problem
         log.exception("warming the rated years failed")
 

@@ -8,14 +8,17 @@ cannot lose each other's work or slip past a check made a moment earlier.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
 import math
+import operator
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import compress
 from decimal import Decimal
 from typing import Callable
 
@@ -69,7 +72,8 @@ class RoundInfo:
     self_deadline: datetime
     review_deadline: datetime
     state: str
-    units: pd.DataFrame  # code, name, cluster in roster order
+    units: pd.DataFrame  # code, name, cluster in roster order; shared, never modified
+    opened_at: datetime | None = None
 
 
 @dataclass
@@ -98,7 +102,12 @@ def key(target: str, code: str) -> str:
 class Rounds:
     def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.store, self.clock = store, clock
-        self._counted: dict[int, tuple[int, Counter]] = {}  # round id → (the newest entry id then, its state counts)
+        # Kept per round and shared by every page run that uses this object. Entries are only appended and writers
+        # are serialised, so the newest entry id read in a snapshot says whether anything changed since.
+        self._rosters: dict[tuple, pd.DataFrame] = {}  # (round id, opened at) → its roster, fixed once opened
+        self._counted: dict[int, tuple[int, Counter]] = {}  # round id → (newest entry id, state counts)
+        self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
+        self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
 
     # ------------------------------------------------------------ reading
 
@@ -110,10 +119,7 @@ class Rounds:
         row = conn.execute(select(t.rounds).where(t.rounds.c.year == year)).mappings().first()
         if row is None:
             return None
-        units = pd.DataFrame(conn.execute(select(t.round_units.c.code, t.round_units.c.name, t.round_units.c.cluster)
-                                          .where(t.round_units.c.round_id == row["id"])
-                                          .order_by(t.round_units.c.position)).all(),
-                             columns=["code", "name", "cluster"])
+        units = self._roster(conn, row["id"], row["opened_at"])
         unpublished = conn.execute(select(t.rounds.c.id).where(t.rounds.c.id == row["id"], _unpublished())).first()
         e = t.round_entries
         reopened = conn.execute(select(e.c.value).where(e.c.round_id == row["id"], e.c.kind == "reopened")
@@ -121,18 +127,45 @@ class Rounds:
         review_deadline = (datetime.fromisoformat(json.loads(reopened)["review_deadline"]) if reopened
                            else _utc(row["review_deadline"]))
         return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
-                         review_deadline, OPEN if unpublished else PUBLISHED, units)
+                         review_deadline, OPEN if unpublished else PUBLISHED, units, row["opened_at"])
+
+    def _roster(self, conn: Connection, round_id: int, opened_at) -> pd.DataFrame:
+        roster = self._rosters.get((round_id, opened_at))
+        if roster is None:
+            u = t.round_units
+            rows = conn.execute(select(u.c.code, u.c.name, u.c.cluster).where(u.c.round_id == round_id)
+                                .order_by(u.c.position)).all()
+            # Plain tuples: pandas probes each SQLAlchemy row for fields, a second per 60,000 rows.
+            roster = self._rosters[(round_id, opened_at)] = pd.DataFrame(list(map(tuple, rows)),
+                                                                          columns=["code", "name", "cluster"])
+        return roster
 
     def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
         e = t.round_entries
         query = select(e).where(e.c.round_id == info.id, e.c.unit_code.is_not(None)).order_by(e.c.id)
         if code is not None:
             query = query.where(e.c.unit_code == code)
-        sheets = {u.code: UnitSheet(u.code, u.name, u.cluster) for u in info.units.itertuples()
-                  if code is None or u.code == code}
-        for entry in conn.execute(query).mappings():
-            if entry["unit_code"] in sheets:
-                _apply(sheets[entry["unit_code"]], entry)
+        units = info.units if code is None else info.units[info.units["code"] == code]
+        sheets = {u.code: UnitSheet(u.code, u.name, u.cluster) for u in units.itertuples()}
+        _apply_all(sheets, conn.execute(query).mappings())
+        return sheets
+
+    def _folded_sheets(self, conn: Connection, info: RoundInfo) -> dict[str, UnitSheet]:
+        """Every unit's sheet, folded once and then brought up to date with the entries appended since (copying
+        the sheets they change: a dict handed out before is never modified). Read-only for callers."""
+        newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar() or 0
+        done, sheets = self._folded.get((info.id, info.opened_at), (None, None))
+        if sheets is None:
+            sheets = self._sheets(conn, info)
+        elif done != newest:
+            # The few entries since, by the primary key (a filter on the round would walk the round's index).
+            entries = [x for x in conn.execute(select(t.round_entries).where(t.round_entries.c.id > done)
+                                               .order_by(t.round_entries.c.id)).mappings()
+                       if x["round_id"] == info.id and x["unit_code"] is not None]
+            changed = {c: copy.deepcopy(sheets[c]) for c in {x["unit_code"] for x in entries} if c in sheets}
+            _apply_all(changed, entries)
+            sheets = {**sheets, **changed}
+        self._folded[(info.id, info.opened_at)] = (newest, sheets)
         return sheets
 
     def sheet(self, actor: Actor, year: int, code: str) -> UnitSheet:
@@ -150,15 +183,29 @@ class Rounds:
         """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
-        codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
-        rows = []
-        for s in sheets.values():
-            self_total = sum(s.self_scores.get(k, 0.0) for k in codes)
-            review_total = sum(s.review_scores.get(k, s.self_scores.get(k, 0.0)) for k in codes)
-            rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
-                         "self_total": round(self_total, 2), "review_total": round(review_total, 2),
-                         "gap": round(self_total - review_total, 2)})
-        return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", "self_total", "review_total", "gap"])
+        return self._derive("board", info, sheets, None, lambda: _board(info, sheets),
+                            lambda board, changed: _board_update(board, info, sheets, changed))
+
+    def _derive(self, what: str, info: RoundInfo, sheets: dict[str, UnitSheet], argument, build, update=None):
+        """A value made from the folded sheets (and an argument), made again only when either is another object:
+        the folded sheets are a new dict whenever an entry was appended, holding new sheets for the units it
+        changed. With `update`, the value made before is brought up to date for those units only. Shared: callers
+        only read it."""
+        made = self._derived.get((what, info.id, info.opened_at))
+        if made is not None and made[0] is sheets and made[1] is argument:
+            return made[2]
+        if made is not None and update is not None and made[1] is argument:
+            value = update(made[2], list(compress(sheets, map(operator.is_not, sheets.values(), map(made[0].get, sheets)))))
+        else:
+            value = build()
+        self._derived[(what, info.id, info.opened_at)] = (sheets, argument, value)
+        return value
+
+    def prepare(self) -> None:
+        """Fold every open round's sheets (at server start, so that the first person to open a national round
+        does not wait for millions of entries)."""
+        for year in self.open_years():
+            self._snapshot(year)
 
     def history(self, actor: Actor, year: int, code: str | None) -> pd.DataFrame:
         """Who changed what, when and why, for one unit (or, with no code, the round itself: opened, published,
@@ -394,7 +441,7 @@ class Rounds:
     def _snapshot(self, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         with self.store.reading() as conn:
             info = self._open_info(conn, year, published_ok=True)
-            return info, self._sheets(conn, info)
+            return info, self._folded_sheets(conn, info)
 
     def year_data(self, year: int) -> tuple[YearData, Framework]:
         """The round as the tables the engine rates: self and appraisal scores, settings, leaders."""
@@ -403,8 +450,9 @@ class Rounds:
 
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
-        data, fw = self.year_data(year)
-        return rate(data, fw, previous)
+        info, sheets = self._snapshot(year)
+        return self._derive("provisional", info, sheets, previous,
+                            lambda: rate(year_data_of(year, info, sheets), info.framework, previous))
 
     def publish(self, actor: Actor, year: int) -> int:
         """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
@@ -545,6 +593,38 @@ def _state_counts(conn: Connection, round_id: int) -> Counter:
     return Counter({json.loads(value): count for value, count in rows})
 
 
+def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:
+    """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
+    codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
+    rows = []
+    for s in sheets.values():
+        self_total = sum(s.self_scores.get(k, 0.0) for k in codes)
+        review_total = sum(s.review_scores.get(k, s.self_scores.get(k, 0.0)) for k in codes)
+        rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
+                     "self_total": round(self_total, 2), "review_total": round(review_total, 2),
+                     "gap": round(self_total - review_total, 2)})
+    return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", "self_total", "review_total", "gap"])
+
+
+def _board_update(board: pd.DataFrame, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str]
+                  ) -> pd.DataFrame:
+    """The board with the rows of the changed units made again (a new frame: the one before stays as it was)."""
+    if not changed:
+        return board
+    fresh = _board(info, {c: sheets[c] for c in changed}).set_index("code")
+    updated = board.set_index("code")
+    updated.loc[fresh.index] = fresh
+    return updated.reset_index()
+
+
+def _apply_all(sheets: dict[str, UnitSheet], entries) -> None:
+    """Entries in id order onto the sheets of their units (an entry of a unit not in the roster is ignored)."""
+    for entry in entries:
+        sheet = sheets.get(entry["unit_code"])
+        if sheet is not None:
+            _apply(sheet, entry)
+
+
 def _apply(sheet: UnitSheet, entry) -> None:
     kind, target, value = entry["kind"], entry["target"], json.loads(entry["value"])
     if kind == "self":
@@ -610,7 +690,8 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> Ye
     ordered = [sheets[c] for c in info.units["code"]]
 
     def scores(kind: str, target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
-        return pd.DataFrame([[getattr(s, kind).get(key(target, c), np.nan) for c in codes] for s in rows],
+        keys, blanks = [key(target, c) for c in codes], [np.nan] * len(codes)
+        return pd.DataFrame([list(map(d.get, keys, blanks)) for d in map(operator.attrgetter(kind), rows)],
                             columns=codes, dtype=float)
 
     def appraised(target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:

@@ -338,6 +338,42 @@ def test_work_list_tells_each_person_what_waits(rounds):
     assert rounds.work_list(LEADER_ACCOUNT) == [] and rounds.open_years() == []
 
 
+def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, database_url, clock):
+    """The sheets, board and provisional ranking a Rounds object keeps (brought up to date with the entries appended
+    since, by itself or by another server) equal a fresh fold of the store after every step, and what it handed out
+    before a step is never changed by it."""
+    import copy
+
+    other = Rounds(Store(database_url), clock)  # a second replica writing to the same store
+
+    def same_as_fresh():
+        fresh = Rounds(Store(database_url), clock)
+        assert rounds.snapshot(OFFICER, 2026)[1] == fresh.snapshot(OFFICER, 2026)[1]
+        pd.testing.assert_frame_equal(rounds.board(OFFICER, 2026), fresh.board(OFFICER, 2026))
+        pd.testing.assert_frame_equal(rounds.provisional(OFFICER, 2026).units, fresh.provisional(OFFICER, 2026).units)
+        return rounds.snapshot(OFFICER, 2026)[1]
+
+    handed_out = same_as_fresh()
+    kept = copy.deepcopy(handed_out)
+    board = rounds.board(OFFICER, 2026).copy()
+    steps = [lambda: submitted(rounds, UNIT_A, "DVA", {"1.1": 2}),
+             lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu minh chứng"}),
+             lambda: submitted(other, UNIT_B, "DVB"),
+             lambda: rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1.0}, "Đạt"),
+             lambda: other.reopen_unit(OFFICER, 2026, "DVA", "xem lại")]
+    for step in steps:
+        step()
+        same_as_fresh()
+    assert handed_out == kept
+    pd.testing.assert_frame_equal(board, _board_of_untouched_round())
+
+
+def _board_of_untouched_round() -> pd.DataFrame:
+    return pd.DataFrame({"code": ["DVA", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"],
+                         "state": [NOT_SUBMITTED, NOT_SUBMITTED], "self_total": [0.0, 0.0],
+                         "review_total": [0.0, 0.0], "gap": [0.0, 0.0]})
+
+
 def run_round(url: str, *args: str, password: str | None = None):
     import subprocess
     import sys
