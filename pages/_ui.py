@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from scoring import round_views, service
+from scoring import round_views, service, views
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
@@ -234,6 +234,19 @@ SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 360, "Tự chấm": 85, "Thuyết
 
 
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
+MAX_CHOICES = 500  # options of a select box of units; beyond, a search comes first
+
+
+def pick_unit(place, units: pd.DataFrame, key: str, search_key: str) -> str:
+    """A unit (code, name) chosen in a select box; with more than MAX_CHOICES units, searched first by code or
+    name: a select box of 60,000 units is no use to anyone and costs the browser seconds."""
+    typed = place.text_input("Tìm đơn vị (mã hoặc tên)", key=search_key, placeholder="Ví dụ: DV00012 hoặc Tân Yên") \
+        if len(units) > MAX_CHOICES else ""
+    labels = views.unit_choices(units, typed, MAX_CHOICES)
+    if not labels:
+        st.info(f"Không có đơn vị nào khớp “{typed}”.")
+        st.stop()
+    return place.selectbox("Đơn vị", list(labels), format_func=labels.get, key=key)
 
 
 def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",

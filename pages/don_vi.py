@@ -3,12 +3,10 @@ its own unit only, without ranks or any other unit's figures (not even a cluster
 tier of the year."""
 import streamlit as st
 
-from pages._ui import actor, all_results, chart, require_data, show_table, year_row
+from pages._ui import actor, all_results, chart, pick_unit, require_data, show_table, year_row
 from scoring import charts, views
 from scoring.access import Right
 from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
-
-MAX_CHOICES = 500
 
 me = actor()
 whole = me.may(Right.VIEW_ALL)
@@ -16,16 +14,7 @@ st.title("Hồ sơ đơn vị")
 versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
 if whole:
-    if len(result.units) > MAX_CHOICES:  # a select box of 60,000 units is no use to anyone: search first
-        typed = c2.text_input("Tìm đơn vị (mã hoặc tên)", key="unit_search", placeholder="Ví dụ: DV00012 hoặc Tân Yên")
-        choices = views.find_units(result, typed, MAX_CHOICES)
-        if not choices:
-            st.info(f"Không có đơn vị nào khớp “{typed}”.")
-            st.stop()
-    else:
-        choices = views.find_units(result, "", MAX_CHOICES)
-    labels = views.unit_labels(result, choices)  # only the units offered: 60,000 names cost a fifth of a second
-    code = c2.selectbox("Đơn vị", choices, format_func=labels.get)
+    code = pick_unit(c2, result.units.sort_values("code"), "unit", "unit_search")
 else:
     code = me.unit_code
     if not (result.units["code"] == code).any():

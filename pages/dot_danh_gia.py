@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions, actor, end_of_day,
-                       page_of, results, round_act, rounds, show_history, show_table, store)
+                       page_of, pick_unit, results, round_act, rounds, show_history, show_table, store)
 from scoring import round_views, service, views
 from scoring.access import Right
 from scoring.framework import load_preset, presets
@@ -122,6 +122,5 @@ st.subheader("Lịch sử của đợt")
 show_history(rounds().history(me, year, None), "round_log")
 
 st.subheader("Lịch sử của một đơn vị")
-names = dict(zip(board["code"], board["name"]))
-code = st.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="history_unit")
+code = pick_unit(st, board, "history_unit", "history_search")
 show_history(rounds().history(me, year, code), "round_history")

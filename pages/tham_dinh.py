@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pages._ui import CRITERIA_WIDTHS, actor, editor_height, end_of_day, round_act, rounds, show_history, show_table
+from pages._ui import (CRITERIA_WIDTHS, actor, editor_height, end_of_day, page_of, pick_unit, round_act, rounds,
+                       show_history, show_table)
 from scoring import round_views
 from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
 from scoring.store import VN_TIME
@@ -19,9 +20,8 @@ if not years:
 c1, c2 = st.columns([1, 3])
 year = c1.selectbox("Năm", years, key="review_year")
 board = rounds().board(me, year)
-show_table(round_views.board_table(board), {"Tên đơn vị": "large"}, key="board")
-names = dict(zip(board["code"], board["name"]))
-code = c2.selectbox("Đơn vị", list(names), format_func=lambda c: f"{c} – {names[c]}", key="review_unit")
+show_table(round_views.board_table(page_of(board, "board")), {"Tên đơn vị": "large"}, key="board")
+code = pick_unit(c2, board, "review_unit", "review_search")
 sheet = rounds().sheet(me, year, code)
 info = rounds().get(year)
 st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")

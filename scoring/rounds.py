@@ -195,7 +195,8 @@ class Rounds:
         if made is not None and made[0] is sheets and made[1] is argument:
             return made[2]
         if made is not None and update is not None and made[1] is argument:
-            value = update(made[2], list(compress(sheets, map(operator.is_not, sheets.values(), map(made[0].get, sheets)))))
+            changed = compress(sheets, map(operator.is_not, sheets.values(), map(made[0].get, sheets)))
+            value = update(made[2], list(changed))
         else:
             value = build()
         self._derived[(what, info.id, info.opened_at)] = (sheets, argument, value)

@@ -262,16 +262,11 @@ def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
         "Điểm tính": scores.points.loc[position].to_numpy(dtype=float)})
 
 
-def unit_labels(result: YearResult, codes: list[str]) -> dict[str, str]:
-    """"code – name" of the given units, for a select box."""
-    names = result.units.set_index("code")["name"]
-    return {c: f"{c} – {n}" for c, n in zip(codes, names.reindex(codes))}
-
-
-def find_units(result: YearResult, typed: str, limit: int) -> list[str]:
-    """Codes of the units whose code or name contains the typed text (case and accents ignored), at most `limit`,
-    in code order; the first `limit` codes when nothing is typed."""
-    return matching(result.units, typed).sort_values("code")["code"].head(limit).tolist()
+def unit_choices(units: pd.DataFrame, typed: str, limit: int) -> dict[str, str]:
+    """Code → "code – name" of the units whose code or name contains the typed text (case and accents ignored), at
+    most `limit`, in the frame's order: what a select box offers (60,000 labels cost a fifth of a second)."""
+    found = matching(units, typed).head(limit)
+    return dict(zip(found["code"], found["code"] + " – " + found["name"]))
 
 
 def matching(units: pd.DataFrame, typed: str) -> pd.DataFrame:

@@ -354,6 +354,37 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
     assert refused(visit("tu_cham"))  # an officer does not self-assess
 
 
+def test_round_pages_of_a_large_round_page_the_board_and_search_units(tmp_path, monkeypatch):
+    """Above 500 units the board comes a page at a time and a unit is searched before it is chosen (a select box of
+    60,000 units is no use to anyone): on Thẩm định and in the history of Đợt đánh giá."""
+    from datetime import datetime, timedelta, timezone
+
+    import pandas as pd
+
+    from scoring.access import Actor, Role
+    from scoring.framework import load_preset
+    from scoring.rounds import Rounds
+
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    roster = pd.DataFrame({"code": [f"U{i:04d}" for i in range(620)], "name": [f"Chi bộ số {i}" for i in range(620)],
+                           "cluster": "Khối 1"})
+    now = datetime.now(timezone.utc)
+    Rounds(Store(url)).open(Actor("canbo0", Role.OFFICER), 2026, load_preset(), roster, now + timedelta(days=5),
+                            now + timedelta(days=10))
+    review = visit("tham_dinh")
+    assert len(review.dataframe[0].value) == 500 and review.number_input(key="board_page_620").value == 1
+    assert len(review.selectbox(key="review_unit").options) == 500
+    review.text_input(key="review_search").input("u0613").run()
+    assert review.selectbox(key="review_unit").options == ["U0613 – Chi bộ số 613"]
+    assert any("U0613" in m.value or "Chi bộ số 613" in m.value for m in review.markdown)
+    review.number_input(key="board_page_620").set_value(2).run()
+    assert review.dataframe[0].value["Mã"].tolist() == [f"U{i:04d}" for i in range(500, 620)]
+    rounds_page = visit("dot_danh_gia")
+    rounds_page.text_input(key="history_search").input("không có đơn vị này").run()
+    assert any("Không có đơn vị nào khớp" in i.value for i in rounds_page.info) and not rounds_page.exception
+
+
 def test_round_page_of_a_unit_shows_its_own_form_only(tmp_path, monkeypatch):
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     visit("tong_quan")

@@ -357,7 +357,7 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
     kept = copy.deepcopy(handed_out)
     board = rounds.board(OFFICER, 2026).copy()
     steps = [lambda: submitted(rounds, UNIT_A, "DVA", {"1.1": 2}),
-             lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu minh chứng"}),
+             lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu hồ sơ"}),
              lambda: submitted(other, UNIT_B, "DVB"),
              lambda: rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1.0}, "Đạt"),
              lambda: other.reopen_unit(OFFICER, 2026, "DVA", "xem lại")]

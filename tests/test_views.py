@@ -108,15 +108,14 @@ def test_ranking_table_keeps_numbers_numeric_and_says_not_appraised():
     assert table.loc["B", "Thẩm định"] == 80 and table.loc["B", "Ghi chú"] == ""
 
 
-def test_find_units_by_code_or_name_ignoring_accents():
-    result = rate_year(year_data([unit("DV01", total=90, name="Đảng bộ xã Tân Yên"),
-                                  unit("DV02", total=80, name="Chi bộ thôn Đồng Quýt"),
-                                  unit("DV03", total=70, name="Chi bộ Trường Tân Yên")]), FW)
-    assert views.find_units(result, "tan yen", 10) == ["DV01", "DV03"]
-    assert views.find_units(result, "dv02", 10) == ["DV02"]
-    assert views.find_units(result, "", 2) == ["DV01", "DV02"]
-    assert views.unit_labels(result, ["DV03", "DV01"]) == {"DV03": "DV03 – Chi bộ Trường Tân Yên",
-                                                           "DV01": "DV01 – Đảng bộ xã Tân Yên"}
+def test_unit_choices_by_code_or_name_ignoring_accents_in_the_given_order():
+    units = pd.DataFrame({"code": ["DV03", "DV01", "DV02"],
+                          "name": ["Chi bộ Trường Tân Yên", "Đảng bộ xã Tân Yên", "Chi bộ thôn Đồng Quýt"]})
+    assert views.unit_choices(units, "tan yen", 10) == {"DV03": "DV03 – Chi bộ Trường Tân Yên",
+                                                        "DV01": "DV01 – Đảng bộ xã Tân Yên"}
+    assert list(views.unit_choices(units, "dv02", 10)) == ["DV02"]
+    assert list(views.unit_choices(units, "", 2)) == ["DV03", "DV01"]
+    assert views.unit_choices(units, "Hà Nội", 10) == {}
 
 
 def test_decision_marks_name_quota_cuts_and_totals_near_a_threshold():
