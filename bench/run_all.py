@@ -9,8 +9,8 @@ from pathlib import Path
 from figures import MARK
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_rank.py", "bench_report.py", "bench_dashboard.py", "bench_upload.py", "bench_forms.py",
-           "bench_browser.py", "bench_load.py"]
+BENCHES = ["bench_rank.py", "bench_report.py", "bench_dashboard.py", "bench_round.py", "bench_upload.py",
+           "bench_forms.py", "bench_browser.py", "bench_load.py"]
 
 
 def main() -> int:

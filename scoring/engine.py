@@ -122,10 +122,10 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
     raw = (points * _factors(fw, target)).sum(axis=1)
     if bonus is not None:
         raw = np.maximum(raw + bonus - penalty, 0.0)
-    factors = _exact_factors(fw, target)
+    dot = _exact_dot(_exact_factors(fw, target))
 
     def exact_value(i: int) -> Fraction:
-        value = _exact_dot(points[i], factors)
+        value = dot(points[i])
         if bonus is not None:
             value = max(value + Fraction(exact(bonus[i])) - Fraction(exact(penalty[i])), Fraction(0))
         return value
@@ -133,9 +133,21 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
     return to_cents(raw, exact_value)
 
 
-def _exact_dot(points: np.ndarray, factors: list[Fraction]) -> Fraction:
-    """Σ points × factor with each point taken at its typed decimal value."""
-    return sum((Fraction(exact(p)) * f for p, f in zip(points, factors)), Fraction(0))
+def _exact_dot(factors: list[Fraction]):
+    """Σ points × factor of a row, each point taken at its typed decimal value. Scores repeat (a national year has
+    a few hundred values per criterion), so each criterion's exact term of a value is made once."""
+    made: list[dict[float, Fraction]] = [{} for _ in factors]
+
+    def dot(points: np.ndarray) -> Fraction:
+        total = Fraction(0)
+        for point, factor, terms in zip(points.tolist(), factors, made):
+            term = terms.get(point)
+            if term is None:
+                term = terms[point] = Fraction(exact(point)) * factor
+            total += term
+        return total
+
+    return dot
 
 
 def exact_order(values: np.ndarray, exact_value) -> np.ndarray:
@@ -172,7 +184,8 @@ def _tie_break_key(fw: Framework, sc: _Scored) -> np.ndarray:
     mask = np.array([c.group == fw.tie_break_group for c in fw.of(UNIT)], dtype=bool)
     exact_factors = [f for f, m in zip(_exact_factors(fw, UNIT), mask) if m]
     points = sc.used[:, mask]
-    return exact_order(sc.contributions[:, mask].sum(axis=1), lambda i: _exact_dot(points[i], exact_factors))
+    dot = _exact_dot(exact_factors)
+    return exact_order(sc.contributions[:, mask].sum(axis=1), lambda i: dot(points[i]))
 
 
 def cents(value: Decimal | float) -> int:
