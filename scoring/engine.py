@@ -6,6 +6,7 @@ first): lowering a tier is `np.maximum`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -122,10 +123,10 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
     raw = (points * _factors(fw, target)).sum(axis=1)
     if bonus is not None:
         raw = np.maximum(raw + bonus - penalty, 0.0)
-    dot = _exact_dot(_exact_factors(fw, target))
+    dot, scale = _exact_dot(_exact_factors(fw, target))
 
     def exact_value(i: int) -> Fraction:
-        value = dot(points[i])
+        value = Fraction(dot(points[i]), scale)
         if bonus is not None:
             value = max(value + Fraction(exact(bonus[i])) - Fraction(exact(penalty[i])), Fraction(0))
         return value
@@ -134,20 +135,25 @@ def weighted_cents(fw: Framework, target: str, points: np.ndarray, bonus=None, p
 
 
 def _exact_dot(factors: list[Fraction]):
-    """Σ points × factor of a row, each point taken at its typed decimal value. Scores repeat (a national year has
-    a few hundred values per criterion), so each criterion's exact term of a value is made once."""
-    made: list[dict[float, Fraction]] = [{} for _ in factors]
+    """Σ points × factor of a row, each point taken at its typed decimal value, times `scale` (returned with it):
+    an integer whenever the points have at most 30 decimals, else an exact Fraction. Rows compare and tie as their
+    exact values do, in integer arithmetic; scores repeat, so each criterion's term of a value is made once."""
+    scale = math.lcm(*(f.denominator for f in factors)) * 10**30
+    scaled = [f.numerator * (scale // f.denominator) for f in factors]
+    made: list[dict[float, int | Fraction]] = [{} for _ in factors]
 
-    def dot(points: np.ndarray) -> Fraction:
-        total = Fraction(0)
-        for point, factor, terms in zip(points.tolist(), factors, made):
+    def dot(points: np.ndarray) -> int | Fraction:
+        total = 0
+        for point, factor, terms in zip(points.tolist(), scaled, made):
             term = terms.get(point)
             if term is None:
-                term = terms[point] = Fraction(exact(point)) * factor
+                numerator, denominator = exact(point).as_integer_ratio()
+                term = terms[point] = numerator * (factor // denominator) if factor % denominator == 0 else \
+                    Fraction(numerator * factor, denominator)
             total += term
         return total
 
-    return dot
+    return dot, scale
 
 
 def exact_order(values: np.ndarray, exact_value) -> np.ndarray:
@@ -184,7 +190,7 @@ def _tie_break_key(fw: Framework, sc: _Scored) -> np.ndarray:
     mask = np.array([c.group == fw.tie_break_group for c in fw.of(UNIT)], dtype=bool)
     exact_factors = [f for f, m in zip(_exact_factors(fw, UNIT), mask) if m]
     points = sc.used[:, mask]
-    dot = _exact_dot(exact_factors)
+    dot, _ = _exact_dot(exact_factors)  # one scale for every row: comparing the scaled sums compares the sums
     return exact_order(sc.contributions[:, mask].sum(axis=1), lambda i: dot(points[i]))
 
 

@@ -167,3 +167,20 @@ def test_grid_column_keeps_numbers_and_texts_apart(cells):
         is_number = type(v) in (int, float)
         assert (numbers[i] == v) if is_number else np.isnan(numbers[i])
         assert texts.get(i) == (None if is_number or not nfc(v) else nfc(v))
+
+
+_points = st.one_of(st.integers(0, 2000).map(lambda n: n / 4), st.floats(0, 100, allow_nan=False),
+                    st.sampled_from([0.1 + 0.2, 1e-40, 2.5e-31, 7.000000000000001, 0.0, -0.0]))
+
+
+@given(st.data(), st.lists(st.fractions(min_value=0, max_value=10, max_denominator=60), min_size=1, max_size=6))
+def test_scaled_exact_sums_are_the_exact_sums_times_one_scale(data, factors):
+    """The tie-break's integer sums: the exact Σ point × factor (each point at its typed decimal) times one scale,
+    so that rows compare and tie as their exact sums do; repeated values reuse their terms."""
+    from scoring.engine import _exact_dot
+
+    dot, scale = _exact_dot(factors)
+    rows = data.draw(st.lists(st.lists(_points, min_size=len(factors), max_size=len(factors)), min_size=1, max_size=8))
+    for row in rows + rows:
+        reference = sum((Fraction(exact(p)) * f for p, f in zip(row, factors)), Fraction(0))
+        assert dot(np.array(row)) == reference * scale
