@@ -108,6 +108,7 @@ class Rounds:
         self._counted: dict[int, tuple[int, Counter]] = {}  # round id → (newest entry id, state counts)
         self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
         self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
+        self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
 
     # ------------------------------------------------------------ reading
 
@@ -452,8 +453,9 @@ class Rounds:
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
+        made = self._made.setdefault((info.id, info.opened_at), {})
         return self._derive("provisional", info, sheets, previous,
-                            lambda: rate(year_data_of(year, info, sheets), info.framework, previous))
+                            lambda: rate(year_data_of(year, info, sheets, made), info.framework, previous))
 
     def publish(self, actor: Actor, year: int) -> int:
         """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
@@ -683,40 +685,67 @@ def _reasons_note(sheet: UnitSheet) -> str:
     return "Thẩm định: " + "; ".join(changed) if changed else ""
 
 
-def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
+@dataclass(frozen=True)
+class _SheetRows:
+    """One unit's rows of the tables the engine rates: the unit (UNIT_COLUMNS but "row"), its leader (LEADER_COLUMNS
+    but "row") when one is named, and their self and appraised scores."""
+    unit: tuple
+    unit_self: list
+    unit_review: list
+    leader: tuple | None
+    leader_self: list
+    leader_review: list
+
+
+def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _SheetRows:
+    done = s.state == APPRAISED
+
+    def scores(keys: list[str]) -> tuple[list, list]:
+        own = [s.self_scores.get(k, math.nan) for k in keys]
+        review = [s.review_scores.get(k, math.nan) for k in keys]
+        if done:  # a criterion the committee left as the unit scored it counts as appraised at that score
+            review = [o if r is None or r != r else r for o, r in zip(own, review)]
+        return own, review
+
+    settings = s.settings
+    unit = (s.code, s.name, s.cluster, settings["bonus"], settings["penalty"], int(settings["collective_discipline"]),
+            int(settings["head_discipline"]), bool(settings["disunity"]), bool(settings["corruption"]),
+            _reasons_note(s), True, SOURCE_NAME, "")
+    leader = (s.code, s.leader["name"], s.leader.get("title", ""), int(settings["head_discipline"]),
+              bool(settings["low_confidence"]), SOURCE_NAME, "") if leader_keys and s.leader.get("name") else None
+    return _SheetRows(unit, *scores(unit_keys), leader, *scores(leader_keys))
+
+
+def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
+                 made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None) -> YearData:
     """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
-    as appraised at that score (so the unit is not reported as "chưa thẩm định")."""
+    as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made` keeps each unit's rows
+    for the sheet they were made from: a sheet that is the same object again is not made again."""
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
-    ordered = [sheets[c] for c in info.units["code"]]
+    unit_keys, leader_keys = [key(UNIT, c) for c in unit_codes], [key(LEADER, c) for c in leader_codes]
+    made = {} if made is None else made
+    rows = []
+    for code in info.units["code"]:
+        sheet, found = made.get(code, (None, None))
+        if sheet is not sheets[code]:
+            found = _sheet_rows(sheets[code], unit_keys, leader_keys)
+            made[code] = (sheets[code], found)
+        rows.append(found)
+    led = [r for r in rows if r.leader is not None]
 
-    def scores(kind: str, target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
-        keys, blanks = [key(target, c) for c in codes], [np.nan] * len(codes)
-        return pd.DataFrame([list(map(d.get, keys, blanks)) for d in map(operator.attrgetter(kind), rows)],
-                            columns=codes, dtype=float)
+    def table(items: list, columns: list[str]) -> pd.DataFrame:
+        if not items:
+            return pd.DataFrame([], columns=columns)
+        return pd.DataFrame(items, columns=columns[:-1]).assign(row=range(1, len(items) + 1))
 
-    def appraised(target: str, codes: list[str], rows: list[UnitSheet]) -> pd.DataFrame:
-        review = scores("review_scores", target, codes, rows)
-        done = np.array([s.state == APPRAISED for s in rows], dtype=bool)
-        review.loc[done] = review.loc[done].fillna(scores("self_scores", target, codes, rows).loc[done])
-        return review
+    def scores(items: list, codes: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(items, columns=codes, dtype=float)
 
-    units = pd.DataFrame([{
-        "code": s.code, "name": s.name, "cluster": s.cluster, "bonus": s.settings["bonus"],
-        "penalty": s.settings["penalty"], "collective_discipline": int(s.settings["collective_discipline"]),
-        "head_discipline": int(s.settings["head_discipline"]), "disunity": bool(s.settings["disunity"]),
-        "corruption": bool(s.settings["corruption"]), "note": _reasons_note(s), "has_self_columns": True,
-        "file": SOURCE_NAME,
-        "sheet": "", "row": i + 1} for i, s in enumerate(ordered)], columns=UNIT_COLUMNS)
-    with_leader = [s for s in ordered if s.leader.get("name")] if leader_codes else []
-    leaders = pd.DataFrame([{
-        "unit_code": s.code, "name": s.leader["name"], "title": s.leader.get("title", ""),
-        "discipline": int(s.settings["head_discipline"]), "low_confidence": bool(s.settings["low_confidence"]),
-        "file": SOURCE_NAME, "sheet": "", "row": i + 1} for i, s in enumerate(with_leader)], columns=LEADER_COLUMNS)
-    return YearData(year, units, scores("self_scores", UNIT, unit_codes, ordered),
-                    appraised(UNIT, unit_codes, ordered), leaders,
-                    scores("self_scores", LEADER, leader_codes, with_leader),
-                    appraised(LEADER, leader_codes, with_leader))
+    return YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
+                    scores([r.unit_review for r in rows], unit_codes), table([r.leader for r in led], LEADER_COLUMNS),
+                    scores([r.leader_self for r in led], leader_codes),
+                    scores([r.leader_review for r in led], leader_codes))
 
 
 # ------------------------------------------------------------ evidence files
