@@ -105,7 +105,7 @@ class Rounds:
         # Kept per round and shared by every page run that uses this object. Entries are only appended and writers
         # are serialised, so the newest entry id read in a snapshot says whether anything changed since.
         self._rosters: dict[tuple, pd.DataFrame] = {}  # (round id, opened at) → its roster, fixed once opened
-        self._counted: dict[int, tuple[int, Counter]] = {}  # round id → (newest entry id, state counts)
+        self._counted: dict[int, tuple] = {}  # round id → (newest entry id, each unit's state, state counts)
         self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
         self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
         self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
@@ -269,13 +269,26 @@ class Rounds:
         return work
 
     def _state_counts(self, conn: Connection, round_id: int) -> Counter:
-        """The round's state counts, counted again only after an entry was appended: writers are serialised, so
-        the newest entry id (read in the same snapshot) tells whether anything changed since."""
-        newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar()
-        counted = self._counted.get(round_id)
-        if counted is None or counted[0] != newest:
-            counted = self._counted[round_id] = (newest, _state_counts(conn, round_id))
-        return counted[1]
+        """The round's state counts: each unit's current state read once, then brought up to date with the state
+        entries appended since (writers are serialised, so the newest entry id read in the same snapshot tells
+        what is counted already; the few newer entries are found by the primary key)."""
+        e = t.round_entries
+        newest = conn.execute(select(func.max(e.c.id))).scalar() or 0
+        done, states, counts = self._counted.get(round_id, (None, None, None))
+        if states is None:
+            states = _current_states(conn, round_id)
+            counts = Counter(states.values())
+        elif done != newest:
+            states, counts = dict(states), Counter(counts)  # a new pair: another thread may be reading the old one
+            for entry in conn.execute(select(e.c.round_id, e.c.kind, e.c.unit_code, e.c.value).where(e.c.id > done)
+                                      .order_by(e.c.id)):
+                if entry.round_id == round_id and entry.kind == "state":
+                    if entry.unit_code in states:
+                        counts[states[entry.unit_code]] -= 1
+                    states[entry.unit_code] = json.loads(entry.value)
+                    counts[states[entry.unit_code]] += 1
+        self._counted[round_id] = (newest, states, counts)
+        return counts
 
     # ------------------------------------------------------------ steps
 
@@ -588,12 +601,12 @@ def _own_work(conn: Connection, row, code: str) -> list[tuple[str, str]]:
     return []
 
 
-def _state_counts(conn: Connection, round_id: int) -> Counter:
-    """How many units stand in each state: the latest state entry of each unit, counted in the database."""
+def _current_states(conn: Connection, round_id: int) -> dict[str, str]:
+    """Each unit's current state (its latest state entry; a unit without one is not listed), read in the database."""
     e = t.round_entries
     latest = select(func.max(e.c.id)).where(e.c.round_id == round_id, e.c.kind == "state").group_by(e.c.unit_code)
-    rows = conn.execute(select(e.c.value, func.count()).where(e.c.id.in_(latest)).group_by(e.c.value)).all()
-    return Counter({json.loads(value): count for value, count in rows})
+    return {code: json.loads(value) for code, value in
+            conn.execute(select(e.c.unit_code, e.c.value).where(e.c.id.in_(latest)))}
 
 
 def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:

@@ -339,7 +339,7 @@ def test_work_list_tells_each_person_what_waits(rounds):
 
 
 def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, database_url, clock):
-    """The sheets, board and provisional ranking a Rounds object keeps (brought up to date with the entries appended
+    """The sheets, board, provisional ranking and state counts a Rounds object keeps (brought up to date with the entries appended
     since, by itself or by another server) equal a fresh fold of the store after every step, and what it handed out
     before a step is never changed by it."""
     import copy
@@ -351,6 +351,8 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
         assert rounds.snapshot(OFFICER, 2026)[1] == fresh.snapshot(OFFICER, 2026)[1]
         pd.testing.assert_frame_equal(rounds.board(OFFICER, 2026), fresh.board(OFFICER, 2026))
         pd.testing.assert_frame_equal(rounds.provisional(OFFICER, 2026).units, fresh.provisional(OFFICER, 2026).units)
+        assert [rounds.work_list(a) for a in (OFFICER, LEADER_ACCOUNT)] == [
+            fresh.work_list(a) for a in (OFFICER, LEADER_ACCOUNT)]
         return rounds.snapshot(OFFICER, 2026)[1]
 
     handed_out = same_as_fresh()
@@ -360,6 +362,7 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
              lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu hồ sơ"}),
              lambda: submitted(other, UNIT_B, "DVB"),
              lambda: rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1.0}, "Đạt"),
+             lambda: other.complete(OFFICER, 2026, "DVB", {}, "Đạt"),
              lambda: other.reopen_unit(OFFICER, 2026, "DVA", "xem lại")]
     for step in steps:
         step()
