@@ -339,9 +339,9 @@ def test_work_list_tells_each_person_what_waits(rounds):
 
 
 def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, database_url, clock):
-    """The sheets, board, provisional ranking and state counts a Rounds object keeps (brought up to date with the entries appended
-    since, by itself or by another server) equal a fresh fold of the store after every step, and what it handed out
-    before a step is never changed by it."""
+    """The sheets, board, provisional ranking and state counts a Rounds object keeps (brought up to date with the
+    entries appended since, by itself or by another server) equal a fresh fold of the store after every step, and
+    what it handed out before a step is never changed by it."""
     import copy
 
     other = Rounds(Store(database_url), clock)  # a second replica writing to the same store
