@@ -752,8 +752,8 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
             return pd.DataFrame([], columns=columns)
         return pd.DataFrame(items, columns=columns[:-1]).assign(row=range(1, len(items) + 1))
 
-    def scores(items: list, codes: list[str]) -> pd.DataFrame:
-        return pd.DataFrame(items, columns=codes, dtype=float)
+    def scores(items: list, codes: list[str]) -> pd.DataFrame:  # through numpy: pandas converts row by row
+        return pd.DataFrame(np.array(items, dtype=float).reshape(len(items), len(codes)), columns=codes)
 
     return YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
                     scores([r.unit_review for r in rows], unit_codes), table([r.leader for r in led], LEADER_COLUMNS),
