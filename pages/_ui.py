@@ -280,6 +280,25 @@ def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int |
     """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
     already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
     Streamlit about as much as the rest of a page run."""
+    _table_element(table, widths, height, tier_column)
+
+
+def keyed_table(versions: dict[int, int], key: tuple, build: Callable[[], pd.DataFrame],
+                widths: dict[str, str | int], height: int | str, tier_column: str | None = None) -> None:
+    """Draw the table `build()` makes, named like a chart by the dataset versions and `key` (every choice and row
+    it depends on) instead of by its content: hashing a 500-row page was a quarter of a page run with thirty people
+    opening it at once."""
+    _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, tier_column)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _draw_keyed_table(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build, widths, height,
+                      tier_column) -> None:
+    _table_element(_build(), widths, height, tier_column)
+
+
+def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: int | str,
+                   tier_column: str | None) -> None:
     numeric_objects = [c for c in table.columns if table[c].dtype == object and table[c].dropna().map(
         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty

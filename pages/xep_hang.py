@@ -2,7 +2,8 @@
 account sees only the years whose round result was published."""
 import streamlit as st
 
-from pages._ui import RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, page_of, require_data, show_table, store, year_row
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_table, page_of, require_data, store,
+                       year_row)
 from scoring import charts, service, views
 from scoring.presentation import TIER_LABEL, vn
 
@@ -23,8 +24,13 @@ units = views.matching(views.filter_units(result, None if cluster == ALL else cl
 
 st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
            + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
-show_table(views.ranking_table(page_of(units, "ranking"), result.previous_year is not None)[RANKING_COLUMNS],
-           RANKING_WIDTHS, height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
+page = page_of(units, "ranking")
+if page.empty:
+    st.caption("Không có dòng nào.")
+else:  # a page's rows are those of the year's result: named by the year and their codes
+    keyed_table(versions, ("ranking", year, tuple(page["code"])),
+                lambda: views.ranking_table(page, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
+                height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
 if len(units):
     shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
     chart(versions, ("totals", *shown), lambda: charts.total_bars(units, result))
