@@ -18,8 +18,8 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import compress
 from decimal import Decimal
+from itertools import compress
 from typing import Callable
 
 import numpy as np
@@ -159,10 +159,7 @@ class Rounds:
         if sheets is None:
             sheets = self._sheets(conn, info)
         elif done != newest:
-            # The few entries since, by the primary key (a filter on the round would walk the round's index).
-            entries = [x for x in conn.execute(select(t.round_entries).where(t.round_entries.c.id > done)
-                                               .order_by(t.round_entries.c.id)).mappings()
-                       if x["round_id"] == info.id and x["unit_code"] is not None]
+            entries = _appended_since(conn, info.id, done)
             changed = {c: copy.deepcopy(sheets[c]) for c in {x["unit_code"] for x in entries} if c in sheets}
             _apply_all(changed, entries)
             sheets = {**sheets, **changed}
@@ -271,22 +268,21 @@ class Rounds:
     def _state_counts(self, conn: Connection, round_id: int) -> Counter:
         """The round's state counts: each unit's current state read once, then brought up to date with the state
         entries appended since (writers are serialised, so the newest entry id read in the same snapshot tells
-        what is counted already; the few newer entries are found by the primary key)."""
-        e = t.round_entries
-        newest = conn.execute(select(func.max(e.c.id))).scalar() or 0
+        what is counted already)."""
+        newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar() or 0
         done, states, counts = self._counted.get(round_id, (None, None, None))
         if states is None:
             states = _current_states(conn, round_id)
             counts = Counter(states.values())
         elif done != newest:
             states, counts = dict(states), Counter(counts)  # a new pair: another thread may be reading the old one
-            for entry in conn.execute(select(e.c.round_id, e.c.kind, e.c.unit_code, e.c.value).where(e.c.id > done)
-                                      .order_by(e.c.id)):
-                if entry.round_id == round_id and entry.kind == "state":
-                    if entry.unit_code in states:
-                        counts[states[entry.unit_code]] -= 1
-                    states[entry.unit_code] = json.loads(entry.value)
-                    counts[states[entry.unit_code]] += 1
+            for entry in _appended_since(conn, round_id, done):
+                if entry["kind"] == "state":
+                    code = entry["unit_code"]
+                    if code in states:
+                        counts[states[code]] -= 1
+                    states[code] = json.loads(entry["value"])
+                    counts[states[code]] += 1
         self._counted[round_id] = (newest, states, counts)
         return counts
 
@@ -599,6 +595,14 @@ def _own_work(conn: Connection, row, code: str) -> list[tuple[str, str]]:
     if state == EXPLAINING:
         return [(f"Năm {row.year}: trả lời yêu cầu giải trình", "tu-cham")]
     return []
+
+
+def _appended_since(conn: Connection, round_id: int, done: int) -> list:
+    """A round's unit entries after entry `done`, in order. Found by the primary key: there are few, and a filter
+    on the round would walk the round's whole index."""
+    e = t.round_entries
+    return [x for x in conn.execute(select(e).where(e.c.id > done).order_by(e.c.id)).mappings()
+            if x["round_id"] == round_id and x["unit_code"] is not None]
 
 
 def _current_states(conn: Connection, round_id: int) -> dict[str, str]:
