@@ -108,7 +108,7 @@ class Rounds:
         self._counted: dict[int, tuple] = {}  # round id → (newest entry id, each unit's state, state counts)
         self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
         self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
-        self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
+        self._made: dict[tuple, _Assembly] = {}  # (round id, opened at) → the engine's tables made (year_data_of)
 
     # ------------------------------------------------------------ reading
 
@@ -462,7 +462,7 @@ class Rounds:
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
-        made = self._made.setdefault((info.id, info.opened_at), {})
+        made = self._made.setdefault((info.id, info.opened_at), _Assembly())
         return self._derive("provisional", info, sheets, previous,
                             lambda: rate(year_data_of(year, info, sheets, made), info.framework, previous))
 
@@ -725,7 +725,8 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
         return own, review
 
     settings = s.settings
-    unit = (s.code, s.name, s.cluster, settings["bonus"], settings["penalty"], int(settings["collective_discipline"]),
+    unit = (s.code, s.name, s.cluster, float(settings["bonus"]), float(settings["penalty"]),
+            int(settings["collective_discipline"]),
             int(settings["head_discipline"]), bool(settings["disunity"]), bool(settings["corruption"]),
             _reasons_note(s), True, SOURCE_NAME, "")
     leader = (s.code, s.leader["name"], s.leader.get("title", ""), int(settings["head_discipline"]),
@@ -733,22 +734,48 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
     return _SheetRows(unit, *scores(unit_keys), leader, *scores(leader_keys))
 
 
-def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
-                 made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None) -> YearData:
+class _Assembly:
+    """What year_data_of made for a round before, kept between page runs: each unit's rows with the sheet they were
+    made from, and the last tables with the sheets they were made from (one tuple, replaced whole, so that page runs
+    at once read a consistent one)."""
+
+    def __init__(self):
+        self.rows: dict[str, tuple[UnitSheet, _SheetRows]] = {}
+        self.last: tuple[dict[str, UnitSheet], YearData, dict[str, int]] | None = None
+
+
+_FEW_CHANGED = 200  # more units changed since the last tables (an import): the tables are made anew
+
+
+def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet], made: _Assembly | None = None) -> YearData:
     """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
-    as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made` keeps each unit's rows
-    for the sheet they were made from: a sheet that is the same object again is not made again."""
+    as appraised at that score (so the unit is not reported as "chưa thẩm định"). With `made`, what was made before
+    is reused: a sheet that is the same object again is not made again, and when few units changed since the last
+    tables, those are copied with the changed units' rows replaced."""
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
     unit_keys, leader_keys = [key(UNIT, c) for c in unit_codes], [key(LEADER, c) for c in leader_codes]
-    made = {} if made is None else made
-    rows = []
-    for code in info.units["code"]:
-        sheet, found = made.get(code, (None, None))
+    made = _Assembly() if made is None else made
+
+    def rows_of(code: str) -> _SheetRows:
+        sheet, found = made.rows.get(code, (None, None))
         if sheet is not sheets[code]:
             found = _sheet_rows(sheets[code], unit_keys, leader_keys)
-            made[code] = (sheets[code], found)
-        rows.append(found)
+            made.rows[code] = (sheets[code], found)
+        return found
+
+    codes = info.units["code"].tolist()
+    if made.last is not None:
+        basis, data, leader_at = made.last
+        changed = list(compress(range(len(codes)), map(operator.is_not, map(basis.get, codes), map(sheets.get, codes))))
+        if not changed:
+            return data
+        if len(changed) <= _FEW_CHANGED:
+            updated = _replaced(data, [(i, leader_at.get(codes[i]), rows_of(codes[i])) for i in changed])
+            if updated is not None:
+                made.last = (sheets, updated, leader_at)
+                return updated
+    rows = [rows_of(code) for code in codes]
     led = [r for r in rows if r.leader is not None]
 
     def table(items: list, columns: list[str]) -> pd.DataFrame:
@@ -759,10 +786,46 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
     def scores(items: list, codes: list[str]) -> pd.DataFrame:  # through numpy: pandas converts row by row
         return pd.DataFrame(np.array(items, dtype=float).reshape(len(items), len(codes)), columns=codes)
 
-    return YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
+    data = YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
                     scores([r.unit_review for r in rows], unit_codes), table([r.leader for r in led], LEADER_COLUMNS),
                     scores([r.leader_self for r in led], leader_codes),
                     scores([r.leader_review for r in led], leader_codes))
+    made.last = (sheets, data, {r.leader[0]: i for i, r in enumerate(led)})
+    return data
+
+
+def _replaced(data: YearData, changes: list[tuple[int, int | None, _SheetRows]]) -> YearData | None:
+    """`data` with the rows of changed units replaced, in copies; None when a change does not fit in place (a
+    leader named or removed, a value of another type than its column's), so that the tables are made anew."""
+    if any((at is None) != (rows.leader is None) for _, at, rows in changes):
+        return None
+    units, leaders = data.units.copy(), data.leaders.copy()
+    unit_self, unit_review = data.unit_self.to_numpy(copy=True), data.unit_review.to_numpy(copy=True)
+    leader_self, leader_review = data.leader_self.to_numpy(copy=True), data.leader_review.to_numpy(copy=True)
+    try:
+        for i, at, rows in changes:
+            _set_row(units, i, rows.unit)
+            unit_self[i], unit_review[i] = rows.unit_self, rows.unit_review
+            if at is not None:
+                _set_row(leaders, at, rows.leader)
+                leader_self[at], leader_review[at] = rows.leader_self, rows.leader_review
+    except (TypeError, ValueError):
+        return None
+    if not (units.dtypes.equals(data.units.dtypes) and leaders.dtypes.equals(data.leaders.dtypes)):
+        return None
+
+    def frame(values, like: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(values, columns=like.columns)
+
+    return YearData(data.year, units, frame(unit_self, data.unit_self), frame(unit_review, data.unit_review), leaders,
+                    frame(leader_self, data.leader_self), frame(leader_review, data.leader_review))
+
+
+def _set_row(table: pd.DataFrame, i: int, values: tuple) -> None:
+    """Row i of a table takes the values of its columns but the last ("row", its number, which stays)."""
+    for j, value in enumerate(values):
+        if table.iat[i, j] != value:
+            table.iat[i, j] = value
 
 
 # ------------------------------------------------------------ evidence files

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.access import Actor, Forbidden, Role
 from scoring.engine import rate
 from scoring.framework import LEADER, UNIT, load_preset
-from scoring.rounds import (APPRAISED, EXPLAINING, NOT_SUBMITTED, REVIEWING, SUBMITTED, RoundError, Rounds,
-                            evidence_type, key)
+from scoring.rounds import (APPRAISED, EXPLAINING, NOT_SUBMITTED, REVIEWING, SUBMITTED, RoundError, RoundInfo,
+                            Rounds, evidence_type, key)
 from scoring.store import Store
 
 OFFICER = Actor("canbo", Role.OFFICER)
@@ -447,3 +449,48 @@ def test_a_filled_form_fills_the_draft_through_the_same_reader(database_url, clo
     assert sheet.leader["name"] == data.leaders["name"].iloc[0]
     with pytest.raises(RoundError, match="không phải phiếu của đơn vị DV27"):
         rounds.draft_from_form(Actor("dv27", Role.UNIT, "DV27"), 2026, "DV27", data)
+
+
+_CHANGES = st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["self", "review", "leader", "unleader", "bonus",
+                                                                   "flag", "state", "reason"]),
+                              st.sampled_from([0, 1, 2.5, 7.25])), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_CHANGES)
+def test_engine_tables_kept_between_runs_equal_tables_made_anew(changes):
+    """The round's tables for the engine, brought up to date from the last ones for the units whose sheets changed,
+    equal tables made anew from the sheets, after any changes (scores, a leader named or removed, a setting of another
+    type, a state, a reason), one at a time or many at once."""
+    import copy
+
+    from scoring.rounds import UnitSheet, _Assembly, year_data_of
+
+    codes = [f"DV{i}" for i in range(6)]
+    roster = pd.DataFrame({"code": codes, "name": [f"Chi bộ {c}" for c in codes], "cluster": ["Khối 1"] * 6})
+    info = RoundInfo(1, 2026, FW, START, START, "open", roster)
+    sheets = {c: UnitSheet(c, f"Chi bộ {c}", "Khối 1") for c in codes}
+    sheets["DV0"].leader = {"name": "Nguyễn Văn A", "title": "Bí thư"}
+    made = _Assembly()
+    year_data_of(2026, info, sheets, made)
+    for n, (i, what, value) in enumerate(changes):
+        sheets = dict(sheets)
+        sheet = sheets[codes[i]] = copy.deepcopy(sheets[codes[i]])
+        target = key(UNIT, FW.codes(UNIT)[n % 3])
+        if what == "self":
+            sheet.self_scores[target] = value
+        elif what == "review":
+            sheet.review_scores[target], sheet.review_reasons[target] = value, "thiếu hồ sơ"
+        elif what in ("leader", "unleader"):
+            sheet.leader["name"] = "Trần Thị B" if what == "leader" else ""
+            sheet.self_scores[key(LEADER, FW.codes(LEADER)[0])] = value
+        elif what == "bonus":
+            sheet.settings["bonus"] = value  # an int or a float, as JSON gives it back
+        elif what == "flag":
+            sheet.settings["head_discipline"] = int(value)
+        else:
+            sheet.state = APPRAISED if what == "state" else sheet.state
+        if n % 4 != 3:  # and sometimes several changes before the next tables
+            kept, fresh = year_data_of(2026, info, sheets, made), year_data_of(2026, info, sheets)
+            for name in ("units", "unit_self", "unit_review", "leaders", "leader_self", "leader_review"):
+                pd.testing.assert_frame_equal(getattr(kept, name), getattr(fresh, name))
