@@ -108,7 +108,7 @@ class Rounds:
         self._counted: dict[int, tuple] = {}  # round id → (newest entry id, each unit's state, state counts)
         self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
         self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
-        self._made: dict[tuple, _Assembly] = {}  # (round id, opened at) → the engine's tables made (year_data_of)
+        self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
 
     # ------------------------------------------------------------ reading
 
@@ -462,9 +462,14 @@ class Rounds:
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
-        made = self._made.setdefault((info.id, info.opened_at), _Assembly())
         return self._derive("provisional", info, sheets, previous,
-                            lambda: rate(year_data_of(year, info, sheets, made), info.framework, previous))
+                            lambda: rate(self._tables(info, sheets), info.framework, previous))
+
+    def _tables(self, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
+        """The tables the engine rates, kept: after a change, the last ones with the changed units' rows replaced."""
+        made = self._made.setdefault((info.id, info.opened_at), {})
+        return self._derive("tables", info, sheets, None, lambda: year_data_of(info.year, info, sheets, made),
+                            lambda data, changed: _tables_update(data, info, sheets, changed, made))
 
     def publish(self, actor: Actor, year: int) -> int:
         """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
@@ -734,48 +739,29 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
     return _SheetRows(unit, *scores(unit_keys), leader, *scores(leader_keys))
 
 
-class _Assembly:
-    """What year_data_of made for a round before, kept between page runs: each unit's rows with the sheet they were
-    made from, and the last tables with the sheets they were made from (one tuple, replaced whole, so that page runs
-    at once read a consistent one)."""
-
-    def __init__(self):
-        self.rows: dict[str, tuple[UnitSheet, _SheetRows]] = {}
-        self.last: tuple[dict[str, UnitSheet], YearData, dict[str, int]] | None = None
-
-
-_FEW_CHANGED = 200  # more units changed since the last tables (an import): the tables are made anew
-
-
-def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet], made: _Assembly | None = None) -> YearData:
-    """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
-    as appraised at that score (so the unit is not reported as "chưa thẩm định"). With `made`, what was made before
-    is reused: a sheet that is the same object again is not made again, and when few units changed since the last
-    tables, those are copied with the changed units' rows replaced."""
+def _rows_of(info: RoundInfo, sheets: dict[str, UnitSheet], codes: list[str],
+             made: dict[str, tuple[UnitSheet, _SheetRows]]) -> list[_SheetRows]:
+    """The units' rows for the engine. `made` keeps each unit's rows with the sheet they were made from: a sheet
+    that is the same object again is not made again."""
     fw = info.framework
-    unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
-    unit_keys, leader_keys = [key(UNIT, c) for c in unit_codes], [key(LEADER, c) for c in leader_codes]
-    made = _Assembly() if made is None else made
-
-    def rows_of(code: str) -> _SheetRows:
-        sheet, found = made.rows.get(code, (None, None))
+    unit_keys, leader_keys = [key(UNIT, c) for c in fw.codes(UNIT)], [key(LEADER, c) for c in fw.codes(LEADER)]
+    rows = []
+    for code in codes:
+        sheet, found = made.get(code, (None, None))
         if sheet is not sheets[code]:
             found = _sheet_rows(sheets[code], unit_keys, leader_keys)
-            made.rows[code] = (sheets[code], found)
-        return found
+            made[code] = (sheets[code], found)
+        rows.append(found)
+    return rows
 
-    codes = info.units["code"].tolist()
-    if made.last is not None:
-        basis, data, leader_at = made.last
-        changed = list(compress(range(len(codes)), map(operator.is_not, map(basis.get, codes), map(sheets.get, codes))))
-        if not changed:
-            return data
-        if len(changed) <= _FEW_CHANGED:
-            updated = _replaced(data, [(i, leader_at.get(codes[i]), rows_of(codes[i])) for i in changed])
-            if updated is not None:
-                made.last = (sheets, updated, leader_at)
-                return updated
-    rows = [rows_of(code) for code in codes]
+
+def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
+                 made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None) -> YearData:
+    """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
+    as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made`: see `_rows_of`."""
+    fw = info.framework
+    unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
+    rows = _rows_of(info, sheets, info.units["code"].tolist(), {} if made is None else made)
     led = [r for r in rows if r.leader is not None]
 
     def table(items: list, columns: list[str]) -> pd.DataFrame:
@@ -786,29 +772,45 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet], made:
     def scores(items: list, codes: list[str]) -> pd.DataFrame:  # through numpy: pandas converts row by row
         return pd.DataFrame(np.array(items, dtype=float).reshape(len(items), len(codes)), columns=codes)
 
-    data = YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
+    return YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
                     scores([r.unit_review for r in rows], unit_codes), table([r.leader for r in led], LEADER_COLUMNS),
                     scores([r.leader_self for r in led], leader_codes),
                     scores([r.leader_review for r in led], leader_codes))
-    made.last = (sheets, data, {r.leader[0]: i for i, r in enumerate(led)})
-    return data
 
 
-def _replaced(data: YearData, changes: list[tuple[int, int | None, _SheetRows]]) -> YearData | None:
-    """`data` with the rows of changed units replaced, in copies; None when a change does not fit in place (a
-    leader named or removed, a value of another type than its column's), so that the tables are made anew."""
-    if any((at is None) != (rows.leader is None) for _, at, rows in changes):
+_FEW_CHANGED = 200  # more units changed since the last tables (an import): the tables are made anew
+
+
+def _tables_update(data: YearData, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str],
+                   made: dict[str, tuple[UnitSheet, _SheetRows]]) -> YearData:
+    """The tables `data` brought up to the sheets whose units are `changed`: copies with those units' rows replaced,
+    or made anew when many changed or a change does not fit in place."""
+    if not changed:
+        return data
+    if len(changed) <= _FEW_CHANGED:
+        updated = _replaced(data, changed, _rows_of(info, sheets, changed, made))
+        if updated is not None:
+            return updated
+    return year_data_of(info.year, info, sheets, made)
+
+
+def _replaced(data: YearData, codes: list[str], rows: list[_SheetRows]) -> YearData | None:
+    """`data` with the rows of these units replaced, in copies; None when a change does not fit in place (a leader
+    named or removed, a value of another type than its column's)."""
+    unit_at = pd.Index(data.units["code"]).get_indexer(codes)
+    leader_at = pd.Index(data.leaders["unit_code"]).get_indexer(codes)  # -1: no leader row
+    if any((at < 0) != (r.leader is None) for at, r in zip(leader_at, rows)):
         return None
     units, leaders = data.units.copy(), data.leaders.copy()
     unit_self, unit_review = data.unit_self.to_numpy(copy=True), data.unit_review.to_numpy(copy=True)
     leader_self, leader_review = data.leader_self.to_numpy(copy=True), data.leader_review.to_numpy(copy=True)
     try:
-        for i, at, rows in changes:
-            _set_row(units, i, rows.unit)
-            unit_self[i], unit_review[i] = rows.unit_self, rows.unit_review
-            if at is not None:
-                _set_row(leaders, at, rows.leader)
-                leader_self[at], leader_review[at] = rows.leader_self, rows.leader_review
+        for i, at, r in zip(unit_at, leader_at, rows):
+            _set_row(units, i, r.unit)
+            unit_self[i], unit_review[i] = r.unit_self, r.unit_review
+            if at >= 0:
+                _set_row(leaders, at, r.leader)
+                leader_self[at], leader_review[at] = r.leader_self, r.leader_review
     except (TypeError, ValueError):
         return None
     if not (units.dtypes.equals(data.units.dtypes) and leaders.dtypes.equals(data.leaders.dtypes)):

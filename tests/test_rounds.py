@@ -464,15 +464,15 @@ def test_engine_tables_kept_between_runs_equal_tables_made_anew(changes):
     type, a state, a reason), one at a time or many at once."""
     import copy
 
-    from scoring.rounds import UnitSheet, _Assembly, year_data_of
+    from scoring.rounds import UnitSheet, _tables_update, year_data_of
 
     codes = [f"DV{i}" for i in range(6)]
     roster = pd.DataFrame({"code": codes, "name": [f"Chi bộ {c}" for c in codes], "cluster": ["Khối 1"] * 6})
     info = RoundInfo(1, 2026, FW, START, START, "open", roster)
     sheets = {c: UnitSheet(c, f"Chi bộ {c}", "Khối 1") for c in codes}
     sheets["DV0"].leader = {"name": "Nguyễn Văn A", "title": "Bí thư"}
-    made = _Assembly()
-    year_data_of(2026, info, sheets, made)
+    made: dict = {}
+    kept, basis = year_data_of(2026, info, sheets, made), sheets
     for n, (i, what, value) in enumerate(changes):
         sheets = dict(sheets)
         sheet = sheets[codes[i]] = copy.deepcopy(sheets[codes[i]])
@@ -491,6 +491,8 @@ def test_engine_tables_kept_between_runs_equal_tables_made_anew(changes):
         else:
             sheet.state = APPRAISED if what == "state" else sheet.state
         if n % 4 != 3:  # and sometimes several changes before the next tables
-            kept, fresh = year_data_of(2026, info, sheets, made), year_data_of(2026, info, sheets)
+            changed = [c for c in codes if sheets[c] is not basis[c]]
+            kept, basis = _tables_update(kept, info, sheets, changed, made), sheets
+            fresh = year_data_of(2026, info, sheets)
             for name in ("units", "unit_self", "unit_review", "leaders", "leader_self", "leader_review"):
                 pd.testing.assert_frame_equal(getattr(kept, name), getattr(fresh, name))
