@@ -18,8 +18,8 @@ from .access import Actor, Right
 from .dataset import YearData
 from .framework import LEADER, UNIT, Framework
 from .reader import read_files
-from .rounds import APPRAISED, REVIEWING, STATE_LABELS, SUBMITTED, Change, RoundError, RoundInfo, Rounds, UnitSheet, \
-    key, year_data_of
+from .rounds import APPRAISED, NO_SELF, NOT_SUBMITTED, STATE_LABELS, Change, RoundError, RoundInfo, Rounds, \
+    UnitSheet, key, year_data_of
 from .template import (GUIDE_SHEET, HEAD_DISCIPLINES, LEADERS_TITLE, REVIEW_LABEL, SELF_LABEL, UNITS_TITLE, YES,
                        Column, Heading, cell_number, leader_columns, unit_columns, write_criteria, write_guide,
                        write_table)
@@ -31,7 +31,6 @@ from .workbook import Book, Grid, Loading
 REASON_HEADING, STATE_HEADING = "Lý do thay đổi", "Trạng thái"
 _HEAD = dict(enumerate(HEAD_DISCIPLINES, start=1))  # discipline level → the text the template offers
 _COLLECTIVE = _HEAD | {4: "Giải tán", DISCIPLINE_UNSPECIFIED: YES}
-_EDITABLE = {SUBMITTED, REVIEWING}
 
 
 # ---------------------------------------------------------------- export
@@ -154,18 +153,19 @@ def import_workbook(rounds: Rounds, actor: Actor, year: int, files: list[tuple[s
     if edits is None:
         return [], issues
     try:
-        changes, found = rounds.import_changes(actor, year, lambda info, sheets: diff(
-            edits, info, sheets, default_reason))
+        changes, found = rounds.import_changes(actor, year, lambda info, sheets, open_codes: diff(
+            edits, info, sheets, open_codes, default_reason))
     except RoundError as e:  # published meanwhile, or the appraisal deadline has passed
         return [], issues + [Issue("error", str(e), files[0][0])]
     issues += found
     return ([] if any(i.severity == "error" for i in issues) else changes), issues
 
 
-def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], default_reason: str = ""
-         ) -> tuple[list[Change], list[Issue]]:
+def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], open_codes: set[str],
+         default_reason: str = "") -> tuple[list[Change], list[Issue]]:
     """The cells of the file that differ from the round, as appraisal changes, and what is refused: a changed
-    self score, a cleared appraisal, a unit not open for appraisal, a change without a reason, an unknown unit."""
+    self score, a cleared appraisal, a unit not open for appraisal (`open_codes` are), a change without a reason,
+    an unknown unit or one withdrawn from the round."""
     data, fw = edits.data, info.framework
     current = year_data_of(info.year, info, sheets)
     changes, issues = [], Issues()
@@ -173,8 +173,9 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], defaul
     unit_position = {c: j for j, c in enumerate(current.units["code"])}
     for i, u in enumerate(data.units.itertuples()):
         at = issues.at(u.file, u.sheet)
-        if u.code not in sheets:
-            at.error(f"Đơn vị {u.code} không có trong đợt đánh giá năm {info.year}", u.row, "Mã đơn vị", u.code)
+        if u.code not in unit_position:
+            at.error(f"Đơn vị {u.code} không có trong đợt đánh giá năm {info.year}"
+                     + (" (đã rút khỏi đợt)" if u.code in sheets else ""), u.row, "Mã đơn vị", u.code)
             continue
         j = unit_position[u.code]
         found = _criteria(UNIT, fw, data.unit_self.iloc[i], data.unit_review.iloc[i], current.unit_self.iloc[j],
@@ -186,7 +187,7 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], defaul
             if getattr(u, name) != before[name]:
                 at.warning(f"Tên và khối của đơn vị không đổi bằng tệp; giữ “{before[name]}”", u.row, label,
                            getattr(u, name))
-        changes += _with_reasons(found, u.code, sheets[u.code], edits, u, default_reason, at)
+        changes += _with_reasons(found, u.code, sheets[u.code], u.code in open_codes, edits, u, default_reason, at)
     leaders = current.leaders.reset_index(drop=True)
     leader_position = {c: j for j, c in enumerate(leaders["unit_code"])}
     for i, p in enumerate(data.leaders.itertuples()):
@@ -201,7 +202,8 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], defaul
         found += _settings(p, leaders.loc[j], ("low_confidence",))
         if p.discipline != leaders.at[j, "discipline"]:
             found.append(("head_discipline", float(p.discipline), "Kỷ luật"))
-        changes += _with_reasons(found, p.unit_code, sheets[p.unit_code], edits, p, default_reason, at)
+        changes += _with_reasons(found, p.unit_code, sheets[p.unit_code], p.unit_code in open_codes, edits, p,
+                                 default_reason, at)
     return _one_per_target(changes, issues), issues.errors + issues.warnings
 
 
@@ -238,13 +240,15 @@ def _same(a: float, b: float) -> bool:
     return (np.isnan(a) and np.isnan(b)) or abs(a - b) < 1e-9
 
 
-def _with_reasons(found: list[tuple[str, float, str]], code: str, sheet: UnitSheet, edits: FileEdits, row,
-                  default_reason: str, at: Issues) -> list[Change]:
+def _with_reasons(found: list[tuple[str, float, str]], code: str, sheet: UnitSheet, is_open: bool, edits: FileEdits,
+                  row, default_reason: str, at: Issues) -> list[Change]:
     if not found:
         return []
-    if sheet.state not in _EDITABLE:
-        at.error(f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không nhập thay đổi được"
-                 + (" (mở lại thẩm định đơn vị trước)" if sheet.state == APPRAISED else ""), row.row, found[0][2])
+    if not is_open:
+        hint = {APPRAISED: " (mở lại thẩm định đơn vị trước)", NO_SELF: " (mở lại thẩm định đơn vị trước)",
+                NOT_SUBMITTED: " (chưa hết hạn tự chấm của đơn vị)"}.get(sheet.state, "")
+        at.error(f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không nhập thay đổi được" + hint,
+                 row.row, found[0][2])
         return []
     reason = edits.reasons.get((row.file, row.sheet, row.row), "").strip() or default_reason.strip()
     if not reason:

@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -39,8 +39,12 @@ from .validation import Issue
 
 NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
     "cho_giai_trinh", "da_tham_dinh"
+NO_SELF, WITHDRAWN = "khong_tu_cham", "rut_khoi"  # appraised without the unit's submission; taken out of the round
 STATE_LABELS = {NOT_SUBMITTED: "Chưa nộp", SUBMITTED: "Đã nộp", REVIEWING: "Đang thẩm định",
-                EXPLAINING: "Chờ giải trình", APPRAISED: "Đã thẩm định"}
+                EXPLAINING: "Chờ giải trình", APPRAISED: "Đã thẩm định", NO_SELF: "Không tự chấm",
+                WITHDRAWN: "Đã rút khỏi đợt"}
+FINAL = frozenset({APPRAISED, NO_SELF, WITHDRAWN})  # a round publishes once every unit is in one of these
+IN_APPRAISAL = frozenset({SUBMITTED, REVIEWING})  # the committee appraises; a unit past its deadline too
 OPEN, PUBLISHED = "open", "published"
 FLAGS = ("collective_discipline", "head_discipline", "disunity", "corruption", "low_confidence")
 MAX_EVIDENCE_BYTES = 20 * 2**20
@@ -74,6 +78,12 @@ class RoundInfo:
     state: str
     units: pd.DataFrame  # code, name, cluster in roster order; shared, never modified
     opened_at: datetime | None = None
+    last_position: int = 0  # the roster only grows: with the id and opening time, names this roster
+
+    @property
+    def key(self) -> tuple:
+        """What kept values of this round are filed under: a cancelled round's id may come back, a roster grow."""
+        return self.id, self.opened_at, self.last_position
 
 
 @dataclass
@@ -90,8 +100,19 @@ class UnitSheet:
     leader: dict[str, str] = field(default_factory=lambda: {"name": "", "title": ""})
     settings: dict[str, float] = field(default_factory=lambda: {"bonus": 0.0, "penalty": 0.0, **dict.fromkeys(FLAGS, 0)})
     questions: list[dict] = field(default_factory=list)  # {"criteria", "question", "answer", "asked_by", …}
-    evidence: list[dict] = field(default_factory=list)   # {"sha256", "name", "target", "who", "at"}
+    evidence: list[dict] = field(default_factory=list)   # {"sha256", "name", "target", "who", "at", "withdrawn"}
     deadline: datetime | None = None  # an extension of the self-assessment deadline for this unit
+    submitted: bool = False  # the unit submitted its self-assessment (at least once)
+
+    @property
+    def counted_self(self) -> dict[str, float]:
+        """The self scores that count: a draft never submitted is no self-assessment (domain §4 step 6)."""
+        return self.self_scores if self.submitted else {}
+
+    @property
+    def files(self) -> list[dict]:
+        """Evidence in force (a file withdrawn stays in the history only)."""
+        return [e for e in self.evidence if not e.get("withdrawn")]
 
 
 def key(target: str, code: str) -> str:
@@ -105,7 +126,7 @@ class Rounds:
         # Kept per round and shared by every page run that uses this object. Entries are only appended and writers
         # are serialised, so the newest entry id read in a snapshot says whether anything changed since.
         self._rosters: dict[tuple, pd.DataFrame] = {}  # (round id, opened at) → its roster, fixed once opened
-        self._counted: dict[int, tuple] = {}  # round id → (newest entry id, each unit's state, state counts)
+        self._counted: dict[tuple, tuple] = {}  # (round id, opened at) → (newest entry id, states, state counts)
         self._folded: dict[tuple, tuple[int, dict[str, UnitSheet]]] = {}  # (round id, opened at) → (newest, sheets)
         self._derived: dict[tuple, tuple] = {}  # (what, round id, opened at) → (sheets, argument, value)
         self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
@@ -120,7 +141,9 @@ class Rounds:
         row = conn.execute(select(t.rounds).where(t.rounds.c.year == year)).mappings().first()
         if row is None:
             return None
-        units = self._roster(conn, row["id"], row["opened_at"])
+        u = t.round_units
+        last = conn.execute(select(func.max(u.c.position)).where(u.c.round_id == row["id"])).scalar() or 0
+        units = self._roster(conn, row["id"], row["opened_at"], last)
         unpublished = conn.execute(select(t.rounds.c.id).where(t.rounds.c.id == row["id"], _unpublished())).first()
         e = t.round_entries
         reopened = conn.execute(select(e.c.value).where(e.c.round_id == row["id"], e.c.kind == "reopened")
@@ -128,17 +151,22 @@ class Rounds:
         review_deadline = (datetime.fromisoformat(json.loads(reopened)["review_deadline"]) if reopened
                            else _utc(row["review_deadline"]))
         return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
-                         review_deadline, OPEN if unpublished else PUBLISHED, units, row["opened_at"])
+                         review_deadline, OPEN if unpublished else PUBLISHED, units, row["opened_at"], last)
 
-    def _roster(self, conn: Connection, round_id: int, opened_at) -> pd.DataFrame:
-        roster = self._rosters.get((round_id, opened_at))
+    def _roster(self, conn: Connection, round_id: int, opened_at, last: int) -> pd.DataFrame:
+        roster = self._rosters.get((round_id, opened_at, last))
         if roster is None:
             u = t.round_units
             rows = conn.execute(select(u.c.code, u.c.name, u.c.cluster).where(u.c.round_id == round_id)
                                 .order_by(u.c.position)).all()
+            for cache in (self._rosters, self._folded, self._made):  # a roster grown: what was kept of it goes
+                for old in [k for k in cache if k[0] == round_id]:
+                    del cache[old]
+            for old in [k for k in self._derived if k[1] == round_id]:
+                del self._derived[old]
             # Plain tuples: pandas probes each SQLAlchemy row for fields, a second per 60,000 rows.
-            roster = self._rosters[(round_id, opened_at)] = pd.DataFrame(list(map(tuple, rows)),
-                                                                          columns=["code", "name", "cluster"])
+            roster = self._rosters[(round_id, opened_at, last)] = pd.DataFrame(list(map(tuple, rows)),
+                                                                                columns=["code", "name", "cluster"])
         return roster
 
     def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
@@ -155,7 +183,7 @@ class Rounds:
         """Every unit's sheet, folded once and then brought up to date with the entries appended since (copying
         the sheets they change: a dict handed out before is never modified). Read-only for callers."""
         newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar() or 0
-        done, sheets = self._folded.get((info.id, info.opened_at), (None, None))
+        done, sheets = self._folded.get(info.key, (None, None))
         if sheets is None:
             sheets = self._sheets(conn, info)
         elif done != newest:
@@ -163,7 +191,7 @@ class Rounds:
             changed = {c: copy.deepcopy(sheets[c]) for c in {x["unit_code"] for x in entries} if c in sheets}
             _apply_all(changed, entries)
             sheets = {**sheets, **changed}
-        self._folded[(info.id, info.opened_at)] = (newest, sheets)
+        self._folded[info.key] = (newest, sheets)
         return sheets
 
     def sheet(self, actor: Actor, year: int, code: str) -> UnitSheet:
@@ -189,7 +217,7 @@ class Rounds:
         the folded sheets are a new dict whenever an entry was appended, holding new sheets for the units it
         changed. With `update`, the value made before is brought up to date for those units only. Shared: callers
         only read it."""
-        made = self._derived.get((what, info.id, info.opened_at))
+        made = self._derived.get((what, *info.key))
         if made is not None and made[0] is sheets and made[1] is argument:
             return made[2]
         if made is not None and update is not None and made[1] is argument:
@@ -197,7 +225,7 @@ class Rounds:
             value = update(made[2], list(changed))
         else:
             value = build()
-        self._derived[(what, info.id, info.opened_at)] = (sheets, argument, value)
+        self._derived[(what, *info.key)] = (sheets, argument, value)
         return value
 
     def prepare(self) -> None:
@@ -249,28 +277,31 @@ class Rounds:
         database, never rosters or scores (a national round holds millions of entries)."""
         work = []
         with self.store.reading() as conn:
-            for row in conn.execute(select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline)
+            for row in conn.execute(select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline,
+                                           t.rounds.c.opened_at)
                                     .where(_unpublished()).order_by(t.rounds.c.year.desc())).all():
                 if actor.may(Right.SELF_ASSESS) and actor.unit_code:
                     work += _own_work(conn, row, actor.unit_code)
                 if not (actor.may(Right.IMPORT) or (actor.may(Right.PUBLISH) and not actor.unit_code)):
                     continue
-                states = self._state_counts(conn, row.id)
+                states = self._state_counts(conn, row)
                 waiting = states[SUBMITTED] + states[REVIEWING]
                 if actor.may(Right.IMPORT) and waiting:
                     work.append((f"Năm {row.year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
-                if actor.may(Right.PUBLISH) and not actor.unit_code and states[APPRAISED] and \
-                        states[APPRAISED] == conn.execute(select(func.count()).select_from(t.round_units)
-                                                          .where(t.round_units.c.round_id == row.id)).scalar():
+                done = sum(states[s] for s in FINAL)
+                if actor.may(Right.PUBLISH) and not actor.unit_code and done > states[WITHDRAWN] and \
+                        done == conn.execute(select(func.count()).select_from(t.round_units)
+                                             .where(t.round_units.c.round_id == row.id)).scalar():
                     work.append((f"Năm {row.year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
         return work
 
-    def _state_counts(self, conn: Connection, round_id: int) -> Counter:
+    def _state_counts(self, conn: Connection, row) -> Counter:
         """The round's state counts: each unit's current state read once, then brought up to date with the state
         entries appended since (writers are serialised, so the newest entry id read in the same snapshot tells
         what is counted already)."""
         newest = conn.execute(select(func.max(t.round_entries.c.id))).scalar() or 0
-        done, states, counts = self._counted.get(round_id, (None, None, None))
+        round_id = row.id
+        done, states, counts = self._counted.get((round_id, row.opened_at), (None, None, None))
         if states is None:
             states = _current_states(conn, round_id)
             counts = Counter(states.values())
@@ -283,7 +314,7 @@ class Rounds:
                         counts[states[code]] -= 1
                     states[code] = json.loads(entry["value"])
                     counts[states[code]] += 1
-        self._counted[round_id] = (newest, states, counts)
+        self._counted[(round_id, row.opened_at)] = (newest, states, counts)
         return counts
 
     # ------------------------------------------------------------ steps
@@ -296,9 +327,7 @@ class Rounds:
         self_deadline, review_deadline = (_utc(d).astimezone(timezone.utc) for d in (self_deadline, review_deadline))
         if review_deadline < self_deadline:
             raise RoundError("Hạn thẩm định phải sau hạn tự chấm.")
-        roster = units.assign(code=units["code"].map(unit_code))[["code", "name", "cluster"]]
-        if roster.empty or roster["code"].eq("").any() or roster["code"].duplicated().any():
-            raise RoundError("Danh sách đơn vị trống, thiếu mã hoặc trùng mã.")
+        roster = _checked_roster(units)
         with self.store.writing() as conn:
             if conn.execute(select(t.rounds.c.id).where(t.rounds.c.year == year)).first():
                 raise RoundError(f"Năm {year} đã có đợt đánh giá.")
@@ -306,12 +335,53 @@ class Rounds:
             round_id = conn.execute(insert(t.rounds).values(
                 year=year, framework_id=framework_id, self_deadline=self_deadline, review_deadline=review_deadline,
                 opened_at=self.clock(), opened_by=actor.login)).inserted_primary_key[0]
-            conn.execute(insert(t.round_units), [
-                {"round_id": round_id, "code": u.code, "position": i, "name": str(u.name), "cluster": str(u.cluster)}
-                for i, u in enumerate(roster.itertuples())])
+            _insert_units(conn, round_id, roster, 0)
             self._append(conn, round_id, None, actor, "opened", value={"units": len(roster)})
             record(conn, actor.login, "round_open", year, detail=f"Mở đợt đánh giá năm {year}: {len(roster)} đơn vị")
         return round_id
+
+    def cancel(self, actor: Actor, year: int, reason: str) -> None:
+        """A round nobody has worked in (no unit entry at all) removed, so that it can be opened again right (a
+        wrong roster, framework or deadline); audited with its reason."""
+        actor.require(Right.IMPORT)
+        reason = _reason(reason)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year)
+            e = t.round_entries
+            if conn.execute(select(e.c.id).where(e.c.round_id == info.id, e.c.unit_code.is_not(None)).limit(1)).first():
+                raise RoundError(f"Đợt đánh giá năm {year} đã có đơn vị làm việc: không hủy được. Có thể rút từng "
+                                 "đơn vị khỏi đợt hoặc thêm đơn vị, kèm lý do.")
+            for table in (t.round_drafts, t.round_entries, t.round_units):
+                conn.execute(delete(table).where(table.c.round_id == info.id))
+            conn.execute(delete(t.rounds).where(t.rounds.c.id == info.id))
+            record(conn, actor.login, "round_cancel", year,
+                   detail=f"Hủy đợt đánh giá năm {year} ({len(info.units)} đơn vị): {reason}")
+
+    def add_units(self, actor: Actor, year: int, units: pd.DataFrame, reason: str) -> int:
+        """Units added to an open round's roster (a unit newly set up, one forgotten), with a reason; audited.
+        Returns how many were added."""
+        actor.require(Right.IMPORT)
+        reason, roster = _reason(reason), _checked_roster(units)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year)
+            there = sorted(set(roster["code"]) & set(info.units["code"]))
+            if there:
+                raise RoundError("Đã có trong đợt: " + ", ".join(there[:10]))
+            _insert_units(conn, info.id, roster, info.last_position + 1)
+            for code in roster["code"]:
+                self._append(conn, info.id, code, actor, "added", value=None, reason=reason)
+            record(conn, actor.login, "round_add_units", year,
+                   detail=f"Thêm {len(roster)} đơn vị vào đợt năm {year} ({', '.join(roster['code'][:10])}): {reason}")
+        return len(roster)
+
+    def withdraw(self, actor: Actor, year: int, code: str, reason: str) -> None:
+        """A unit taken out of an open round (merged, dissolved), with a reason; audited. It is not rated, and the
+        round no longer waits for it."""
+        reason = _reason(reason)
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, set(STATE_LABELS) - {WITHDRAWN})
+            self._append(conn, info.id, sheet.code, actor, "state", value=WITHDRAWN, reason=reason)
+            record(conn, actor.login, "round_withdraw", year, detail=f"Rút {sheet.code} khỏi đợt năm {year}: {reason}")
 
     def save_draft(self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None],
                    statements: dict[str, str] | None = None, leader: dict[str, str] | None = None) -> None:
@@ -333,6 +403,7 @@ class Rounds:
             for name, text in (leader or {}).items():
                 if name in ("name", "title") and text.strip() != sheet.leader.get(name, ""):
                     self._append(conn, info.id, sheet.code, actor, "leader", name, text.strip())
+            self._forget_draft(conn, info.id, sheet.code, "tu-cham")
 
     def draft_from_form(self, actor: Actor, year: int, code: str, data: YearData) -> int:
         """Fill the draft from the unit's own filled form, read by the same reader as any upload: its self scores
@@ -358,7 +429,11 @@ class Rounds:
             missing = [k for k in _maxima(info.framework) if k not in sheet.self_scores]
             if missing:
                 raise RoundError("Chưa chấm các tiêu chí: " + ", ".join(m[2:] for m in missing))
+            if info.framework.codes(LEADER) and not sheet.leader.get("name"):
+                raise RoundError("Chưa ghi họ tên người đứng đầu: điểm các tiêu chí người đứng đầu ("
+                                 + ", ".join(info.framework.codes(LEADER)) + ") cần có tên người được chấm.")
             self._append(conn, info.id, sheet.code, actor, "state", value=SUBMITTED)
+            self._forget_draft(conn, info.id, sheet.code, "tu-cham")
 
     def extend(self, actor: Actor, year: int, code: str, deadline: datetime, reason: str) -> None:
         """A later self-assessment deadline for one unit (officers only, with a reason)."""
@@ -383,10 +458,21 @@ class Rounds:
                          {"sha256": digest, "name": name, "size": len(content), "media_type": media})
         return digest
 
+    def withdraw_evidence(self, actor: Actor, year: int, code: str, digest: str, reason: str = "") -> None:
+        """A file attached by mistake taken back by its unit while it may still attach files (kept in the history)."""
+        with self.store.writing() as conn:
+            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS,
+                                          {NOT_SUBMITTED, EXPLAINING}, own=True)
+            found = next((e for e in sheet.files if e["sha256"] == digest), None)
+            if found is None:
+                raise RoundError("Không có tệp minh chứng này.")
+            self._append(conn, info.id, sheet.code, actor, "evidence_withdrawn", found["target"], digest,
+                         reason.strip())
+
     def evidence_file(self, actor: Actor, year: int, code: str, digest: str) -> tuple[str, bytes]:
         """The media type and bytes of an evidence file of a unit the actor may see."""
         sheet = self.sheet(actor, year, code)
-        if digest not in {e["sha256"] for e in sheet.evidence}:
+        if digest not in {e["sha256"] for e in sheet.files}:
             raise RoundError("Không có tệp minh chứng này.")
         with self.store.reading() as conn:
             row = conn.execute(select(t.evidence.c.media_type, t.evidence.c.content)
@@ -397,25 +483,29 @@ class Rounds:
                  reasons: dict[str, str]) -> None:
         """Appraisal scores; one that differs from the unit's own score needs a reason."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
-            self._before(info.review_deadline, "thẩm định")
-            maxima = _maxima(info.framework)
-            for target, value in scores.items():
-                number = _score(target, value, maxima)
-                if number is None or number == sheet.review_scores.get(target, sheet.self_scores.get(target)):
-                    continue
-                reason = (reasons.get(target) or "").strip()
-                if number != sheet.self_scores.get(target) and not reason:
-                    raise RoundError(f"Tiêu chí {target[2:]}: điểm thẩm định {vn(number)} khác điểm tự chấm "
-                                     f"{vn(sheet.self_scores.get(target, 0))}, cần ghi lý do.")
-                self._append(conn, info.id, sheet.code, actor, "review", target, number, reason)
-            if sheet.state == SUBMITTED:
-                self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
+            info, sheet = self._appraisal_step(conn, actor, year, code)
+            self._appraise(conn, actor, info, sheet, scores, reasons)
+
+    def _appraise(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet,
+                  scores: dict[str, float | Decimal | None], reasons: dict[str, str]) -> None:
+        maxima, own = _maxima(info.framework), sheet.counted_self
+        for target, value in scores.items():
+            number = _score(target, value, maxima)
+            if number is None or number == sheet.review_scores.get(target, own.get(target)):
+                continue
+            reason = (reasons.get(target) or "").strip()
+            if target in own and number != own[target] and not reason:  # a unit that never submitted: no own score
+                raise RoundError(f"Tiêu chí {target[2:]}: điểm thẩm định {vn(number)} khác điểm tự chấm "
+                                 f"{vn(own[target])}, cần ghi lý do.")
+            self._append(conn, info.id, sheet.code, actor, "review", target, number, reason)
+        if sheet.state in (SUBMITTED, NOT_SUBMITTED):
+            self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
+        self._forget_draft(conn, info.id, sheet.code, "tham-dinh")
 
     def ask(self, actor: Actor, year: int, code: str, criteria: list[str], question: str) -> None:
         """"Yêu cầu giải trình": a question to the unit on some criteria; appraisal waits for the answer."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL)
             self._append(conn, info.id, sheet.code, actor, "question", ",".join(criteria), question.strip(),
                          _reason(question))
             self._append(conn, info.id, sheet.code, actor, "state", value=EXPLAINING)
@@ -427,22 +517,63 @@ class Rounds:
             self._append(conn, info.id, sheet.code, actor, "answer", value=text.strip(), reason=_reason(text))
             self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
 
-    def complete(self, actor: Actor, year: int, code: str, settings: dict[str, float], reason: str) -> None:
-        """"Hoàn tất thẩm định": bonus, penalty and the rule flags with a reason, then the unit is closed."""
+    def complete(self, actor: Actor, year: int, code: str, settings: dict[str, float], reason: str,
+                 scores: dict[str, float | Decimal | None] | None = None, reasons: dict[str, str] | None = None
+                 ) -> None:
+        """"Hoàn tất thẩm định": the appraisal scores still to save, bonus, penalty and the rule flags with a reason,
+        then the unit is closed: "Đã thẩm định", or "Không tự chấm" for a unit that never submitted (appraised
+        after its deadline from the committee's own findings; rated KHTNV by domain §4 step 6)."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {SUBMITTED, REVIEWING})
+            info, sheet = self._appraisal_step(conn, actor, year, code)
+            if scores:
+                self._appraise(conn, actor, info, sheet, scores, reasons or {})
+            self._complete(conn, actor, info, sheet, settings, reason)
+
+    def complete_all(self, actor: Actor, year: int, codes: list[str] | None, reason: str) -> list[str]:
+        """Closing a round from the committee's file: the units named (None: every unit submitted, under
+        appraisal, or past its deadline without submitting) completed at the scores in force, in one transaction;
+        if one is refused none is completed, and every refusal is named. Returns the codes completed."""
+        actor.require(Right.IMPORT)
+        reason = _reason(reason)
+        with self.store.writing() as conn:
+            info = self._open_info(conn, year)
+            sheets = self._sheets(conn, info)
+            if codes is None:
+                codes = [c for c, s in sheets.items() if self._appraisable(info, s)]
+            problems, chosen = [], []
+            for code in map(unit_code, codes):
+                sheet = sheets.get(code)
+                if sheet is None:
+                    problems.append(f"{code}: không có trong đợt đánh giá năm {year}")
+                elif not self._appraisable(info, sheet):
+                    problems.append(f"{code}: đang ở trạng thái “{STATE_LABELS[sheet.state]}”"
+                                    + (", chưa hết hạn tự chấm" if sheet.state == NOT_SUBMITTED else ""))
+                else:
+                    chosen.append(sheet)
+            if problems:
+                raise RoundError("Không hoàn tất đơn vị nào: " + "; ".join(problems))
             self._before(info.review_deadline, "thẩm định")
-            fw = info.framework
-            for name, value in settings.items():
-                if name not in sheet.settings:
-                    raise RoundError(f"Không có mục “{name}”.")
-                number = float(value)
-                limit = {"bonus": fw.bonus_max, "penalty": fw.penalty_max}.get(name)
-                if limit is not None and not 0 <= number <= float(limit):
-                    raise RoundError(f"{'Điểm thưởng' if name == 'bonus' else 'Điểm trừ'} phải từ 0 đến {vn(limit)}.")
-                if number != sheet.settings[name]:
-                    self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
-            self._append(conn, info.id, sheet.code, actor, "state", value=APPRAISED, reason=reason.strip())
+            for sheet in chosen:
+                self._complete(conn, actor, info, sheet, {}, reason)
+        return [s.code for s in chosen]
+
+    def _complete(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet,
+                  settings: dict[str, float], reason: str) -> None:
+        self._before(info.review_deadline, "thẩm định")
+        fw = info.framework
+        for name, value in settings.items():
+            if name not in sheet.settings:
+                raise RoundError(f"Không có mục “{name}”.")
+            number = float(value)
+            limit = {"bonus": fw.bonus_max, "penalty": fw.penalty_max}.get(name)
+            if limit is not None and not 0 <= number <= float(limit):
+                raise RoundError(f"{'Điểm thưởng' if name == 'bonus' else 'Điểm trừ'} phải từ 0 đến {vn(limit)}.")
+            if number != sheet.settings[name]:
+                self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
+        done = APPRAISED if sheet.submitted else NO_SELF
+        self._append(conn, info.id, sheet.code, actor, "state", value=done,
+                     reason=_reason(reason) if done == NO_SELF else reason.strip())
+        self._forget_draft(conn, info.id, sheet.code, "tham-dinh")
 
     def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         """The round and every unit's sheet as they stand, read in one snapshot."""
@@ -467,7 +598,7 @@ class Rounds:
 
     def _tables(self, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
         """The tables the engine rates, kept: after a change, the last ones with the changed units' rows replaced."""
-        made = self._made.setdefault((info.id, info.opened_at), {})
+        made = self._made.setdefault(info.key, {})
         return self._derive("tables", info, sheets, None, lambda: year_data_of(info.year, info, sheets, made),
                             lambda data, changed: _tables_update(data, info, sheets, changed, made))
 
@@ -477,9 +608,11 @@ class Rounds:
         with self.store.writing() as conn:
             info = self._open_info(conn, year)
             sheets = self._sheets(conn, info)
-            waiting = [s.code for s in sheets.values() if s.state != APPRAISED]
+            waiting = [s.code for s in sheets.values() if s.state not in FINAL]
             if waiting:
                 raise RoundError(f"Còn {len(waiting)} đơn vị chưa thẩm định xong: " + ", ".join(waiting[:10]))
+            if all(s.state == WITHDRAWN for s in sheets.values()):
+                raise RoundError("Mọi đơn vị đã rút khỏi đợt: không có kết quả để công bố.")
             framework_id = conn.execute(select(t.rounds.c.framework_id).where(t.rounds.c.id == info.id)).scalar()
             dataset_id = self.store.store_year_in(conn, year_data_of(year, info, sheets), framework_id, ORIGIN_CHOSEN,
                                                   actor.login)
@@ -488,23 +621,23 @@ class Rounds:
                    detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
         return dataset_id
 
-    def import_changes(self, actor: Actor, year: int, diff: Callable[[RoundInfo, dict[str, UnitSheet]], Compared]
-                       ) -> Compared:
+    def import_changes(self, actor: Actor, year: int,
+                       diff: Callable[[RoundInfo, dict[str, UnitSheet], set[str]], Compared]) -> Compared:
         """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
-        as they stand inside this write transaction. All are written, each with its reason, or, if `diff` found
+        as they stand inside this write transaction, given the units open for appraisal now. All are written, each with its reason, or, if `diff` found
         any error, none."""
         actor.require(Right.IMPORT)
         with self.store.writing() as conn:
             info = self._open_info(conn, year)
             sheets = self._sheets(conn, info)
-            changes, issues = diff(info, sheets)
+            changes, issues = diff(info, sheets, {c for c, s in sheets.items() if self._appraisable(info, s)})
             if any(i.severity == "error" for i in issues) or not changes:
                 return changes, issues
             self._before(info.review_deadline, "thẩm định")
             for c in changes:
                 self._append(conn, info.id, c.code, actor, c.kind, c.target, c.value, c.reason)
             for code in dict.fromkeys(c.code for c in changes):
-                if sheets[code].state == SUBMITTED:
+                if sheets[code].state in (SUBMITTED, NOT_SUBMITTED):
                     self._append(conn, info.id, code, actor, "state", value=REVIEWING)
             record(conn, actor.login, "round_import", year,
                    detail=f"Nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị từ tệp")
@@ -528,8 +661,47 @@ class Rounds:
     def reopen_unit(self, actor: Actor, year: int, code: str, reason: str) -> None:
         """An appraised unit back to "Đang thẩm định" (before publication, or after the round was reopened)."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {APPRAISED})
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {APPRAISED, NO_SELF})
             self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING, reason=_reason(reason))
+
+    # ------------------------------------------------------------ what was typed and not saved yet
+
+    def keep_typed(self, actor: Actor, year: int, code: str, page: str, content: dict) -> None:
+        """What this person typed on a round page for a unit and has not saved (a menu click or a reload loses
+        nothing): kept on the server until they save it. Only where they may write: their own unit's Tự chấm
+        while it is open, an officer's Thẩm định of a unit open for appraisal."""
+        with self.store.writing() as conn:
+            info, sheet = self._typing_step(conn, actor, year, code, page)
+            d = t.round_drafts
+            where = (d.c.round_id == info.id, d.c.unit_code == sheet.code, d.c.page == page, d.c.login == actor.login)
+            conn.execute(delete(d).where(*where))
+            conn.execute(insert(d).values(round_id=info.id, unit_code=sheet.code, page=page, login=actor.login,
+                                          content=json.dumps(content, ensure_ascii=False), saved_at=self.clock()))
+
+    def typed(self, actor: Actor, year: int, code: str, page: str) -> tuple[dict, datetime] | None:
+        """What `keep_typed` kept for this person, unit and page, with when; None if nothing waits."""
+        d = t.round_drafts
+        with self.store.reading() as conn:
+            info = self._open_info(conn, year)
+            row = conn.execute(select(d.c.content, d.c.saved_at).where(
+                d.c.round_id == info.id, d.c.unit_code == unit_code(code), d.c.page == page,
+                d.c.login == actor.login)).first()
+        return None if row is None else (json.loads(row.content), _utc(row.saved_at))
+
+    def _typing_step(self, conn: Connection, actor: Actor, year: int, code: str, page: str
+                     ) -> tuple[RoundInfo, UnitSheet]:
+        if page == "tu-cham":
+            return self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)
+        if page == "tham-dinh":
+            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL | {NOT_SUBMITTED})
+            if self._appraisable(info, sheet):
+                return info, sheet
+        raise RoundError("Không lưu được bản đang nhập ở trang này.")
+
+    def _forget_draft(self, conn: Connection, round_id: int, code: str, page: str) -> None:
+        """Once saved, what was typed is in the record: the kept copies go (every officer's, for a unit closed)."""
+        d = t.round_drafts
+        conn.execute(delete(d).where(d.c.round_id == round_id, d.c.unit_code == code, d.c.page == page))
 
     # ------------------------------------------------------------ checks inside the transaction
 
@@ -556,6 +728,22 @@ class Rounds:
             raise RoundError(f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không làm được việc này.")
         return info, sheet
 
+    def _appraisal_step(self, conn: Connection, actor: Actor, year: int, code: str) -> tuple[RoundInfo, UnitSheet]:
+        """A unit the committee may appraise now: submitted or under appraisal, or past its own deadline without
+        submitting; before the appraisal deadline."""
+        info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL | {NOT_SUBMITTED})
+        if not self._appraisable(info, sheet):
+            deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+            raise RoundError(f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {deadline:%H:%M %d/%m/%Y}): "
+                             "chỉ thẩm định được sau hạn này.")
+        self._before(info.review_deadline, "thẩm định")
+        return info, sheet
+
+    def _appraisable(self, info: RoundInfo, sheet: UnitSheet) -> bool:
+        """Open for the committee's appraisal (scores from the page or a file, completion)."""
+        return sheet.state in IN_APPRAISAL or (
+            sheet.state == NOT_SUBMITTED and self.clock() > (sheet.deadline or info.self_deadline))
+
     def _before_self_deadline(self, info: RoundInfo, sheet: UnitSheet) -> None:
         self._before(sheet.deadline or info.self_deadline, "tự chấm")
 
@@ -568,6 +756,19 @@ class Rounds:
         conn.execute(insert(t.round_entries).values(round_id=round_id, unit_code=code, at=self.clock(),
                                                     who=actor.login, kind=kind, target=target,
                                                     value=json.dumps(value, ensure_ascii=False), reason=reason))
+
+
+def _checked_roster(units: pd.DataFrame) -> pd.DataFrame:
+    roster = units.assign(code=units["code"].map(unit_code))[["code", "name", "cluster"]]
+    if roster.empty or roster["code"].eq("").any() or roster["code"].duplicated().any():
+        raise RoundError("Danh sách đơn vị trống, thiếu mã hoặc trùng mã.")
+    return roster
+
+
+def _insert_units(conn: Connection, round_id: int, roster: pd.DataFrame, first: int) -> None:
+    conn.execute(insert(t.round_units), [
+        {"round_id": round_id, "code": u.code, "position": first + i, "name": str(u.name), "cluster": str(u.cluster)}
+        for i, u in enumerate(roster.itertuples())])
 
 
 def _unpublished():
@@ -623,8 +824,9 @@ def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:
     codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
     rows = []
     for s in sheets.values():
-        self_total = sum(s.self_scores.get(k, 0.0) for k in codes)
-        review_total = sum(s.review_scores.get(k, s.self_scores.get(k, 0.0)) for k in codes)
+        own = s.counted_self
+        self_total = sum(own.get(k, 0.0) for k in codes)
+        review_total = sum(s.review_scores.get(k, own.get(k, 0.0)) for k in codes)
         rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
                      "self_total": round(self_total, 2), "review_total": round(review_total, 2),
                      "gap": round(self_total - review_total, 2)})
@@ -668,6 +870,7 @@ def _apply(sheet: UnitSheet, entry) -> None:
         sheet.settings[target] = value
     elif kind == "state":
         sheet.state = value
+        sheet.submitted = sheet.submitted or value == SUBMITTED
     elif kind == "extension":
         sheet.deadline = datetime.fromisoformat(value)
     elif kind == "question":
@@ -677,6 +880,10 @@ def _apply(sheet: UnitSheet, entry) -> None:
         sheet.questions[-1].update(answer=value, answered_by=entry["who"], answered_at=_utc(entry["at"]))
     elif kind == "evidence":
         sheet.evidence.append({**value, "target": target, "who": entry["who"], "at": _utc(entry["at"])})
+    elif kind == "evidence_withdrawn":
+        for e in sheet.evidence:
+            if e["sha256"] == value and e["target"] == target:
+                e["withdrawn"] = True
 
 
 def _maxima(fw: Framework) -> dict[str, float]:
@@ -702,8 +909,9 @@ def _reason(text: str) -> str:
 
 def _reasons_note(sheet: UnitSheet) -> str:
     """The appraisal reasons of the unit's changed criteria, for the report's Ghi chú."""
+    own = sheet.counted_self
     changed = [f"{k[2:]} {vn(v)} ({sheet.review_reasons[k]})" for k, v in sheet.review_scores.items()
-               if k.startswith("U:") and v != sheet.self_scores.get(k) and sheet.review_reasons.get(k)]
+               if k.startswith("U:") and k in own and v != own[k] and sheet.review_reasons.get(k)]
     return "Thẩm định: " + "; ".join(changed) if changed else ""
 
 
@@ -720,10 +928,10 @@ class _SheetRows:
 
 
 def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _SheetRows:
-    done = s.state == APPRAISED
+    done, counted = s.state == APPRAISED, s.counted_self
 
     def scores(keys: list[str]) -> tuple[list, list]:
-        own = [s.self_scores.get(k, math.nan) for k in keys]
+        own = [counted.get(k, math.nan) for k in keys]
         review = [s.review_scores.get(k, math.nan) for k in keys]
         if done:  # a criterion the committee left as the unit scored it counts as appraised at that score
             review = [o if r is None or r != r else r for o, r in zip(own, review)]
@@ -755,13 +963,18 @@ def _rows_of(info: RoundInfo, sheets: dict[str, UnitSheet], codes: list[str],
     return rows
 
 
+def rated_codes(info: RoundInfo, sheets: dict[str, UnitSheet]) -> list[str]:
+    """The roster's units the engine rates: all but those withdrawn from the round."""
+    return [c for c in info.units["code"] if sheets[c].state != WITHDRAWN]
+
+
 def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
                  made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None) -> YearData:
     """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
     as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made`: see `_rows_of`."""
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
-    rows = _rows_of(info, sheets, info.units["code"].tolist(), {} if made is None else made)
+    rows = _rows_of(info, sheets, rated_codes(info, sheets), {} if made is None else made)
     led = [r for r in rows if r.leader is not None]
 
     def table(items: list, columns: list[str]) -> pd.DataFrame:
@@ -787,7 +1000,7 @@ def _tables_update(data: YearData, info: RoundInfo, sheets: dict[str, UnitSheet]
     or made anew when many changed or a change does not fit in place."""
     if not changed:
         return data
-    if len(changed) <= _FEW_CHANGED:
+    if len(changed) <= _FEW_CHANGED and not any(sheets[c].state == WITHDRAWN for c in changed):
         updated = _replaced(data, changed, _rows_of(info, sheets, changed, made))
         if updated is not None:
             return updated
@@ -799,6 +1012,8 @@ def _replaced(data: YearData, codes: list[str], rows: list[_SheetRows]) -> YearD
     named or removed, a value of another type than its column's)."""
     unit_at = pd.Index(data.units["code"]).get_indexer(codes)
     leader_at = pd.Index(data.leaders["unit_code"]).get_indexer(codes)  # -1: no leader row
+    if (unit_at < 0).any():  # a unit added to the roster
+        return None
     if any((at < 0) != (r.leader is None) for at, r in zip(leader_at, rows)):
         return None
     units, leaders = data.units.copy(), data.leaders.copy()

@@ -214,7 +214,28 @@ evidence = Table(
     Column("added_by", Text, nullable=False),
 )
 
+# What a unit or an officer typed on a round's page and has not saved yet (a menu click or a reload loses nothing):
+# one row per round, unit, page and account, replaced as they type and removed once saved. Scratch, not the record.
+round_drafts = Table(
+    "round_drafts", metadata,
+    Column("round_id", Integer, ForeignKey("rounds.id"), primary_key=True),
+    Column("unit_code", Text, primary_key=True),
+    Column("page", String(20), primary_key=True),
+    Column("login", Text, primary_key=True),
+    Column("content", Text, nullable=False),  # JSON: criterion key → {column: text}, and the leader's fields
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+# The committee's settings (name → JSON value), such as what units see of a published ranking.
+settings = Table(
+    "settings", metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", Text, nullable=False),
+)
+
 # Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
 # sessions, codes and failures are not: a restored store starts with everybody signed out.
 TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log,
-          accounts, rounds, round_units, round_entries, evidence]
+          accounts, rounds, round_units, round_entries, evidence, settings]

@@ -327,7 +327,8 @@ def round_of(url: str):
                 now + timedelta(days=10))
     first = units["code"].iloc[0]
     rounds.save_draft(Actor("dv", Role.UNIT, first), 2026, first,
-                      {key(c.target, c.code): float(c.max_points) / 2 for c in load_preset().criteria})
+                      {key(c.target, c.code): float(c.max_points) / 2 for c in load_preset().criteria},
+                      leader={"name": "Bí thư đầu tiên"})
     rounds.submit(Actor("dv", Role.UNIT, first), 2026, first)
     return rounds, list(units["code"])
 
@@ -410,7 +411,8 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     for code in codes[1:]:
         unit = Actor(f"dv-{code}", Role.UNIT, code)
         rounds.save_draft(unit, 2026, code,
-                          {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria})
+                          {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria},
+                          leader={"name": f"Bí thư {code}"})
         rounds.submit(unit, 2026, code)
     for code in codes:
         rounds.complete(officer, 2026, code, {}, "Đạt")
@@ -452,7 +454,7 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     assert sheet.review_reasons == {"U:1.1": "Chỉ 2 hội nghị"} and sheet.review_scores == {"U:1.1": 4.0}
     for code in codes[1:]:
         unit = Actor("dv", Role.UNIT, code)
-        rounds.save_draft(unit, 2026, code, {k: 0.0 for k in sheet.self_scores})
+        rounds.save_draft(unit, 2026, code, {k: 0.0 for k in sheet.self_scores}, leader={"name": f"Bí thư {code}"})
         rounds.submit(unit, 2026, code)
     for code in codes:
         rounds.complete(officer, 2026, code, {}, "Đạt")

@@ -411,7 +411,7 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     codes = [u["code"] for u in status["units"]]
     for code in codes:
         unit = Actor(f"dv-{code}", Role.UNIT, code)
-        rounds.save_draft(unit, 2026, code, full_marks({"2.1": 1}))
+        rounds.save_draft(unit, 2026, code, full_marks({"2.1": 1}), leader={"name": f"Bí thư {code}"})
         rounds.submit(unit, 2026, code)
         rounds.complete(OFFICER, 2026, code, {}, "Đạt yêu cầu")
     accounts = Accounts(Store(url))
