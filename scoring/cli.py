@@ -20,6 +20,7 @@ from .workbook import Loading, read_bytes
 
 
 _ARGPARSE_WORDS = [("the following arguments are required", "thiếu tham số bắt buộc"),
+                   ("one of the arguments", "cần một trong các tham số"), (" is required", ""),
                    ("unrecognized arguments", "không hiểu các tham số"), ("invalid choice", "lựa chọn không hợp lệ"),
                    ("expected one argument", "cần một giá trị"),
                    ("expected at least one argument", "cần ít nhất một giá trị"),
@@ -150,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     ropen = rsub.add_parser("open", help="mở đợt đánh giá")
     ropen.add_argument("year", type=_year)
     framework_args(ropen)
-    ropen.add_argument("--units", type=Path, help="tệp bảng điểm lấy danh sách đơn vị (mặc định: năm trước đã lưu)")
+    ropen.add_argument("--units", type=Path, help="tệp danh sách đơn vị (Mã, Tên, Khối; bảng tổng hợp hoặc mẫu trống "
+                       "đã điền mã) hoặc tệp văn bản mỗi dòng “mã<TAB>tên<TAB>khối” hay “mã; tên; khối” "
+                       "(mặc định: năm trước đã lưu)")
     ropen.add_argument("--self-deadline", required=True, type=_date, help="hạn tự chấm, NGÀY/THÁNG/NĂM")
     ropen.add_argument("--review-deadline", required=True, type=_date, help="hạn thẩm định, NGÀY/THÁNG/NĂM")
     status = rsub.add_parser("status", help="trạng thái các đơn vị")
@@ -167,6 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     reopen.add_argument("year", type=_year)
     reopen.add_argument("--reason", required=True, help="lý do mở lại")
     reopen.add_argument("--review-deadline", required=True, type=_date, help="hạn thẩm định mới, NGÀY/THÁNG/NĂM")
+    complete = rsub.add_parser("complete", help="hoàn tất thẩm định các đơn vị (đã nộp, đang thẩm định, hoặc quá hạn "
+                                                "mà không nộp: ghi “Không tự chấm”) theo điểm đang có")
+    complete.add_argument("year", type=_year)
+    which = complete.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="mọi đơn vị đang chờ thẩm định hoặc đã quá hạn tự chấm")
+    which.add_argument("codes", nargs="*", default=[], metavar="MÃ", help="mã các đơn vị")
+    complete.add_argument("--reason", required=True, help="lý do, căn cứ (ghi vào lịch sử của từng đơn vị)")
+    withdraw = rsub.add_parser("withdraw", help="rút một đơn vị khỏi đợt đang mở (sáp nhập, giải thể), cần lý do")
+    withdraw.add_argument("year", type=_year)
+    withdraw.add_argument("code", metavar="MÃ")
+    withdraw.add_argument("--reason", required=True, help="lý do rút")
+    cancel = rsub.add_parser("cancel", help="hủy đợt chưa có đơn vị nào làm việc (mở nhầm), cần lý do")
+    cancel.add_argument("year", type=_year)
+    cancel.add_argument("--reason", required=True, help="lý do hủy")
     publish = rsub.add_parser("publish", help="phê duyệt và công bố (tài khoản lãnh đạo, mật khẩu từ đầu vào chuẩn)")
     publish.add_argument("year", type=_year)
     publish.add_argument("--as", dest="login", required=True, help="tên đăng nhập của lãnh đạo")

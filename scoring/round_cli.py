@@ -1,5 +1,5 @@
 """`python -m scoring round …`: a year's evaluation round from the command line (open, status, export, import,
-reopen, publish).
+complete, withdraw, cancel, reopen, publish).
 Publishing needs a leadership account: its password is read from standard input, never an argument."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .access import Forbidden
 from .accounts import Accounts
 from .framework import Framework, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues, write_place
+from .roster import Roster, from_files, from_text
 from .rounds import STATE_LABELS, RoundError, Rounds
 from .store import Store, StoreError
 from .users_cli import read_password
@@ -29,12 +30,15 @@ def run_round(args, framework: Framework | None) -> int:
 
 def _open(store: Store, args, framework) -> int:
     if args.units:
-        from . import service
         files, unopened = read_bytes([args.units])
-        units, issues = service.roster_from_files(store, files, framework) if files else (None, [])
-        report_issues(unopened + issues)
-        if units is None:
+        if unopened:
+            report_issues(unopened)
             return EXIT_INVALID
+        roster = roster_of_file(*files[0])
+        report_issues(roster.issues)
+        if roster.errors:
+            return EXIT_INVALID
+        units = roster.table
     else:
         earlier = [y for y in store.active_versions() if y < args.year]
         if not earlier:
@@ -46,6 +50,16 @@ def _open(store: Store, args, framework) -> int:
                        args.review_deadline)
     print(f"Đã mở đợt đánh giá năm {args.year}: {len(units)} đơn vị, bộ tiêu chí “{chosen.name}”.")
     return EXIT_OK
+
+
+def roster_of_file(name: str, content: bytes) -> Roster:
+    """A roster file: a workbook, or a text file of pasted rows (tab or semicolon between the columns)."""
+    if name.lower().endswith(".txt"):
+        try:
+            return from_text(content.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            return from_text(content.decode("cp1258", errors="replace"))
+    return from_files([(name, content)])
 
 
 def _status(store: Store, args, framework) -> int:
@@ -88,6 +102,25 @@ def _import(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
+def _complete(store: Store, args, framework) -> int:
+    done = Rounds(store).complete_all(command_actor(args), args.year, None if args.all else args.codes, args.reason)
+    print(f"Đã hoàn tất thẩm định {len(done)} đơn vị" + (f": {', '.join(done[:20])}" if done else "")
+          + ("…" if len(done) > 20 else "") + ".")
+    return EXIT_OK
+
+
+def _withdraw(store: Store, args, framework) -> int:
+    Rounds(store).withdraw(command_actor(args), args.year, args.code, args.reason)
+    print(f"Đã rút {args.code} khỏi đợt đánh giá năm {args.year}.")
+    return EXIT_OK
+
+
+def _cancel(store: Store, args, framework) -> int:
+    Rounds(store).cancel(command_actor(args), args.year, args.reason)
+    print(f"Đã hủy đợt đánh giá năm {args.year}.")
+    return EXIT_OK
+
+
 def _reopen(store: Store, args, framework) -> int:
     Rounds(store).reopen(command_actor(args), args.year, args.reason, args.review_deadline)
     print(f"Đã mở lại đợt đánh giá năm {args.year}.")
@@ -104,5 +137,5 @@ def _publish(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"open": _open, "status": _status, "export": _export, "import": _import, "reopen": _reopen,
-            "publish": _publish}
+COMMANDS = {"open": _open, "status": _status, "export": _export, "import": _import, "complete": _complete,
+            "withdraw": _withdraw, "cancel": _cancel, "reopen": _reopen, "publish": _publish}

@@ -34,12 +34,6 @@ def _text(value) -> str:
     return "" if value is None else number_setting(value)
 
 
-def typed_roster(text: str) -> pd.DataFrame:
-    """A roster typed one unit per line, "mã; tên đơn vị; khối"."""
-    rows = [[part.strip() for part in line.split(";")][:3] for line in text.splitlines() if line.strip()]
-    return pd.DataFrame([r + [""] * (3 - len(r)) for r in rows], columns=["code", "name", "cluster"])
-
-
 def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     """One row per criterion: what the unit typed so far, as text with a decimal comma."""
     return pd.DataFrame([{

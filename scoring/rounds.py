@@ -103,6 +103,7 @@ class UnitSheet:
     evidence: list[dict] = field(default_factory=list)   # {"sha256", "name", "target", "who", "at", "withdrawn"}
     deadline: datetime | None = None  # an extension of the self-assessment deadline for this unit
     submitted: bool = False  # the unit submitted its self-assessment (at least once)
+    closing: str = ""  # why the committee completed a unit that never submitted
 
     @property
     def counted_self(self) -> dict[str, float]:
@@ -871,6 +872,7 @@ def _apply(sheet: UnitSheet, entry) -> None:
     elif kind == "state":
         sheet.state = value
         sheet.submitted = sheet.submitted or value == SUBMITTED
+        sheet.closing = entry["reason"] if value == NO_SELF else sheet.closing
     elif kind == "extension":
         sheet.deadline = datetime.fromisoformat(value)
     elif kind == "question":
@@ -912,7 +914,9 @@ def _reasons_note(sheet: UnitSheet) -> str:
     own = sheet.counted_self
     changed = [f"{k[2:]} {vn(v)} ({sheet.review_reasons[k]})" for k, v in sheet.review_scores.items()
                if k.startswith("U:") and k in own and v != own[k] and sheet.review_reasons.get(k)]
-    return "Thẩm định: " + "; ".join(changed) if changed else ""
+    notes = [f"Không tự chấm, cấp ủy thẩm định: {sheet.closing}" if sheet.state == NO_SELF else "",
+             "Thẩm định: " + "; ".join(changed) if changed else ""]
+    return "; ".join(n for n in notes if n)
 
 
 @dataclass(frozen=True)
@@ -928,13 +932,15 @@ class _SheetRows:
 
 
 def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _SheetRows:
-    done, counted = s.state == APPRAISED, s.counted_self
+    counted = s.counted_self
 
     def scores(keys: list[str]) -> tuple[list, list]:
         own = [counted.get(k, math.nan) for k in keys]
         review = [s.review_scores.get(k, math.nan) for k in keys]
-        if done:  # a criterion the committee left as the unit scored it counts as appraised at that score
-            review = [o if r is None or r != r else r for o, r in zip(own, review)]
+        if s.state == APPRAISED:  # a criterion the committee left as the unit scored it counts as appraised at that
+            review = [o if r != r else r for o, r in zip(own, review)]
+        elif s.state == NO_SELF:  # closed by the committee: a criterion it gave nothing counts 0, appraised
+            review = [0.0 if r != r else r for r in review]
         return own, review
 
     settings = s.settings

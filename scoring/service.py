@@ -67,15 +67,6 @@ def ranking_years(store: Store, actor: Actor, versions: dict[int, int]) -> list[
     return sorted((y for y, v in versions.items() if published.get(y) == v), reverse=True)
 
 
-def roster_from_files(store: Store, files: list[tuple[str, bytes]], framework: Framework | None = None
-                      ) -> tuple[pd.DataFrame | None, list[Issue]]:
-    """A round's roster (code, name, cluster) from a scoresheet read like any upload; None when it has errors."""
-    read = read_upload(store, files, framework)
-    if read.errors or not read.years:
-        return None, read.errors or [Issue(ERROR, "Tệp không có đơn vị nào.", files[0][0] if files else "")]
-    return next(iter(read.years.values())).units[["code", "name", "cluster"]], read.warnings
-
-
 def read_upload(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
                 year: int | None = None) -> ReadResult:
     """Read uploaded files. The framework in force: the user's explicit choice, else the files' own
