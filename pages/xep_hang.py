@@ -1,13 +1,17 @@
 """Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal. A unit
-account sees only the years whose round result was published."""
+account sees only the years whose round result was published, and of them what the committee made public (Mức công
+khai: tiers only, or totals and tiers by default): the table is cut in the library before it is sent."""
 import streamlit as st
 
 from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_table, page_of, require_data, store,
                        year_row)
 from scoring import charts, service, views
+from scoring.access import EVERYTHING, Right
 from scoring.presentation import TIER_LABEL, vn
 
 ALL = "Tất cả các khối"
+PUBLIC_WIDTHS = {"Hạng": 60, "Hạng trong khối": 110, "Mã": 80, "Tên đơn vị": "large", "Khối": 160, "Tổng điểm": 90,
+                 "Xếp loại": 90}
 NAMED_GAPS = 30
 
 st.title("Xếp hạng các đơn vị")
@@ -23,8 +27,16 @@ typed = c4.text_input("Tìm đơn vị", key="ranking_search", placeholder="Mã 
 units = views.matching(views.filter_units(result, None if cluster == ALL else cluster, tiers), typed)
 
 st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
-           + ". Bấm vào tiêu đề cột để sắp xếp; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm.")
+           + ". Bấm vào tiêu đề cột để sắp xếp"
+           + ("; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm." if actor().may(Right.VIEW_ALL) else "."))
+level = service.disclosure(store(), actor())
 page = page_of(units, "ranking")
+if level != EVERYTHING:  # a unit account: the published ranking as made public, no charts of others' scores
+    if not page.empty:
+        keyed_table(versions, ("public ranking", level, year, tuple(page["code"])),
+                    lambda: views.public_ranking(page, level), PUBLIC_WIDTHS, height=min(35 * len(page) + 38, 560),
+                    tier_column="Xếp loại")
+    st.stop()
 if page.empty:
     st.caption("Không có dòng nào.")
 else:  # a page's rows are those of the year's result: named by the year and their codes

@@ -454,8 +454,12 @@ def _rank_change(units: pd.DataFrame, previous) -> pd.Series:
     if previous is None:
         return pd.Series(pd.NA, index=units.index, dtype="Int64")
     prev = previous.units if isinstance(previous, YearResult) else previous
+    # Positions among the units present in both years: a rank among 4 units says nothing against one among 45.
     prev_rank = units["code"].map(prev.set_index("code")["rank"])
-    return (prev_rank - units["rank"]).astype("Int64")
+    both = prev_rank.notna()
+    before = prev_rank[both].rank(method="min")
+    now = units.loc[both, "rank"].rank(method="min")
+    return (before - now).reindex(units.index).astype("Int64")
 
 
 def _blank_warnings(rows: pd.DataFrame, blank: np.ndarray, codes: list[str]) -> list[Issue]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .access import Actor, Right, operator
+from .access import DISCLOSURE_LABELS, EVERYTHING, TOTALS, Actor, Right, operator
 from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult
 from .framework import LEADER, UNIT, Framework
@@ -65,6 +65,25 @@ def ranking_years(store: Store, actor: Actor, versions: dict[int, int]) -> list[
     actor.require(Right.VIEW_PUBLISHED)
     published = Rounds(store).published_versions()
     return sorted((y for y, v in versions.items() if published.get(y) == v), reverse=True)
+
+
+DISCLOSURE = "disclosure"  # the setting's name in the store
+
+
+def disclosure(store: Store, actor: Actor) -> str:
+    """How much of a published ranking this person sees: everything for staff, the committee's setting for a
+    unit account (default: totals and tiers)."""
+    if actor.may(Right.VIEW_ALL):
+        return EVERYTHING
+    level = store.setting(DISCLOSURE, TOTALS)
+    return level if level in DISCLOSURE_LABELS else TOTALS
+
+
+def set_disclosure(store: Store, actor: Actor, level: str) -> None:
+    actor.require(Right.IMPORT)
+    if level not in DISCLOSURE_LABELS:
+        raise ValueError(level)
+    store.set_setting(DISCLOSURE, level, actor.login, f"Mức công khai kết quả cho đơn vị: {DISCLOSURE_LABELS[level]}")
 
 
 def read_upload(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,

@@ -310,6 +310,21 @@ class Store:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=[c.name for c in t.audit_log.columns])
 
+    # ------------------------------------------------------------ the committee's settings
+
+    def setting(self, name: str, default=None):
+        with self.reading() as conn:
+            value = conn.execute(select(t.settings.c.value).where(t.settings.c.name == name)).scalar()
+        return default if value is None else json.loads(value)
+
+    def set_setting(self, name: str, value, who: str, detail: str) -> None:
+        """A setting changed, in the audit log with `detail` (callers check the right first)."""
+        with self.writing() as conn:
+            conn.execute(t.settings.delete().where(t.settings.c.name == name))
+            conn.execute(insert(t.settings).values(name=name, value=json.dumps(value, ensure_ascii=False),
+                                                   changed_at=_now(), changed_by=who))
+            record(conn, who, "setting", detail=detail)
+
     # ------------------------------------------------------------ reading back and rating
 
     def active_versions(self) -> dict[int, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .access import ROLE_LABELS
+from .access import ROLE_LABELS, TIERS_ONLY
 from .accounts import AccountInfo
 from .engine import YearResult
 from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
@@ -158,6 +158,20 @@ def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFram
         "Trừ": units["penalty"], "Tổng điểm": units["total"], "Xếp loại": units["tier"],
         "Ghi chú": unit_notes(units),
     })
+
+
+def public_ranking(units: pd.DataFrame, level: str) -> pd.DataFrame:
+    """A published ranking as a unit account may see it (`service.disclosure`): code, name, cluster and tier, with
+    the total and ranks unless only tiers are public; never other units' criterion scores, self/appraisal split or
+    notes. What is not here is not sent to the browser, nor into the table's CSV."""
+    if level == TIERS_ONLY:
+        order = {code: i for i, code in enumerate(TIERS)}
+        units = units.sort_values(["tier", "code"], key=lambda c: c.map(order) if c.name == "tier" else c)
+        return pd.DataFrame({"Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"],
+                             "Xếp loại": units["tier"]})
+    return pd.DataFrame({"Hạng": units["rank"], "Hạng trong khối": units["cluster_rank"], "Mã": units["code"],
+                         "Tên đơn vị": units["name"], "Khối": units["cluster"], "Tổng điểm": units["total"],
+                         "Xếp loại": units["tier"]})
 
 
 NEAR_MARGIN = 1.0  # points: a total this close to a tier threshold is worth a second look before publishing

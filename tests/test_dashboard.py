@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scoring.access import Forbidden
 from scoring.store import Store
 from tests.signing import sign_in_apptest
 
@@ -421,6 +422,21 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     at = visit("xep_hang")
     assert at.selectbox(key="year").options == ["2026"]  # not the years stored from files
     assert sorted(at.dataframe[0].value["Mã"]) == sorted(codes)  # every unit of the published round
+    # Mức công khai, by default totals and tiers: no other unit's criterion scores, self/appraisal split, notes or
+    # charts of them — not in the table sent to the browser (its CSV download), not as charts.
+    assert list(at.dataframe[0].value.columns) == ["Hạng", "Hạng trong khối", "Mã", "Tên đơn vị", "Khối",
+                                                   "Tổng điểm", "Xếp loại"]
+    assert len(at.dataframe) == 1 and not at.get("plotly_chart")
+    from scoring import service
+    from scoring.access import EVERYTHING, TIERS_ONLY
+    with pytest.raises(Forbidden):
+        service.set_disclosure(Store(url), Actor(f"dv-{codes[1]}", Role.UNIT, codes[1]), EVERYTHING)
+    service.set_disclosure(Store(url), officer, TIERS_ONLY)
+    assert list(visit("xep_hang").dataframe[0].value.columns) == ["Mã", "Tên đơn vị", "Khối", "Xếp loại"]
+    service.set_disclosure(Store(url), officer, EVERYTHING)
+    at = visit("xep_hang")
+    assert "Tự chấm" in at.dataframe[0].value.columns and at.get("plotly_chart")
+    assert "Mức công khai kết quả cho đơn vị" in " ".join(Store(url).audit(3)["detail"])
     rounds.reopen(officer, 2026, "Khiếu nại", datetime.now(timezone.utc) + timedelta(days=3))
     assert visit("xep_hang").info[0].value == "Chưa có kết quả đợt đánh giá nào được công bố."
 

@@ -300,8 +300,20 @@ def test_rank_change_against_previous_year():
     prev = rate([unit("A", total=90), unit("B", total=80), unit("C", total=70)])
     now = rate_year(year_data([unit("A", total=70), unit("B", total=90), unit("N", total=80)], year=2026), FW, prev)
     r = by_code(now)
-    assert r.loc["B"].rank_change == 1  # 2 → 1
-    assert r.loc["A"].rank_change == -2  # 1 → 3
+    # Among the units of both years (A, B): A was 1st and is 2nd, B was 2nd and is 1st; N is new.
+    assert r.loc["B"].rank_change == 1
+    assert r.loc["A"].rank_change == -1  # 3rd overall now, but only N came between: 1 → 2 among A and B
+    assert r.loc["N"].rank_change is pd_na()
+
+
+def test_rank_change_compares_positions_among_the_units_of_both_years():
+    prev = rate([unit("X", total=95), unit("A", total=90), unit("Y", total=85), unit("B", total=80),
+                 unit("C", total=70)])
+    now = rate_year(year_data([unit("N", total=99), unit("C", total=90), unit("A", total=80), unit("B", total=70)],
+                              year=2026), FW, prev)
+    r = by_code(now)
+    # Before, among A, B, C: A 1, B 2, C 3. Now: C 1, A 2, B 3. (Ranks among all units would say C +3, B 0.)
+    assert r.loc[["A", "B", "C"], "rank_change"].tolist() == [-1, -1, 2]
     assert r.loc["N"].rank_change is pd_na()
 
 
