@@ -23,6 +23,7 @@ from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting, vn
+from scoring.roster import Roster, from_files as roster_from_files
 from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
 from scoring.store import VN_TIME, Store, database_url
@@ -64,6 +65,40 @@ def act(step, message: str, refused: type[Exception], rerun: bool = True) -> Non
 
 def round_act(step, message: str) -> None:
     act(step, message, RoundError)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def roster_of_upload(name: str, content: bytes) -> Roster:
+    """A roster file read once per content (each click redraws the page that shows it)."""
+    return roster_from_files([(name, content)])
+
+
+def typed_table(base: pd.DataFrame, leader: dict[str, str], kept: tuple[dict, datetime] | None,
+                columns: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A round page's table and leader fields with what the person typed and did not save laid over them."""
+    if not kept:
+        return base, leader
+    cells, table = kept[0].get("cells", {}), base.copy()
+    for i, k in enumerate(table["key"]):
+        for column in columns:
+            if column in cells.get(k, {}):
+                table.at[i, column] = cells[k][column]
+    return table, leader | kept[0].get("leader", {})
+
+
+def keep_typed(year: int, code: str, page: str, edited: pd.DataFrame, columns: list[str], leader: dict[str, str],
+               base: pd.DataFrame, base_leader: dict[str, str], kept: tuple[dict, datetime] | None) -> None:
+    """What differs from the saved record, kept on the server as it is typed: the page reruns on every edit, and
+    writes only when that changed since the last copy kept."""
+    cells = {}
+    for k, row, saved in zip(edited["key"], edited[columns].fillna("").itertuples(index=False),
+                             base[columns].fillna("").itertuples(index=False)):
+        changed = {c: str(v) for c, v, w in zip(columns, row, saved) if str(v) != str(w)}
+        if changed:
+            cells[k] = changed
+    content = {"cells": cells, "leader": {f: v for f, v in leader.items() if v != base_leader.get(f, "")}}
+    if content != (kept[0] if kept else {"cells": {}, "leader": {}}):
+        rounds().keep_typed(actor(), year, code, page, content)
 
 
 def end_of_day(day: date) -> datetime:
@@ -250,14 +285,15 @@ def pick_unit(place, units: pd.DataFrame, key: str, search_key: str) -> str:
 
 
 def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",
-               tier_column: str | None = None, key: str = "table") -> None:
+               tier_column: str | None = None, key: str = "table", wrap: bool = False) -> None:
     """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
     missing values, the given column widths, optionally a column of tier codes coloured as in the report, and pages of
-    PAGE_ROWS rows when it is longer."""
+    PAGE_ROWS rows when it is longer. `wrap`: rows tall enough for long text (notes, remedies) to wrap on a narrow
+    screen instead of being cut."""
     if table.empty:
         st.caption("Không có dòng nào.")
         return
-    _draw_table(page_of(table, key), widths or {}, height, tier_column)
+    _draw_table(page_of(table, key), widths or {}, height, tier_column, wrap)
 
 
 def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -276,29 +312,37 @@ def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None) -> None:
+def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None,
+                wrap: bool = False) -> None:
     """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
     already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
     Streamlit about as much as the rest of a page run."""
-    _table_element(table, widths, height, tier_column)
+    _table_element(table, widths, height, tier_column, wrap)
 
 
 def keyed_table(versions: dict[int, int], key: tuple, build: Callable[[], pd.DataFrame],
-                widths: dict[str, str | int], height: int | str, tier_column: str | None = None) -> None:
+                widths: dict[str, str | int], height: int | str, tier_column: str | None = None,
+                wrap: bool = False) -> None:
     """Draw the table `build()` makes, named like a chart by the dataset versions and `key` (every choice and row
     it depends on) instead of by its content: hashing a 500-row page was a quarter of a page run with thirty people
     opening it at once."""
-    _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, tier_column)
+    _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, tier_column, wrap)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _draw_keyed_table(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build, widths, height,
-                      tier_column) -> None:
-    _table_element(_build(), widths, height, tier_column)
+                      tier_column, wrap) -> None:
+    _table_element(_build(), widths, height, tier_column, wrap)
+
+
+WRAPPED_ROW = 72  # px: above 4rem Streamlit's table wraps text (three lines of a note at 1366 px)
+COLUMN_HELP = {"Thay đổi": "Thay đổi thứ hạng so với năm trước, so vị trí giữa các đơn vị có mặt ở cả hai năm "
+                           "(đơn vị mới hoặc đã thôi không tính).",
+               "Cần xem": "Đơn vị bị hạ do chỉ tiêu, hoặc tổng điểm sát ngưỡng xếp loại: nên xem lại trước khi công bố."}
 
 
 def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: int | str,
-                   tier_column: str | None) -> None:
+                   tier_column: str | None, wrap: bool = False) -> None:
     numeric_objects = [c for c in table.columns if table[c].dtype == object and table[c].dropna().map(
         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
@@ -313,22 +357,29 @@ def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: in
     if tier_column is not None:
         fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
-    config = {name: st.column_config.Column(width=width) for name, width in widths.items()}
-    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config)
+    config = {name: st.column_config.Column(width=widths.get(name), help=COLUMN_HELP.get(name))
+              for name in table.columns if name in widths or name in COLUMN_HELP}
+    if wrap and isinstance(height, int):  # the height was counted in rows of 35 px
+        height = min((height - 38) // 35 * WRAPPED_ROW + 38, 620)
+    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config,
+                 row_height=WRAPPED_ROW if wrap else None)
 
 
+ISSUE_WIDTHS = {"Mức độ": 60, "Tệp": 110, "Trang": 80, "Dòng": 50, "Cột": 90, "Giá trị": 90, "Nội dung": "large"}  # a problem's remedy is read in full: never cut
 HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "Nội dung": 300, "Lý do": "large"}
 
 
 def show_history(history: pd.DataFrame, key: str) -> None:
     """A round's history (ai sửa gì, khi nào, vì sao), newest first: up to fifteen changes in view, the rest by
     scrolling."""
-    show_table(round_views.history_table(history), HISTORY_WIDTHS, height=35 * min(len(history), 15) + 38, key=key)
+    show_table(round_views.history_table(history), HISTORY_WIDTHS, height=35 * min(len(history), 15) + 38, key=key,
+               wrap=True)
 
 
-# At 1,400 px the decision (Tổng điểm, Xếp loại, Ghi chú) must fit without scrolling sideways.
-RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 190, "Khối": 110, "Tự chấm": 62,
-                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 260}
+# At 1366 × 768 (the sidebar narrowed to 230 px) the decision (Tổng điểm, Xếp loại, Ghi chú, Cần xem) must be read
+# without scrolling sideways: names and notes wrap in tall rows (`wrap`) instead of wide columns.
+RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 150, "Khối": 95, "Tự chấm": 62,
+                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 220}
 RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
                    "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
 

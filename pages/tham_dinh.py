@@ -1,16 +1,20 @@
 """Thẩm định (officers): the board of every unit's state and gap; per unit, its scores, statements and evidence
-beside the appraisal with reasons; questions to the unit; completion with bonus, penalty and rule flags."""
-from datetime import timedelta
+beside the appraisal with reasons (kept on the server as typed); questions to the unit and its answers; completion
+with bonus, penalty and rule flags, confirmed, then the next unit waiting. A unit past its deadline without
+submitting is appraised from the committee's own findings and completed as "Không tự chấm"."""
+from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
-from pages._ui import (CRITERIA_WIDTHS, actor, editor_height, end_of_day, page_of, pick_unit, round_act, rounds,
-                       show_history, show_table)
+from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, editor_height, end_of_day, keep_typed, page_of,
+                       pick_unit, round_act, rounds, show_history, show_table, typed_table)
 from scoring import round_views
-from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, NOT_SUBMITTED, STATE_LABELS
+from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
+                            WITHDRAWN)
 from scoring.store import VN_TIME
 from scoring.text import DISCIPLINE_UNSPECIFIED
 
+PAGE, COLUMNS = "tham-dinh", ["Thẩm định", "Lý do"]
 me = actor()
 st.title("Thẩm định")
 years = rounds().open_years()
@@ -21,77 +25,109 @@ c1, c2 = st.columns([1, 3])
 year = c1.selectbox("Năm", years, key="review_year")
 board = rounds().board(me, year)
 show_table(round_views.board_table(page_of(board, "board")), {"Tên đơn vị": "large"}, key="board")
+if "review_next" in st.session_state:  # after a completion: the next unit waiting, chosen before the box is drawn
+    st.session_state["review_unit"] = st.session_state.pop("review_next")
 code = pick_unit(c2, board, "review_unit", "review_search")
 sheet = rounds().sheet(me, year, code)
 info = rounds().get(year)
 st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")
+deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+past_deadline = datetime.now(timezone.utc) > deadline
 
-
-if sheet.state == NOT_SUBMITTED:
-    deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-    st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}).")
-    with st.form("extend"):
-        c1, c2 = st.columns([1, 3])
-        day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
-        why = c2.text_input("Lý do gia hạn")
-        if st.form_submit_button("Gia hạn cho đơn vị này"):
-            round_act(lambda: rounds().extend(me, year, code, end_of_day(day), why),
-                 f"Đã gia hạn cho {code}.")
+if sheet.state == NOT_SUBMITTED and not past_deadline:
+    st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
+            "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.")
+    c1, c2, c3 = st.columns([1, 2, 1])
+    day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
+    why = c2.text_input("Lý do gia hạn", key="extend_reason")
+    if c3.button("Gia hạn cho đơn vị này", key="extend"):
+        round_act(lambda: rounds().extend(me, year, code, end_of_day(day), why), f"Đã gia hạn cho {code}.")
     st.stop()
-open_for_review = sheet.state not in (EXPLAINING, APPRAISED)
-table = round_views.appraisal_table(info.framework, sheet)
+if sheet.state == NOT_SUBMITTED or (sheet.state in (*IN_APPRAISAL, NO_SELF) and not sheet.submitted):
+    st.warning(f"Đơn vị không nộp bản tự chấm trước hạn ({deadline:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
+               "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn thành "
+               "nhiệm vụ (quy tắc: không tự chấm).", icon=":material/warning:")
+if sheet.state == WITHDRAWN:
+    st.info("Đơn vị đã rút khỏi đợt đánh giá.")
+    st.stop()
+
+open_for_review = sheet.state in IN_APPRAISAL or sheet.state == NOT_SUBMITTED
+saved = round_views.appraisal_table(info.framework, sheet)
+kept = rounds().typed(me, year, code, PAGE) if open_for_review else None
+table, _ = typed_table(saved, {}, kept, COLUMNS)
+if kept:
+    st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu).",
+            icon=":material/restore:")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not open_for_review,
                         key=f"review_{year}_{code}", height=editor_height(len(table)),
-                        column_order=[*fixed, "Thẩm định", "Lý do"],
+                        column_order=[*fixed, *COLUMNS],
                         column_config={name: st.column_config.TextColumn(name, width=w, disabled=name in fixed)
                                        for name, w in CRITERIA_WIDTHS.items()})
 scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(p)
-for e in sheet.evidence:  # the file is read from the store only when its button is clicked
+for e in sheet.files:  # the file is read from the store only when its button is clicked
     st.download_button(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})",
                        lambda digest=e["sha256"]: rounds().evidence_file(me, year, code, digest)[1],
                        file_name=e["name"], mime=e["media_type"], on_click="ignore",
                        key=f"ev_{e['sha256']}_{e['name']}")
-for q in sheet.questions:
-    st.caption(f"Hỏi ({q['asked_by']}): {q['question']} — Trả lời: {q['answer'] or 'chưa có'}")
+for q in reversed(sheet.questions):
+    st.markdown(round_views.question_text(info.framework, q))
 
 if open_for_review:
+    keep_typed(year, code, PAGE, edited, COLUMNS, {}, saved, {}, kept)
     reasons = dict(zip(edited["key"], edited["Lý do"].fillna("")))
     if st.button("Lưu thẩm định", type="primary", disabled=bool(problems), key="appraise"):
         round_act(lambda: rounds().appraise(me, year, code, scores, reasons), "Đã lưu điểm thẩm định.")
-    with st.expander("Yêu cầu giải trình"):
-        criteria = st.multiselect("Tiêu chí", [k[2:] for k in edited["key"]], key="ask_criteria")
-        question = st.text_area("Nội dung yêu cầu", key="ask_text")
-        if st.button("Gửi yêu cầu giải trình", key="ask"):
-            round_act(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
-    with st.expander("Hoàn tất thẩm định"):
-        with st.form("complete"):
-            c = st.columns(2)
-            bonus = c[0].number_input("Điểm thưởng", 0.0, float(info.framework.bonus_max), sheet.settings["bonus"], 0.5)
-            penalty = c[1].number_input("Điểm trừ", 0.0, float(info.framework.penalty_max), sheet.settings["penalty"],
-                                        0.5)
-            flags = {f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f])) for f in FLAGS
-                     if f not in ("collective_discipline", "head_discipline")}
-            levels = {f: st.selectbox(round_views.SETTING_LABELS[f], options, options.index(int(sheet.settings[f])),
-                                      format_func=round_views.discipline_label)
-                      for f, options in (("collective_discipline", [0, 1, 2, 3, 4, DISCIPLINE_UNSPECIFIED]),
-                                         ("head_discipline", [0, 1, 2, 3, 4]))}
-            reason = st.text_input("Lý do, căn cứ")
-            if st.form_submit_button("Hoàn tất thẩm định", type="primary"):
-                round_act(lambda: (rounds().appraise(me, year, code, scores, reasons),
-                              rounds().complete(me, year, code, {"bonus": bonus, "penalty": penalty,
-                                                                 **{f: int(v) for f, v in flags.items()}, **levels},
-                                                reason)),
-                     "Đã hoàn tất thẩm định đơn vị.")
+    if sheet.state in IN_APPRAISAL:
+        with st.expander("Yêu cầu giải trình"):
+            names = round_views.criterion_choices(info.framework)
+            criteria = st.multiselect("Tiêu chí", list(names), format_func=names.get, key="ask_criteria",
+                                      placeholder="Chọn tiêu chí cần giải trình", select_all=False)
+            question = st.text_area("Nội dung yêu cầu", key="ask_text")
+            if st.button("Gửi yêu cầu giải trình", key="ask"):
+                round_act(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
+    with st.expander("Hoàn tất thẩm định", expanded=sheet.state == NOT_SUBMITTED):
+        fw = info.framework
+        c = st.columns(2)
+        bonus = decimal_input("Điểm thưởng", sheet.settings["bonus"], "complete_bonus", 0, float(fw.bonus_max), c[0])
+        penalty = decimal_input("Điểm trừ", sheet.settings["penalty"], "complete_penalty", 0, float(fw.penalty_max),
+                                c[1])
+        flags = {f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f]), key=f"complete_{f}")
+                 for f in FLAGS if f not in ("collective_discipline", "head_discipline")}
+        levels = {f: st.selectbox(round_views.SETTING_LABELS[f], options, options.index(int(sheet.settings[f])),
+                                  format_func=round_views.discipline_label, key=f"complete_{f}")
+                  for f, options in (("collective_discipline", [0, 1, 2, 3, 4, DISCIPLINE_UNSPECIFIED]),
+                                     ("head_discipline", [0, 1, 2, 3, 4]))}
+        reason = st.text_input("Lý do, căn cứ", key="complete_reason")
+        ready = not problems and bonus is not None and penalty is not None
+        with st.popover("Hoàn tất thẩm định…", icon=":material/task_alt:", disabled=not ready):
+            if ready:
+                st.write(round_views.completion_text(fw, sheet, scores, float(bonus), float(penalty)))
+                waiting = [c for c, s in zip(board["code"], board["state"]) if s in IN_APPRAISAL and c != code]
 
-if sheet.state == APPRAISED:
+                def complete() -> None:
+                    rounds().complete(me, year, code, {"bonus": float(bonus), "penalty": float(penalty),
+                                                       **{f: int(v) for f, v in flags.items()}, **levels},
+                                      reason, scores, reasons)
+                    if waiting:
+                        st.session_state["review_next"] = waiting[0]
+
+                if st.button("Xác nhận hoàn tất", type="primary", key="complete"):
+                    round_act(complete, f"Đã hoàn tất thẩm định {code}"
+                              + (f"; chuyển sang {waiting[0]}." if waiting else "."))
+
+if sheet.state in (APPRAISED, NO_SELF):
     with st.expander("Mở lại thẩm định đơn vị này"):
-        with st.form("reopen_unit"):
-            why = st.text_input("Lý do mở lại")
-            if st.form_submit_button("Mở lại thẩm định"):
+        why = st.text_input("Lý do mở lại", key="reopen_unit_reason")
+        with st.popover("Mở lại thẩm định…"):
+            st.write(f"Mở lại thẩm định {code}: đơn vị về trạng thái “Đang thẩm định”, đợt chờ hoàn tất lại đơn vị "
+                     "này trước khi công bố.")
+            if st.button("Xác nhận mở lại", key="reopen_unit"):
                 round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
+if sheet.state == EXPLAINING:
+    st.caption("Đang chờ đơn vị giải trình.")
 
 st.subheader("Lịch sử")
 show_history(rounds().history(me, year, code), "history")

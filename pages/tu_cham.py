@@ -1,12 +1,15 @@
 """Tự chấm (a unit account): its criteria with maxima, a score and a statement per criterion, its leader,
-evidence files; "Lưu nháp" any number of times, "Nộp" once; answers to the committee's questions."""
+evidence files; what is typed is kept on the server as it is typed (a menu click or a reload loses nothing) until
+"Lưu nháp"; "Nộp" once, confirmed; the committee's questions and the unit's answers."""
 import streamlit as st
 
-from pages._ui import SELF_WIDTHS, actor, editor_height, round_act, rounds, show_table, store
+from pages._ui import (SELF_WIDTHS, actor, editor_height, keep_typed, round_act, rounds, show_table, store,
+                       typed_table)
 from scoring import round_views, service, views
-from scoring.rounds import EXPLAINING, NOT_SUBMITTED, STATE_LABELS, RoundError
+from scoring.rounds import EXPLAINING, MAX_EVIDENCE_BYTES, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
 
+PAGE = "tu-cham"
 me = actor()
 st.title("Tự chấm điểm")
 years = rounds().open_years()
@@ -24,9 +27,12 @@ deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABELS[sheet.state]}** · hạn nộp "
             f"{deadline:%H:%M ngày %d/%m/%Y}")
 
-
 editable = sheet.state == NOT_SUBMITTED
-table = round_views.self_table(info.framework, sheet)
+kept = rounds().typed(me, year, me.unit_code, PAGE) if editable else None
+table, leader = typed_table(round_views.self_table(info.framework, sheet), sheet.leader, kept, ["Tự chấm", "Thuyết minh"])
+if kept:
+    st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu nháp). "
+            "Bấm **Lưu nháp** để ghi lại.", icon=":material/restore:")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
@@ -36,20 +42,25 @@ edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not ed
                                                                          max_chars=1000)
                                        for name in (*fixed, "Tự chấm", "Thuyết minh")})
 c1, c2 = st.columns(2)
-leader_name = c1.text_input("Người đứng đầu (họ tên)", sheet.leader.get("name", ""), disabled=not editable)
-leader_title = c2.text_input("Chức vụ", sheet.leader.get("title", ""), disabled=not editable)
+leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable,
+                            key=f"leader_name_{year}")
+leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable, key=f"leader_title_{year}")
 scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
     st.error(p)
+st.markdown(round_views.running_totals(info.framework, scores))
 if editable:
     statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
-    save = lambda: rounds().save_draft(me, year, me.unit_code, scores, statements,
-                                       {"name": leader_name, "title": leader_title})
+    typed_leader = {"name": leader_name, "title": leader_title}
+    keep_typed(year, me.unit_code, PAGE, edited, ["Tự chấm", "Thuyết minh"], typed_leader,
+               round_views.self_table(info.framework, sheet), sheet.leader, kept)
+    save = lambda: rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader)
     c1, c2 = st.columns([1, 4])
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
         round_act(save, "Đã lưu nháp.")
     with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
-        st.write("Sau khi nộp, đơn vị không sửa được điểm nữa.")
+        st.write(f"Nộp bản tự chấm năm {year} của {sheet.name}: {round_views.running_totals(info.framework, scores)}. "
+                 "Sau khi nộp, đơn vị không sửa được điểm nữa.")
         if st.button("Xác nhận nộp", type="primary", key="submit"):
             round_act(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
 
@@ -60,27 +71,39 @@ if editable:
             read = service.read_upload(store(), [(form.name, form.getvalue())], info.framework, year)
             if read.errors or not read.years:
                 st.error("Phiếu có lỗi, chưa điền gì:")
-                show_table(views.issues_table(read.issues), {"Nội dung": "large"}, key="form_issues")
+                show_table(views.issues_table(read.issues), {"Nội dung": "large"}, key="form_issues", wrap=True)
             else:
                 round_act(lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
-                     "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.")
+                          "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.")
 
+if sheet.questions:
+    st.subheader("Yêu cầu giải trình")
+    for q in reversed(sheet.questions):
+        st.markdown(round_views.question_text(info.framework, q))
 if sheet.state == EXPLAINING:
-    question = sheet.questions[-1]
-    st.warning(f"Yêu cầu giải trình (tiêu chí {', '.join(question['criteria'])}): {question['question']}")
     answer = st.text_area("Nội dung giải trình", key="answer")
     if st.button("Gửi giải trình", type="primary", key="send_answer"):
         round_act(lambda: rounds().answer(me, year, me.unit_code, answer), "Đã gửi giải trình.")
 
 st.subheader("Minh chứng")
-for e in sheet.evidence:
-    st.caption(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")
-if editable or sheet.state == EXPLAINING:
+attachable = editable or sheet.state == EXPLAINING
+for e in sheet.files:
+    c1, c2 = st.columns([5, 1])
+    c1.text(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")
+    if attachable:
+        with c2.popover("Rút tệp"):
+            st.write(f"Rút tệp “{e['name']}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong lịch sử.")
+            if st.button("Xác nhận rút tệp", key=f"withdraw_{e['sha256']}_{e['target']}"):
+                round_act(lambda digest=e["sha256"]: rounds().withdraw_evidence(me, year, me.unit_code, digest),
+                          "Đã rút tệp minh chứng.")
+if attachable:
     targets = [""] + list(edited["key"])
-    target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: k[2:] if k else "Chung", key="ev_target")
-    upload = st.file_uploader("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa 20 MB)",
+    labels = dict(zip(edited["key"], edited["Mã"] + " " + edited["Tiêu chí"]))
+    target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: labels.get(k, "Chung"), key="ev_target")
+    limit = MAX_EVIDENCE_BYTES // 2**20
+    upload = st.file_uploader(f"Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa {limit} MB)",
                               key=f"evidence_{len(sheet.evidence)}",  # empty again once a file is attached
-                              type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"])
+                              type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"], max_upload_size=limit)
     if upload is not None and st.button("Đính kèm", key="attach"):
         round_act(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
-             f"Đã đính kèm {upload.name}.")
+                  f"Đã đính kèm {upload.name}.")

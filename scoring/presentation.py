@@ -59,3 +59,12 @@ def unit_note(reason: str, appraised: bool, note: str = "") -> str:
 def unit_notes(units: pd.DataFrame) -> list[str]:
     notes = units["note"].fillna("").astype(str).tolist() if "note" in units else [""] * len(units)
     return [unit_note(r, bool(a), n) for r, a, n in zip(units["reason"].tolist(), units["appraised"].tolist(), notes)]
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:="})
+
+
+def literal(text: object) -> str:
+    """Text a person typed, to be shown inside Markdown as the very characters typed: never a link, an image,
+    emphasis or HTML."""
+    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)

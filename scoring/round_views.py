@@ -7,13 +7,16 @@ from datetime import datetime
 
 import pandas as pd
 
-from .framework import TARGET_LABELS, Framework
+from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .presentation import number_setting
-from .rounds import STATE_LABELS, UnitSheet, key
+from .engine import YearResult
+from .presentation import TIERS, literal, vn
+from .roster import NO_CLUSTER, Roster
+from .rounds import FINAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .store import local_time
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
-KIND_LABELS = {"self": "Tự chấm", "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
+KIND_LABELS = {"added": "Thêm vào đợt", "evidence_withdrawn": "Rút minh chứng", "self": "Tự chấm", "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
                "setting": "Thưởng, trừ, quy tắc", "state": "Trạng thái", "extension": "Gia hạn", "question": "Yêu cầu giải trình",
                "answer": "Giải trình", "evidence": "Minh chứng", "opened": "Mở đợt", "published": "Công bố", "reopened": "Mở lại đợt"}
 SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
@@ -34,6 +37,51 @@ def _text(value) -> str:
     return "" if value is None else number_setting(value)
 
 
+def roster_summary(roster: Roster) -> pd.DataFrame:
+    """What a person checks before opening a round: units per cluster and how many have no name."""
+    summary = roster.summary()
+    return pd.DataFrame({"Khối": summary["cluster"], "Số đơn vị": summary["units"],
+                         "Chưa có tên": summary["unnamed"]})
+
+
+def opening_text(year: int, roster: Roster, framework_name: str, self_day, review_day) -> str:
+    clusters = [c for c in roster.summary()["cluster"] if c != NO_CLUSTER]
+    return (f"Mở đợt đánh giá năm {year}: {len(roster.units)} đơn vị"
+            + (f" trong {len(clusters)} khối" if clusters else " (không chia khối)")
+            + f", bộ tiêu chí “{framework_name}” (cố định cho cả đợt), hạn tự chấm {self_day:%d/%m/%Y}, hạn thẩm "
+            f"định {review_day:%d/%m/%Y}. Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút "
+            "từng đơn vị, kèm lý do.")
+
+
+def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResult, active: int | None) -> str:
+    """What "Phê duyệt và công bố" will do, said before it is done."""
+    counts = provisional.units["tier"].value_counts()
+    withdrawn = int((board["state"] == WITHDRAWN).sum())
+    return (f"Công bố kết quả năm {info.year}: {len(provisional.units)} đơn vị ("
+            + ", ".join(f"{t} {int(counts.get(t, 0))}" for t in TIERS) + ")"
+            + (f", không tính {withdrawn} đơn vị đã rút khỏi đợt" if withdrawn else "")
+            + f", {len(provisional.leaders)} người đứng đầu. Kết quả trở thành phiên bản dữ liệu mới của năm "
+            f"{info.year}" + (f", thay phiên bản {active} đang dùng" if active else "")
+            + "; mọi đơn vị xem được bảng xếp hạng theo mức công khai; đợt bị khóa (muốn sửa phải mở lại, có lý do).")
+
+
+def provisional_table(table: pd.DataFrame, codes: pd.Series, board: pd.DataFrame) -> pd.DataFrame:
+    """The provisional ranking as shown before publication: a unit that has not submitted yet has no rank, total or
+    tier to show ("Chưa nộp", not a red KHTNV at 0 points)."""
+    states = codes.map(board.set_index("code")["state"])
+    waiting = (states == NOT_SUBMITTED).to_numpy()
+    if not waiting.any():
+        return table
+    shown = table.astype({"Hạng": object, "Tổng điểm": object, "Xếp loại": object})
+    shown.loc[waiting, ["Hạng", "Tổng điểm", "Thẩm định", "Tự chấm"]] = None
+    shown.loc[waiting, "Xếp loại"] = STATE_LABELS[NOT_SUBMITTED]
+    return shown
+
+
+def ready_to_publish(board: pd.DataFrame) -> bool:
+    return bool(len(board)) and board["state"].isin(FINAL).all() and not (board["state"] == WITHDRAWN).all()
+
+
 def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     """One row per criterion: what the unit typed so far, as text with a decimal comma."""
     return pd.DataFrame([{
@@ -47,12 +95,57 @@ def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     rows = []
     for c in fw.criteria:
         k = key(c.target, c.code)
+        own = sheet.counted_self.get(k)  # a draft never submitted is not the unit's score
         rows.append({"key": k, "Đối tượng": TARGET_LABELS[c.target], "Mã": c.code, "Tiêu chí": c.name,
-                     "Tối đa": _text(c.max_points), "Tự chấm": _text(sheet.self_scores.get(k)),
-                     "Thuyết minh": sheet.statements.get(k, ""),
-                     "Thẩm định": _text(sheet.review_scores.get(k, sheet.self_scores.get(k))),
+                     "Tối đa": _text(c.max_points), "Tự chấm": _text(own),
+                     "Thuyết minh": sheet.statements.get(k, "") if sheet.submitted else "",
+                     "Thẩm định": _text(sheet.review_scores.get(k, own)),
                      "Lý do": sheet.review_reasons.get(k, "")})
     return pd.DataFrame(rows)
+
+
+def running_totals(fw: Framework, scores: dict[str, float | None]) -> str:
+    """The self-assessment's sums as it is typed: the unit's criteria, and the leader's when the framework has
+    them."""
+    parts = []
+    for target, label in ((UNIT, "tổ chức"), (LEADER, "người đứng đầu")):
+        criteria = fw.of(target)
+        if criteria:
+            total = sum(scores.get(key(target, c.code)) or 0.0 for c in criteria)
+            parts.append(f"**{vn(total)}**/{vn(sum(float(c.max_points) for c in criteria))} điểm ({label})")
+    return "Tổng tự chấm: " + " · ".join(parts)
+
+
+def criteria_label(fw: Framework, codes: list[str]) -> str:
+    """Criteria named by code and name, as a unit reads a question about them."""
+    names = {c.code: c.name for c in fw.criteria}
+    return "; ".join(f"{c} {names[c]}" if c in names else c for c in codes)
+
+
+def criterion_choices(fw: Framework) -> dict[str, str]:
+    """Criterion code → "code name", for choosing criteria by what they are."""
+    return {c.code: f"{c.code} {c.name}" for c in fw.criteria}
+
+
+def question_text(fw: Framework, q: dict) -> str:
+    """A question of the committee and the unit's answer, as Markdown in which what people typed stays literal."""
+    asked = (f"**Hỏi** ({literal(q['asked_by'])}, {local_time(q['asked_at']):%H:%M %d/%m/%Y})"
+             + (f" về {literal(criteria_label(fw, q['criteria']))}" if q["criteria"] else "")
+             + f": {literal(q['question'])}")
+    if q.get("answer") is None:
+        return asked + "  \n*Chưa trả lời.*"
+    return (asked + f"  \n**Trả lời** ({literal(q['answered_by'])}, {local_time(q['answered_at']):%H:%M %d/%m/%Y}): "
+            + literal(q["answer"]))
+
+
+def completion_text(fw: Framework, sheet: UnitSheet, scores: dict[str, float | None], bonus: float,
+                    penalty: float) -> str:
+    """What "Hoàn tất thẩm định" will do to this unit, said before it is done."""
+    points = sum(scores.get(key(UNIT, c.code)) or 0.0 for c in fw.of(UNIT))
+    after = ("“Đã thẩm định”" if sheet.submitted else
+             "“Không tự chấm” và xếp loại Không hoàn thành nhiệm vụ (đơn vị không nộp bản tự chấm)")
+    return (f"Hoàn tất thẩm định {sheet.code}: điểm các tiêu chí {vn(points)}, thưởng {vn(bonus)}, trừ {vn(penalty)}."
+            f" Đơn vị chuyển sang {after}; muốn sửa phải mở lại thẩm định, có lý do.")
 
 
 def typed_scores(table: pd.DataFrame, column: str) -> tuple[dict[str, float | None], list[str]]:

@@ -73,8 +73,10 @@ DISCLOSURE = "disclosure"  # the setting's name in the store
 def disclosure(store: Store, actor: Actor) -> str:
     """How much of a published ranking this person sees: everything for staff, the committee's setting for a
     unit account (default: totals and tiers)."""
-    if actor.may(Right.VIEW_ALL):
-        return EVERYTHING
+    return EVERYTHING if actor.may(Right.VIEW_ALL) else committee_disclosure(store)
+
+
+def committee_disclosure(store: Store) -> str:
     level = store.setting(DISCLOSURE, TOTALS)
     return level if level in DISCLOSURE_LABELS else TOTALS
 

@@ -334,6 +334,11 @@ def round_of(url: str):
     return rounds, list(units["code"])
 
 
+def frame_with(at, column: str):
+    """The first table of the page that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def test_round_pages_for_each_role(tmp_path, monkeypatch):
     from scoring.access import Actor, Role
 
@@ -343,7 +348,10 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
     at = visit("dot_danh_gia")
     assert at.title[0].value == "Đợt đánh giá" and "Đã nộp: 1" in at.caption[-1].value or any(
         "Đã nộp: 1" in c.value for c in at.caption)
-    assert len(at.dataframe[0].value) == 3  # the provisional result of the three units
+    provisional = frame_with(at, "Cần xem")
+    assert len(provisional) == 3  # the provisional result of the three units
+    # Units that have not submitted have no total or tier to show yet (not a red KHTNV at 0 points).
+    assert provisional["Xếp loại"].tolist().count("Chưa nộp") == 2
     review = visit("tham_dinh")
     board = review.dataframe[0].value
     assert board["Trạng thái"].tolist()[0] == "Đã nộp" and len(board) == 3
@@ -455,17 +463,22 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
                                                                (codes[0], "Lý do thay đổi"): "Chỉ 2 hội nghị"})
     at = visit("dot_danh_gia")
     assert any(b.label == "Tải bảng tổng hợp của đợt" for b in at.get("download_button"))
+    next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
+    assert [e.value for e in at.error] == ["Chưa chọn tệp: chọn bảng tổng hợp đã sửa rồi bấm “Nhập tệp thẩm định”."]
     unexplained = edited(round_workbook(rounds, officer, 2026), {(codes[0], "1.1 Thẩm định"): 4})
     at.file_uploader(key="round_import_file").set_value(("sua.xlsx", unexplained, "application/octet-stream"))
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
-    assert [e.value for e in at.error] == ["Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại."]
+    assert [e.value for e in at.error] == ["Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại (tệp đã chọn "
+                                           "vẫn giữ)."]
     problems = next(d.value for d in at.dataframe if "Nội dung" in d.value.columns)
     assert problems[["Dòng", "Cột", "Giá trị"]].values.tolist() == [[8, "1.1 / Thẩm định", "4"]]
     assert "cần lý do" in problems["Nội dung"].iloc[0] and not rounds.sheet(officer, 2026, codes[0]).review_scores
     at.file_uploader(key="round_import_file").set_value(("sua.xlsx", content, "application/octet-stream"))
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
-    assert not at.exception and [s.value for s in at.success] == ["Đã nhập 1 ô thay đổi của 1 đơn vị."], \
-        [e.value for e in [*at.error, *at.warning]]
+    assert not at.exception and not at.error, [e.value for e in [*at.error, *at.warning]]
+    # Drawn again at once: the provisional result shows the imported appraisal (50 − 1 = 49), no stale figure.
+    provisional = frame_with(at, "Cần xem").set_index("Mã")
+    assert provisional.loc[codes[0], "Thẩm định"] == "49,00", [d.value.to_dict() for d in at.dataframe if "Nội dung" in d.value]
     sheet = rounds.sheet(officer, 2026, codes[0])
     assert sheet.review_reasons == {"U:1.1": "Chỉ 2 hội nghị"} and sheet.review_scores == {"U:1.1": 4.0}
     for code in codes[1:]:
@@ -478,10 +491,10 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     at = visit("dot_danh_gia")
     assert at.selectbox(key="round_year").value == 2026 and not any(b.key == "publish" for b in at.button)
     next(t for t in at.text_input if t.label.startswith("Lý do mở lại")).input("Đơn khiếu nại ngày 3/1")
-    next(b for b in at.button if b.label == "Mở lại đợt").click().run()
+    next(b for b in at.button if b.key == "reopen").click().run()
     assert not at.exception and rounds.get(2026).state == "open"
-    log = at.dataframe[1].value if len(at.dataframe) > 1 else None
-    assert log is not None and log["Việc"].tolist() == ["Mở lại đợt", "Công bố", "Mở đợt"]  # newest first
+    log = frame_with(at, "Việc")
+    assert log["Việc"].tolist() == ["Mở lại đợt", "Công bố", "Mở đợt"]  # newest first
     assert log["Lý do"].tolist()[0] == "Đơn khiếu nại ngày 3/1"
 
 
@@ -494,17 +507,20 @@ def test_a_round_opens_with_the_units_of_a_workbook_or_typed(tmp_path, monkeypat
     at = visit("dot_danh_gia")
     at.number_input(key="open_year").set_value(2027).run()
     box = next(s for s in at.selectbox if s.label == "Danh sách đơn vị")
-    box.select("Từ tệp Excel (bảng tổng hợp hoặc danh sách)").run()
-    next(b for b in at.button if b.key == "open_round").click().run()
-    assert [e.value for e in at.error] == ["Chọn tệp có danh sách đơn vị."] and Rounds(Store(url)).get(2027) is None
+    box.select("Từ tệp Excel (danh sách, mẫu trống đã điền mã, bảng tổng hợp)").run()
+    assert not any(b.key == "open_round" for b in at.button)  # nothing to open before a roster is read and shown
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "tong_hop_2025.xlsx"
-    at.file_uploader(key="roster_file").set_value((sample.name, sample.read_bytes(), "application/octet-stream")).run()
+    at.file_uploader(key="open_file").set_value((sample.name, sample.read_bytes(), "application/octet-stream")).run()
+    assert frame_with(at, "Số đơn vị")["Số đơn vị"].sum() == 45  # the roster shown, per cluster, before opening
     next(b for b in at.button if b.key == "open_round").click().run()
     assert not at.exception and not at.error
     assert len(Rounds(Store(url)).get(2027).units) == 45
     at.number_input(key="open_year").set_value(2028).run()
-    next(s for s in at.selectbox if s.label == "Danh sách đơn vị").select("Nhập tay").run()
-    at.text_area(key="typed_roster").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2").run()
+    next(s for s in at.selectbox if s.label == "Danh sách đơn vị").select("Dán từ Excel hoặc gõ tay").run()
+    at.text_area(key="open_text").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2\nDV2; Chi bộ 2 (trùng)").run()
+    assert "Trùng mã đơn vị với dòng 2" in frame_with(at, "Nội dung")["Nội dung"].tolist()
+    assert not any(b.key == "open_round" for b in at.button)  # a duplicate code: not opened
+    at.text_area(key="open_text").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2").run()
     next(b for b in at.button if b.key == "open_round").click().run()
     assert Rounds(Store(url)).get(2028).units.values.tolist() == [["DV1", "Chi bộ 1", "Khối A"],
                                                                   ["DV2", "Chi bộ 2", ""]]
