@@ -31,16 +31,14 @@ def launch() -> None:
     sys.exit(cli.main())
 
 
-# Streamlit's file uploader has no Vietnamese texts of its own: swap them in with CSS.
-UPLOADER_CSS = """<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
+# Page links in the sidebar wrap instead of being cut; at 1366 px and below the sidebar is narrowed so that the
+# tables' key columns (Ghi chú, Cần xem, Trạng thái) fit beside it. Streamlit's own texts: pages/_locale.py.
+LAYOUT_CSS = """<style>
 [data-testid="stSidebarUserContent"] [data-testid="stPageLink"] * { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 1440px) {
+  section[data-testid="stSidebar"] { width: 230px !important; min-width: 230px !important; }
+}
 </style>"""
 PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.access.PAGE_RIGHTS
     ("pages/tong_quan.py", "Tổng quan", "home", ""),
@@ -75,7 +73,7 @@ def main() -> None:
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
     st.set_page_config(page_icon=str(ICON), layout="wide")
-    st.html(UPLOADER_CSS)
+    st.html(LAYOUT_CSS)
     actor = _auth.signed_in()
     ready = actor is not None and not actor.must_change_password
     # Every path stays routable (so that a typed address is refused, not "not found"); the menu lists only
@@ -109,6 +107,7 @@ if __name__ == "__main__":
     else:
         launch()
 elif __name__ == "app":  # imported by the web server (uvicorn) that `python app.py` starts
-    from pages import _auth
+    from pages import _auth, _locale
 
-    app = st.App(__file__, routes=_auth.ROUTES, lifespan=_auth.lifespan, on_script_error=_on_error)
+    app = st.App(__file__, routes=_auth.ROUTES, middleware=_locale.MIDDLEWARE, lifespan=_auth.lifespan,
+                 on_script_error=_on_error)

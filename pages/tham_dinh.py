@@ -59,7 +59,7 @@ if kept:
     st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu).",
             icon=":material/restore:")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")
-edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not open_for_review,
+edited = st.data_editor(table, hide_index=True, width="content", disabled=not open_for_review,
                         key=f"review_{year}_{code}", height=editor_height(len(table)),
                         column_order=[*fixed, *COLUMNS],
                         column_config={name: st.column_config.TextColumn(name, width=w, disabled=name in fixed)

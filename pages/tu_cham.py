@@ -34,7 +34,7 @@ if kept:
     st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu nháp). "
             "Bấm **Lưu nháp** để ghi lại.", icon=":material/restore:")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
-edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not editable, key=f"self_{year}",
+edited = st.data_editor(table, hide_index=True, width="content", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
                         column_order=[*fixed, "Tự chấm", "Thuyết minh"],
                         column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name],
@@ -42,9 +42,10 @@ edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not ed
                                                                          max_chars=1000)
                                        for name in (*fixed, "Tự chấm", "Thuyết minh")})
 c1, c2 = st.columns(2)
-leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable,
-                            key=f"leader_name_{year}")
-leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable, key=f"leader_title_{year}")
+# No keys: a widget is known by its label and value, so a value saved meanwhile (from a form) is shown, not the one
+# typed before it.
+leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable)
+leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable)
 scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
     st.error(p)

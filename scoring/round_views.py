@@ -112,7 +112,7 @@ def running_totals(fw: Framework, scores: dict[str, float | None]) -> str:
         criteria = fw.of(target)
         if criteria:
             total = sum(scores.get(key(target, c.code)) or 0.0 for c in criteria)
-            parts.append(f"**{vn(total)}**/{vn(sum(float(c.max_points) for c in criteria))} điểm ({label})")
+            parts.append(f"**{vn(total)}**/{_text(sum(float(c.max_points) for c in criteria))} điểm ({label})")
     return "Tổng tự chấm: " + " · ".join(parts)
 
 

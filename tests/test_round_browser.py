@@ -96,12 +96,30 @@ def unit_form(path: Path, code: str, name: str) -> Path:
 
 
 def shot(page, name: str) -> None:
-    """The whole page from its top, on a tall window, for the README."""
-    page.set_viewport_size({"width": 1400, "height": 2200})
+    """The whole page from its top, as wide as an office laptop (1366 px), on a tall window, for the README."""
+    page.set_viewport_size({"width": 1366, "height": 2200})
     page.locator("h1").first.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.set_viewport_size(SCREEN)
+
+
+SCREEN = {"width": 1366, "height": 768}
+
+
+def no_english(page, where: str) -> None:
+    """None of Streamlit's English texts on the page, its tooltips and labels included (pages/_locale.py)."""
+    from pages._locale import ENGLISH
+    tables = page.locator('[data-testid="stDataFrame"]')
+    if tables.count():
+        tables.first.hover()
+        page.wait_for_timeout(300)
+    shown = page.evaluate("""() => [document.body.innerText, ...[...document.querySelectorAll(
+        '[aria-label],[title],[placeholder]')].map(e => [e.getAttribute('aria-label'), e.getAttribute('title'),
+        e.getAttribute('placeholder')].join(' '))].join('\\n')""")
+    found = [e for e in ENGLISH if e in shown]
+    assert not found, (where, found, [line for line in shown.splitlines() if any(e in line for e in found)][:5])
+
 
 
 def main_text(page) -> str:
@@ -123,22 +141,33 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     unit_a = signed_in(browser, base, url, "dva", "don_vi", "DVA")
     unit_b = signed_in(browser, base, url, "dvb", "don_vi", "DVB")
 
-    # 1. The officer opens the round with a typed roster.
+    # 1. The officer opens the round with a roster pasted from Excel (tab-separated, three columns), shown first.
     page = open_page(officer, base, "dot-danh-gia")
+    page.set_viewport_size(SCREEN)
     page.get_by_text("Mở đợt đánh giá mới").click()
     page.get_by_label("Năm đánh giá").fill(str(YEAR))
     page.locator("h1").first.click()  # leave the box: the page runs again with the year
     idle(page)
-    assert page.get_by_label("Danh sách đơn vị").input_value() == "Nhập tay"  # no year stored to copy from
-    page.get_by_label("Mỗi dòng: mã; tên đơn vị; khối").fill(
-        "DVA; Chi bộ Khu phố Đông; Khối phường\nDVB; Chi bộ Khu phố Tây; Khối phường")
+    assert page.get_by_label("Danh sách đơn vị").first.input_value() == "Dán từ Excel hoặc gõ tay"  # none stored
+    page.get_by_role("textbox", name="Danh sách đơn vị").fill(
+        "Mã đơn vị\tTên đơn vị\tKhối\nDVA\tChi bộ Khu phố Đông\tKhối phường\n"
+        "DVB\tChi bộ Khu phố Tây\tKhối phường\nDVC\tChi bộ Khu phố Bắc\tKhối phường\n")
     page.keyboard.press("Control+Enter")
     idle(page)
-    page.get_by_role("button", name="Mở đợt").click()
+    page.get_by_text("Đọc được 3 đơn vị").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Mở đợt…").click()
+    page.get_by_text("Mở đợt đánh giá năm 2026: 3 đơn vị trong 1 khối").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Xác nhận mở đợt").click()
     wait_toast(page, f"Đã mở đợt đánh giá năm {YEAR}")
+    no_english(page, "dot-danh-gia")
     page.close()
     rounds = Rounds(Store(url))
-    assert rounds.get(YEAR).units["code"].tolist() == ["DVA", "DVB"]
+    assert rounds.get(YEAR).units.values.tolist() == [["DVA", "Chi bộ Khu phố Đông", "Khối phường"],
+                                                      ["DVB", "Chi bộ Khu phố Tây", "Khối phường"],
+                                                      ["DVC", "Chi bộ Khu phố Bắc", "Khối phường"]]
+    # DVC will never submit: its own deadline passes (set through the library, the page offers only later dates).
+    from datetime import datetime, timedelta, timezone
+    rounds.extend(OFFICER, YEAR, "DVC", datetime.now(timezone.utc) - timedelta(minutes=1), "Hết hạn tự chấm")
 
     # 2. Unit A types its scores and a statement, names its leader, attaches a PDF and submits.
     page = open_page(unit_a, base, "tu-cham")
@@ -153,6 +182,21 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_label("Người đứng đầu (họ tên)").fill("Nguyễn Văn Tâm")
     page.get_by_label("Chức vụ").fill("Bí thư chi bộ")
     page.keyboard.press("Tab")
+    idle(page)
+    page.get_by_text("Tổng tự chấm: 96,50/100 điểm (tổ chức) · 95,00/100 điểm (người đứng đầu)").wait_for(
+        timeout=30_000)
+    # Nothing typed is lost: a menu click, then a reload, before "Lưu nháp".
+    assert not rounds.sheet(OFFICER, YEAR, "DVA").self_scores
+    page.get_by_role("link", name="Đơn vị", exact=True).click()
+    page.get_by_role("heading", name="Hồ sơ đơn vị").or_(page.locator("h1")).first.wait_for(timeout=60_000)
+    idle(page)
+    page.get_by_role("link", name="Tự chấm", exact=True).click()
+    page.get_by_text("Đã khôi phục phần đang nhập dở").wait_for(timeout=60_000)
+    page.reload()
+    page.get_by_text("Đã khôi phục phần đang nhập dở").wait_for(timeout=60_000)
+    page.get_by_text("Tổng tự chấm: 96,50/100 điểm (tổ chức) · 95,00/100 điểm (người đứng đầu)").wait_for(
+        timeout=30_000)
+    assert page.get_by_label("Người đứng đầu (họ tên)").input_value() == "Nguyễn Văn Tâm"
     idle(page)
     page.get_by_role("button", name="Lưu nháp").click()
     wait_toast(page, "Đã lưu nháp")
@@ -230,25 +274,40 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_role("button", name="Lưu thẩm định").click()
     wait_toast(page, "Đã lưu điểm thẩm định")
     shot(page, "vong-tham-dinh")
-    for code in ("DVA", "DVB"):
-        if code == "DVB":
-            page.get_by_text("Đã hoàn tất thẩm định đơn vị").wait_for(state="detached", timeout=30_000)
-            choose(page, page.get_by_label("Đơn vị"), "DVB – Chi bộ Khu phố Tây")
-            page.get_by_text("trạng thái Đã nộp").wait_for(timeout=30_000)
+    for code, then in (("DVA", "trạng thái Đã nộp"), ("DVB", None), ("DVC", None)):
+        if code == "DVC":  # never submitted, past its deadline: appraised from the committee's findings
+            choose(page, page.get_by_label("Đơn vị"), "DVC – Chi bộ Khu phố Bắc")
+            page.get_by_text("Đơn vị không nộp bản tự chấm trước hạn").wait_for(timeout=30_000)
         if not page.get_by_label("Lý do, căn cứ").is_visible():
-            page.get_by_text("Hoàn tất thẩm định").first.click()
-        page.get_by_label("Lý do, căn cứ").fill("Đối chiếu minh chứng, đạt yêu cầu")
-        page.get_by_role("button", name="Hoàn tất thẩm định").click()
-        wait_toast(page, "Đã hoàn tất thẩm định đơn vị")
+            page.get_by_text("Hoàn tất thẩm định", exact=True).first.click()
+        page.get_by_label("Lý do, căn cứ").fill("Đối chiếu minh chứng, đạt yêu cầu" if code != "DVC" else
+                                                 "Không nộp tự chấm; theo biên bản kiểm tra của Ban")
+        page.keyboard.press("Tab")
+        idle(page)
+        page.get_by_role("button", name="Hoàn tất thẩm định…").click()
+        page.get_by_text(f"Hoàn tất thẩm định {code}:").wait_for(timeout=30_000)  # says what will happen first
+        page.get_by_role("button", name="Xác nhận hoàn tất").click()
+        wait_toast(page, f"Đã hoàn tất thẩm định {code}")
+        if then:  # the next unit waiting comes up by itself
+            page.get_by_text(then).wait_for(timeout=30_000)
+        idle(page)
     page.close()
     sheet = rounds.sheet(OFFICER, YEAR, "DVA")
     assert sheet.review_scores == {"U:2.1": 16.0}
     assert sheet.review_reasons["U:2.1"] == "Chỉ 3 hội nghị đối thoại trong quý IV"
-    assert set(rounds.board(OFFICER, YEAR)["state"]) == {"da_tham_dinh"}
+    assert rounds.board(OFFICER, YEAR).set_index("code")["state"].to_dict() == {
+        "DVA": "da_tham_dinh", "DVB": "da_tham_dinh", "DVC": "khong_tu_cham"}
 
     # 6. The leadership publishes.
     page = open_page(leadership, base, "dot-danh-gia")
-    page.get_by_role("button", name="Phê duyệt và công bố").click()
+    page.set_viewport_size(SCREEN)
+    page.get_by_text("Không tự chấm").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "vong-1366-tam-tinh.png"))  # Ghi chú and Cần xem readable at 1366 × 768
+    page.get_by_role("button", name="Phê duyệt và công bố…").click()
+    page.get_by_text(f"Công bố kết quả năm {YEAR}: 3 đơn vị").wait_for(timeout=30_000)
+    assert rounds.get(YEAR).state == "open"  # one click only opens the question
+    page.get_by_role("button", name="Xác nhận công bố").click()
     wait_toast(page, f"Đã công bố kết quả năm {YEAR}")
     page.get_by_text("đã phê duyệt và công bố").first.wait_for(timeout=60_000)
     shot(page, "vong-dot-danh-gia")
@@ -268,8 +327,9 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     columns = ["code", "total", "tier", "rank", "cluster_rank"]
     assert [[u[c] for c in columns] for u in from_file["units"]] == published[columns].values.tolist()
     # DVA: 96.5 − 3 (2.1 appraised 16, not 19) = 93.5; DVB 80. Two units: 20 % of 2 rounds down to no HTXSNV.
-    assert published.set_index("code")["total"].to_dict() == {"DVA": 93.5, "DVB": 80.0}
-    assert published.set_index("code")["tier"].to_dict() == {"DVA": "HTTNV", "DVB": "HTTNV"}
+    # DVC never self-assessed: 0 points, KHTNV, noted.
+    assert published.set_index("code")["total"].to_dict() == {"DVA": 93.5, "DVB": 80.0, "DVC": 0.0}
+    assert published.set_index("code")["tier"].to_dict() == {"DVA": "HTTNV", "DVB": "HTTNV", "DVC": "KHTNV"}
 
     # 8. The history names who changed what, when and why.
     choose(page, page.get_by_label("Đơn vị").last, "DVA – Chi bộ Khu phố Đông")
@@ -284,10 +344,18 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     assert (change["who"], change["target"], change["reason"]) == ("canbo", "U:2.1",
                                                                    "Chỉ 3 hội nghị đối thoại trong quý IV")
 
-    # 9. After publication every unit sees the ranking of the year.
+    # 9. After publication every unit sees the ranking of the year: totals and tiers (the default Mức công khai),
+    # not other units' criterion scores, self/appraisal split or the committee's notes — not sent to the browser.
     page = open_page(unit_b, base, "xep-hang")
+    page.set_viewport_size(SCREEN)
     page.get_by_text("Chi bộ Khu phố Đông").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1500)
     shot(page, "vong-xep-hang-don-vi")
     assert page.locator('[data-testid="stException"]').count() == 0
+    sent = page.locator("[data-testid='stMain']").first.text_content()
+    assert "Khối phường93.5HTTNV" in sent and "Tổng điểm" in sent  # totals and tiers are sent
+    for hidden in ("Tự chấm", "Thẩm định", "Ghi chú", "Chỉ 3 hội nghị", "Đối chiếu minh chứng"):
+        assert hidden not in sent, hidden
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    no_english(page, "xep-hang")
     page.close()
