@@ -378,8 +378,8 @@ def show_history(history: pd.DataFrame, key: str) -> None:
 
 # At 1366 × 768 (the sidebar narrowed to 230 px) the decision (Tổng điểm, Xếp loại, Ghi chú, Cần xem) must be read
 # without scrolling sideways: names and notes wrap in tall rows (`wrap`) instead of wide columns.
-RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 150, "Khối": 95, "Tự chấm": 62,
-                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 220}
+RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 130, "Khối": 80, "Tự chấm": 62,
+                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 200}
 RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
                    "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
 

@@ -102,7 +102,7 @@ st.caption("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và
 shown = page_of(provisional.units, "provisional")
 table = views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign(
     **{"Cần xem": views.decision_marks(shown, info.framework)})
-show_table(round_views.provisional_table(table, shown["code"], board), RANKING_WIDTHS | {"Cần xem": 170},
+show_table(round_views.provisional_table(table, shown["code"], board), RANKING_WIDTHS | {"Cần xem": 130},
            tier_column="Xếp loại", key="provisional", wrap=True)
 
 if me.may(Right.PUBLISH) and info.state == OPEN:
