@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 Y2023, Y2024, Y2025 = (SAMPLE / f"tong_hop_{y}.xlsx" for y in (2023, 2024, 2025))
 FORMS = sorted((SAMPLE / "phieu_2025").glob("*.xlsx"))  # 2025 again, as 8 per-unit forms
-BIG_UNITS = 30_000  # the write transaction of this many units lasts a couple of seconds
+BIG_UNITS = 60_000  # the write transaction of this many units lasts over a second (0.7 s for 30,000 on 2026-12-05)
 OTHER_PRESET = "dan_van_chinh_quyen"
 
 
