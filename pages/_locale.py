@@ -52,21 +52,28 @@ def stem(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-@cache
 def translated(name: str) -> bytes | None:
     """A script of Streamlit's front end with its texts in Vietnamese; None when it holds none of them (or under
     another Streamlit version)."""
-    pairs = TEXTS.get(stem(name))
-    path = SCRIPTS / name
-    if not pairs or path.parent != SCRIPTS or not path.is_file():
-        return None
+    return _scripts().get(name)
+
+
+@cache
+def _scripts() -> dict[str, bytes]:
+    """Every script that holds texts of `TEXTS`, translated once: a lookup by the file names that exist, so that a
+    request for any other name costs nothing and keeps nothing."""
     if streamlit.__version__ != STREAMLIT_VERSION:
         log.warning("Streamlit %s, not %s: its texts stay in English", streamlit.__version__, STREAMLIT_VERSION)
-        return None
-    text = path.read_text("utf-8")
-    for english, vietnamese in pairs:
-        text = text.replace(english, vietnamese)
-    return text.encode("utf-8")
+        return {}
+    out = {}
+    for path in SCRIPTS.glob("*.js"):
+        pairs = TEXTS.get(stem(path.name))
+        if pairs:
+            text = path.read_text("utf-8")
+            for english, vietnamese in pairs:
+                text = text.replace(english, vietnamese)
+            out[path.name] = text.encode("utf-8")
+    return out
 
 
 class Vietnamese:
