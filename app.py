@@ -69,6 +69,7 @@ def _log_to_stderr() -> None:
 
 def main() -> None:
     from pages import _auth
+    from pages._ui import show_flash
 
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
@@ -90,6 +91,7 @@ def main() -> None:
         _auth.refuse(actor, page.url_path, pages)
     else:
         _auth.account_sidebar(actor, pages)
+        show_flash()
         page.run()
 
 

@@ -23,7 +23,7 @@ from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, number_setting, vn
-from scoring.roster import Roster, from_files as roster_from_files
+from scoring.roster import Roster, from_file as roster_file
 from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
 from scoring.store import VN_TIME, Store, database_url
@@ -50,17 +50,30 @@ def actor() -> Actor:
     return found
 
 
+FLASH_KEY = "_danvan_flash"  # a done action's message, shown by the run that draws the page again
+
+
 def act(step, message: str, refused: type[Exception], rerun: bool = True) -> None:
     """Run a page's action: a refusal (the library's Vietnamese message) shown where the button is, else a
-    toast, and by default the page drawn again with what changed."""
+    toast, and by default the page drawn again with what changed. The toast is sent by that next run
+    (`show_flash`): one sent just before a rerun is sometimes never drawn."""
     try:
         step()
     except refused as e:
         st.error(str(e))
         return
-    st.toast(message, icon=":material/check:")
-    if rerun:
-        st.rerun()
+    if not rerun:
+        st.toast(message, icon=":material/check:")
+        return
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """The message of the action that led to this run, once."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.toast(message, icon=":material/check:")
 
 
 def round_act(step, message: str) -> None:
@@ -70,7 +83,7 @@ def round_act(step, message: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=8)
 def roster_of_upload(name: str, content: bytes) -> Roster:
     """A roster file read once per content (each click redraws the page that shows it)."""
-    return roster_from_files([(name, content)])
+    return roster_file(name, content)
 
 
 def typed_table(base: pd.DataFrame, leader: dict[str, str], kept: tuple[dict, datetime] | None,
@@ -84,6 +97,18 @@ def typed_table(base: pd.DataFrame, leader: dict[str, str], kept: tuple[dict, da
             if column in cells.get(k, {}):
                 table.at[i, column] = cells[k][column]
     return table, leader | kept[0].get("leader", {})
+
+
+def restored_notice(kept: tuple[dict, datetime] | None, editor_key: str, then: str) -> None:
+    """Say that what was typed and not saved came back, on the visit that brought it back only: decided on the
+    visit's first run (its editor not drawn yet), so the notice neither appears under someone typing nor moves the
+    table they type in."""
+    shown = f"{editor_key}_restored"
+    if editor_key not in st.session_state:
+        st.session_state[shown] = None if kept is None else f"{kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y}"
+    if st.session_state.get(shown):
+        st.info(f"Đã khôi phục phần đang nhập dở lúc {st.session_state[shown]} (chưa lưu). {then}",
+                icon=":material/restore:")
 
 
 def keep_typed(year: int, code: str, page: str, edited: pd.DataFrame, columns: list[str], leader: dict[str, str],
@@ -338,7 +363,8 @@ def _draw_keyed_table(url: str, versions: tuple[tuple[int, int], ...], key: tupl
 WRAPPED_ROW = 72  # px: above 4rem Streamlit's table wraps text (three lines of a note at 1366 px)
 COLUMN_HELP = {"Thay đổi": "Thay đổi thứ hạng so với năm trước, so vị trí giữa các đơn vị có mặt ở cả hai năm "
                            "(đơn vị mới hoặc đã thôi không tính).",
-               "Cần xem": "Đơn vị bị hạ do chỉ tiêu, hoặc tổng điểm sát ngưỡng xếp loại: nên xem lại trước khi công bố."}
+               "Cần xem": "Đơn vị bị hạ do chỉ tiêu, hoặc tổng điểm sát ngưỡng xếp loại: nên xem lại trước khi công "
+                          "bố."}
 
 
 def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: int | str,
@@ -365,7 +391,8 @@ def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: in
                  row_height=WRAPPED_ROW if wrap else None)
 
 
-ISSUE_WIDTHS = {"Mức độ": 60, "Tệp": 110, "Trang": 80, "Dòng": 50, "Cột": 90, "Giá trị": 90, "Nội dung": "large"}  # a problem's remedy is read in full: never cut
+# A problem's remedy (Nội dung) is read in full: never cut.
+ISSUE_WIDTHS = {"Mức độ": 60, "Tệp": 110, "Trang": 80, "Dòng": 50, "Cột": 90, "Giá trị": 90, "Nội dung": "large"}
 HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "Nội dung": 300, "Lý do": "large"}
 
 

@@ -2,6 +2,7 @@
 round nobody worked in, add or withdraw units; its progress; the provisional result by the same engine; "Phê duyệt
 và công bố" for the leadership, confirmed; reopening a published round with a reason; the round as the consolidated
 workbook and back; what units see of a published result; the round's and a unit's history."""
+from collections import Counter
 from datetime import datetime, timedelta
 
 import streamlit as st
@@ -14,8 +15,8 @@ from scoring.access import DISCLOSURE_LABELS, Right
 from scoring.framework import load_preset, presets
 from scoring.roster import Roster, from_text
 from scoring.round_files import import_workbook, round_workbook
-from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN
-from scoring.presentation import vn
+from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
+from scoring.presentation import literal, vn
 from scoring.store import VN_TIME
 
 me = actor()
@@ -92,7 +93,7 @@ st.markdown(f"Bộ tiêu chí **{info.framework.name}** · hạn tự chấm {in
             f" · hạn thẩm định {info.review_deadline.astimezone(VN_TIME):%d/%m/%Y}"
             + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"))
 st.caption(" · ".join(f"{label}: {int(counts.get(state, 0))}" for state, label in STATE_LABELS.items()
-                      if counts.get(state, 0) or state not in (WITHDRAWN,)))
+                      if counts.get(state, 0) or state != WITHDRAWN))
 
 st.subheader("Kết quả tạm tính" if info.state == OPEN else "Kết quả đã công bố")
 previous = results(versions).get(year - 1)
@@ -106,7 +107,7 @@ show_table(round_views.provisional_table(table, shown["code"], board), RANKING_W
            tier_column="Xếp loại", key="provisional", wrap=True)
 
 if me.may(Right.PUBLISH) and info.state == OPEN:
-    if not round_views.ready_to_publish(board):
+    if not ready_to_publish(Counter(board["state"]), len(board)):
         st.caption("Nút công bố hiện khi mọi đơn vị đã được thẩm định xong (hoặc đã rút khỏi đợt).")
     else:
         with st.popover("Phê duyệt và công bố…", icon=":material/verified:"):
@@ -122,7 +123,8 @@ if me.may(Right.IMPORT) and info.state == OPEN:
         gone = pick_unit(c1, board[board["state"] != WITHDRAWN], "withdraw_unit", "withdraw_search")
         why_gone = c2.text_input("Lý do rút", key="withdraw_reason")
         with c3.popover("Rút…"):
-            st.write(f"Rút {gone} khỏi đợt đánh giá năm {year}? Việc này ghi vào lịch sử và nhật ký.")
+            st.write(f"Rút {literal(gone)} khỏi đợt đánh giá năm {year}? Việc này ghi vào lịch sử và nhật "
+                     "ký.")
             if st.button("Xác nhận rút", type="primary", key="withdraw"):
                 round_act(lambda: rounds().withdraw(me, year, gone, why_gone), f"Đã rút {gone} khỏi đợt.")
         st.markdown("**Thêm đơn vị vào đợt** (đơn vị mới thành lập, bị sót)")

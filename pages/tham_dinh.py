@@ -2,12 +2,12 @@
 beside the appraisal with reasons (kept on the server as typed); questions to the unit and its answers; completion
 with bonus, penalty and rule flags, confirmed, then the next unit waiting. A unit past its deadline without
 submitting is appraised from the committee's own findings and completed as "Không tự chấm"."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import streamlit as st
 
 from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, editor_height, end_of_day, keep_typed, page_of,
-                       pick_unit, round_act, rounds, show_history, show_table, typed_table)
+                       pick_unit, restored_notice, round_act, rounds, show_history, show_table, typed_table)
 from scoring import round_views
 from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
                             WITHDRAWN)
@@ -32,9 +32,9 @@ sheet = rounds().sheet(me, year, code)
 info = rounds().get(year)
 st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-past_deadline = datetime.now(timezone.utc) > deadline
+open_for_review = rounds().appraisable(info, sheet)
 
-if sheet.state == NOT_SUBMITTED and not past_deadline:
+if sheet.state == NOT_SUBMITTED and not open_for_review:
     st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
             "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.")
     c1, c2, c3 = st.columns([1, 2, 1])
@@ -43,21 +43,18 @@ if sheet.state == NOT_SUBMITTED and not past_deadline:
     if c3.button("Gia hạn cho đơn vị này", key="extend"):
         round_act(lambda: rounds().extend(me, year, code, end_of_day(day), why), f"Đã gia hạn cho {code}.")
     st.stop()
-if sheet.state == NOT_SUBMITTED or (sheet.state in (*IN_APPRAISAL, NO_SELF) and not sheet.submitted):
-    st.warning(f"Đơn vị không nộp bản tự chấm trước hạn ({deadline:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
-               "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn thành "
-               "nhiệm vụ (quy tắc: không tự chấm).", icon=":material/warning:")
 if sheet.state == WITHDRAWN:
     st.info("Đơn vị đã rút khỏi đợt đánh giá.")
     st.stop()
+if not sheet.submitted:
+    st.warning(f"Đơn vị không nộp bản tự chấm trước hạn ({deadline:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
+               "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn thành "
+               "nhiệm vụ (quy tắc: không tự chấm).", icon=":material/warning:")
 
-open_for_review = sheet.state in IN_APPRAISAL or sheet.state == NOT_SUBMITTED
 saved = round_views.appraisal_table(info.framework, sheet)
 kept = rounds().typed(me, year, code, PAGE) if open_for_review else None
 table, _ = typed_table(saved, {}, kept, COLUMNS)
-if kept:
-    st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu).",
-            icon=":material/restore:")
+restored_notice(kept, f"review_{year}_{code}", "Bấm **Lưu thẩm định** để ghi lại.")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")
 edited = st.data_editor(table, hide_index=True, width="content", disabled=not open_for_review,
                         key=f"review_{year}_{code}", height=editor_height(len(table)),

@@ -3,13 +3,14 @@ evidence files; what is typed is kept on the server as it is typed (a menu click
 "Lưu nháp"; "Nộp" once, confirmed; the committee's questions and the unit's answers."""
 import streamlit as st
 
-from pages._ui import (SELF_WIDTHS, actor, editor_height, keep_typed, round_act, rounds, show_table, store,
-                       typed_table)
+from pages._ui import (SELF_WIDTHS, actor, editor_height, keep_typed, restored_notice, round_act, rounds,
+                       show_table, store, typed_table)
 from scoring import round_views, service, views
+from scoring.presentation import literal
 from scoring.rounds import EXPLAINING, MAX_EVIDENCE_BYTES, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
 
-PAGE = "tu-cham"
+PAGE, COLUMNS = "tu-cham", ["Tự chấm", "Thuyết minh"]
 me = actor()
 st.title("Tự chấm điểm")
 years = rounds().open_years()
@@ -29,23 +30,25 @@ st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABE
 
 editable = sheet.state == NOT_SUBMITTED
 kept = rounds().typed(me, year, me.unit_code, PAGE) if editable else None
-table, leader = typed_table(round_views.self_table(info.framework, sheet), sheet.leader, kept, ["Tự chấm", "Thuyết minh"])
-if kept:
-    st.info(f"Đã khôi phục phần đang nhập dở lúc {kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y} (chưa lưu nháp). "
-            "Bấm **Lưu nháp** để ghi lại.", icon=":material/restore:")
+saved = round_views.self_table(info.framework, sheet)
+table, leader = typed_table(saved, sheet.leader, kept, COLUMNS)
+restored_notice(kept, f"self_{year}", "Bấm **Lưu nháp** để ghi lại.")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
 edited = st.data_editor(table, hide_index=True, width="content", disabled=not editable, key=f"self_{year}",
                         height=editor_height(len(table)),
-                        column_order=[*fixed, "Tự chấm", "Thuyết minh"],
+                        column_order=[*fixed, *COLUMNS],
                         column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name],
                                                                          disabled=name in fixed,
                                                                          max_chars=1000)
-                                       for name in (*fixed, "Tự chấm", "Thuyết minh")})
+                                       for name in (*fixed, *COLUMNS)})
 c1, c2 = st.columns(2)
-# No keys: a widget is known by its label and value, so a value saved meanwhile (from a form) is shown, not the one
-# typed before it.
-leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable)
-leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable)
+# Keyed by the saved value: a value saved meanwhile (from a form) starts the box again, while keeping a typed copy
+# does not (a box whose key followed every kept copy was made anew under the person typing).
+saved_leader = f"{year}_{sheet.leader.get('name', '')}_{sheet.leader.get('title', '')}"
+leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable,
+                            key=f"leader_name_{saved_leader}")
+leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable,
+                             key=f"leader_title_{saved_leader}")
 scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
     st.error(p)
@@ -53,8 +56,7 @@ st.markdown(round_views.running_totals(info.framework, scores))
 if editable:
     statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
     typed_leader = {"name": leader_name, "title": leader_title}
-    keep_typed(year, me.unit_code, PAGE, edited, ["Tự chấm", "Thuyết minh"], typed_leader,
-               round_views.self_table(info.framework, sheet), sheet.leader, kept)
+    keep_typed(year, me.unit_code, PAGE, edited, COLUMNS, typed_leader, saved, sheet.leader, kept)
     save = lambda: rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader)
     c1, c2 = st.columns([1, 4])
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
@@ -93,7 +95,8 @@ for e in sheet.files:
     c1.text(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")
     if attachable:
         with c2.popover("Rút tệp"):
-            st.write(f"Rút tệp “{e['name']}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong lịch sử.")
+            st.write(f"Rút tệp “{literal(e['name'])}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong "
+                     "lịch sử.")
             if st.button("Xác nhận rút tệp", key=f"withdraw_{e['sha256']}_{e['target']}"):
                 round_act(lambda digest=e["sha256"]: rounds().withdraw_evidence(me, year, me.unit_code, digest),
                           "Đã rút tệp minh chứng.")

@@ -55,12 +55,12 @@ PAGE_RIGHTS: dict[str, frozenset[Right]] = {
     "tu-cham": frozenset({Right.SELF_ASSESS}),
     "tham-dinh": frozenset({Right.IMPORT}),
 }
-HOME = {Role.UNIT: "don-vi"}
+HOME = {Role.UNIT: "don-vi"}  # where a role lands when the overview is not for it
 
 # What unit accounts see of a published ranking (Mức công khai), a committee setting; staff always see everything.
 TIERS_ONLY, TOTALS, EVERYTHING = "tiers", "totals", "everything"
 DISCLOSURE_LABELS = {TIERS_ONLY: "Chỉ xếp loại", TOTALS: "Tổng điểm, xếp loại và thứ hạng",
-                     EVERYTHING: "Đầy đủ (cả điểm từng tiêu chí, tự chấm, thẩm định, ghi chú và biểu đồ)"}  # where a role lands when the overview is not for it
+                     EVERYTHING: "Đầy đủ (cả điểm từng tiêu chí, tự chấm, thẩm định, ghi chú và biểu đồ)"}
 
 
 class Forbidden(Exception):

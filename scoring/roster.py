@@ -73,6 +73,16 @@ def from_files(files: list[tuple[str, bytes]]) -> Roster:
     return Roster(pd.DataFrame(columns=[*COLUMNS, "row"]), issues.items)
 
 
+def from_file(name: str, content: bytes) -> Roster:
+    """A roster file: a workbook (see `from_files`), or a text file of pasted rows (see `from_text`)."""
+    if name.lower().endswith(".txt"):
+        try:
+            return from_text(content.decode("utf-8-sig"))
+        except UnicodeDecodeError:  # an old Windows editor's Vietnamese
+            return from_text(content.decode("cp1258", errors="replace"))
+    return from_files([(name, content)])
+
+
 def _split(line: str) -> list[str]:
     for mark in ("\t", ";"):
         if mark in line:

@@ -10,7 +10,7 @@ from .access import Forbidden
 from .accounts import Accounts
 from .framework import Framework, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues, write_place
-from .roster import Roster, from_files, from_text
+from .roster import from_file as roster_file
 from .rounds import STATE_LABELS, RoundError, Rounds
 from .store import Store, StoreError
 from .users_cli import read_password
@@ -34,7 +34,7 @@ def _open(store: Store, args, framework) -> int:
         if unopened:
             report_issues(unopened)
             return EXIT_INVALID
-        roster = roster_of_file(*files[0])
+        roster = roster_file(*files[0])
         report_issues(roster.issues)
         if roster.errors:
             return EXIT_INVALID
@@ -50,16 +50,6 @@ def _open(store: Store, args, framework) -> int:
                        args.review_deadline)
     print(f"Đã mở đợt đánh giá năm {args.year}: {len(units)} đơn vị, bộ tiêu chí “{chosen.name}”.")
     return EXIT_OK
-
-
-def roster_of_file(name: str, content: bytes) -> Roster:
-    """A roster file: a workbook, or a text file of pasted rows (tab or semicolon between the columns)."""
-    if name.lower().endswith(".txt"):
-        try:
-            return from_text(content.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            return from_text(content.decode("cp1258", errors="replace"))
-    return from_files([(name, content)])
 
 
 def _status(store: Store, args, framework) -> int:

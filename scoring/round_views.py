@@ -8,15 +8,15 @@ from datetime import datetime
 import pandas as pd
 
 from .framework import LEADER, TARGET_LABELS, UNIT, Framework
-from .presentation import number_setting
 from .engine import YearResult
-from .presentation import TIERS, literal, vn
+from .presentation import TIERS, literal, number_setting, vn
 from .roster import NO_CLUSTER, Roster
-from .rounds import FINAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
+from .rounds import NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .store import local_time
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
-KIND_LABELS = {"added": "Thêm vào đợt", "evidence_withdrawn": "Rút minh chứng", "self": "Tự chấm", "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
+KIND_LABELS = {"added": "Thêm vào đợt", "evidence_withdrawn": "Rút minh chứng", "self": "Tự chấm",
+               "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
                "setting": "Thưởng, trừ, quy tắc", "state": "Trạng thái", "extension": "Gia hạn", "question": "Yêu cầu giải trình",
                "answer": "Giải trình", "evidence": "Minh chứng", "opened": "Mở đợt", "published": "Công bố", "reopened": "Mở lại đợt"}
 SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
@@ -48,9 +48,9 @@ def opening_text(year: int, roster: Roster, framework_name: str, self_day, revie
     clusters = [c for c in roster.summary()["cluster"] if c != NO_CLUSTER]
     return (f"Mở đợt đánh giá năm {year}: {len(roster.units)} đơn vị"
             + (f" trong {len(clusters)} khối" if clusters else " (không chia khối)")
-            + f", bộ tiêu chí “{framework_name}” (cố định cho cả đợt), hạn tự chấm {self_day:%d/%m/%Y}, hạn thẩm "
-            f"định {review_day:%d/%m/%Y}. Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút "
-            "từng đơn vị, kèm lý do.")
+            + f", bộ tiêu chí “{literal(framework_name)}” (cố định cho cả đợt), hạn tự chấm {self_day:%d/%m/%Y}, "
+            f"hạn thẩm định {review_day:%d/%m/%Y}. Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm "
+            "hoặc rút từng đơn vị, kèm lý do.")
 
 
 def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResult, active: int | None) -> str:
@@ -76,10 +76,6 @@ def provisional_table(table: pd.DataFrame, codes: pd.Series, board: pd.DataFrame
     shown.loc[waiting, ["Hạng", "Tổng điểm", "Thẩm định", "Tự chấm"]] = None
     shown.loc[waiting, "Xếp loại"] = STATE_LABELS[NOT_SUBMITTED]
     return shown
-
-
-def ready_to_publish(board: pd.DataFrame) -> bool:
-    return bool(len(board)) and board["state"].isin(FINAL).all() and not (board["state"] == WITHDRAWN).all()
 
 
 def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
@@ -144,8 +140,8 @@ def completion_text(fw: Framework, sheet: UnitSheet, scores: dict[str, float | N
     points = sum(scores.get(key(UNIT, c.code)) or 0.0 for c in fw.of(UNIT))
     after = ("“Đã thẩm định”" if sheet.submitted else
              "“Không tự chấm” và xếp loại Không hoàn thành nhiệm vụ (đơn vị không nộp bản tự chấm)")
-    return (f"Hoàn tất thẩm định {sheet.code}: điểm các tiêu chí {vn(points)}, thưởng {vn(bonus)}, trừ {vn(penalty)}."
-            f" Đơn vị chuyển sang {after}; muốn sửa phải mở lại thẩm định, có lý do.")
+    return (f"Hoàn tất thẩm định {literal(sheet.code)}: điểm các tiêu chí {vn(points)}, thưởng {vn(bonus)}, "
+            f"trừ {vn(penalty)}. Đơn vị chuyển sang {after}; muốn sửa phải mở lại thẩm định, có lý do.")
 
 
 def typed_scores(table: pd.DataFrame, column: str) -> tuple[dict[str, float | None], list[str]]:

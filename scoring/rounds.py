@@ -100,7 +100,7 @@ class UnitSheet:
     leader: dict[str, str] = field(default_factory=lambda: {"name": "", "title": ""})
     settings: dict[str, float] = field(default_factory=lambda: {"bonus": 0.0, "penalty": 0.0, **dict.fromkeys(FLAGS, 0)})
     questions: list[dict] = field(default_factory=list)  # {"criteria", "question", "answer", "asked_by", …}
-    evidence: list[dict] = field(default_factory=list)   # {"sha256", "name", "target", "who", "at", "withdrawn"}
+    evidence: list[dict] = field(default_factory=list)  # {"sha256", "name", "target", "who", "at", "withdrawn"}
     deadline: datetime | None = None  # an extension of the self-assessment deadline for this unit
     submitted: bool = False  # the unit submitted its self-assessment (at least once)
     closing: str = ""  # why the committee completed a unit that never submitted
@@ -289,10 +289,9 @@ class Rounds:
                 waiting = states[SUBMITTED] + states[REVIEWING]
                 if actor.may(Right.IMPORT) and waiting:
                     work.append((f"Năm {row.year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
-                done = sum(states[s] for s in FINAL)
-                if actor.may(Right.PUBLISH) and not actor.unit_code and done > states[WITHDRAWN] and \
-                        done == conn.execute(select(func.count()).select_from(t.round_units)
-                                             .where(t.round_units.c.round_id == row.id)).scalar():
+                if actor.may(Right.PUBLISH) and not actor.unit_code and ready_to_publish(states, conn.execute(
+                        select(func.count()).select_from(t.round_units).where(t.round_units.c.round_id == row.id)
+                ).scalar()):
                     work.append((f"Năm {row.year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
         return work
 
@@ -540,13 +539,13 @@ class Rounds:
             info = self._open_info(conn, year)
             sheets = self._sheets(conn, info)
             if codes is None:
-                codes = [c for c, s in sheets.items() if self._appraisable(info, s)]
+                codes = [c for c, s in sheets.items() if self.appraisable(info, s)]
             problems, chosen = [], []
             for code in map(unit_code, codes):
                 sheet = sheets.get(code)
                 if sheet is None:
                     problems.append(f"{code}: không có trong đợt đánh giá năm {year}")
-                elif not self._appraisable(info, sheet):
+                elif not self.appraisable(info, sheet):
                     problems.append(f"{code}: đang ở trạng thái “{STATE_LABELS[sheet.state]}”"
                                     + (", chưa hết hạn tự chấm" if sheet.state == NOT_SUBMITTED else ""))
                 else:
@@ -560,7 +559,7 @@ class Rounds:
 
     def _complete(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet,
                   settings: dict[str, float], reason: str) -> None:
-        self._before(info.review_deadline, "thẩm định")
+        """Close a unit the caller found open for appraisal, before the appraisal deadline."""
         fw = info.framework
         for name, value in settings.items():
             if name not in sheet.settings:
@@ -625,13 +624,13 @@ class Rounds:
     def import_changes(self, actor: Actor, year: int,
                        diff: Callable[[RoundInfo, dict[str, UnitSheet], set[str]], Compared]) -> Compared:
         """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
-        as they stand inside this write transaction, given the units open for appraisal now. All are written, each with its reason, or, if `diff` found
-        any error, none."""
+        as they stand inside this write transaction, given the units open for appraisal now. All are written, each with
+        its reason, or, if `diff` found any error, none."""
         actor.require(Right.IMPORT)
         with self.store.writing() as conn:
             info = self._open_info(conn, year)
             sheets = self._sheets(conn, info)
-            changes, issues = diff(info, sheets, {c for c, s in sheets.items() if self._appraisable(info, s)})
+            changes, issues = diff(info, sheets, {c for c, s in sheets.items() if self.appraisable(info, s)})
             if any(i.severity == "error" for i in issues) or not changes:
                 return changes, issues
             self._before(info.review_deadline, "thẩm định")
@@ -694,9 +693,7 @@ class Rounds:
         if page == "tu-cham":
             return self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)
         if page == "tham-dinh":
-            info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL | {NOT_SUBMITTED})
-            if self._appraisable(info, sheet):
-                return info, sheet
+            return self._appraisal_step(conn, actor, year, code)
         raise RoundError("Không lưu được bản đang nhập ở trang này.")
 
     def _forget_draft(self, conn: Connection, round_id: int, code: str, page: str) -> None:
@@ -733,14 +730,14 @@ class Rounds:
         """A unit the committee may appraise now: submitted or under appraisal, or past its own deadline without
         submitting; before the appraisal deadline."""
         info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL | {NOT_SUBMITTED})
-        if not self._appraisable(info, sheet):
+        if not self.appraisable(info, sheet):
             deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
             raise RoundError(f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {deadline:%H:%M %d/%m/%Y}): "
                              "chỉ thẩm định được sau hạn này.")
         self._before(info.review_deadline, "thẩm định")
         return info, sheet
 
-    def _appraisable(self, info: RoundInfo, sheet: UnitSheet) -> bool:
+    def appraisable(self, info: RoundInfo, sheet: UnitSheet) -> bool:
         """Open for the committee's appraisal (scores from the page or a file, completion)."""
         return sheet.state in IN_APPRAISAL or (
             sheet.state == NOT_SUBMITTED and self.clock() > (sheet.deadline or info.self_deadline))
@@ -757,6 +754,13 @@ class Rounds:
         conn.execute(insert(t.round_entries).values(round_id=round_id, unit_code=code, at=self.clock(),
                                                     who=actor.login, kind=kind, target=target,
                                                     value=json.dumps(value, ensure_ascii=False), reason=reason))
+
+
+def ready_to_publish(states: Counter, units: int) -> bool:
+    """Every one of the roster's `units` appraised, completed without self-assessment or withdrawn (`states`: how
+    many are in each state), and not all withdrawn."""
+    done = sum(states[s] for s in FINAL)
+    return done == units and done > states[WITHDRAWN]
 
 
 def _checked_roster(units: pd.DataFrame) -> pd.DataFrame:
@@ -969,7 +973,7 @@ def _rows_of(info: RoundInfo, sheets: dict[str, UnitSheet], codes: list[str],
     return rows
 
 
-def rated_codes(info: RoundInfo, sheets: dict[str, UnitSheet]) -> list[str]:
+def _rated_codes(info: RoundInfo, sheets: dict[str, UnitSheet]) -> list[str]:
     """The roster's units the engine rates: all but those withdrawn from the round."""
     return [c for c in info.units["code"] if sheets[c].state != WITHDRAWN]
 
@@ -980,7 +984,7 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
     as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made`: see `_rows_of`."""
     fw = info.framework
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
-    rows = _rows_of(info, sheets, rated_codes(info, sheets), {} if made is None else made)
+    rows = _rows_of(info, sheets, _rated_codes(info, sheets), {} if made is None else made)
     led = [r for r in rows if r.leader is not None]
 
     def table(items: list, columns: list[str]) -> pd.DataFrame:
@@ -1018,8 +1022,6 @@ def _replaced(data: YearData, codes: list[str], rows: list[_SheetRows]) -> YearD
     named or removed, a value of another type than its column's)."""
     unit_at = pd.Index(data.units["code"]).get_indexer(codes)
     leader_at = pd.Index(data.leaders["unit_code"]).get_indexer(codes)  # -1: no leader row
-    if (unit_at < 0).any():  # a unit added to the roster
-        return None
     if any((at < 0) != (r.leader is None) for at, r in zip(leader_at, rows)):
         return None
     units, leaders = data.units.copy(), data.leaders.copy()

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from openpyxl import Workbook
 
 from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS
@@ -196,7 +196,7 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_text("Đã khôi phục phần đang nhập dở").wait_for(timeout=60_000)
     page.get_by_text("Tổng tự chấm: 96,50/100 điểm (tổ chức) · 95,00/100 điểm (người đứng đầu)").wait_for(
         timeout=30_000)
-    assert page.get_by_label("Người đứng đầu (họ tên)").input_value() == "Nguyễn Văn Tâm"
+    expect(page.get_by_label("Người đứng đầu (họ tên)")).to_have_value("Nguyễn Văn Tâm", timeout=30_000)
     idle(page)
     page.get_by_role("button", name="Lưu nháp").click()
     wait_toast(page, "Đã lưu nháp")

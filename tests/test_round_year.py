@@ -282,3 +282,14 @@ def test_command_line_opens_from_a_pasted_list_completes_and_withdraws(tmp_path)
     assert run_round(url, "cancel", "2026", "--reason", "x").returncode == 2  # units were worked on
     usage = run_round(url, "complete", "2026", "--reason", "x")
     assert usage.returncode == 2 and "cần một trong các tham số --all MÃ" in usage.stderr
+
+
+def test_what_people_typed_stays_text_in_the_question_and_answer():
+    from datetime import datetime, timezone
+
+    from scoring.round_views import question_text
+    at = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+    shown = question_text(FW, {"criteria": ["2.1"], "question": "Xem ![o](/_danvan/dang-xuat)", "asked_by": "cb_1",
+                               "asked_at": at, "answer": "<b>*đủ*</b>", "answered_by": "dv", "answered_at": at})
+    assert "![o](" not in shown and "<b>" not in shown and "*đủ*" not in shown
+    assert r"\!\[o\]\(/\_danvan/dang\-xuat\)" in shown and "2.1 Thực hiện dân chủ ở cơ sở" in shown.replace("\\", "")
