@@ -10,8 +10,9 @@ from pages._ui import act, actor, show_table, store
 from scoring import service, views
 from scoring.access import ROLE_LABELS, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
-from scoring.presentation import AUDIT_ACTIONS
+from scoring.presentation import AUDIT_ACTIONS, literal
 from scoring.store import VN_TIME
+from scoring.text import unit_code
 
 me = actor()
 st.title("Tài khoản và nhật ký")
@@ -23,20 +24,34 @@ def _done(action, message: str) -> None:
     act(action, message, AccountError, rerun=False)
 
 
+def _of_unit(code: str | None) -> str:
+    """ — the unit's name, so that the administrator sees which unit a code is."""
+    name = store().unit_name(unit_code(code)) if code and code.strip() else None
+    return f" — {literal(name)}" if name else ""
+
+
 roles = list(Role)
 add, change = st.columns(2)
 with add.expander("Tạo tài khoản", icon=":material/person_add:"):
-    with st.form("add_account", clear_on_submit=True):
+    # A refused form keeps what was typed; a created account gives a fresh form (and the table above shows it).
+    made = st.session_state.setdefault("accounts_made", 0)
+    with st.form(f"add_account_{made}"):
         login = st.text_input("Tên đăng nhập", help="Chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.")
         name = st.text_input("Họ tên")
-        role = st.selectbox("Vai trò", roles, format_func=lambda r: ROLE_LABELS[r])
-        unit = st.text_input("Mã đơn vị (chỉ cho vai trò Đơn vị)")
+        role = st.selectbox("Vai trò", roles, index=None, format_func=lambda r: ROLE_LABELS[r],
+                            placeholder="Chọn vai trò")
+        unit = st.text_input("Mã đơn vị (chỉ cho vai trò Đơn vị)",
+                             help="Mã như trong đợt đánh giá hoặc dữ liệu đã nhập; mã không có sẽ bị từ chối.")
         email = st.text_input("E-mail (để đăng nhập một lần, nếu có)")
         password = st.text_input("Mật khẩu tạm", type="password", autocomplete="new-password",
                                  help=f"Ít nhất {MIN_PASSWORD} ký tự; người dùng phải đổi ở lần đăng nhập đầu.")
         if st.form_submit_button("Tạo", type="primary"):
-            _done(lambda: accounts().create(me, login, role, password, name, unit or None, email or None,
-                                            must_change_password=True), f"Đã tạo tài khoản {login}.")
+            def create() -> None:
+                accounts().create(me, login, role, password, name, unit or None, email or None,
+                                  must_change_password=True)
+                st.session_state["accounts_made"] = made + 1
+
+            act(create, f"Đã tạo tài khoản {login}{_of_unit(unit)}.", AccountError)
 with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
     chosen = st.selectbox("Tài khoản", [a.login for a in listed], key="edit_login")
     account = next((a for a in listed if a.login == chosen), None)
@@ -44,8 +59,11 @@ with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
         with st.form("edit_role"):
             role = st.selectbox("Vai trò", roles, roles.index(account.role), format_func=lambda r: ROLE_LABELS[r])
             unit = st.text_input("Mã đơn vị (vai trò Đơn vị)", account.unit_code or "")
+            if account.unit_code:
+                st.caption(f"Đơn vị hiện tại: {literal(account.unit_code)}{_of_unit(account.unit_code)}")
             if st.form_submit_button("Đổi vai trò"):
-                _done(lambda: accounts().set_role(me, chosen, role, unit or None), f"Đã đổi vai trò của {chosen}.")
+                _done(lambda: accounts().set_role(me, chosen, role, unit or None),
+                      f"Đã đổi vai trò của {chosen}{_of_unit(unit)}.")
         with st.form("reset_password", clear_on_submit=True):
             password = st.text_input("Mật khẩu tạm mới", type="password", autocomplete="new-password")
             if st.form_submit_button("Đặt lại mật khẩu"):

@@ -112,7 +112,8 @@ class Accounts:
     def create(self, actor: Actor, login: str, role: Role | str, password: str | None, full_name: str = "",
                unit: str | None = None, email: str | None = None, must_change_password: bool = False) -> None:
         actor.require(Right.ACCOUNTS)
-        login, role, unit = normal_login(login), _role(role), _unit(role, unit)
+        login, role = normal_login(login), _role(role)
+        unit = self._unit(role, unit)
         if not _LOGIN.fullmatch(login):
             raise AccountError(f"Tên đăng nhập “{login}” không hợp lệ: 2–64 ký tự chữ thường không dấu, số, "
                                "dấu chấm, gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số.")
@@ -172,7 +173,7 @@ class Accounts:
     def set_role(self, actor: Actor, login: str, role: Role | str, unit: str | None = None) -> None:
         actor.require(Right.ACCOUNTS)
         role = _role(role)
-        unit = _unit(role, unit)
+        unit = self._unit(role, unit)
         self._change(actor, login, "account_role", f"Vai trò {ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''}",
                      leaves_admins=role != Role.ADMIN, role=role.value, unit_code=unit)
 
@@ -181,6 +182,20 @@ class Accounts:
         self._change(actor, login, "account_enable" if active else "account_disable",
                      "Mở lại tài khoản" if active else "Khoá tài khoản", leaves_admins=not active, active=active,
                      locked_until=None)
+
+    def _unit(self, role: Role, unit: str | None) -> str | None:
+        """The unit code of a Đơn vị account, in its normal form, known to a round or a stored year."""
+        if role != Role.UNIT:
+            if unit:
+                raise AccountError("Chỉ tài khoản Đơn vị mới gắn với một mã đơn vị.")
+            return None
+        code = unit_code(unit or "")
+        if not code:
+            raise AccountError("Tài khoản Đơn vị cần mã đơn vị (--unit).")
+        if self.store.unit_name(code) is None:
+            raise AccountError(f"Mã đơn vị “{code}” không có trong đợt đánh giá hay năm dữ liệu nào; kiểm tra lại "
+                               "mã, hoặc mở đợt đánh giá có đơn vị này trước khi tạo tài khoản.")
+        return code
 
     def _change(self, actor: Actor, login: str, action: str, detail: str, keep_session: bool = False,
                 leaves_admins: bool = False, **values) -> None:
@@ -349,23 +364,14 @@ def _verifies(hashed: str | None, password: str) -> bool:
         return False
 
 
-def _role(role: Role | str) -> Role:
+def _role(role: Role | str | None) -> Role:
+    if not role:
+        raise AccountError("Chưa chọn vai trò.")
     try:
         return Role(role)
     except ValueError:
         raise AccountError(f"Vai trò “{role}” không có; chọn một trong: "
                            + ", ".join(f"{r.value} ({ROLE_LABELS[r]})" for r in Role)) from None
-
-
-def _unit(role: Role | str, unit: str | None) -> str | None:
-    if _role(role) == Role.UNIT:
-        code = unit_code(unit or "")
-        if not code:
-            raise AccountError("Tài khoản Đơn vị cần mã đơn vị (--unit).")
-        return code
-    if unit:
-        raise AccountError("Chỉ tài khoản Đơn vị mới gắn với một mã đơn vị.")
-    return None
 
 
 def _email(email: str | None) -> str | None:

@@ -2,15 +2,24 @@
 does (one-time code → session token)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from scoring import service
 from scoring.access import operator
 from scoring.accounts import Accounts
 from scoring.store import Store
 
 PASSWORD = "mat-khau-thu-nghiem"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 def add_account(url: str, login: str, role: str, unit: str | None = None, password: str = PASSWORD) -> Accounts:
-    accounts = Accounts(Store(url))
+    """A unit account needs its unit known to the store: an empty store gets the sample years first (as the app's
+    first start would), so that the sample's codes (DV01…DV45) can be used."""
+    store = Store(url)
+    if unit:
+        service.seed(store, SAMPLE_DIR)
+    accounts = Accounts(store)
     accounts.create(operator("kiểm thử"), login, role, password, full_name=f"Người {login}", unit=unit)
     return accounts
 

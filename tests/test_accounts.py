@@ -6,12 +6,15 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from scoring import service
 from scoring.access import PAGE_RIGHTS, RIGHTS, Actor, Forbidden, Right, Role, operator
 from scoring.accounts import LOCK_AFTER, AccountError, Accounts, idle_timeout
+from scoring.framework import load_preset
+from scoring.rounds import Rounds
 from scoring.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +75,23 @@ def test_short_passwords_and_bad_logins_are_refused(accounts):
         accounts.create(ADMIN, "dv1", "don_vi", PASSWORD)
     with pytest.raises(AccountError, match="Chỉ tài khoản Đơn vị"):
         accounts.create(ADMIN, "ld", "lanh_dao", PASSWORD, unit="DV01")
+
+
+def test_a_unit_account_needs_a_unit_known_to_a_round_or_a_stored_year(accounts):
+    store = accounts.store
+    with pytest.raises(AccountError, match="“DV 99” không có trong đợt đánh giá hay năm dữ liệu nào"):
+        accounts.create(ADMIN, "dv99", "don_vi", PASSWORD, unit="dv 99")
+    roster = pd.DataFrame({"code": ["DV 99"], "name": ["Chi bộ Thôn Mới"], "cluster": ["Khối Dân cư"]})
+    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    Rounds(store).open(operator("kiểm thử"), 2026, load_preset(), roster, soon, soon)
+    assert store.unit_name("DV 99") == "Chi bộ Thôn Mới"
+    accounts.create(ADMIN, "dv99", "don_vi", PASSWORD, unit=" dv  99 ")  # the same code in its normal form
+    assert [a.unit_code for a in accounts.list(ADMIN) if a.login == "dv99"] == ["DV 99"]
+    with pytest.raises(AccountError, match="“DV07” không có"):
+        accounts.set_role(ADMIN, "dv99", "don_vi", "DV07")
+    service.seed(store, SAMPLE)  # a stored year knows DV07
+    accounts.set_role(ADMIN, "dv99", "don_vi", "dv07")
+    assert store.unit_name("DV07") == "Chi bộ Tổ dân phố Số 2"
 
 
 def test_five_failures_in_fifteen_minutes_lock_the_account_for_fifteen_minutes(accounts, clock):
@@ -261,6 +281,9 @@ def run_users(url: str, *args: str, password: str | None = None) -> subprocess.C
 
 def test_users_command_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    refused = run_users(url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", password=PASSWORD + "\n")
+    assert refused.returncode == 2 and "Mã đơn vị “DV07” không có" in refused.stderr  # no year or round has it
+    service.seed(Store(url), SAMPLE)
     done = run_users(url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", "--name", "Đơn vị 7",
                      password=PASSWORD + "\n")
     assert done.returncode == 0, done.stderr

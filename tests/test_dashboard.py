@@ -312,6 +312,31 @@ def test_admin_page_lists_accounts_and_the_audit_log(tmp_path, monkeypatch):
     assert set(at.dataframe[1].value["Việc"]) == {"Tạo tài khoản"}
 
 
+def _add_account(at: AppTest, login: str, role: str | None, unit: str = "") -> AppTest:
+    form = [s for s in at.selectbox if s.label == "Vai trò"][0]
+    if role:
+        form.set_value(role)
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Tên đăng nhập"].input(login)
+    inputs["Mã đơn vị (chỉ cho vai trò Đơn vị)"].input(unit)
+    inputs["Mật khẩu tạm"].input("mat-khau-tam-thoi-1")
+    return [b for b in at.button if b.label == "Tạo"][0].click().run()
+
+
+def test_a_unit_account_is_made_only_for_a_known_unit_and_names_it(tmp_path, monkeypatch):
+    as_role(tmp_path, monkeypatch, "admin", "quan_tri")
+    at = visit("tai_khoan")
+    assert [s.value for s in at.selectbox if s.label == "Vai trò"][0] is None  # no role chosen until one is
+    at = _add_account(at, "dv99", None)
+    assert [e.value for e in at.error] == ["Chưa chọn vai trò."]
+    at = _add_account(at, "dv99", "don_vi", "dv 99")
+    assert "Mã đơn vị “DV 99” không có trong đợt đánh giá hay năm dữ liệu nào" in at.error[0].value
+    at = _add_account(at, "dv07", "don_vi", "dv07")
+    assert not at.error and [t.value for t in at.toast] == ["Đã tạo tài khoản dv07 — Chi bộ Tổ dân phố Số 2."]
+    assert "dv07" in at.dataframe[0].value["Tên đăng nhập"].tolist()
+    assert [s.value for s in at.selectbox if s.label == "Vai trò"][0] is None  # a fresh form, not "Quản trị"
+
+
 # ---------------------------------------------------------------- the round's pages
 
 def round_of(url: str):
