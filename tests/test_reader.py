@@ -246,6 +246,17 @@ def test_sheet_found_ignoring_case_diacritics_and_spaces(tmp_path, sheet):
     assert_leaders(result, YEAR)
 
 
+def test_a_leaders_sheet_without_a_year_takes_the_year_of_the_units_sheet_not_the_file_name(tmp_path):
+    # "Tổ chức" states 2024 in its Năm column; the title has no year and the file name says 2025.
+    path = tmp_path / "tong_hop_2025.xlsx"
+    consolidated(path, year=2024, title=["BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN"], leaders=True,
+                 leader_kwargs={"title": ()})
+    result = ok(read(path))
+    assert list(result.years) == [2024]
+    assert_units(result, 2024)
+    assert_leaders(result, 2024)
+
+
 def test_unit_codes_typed_as_numbers(tmp_path):
     units = [replace(u, code=i + 1) for i, u in enumerate(UNITS)]
     leaders = [replace(ld, unit_code=i + 1) for i, ld in enumerate(LEADERS)]

@@ -63,7 +63,7 @@ def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issue
         return read_form(form, header, fw, year, issues.at(sheet=form.name),
                          Source(book.name, book.sha256, book.size, "form"))
     # The year of a workbook is decided once, from its "Tổ chức" sheet (else the leaders sheet of a lone CSV);
-    # a sheet with its own "Năm" column says its own.
+    # a sheet with its own "Năm" column says its own, and a "Tổ chức" sheet's one year is its leaders' too.
     first = units_sheet if units_sheet is not None else leaders_sheet
     year = book_year(book.name, first, _header_top(first), default_year, issues.at(sheet=first.name))
     parts = []
@@ -72,7 +72,14 @@ def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issue
             part = _read_table(grid, fw, target, year, issues.at(sheet=grid.name), source)
             if part is not None:
                 parts.append(part)
+                year = _one_year(part.rows["year"], year) if target == UNIT else year
     return parts
+
+
+def _one_year(years: pd.Series, book: int | None) -> int | None:
+    """The year of the units sheet when all its rows state one (its Năm column), else the workbook's."""
+    stated = years.dropna().unique()
+    return int(stated[0]) if len(stated) == 1 and years.notna().all() else book
 
 
 def _header_top(grid: Grid) -> int:
