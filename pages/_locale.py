@@ -25,7 +25,10 @@ log = logging.getLogger("scoring.app")
 # and the Vietnamese). Each must be found exactly where listed (tests/test_locale.py).
 TEXTS: dict[str, list[tuple[str, str]]] = {
     "index": [("label:`Print`", "label:`In trang`"), ("||`Record screen`", "||`Ghi lại màn hình`"),
-              ("`Made with Streamlit v`", "`Xây dựng bằng Streamlit v`")],
+              ("`Made with Streamlit v`", "`Xây dựng bằng Streamlit v`"),
+              # The locale the widgets format dates with (the date picker's months and weekdays), whatever the
+              # browser's language.
+              ("locale:window.navigator.language,formsData", "locale:`vi-VN`,formsData")],
     "DataFrame": [("label:`Show/hide columns`", "label:`Hiện/ẩn cột`"),
                   ("label:`Download as CSV`", "label:`Tải về tệp CSV`"), ("label:`Search`", "label:`Tìm trong bảng`"),
                   ("label:`Select all`", "label:`Chọn tất cả`")],
@@ -45,6 +48,8 @@ TEXTS: dict[str, list[tuple[str, str]]] = {
 ENGLISH = ["Print", "Record screen", "Made with Streamlit", "Show/hide columns", "Download as CSV", "Fullscreen",
            "Close fullscreen", "Select all", "Clear all", "No results", "Choose options", "Choose an option",
            "Drag and drop", "per file", "Help for"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 
 
 def stem(name: str) -> str:

@@ -17,7 +17,7 @@ def add_account(url: str, login: str, role: str, unit: str | None = None, passwo
     """A unit account needs its unit known to the store: an empty store gets the sample years first (as the app's
     first start would), so that the sample's codes (DV01…DV45) can be used."""
     store = Store(url)
-    if unit:
+    if unit and store.unit_name(unit) is None:
         service.seed(store, SAMPLE_DIR)
     accounts = Accounts(store)
     accounts.create(operator("kiểm thử"), login, role, password, full_name=f"Người {login}", unit=unit)

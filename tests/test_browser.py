@@ -44,8 +44,9 @@ def server(tmp_path_factory):
 
 
 def new_context(browser):
-    """A browser profile of its own (cookies included), at 1,400 px as on an office screen."""
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="vi-VN")
+    """A browser profile of its own (cookies included), at 1,400 px as on an office screen, in English: whatever the
+    browser's language, the app's texts, dates and numbers are Vietnamese."""
+    return browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US")
 
 
 def signed_in(browser, base: str, url: str, login: str = "canbo", role: str = "can_bo", unit: str | None = None):

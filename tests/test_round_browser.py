@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from openpyxl import Workbook
 
+from pages._locale import MONTHS
 from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS
 from scoring import service
 from scoring.access import Actor, Role
@@ -109,7 +110,7 @@ SCREEN = {"width": 1366, "height": 768}
 
 def no_english(page, where: str) -> None:
     """None of Streamlit's English texts on the page, its tooltips and labels included (pages/_locale.py)."""
-    from pages._locale import ENGLISH
+    from pages._locale import ENGLISH, MONTHS
     tables = page.locator('[data-testid="stDataFrame"]')
     if tables.count():
         tables.first.hover()
@@ -117,7 +118,7 @@ def no_english(page, where: str) -> None:
     shown = page.evaluate("""() => [document.body.innerText, ...[...document.querySelectorAll(
         '[aria-label],[title],[placeholder]')].map(e => [e.getAttribute('aria-label'), e.getAttribute('title'),
         e.getAttribute('placeholder')].join(' '))].join('\\n')""")
-    found = [e for e in ENGLISH if e in shown]
+    found = [e for e in ENGLISH + MONTHS if e in shown]
     assert not found, (where, found, [line for line in shown.splitlines() if any(e in line for e in found)][:5])
 
 
@@ -138,8 +139,6 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     officer = signed_in(browser, base, url, "canbo", "can_bo")
     leadership = signed_in(browser, base, url, "lanhdao", "lanh_dao")
-    unit_a = signed_in(browser, base, url, "dva", "don_vi", "DVA")
-    unit_b = signed_in(browser, base, url, "dvb", "don_vi", "DVB")
 
     # 1. The officer opens the round with a roster pasted from Excel (tab-separated, three columns), shown first.
     page = open_page(officer, base, "dot-danh-gia")
@@ -155,6 +154,11 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.keyboard.press("Control+Enter")
     idle(page)
     page.get_by_text("Đọc được 3 đơn vị").wait_for(timeout=30_000)
+    page.get_by_label("Hạn tự chấm").first.click()  # the calendar, in Vietnamese in an English browser
+    page.get_by_test_id("stDateInputCalendar").wait_for(timeout=10_000)
+    calendar = page.get_by_test_id("stDateInputCalendar").inner_text()
+    assert "tháng" in calendar.lower() and not [m for m in MONTHS if m in calendar], calendar
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="Mở đợt…").click()
     page.get_by_text("Mở đợt đánh giá năm 2026: 3 đơn vị trong 1 khối").wait_for(timeout=30_000)
     page.get_by_role("button", name="Xác nhận mở đợt").click()
@@ -165,6 +169,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     assert rounds.get(YEAR).units.values.tolist() == [["DVA", "Chi bộ Khu phố Đông", "Khối phường"],
                                                       ["DVB", "Chi bộ Khu phố Tây", "Khối phường"],
                                                       ["DVC", "Chi bộ Khu phố Bắc", "Khối phường"]]
+    unit_a = signed_in(browser, base, url, "dva", "don_vi", "DVA")  # accounts for units the round knows
+    unit_b = signed_in(browser, base, url, "dvb", "don_vi", "DVB")
     # DVC will never submit: its own deadline passes (set through the library, the page offers only later dates).
     from datetime import datetime, timedelta, timezone
     rounds.extend(OFFICER, YEAR, "DVC", datetime.now(timezone.utc) - timedelta(minutes=1), "Hết hạn tự chấm")
