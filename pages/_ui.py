@@ -281,16 +281,23 @@ def decimal_input(label: str, value: Decimal | float, key: str, minimum: float =
     return parsed
 
 
-def editor_height(rows: int) -> int:
-    """Every row of a short editable table visible at once (no scrolling inside a form)."""
-    return 35 * (rows + 1) + 3
+# Column widths of the round's criteria tables at 1366 × 768 (the sidebar narrowed to 230 px): criterion names,
+# explanations and reasons wrap in tall rows instead of being cut.
+CRITERIA_WIDTHS = {"Đối tượng": 72, "Mã": 40, "Tiêu chí": 250, "Tối đa": 50, "Tự chấm": 64, "Thuyết minh": 165,
+                   "Thẩm định": 100, "Lý do": 175}
+SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 330, "Tự chấm": 80, "Thuyết minh": 320}  # Tự chấm has fewer columns
 
 
-# Column widths of the round's criteria tables, so that the reason column fits at 1,400 px.
-CRITERIA_WIDTHS = {"Đối tượng": 95, "Mã": 45, "Tiêu chí": 205, "Tối đa": 55, "Tự chấm": 70, "Thuyết minh": 150,
-                   "Thẩm định": 85, "Lý do": 190}
-SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 360, "Tự chấm": 85, "Thuyết minh": 300}  # Tự chấm has fewer columns
-
+def criteria_editor(table: pd.DataFrame, key: str, fixed: tuple[str, ...], typed: list[str],
+                    widths: dict[str, int], disabled: bool) -> pd.DataFrame:
+    """A round's criteria table with its typed columns editable: every row in view at once (no scrolling inside a
+    form), rows tall enough for a criterion's name to wrap."""
+    return st.data_editor(table, hide_index=True, width="content", disabled=disabled, key=key,
+                          height=35 + len(table) * WRAPPED_ROW + 3, row_height=WRAPPED_ROW,
+                          column_order=[*fixed, *typed],
+                          column_config={name: st.column_config.TextColumn(name, width=widths[name],
+                                                                           disabled=name in fixed, max_chars=1000)
+                                         for name in (*fixed, *typed)})
 
 
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, editor_height, end_of_day, keep_typed, page_of,
+from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, criteria_editor, end_of_day, keep_typed, page_of,
                        pick_unit, restored_notice, round_act, rounds, show_history, show_table, typed_table)
 from scoring import round_views
 from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
@@ -56,11 +56,7 @@ kept = rounds().typed(me, year, code, PAGE) if open_for_review else None
 table, _ = typed_table(saved, {}, kept, COLUMNS)
 restored_notice(kept, f"review_{year}_{code}", "Bấm **Lưu thẩm định** để ghi lại.")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh")
-edited = st.data_editor(table, hide_index=True, width="content", disabled=not open_for_review,
-                        key=f"review_{year}_{code}", height=editor_height(len(table)),
-                        column_order=[*fixed, *COLUMNS],
-                        column_config={name: st.column_config.TextColumn(name, width=w, disabled=name in fixed)
-                                       for name, w in CRITERIA_WIDTHS.items()})
+edited = criteria_editor(table, f"review_{year}_{code}", fixed, COLUMNS, CRITERIA_WIDTHS, not open_for_review)
 scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(p)

@@ -3,7 +3,7 @@ evidence files; what is typed is kept on the server as it is typed (a menu click
 "Lưu nháp"; "Nộp" once, confirmed; the committee's questions and the unit's answers."""
 import streamlit as st
 
-from pages._ui import (SELF_WIDTHS, actor, editor_height, keep_typed, restored_notice, round_act, rounds,
+from pages._ui import (SELF_WIDTHS, actor, criteria_editor, keep_typed, restored_notice, round_act, rounds,
                        show_table, store, typed_table)
 from scoring import round_views, service, views
 from scoring.presentation import literal
@@ -34,13 +34,7 @@ saved = round_views.self_table(info.framework, sheet)
 table, leader = typed_table(saved, sheet.leader, kept, COLUMNS)
 restored_notice(kept, f"self_{year}", "Bấm **Lưu nháp** để ghi lại.")
 fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa")
-edited = st.data_editor(table, hide_index=True, width="content", disabled=not editable, key=f"self_{year}",
-                        height=editor_height(len(table)),
-                        column_order=[*fixed, *COLUMNS],
-                        column_config={name: st.column_config.TextColumn(name, width=SELF_WIDTHS[name],
-                                                                         disabled=name in fixed,
-                                                                         max_chars=1000)
-                                       for name in (*fixed, *COLUMNS)})
+edited = criteria_editor(table, f"self_{year}", fixed, COLUMNS, SELF_WIDTHS, not editable)
 c1, c2 = st.columns(2)
 # Keyed by the saved value: a value saved meanwhile (from a form) starts the box again, while keeping a typed copy
 # does not (a box whose key followed every kept copy was made anew under the person typing).

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sys
 
+import pandas as pd
+
 from .access import Forbidden
 from .accounts import Accounts
 from .framework import Framework, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues, write_place
+from .presentation import vn
 from .roster import from_file as roster_file
 from .rounds import STATE_LABELS, RoundError, Rounds
 from .store import Store, StoreError
@@ -52,6 +55,10 @@ def _open(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
+def _total(value) -> str:
+    return "—" if pd.isna(value) else vn(value)
+
+
 def _status(store: Store, args, framework) -> int:
     rounds = Rounds(store)
     info = rounds.get(args.year)
@@ -59,12 +66,13 @@ def _status(store: Store, args, framework) -> int:
         raise RoundError(f"Năm {args.year} chưa có đợt đánh giá.")
     board = rounds.board(command_actor(args), args.year)
     if args.json:
-        print(json.dumps({"year": args.year, "state": info.state, "units": board.drop(columns="gap")
-                          .to_dict("records")}, ensure_ascii=False))
+        units = board.drop(columns="gap").astype(object)
+        print(json.dumps({"year": args.year, "state": info.state,
+                          "units": units.where(units.notna(), None).to_dict("records")}, ensure_ascii=False))
         return EXIT_OK
     for u in board.itertuples():
-        print(f"{u.code}\t{u.name}\t{u.cluster}\t{STATE_LABELS[u.state]}\ttự chấm {u.self_total}\t"
-              f"thẩm định {u.review_total}")
+        print(f"{u.code}\t{u.name}\t{u.cluster}\t{STATE_LABELS[u.state]}\ttự chấm {_total(u.self_total)}\t"
+              f"thẩm định {_total(u.review_total)}")
     return EXIT_OK
 
 

@@ -825,17 +825,21 @@ def _current_states(conn: Connection, round_id: int) -> dict[str, str]:
 
 
 def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:
-    """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
+    """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty); None
+    where there is none yet (not submitted, not appraised), never a misleading 0."""
     codes = [key(UNIT, c) for c in info.framework.codes(UNIT)]
     rows = []
     for s in sheets.values():
         own = s.counted_self
-        self_total = sum(own.get(k, 0.0) for k in codes)
-        review_total = sum(s.review_scores.get(k, own.get(k, 0.0)) for k in codes)
+        self_total = round(sum(own.get(k, 0.0) for k in codes), 2) if s.submitted else None
+        appraised = s.submitted or any(s.review_scores.get(k) is not None for k in codes)
+        review_total = round(sum(s.review_scores.get(k, own.get(k, 0.0)) or 0.0 for k in codes), 2) \
+            if appraised else None
+        gap = None if self_total is None or review_total is None else round(self_total - review_total, 2)
         rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
-                     "self_total": round(self_total, 2), "review_total": round(review_total, 2),
-                     "gap": round(self_total - review_total, 2)})
-    return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", "self_total", "review_total", "gap"])
+                     "self_total": self_total, "review_total": review_total, "gap": gap})
+    totals = {"self_total": float, "review_total": float, "gap": float}  # NaN where none, whatever the rows hold
+    return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", *totals]).astype(totals)
 
 
 def _board_update(board: pd.DataFrame, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str]

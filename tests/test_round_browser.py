@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from openpyxl import Workbook
 
 from pages._locale import MONTHS
-from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS
+from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS, WRAPPED_ROW
 from scoring import service
 from scoring.access import Actor, Role
 from scoring.framework import load_preset
@@ -61,7 +61,8 @@ def type_column(page, editor_index: int, column_left: int, width: int, values: l
             idle(page)
             grid.scroll_into_view_if_needed()
             box = grid.bounding_box()  # again: the page may have moved
-            page.mouse.dblclick(box["x"] + column_left + width / 2, box["y"] + 35 * (rows_down + i + 1) + 35 / 2)
+            row_top = 35 + WRAPPED_ROW * (rows_down + i)  # below the header, rows tall enough to wrap
+            page.mouse.dblclick(box["x"] + column_left + width / 2, box["y"] + row_top + WRAPPED_ROW / 2)
             try:
                 editor.wait_for(timeout=3_000)
                 editor.fill(value, timeout=3_000)

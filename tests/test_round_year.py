@@ -20,6 +20,7 @@ from tests.test_rounds import FW, LEADER_ACCOUNT, OFFICER, PDF, START, UNIT_A, U
 ROSTER3 = pd.DataFrame({"code": ["DVA", "DVB", "DVC"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"],
                         "cluster": ["Khối 1"] * 3})
 SELF_DEADLINE, REVIEW_DEADLINE = START + timedelta(days=10), START + timedelta(days=20)
+NAN = float("nan")
 
 
 @pytest.fixture
@@ -93,6 +94,11 @@ def test_import_takes_appraisal_cells_of_a_unit_past_its_deadline(rounds, clock)
     changes, issues = import_workbook(rounds, OFFICER, 2026, [("dot.xlsx", content)])
     assert [(c.code, c.target, c.value) for c in changes] == [("DVC", key(UNIT, "2.1"), 12.0)], issues
     assert rounds.sheet(OFFICER, 2026, "DVC").state == REVIEWING
+    board = rounds.board(OFFICER, 2026).set_index("code")
+    # No self-assessment: blank, not 0; the appraisal counts only what the committee scored (12 of criterion 2.1).
+    assert board.loc["DVC", ["self_total", "review_total", "gap"]].tolist() == pytest.approx([NAN, 12.0, NAN],
+                                                                                              nan_ok=True)
+    assert board.loc["DVB", ["self_total", "review_total"]].isna().all()  # nothing submitted nor appraised
 
 
 def test_a_unit_is_withdrawn_and_another_added_with_reasons(rounds, clock):

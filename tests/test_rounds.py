@@ -24,6 +24,7 @@ LEADER_ACCOUNT = Actor("lanhdao", Role.LEADERSHIP)
 UNIT_A = Actor("dv-a", Role.UNIT, "DVA")
 UNIT_B = Actor("dv-b", Role.UNIT, "DVB")
 FW = load_preset()
+NAN = float("nan")
 ROSTER = pd.DataFrame({"code": ["dva", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"]})
 START = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -375,8 +376,8 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
 
 def _board_of_untouched_round() -> pd.DataFrame:
     return pd.DataFrame({"code": ["DVA", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"],
-                         "state": [NOT_SUBMITTED, NOT_SUBMITTED], "self_total": [0.0, 0.0],
-                         "review_total": [0.0, 0.0], "gap": [0.0, 0.0]})
+                         "state": [NOT_SUBMITTED, NOT_SUBMITTED], "self_total": [NAN, NAN],
+                         "review_total": [NAN, NAN], "gap": [NAN, NAN]})  # nothing yet, not 0
 
 
 def run_round(url: str, *args: str, password: str | None = None):
@@ -407,6 +408,7 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     status = json.loads(run_round(url, "status", "2026", "--json").stdout)
     assert status["year"] == 2026 and status["state"] == "open" and len(status["units"]) == 45
     assert set(status["units"][0]) == {"code", "name", "cluster", "state", "self_total", "review_total"}
+    assert (status["units"][0]["self_total"], status["units"][0]["review_total"]) == (None, None)  # null: none yet
     rounds = Rounds(Store(url))
     codes = [u["code"] for u in status["units"]]
     for code in codes:
