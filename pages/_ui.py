@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from scoring import round_views, service, views
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
-from scoring.presentation import TIER_FILL, number_setting, vn
+from scoring.presentation import TIER_FILL, TIER_LABEL, literal, number_setting, vn
 from scoring.roster import Roster, from_file as roster_file
 from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
@@ -378,6 +379,11 @@ def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: in
                    tier_column: str | None, wrap: bool = False) -> None:
     numeric_objects = [c for c in table.columns if table[c].dtype == object and table[c].dropna().map(
         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
+    # Whole numbers with None for blanks (ranks of units not submitted yet): whole numbers, blanks shown empty.
+    whole = {c: table[c].map(lambda v: "" if pd.isna(v) else str(int(v))) for c in numeric_objects
+             if table[c].dropna().map(lambda v: isinstance(v, Integral)).all()}
+    table = table.assign(**whole)
+    numeric_objects = [c for c in numeric_objects if c not in whole]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
         table = table.astype({c: float for c in numeric_objects})
     # Streamlit draws a missing number as "None" whatever the format says: a number column with blanks is shown
@@ -416,6 +422,20 @@ RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị":
                   "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 200}
 RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
                    "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
+
+
+def read_notes(units: pd.DataFrame, table_of: Callable[[pd.DataFrame], pd.DataFrame], key: str) -> None:
+    """Below a ranking: one chosen unit's whole Ghi chú and Cần xem, for a note longer than its wrapped cell.
+    `table_of` makes the shown rows of some of `units` (only the chosen one's is made)."""
+    labels = dict(zip(units["code"], units["code"].astype(str) + " – " + units["name"].astype(str)))
+    code = st.selectbox("Đọc đầy đủ ghi chú của đơn vị", list(labels), index=None, format_func=labels.get,
+                        key=key, placeholder="Chọn đơn vị")
+    if code is None:
+        return
+    row = table_of(units[units["code"] == code]).iloc[0]
+    lines = [f"**{column}:** {literal(TIER_LABEL.get(row[column], row[column]))}"
+             for column in ("Xếp loại", "Ghi chú", "Cần xem") if isinstance(row.get(column), str) and row[column]]
+    st.markdown("  \n".join(lines) or "Không có ghi chú.")
 
 
 def template_buttons() -> None:

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from pages._ui import (ISSUE_WIDTHS, RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions,
-                       actor, end_of_day, page_of, pick_unit, results, round_act, roster_of_upload, rounds,
-                       show_history, show_table, store)
+                       actor, end_of_day, page_of, pick_unit, read_notes, results, round_act, roster_of_upload,
+                       rounds, show_history, show_table, store)
 from scoring import round_views, service, views
 from scoring.access import DISCLOSURE_LABELS, Right
 from scoring.framework import load_preset, presets
@@ -103,8 +103,9 @@ st.caption("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và
 shown = page_of(provisional.units, "provisional")
 table = views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign(
     **{"Cần xem": views.decision_marks(shown, info.framework)})
-show_table(round_views.provisional_table(table, shown["code"], board), RANKING_WIDTHS | {"Cần xem": 130},
-           tier_column="Xếp loại", key="provisional", wrap=True)
+table = round_views.provisional_table(table, shown["code"], board)
+show_table(table, RANKING_WIDTHS | {"Cần xem": 130}, tier_column="Xếp loại", key="provisional", wrap=True)
+read_notes(shown, lambda some: table[shown["code"].isin(some["code"]).to_numpy()], f"notes_{year}")
 
 if me.may(Right.PUBLISH) and info.state == OPEN:
     if not ready_to_publish(Counter(board["state"]), len(board)):

@@ -4,8 +4,8 @@ import hashlib
 
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, page_of, results,
-                       show_table, store, template_buttons)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, page_of, read_notes,
+                       results, show_table, store, template_buttons)
 from scoring import service, views
 from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
@@ -63,8 +63,9 @@ if files:
                     st.markdown(f"**{label} ({len(codes)}):** " + (", ".join(codes) or "không có"))
             st.caption(" · ".join(f"{TIER_LABEL[t]}: {int(counts.get(t, 0))}" for t in TIER_LABEL))
             shown = page_of(result.units, f"preview_{y}")
-            show_table(views.ranking_table(shown, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
-                       height=320, tier_column="Xếp loại")
+            ranked = views.ranking_of(result, RANKING_COLUMNS)
+            show_table(ranked(shown), RANKING_WIDTHS, height=320, tier_column="Xếp loại", wrap=True)
+            read_notes(shown, ranked, f"preview_notes_{y}")
         if st.session_state.get("upload_saved"):
             st.success(st.session_state.upload_saved)
         elif st.button("Lưu", type="primary", key="save"):

@@ -3,8 +3,8 @@ account sees only the years whose round result was published, and of them what t
 khai: tiers only, or totals and tiers by default): the table is cut in the library before it is sent."""
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_table, page_of, require_data, store,
-                       year_row)
+from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_table, page_of, read_notes, require_data,
+                       store, year_row)
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
 from scoring.presentation import TIER_LABEL, vn
@@ -40,9 +40,10 @@ if level != EVERYTHING:  # a unit account: the published ranking as made public,
 if page.empty:
     st.caption("Không có dòng nào.")
 else:  # a page's rows are those of the year's result: named by the year and their codes
-    keyed_table(versions, ("ranking", year, tuple(page["code"])),
-                lambda: views.ranking_table(page, result.previous_year is not None)[RANKING_COLUMNS], RANKING_WIDTHS,
-                height=min(35 * len(units) + 38, 560), tier_column="Xếp loại")
+    ranked = views.ranking_of(result, RANKING_COLUMNS)
+    keyed_table(versions, ("ranking", year, tuple(page["code"])), lambda: ranked(page), RANKING_WIDTHS,
+                height=35 * len(page) + 38, tier_column="Xếp loại", wrap=True)
+    read_notes(page, ranked, f"notes_{year}")
 if len(units):
     shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
     chart(versions, ("totals", *shown), lambda: charts.total_bars(units, result))

@@ -11,7 +11,7 @@ from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .engine import YearResult
 from .presentation import TIERS, literal, number_setting, vn
 from .roster import NO_CLUSTER, Roster
-from .rounds import NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
+from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .store import local_time
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
@@ -69,12 +69,13 @@ def provisional_table(table: pd.DataFrame, codes: pd.Series, board: pd.DataFrame
     """The provisional ranking as shown before publication: a unit that has not submitted yet has no rank, total or
     tier to show ("Chưa nộp", not a red KHTNV at 0 points)."""
     states = codes.map(board.set_index("code")["state"])
-    waiting = (states == NOT_SUBMITTED).to_numpy()
-    if not waiting.any():
+    waiting, no_self = (states == NOT_SUBMITTED).to_numpy(), (states == NO_SELF).to_numpy()
+    if not waiting.any() and not no_self.any():
         return table
-    shown = table.astype({"Hạng": object, "Tổng điểm": object, "Xếp loại": object})
+    shown = table.astype({"Hạng": object, "Tổng điểm": object, "Xếp loại": object, "Tự chấm": object})
     shown.loc[waiting, ["Hạng", "Tổng điểm", "Thẩm định", "Tự chấm"]] = None
     shown.loc[waiting, "Xếp loại"] = STATE_LABELS[NOT_SUBMITTED]
+    shown.loc[no_self, "Tự chấm"] = None  # none was submitted: blank, not 0
     return shown
 
 

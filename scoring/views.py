@@ -1,6 +1,8 @@
 """Tables the dashboard shows, computed from rated years (no Streamlit here: pages only render these)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from .access import ROLE_LABELS, TIERS_ONLY
@@ -158,6 +160,11 @@ def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFram
         "Trừ": units["penalty"], "Tổng điểm": units["total"], "Xếp loại": units["tier"],
         "Ghi chú": unit_notes(units),
     })
+
+
+def ranking_of(result: YearResult, columns: list[str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The ranking table (these columns) of some of a year's units, as a function of the units."""
+    return lambda units: ranking_table(units, result.previous_year is not None)[columns]
 
 
 def public_ranking(units: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -377,6 +377,11 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
     assert len(provisional) == 3  # the provisional result of the three units
     # Units that have not submitted have no total or tier to show yet (not a red KHTNV at 0 points).
     assert provisional["Xếp loại"].tolist().count("Chưa nộp") == 2
+    notes = at.selectbox(key="notes_2026")  # a note longer than its cell is read in full below the table
+    assert notes.value is None
+    notes.select(codes[1]).run()
+    shown = [m.value for m in at.markdown if m.value.startswith("**Xếp loại:**")]
+    assert shown and shown[0].startswith("**Xếp loại:** Chưa nộp"), [m.value for m in at.markdown][-3:]
     review = visit("tham_dinh")
     board = review.dataframe[0].value
     assert board["Trạng thái"].tolist()[0] == "Đã nộp" and len(board) == 3

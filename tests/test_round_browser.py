@@ -311,6 +311,13 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_text("Không tự chấm").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "vong-1366-tam-tinh.png"))  # Ghi chú and Cần xem readable at 1366 × 768
+    # A note longer than its wrapped cell is read whole below the table.
+    choose(page, page.get_by_label("Đọc đầy đủ ghi chú của đơn vị"), "DVA – Chi bộ Khu phố Đông")
+    whole = page.locator("[data-testid='stMarkdown']", has_text="Ghi chú:")
+    whole.first.wait_for(timeout=30_000)
+    assert "(Chỉ 3 hội nghị đối thoại trong quý IV)" in whole.first.inner_text()
+    assert "Cần xem: hạ do chỉ tiêu HTXSNV" in whole.first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "vong-1366-ghi-chu.png"), full_page=True)
     page.get_by_role("button", name="Phê duyệt và công bố…").click()
     page.get_by_text(f"Công bố kết quả năm {YEAR}: 3 đơn vị").wait_for(timeout=30_000)
     assert rounds.get(YEAR).state == "open"  # one click only opens the question
