@@ -109,7 +109,9 @@ if __name__ == "__main__":
     else:
         launch()
 elif __name__ == "app":  # imported by the web server (uvicorn) that `python app.py` starts
-    from pages import _auth, _locale
+    from starlette.middleware import Middleware
 
-    app = st.App(__file__, routes=_auth.ROUTES, middleware=_locale.MIDDLEWARE, lifespan=_auth.lifespan,
-                 on_script_error=_on_error)
+    from pages import _auth, _headers, _locale
+
+    app = st.App(__file__, routes=_auth.ROUTES, middleware=[Middleware(_headers.SecurityHeaders), *_locale.MIDDLEWARE],
+                 lifespan=_auth.lifespan, on_script_error=_on_error)

@@ -7,7 +7,9 @@ the browser back to the page it asked for.
 """
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
+import html
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -19,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from pages._headers import BROWSER_SCRIPT, browser_script
 from pages._ui import ACTOR_KEY, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
+from scoring.presentation import literal, markdown
 
 COOKIE = "danvan_phien"
 SIGN_IN_ROUTE = "/_danvan/dang-nhap"
@@ -54,14 +58,25 @@ async def _set_cookie(request: Request) -> RedirectResponse:
     return _no_store(response)
 
 
+def sign_out_proof(token: str | None) -> str:
+    """What a sign-out request carries besides the cookie: derived from the session token, which no page and no
+    other site can read (HttpOnly), so a link or an image to the route signs nobody out."""
+    return hmac.new(b"danvan-dang-xuat", (token or "").encode(), hashlib.sha256).hexdigest()
+
+
 async def _clear_cookie(request: Request) -> RedirectResponse:
-    await run_in_threadpool(accounts().sign_out, request.cookies.get(COOKIE))
+    """POST only (a GET is refused by the route): ends the cookie's session and clears the cookie, when the request
+    carries the cookie's proof."""
+    token = request.cookies.get(COOKIE)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    if token and hmac.compare_digest(request.query_params.get("ma", ""), sign_out_proof(token)):
+        await run_in_threadpool(accounts().sign_out, token)
+        response.delete_cookie(COOKIE, path="/")
     return _no_store(response)
 
 
-ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie)]
+ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie, methods=["POST"]),
+          Route(BROWSER_SCRIPT, browser_script)]
 
 
 @asynccontextmanager
@@ -99,7 +114,7 @@ def signed_in() -> Actor | None:
     if st.session_state.pop("_danvan_signed_out", False):
         if sso_configured() and st.user.is_logged_in:
             st.logout()  # ends the single sign-on identity (Streamlit's own cookie)
-        _go(SIGN_OUT_ROUTE)  # the session has ended in the store; this clears the browser's cookie
+        _go(f"{SIGN_OUT_ROUTE}?ma={sign_out_proof(_token())}", post=True)  # ended in the store; clears the cookie
     found = accounts().session(_token())
     if found is None and sso_configured() and st.user.is_logged_in:
         found = accounts().by_email(st.user.get("email"), st.user.get("email_verified"))
@@ -107,10 +122,13 @@ def signed_in() -> Actor | None:
     return found
 
 
-def _go(url: str) -> None:
-    """Send the browser to one of this server's routes (a link too, for a browser that blocks the script)."""
-    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
-    st.link_button("Tiếp tục", url)
+def _go(url: str, post: bool = False) -> None:
+    """Send the browser to one of this server's routes, by the site's own script file (the Content-Security-Policy
+    allows no inline script); for a GET, a link too, for a browser that blocks scripts."""
+    st.html(f'<script src="{BROWSER_SCRIPT}" data-{"gui" if post else "den"}="{html.escape(url)}"></script>',
+            unsafe_allow_javascript=True)
+    if not post:
+        st.link_button("Tiếp tục", url)
     st.stop()
 
 
@@ -137,15 +155,15 @@ def sign_in_form(url_path: str) -> None:
 
 def _new_password_fields(key: str) -> str | None:
     new = st.text_input("Mật khẩu mới", type="password", key=f"{key}_new", autocomplete="new-password",
-                        help=f"Ít nhất {MIN_PASSWORD} ký tự.")
+                        help=markdown("Ít nhất {} ký tự.", MIN_PASSWORD))
     again = st.text_input("Nhập lại mật khẩu mới", type="password", key=f"{key}_again", autocomplete="new-password")
     return new if new == again else None
 
 
 def forced_password_change(who: Actor) -> None:
     st.title("Đổi mật khẩu")
-    st.info(f"Xin chào {who.full_name or who.login}. Trước khi dùng, hãy đặt mật khẩu mới cho tài khoản "
-            f"**{who.login}**.")
+    st.info(markdown("Xin chào {}. Trước khi dùng, hãy đặt mật khẩu mới cho tài khoản **{}**.",
+                     who.full_name or who.login, who.login))
     with st.form("forced_password", width=420):
         new = _new_password_fields("forced")
         submitted = st.form_submit_button("Lưu mật khẩu mới", type="primary")
@@ -161,7 +179,7 @@ def _change_password(who: Actor, current: str | None, new: str | None) -> None:
     try:
         accounts().change_own_password(who, current, new)
     except AccountError as e:
-        st.error(str(e))
+        st.error(literal(e))
         return
     st.toast("Đã đổi mật khẩu.", icon=":material/check:")
     st.rerun()
@@ -178,9 +196,8 @@ def account_sidebar(who: Actor, pages: dict) -> None:
         if work:
             st.markdown("**Việc cần làm**")
             for text, path in work:
-                st.page_link(pages[path], label=text, icon=":material/assignment_late:")
-        st.caption(f"Đăng nhập: **{who.login}** · {ROLE_LABELS[who.role]}"
-                   + (f" {who.unit_code}" if who.unit_code else ""))
+                st.page_link(pages[path], label=literal(text), icon=":material/assignment_late:")
+        st.caption(markdown("Đăng nhập: **{}** · {} {}", who.login, ROLE_LABELS[who.role], who.unit_code or ""))
         with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"):
             with st.form("own_password"):
                 current = st.text_input("Mật khẩu hiện tại", type="password", autocomplete="current-password")
@@ -197,6 +214,6 @@ def refuse(who: Actor, url_path: str, pages: dict) -> None:
     log.warning("refused /%s to %s (%s)", url_path, who.login, who.role.value)
     account_sidebar(who, pages)
     st.title("Không có quyền truy cập")
-    st.error(f"Tài khoản **{who.login}** ({ROLE_LABELS[who.role]}) không được mở trang này.")
+    st.error(markdown("Tài khoản **{}** ({}) không được mở trang này.", who.login, ROLE_LABELS[who.role]))
     home = pages[HOME.get(who.role, "")]
     st.page_link(home, label="Về trang của tôi", icon=":material/arrow_back:")

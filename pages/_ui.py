@@ -23,7 +23,7 @@ from scoring import round_views, service, views
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
-from scoring.presentation import TIER_FILL, TIER_LABEL, literal, number_setting, vn
+from scoring.presentation import TIER_FILL, TIER_LABEL, literal, markdown, number_setting, vn
 from scoring.roster import Roster, from_file as roster_file
 from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
@@ -57,14 +57,15 @@ FLASH_KEY = "_danvan_flash"  # a done action's message, shown by the run that dr
 def act(step, message: str, refused: type[Exception], rerun: bool = True) -> None:
     """Run a page's action: a refusal (the library's Vietnamese message) shown where the button is, else a
     toast, and by default the page drawn again with what changed. The toast is sent by that next run
-    (`show_flash`): one sent just before a rerun is sometimes never drawn."""
+    (`show_flash`): one sent just before a rerun is sometimes never drawn. Both are plain text, whatever names or
+    reasons they quote."""
     try:
         step()
     except refused as e:
-        st.error(str(e))
+        st.error(literal(e))
         return
     if not rerun:
-        st.toast(message, icon=":material/check:")
+        st.toast(literal(message), icon=":material/check:")
         return
     st.session_state[FLASH_KEY] = message
     st.rerun()
@@ -74,7 +75,7 @@ def show_flash() -> None:
     """The message of the action that led to this run, once."""
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.toast(message, icon=":material/check:")
+        st.toast(literal(message), icon=":material/check:")
 
 
 def round_act(step, message: str) -> None:
@@ -108,8 +109,8 @@ def restored_notice(kept: tuple[dict, datetime] | None, editor_key: str, then: s
     if editor_key not in st.session_state:
         st.session_state[shown] = None if kept is None else f"{kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y}"
     if st.session_state.get(shown):
-        st.info(f"Đã khôi phục phần đang nhập dở lúc {st.session_state[shown]} (chưa lưu). {then}",
-                icon=":material/restore:")
+        st.info(markdown("Đã khôi phục phần đang nhập dở lúc {} (chưa lưu). ", st.session_state[shown]) + then,
+                icon=":material/restore:")  # text: `then` is the page's own Markdown
 
 
 def keep_typed(year: int, code: str, page: str, edited: pd.DataFrame, columns: list[str], leader: dict[str, str],
@@ -269,15 +270,15 @@ def require_data() -> dict[int, int]:
 def decimal_input(label: str, value: Decimal | float, key: str, minimum: float = 0, maximum: float = 1000,
                   column=st) -> Decimal | None:
     """A number typed the Vietnamese way ("92,5"); an error under the box, and None, when it is not one."""
-    typed = column.text_input(label, number_setting(value), key=key)
+    typed = column.text_input(label, number_setting(value), key=key)  # text: the callers' labels are constants
     try:
         number = parse_number(typed)
         parsed = None if number is None else Decimal(str(number))
     except (ValueError, InvalidOperation):
         parsed = None
     if parsed is None or not minimum <= parsed <= maximum:
-        column.error(f"“{typed}” không phải số từ {number_setting(minimum)} đến {number_setting(maximum)} "
-                     "(dùng dấu phẩy cho phần thập phân, ví dụ 92,5)")
+        column.error(markdown("“{}” không phải số từ {} đến {} (dùng dấu phẩy cho phần thập phân, ví dụ 92,5)",
+                              typed, number_setting(minimum), number_setting(maximum)))
         return None
     return parsed
 
@@ -312,7 +313,7 @@ def pick_unit(place, units: pd.DataFrame, key: str, search_key: str) -> str:
         if len(units) > MAX_CHOICES else ""
     labels = views.unit_choices(units, typed, MAX_CHOICES)
     if not labels:
-        st.info(f"Không có đơn vị nào khớp “{typed}”.")
+        st.info(markdown("Không có đơn vị nào khớp “{}”.", typed))
         st.stop()
     return place.selectbox("Đơn vị", list(labels), format_func=labels.get, key=key)
 
@@ -339,8 +340,8 @@ def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     c1, c2 = st.columns([1, 5])
     # Keyed by the row count: a filter that shortens the table starts again at page 1, within its pages.
     page = c1.number_input("Trang", 1, pages, 1, key=f"{key}_page_{len(frame)}")
-    c2.caption(f"Dòng {(page - 1) * PAGE_ROWS + 1}–{min(page * PAGE_ROWS, len(frame))} trên {len(frame)}; "
-               f"{pages} trang.")
+    c2.caption(markdown("Dòng {}–{} trên {}; {} trang.", (page - 1) * PAGE_ROWS + 1,
+                        min(page * PAGE_ROWS, len(frame)), len(frame), pages))
     return frame.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
 
 
@@ -433,9 +434,10 @@ def read_notes(units: pd.DataFrame, table_of: Callable[[pd.DataFrame], pd.DataFr
     if code is None:
         return
     row = table_of(units[units["code"] == code]).iloc[0]
-    lines = [f"**{column}:** {literal(TIER_LABEL.get(row[column], row[column]))}"
-             for column in ("Xếp loại", "Ghi chú", "Cần xem") if isinstance(row.get(column), str) and row[column]]
-    st.markdown("  \n".join(lines) or "Không có ghi chú.")
+    shown = [(column, TIER_LABEL.get(row[column], row[column])) for column in ("Xếp loại", "Ghi chú", "Cần xem")
+             if isinstance(row.get(column), str) and row[column]]
+    st.markdown(markdown("  \n".join(["**{}:** {}"] * len(shown)), *(v for pair in shown for v in pair))
+                if shown else "Không có ghi chú.")
 
 
 def template_buttons() -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 from pages._ui import actor, all_results, chart, pick_unit, require_data, show_table, year_row
 from scoring import charts, views
 from scoring.access import Right
-from scoring.presentation import NOT_APPRAISED, TIER_LABEL, vn
+from scoring.presentation import NOT_APPRAISED, TIER_LABEL, literal, markdown, markdown_list, vn
 
 me = actor()
 whole = me.may(Right.VIEW_ALL)
@@ -18,7 +18,7 @@ if whole:
 else:
     code = me.unit_code
     if not (result.units["code"] == code).any():
-        st.info(f"Năm {year} chưa có dữ liệu của đơn vị {code}.")
+        st.info(markdown("Năm {} chưa có dữ liệu của đơn vị {}.", year, code))
         st.stop()
 unit = result.units[result.units["code"] == code].iloc[0]
 
@@ -27,14 +27,14 @@ cols[0].metric("Tổng điểm", vn(unit["total"]))
 cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
 if whole:
     cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
-    cols[3].metric(f"Hạng trong {unit['cluster']}", int(unit["cluster_rank"]))
-st.markdown(f"**{unit['name']}** · {unit['cluster']} · xếp loại **{TIER_LABEL[unit['tier']]}**"
-            + ("" if unit["appraised"] else f" · *{NOT_APPRAISED}*"))
+    cols[3].metric(markdown("Hạng trong {}", unit["cluster"]), int(unit["cluster_rank"]))
+st.markdown(markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], TIER_LABEL[unit["tier"]])
+            + ("" if unit["appraised"] else markdown(" · *{}*", NOT_APPRAISED)))
 if unit["reason"]:
-    st.info(unit["reason"])
+    st.info(literal(unit["reason"]))
 if not whole:
-    st.caption(f"Năm {year}, toàn bộ {len(result.units)} đơn vị: " + " · ".join(
-        f"{TIER_LABEL[t]}: {n}" for t, n in views.tier_counts(result).items()))
+    st.caption(markdown("Năm {}, toàn bộ {} đơn vị: ", year, len(result.units))
+               + markdown_list("{}: {}", ((TIER_LABEL[t], n) for t, n in views.tier_counts(result).items())))
 
 history = views.unit_history(all_results(versions), code)
 if whole:
@@ -56,5 +56,7 @@ leader = views.unit_leader(result, code)
 if leader.empty:
     st.caption("Không có dữ liệu người đứng đầu của đơn vị này.")
 for l in leader.itertuples():
-    st.markdown(f"**{l.name}** ({l.title}) · tổng điểm {vn(l.total)} · xếp loại **{TIER_LABEL[l.tier]}**"
-                + (f" · hạng {l.rank}" if whole else "") + (f"  \n{l.reason}" if l.reason else ""))
+    st.markdown(markdown("**{}** ({}) · tổng điểm {} · xếp loại **{}**", l.name, l.title, vn(l.total),
+                         TIER_LABEL[l.tier])
+                + (markdown(" · hạng {}", l.rank) if whole else "")
+                + (markdown("  \n{}", l.reason) if l.reason else ""))

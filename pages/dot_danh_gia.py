@@ -16,7 +16,7 @@ from scoring.framework import load_preset, presets
 from scoring.roster import Roster, from_text
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
-from scoring.presentation import literal, vn
+from scoring.presentation import markdown, markdown_list, vn
 from scoring.store import VN_TIME
 
 me = actor()
@@ -44,7 +44,7 @@ def roster_input(key: str) -> Roster | None:
 
 def show_roster(roster: Roster) -> bool:
     """The roster as read, for a person to check before it is used; whether it can be used."""
-    st.markdown(f"**Đọc được {len(roster.units)} đơn vị**")
+    st.markdown(markdown("**Đọc được {} đơn vị**", len(roster.units)))
     c1, c2 = st.columns([2, 3])
     with c1:
         show_table(round_views.roster_summary(roster), {"Khối": "large"}, key="roster_summary")
@@ -89,17 +89,17 @@ year = st.selectbox("Năm", list(years), key="round_year")
 info = rounds().get(year)
 board = rounds().board(me, year)
 counts = board["state"].value_counts()
-st.markdown(f"Bộ tiêu chí **{info.framework.name}** · hạn tự chấm {info.self_deadline.astimezone(VN_TIME):%d/%m/%Y}"
-            f" · hạn thẩm định {info.review_deadline.astimezone(VN_TIME):%d/%m/%Y}"
-            + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"))
-st.caption(" · ".join(f"{label}: {int(counts.get(state, 0))}" for state, label in STATE_LABELS.items()
-                      if counts.get(state, 0) or state != WITHDRAWN))
+st.markdown(markdown("Bộ tiêu chí **{}** · hạn tự chấm {:%d/%m/%Y} · hạn thẩm định {:%d/%m/%Y}"
+                     + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"), info.framework.name,
+                     info.self_deadline.astimezone(VN_TIME), info.review_deadline.astimezone(VN_TIME)))
+st.caption(markdown_list("{}: {}", ((label, int(counts.get(state, 0))) for state, label in STATE_LABELS.items()
+                                    if counts.get(state, 0) or state != WITHDRAWN)))
 
 st.subheader("Kết quả tạm tính" if info.state == OPEN else "Kết quả đã công bố")
 previous = results(versions).get(year - 1)
 provisional = rounds().provisional(me, year, previous)
-st.caption("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và tổng điểm cách ngưỡng xếp loại không quá "
-           f"{vn(views.NEAR_MARGIN)} điểm. Đơn vị chưa nộp chưa có điểm và xếp loại.")
+st.caption(markdown("“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và tổng điểm cách ngưỡng xếp loại không quá {} "
+                    "điểm. Đơn vị chưa nộp chưa có điểm và xếp loại.", vn(views.NEAR_MARGIN)))
 shown = page_of(provisional.units, "provisional")
 table = views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign(
     **{"Cần xem": views.decision_marks(shown, info.framework)})
@@ -124,22 +124,21 @@ if me.may(Right.IMPORT) and info.state == OPEN:
         gone = pick_unit(c1, board[board["state"] != WITHDRAWN], "withdraw_unit", "withdraw_search")
         why_gone = c2.text_input("Lý do rút", key="withdraw_reason")
         with c3.popover("Rút…"):
-            st.write(f"Rút {literal(gone)} khỏi đợt đánh giá năm {year}? Việc này ghi vào lịch sử và nhật "
-                     "ký.")
+            st.write(markdown("Rút {} khỏi đợt đánh giá năm {}? Việc này ghi vào lịch sử và nhật ký.", gone, year))
             if st.button("Xác nhận rút", type="primary", key="withdraw"):
                 round_act(lambda: rounds().withdraw(me, year, gone, why_gone), f"Đã rút {gone} khỏi đợt.")
         st.markdown("**Thêm đơn vị vào đợt** (đơn vị mới thành lập, bị sót)")
         added = roster_input("add")
         if added is not None and show_roster(added):
             why_added = st.text_input("Lý do thêm", key="add_reason")
-            if st.button(f"Thêm {len(added.units)} đơn vị", key="add_units"):
+            if st.button(markdown("Thêm {} đơn vị", len(added.units)), key="add_units"):
                 round_act(lambda: rounds().add_units(me, year, added.table, why_added),
                           f"Đã thêm {len(added.units)} đơn vị.")
         st.markdown("**Hủy đợt**: chỉ khi chưa đơn vị nào làm việc (mở nhầm danh sách, bộ tiêu chí hay hạn).")
         why_cancel = st.text_input("Lý do hủy", key="cancel_reason")
         with st.popover("Hủy đợt…", icon=":material/delete:"):
-            st.write(f"Hủy đợt đánh giá năm {year} ({len(board)} đơn vị)? Danh sách và hạn của đợt bị xoá; việc hủy "
-                     "ghi vào nhật ký. Sau đó có thể mở lại đợt năm này.")
+            st.write(markdown("Hủy đợt đánh giá năm {} ({} đơn vị)? Danh sách và hạn của đợt bị xoá; việc hủy ghi "
+                              "vào nhật ký. Sau đó có thể mở lại đợt năm này.", year, len(board)))
             if st.button("Xác nhận hủy đợt", type="primary", key="cancel_round"):
                 round_act(lambda: rounds().cancel(me, year, why_cancel), f"Đã hủy đợt đánh giá năm {year}.")
 
@@ -150,9 +149,9 @@ if me.may(Right.IMPORT) and info.state != OPEN:
                             format="DD/MM/YYYY", key="reopen_day")
         why = c2.text_input("Lý do mở lại (ghi vào nhật ký)", key="reopen_reason")
         with st.popover("Mở lại đợt…"):
-            st.write(f"Mở lại đợt năm {year}: kết quả đã công bố không còn hiện với các đơn vị cho tới khi công bố "
-                     f"lại; các đơn vị vẫn “Đã thẩm định” cho tới khi mở lại từng đơn vị; hạn thẩm định mới "
-                     f"{day:%d/%m/%Y}. Công bố lại sẽ lưu một phiên bản dữ liệu mới của năm.")
+            st.write(markdown("Mở lại đợt năm {}: kết quả đã công bố không còn hiện với các đơn vị cho tới khi công "
+                              "bố lại; các đơn vị vẫn “Đã thẩm định” cho tới khi mở lại từng đơn vị; hạn thẩm định "
+                              "mới {:%d/%m/%Y}. Công bố lại sẽ lưu một phiên bản dữ liệu mới của năm.", year, day))
             if st.button("Xác nhận mở lại", type="primary", key="reopen"):
                 round_act(lambda: rounds().reopen(me, year, why, end_of_day(day)),
                           f"Đã mở lại đợt đánh giá năm {year}.")

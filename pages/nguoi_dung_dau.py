@@ -3,21 +3,21 @@ import streamlit as st
 
 from pages._ui import require_data, show_table, year_row
 from scoring import views
-from scoring.presentation import TIER_LABEL, TIER_SHORT
+from scoring.presentation import TIER_LABEL, TIER_SHORT, markdown
 
 st.title("Đánh giá người đứng đầu")
 versions = require_data()
 year, result, _ = year_row(versions, [1, 4])
 if result.leaders.empty:
-    st.info(f"Dữ liệu năm {year} không có trang “Người đứng đầu”.")
+    st.info(markdown("Dữ liệu năm {} không có trang “Người đứng đầu”.", year))
     st.stop()
 counts = result.leaders["tier"].value_counts()
 cols = st.columns(4)
 for col, tier in zip(cols, TIER_LABEL):
-    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=f"{TIER_LABEL[tier]} ({tier})")
+    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=markdown("{} ({})", TIER_LABEL[tier], tier))
 q = result.leader_quota
-st.caption(f"Chỉ tiêu HTXSNV: tối đa {q['allowed']} trên {q['eligible']} người HTXSNV + HTTNV; "
-           f"{q['candidates']} người đủ điểm, {q['given']} được xếp HTXSNV, {q['moved_down']} bị hạ do chỉ tiêu.")
+st.caption(markdown("Chỉ tiêu HTXSNV: tối đa {allowed} trên {eligible} người HTXSNV + HTTNV; {candidates} người đủ "
+                    "điểm, {given} được xếp HTXSNV, {moved_down} bị hạ do chỉ tiêu.", **q))
 table = views.leader_table(result)
 widths = {"Xếp hạng": 60, "Mã đơn vị": 70, "Đơn vị": "medium", "Họ và tên": 150, "Chức vụ": 80,
           **{c: 48 for c in result.leader_scores.points.columns}, "Tổng điểm": 74, "Xếp loại": 70,

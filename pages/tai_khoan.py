@@ -10,7 +10,7 @@ from pages._ui import act, actor, show_table, store
 from scoring import service, views
 from scoring.access import ROLE_LABELS, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
-from scoring.presentation import AUDIT_ACTIONS, literal
+from scoring.presentation import AUDIT_ACTIONS, markdown
 from scoring.store import VN_TIME
 from scoring.text import unit_code
 
@@ -27,7 +27,7 @@ def _done(action, message: str) -> None:
 def _of_unit(code: str | None) -> str:
     """ — the unit's name, so that the administrator sees which unit a code is."""
     name = store().unit_name(unit_code(code)) if code and code.strip() else None
-    return f" — {literal(name)}" if name else ""
+    return f" — {name}" if name else ""
 
 
 roles = list(Role)
@@ -44,7 +44,8 @@ with add.expander("Tạo tài khoản", icon=":material/person_add:"):
                              help="Mã như trong đợt đánh giá hoặc dữ liệu đã nhập; mã không có sẽ bị từ chối.")
         email = st.text_input("E-mail (để đăng nhập một lần, nếu có)")
         password = st.text_input("Mật khẩu tạm", type="password", autocomplete="new-password",
-                                 help=f"Ít nhất {MIN_PASSWORD} ký tự; người dùng phải đổi ở lần đăng nhập đầu.")
+                                 help=markdown("Ít nhất {} ký tự; người dùng phải đổi ở lần đăng nhập đầu.",
+                                               MIN_PASSWORD))
         if st.form_submit_button("Tạo", type="primary"):
             def create() -> None:
                 accounts().create(me, login, role, password, name, unit or None, email or None,
@@ -60,7 +61,7 @@ with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
             role = st.selectbox("Vai trò", roles, roles.index(account.role), format_func=lambda r: ROLE_LABELS[r])
             unit = st.text_input("Mã đơn vị (vai trò Đơn vị)", account.unit_code or "")
             if account.unit_code:
-                st.caption(f"Đơn vị hiện tại: {literal(account.unit_code)}{_of_unit(account.unit_code)}")
+                st.caption(markdown("Đơn vị hiện tại: {}{}", account.unit_code, _of_unit(account.unit_code)))
             if st.form_submit_button("Đổi vai trò"):
                 _done(lambda: accounts().set_role(me, chosen, role, unit or None),
                       f"Đã đổi vai trò của {chosen}{_of_unit(unit)}.")

@@ -8,7 +8,7 @@ from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active
                        results, show_table, store, template_buttons)
 from scoring import service, views
 from scoring.framework import load_preset, presets
-from scoring.presentation import ORIGIN_LABELS, TIER_LABEL
+from scoring.presentation import ORIGIN_LABELS, TIER_LABEL, literal, markdown, markdown_list
 from scoring.store import StoreError
 
 AUTO = "Tự động: theo tệp, nếu không thì bộ đang dùng"
@@ -35,12 +35,12 @@ if files:
     key = (tuple((name, hashlib.sha256(data).hexdigest()) for name, data in contents), choice, year)
     if st.session_state.get("upload_key") != key:  # read once per set of files and choice
         chosen = {AUTO: None, ACTIVE: active_framework()} | {name: load_preset(k) for k, name in preset_names.items()}
-        with st.status(f"Đang đọc {len(files)} tệp…", expanded=False) as status:
+        with st.status(markdown("Đang đọc {} tệp…", len(files)), expanded=False) as status:
             plan = service.plan_import(store(), service.read_upload(store(), contents, chosen[choice],
                                                                     int(year) if year else None))
             rated = service.preview(plan, results(active_versions())) if plan.ok else {}
-            status.update(label=f"Đã đọc {len(files)} tệp: {len(plan.errors)} lỗi, "
-                                f"{len(plan.issues) - len(plan.errors)} cảnh báo",
+            status.update(label=markdown("Đã đọc {} tệp: {} lỗi, {} cảnh báo", len(files), len(plan.errors),
+                                         len(plan.issues) - len(plan.errors)),
                           state="error" if plan.errors else "complete")
         st.session_state.upload_key, st.session_state.upload = key, (plan, rated)
         st.session_state.pop("upload_saved", None)
@@ -49,31 +49,32 @@ if files:
         st.subheader("Lỗi và cảnh báo")
         show_table(views.issues_table(plan.issues), {"Mức độ": 70, "Dòng": 50, "Nội dung": "large"}, key="issues")
     if plan.errors:
-        st.error(f"Có {len(plan.errors)} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.")
+        st.error(markdown("Có {} lỗi: hãy sửa tệp rồi tải lên lại. Chưa có gì được lưu.", len(plan.errors)))
     elif plan.years:
-        st.caption(f"Bộ tiêu chí: **{plan.read.framework.name}** ({ORIGIN_LABELS[plan.read.framework_origin]})")
+        st.caption(markdown("Bộ tiêu chí: **{}** ({})", plan.read.framework.name,
+                            ORIGIN_LABELS[plan.read.framework_origin]))
         for y, p in plan.years.items():
             result = rated[y]
             counts = result.units["tier"].value_counts()
-            st.subheader(f"Năm {y}: {MODE_TEXT[p.mode]}")
-            st.write(f"{len(p.data.units)} đơn vị sau khi lưu: thêm {len(p.added)}, thay {len(p.replaced)}, "
-                     f"giữ nguyên {len(p.kept)}; {len(p.data.leaders)} người đứng đầu.")
+            st.subheader(markdown("Năm {}: {}", y, MODE_TEXT[p.mode]))
+            st.write(markdown("{} đơn vị sau khi lưu: thêm {}, thay {}, giữ nguyên {}; {} người đứng đầu.",
+                              len(p.data.units), len(p.added), len(p.replaced), len(p.kept), len(p.data.leaders)))
             with st.expander("Danh sách đơn vị thêm, thay, giữ nguyên"):
                 for label, codes in (("Thêm", p.added), ("Thay", p.replaced), ("Giữ nguyên", p.kept)):
-                    st.markdown(f"**{label} ({len(codes)}):** " + (", ".join(codes) or "không có"))
-            st.caption(" · ".join(f"{TIER_LABEL[t]}: {int(counts.get(t, 0))}" for t in TIER_LABEL))
+                    st.markdown(markdown("**{} ({}):** {}", label, len(codes), ", ".join(codes) or "không có"))
+            st.caption(markdown_list("{}: {}", ((TIER_LABEL[t], int(counts.get(t, 0))) for t in TIER_LABEL)))
             shown = page_of(result.units, f"preview_{y}")
             ranked = views.ranking_of(result, RANKING_COLUMNS)
             show_table(ranked(shown), RANKING_WIDTHS, height=320, tier_column="Xếp loại", wrap=True)
             read_notes(shown, ranked, f"preview_notes_{y}")
         if st.session_state.get("upload_saved"):
-            st.success(st.session_state.upload_saved)
+            st.success(literal(st.session_state.upload_saved))
         elif st.button("Lưu", type="primary", key="save"):
             try:
                 saved = service.save(store(), plan, actor())
             except StoreError as e:
                 st.session_state.pop("upload_key")  # read again against what is stored now
-                st.error(str(e))
+                st.error(literal(e))
             else:
                 st.session_state.upload_saved = "Đã lưu: " + ", ".join(f"năm {y} (phiên bản {d})"
                                                                        for y, d in saved.items())
@@ -93,7 +94,7 @@ if versions:
         chosen_version = c1.selectbox("Phiên bản", older, index=len(older) - 1, key="reuse_version")
         if c2.button("Dùng lại phiên bản này", key="reuse"):
             service.activate(store(), chosen_version, actor())
-            st.success(f"Năm {shown_year} dùng lại phiên bản {chosen_version}.")
+            st.success(markdown("Năm {} dùng lại phiên bản {}.", shown_year, chosen_version))
             st.rerun()
 else:
     st.caption("Chưa có năm nào được lưu.")

@@ -9,6 +9,7 @@ import streamlit as st
 from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, criteria_editor, end_of_day, keep_typed, page_of,
                        pick_unit, restored_notice, round_act, rounds, show_history, show_table, typed_table)
 from scoring import round_views
+from scoring.presentation import literal, markdown
 from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
                             WITHDRAWN)
 from scoring.store import VN_TIME
@@ -30,13 +31,13 @@ if "review_next" in st.session_state:  # after a completion: the next unit waiti
 code = pick_unit(c2, board, "review_unit", "review_search")
 sheet = rounds().sheet(me, year, code)
 info = rounds().get(year)
-st.markdown(f"**{sheet.name}** · trạng thái **{STATE_LABELS[sheet.state]}**")
+st.markdown(markdown("**{}** · trạng thái **{}**", sheet.name, STATE_LABELS[sheet.state]))
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 open_for_review = rounds().appraisable(info, sheet)
 
 if sheet.state == NOT_SUBMITTED and not open_for_review:
-    st.info(f"Đơn vị chưa nộp bản tự chấm (hạn {deadline:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
-            "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.")
+    st.info(markdown("Đơn vị chưa nộp bản tự chấm (hạn {:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
+                     "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.", deadline))
     c1, c2, c3 = st.columns([1, 2, 1])
     day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
     why = c2.text_input("Lý do gia hạn", key="extend_reason")
@@ -47,9 +48,9 @@ if sheet.state == WITHDRAWN:
     st.info("Đơn vị đã rút khỏi đợt đánh giá.")
     st.stop()
 if not sheet.submitted:
-    st.warning(f"Đơn vị không nộp bản tự chấm trước hạn ({deadline:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
-               "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn thành "
-               "nhiệm vụ (quy tắc: không tự chấm).", icon=":material/warning:")
+    st.warning(markdown("Đơn vị không nộp bản tự chấm trước hạn ({:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
+                        "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn "
+                        "thành nhiệm vụ (quy tắc: không tự chấm).", deadline), icon=":material/warning:")
 
 saved = round_views.appraisal_table(info.framework, sheet)
 kept = rounds().typed(me, year, code, PAGE) if open_for_review else None
@@ -59,9 +60,9 @@ fixed = ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Th
 edited = criteria_editor(table, f"review_{year}_{code}", fixed, COLUMNS, CRITERIA_WIDTHS, not open_for_review)
 scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
-    st.error(p)
+    st.error(literal(p))
 for e in sheet.files:  # the file is read from the store only when its button is clicked
-    st.download_button(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})",
+    st.download_button(markdown("Minh chứng: {} (tiêu chí {})", e["name"], e["target"][2:] or "chung"),
                        lambda digest=e["sha256"]: rounds().evidence_file(me, year, code, digest)[1],
                        file_name=e["name"], mime=e["media_type"], on_click="ignore",
                        key=f"ev_{e['sha256']}_{e['name']}")
@@ -115,8 +116,8 @@ if sheet.state in (APPRAISED, NO_SELF):
     with st.expander("Mở lại thẩm định đơn vị này"):
         why = st.text_input("Lý do mở lại", key="reopen_unit_reason")
         with st.popover("Mở lại thẩm định…"):
-            st.write(f"Mở lại thẩm định {code}: đơn vị về trạng thái “Đang thẩm định”, đợt chờ hoàn tất lại đơn vị "
-                     "này trước khi công bố.")
+            st.write(markdown("Mở lại thẩm định {}: đơn vị về trạng thái “Đang thẩm định”, đợt chờ hoàn tất lại "
+                              "đơn vị này trước khi công bố.", code))
             if st.button("Xác nhận mở lại", key="reopen_unit"):
                 round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
 if sheet.state == EXPLAINING:

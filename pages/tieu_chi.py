@@ -9,7 +9,7 @@ from pages._ui import (XLSX, active_framework, active_versions, actor, decimal_i
 from scoring import rate_year, service, views
 from scoring.access import Right
 from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
-from scoring.presentation import number_setting
+from scoring.presentation import literal, markdown, number_setting
 from scoring.reader import read_framework_bytes
 from scoring.store import StoreError
 from scoring.template import framework_sheet_bytes
@@ -18,8 +18,8 @@ st.title("Bộ tiêu chí")
 base = active_framework()
 if "framework_rows" not in st.session_state:
     st.session_state.framework_rows = to_table(base)
-st.caption(f"Đang dùng cho các lần nhập sau: **{base.name}**" + (f" (phiên bản {base.source.split(':')[1]})"
-                                                                 if base.source.startswith("store:") else " (bộ mẫu)"))
+st.caption(markdown("Đang dùng cho các lần nhập sau: **{}** ({})", base.name,
+                    f"phiên bản {base.source.split(':')[1]}" if base.source.startswith("store:") else "bộ mẫu"))
 if not actor().may(Right.FRAMEWORK):  # Lãnh đạo sees the criteria and the rules; only officers change them
     show_table(views.framework_table(base), {"Tên tiêu chí": "large"}, key="criteria")
     st.markdown(views.framework_rules_text(base))
@@ -31,7 +31,7 @@ uploaded = st.file_uploader("Nhập trang “Tiêu chí” từ tệp Excel", ty
 if uploaded is not None:
     imported, problems = read_framework_bytes(uploaded.name, uploaded.getvalue(), base)
     for p in problems:
-        st.error(str(p))
+        st.error(literal(p))
     if imported is not None and st.button("Dùng các tiêu chí trong tệp", key="use_imported"):
         st.session_state.framework_rows = to_table(imported)
         st.rerun()
@@ -76,23 +76,23 @@ if not problems:
                                      quota_base=quota_base, bonus_max=bonus, penalty_max=penalty,
                                      tie_break_group=tie_break, zero_criterion_bars_top=zero, source="")
     problems += candidate.problems()
-    st.caption(f"{len(candidate.of(UNIT))} tiêu chí tổ chức (tổng điểm tối đa "
-               f"{number_setting(sum(c.max_points for c in candidate.of(UNIT)))}), "
-               f"{len(candidate.of(LEADER))} tiêu chí người đứng đầu.")
+    st.caption(markdown("{} tiêu chí tổ chức (tổng điểm tối đa {}), {} tiêu chí người đứng đầu.",
+                        len(candidate.of(UNIT)), number_setting(sum(c.max_points for c in candidate.of(UNIT))),
+                        len(candidate.of(LEADER))))
 for p in problems:
-    st.error(p)
+    st.error(literal(p))
 
 versions = active_versions()
 if versions and not problems and candidate != base:
     year = max(versions)
-    st.subheader(f"Xem trước: xếp hạng năm {year} theo bộ tiêu chí mới")
+    st.subheader(markdown("Xem trước: xếp hạng năm {} theo bộ tiêu chí mới", year))
     data, _, _ = store().load(year, versions[year])
     try:
         changed = views.framework_change(result_of(year, versions), rate_year(data, candidate))
     except (KeyError, ValueError) as e:
-        st.error(f"Không tính được với bộ tiêu chí mới: {e}")
+        st.error(markdown("Không tính được với bộ tiêu chí mới: {}", e))
     else:
-        st.caption(f"{len(changed)} trên {len(data.units)} đơn vị đổi hạng hoặc xếp loại.")
+        st.caption(markdown("{} trên {} đơn vị đổi hạng hoặc xếp loại.", len(changed), len(data.units)))
         show_table(changed, {"Mã đơn vị": 80, "Tên đơn vị": "large"}, key="changes")
 
 c1, c2 = st.columns(2)
@@ -106,15 +106,15 @@ c2.download_button("Xuất trang “Tiêu chí” ra Excel", data=lambda: framew
 
 saved = st.session_state.get("framework_saved")
 if saved:
-    st.success(f"Đã lưu bộ tiêu chí “{saved[1]}” (phiên bản {saved[0]}) và dùng nó cho các lần nhập sau. "
-               "Các năm đã lưu vẫn giữ bộ tiêu chí của chúng.")
+    st.success(markdown("Đã lưu bộ tiêu chí “{}” (phiên bản {}) và dùng nó cho các lần nhập sau. Các năm đã lưu "
+                        "vẫn giữ bộ tiêu chí của chúng.", saved[1], saved[0]))
     if versions:
         c1, c2 = st.columns([1, 3])
         year = c1.selectbox("Năm", sorted(versions, reverse=True), key="rerate_year")
-        if c2.button(f"Tính lại năm {year} theo bộ tiêu chí này (lưu thành phiên bản mới)", key="rerate"):
+        if c2.button(markdown("Tính lại năm {} theo bộ tiêu chí này (lưu thành phiên bản mới)", year), key="rerate"):
             try:
                 dataset = service.rerate_year(store(), year, active_framework(), actor())
             except StoreError as e:
-                st.error(str(e))
+                st.error(literal(e))
             else:
-                st.success(f"Năm {year} đã được tính lại: phiên bản {dataset}.")
+                st.success(markdown("Năm {} đã được tính lại: phiên bản {}.", year, dataset))

@@ -3,7 +3,7 @@ import streamlit as st
 
 from pages._ui import chart, require_data, result_of, show_table, year_row
 from scoring import charts, views
-from scoring.presentation import TIER_LABEL, TIER_SHORT, vn
+from scoring.presentation import TIER_LABEL, TIER_SHORT, markdown, vn
 
 # Half a 1,400 px page: the decision (Tổng điểm, Xếp loại) must show without scrolling sideways.
 SHORT_COLUMNS = ["Hạng", "Mã", "Tên đơn vị", "Tổng điểm", "Xếp loại"]
@@ -21,10 +21,10 @@ cols[1].metric("Điểm trung bình", vn(cards["mean_total"]),
                None if cards["mean_change"] is None else vn(cards["mean_change"]))
 for col, (tier, count) in zip(cols[2:], cards["tiers"].items()):
     change = cards["tier_changes"][tier]
-    col.metric(TIER_SHORT[tier], count, change, help=f"{TIER_LABEL[tier]} ({tier})",
+    col.metric(TIER_SHORT[tier], count, change, help=markdown("{} ({})", TIER_LABEL[tier], tier),
                delta_color="inverse" if tier == "KHTNV" else "normal")
 if previous is None:
-    st.caption(f"Chưa có dữ liệu năm {year - 1} để so sánh.")
+    st.caption(markdown("Chưa có dữ liệu năm {} để so sánh.", year - 1))
 
 left, right = st.columns(2)
 chart(versions, ("tiers by cluster", year), lambda: charts.tier_bars_by_cluster(views.tier_by_cluster(result)), left)
@@ -34,6 +34,6 @@ top, bottom = views.top_bottom(result, 10)
 left, right = st.columns(2)
 for column, title, part in ((left, "10 đơn vị dẫn đầu", top), (right, "10 đơn vị cuối bảng", bottom)):
     with column:
-        st.subheader(title)
+        st.subheader(title)  # text: one of the two titles above
         show_table(views.ranking_table(part)[SHORT_COLUMNS], SHORT_WIDTHS, tier_column="Xếp loại")
-st.caption("Các năm đã lưu: " + ", ".join(str(y) for y in sorted(versions)) + ".")
+st.caption(markdown("Các năm đã lưu: {}.", ", ".join(str(y) for y in sorted(versions))))

@@ -6,7 +6,7 @@ import streamlit as st
 from pages._ui import (SELF_WIDTHS, actor, criteria_editor, keep_typed, restored_notice, round_act, rounds,
                        show_table, store, typed_table)
 from scoring import round_views, service, views
-from scoring.presentation import literal
+from scoring.presentation import literal, markdown
 from scoring.rounds import EXPLAINING, MAX_EVIDENCE_BYTES, NOT_SUBMITTED, STATE_LABELS, RoundError
 from scoring.store import VN_TIME
 
@@ -21,12 +21,12 @@ year = st.selectbox("Năm", years, key="self_year")
 try:
     sheet = rounds().sheet(me, year, me.unit_code)
 except RoundError as e:
-    st.info(str(e))
+    st.info(literal(e))
     st.stop()
 info = rounds().get(year)
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-st.markdown(f"**{sheet.name}** · {sheet.cluster} · trạng thái **{STATE_LABELS[sheet.state]}** · hạn nộp "
-            f"{deadline:%H:%M ngày %d/%m/%Y}")
+st.markdown(markdown("**{}** · {} · trạng thái **{}** · hạn nộp {:%H:%M ngày %d/%m/%Y}", sheet.name, sheet.cluster,
+                     STATE_LABELS[sheet.state], deadline))
 
 editable = sheet.state == NOT_SUBMITTED
 kept = rounds().typed(me, year, me.unit_code, PAGE) if editable else None
@@ -45,7 +45,7 @@ leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=no
                              key=f"leader_title_{saved_leader}")
 scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
-    st.error(p)
+    st.error(literal(p))
 st.markdown(round_views.running_totals(info.framework, scores))
 if editable:
     statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
@@ -56,8 +56,9 @@ if editable:
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
         round_act(save, "Đã lưu nháp.")
     with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
-        st.write(f"Nộp bản tự chấm năm {year} của {sheet.name}: {round_views.running_totals(info.framework, scores)}. "
-                 "Sau khi nộp, đơn vị không sửa được điểm nữa.")
+        st.write(markdown("Nộp bản tự chấm năm {} của {}: ", year, sheet.name)
+                 + round_views.running_totals(info.framework, scores)  # text: Markdown of numbers only
+                 + ". Sau khi nộp, đơn vị không sửa được điểm nữa.")
         if st.button("Xác nhận nộp", type="primary", key="submit"):
             round_act(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
 
@@ -89,8 +90,7 @@ for e in sheet.files:
     c1.text(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")
     if attachable:
         with c2.popover("Rút tệp"):
-            st.write(f"Rút tệp “{literal(e['name'])}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong "
-                     "lịch sử.")
+            st.write(markdown("Rút tệp “{}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong lịch sử.", e["name"]))
             if st.button("Xác nhận rút tệp", key=f"withdraw_{e['sha256']}_{e['target']}"):
                 round_act(lambda digest=e["sha256"]: rounds().withdraw_evidence(me, year, me.unit_code, digest),
                           "Đã rút tệp minh chứng.")
@@ -99,7 +99,7 @@ if attachable:
     labels = dict(zip(edited["key"], edited["Mã"] + " " + edited["Tiêu chí"]))
     target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: labels.get(k, "Chung"), key="ev_target")
     limit = MAX_EVIDENCE_BYTES // 2**20
-    upload = st.file_uploader(f"Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa {limit} MB)",
+    upload = st.file_uploader(markdown("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa {} MB)", limit),
                               key=f"evidence_{len(sheet.evidence)}",  # empty again once a file is attached
                               type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"], max_upload_size=limit)
     if upload is not None and st.button("Đính kèm", key="attach"):

@@ -7,7 +7,7 @@ from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_tabl
                        store, year_row)
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
-from scoring.presentation import TIER_LABEL, vn
+from scoring.presentation import TIER_LABEL, markdown, markdown_list, vn
 
 ALL = "Tất cả các khối"
 PUBLIC_WIDTHS = {"Hạng": 60, "Hạng trong khối": 110, "Mã": 80, "Tên đơn vị": "large", "Khối": 160, "Tổng điểm": 90,
@@ -26,7 +26,7 @@ tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.
 typed = c4.text_input("Tìm đơn vị", key="ranking_search", placeholder="Mã hoặc tên")
 units = views.matching(views.filter_units(result, None if cluster == ALL else cluster, tiers), typed)
 
-st.caption(f"{len(units)} đơn vị" + (f" của {cluster}" if cluster != ALL else "")
+st.caption(markdown("{} đơn vị", len(units)) + (markdown(" của {}", cluster) if cluster != ALL else "")
            + ". Bấm vào tiêu đề cột để sắp xếp"
            + ("; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm." if actor().may(Right.VIEW_ALL) else "."))
 level = service.disclosure(store(), actor())
@@ -58,6 +58,7 @@ if len(units):
         flagged = gaps[gaps["flagged"]]
         if len(flagged):
             named = flagged.nlargest(NAMED_GAPS, "gap")  # the largest first; thousands of codes are read by no one
-            st.warning(f"{len(flagged)} đơn vị tự chấm cao hơn điểm thẩm định trên {vn(margin, 1)} điểm: "
-                       + ", ".join(f"{c} (+{vn(g)})" for c, g in zip(named["code"], named["gap"]))
-                       + (f" và {len(flagged) - len(named)} đơn vị khác" if len(flagged) > len(named) else ""))
+            st.warning(markdown("{} đơn vị tự chấm cao hơn điểm thẩm định trên {} điểm: ", len(flagged), vn(margin, 1))
+                       + markdown_list("{} (+{})", zip(named["code"], map(vn, named["gap"])), ", ")
+                       + (markdown(" và {} đơn vị khác", len(flagged) - len(named)) if len(flagged) > len(named)
+                          else ""))

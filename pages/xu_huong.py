@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages._ui import all_results, chart, require_data, result_of, show_table
 from scoring import charts, views
+from scoring.presentation import markdown
 
 st.title("Xu hướng qua các năm")
 versions = require_data()
@@ -21,8 +22,8 @@ second = c2.selectbox("Đến năm", [y for y in years if y > first], index=0)
 before, after = result_of(first, versions), result_of(second, versions)
 moves = views.transitions(before, after)
 if moves.empty:
-    st.info(f"Không có đơn vị nào có mặt trong cả hai năm {first} và {second} (mã đơn vị khác nhau), "
-            "nên không vẽ được chuyển đổi xếp loại.")
+    st.info(markdown("Không có đơn vị nào có mặt trong cả hai năm {} và {} (mã đơn vị khác nhau), nên không vẽ "
+                     "được chuyển đổi xếp loại.", first, second))
 else:
     chart(versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
 improved, declined = views.movers(before, after)
@@ -38,7 +39,7 @@ WIDTHS = {"Mã": 56, "Tên đơn vị": 160, f"Hạng {first}": 64, f"Hạng {se
 left, right = st.columns(2)
 for column, title, frame in ((left, "Tiến bộ nhiều nhất", improved), (right, "Giảm nhiều nhất", declined)):
     with column:
-        st.subheader(title)
+        st.subheader(title)  # text: one of the two titles above
         if frame.empty:
             st.caption("Không có đơn vị nào.")
         else:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .engine import YearResult
-from .presentation import TIERS, literal, number_setting, vn
+from .presentation import TIERS, markdown, markdown_list, number_setting, vn
 from .roster import NO_CLUSTER, Roster
 from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .store import local_time
@@ -46,22 +46,23 @@ def roster_summary(roster: Roster) -> pd.DataFrame:
 
 def opening_text(year: int, roster: Roster, framework_name: str, self_day, review_day) -> str:
     clusters = [c for c in roster.summary()["cluster"] if c != NO_CLUSTER]
-    return (f"Mở đợt đánh giá năm {year}: {len(roster.units)} đơn vị"
-            + (f" trong {len(clusters)} khối" if clusters else " (không chia khối)")
-            + f", bộ tiêu chí “{literal(framework_name)}” (cố định cho cả đợt), hạn tự chấm {self_day:%d/%m/%Y}, "
-            f"hạn thẩm định {review_day:%d/%m/%Y}. Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm "
-            "hoặc rút từng đơn vị, kèm lý do.")
+    return (markdown("Mở đợt đánh giá năm {}: {} đơn vị", year, len(roster.units))
+            + (markdown(" trong {} khối", len(clusters)) if clusters else " (không chia khối)")
+            + markdown(", bộ tiêu chí “{}” (cố định cho cả đợt), hạn tự chấm {:%d/%m/%Y}, hạn thẩm định {:%d/%m/%Y}. "
+                       "Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút từng đơn vị, kèm lý "
+                       "do.", framework_name, self_day, review_day))
 
 
 def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResult, active: int | None) -> str:
     """What "Phê duyệt và công bố" will do, said before it is done."""
     counts = provisional.units["tier"].value_counts()
     withdrawn = int((board["state"] == WITHDRAWN).sum())
-    return (f"Công bố kết quả năm {info.year}: {len(provisional.units)} đơn vị ("
-            + ", ".join(f"{t} {int(counts.get(t, 0))}" for t in TIERS) + ")"
-            + (f", không tính {withdrawn} đơn vị đã rút khỏi đợt" if withdrawn else "")
-            + f", {len(provisional.leaders)} người đứng đầu. Kết quả trở thành phiên bản dữ liệu mới của năm "
-            f"{info.year}" + (f", thay phiên bản {active} đang dùng" if active else "")
+    return (markdown("Công bố kết quả năm {}: {} đơn vị (", info.year, len(provisional.units))
+            + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in TIERS), ", ") + ")"
+            + (markdown(", không tính {} đơn vị đã rút khỏi đợt", withdrawn) if withdrawn else "")
+            + markdown(", {} người đứng đầu. Kết quả trở thành phiên bản dữ liệu mới của năm {}",
+                       len(provisional.leaders), info.year)
+            + (markdown(", thay phiên bản {} đang dùng", active) if active else "")
             + "; mọi đơn vị xem được bảng xếp hạng theo mức công khai; đợt bị khóa (muốn sửa phải mở lại, có lý do).")
 
 
@@ -109,8 +110,8 @@ def running_totals(fw: Framework, scores: dict[str, float | None]) -> str:
         criteria = fw.of(target)
         if criteria:
             total = sum(scores.get(key(target, c.code)) or 0.0 for c in criteria)
-            parts.append(f"**{vn(total)}**/{_text(sum(float(c.max_points) for c in criteria))} điểm ({label})")
-    return "Tổng tự chấm: " + " · ".join(parts)
+            parts.append((vn(total), _text(sum(float(c.max_points) for c in criteria)), label))
+    return "Tổng tự chấm: " + markdown_list("**{}**/{} điểm ({})", parts)
 
 
 def criteria_label(fw: Framework, codes: list[str]) -> str:
@@ -126,13 +127,13 @@ def criterion_choices(fw: Framework) -> dict[str, str]:
 
 def question_text(fw: Framework, q: dict) -> str:
     """A question of the committee and the unit's answer, as Markdown in which what people typed stays literal."""
-    asked = (f"**Hỏi** ({literal(q['asked_by'])}, {local_time(q['asked_at']):%H:%M %d/%m/%Y})"
-             + (f" về {literal(criteria_label(fw, q['criteria']))}" if q["criteria"] else "")
-             + f": {literal(q['question'])}")
+    asked = (markdown("**Hỏi** ({}, {:%H:%M %d/%m/%Y})", q["asked_by"], local_time(q["asked_at"]))
+             + (markdown(" về {}", criteria_label(fw, q["criteria"])) if q["criteria"] else "")
+             + markdown(": {}", q["question"]))
     if q.get("answer") is None:
         return asked + "  \n*Chưa trả lời.*"
-    return (asked + f"  \n**Trả lời** ({literal(q['answered_by'])}, {local_time(q['answered_at']):%H:%M %d/%m/%Y}): "
-            + literal(q["answer"]))
+    return asked + markdown("  \n**Trả lời** ({}, {:%H:%M %d/%m/%Y}): {}", q["answered_by"],
+                            local_time(q["answered_at"]), q["answer"])
 
 
 def completion_text(fw: Framework, sheet: UnitSheet, scores: dict[str, float | None], bonus: float,
@@ -141,8 +142,8 @@ def completion_text(fw: Framework, sheet: UnitSheet, scores: dict[str, float | N
     points = sum(scores.get(key(UNIT, c.code)) or 0.0 for c in fw.of(UNIT))
     after = ("“Đã thẩm định”" if sheet.submitted else
              "“Không tự chấm” và xếp loại Không hoàn thành nhiệm vụ (đơn vị không nộp bản tự chấm)")
-    return (f"Hoàn tất thẩm định {literal(sheet.code)}: điểm các tiêu chí {vn(points)}, thưởng {vn(bonus)}, "
-            f"trừ {vn(penalty)}. Đơn vị chuyển sang {after}; muốn sửa phải mở lại thẩm định, có lý do.")
+    return markdown("Hoàn tất thẩm định {}: điểm các tiêu chí {}, thưởng {}, trừ {}. Đơn vị chuyển sang {}; muốn sửa "
+                    "phải mở lại thẩm định, có lý do.", sheet.code, vn(points), vn(bonus), vn(penalty), after)
 
 
 def typed_scores(table: pd.DataFrame, column: str) -> tuple[dict[str, float | None], list[str]]:

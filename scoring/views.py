@@ -10,7 +10,8 @@ from .accounts import AccountInfo
 from .engine import YearResult
 from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
 from .text import fold
-from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, rank_change_text, unit_notes, vn
+from .presentation import (AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, markdown, rank_change_text, unit_notes,
+                           vn)
 from .store import DatasetInfo, local_time
 from .validation import SEVERITY_LABEL
 
@@ -264,10 +265,10 @@ def framework_table(fw: Framework) -> pd.DataFrame:
 def framework_rules_text(fw: Framework) -> str:
     """Thresholds, quota, bonus and penalty caps in one paragraph (Markdown)."""
     t1, t2, t3 = (vn(float(x), 1) for x in fw.thresholds)
-    return (f"Ngưỡng: HTXSNV từ **{t1}**, HTTNV từ **{t2}**, HTNV từ **{t3}** điểm · chỉ tiêu HTXSNV "
-            f"**{vn(float(fw.quota_percent), 1)}%** {QUOTA_BASES[fw.quota_base]} · điểm thưởng tối đa "
-            f"**{vn(float(fw.bonus_max), 1)}**, điểm trừ tối đa **{vn(float(fw.penalty_max), 1)}** · đồng điểm "
-            f"phân định theo nhóm **{fw.tie_break_group}**.")
+    return markdown("Ngưỡng: HTXSNV từ **{}**, HTTNV từ **{}**, HTNV từ **{}** điểm · chỉ tiêu HTXSNV **{}%** {} · "
+                    "điểm thưởng tối đa **{}**, điểm trừ tối đa **{}** · đồng điểm phân định theo nhóm **{}**.",
+                    t1, t2, t3, vn(float(fw.quota_percent), 1), QUOTA_BASES[fw.quota_base],
+                    vn(float(fw.bonus_max), 1), vn(float(fw.penalty_max), 1), fw.tie_break_group)
 
 
 def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:

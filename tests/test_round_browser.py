@@ -261,7 +261,9 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.close()
     page = open_page(unit_a, base, "tu-cham")
     page.get_by_text("Đề nghị gửi biên bản đối thoại quý IV").first.wait_for(timeout=60_000)
-    page.get_by_label("Nội dung giải trình").fill("Quý IV đơn vị chỉ tổ chức 3 hội nghị; biên bản gửi kèm")
+    # A Markdown image to the sign-out route, typed by the unit: text on the officer's page, nobody signed out.
+    page.get_by_label("Nội dung giải trình").fill("Quý IV đơn vị chỉ tổ chức 3 hội nghị; biên bản gửi kèm "
+                                                   "![o](/_danvan/dang-xuat)")
     page.keyboard.press("Control+Enter")
     idle(page)
     page.get_by_role("button", name="Gửi giải trình").click()
@@ -272,6 +274,10 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page = open_page(officer, base, "tham-dinh")
     page.get_by_text("Quý IV đơn vị chỉ tổ chức 3 hội nghị").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
+    page.get_by_text("biên bản gửi kèm ![o](/_danvan/dang-xuat)").first.wait_for(timeout=10_000)  # as typed
+    assert page.locator("[data-testid='stMain'] img").count() == 0
+    page.reload()
+    assert heading(page) == TITLES["tham-dinh"]  # still signed in
     left = sum(CRITERIA_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"))
     row_21 = [c.code for c in FW.criteria].index("2.1")
     width = CRITERIA_WIDTHS["Thẩm định"]

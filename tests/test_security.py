@@ -1,0 +1,134 @@
+"""Security probes of the round and the deployment (issue 22), by class; each kept and run again."""
+from __future__ import annotations
+
+import ast
+import re
+import inspect
+from pathlib import Path
+
+import pytest
+
+from scoring import round_views, views
+from scoring.presentation import literal, markdown
+from tests.servers import app_server
+from tests.test_browser import TITLES, heading, open_page, signed_in
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# ---------------------------------------------------------------- 1. typed text is never markup
+
+# Streamlit draws these arguments as Markdown (labels included: they take links and images).
+TEXT_CALLS = {"markdown", "write", "caption", "info", "warning", "error", "success", "toast", "title", "header",
+              "subheader", "expander", "popover", "button", "download_button", "link_button", "checkbox", "radio",
+              "metric", "form_submit_button", "text_input", "text_area", "selectbox", "multiselect", "number_input",
+              "date_input", "file_uploader", "toggle", "select_slider", "status", "spinner", "update",
+              "segmented_control", "pills"}
+TEXT_KEYWORDS = {"label", "body", "help"}
+# The library's Markdown builders, each made of `markdown()` only (checked below).
+BUILDERS = {"markdown", "markdown_list", "literal", "question_text", "completion_text", "running_totals",
+            "publishing_text", "opening_text", "framework_rules_text"}
+
+
+def _safe(node: ast.AST) -> bool:
+    """Text written in the code, or built by `markdown()` (every value shown as its characters)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) in BUILDERS
+    if isinstance(node, ast.IfExp):
+        return _safe(node.body) and _safe(node.orelse)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _safe(node.left) and _safe(node.right)
+    if isinstance(node, ast.Name):  # a constant of the module
+        return node.id.isupper()
+    if isinstance(node, ast.Subscript):  # a label of a constant table: TIER_SHORT[tier]
+        value = node.value
+        return (value.id if isinstance(value, ast.Name) else getattr(value, "attr", "")).isupper()
+    return False
+
+
+def _text_arguments(path: Path):
+    lines = path.read_text("utf-8").splitlines()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in TEXT_CALLS):
+            continue
+        for argument in [*node.args[:1], *(k.value for k in node.keywords if k.arg in TEXT_KEYWORDS)]:
+            marked = any("# text:" in lines[n - 1] for n in range(node.lineno, node.end_lineno + 1))
+            yield f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(argument)[:80]}", _safe(argument) or marked
+
+
+def test_every_text_a_page_draws_is_written_in_the_code_or_built_by_markdown():
+    unsafe = [where for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+              for where, safe in _text_arguments(path) if not safe]
+    assert not unsafe, "\n".join(unsafe)
+
+
+def test_the_markdown_builders_put_values_in_through_markdown_only():
+    for module in (round_views, views):
+        for name in BUILDERS & set(dir(module)):
+            tree = ast.parse(inspect.getsource(getattr(module, name)).strip())
+            assert not [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
+                        and any(isinstance(v, ast.FormattedValue) for v in n.values)], name
+
+
+def test_markdown_shows_every_value_as_its_characters():
+    probe = "![o](/_danvan/dang-xuat) <img src=x> **đậm** [liên kết](https://x.vn) :red[đỏ] $x$"
+    shown = markdown("Trả lời: {}", probe)
+    assert re.sub(r"\\(.)", r"\1", shown) == "Trả lời: " + probe  # every character kept …
+    assert not re.search(r"(?<!\\)[!\[\]()<>*:$]", shown.removeprefix("Trả lời: "))  # … none of them markup
+    assert literal("a\nb") == "a b"
+    assert markdown("{:%d/%m/%Y}", __import__("datetime").date(2026, 12, 5)) == "05/12/2026"
+
+
+# ---------------------------------------------------------------- in the browser: headers, sign-out, typed text
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('security') / 'security.sqlite'}"
+    with app_server(url, seed=True) as base:
+        yield base, url
+
+
+def _violations(page) -> list[str]:
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
+def test_every_response_carries_the_security_headers_and_pages_keep_to_them(site, browser):
+    base, url = site
+    context = signed_in(browser, base, url, "canbo", "can_bo")
+    page = context.new_page()
+    violations = _violations(page)
+    response = page.goto(f"{base}/")
+    headers = response.headers
+    policy = headers["content-security-policy"]
+    for directive in ("default-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'",
+                      "frame-ancestors 'none'", "object-src 'none'"):
+        assert directive in policy, directive
+    assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in page.request.get(f"{base}/_stcore/health").headers
+    for path in ("", "xep-hang", "don-vi", "xu-huong", "tieu-chi"):  # charts, tables, editors
+        page.goto(f"{base}/{path}")
+        page.wait_for_selector("h1", timeout=90_000)
+        page.wait_for_timeout(2500)
+    assert not violations, violations[:5]
+    context.close()
+
+
+def test_signing_out_is_a_post_with_the_cookies_proof(site, browser):
+    base, url = site
+    context = signed_in(browser, base, url, "canbo", "can_bo")
+    page = open_page(context, base, "xep-hang")
+    page.request.get(f"{base}/_danvan/dang-xuat")  # a link or an image signs nobody out (the app's page answers)
+    assert page.request.post(f"{base}/_danvan/dang-xuat?ma=sai").status == 200  # nor a post without the proof
+    assert [c for c in context.cookies() if c["name"] == "danvan_phien"]
+    page.reload()
+    assert heading(page) == TITLES["xep-hang"]
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_role("heading", name="Đăng nhập", level=1).wait_for(timeout=60_000)
+    assert not [c for c in context.cookies() if c["name"] == "danvan_phien"]  # cleared by the POST route
+    context.close()
