@@ -43,10 +43,12 @@ def server(tmp_path_factory):
         yield base, url
 
 
-def new_context(browser):
+def new_context(browser, https: bool = False):
     """A browser profile of its own (cookies included), at 1,400 px as on an office screen, in English: whatever the
-    browser's language, the app's texts, dates and numbers are Vietnamese."""
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US")
+    browser's language, the app's texts, dates and numbers are Vietnamese. `https`: trusting the deployment test's
+    self-signed certificate."""
+    return browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US",
+                               ignore_https_errors=https)
 
 
 def signed_in(browser, base: str, url: str, login: str = "canbo", role: str = "can_bo", unit: str | None = None):
