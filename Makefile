@@ -26,13 +26,14 @@ install-dev: $(VENV)/.dev
 # Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF, poppler reads the
 # PDF, PostgreSQL runs the store tests a second time (the tests start their own server on a local port),
 # Chromium is the browser Playwright drives (never `playwright install`), nginx fronts two app replicas in the
-# deployment test (the tests start it on loopback; the package's own service is not used).
+# deployment test over TLS with a certificate openssl makes (the tests start it on loopback; the package's own
+# service is not used).
 system-deps:
 	@command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 && \
 	  command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
-	  test -x /usr/sbin/nginx || { \
+	  test -x /usr/sbin/nginx && command -v openssl >/dev/null 2>&1 || { \
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui \
-	  fonts-liberation fonts-dejavu-core poppler-utils postgresql chromium nginx-light; }
+	  fonts-liberation fonts-dejavu-core poppler-utils postgresql chromium nginx-light openssl; }
 
 run: $(VENV)/.runtime
 	$(BIN)/python app.py --server.address 127.0.0.1 --server.port $(PORT)
