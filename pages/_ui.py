@@ -29,7 +29,7 @@ from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
 from scoring.store import VN_TIME, Store, database_url
 from scoring.template import template_bytes
-from scoring.text import parse_number
+from scoring.text import inert, parse_number
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
@@ -392,6 +392,9 @@ def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: in
     gaps = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and table[c].isna().any()]
     if gaps:
         table = table.assign(**{c: table[c].map(lambda v: "" if pd.isna(v) else vn(v)) for c in gaps})
+    # The table's "Tải về tệp CSV" holds what is sent: a typed "=HYPERLINK(…)" goes as text a spreadsheet keeps.
+    table = table.assign(**{c: table[c].map(inert) for c in table.columns
+                            if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])})
     decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
     styler = table.style.format(precision=2, decimal=",", thousands="", subset=decimals or None)
     if tier_column is not None:

@@ -25,7 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
 from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
-from .text import format_vn, number_text
+from .text import format_vn, formula_like, number_text
 
 FONT_NAME = "Times New Roman"
 SELF_LABEL, REVIEW_LABEL = "Tự chấm", "Thẩm định"
@@ -141,6 +141,15 @@ def leader_columns(fw: Framework) -> list[Column]:
     ]
 
 
+def put(ws: Worksheet, row: int, column: int, value=None):
+    """A cell written with `value` as data, never as a formula: openpyxl takes any text starting with "=" for
+    one, so a name typed "=HYPERLINK(…)" is stored as that text. The template's own formulas use `ws.cell`."""
+    cell = ws.cell(row, column, value)
+    if formula_like(value):
+        cell.data_type = "s"
+    return cell
+
+
 def write_table(ws: Worksheet, columns: list[Column], heading: Heading, title: str, records: list[dict],
                 blank_rows: int = 0) -> None:
     """Header block, title, two-row header, one row per record and `blank_rows` empty input rows.
@@ -153,7 +162,7 @@ def write_table(ws: Worksheet, columns: list[Column], heading: Heading, title: s
     last = first + len(records) + blank_rows - 1
     for r, record in enumerate(records, start=first):
         for c, col in enumerate(columns, start=1):
-            ws.cell(r, c, record.get(col.key))
+            put(ws, r, c, record.get(col.key))
         _fit_height(ws, r, [(record.get(col.key), col.width) for col in columns if col.align == "left"])
     for c, col in enumerate(columns, start=1):
         letter = get_column_letter(c)
@@ -172,10 +181,10 @@ def write_table(ws: Worksheet, columns: list[Column], heading: Heading, title: s
 def _table_header(ws: Worksheet, columns: list[Column], row: int) -> None:
     for (top, split), members in groupby(enumerate(columns, start=1), key=lambda p: (p[1].top, bool(p[1].sub))):
         indexes = [i for i, _ in members]
-        ws.cell(row, indexes[0], top)
+        put(ws, row, indexes[0], top)
         if split:
             for i in indexes:
-                ws.cell(row + 1, i, columns[i - 1].sub)
+                put(ws, row + 1, i, columns[i - 1].sub)
             ws.merge_cells(start_row=row, start_column=indexes[0], end_row=row, end_column=indexes[-1])
         else:
             ws.merge_cells(start_row=row, start_column=indexes[0], end_row=row + 1, end_column=indexes[0])
@@ -189,7 +198,7 @@ def write_criteria(ws: Worksheet, fw: Framework) -> None:
     """The "Tiêu chí" sheet: the framework in the columns the reader takes back."""
     for r, values in enumerate(to_rows(fw), start=1):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(r, c, value if value != "" else None)
+            cell = put(ws, r, c, value if value != "" else None)
             if r == 1:
                 _header_cell(cell)
             else:
@@ -233,14 +242,14 @@ def write_form(ws: Worksheet, fw: Framework, heading: Heading, labels: dict | No
     _title(ws, FORM_TITLE, 4, 5)
     ws.row_dimensions[4].height = 30
     for r, (key, text) in enumerate(FORM_LABELS, start=FORM_LABEL_ROW):
-        label = ws.cell(r, 2, f"{text}:")
+        label = put(ws, r, 2, f"{text}:")
         label.font, label.alignment = font(), Alignment(horizontal="right")
-        value = ws.cell(r, 3, labels.get(key))
+        value = put(ws, r, 3, labels.get(key))
         value.font, value.protection = font(bold=True), UNLOCKED
         if key in _LABEL_RULES:
             _validate(ws, _LABEL_RULES[key](), value.coordinate)
     for c, (text, width) in enumerate(FORM_COLUMNS, start=1):
-        _header_cell(ws.cell(FORM_HEADER_ROW, c, text))
+        _header_cell(put(ws, FORM_HEADER_ROW, c, text))
         ws.column_dimensions[get_column_letter(c)].width = width
     r, subtotals = FORM_HEADER_ROW + 1, []
     for group in fw.groups:
@@ -285,15 +294,15 @@ def _form_section(ws: Worksheet, r: int, tt: str, title: str, criteria: list, sc
 def _form_input(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal, values: tuple | None) -> None:
     _form_row(ws, r, tt, text, maximum)
     for c, value in zip((4, 5), values or (None, None)):
-        ws.cell(r, c, value).protection = UNLOCKED
+        put(ws, r, c, value).protection = UNLOCKED
     _validate(ws, score_rule(maximum, tt or text), f"D{r}:E{r}")
 
 
 def _form_row(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal | None, bold: bool = False) -> None:
-    ws.cell(r, 1, tt or None)
-    ws.cell(r, 2, text)
+    put(ws, r, 1, tt or None)
+    put(ws, r, 2, text)
     _fit_height(ws, r, [(text, FORM_COLUMNS[1][1])])
-    ws.cell(r, 3, cell_number(maximum))
+    put(ws, r, 3, cell_number(maximum))
     for c in range(1, 6):
         cell = ws.cell(r, c)
         cell.font, cell.border = font(bold=bold), BORDER
@@ -312,9 +321,9 @@ def cell_number(value: Decimal | float | None) -> int | float | None:
 
 def write_guide(ws: Worksheet, title: str, lines: list[str]) -> None:
     ws.column_dimensions["A"].width = 110
-    ws.cell(1, 1, title).font = font(bold=True, size=14)
+    put(ws, 1, 1, title).font = font(bold=True, size=14)
     for r, line in enumerate(lines, start=3):
-        cell = ws.cell(r, 1, line)
+        cell = put(ws, r, 1, line)
         cell.font = font(bold=not line.startswith("–"))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     _page(ws, landscape=False)
@@ -429,7 +438,7 @@ def _total_column(ws: Worksheet, fw: Framework, columns: list[Column], rows: int
     weights = fw.weights(UNIT)
     total_weight = sum(weights.values())
     c = len(columns) + 1
-    ws.cell(TABLE_TOP, c, "Tổng điểm (tự tính)")
+    put(ws, TABLE_TOP, c, "Tổng điểm (tự tính)")
     ws.merge_cells(start_row=TABLE_TOP, start_column=c, end_row=TABLE_TOP + 1, end_column=c)
     for r in (TABLE_TOP, TABLE_TOP + 1):
         _header_cell(ws.cell(r, c))
@@ -456,14 +465,14 @@ def _heading(ws: Worksheet, heading: Heading, left: tuple[int, int], right: tupl
              (3, left, "*", font()), (1, right, "ĐẢNG CỘNG SẢN VIỆT NAM", font(bold=True)),
              (3, right, heading.place_date, font(italic=True))]
     for r, (c0, c1), text, style in cells:
-        cell = ws.cell(r, c0, text)
+        cell = put(ws, r, c0, text)
         cell.font, cell.alignment = style, Alignment(horizontal="center")
         if c1 > c0:
             ws.merge_cells(start_row=r, start_column=c0, end_row=r, end_column=c1)
 
 
 def _title(ws: Worksheet, text: str, row: int, width: int) -> None:
-    cell = ws.cell(row, 1, text)
+    cell = put(ws, row, 1, text)
     cell.font, cell.alignment = font(bold=True, size=14), Alignment(horizontal="center")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
 

@@ -205,3 +205,22 @@ def parse_discipline(value: object, allow_flag: bool) -> int:
 def format_vn(value: float | Decimal, decimals: int = 2) -> str:
     """A number the Vietnamese way: 92.5 → "92,50"."""
     return f"{value:.{decimals}f}".replace(".", ",")
+
+
+# ------------------------------------------------------------ text written into files people open in a spreadsheet
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # full-width ones too
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d.,\s]*%?$")
+
+
+def formula_like(value: object) -> bool:
+    """A text a spreadsheet would take for a formula (or a DDE command) when it opens the file: "=HYPERLINK(…)",
+    "+1+1", "@SUM(…)", "-2+3+cmd|…"; a plain number with its sign ("-1,50") is not one."""
+    return isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value)
+
+
+def inert(value: object) -> object:
+    """A value as every writer of text-only files (CSV, a table a person downloads) puts it: a formula-like text
+    behind an apostrophe, which spreadsheets show as text; anything else unchanged. Workbooks keep the exact text
+    in a string cell instead (`template.put`, `report.text_cell`)."""
+    return "'" + value if formula_like(value) else value

