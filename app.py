@@ -36,6 +36,11 @@ def launch() -> None:
 LAYOUT_CSS = """<style>
 [data-testid="stSidebarUserContent"] [data-testid="stPageLink"] * { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
+a.danvan-tai, span.danvan-tai { display: inline-flex; align-items: center; min-height: 2.5rem; padding: 0.25rem 0.75rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; background: #fff; color: inherit !important;
+  text-decoration: none !important; line-height: 1.6; }
+a.danvan-tai:hover { border-color: #b71c1c; color: #b71c1c !important; }
+span.danvan-tai-tat { opacity: 0.45; cursor: not-allowed; }
 @media (max-width: 1440px) {
   section[data-testid="stSidebar"] { width: 230px !important; min-width: 230px !important; }
 }

@@ -22,12 +22,12 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from pages._headers import BROWSER_SCRIPT, browser_script
-from pages._ui import ACTOR_KEY, return_freed_memory, rounds, store, warm_up
+from pages._downloads import DOWNLOAD_ROUTE, serve
+from pages._ui import ACTOR_KEY, COOKIE, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
 from scoring.presentation import literal, markdown
 
-COOKIE = "danvan_phien"
 SIGN_IN_ROUTE = "/_danvan/dang-nhap"
 SIGN_OUT_ROUTE = "/_danvan/dang-xuat"
 log = logging.getLogger("scoring.app")
@@ -76,7 +76,7 @@ async def _clear_cookie(request: Request) -> RedirectResponse:
 
 
 ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie, methods=["POST"]),
-          Route(BROWSER_SCRIPT, browser_script)]
+          Route(BROWSER_SCRIPT, browser_script), Route(DOWNLOAD_ROUTE + "/{offer}", serve)]
 
 
 @asynccontextmanager

@@ -28,7 +28,6 @@ from scoring.roster import Roster, from_file as roster_file
 from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
 from scoring.store import VN_TIME, Store, database_url
-from scoring.template import template_bytes
 from scoring.text import inert, parse_number
 
 if TYPE_CHECKING:
@@ -40,6 +39,7 @@ CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+COOKIE = "danvan_phien"  # the session cookie (pages._auth)
 ACTOR_KEY = "_danvan_actor"  # the run's signed-in person, set by app.main (pages._auth.signed_in) before a page runs
 
 
@@ -441,14 +441,3 @@ def read_notes(units: pd.DataFrame, table_of: Callable[[pd.DataFrame], pd.DataFr
              if isinstance(row.get(column), str) and row[column]]
     st.markdown(markdown("  \n".join(["**{}:** {}"] * len(shown)), *(v for pair in shown for v in pair))
                 if shown else "Không có ghi chú.")
-
-
-def template_buttons() -> None:
-    """Downloads of the blank templates of the active framework, built only when clicked."""
-    st.subheader("Mẫu bảng điểm trống")
-    framework = active_framework()
-    c1, c2 = st.columns(2)
-    c1.download_button("Tải mẫu bảng tổng hợp", data=lambda: template_bytes(framework),
-                       file_name="mau_bang_tong_hop.xlsx", mime=XLSX, on_click="ignore", key="template_consolidated")
-    c2.download_button("Tải mẫu phiếu chấm điểm đơn vị", data=lambda: template_bytes(framework, form=True),
-                       file_name="mau_phieu_cham_diem.xlsx", mime=XLSX, on_click="ignore", key="template_form")

@@ -3,7 +3,9 @@ form, so that what is typed is used even without pressing Enter; the report is b
 and header, and shared by every session."""
 import streamlit as st
 
-from pages._ui import XLSX, report_file, require_data, template_buttons, year_row
+from pages._downloads import offer_download, template_buttons
+from pages._ui import XLSX, report_file, require_data, year_row
+from scoring.access import Right
 from scoring.report import DOTS, ReportSettings
 
 ALL = "Tất cả các khối"
@@ -30,8 +32,8 @@ if built:
 made = st.session_state.get("built_report")
 if made and made[0] == scope:
     name = f"bao_cao_dan_van_{year}" + ("" if chosen is None else "_" + chosen.replace(" ", "_")) + ".xlsx"
-    st.download_button("Tải báo cáo Excel", data=lambda: report_file(versions, year, chosen, made[1]),
-                       file_name=name, mime=XLSX, type="primary", on_click="ignore", key="report")
+    offer_download("Tải báo cáo Excel", name, XLSX, Right.REPORT,
+                   lambda _who: report_file(versions, year, chosen, made[1]), "report", year)
 else:
     st.caption("Điền phần đầu và người ký rồi bấm “Lập báo cáo”; nút tải về hiện ra khi báo cáo đã lập xong.")
 st.caption("Báo cáo gồm các trang: Xếp hạng, Chi tiết tiêu chí, Người đứng đầu, Thống kê, Phương pháp — "

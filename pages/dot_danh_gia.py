@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from pages._downloads import offer_download
 from pages._ui import (ISSUE_WIDTHS, RANKING_COLUMNS, RANKING_WIDTHS, XLSX, active_framework, active_versions,
                        actor, end_of_day, page_of, pick_unit, read_notes, results, round_act, roster_of_upload,
                        rounds, show_history, show_table, store)
@@ -159,8 +160,8 @@ if me.may(Right.IMPORT) and info.state != OPEN:
 if me.may(Right.IMPORT):
     st.subheader("Tệp Excel của đợt")
     c1, c2 = st.columns([1, 2])
-    c1.download_button("Tải bảng tổng hợp của đợt", lambda: round_workbook(rounds(), me, year),
-                       file_name=f"dot_danh_gia_{year}.xlsx", mime=XLSX, on_click="ignore", key="round_export")
+    offer_download("Tải bảng tổng hợp của đợt", f"dot_danh_gia_{year}.xlsx", XLSX, Right.IMPORT,
+                   lambda who: round_workbook(rounds(), who, year), "round_export", year, place=c1)
     c1.caption("Cùng mẫu bảng tổng hợp: cột tự chấm, thẩm định, trạng thái và lý do.")
     if info.state == OPEN:
         upload = c2.file_uploader("Nhập bảng tổng hợp đã sửa điểm thẩm định", type=["xlsx", "xls", "ods"],

@@ -6,9 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from pages._auth import accounts
+from pages._downloads import offer_download
 from pages._ui import act, actor, show_table, store
 from scoring import service, views
-from scoring.access import ROLE_LABELS, Role
+from scoring.access import ROLE_LABELS, Actor, Right, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
 from scoring.presentation import AUDIT_ACTIONS, markdown
 from scoring.store import VN_TIME
@@ -95,12 +96,12 @@ st.caption("Toàn bộ dữ liệu, bộ tiêu chí, nhật ký và tài khoản
            "Phục hồi vào cơ sở dữ liệu trống bằng lệnh `python -m scoring db restore TỆP`.")
 
 
-def _backup_bytes() -> bytes:
+def _backup_bytes(who: Actor) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sao_luu.json"
-        service.backup(store(), path, me)
+        service.backup(store(), path, who)
         return path.read_bytes()
 
 
-st.download_button("Tải bản sao lưu", data=_backup_bytes, file_name=f"sao_luu_danvan_{today:%Y%m%d}.json",
-                   mime="application/json", on_click="ignore", icon=":material/backup:")
+offer_download("Tải bản sao lưu", f"sao_luu_danvan_{today:%Y%m%d}.json", "application/json", Right.BACKUP,
+               _backup_bytes, "backup")

@@ -4,8 +4,9 @@ import hashlib
 
 import streamlit as st
 
+from pages._downloads import template_buttons
 from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, active_framework, active_versions, actor, page_of, read_notes,
-                       results, show_table, store, template_buttons)
+                       results, show_table, store)
 from scoring import service, views
 from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL, literal, markdown, markdown_list

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import streamlit as st
 
+from pages._downloads import offer_download
 from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, criteria_editor, end_of_day, keep_typed, page_of,
                        pick_unit, restored_notice, round_act, rounds, show_history, show_table, typed_table)
 from scoring import round_views
+from scoring.access import Right
 from scoring.presentation import literal, markdown
 from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
                             WITHDRAWN)
@@ -62,10 +64,9 @@ scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(literal(p))
 for e in sheet.files:  # the file is read from the store only when its button is clicked
-    st.download_button(markdown("Minh chứng: {} (tiêu chí {})", e["name"], e["target"][2:] or "chung"),
-                       lambda digest=e["sha256"]: rounds().evidence_file(me, year, code, digest)[1],
-                       file_name=e["name"], mime=e["media_type"], on_click="ignore",
-                       key=f"ev_{e['sha256']}_{e['name']}")
+    offer_download(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})", e["name"], e["media_type"],
+                   Right.VIEW_ALL, lambda who, digest=e["sha256"]: rounds().evidence_file(who, year, code, digest)[1],
+                   f"ev_{code}_{e['sha256']}_{e['target']}", year)
 for q in reversed(sheet.questions):
     st.markdown(round_views.question_text(info.framework, q))
 

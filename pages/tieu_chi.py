@@ -4,6 +4,7 @@ and can be rated again with it as a new version); import and export the "Tiêu c
 import pandas as pd
 import streamlit as st
 
+from pages._downloads import offer_download
 from pages._ui import (XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table,
                        store)
 from scoring import rate_year, service, views
@@ -23,8 +24,8 @@ st.caption(markdown("Đang dùng cho các lần nhập sau: **{}** ({})", base.n
 if not actor().may(Right.FRAMEWORK):  # Lãnh đạo sees the criteria and the rules; only officers change them
     show_table(views.framework_table(base), {"Tên tiêu chí": "large"}, key="criteria")
     st.markdown(views.framework_rules_text(base))
-    st.download_button("Xuất trang “Tiêu chí” ra Excel", data=lambda: framework_sheet_bytes(base),
-                       file_name="tieu_chi.xlsx", mime=XLSX, on_click="ignore", key="export")
+    offer_download("Xuất trang “Tiêu chí” ra Excel", "tieu_chi.xlsx", XLSX, Right.VIEW_ALL,
+                   lambda _who: framework_sheet_bytes(base), "export")
     st.stop()
 
 uploaded = st.file_uploader("Nhập trang “Tiêu chí” từ tệp Excel", type=["xlsx", "xls", "ods"], key="framework_file")
@@ -101,8 +102,8 @@ if c1.button("Lưu thành phiên bản mới", type="primary", disabled=bool(pro
     st.session_state.pop("framework_rows", None)
     st.session_state.framework_saved = (version, candidate.name)
     st.rerun()
-c2.download_button("Xuất trang “Tiêu chí” ra Excel", data=lambda: framework_sheet_bytes(candidate),
-                   file_name="tieu_chi.xlsx", mime=XLSX, on_click="ignore", disabled=bool(problems), key="export")
+offer_download("Xuất trang “Tiêu chí” ra Excel", "tieu_chi.xlsx", XLSX, Right.VIEW_ALL,
+               lambda _who: framework_sheet_bytes(candidate), "export", place=c2, disabled=bool(problems))
 
 saved = st.session_state.get("framework_saved")
 if saved:

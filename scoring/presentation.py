@@ -24,7 +24,7 @@ NEW_UNIT = "Mới"
 AUDIT_ACTIONS = {"import": "Nhập dữ liệu", "activate": "Dùng phiên bản", "framework": "Lưu bộ tiêu chí",
                  "framework_activate": "Dùng bộ tiêu chí", "restore": "Phục hồi", "account_add": "Tạo tài khoản",
                  "account_password": "Mật khẩu", "account_role": "Đổi vai trò", "account_disable": "Khoá tài khoản",
-                 "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai"}
+                 "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai", "download": "Tải tệp"}
 NOT_APPRAISED = "Chưa thẩm định"
 
 

@@ -138,7 +138,7 @@ def test_upload_rank_download_and_screenshots(server, browser, tmp_path):
     page.get_by_label("Người ký").fill("Trần Thị Bình")  # no Enter: the form takes what is typed
     page.get_by_role("button", name="Lập báo cáo").click()
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Tải báo cáo Excel").click(timeout=120_000)
+        page.get_by_role("link", name="Tải báo cáo Excel").click(timeout=120_000)
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     page.close()
@@ -349,7 +349,7 @@ def test_round_pages_in_the_browser(seeded, browser):
         assert page.locator('[data-testid="stException"]').count() == 0, path
         if path == "tham-dinh":  # evidence is read from the store when its button is clicked
             with page.expect_download(timeout=60_000) as download:
-                page.get_by_role("button", name="Minh chứng: bien_ban.pdf (tiêu chí 1.1)").click()
+                page.get_by_role("link", name="Minh chứng: bien_ban.pdf (tiêu chí 1.1)").click()
             assert Path(download.value.path()).read_bytes() == b"%PDF-1.4\n%%EOF\n"
         if role == "don_vi":
             shown = page.locator("[data-testid='stMain']").first.inner_text()

@@ -336,7 +336,7 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     # 7. The published ranking equals `python -m scoring rank` on the workbook the officer downloads.
     page = open_page(officer, base, "dot-danh-gia")
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Tải bảng tổng hợp của đợt").click()
+        page.get_by_role("link", name="Tải bảng tổng hợp của đợt").click()
     exported = tmp_path / download.value.suggested_filename
     download.value.save_as(exported)
     ranked = subprocess.run([sys.executable, "-m", "scoring", "rank", str(exported), "--json"], cwd=ROOT,

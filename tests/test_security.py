@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from scoring import round_views, views
 from scoring.access import Actor, Role, operator
+from scoring.accounts import Accounts
 from scoring.engine import rate
 from scoring.framework import UNIT, load_preset
 from scoring.presentation import literal, markdown
@@ -23,6 +25,7 @@ from scoring.rounds import Rounds, key, year_data_of
 from scoring.store import Store
 from scoring.text import inert
 from tests.servers import app_server
+from tests.signing import add_account
 from tests.test_browser import TITLES, heading, open_page, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,3 +190,28 @@ def test_tables_sent_to_the_browser_hold_formulas_as_text(tmp_path, monkeypatch)
     Rounds(Store(url)).open(operator("kiểm thử"), 2026, load_preset(), roster, soon, soon)
     board = visit("tham_dinh").dataframe[0].value  # what the table's "Tải về tệp CSV" writes
     assert board["Tên đơn vị"].tolist() == ["'" + FORMULAS[0], "Chi bộ B"]
+
+
+# ---------------------------------------------------------------- 2. downloads checked when they are served
+
+def test_a_download_is_checked_and_audited_when_it_is_served(site, browser):
+    base, url = site
+    add_account(url, "quantri2", "quan_tri")  # a second administrator, who demotes the first
+    context = signed_in(browser, base, url, "qt-tai", "quan_tri")
+    page = open_page(context, base, "tai-khoan")
+    link = page.get_by_role("link", name="Tải bản sao lưu")
+    link.wait_for(timeout=60_000)
+    href = base + link.get_attribute("href")
+    with page.expect_download(timeout=60_000) as download:
+        link.click()
+    assert json.loads(Path(download.value.path()).read_text("utf-8"))["tables"]
+    log = Store(url).audit(5)
+    assert ("qt-tai", "download") in set(zip(log["who"], log["action"]))
+    outsider = browser.new_context()  # the link without the cookie
+    assert outsider.request.get(href).status == 403
+    outsider.close()
+    admins = Accounts(Store(url))
+    admins.set_role(Actor("quantri2", Role.ADMIN), "qt-tai", "can_bo")  # the tab stays open, the role is gone
+    refused = page.request.get(href)
+    assert refused.status == 403 and "Không tải được tệp" in refused.text()
+    context.close()
