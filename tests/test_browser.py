@@ -22,7 +22,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 PAGES = {"tong-quan": "", "tai-len": "tai-len", "xep-hang": "xep-hang", "don-vi": "don-vi",
          "nguoi-dung-dau": "nguoi-dung-dau", "xu-huong": "xu-huong", "tieu-chi": "tieu-chi", "bao-cao": "bao-cao",
          "dot-danh-gia": "dot-danh-gia", "tham-dinh": "tham-dinh", "tai-khoan": "tai-khoan"}
-CONTENT = ", ".join(f"[data-testid=\"{t}\"]" for t in ("stDataFrame", "stFileUploader", "stAlert", "stDownloadButton")) + ", .js-plotly-plot"
+CONTENT = ", ".join(f"[data-testid=\"{t}\"]" for t in ("stDataFrame", "stFileUploader", "stAlert")) \
+    + ", a.danvan-tai, .js-plotly-plot"  # a.danvan-tai: a file offered for download (pages/_downloads.py)
 
 
 TITLES = {"": "Tổng quan đánh giá công tác dân vận", "tai-len": "Tải lên bảng điểm", "xep-hang": "Xếp hạng các đơn vị",

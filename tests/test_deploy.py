@@ -128,7 +128,8 @@ def check_tls_front(front: str, plain: str) -> None:
     except urllib.error.HTTPError as refused:
         assert refused.code == 404
     assert websocket_status(front, front) == 101
-    for other in ("https://evil.example", front.replace("https://", "http://"), front[:-1] + "9"):
+    host, port = front.rsplit(":", 1)
+    for other in ("https://evil.example", front.replace("https://", "http://"), f"{host}:{int(port) + 1}"):
         assert websocket_status(front, other) == 403, other
 
 
