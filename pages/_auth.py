@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import ipaddress
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from pages._headers import BROWSER_SCRIPT, browser_script
 from pages._downloads import DOWNLOAD_ROUTE, serve
 from pages._ui import ACTOR_KEY, COOKIE, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
-from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts
+from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts, TooManyFailures
 from scoring.presentation import literal, markdown
 
 SIGN_IN_ROUTE = "/_danvan/dang-nhap"
@@ -132,6 +133,16 @@ def _go(url: str, post: bool = False) -> None:
     st.stop()
 
 
+def client_address() -> str:
+    """The browser's address, for slowing failed sign-ins and for the audit log: the one nginx appended to
+    X-Forwarded-For when the connection comes from a proxy on this machine or a private network, else the peer."""
+    peer = st.context.ip_address or ""
+    forwarded = st.context.headers.get("X-Forwarded-For", "")
+    if forwarded and (not peer or ipaddress.ip_address(peer).is_private):
+        return forwarded.split(",")[-1].strip()
+    return peer or "máy chủ này"
+
+
 # ------------------------------------------------------------ forms
 
 def sign_in_form(url_path: str) -> None:
@@ -141,12 +152,16 @@ def sign_in_form(url_path: str) -> None:
         login = st.text_input("Tên đăng nhập", autocomplete="username")
         password = st.text_input("Mật khẩu", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Đăng nhập", type="primary")
-    st.caption("Nhập sai mật khẩu 5 lần trong 15 phút thì tài khoản bị tạm khoá 15 phút.")
+    st.caption("Nhập sai 5 lần trong 15 phút thì máy này phải chờ trước khi thử tiếp.")
     if sso_configured() and st.button("Đăng nhập bằng tài khoản cơ quan", icon=":material/badge:"):
         st.login()
     if not submitted:
         return
-    found = accounts().sign_in(login, password)
+    try:
+        found = accounts().sign_in(login, password, client_address())
+    except TooManyFailures as e:
+        st.error(literal(e))
+        return
     if found is None:
         st.error(WRONG)
         return

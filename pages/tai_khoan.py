@@ -71,6 +71,9 @@ with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
             if st.form_submit_button("Đặt lại mật khẩu"):
                 _done(lambda: accounts().set_password(me, chosen, password),
                       f"Đã đặt lại mật khẩu của {chosen}; phải đổi ở lần đăng nhập sau.")
+        if account.locked and st.button("Mở khoá đăng nhập", icon=":material/lock_reset:",
+                                        help="Tài khoản đang tạm khoá do nhiều lần nhập sai mật khẩu."):
+            _done(lambda: accounts().unlock(me, chosen), f"Đã mở khoá đăng nhập cho {chosen}.")
         if account.active:
             if st.button("Khoá tài khoản", icon=":material/block:"):
                 _done(lambda: accounts().set_active(me, chosen, False), f"Đã khoá {chosen}.")

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
+from pathlib import Path
 from typing import Callable
 
 from argon2 import PasswordHasher
@@ -37,9 +38,11 @@ log = logging.getLogger(__name__)
 ADMIN_LOGIN = "quantri"
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256  # a hash of megabytes of "password" is work for an attacker to hand us
-LOCK_AFTER = 5
+CLIENT_LIMIT = 5  # failures from one address within LOCK_WINDOW, after which that address waits
+LOCK_AFTER = 20  # failures of one account within LOCK_WINDOW, from any addresses, that lock it
 LOCK_WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 CODE_LIFETIME = timedelta(seconds=60)
 TOUCH_EVERY = timedelta(seconds=60)  # a session's last use is written at most this often
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -51,6 +54,10 @@ _hasher = PasswordHasher()
 
 class AccountError(Exception):
     """An account change refused; the message is for users, in Vietnamese."""
+
+
+class TooManyFailures(AccountError):
+    """Sign-ins from this address are paused after CLIENT_LIMIT failures (the password was not even tried)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,19 @@ def check_password(password: str, login: str = "") -> None:
         raise AccountError(f"Mật khẩu dài quá {MAX_PASSWORD} ký tự.")
     if login and normal_login(password) == normal_login(login):
         raise AccountError("Mật khẩu không được trùng tên đăng nhập.")
+    if login and len(login) >= 4 and normal_login(login) in password.casefold():
+        raise AccountError("Mật khẩu không được chứa tên đăng nhập.")
+    if len(set(password)) == 1:
+        raise AccountError("Mật khẩu không được chỉ lặp lại một ký tự.")
+    if password.casefold() in _common_passwords():
+        raise AccountError("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán: hãy chọn mật khẩu khác "
+                           "(ví dụ vài từ ghép với số và dấu).")
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text("utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @cache
@@ -238,14 +258,18 @@ class Accounts:
 
     # ------------------------------------------------------------ signing in
 
-    def sign_in(self, login: str, password: str) -> Actor | None:
+    def sign_in(self, login: str, password: str, client: str = "") -> Actor | None:
         """The account if the login and password are right and it is neither disabled nor locked; else None,
-        whatever the cause, after as much work as a right answer."""
-        login, now = normal_login(login), self.clock()
+        whatever the cause, after as much work as a right answer. An address (`client`) with CLIENT_LIMIT failures
+        within LOCK_WINDOW waits (TooManyFailures, nothing tried), so that one address cannot lock an account for
+        everyone. Every success and failure goes to the audit log with the address."""
+        login, now, client = normal_login(login), self.clock(), (client or "")[:64]
+        self._check_client(client, now)
         with self.store.reading() as conn:
             row = conn.execute(select(t.accounts).where(t.accounts.c.login == login)).mappings().first()
         if row is None or row["password_hash"] is None:
             _verifies(_dummy_hash(), password or "")
+            self._failed(None, "", client, now)
             return None
         right = _verifies(row["password_hash"], password or "")
         locked = bool(row["locked_until"] and _utc(row["locked_until"]) > now)
@@ -255,16 +279,33 @@ class Accounts:
                 if _hasher.check_needs_rehash(row["password_hash"]):
                     conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
                                  .values(password_hash=_hasher.hash(password)))
+                record(conn, login, "sign_in", detail=f"Đăng nhập từ {client or 'không rõ địa chỉ'}")
             return _actor(row)
-        if not right and not locked:
-            self._failed(row["id"], login, now)
+        self._failed(row["id"] if not right else None, login, client, now,
+                     "" if not right else " (tài khoản đang khoá)" if locked else " (tài khoản đã khoá hẳn)")
         return None
 
-    def _failed(self, account_id: int, login: str, now: datetime) -> None:
+    def _check_client(self, client: str, now: datetime) -> None:
+        f = t.sign_in_failures
+        with self.store.reading() as conn:
+            recent = conn.execute(select(f.c.at).where(f.c.client == client, f.c.at >= now - LOCK_WINDOW)
+                                  .order_by(f.c.at.desc()).limit(CLIENT_LIMIT)).scalars().all()
+        if len(recent) >= CLIENT_LIMIT:
+            minutes = max(1, -int(-(_utc(recent[-1]) + LOCK_WINDOW - now).total_seconds() // 60))
+            raise TooManyFailures(f"Đã đăng nhập sai nhiều lần từ máy này; hãy thử lại sau {minutes} phút.")
+
+    def _failed(self, account_id: int | None, login: str, client: str, now: datetime, why: str = "") -> None:
+        """A failure: counted for the address, and for the account when its password was wrong (which locks it
+        after LOCK_AFTER of them); audited either way."""
         f = t.sign_in_failures
         with self.store.writing() as conn:
             conn.execute(delete(f).where(f.c.at < now - LOCK_WINDOW))
-            conn.execute(insert(f).values(account_id=account_id, at=now))
+            conn.execute(insert(f).values(account_id=account_id, client=client, at=now))
+            record(conn, login or "(không rõ)", "sign_in_failed",
+                   detail=f"Đăng nhập sai{why}{'' if login else ': tên đăng nhập không có'}, từ "
+                          f"{client or 'không rõ địa chỉ'}")
+            if account_id is None:
+                return
             recent = conn.execute(select(func.count()).select_from(f)
                                   .where(f.c.account_id == account_id, f.c.at >= now - LOCK_WINDOW)).scalar()
             if recent >= LOCK_AFTER:
@@ -274,6 +315,14 @@ class Accounts:
                 record(conn, login, "sign_in_lock",
                        detail=f"{login}: khoá {int(LOCK_FOR.total_seconds() // 60)} phút sau {recent} lần đăng nhập sai")
                 log.warning("account %s locked until %s after %d failed sign-ins", login, now + LOCK_FOR, recent)
+
+    def unlock(self, actor: Actor, login: str) -> None:
+        """An administrator lifts a lock of failed sign-ins at once."""
+        actor.require(Right.ACCOUNTS)
+        self._change(actor, login, "account_unlock", "Mở khoá đăng nhập", locked_until=None)
+        with self.store.writing() as conn:
+            conn.execute(delete(t.sign_in_failures).where(t.sign_in_failures.c.account_id == select(
+                t.accounts.c.id).where(t.accounts.c.login == normal_login(login)).scalar_subquery()))
 
     def issue_code(self, actor: Actor) -> str:
         """A one-time code that the cookie route exchanges for a new session of this account."""
@@ -331,10 +380,15 @@ class Accounts:
             log.info("session use not recorded: the store is busy")
 
     def sign_out(self, token: str | None) -> None:
-        if token:
-            with self.store.writing() as conn:
-                conn.execute(update(t.sessions).where(t.sessions.c.token_sha256 == _sha256(token))
-                             .values(ended_at=self.clock()))
+        if not token:
+            return
+        s, a = t.sessions, t.accounts
+        with self.store.writing() as conn:
+            login = conn.execute(select(a.c.login).join(s, s.c.account_id == a.c.id).where(
+                s.c.token_sha256 == _sha256(token), s.c.ended_at.is_(None))).scalar()
+            if login is not None:
+                conn.execute(update(s).where(s.c.token_sha256 == _sha256(token)).values(ended_at=self.clock()))
+                record(conn, login, "sign_out", detail="Đăng xuất")
 
     # ------------------------------------------------------------ single sign-on
 

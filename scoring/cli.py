@@ -140,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("login")
     enable = usub.add_parser("enable", help="mở lại tài khoản đã khoá")
     enable.add_argument("login")
+    unlock = usub.add_parser("unlock", help="mở khoá đăng nhập (tạm khoá do nhập sai mật khẩu nhiều lần)")
+    unlock.add_argument("login")
     role = usub.add_parser("role", help="đổi vai trò")
     role.add_argument("login")
     role.add_argument("role", help=roles)

@@ -104,8 +104,9 @@ def open_store(url: str | None):
 
 
 def command_actor(args):
-    """Whoever runs the command line on the server holds the database already; the log keeps their name (the
-    operating-system user, or --user)."""
+    """Whoever runs the command line on the server holds the database already; the log keeps their name: the
+    operating-system user, and beside it the name given by --user (which anyone could type)."""
     from .access import operator
     from .store import os_user
-    return operator(args.user or os_user())
+    return operator(f"{args.user} (người dùng máy: {os_user()})" if args.user and args.user != os_user()
+                    else os_user())

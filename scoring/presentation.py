@@ -24,7 +24,9 @@ NEW_UNIT = "Mới"
 AUDIT_ACTIONS = {"import": "Nhập dữ liệu", "activate": "Dùng phiên bản", "framework": "Lưu bộ tiêu chí",
                  "framework_activate": "Dùng bộ tiêu chí", "restore": "Phục hồi", "account_add": "Tạo tài khoản",
                  "account_password": "Mật khẩu", "account_role": "Đổi vai trò", "account_disable": "Khoá tài khoản",
-                 "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai", "download": "Tải tệp"}
+                 "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai", "download": "Tải tệp",
+                 "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai", "sign_out": "Đăng xuất",
+                 "account_unlock": "Mở khoá đăng nhập"}
 NOT_APPRAISED = "Chưa thẩm định"
 
 

@@ -9,13 +9,13 @@ import sys
 import pandas as pd
 
 from .access import Forbidden
-from .accounts import Accounts
+from .accounts import AccountError, Accounts
 from .framework import Framework, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, report_issues, write_place
 from .presentation import vn
 from .roster import from_file as roster_file
 from .rounds import STATE_LABELS, RoundError, Rounds
-from .store import Store, StoreError
+from .store import Store, StoreError, os_user
 from .users_cli import read_password
 from .workbook import read_bytes
 
@@ -126,7 +126,11 @@ def _reopen(store: Store, args, framework) -> int:
 
 
 def _publish(store: Store, args, framework) -> int:
-    leader = Accounts(store).sign_in(args.login, read_password())
+    try:
+        leader = Accounts(store).sign_in(args.login, read_password(), f"dòng lệnh ({os_user()})")
+    except AccountError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return EXIT_INVALID
     if leader is None:
         print("Lỗi: tên đăng nhập hoặc mật khẩu không đúng.", file=sys.stderr)
         return EXIT_INVALID

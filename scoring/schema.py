@@ -141,10 +141,12 @@ accounts = Table(
 sign_in_failures = Table(
     "sign_in_failures", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE")),  # None: no such login
+    Column("client", Text, nullable=False),  # the address the attempt came from
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_sign_in_failures_account_at", sign_in_failures.c.account_id, sign_in_failures.c.at)
+Index("ix_sign_in_failures_client_at", sign_in_failures.c.client, sign_in_failures.c.at)
 
 # Signed-in browsers. Only a SHA-256 of the random token is kept, so a copy of the database opens no session.
 sessions = Table(

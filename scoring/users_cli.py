@@ -72,10 +72,17 @@ def _enable(accounts: Accounts, actor, args) -> int:
     return EXIT_OK
 
 
+def _unlock(accounts: Accounts, actor, args) -> int:
+    accounts.unlock(actor, args.login)
+    print(f"Đã mở khoá đăng nhập cho {args.login}.")
+    return EXIT_OK
+
+
 def _role(accounts: Accounts, actor, args) -> int:
     accounts.set_role(actor, args.login, args.role, args.unit)
     print(f"Đã đổi vai trò của {args.login}.")
     return EXIT_OK
 
 
-COMMANDS = {"add": _add, "list": _list, "passwd": _passwd, "disable": _disable, "enable": _enable, "role": _role}
+COMMANDS = {"add": _add, "list": _list, "passwd": _passwd, "disable": _disable, "enable": _enable, "unlock": _unlock,
+            "role": _role}

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import delete
 
+from scoring import schema, service
 from scoring.framework import TIER_CODES, TIER_NAMES
-from scoring import service
 from scoring.store import Store
 from tests.servers import CHROMIUM, app_server
 from tests.signing import PASSWORD, add_account, session_token
@@ -220,9 +221,13 @@ def test_sign_in_form_cookie_and_lockout(seeded, browser):
         page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for(timeout=30_000)
         page.reload()
         assert heading(page) == "Đăng nhập"
-    fill_sign_in(page, "bikhoa", PASSWORD)  # the right password, but the account is locked now
-    page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for(timeout=30_000)
+    fill_sign_in(page, "bikhoa", PASSWORD)  # the right password, but this browser's address must wait now
+    page.get_by_text("Đã đăng nhập sai nhiều lần từ máy này; hãy thử lại sau 15 phút.").wait_for(timeout=30_000)
     assert not [c for c in context.cookies() if c["name"] == "danvan_phien"]
+    failed = Store(url).audit(10, actions=["sign_in_failed"])
+    assert len(failed) == 5 and all(d.startswith("Đăng nhập sai, từ ") for d in failed["detail"])
+    with Store(url).writing() as conn:  # a quarter of an hour later
+        conn.execute(delete(schema.sign_in_failures))
 
     fill_sign_in(page, "lanhdao", PASSWORD)
     page.get_by_role("heading", name=TITLES["xep-hang"], level=1).wait_for(timeout=90_000)  # the page asked for

@@ -40,7 +40,7 @@ from scoring import service
 from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.framework import load_preset, to_toml
 from scoring.schema import metadata
-from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time
+from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time, os_user
 
 pytestmark = pytest.mark.slow
 
@@ -733,7 +733,9 @@ def test_db_commands(database_url, other_database, tmp_path, capsys):
     assert code == 0, err
     (line,) = out.splitlines()
     digest = hashlib.sha256(Y2025.read_bytes()).hexdigest()
-    assert line.startswith(f"phiên bản 2 * đang dùng: nhập {shown} bởi Nguyễn Văn An; 45 đơn vị; bộ tiêu chí")
+    # --user names the person; the operating-system user who ran the command stands beside it.
+    assert line.startswith(f"phiên bản 2 * đang dùng: nhập {shown} bởi Nguyễn Văn An (người dùng máy: {os_user()}); "
+                           "45 đơn vị; bộ tiêu chí")
     assert line.endswith(f"tệp: tong_hop_2025.xlsx ({digest[:12]}…)")
 
     backup = tmp_path / "sao luu.json"
