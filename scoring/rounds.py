@@ -14,6 +14,7 @@ import io
 import json
 import math
 import operator
+import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,8 +35,9 @@ from .engine import YearResult, rate
 from .framework import LEADER, UNIT, Framework
 from .presentation import vn
 from .store import VN_TIME, Store, record, stored_time as _utc
-from .text import unit_code
+from .text import nfc, unit_code
 from .validation import Issue
+from .workbook import zip_bomb
 
 NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
     "cho_giai_trinh", "da_tham_dinh"
@@ -48,6 +50,7 @@ IN_APPRAISAL = frozenset({SUBMITTED, REVIEWING})  # the committee appraises; a u
 OPEN, PUBLISHED = "open", "published"
 FLAGS = ("collective_discipline", "head_discipline", "disunity", "corruption", "low_confidence")
 MAX_EVIDENCE_BYTES = 20 * 2**20
+MAX_EVIDENCE_UNPACKED = 100 * 2**20  # an Office file's parts together; real documents are far smaller
 SOURCE_NAME = "Đợt đánh giá"
 
 
@@ -443,7 +446,9 @@ class Rounds:
                          reason=_reason(reason))
 
     def add_evidence(self, actor: Actor, year: int, code: str, name: str, content: bytes, target: str = "") -> str:
-        """A file backing the unit's scores; kept once by SHA-256, checked by its content. Returns the SHA-256."""
+        """A file backing the unit's scores; kept once by SHA-256, checked by its content, its name cleaned
+        (`evidence_name`). Returns the SHA-256."""
+        name = evidence_name(name)
         media = evidence_type(name, content)
         digest = hashlib.sha256(content).hexdigest()
         with self.store.writing() as conn:
@@ -1067,6 +1072,17 @@ _EXTENSIONS = {"application/pdf": {"pdf"}, "image/png": {"png"}, "image/jpeg": {
                "application/x-ole-storage": {"doc", "xls"}, _OFFICE["word/"]: {"docx"}, _OFFICE["xl/"]: {"xlsx"}}
 
 
+def evidence_name(name: str) -> str:
+    """A file name as it is kept and shown: NFC, no control characters (NUL included) nor path separators, no
+    leading dots, at most 120 characters with its extension kept."""
+    text = "".join("_" if c in "/\\" or unicodedata.category(c).startswith("C") else c for c in nfc(name))
+    text = " ".join(text.split()).lstrip(". ") or "minh_chung"
+    stem, dot, extension = text.rpartition(".")
+    if len(text) > 120:
+        text = (stem[:120 - len(extension) - 1] + "." + extension) if dot and len(extension) <= 10 else text[:120]
+    return text
+
+
 def evidence_type(name: str, content: bytes) -> str:
     """The media type of an evidence file judged by its content (PDF, PNG, JPEG, Word, Excel), which its name must
     agree with; anything else, or anything over 20 MB, is refused."""
@@ -1075,10 +1091,13 @@ def evidence_type(name: str, content: bytes) -> str:
     media = next((m for sig, m in _SIGNATURES if content.startswith(sig)), None)
     if media is None and content.startswith(b"PK\x03\x04"):
         try:
-            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-        except zipfile.BadZipFile:
-            names = []
-        media = next((m for prefix, m in _OFFICE.items() if any(n.startswith(prefix) for n in names)), None)
+            infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            infos = []
+        bomb = zip_bomb(infos, MAX_EVIDENCE_UNPACKED)
+        if bomb:
+            raise RoundError(f"Tệp “{name}”: {bomb[0].lower()}{bomb[1:]}.")
+        media = next((m for prefix, m in _OFFICE.items() if any(i.filename.startswith(prefix) for i in infos)), None)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if media is None or extension not in _EXTENSIONS[media]:
         raise RoundError(f"Tệp “{name}” không phải PDF, ảnh PNG/JPEG, Word hoặc Excel (kiểm tra theo nội dung tệp).")

@@ -273,6 +273,17 @@ class _Worker:
         self.out.close()
 
 
+def zip_bomb(infos: list[zipfile.ZipInfo], limit: int) -> str | None:
+    """Why a zip archive (an Office file) must not be unpacked, if it must not: more than `limit` bytes in all,
+    or a member compressed beyond any real document's ratio. Judged from the directory, before anything is read."""
+    total = sum(i.file_size for i in infos)
+    if total > limit:
+        return f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), có thể là tệp độc hại (zip bomb)"
+    if any(i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
+        return "Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)"
+    return None
+
+
 def _check_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -281,13 +292,9 @@ def _check_zip(data: bytes) -> str:
             if any(i.flag_bits & 0x1 for i in infos) or (
                     "META-INF/manifest.xml" in names and b"encryption-data" in z.read("META-INF/manifest.xml")):
                 raise UnreadableFile(PASSWORD_PROTECTED)
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNPACKED_BYTES:
-                raise UnreadableFile(f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), "
-                                     "có thể là tệp độc hại (zip bomb)")
-            for i in infos:
-                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-                    raise UnreadableFile("Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)")
+            bomb = zip_bomb(infos, MAX_UNPACKED_BYTES)
+            if bomb:
+                raise UnreadableFile(bomb)
             _check_xml_heads(z, infos)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
         raise UnreadableFile("Tệp bị hỏng (có thể tải lên chưa hết hoặc lỗi khi sao chép), không đọc được") from None

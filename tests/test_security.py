@@ -6,6 +6,7 @@ import inspect
 import io
 import json
 import re
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from scoring.framework import UNIT, load_preset
 from scoring.presentation import literal, markdown
 from scoring.report import ReportSettings, report_bytes
 from scoring.round_files import round_workbook
-from scoring.rounds import Rounds, key, year_data_of
+from scoring.rounds import RoundError, Rounds, key, year_data_of
 from scoring.store import Store
 from scoring.text import inert
 from tests.servers import app_server
@@ -215,3 +216,25 @@ def test_a_download_is_checked_and_audited_when_it_is_served(site, browser):
     refused = page.request.get(href)
     assert refused.status == 403 and "Không tải được tệp" in refused.text()
     context.close()
+
+
+# ---------------------------------------------------------------- 9. evidence files
+
+def test_evidence_names_are_cleaned_and_office_bombs_refused(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'evidence.sqlite'}")
+    rounds, fw = Rounds(store), load_preset()
+    roster = pd.DataFrame({"code": ["DVA"], "name": ["Chi bộ A"], "cluster": ["Khối 1"]})
+    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    rounds.open(operator("kiểm thử"), 2026, fw, roster, soon, soon)
+    unit = Actor("dva", Role.UNIT, "DVA")
+    rounds.add_evidence(unit, 2026, "DVA", "../../biên\x00bản\\họp\n.pdf", "%PDF-1.4 biên bản".encode())
+    assert [e["name"] for e in rounds.sheet(unit, 2026, "DVA").files] == ["_.._biên_bản_họp .pdf"]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as member:
+            for _ in range(120):
+                member.write(b"\0" * 2**20)  # 120 MB unpacked, a few hundred KB packed
+    with pytest.raises(RoundError, match="zip bomb"):
+        rounds.add_evidence(unit, 2026, "DVA", "bao_cao.docx", bomb.getvalue())
+    assert len(rounds.sheet(unit, 2026, "DVA").files) == 1
