@@ -12,6 +12,7 @@ import hmac
 import html
 import ipaddress
 import logging
+import sys
 import threading
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -22,12 +23,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from pages._headers import BROWSER_SCRIPT, browser_script
 from pages._downloads import DOWNLOAD_ROUTE, serve
+from pages._headers import BROWSER_SCRIPT, browser_script
 from pages._ui import ACTOR_KEY, COOKIE, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
-from scoring.accounts import ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts, TooManyFailures
+from scoring.accounts import (ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts, TooManyFailures,
+                              hand_over_first_password)
 from scoring.presentation import literal, markdown
+from scoring.store import database_url
 
 SIGN_IN_ROUTE = "/_danvan/dang-nhap"
 SIGN_OUT_ROUTE = "/_danvan/dang-xuat"
@@ -88,10 +91,14 @@ async def lifespan(_app):
     password = await run_in_threadpool(lambda: accounts().ensure_admin())
     threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
     threading.Thread(target=return_freed_memory, name="danvan-memory", daemon=True).start()
-    if password:
+    if password and sys.stdout.isatty():  # someone is watching this terminal: shown there once
         print("\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
               f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"
-              "Hãy đăng nhập và đổi mật khẩu ngay.\n" + "=" * 72 + "\n", flush=True)
+              "Mật khẩu dùng được một lần trong 24 giờ: hãy đăng nhập và đổi ngay.\n" + "=" * 72 + "\n", flush=True)
+    elif password:  # a journal or a container log: never there, but in a file only its owner reads
+        path = await run_in_threadpool(hand_over_first_password, password, database_url())
+        log.warning("first administrator %s: password written to %s (readable by its owner only; expires after "
+                    "its first sign-in or 24 hours)", ADMIN_LOGIN, path)
     yield
 
 

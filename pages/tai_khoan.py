@@ -96,7 +96,8 @@ show_table(views.audit_table(log), {"Chi tiết": "large"}, key="audit")
 
 st.subheader("Sao lưu")
 st.caption("Toàn bộ dữ liệu, bộ tiêu chí, nhật ký và tài khoản (mật khẩu chỉ ở dạng băm) trong một tệp JSON. "
-           "Phục hồi vào cơ sở dữ liệu trống bằng lệnh `python -m scoring db restore TỆP`.")
+           "Tệp được ký bằng khoá sao lưu của máy chủ; phục hồi vào cơ sở dữ liệu trống bằng lệnh "
+           "`python -m scoring db restore TỆP` (thêm `--accounts` để phục hồi cả tài khoản).")
 
 
 def _backup_bytes(who: Actor) -> bytes:

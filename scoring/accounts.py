@@ -25,7 +25,7 @@ from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, make_url, select, update
 from sqlalchemy.exc import OperationalError
 
 from . import schema as t
@@ -44,6 +44,7 @@ LOCK_WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 CODE_LIFETIME = timedelta(seconds=60)
+TEMPORARY_FOR = timedelta(days=1)  # a password set by someone else (or the first one) lasts this long, unused
 TOUCH_EVERY = timedelta(seconds=60)  # a session's last use is written at most this often
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -115,6 +116,29 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
+FIRST_PASSWORD_FILE = "mat_khau_quan_tri_dau_tien.txt"
+
+
+def hand_over_first_password(password: str, database_url: str) -> Path:
+    """Where the first administrator's password goes when no terminal shows it (a service's output is a journal
+    or a container log, kept and read by others): a file only its owner can read, beside the data
+    (DANVAN_DATA_DIR, else the SQLite file's folder, else the working folder). The password in it expires after
+    its first sign-in or TEMPORARY_FOR."""
+    folder = os.environ.get("DANVAN_DATA_DIR")
+    if not folder:
+        url = make_url(database_url)
+        folder = Path(url.database).resolve().parent if url.drivername.startswith("sqlite") and url.database \
+            else Path.cwd()
+    path = Path(folder) / FIRST_PASSWORD_FILE
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when the file was there before, with other rights
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(f"Tài khoản quản trị đầu tiên\nTên đăng nhập: {ADMIN_LOGIN}\nMật khẩu: {password}\n"
+                  "Mật khẩu này chỉ dùng được một lần, trong 24 giờ: đăng nhập và đặt mật khẩu mới ngay, rồi xoá "
+                  "tệp này.\n")
+    return path
+
+
 @cache
 def _dummy_hash() -> str:
     """A hash to verify against when the login does not exist, so that the answer takes as long."""
@@ -153,6 +177,7 @@ class Accounts:
                 unit_code=unit, email=email, active=True,
                 password_hash=None if password is None else _hasher.hash(password),
                 must_change_password=must_change_password, created_at=now, created_by=actor.login,
+                password_expires_at=now + TEMPORARY_FOR if must_change_password and password else None,
                 changed_at=now, changed_by=actor.login))
             record(conn, actor.login, "account_add",
                    detail=f"Tạo tài khoản {login} ({ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''})")
@@ -173,6 +198,7 @@ class Accounts:
         check_password(password, login)
         self._change(actor, login, "account_password", "Đặt lại mật khẩu",
                      password_hash=_hasher.hash(password), must_change_password=must_change_password,
+                     password_expires_at=self.clock() + TEMPORARY_FOR if must_change_password else None,
                      locked_until=None)
 
     def change_own_password(self, actor: Actor, current: str | None, new: str) -> None:
@@ -188,7 +214,7 @@ class Accounts:
         if _verifies(row.password_hash, new):
             raise AccountError("Mật khẩu mới phải khác mật khẩu cũ.")
         self._change(actor, actor.login, "account_password", "Tự đổi mật khẩu", keep_session=True,
-                     password_hash=_hasher.hash(new), must_change_password=False)
+                     password_hash=_hasher.hash(new), must_change_password=False, password_expires_at=None)
 
     def set_role(self, actor: Actor, login: str, role: Role | str, unit: str | None = None) -> None:
         actor.require(Right.ACCOUNTS)
@@ -251,7 +277,8 @@ class Accounts:
                 return None
             conn.execute(insert(t.accounts).values(
                 login=ADMIN_LOGIN, full_name="Quản trị viên", role=Role.ADMIN.value, unit_code=None, email=None,
-                active=True, password_hash=_hasher.hash(password), must_change_password=True, created_at=now,
+                active=True, password_hash=_hasher.hash(password), must_change_password=True,
+                password_expires_at=now + TEMPORARY_FOR, created_at=now,
                 created_by="khởi tạo", changed_at=now, changed_by="khởi tạo"))
             record(conn, "khởi tạo", "account_add", detail=f"Tạo tài khoản {ADMIN_LOGIN} (Quản trị) lần đầu khởi động")
         return password
@@ -273,16 +300,21 @@ class Accounts:
             return None
         right = _verifies(row["password_hash"], password or "")
         locked = bool(row["locked_until"] and _utc(row["locked_until"]) > now)
-        if right and row["active"] and not locked:
+        expired = bool(row["password_expires_at"] and _utc(row["password_expires_at"]) < now)
+        if right and row["active"] and not locked and not expired:
             with self.store.writing() as conn:
                 conn.execute(delete(t.sign_in_failures).where(t.sign_in_failures.c.account_id == row["id"]))
+                if row["password_expires_at"]:  # a temporary password opens one session: this one, to change it
+                    conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
+                                 .values(password_expires_at=now))
                 if _hasher.check_needs_rehash(row["password_hash"]):
                     conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
                                  .values(password_hash=_hasher.hash(password)))
                 record(conn, login, "sign_in", detail=f"Đăng nhập từ {client or 'không rõ địa chỉ'}")
             return _actor(row)
         self._failed(row["id"] if not right else None, login, client, now,
-                     "" if not right else " (tài khoản đang khoá)" if locked else " (tài khoản đã khoá hẳn)")
+                     "" if not right else " (tài khoản đang khoá)" if locked else
+                     " (mật khẩu tạm đã hết hạn)" if expired else " (tài khoản đã khoá hẳn)")
         return None
 
     def _check_client(self, client: str, now: datetime) -> None:

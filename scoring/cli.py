@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
     restore = dbsub.add_parser("restore", help="phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống")
     restore.add_argument("file", type=Path)
+    restore.add_argument("--accounts", action="store_true",
+                         help="phục hồi cả các tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có (được liệt kê "
+                              "trước khi phục hồi)")
     fw = dbsub.add_parser("framework", help="bộ tiêu chí đang dùng cho các lần nhập sau")
     fwsub = fw.add_subparsers(dest="framework_command", required=True, parser_class=_Parser)
     fwsub.add_parser("list", help="các phiên bản bộ tiêu chí đã lưu")

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from . import service
+from .access import ROLE_LABELS, Role
 from .framework import Framework, load_framework_file, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues
 from .store import Store, StoreError, local_time
@@ -79,8 +80,17 @@ def _backup(store: Store, args, framework) -> int:
 
 
 def _restore(store: Store, args, framework) -> int:
-    counts = service.restore(store, args.file, command_actor(args))
-    print(f"Đã phục hồi: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị.")
+    """Accounts are restored only with --accounts, and listed first either way: a backup is a way in."""
+    actor = command_actor(args)
+    held = service.backup_accounts(store, args.file, actor)
+    if held:
+        listed = ", ".join(f"{a['login']} ({ROLE_LABELS[Role(a['role'])]})" for a in held)
+        print(f"Tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có: {listed}. "
+              + ("Các tài khoản này được phục hồi." if args.accounts else
+                 "Không phục hồi các tài khoản này (thêm --accounts nếu cần)."))
+    counts = service.restore(store, args.file, actor, accounts=args.accounts)
+    print(f"Đã phục hồi: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị"
+          + (f", {counts['accounts']} tài khoản." if counts["accounts"] else "."))
     return EXIT_OK
 
 

@@ -128,6 +128,7 @@ accounts = Table(
     Column("active", Boolean, nullable=False),
     Column("password_hash", Text),
     Column("must_change_password", Boolean, nullable=False),
+    Column("password_expires_at", DateTime(timezone=True)),  # a temporary password: a day, or its first sign-in
     Column("locked_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Text, nullable=False),

@@ -18,6 +18,7 @@ from .framework import LEADER, UNIT, Framework
 from .rating import rate_years
 from .reader import ReadResult, read_files
 from .rounds import Rounds
+from .signing import signing_key
 from .store import Store, StoreError, os_user
 from .text import code_key
 from .validation import ERROR, Issue
@@ -239,12 +240,18 @@ def activate_framework(store: Store, framework_id: int, actor: Actor) -> None:
     store.activate_framework(framework_id, actor.login)
 
 
-def restore(store: Store, path: Path, actor: Actor) -> dict[str, int]:
+def restore(store: Store, path: Path, actor: Actor, accounts: bool = False) -> dict[str, int]:
+    """A signed backup into an empty store; its accounts only when asked (see `backup_accounts` to list them)."""
     actor.require(Right.BACKUP)
-    return store.restore(path, actor.login)
+    return store.restore(path, signing_key(store.url), actor.login, accounts)
+
+
+def backup_accounts(store: Store, path: Path, actor: Actor) -> list[dict]:
+    actor.require(Right.BACKUP)
+    return store.backup_accounts(path, signing_key(store.url))
 
 
 def backup(store: Store, path: Path, actor: Actor) -> dict[str, int]:
     actor.require(Right.BACKUP)
-    return store.backup(path)
+    return store.backup(path, signing_key(store.url))
 

@@ -13,6 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    """One backup key for the tests of this process and the servers and commands they start (scoring.signing):
+    never the repository's or the user's own folder."""
+    os.environ["DANVAN_BACKUP_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="danvan-key-")) / "backup.key")
+
+
 @pytest.fixture(scope="session")
 def soffice():
     """LibreOffice's converter; `make test` installs it, so missing it is a failure, not a skip."""

@@ -15,7 +15,7 @@ from scoring.access import PAGE_RIGHTS, RIGHTS, Actor, Forbidden, Right, Role, o
 from scoring.accounts import CLIENT_LIMIT, LOCK_AFTER, AccountError, Accounts, TooManyFailures, idle_timeout
 from scoring.framework import load_preset
 from scoring.rounds import Rounds
-from scoring.store import Store
+from scoring.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -137,6 +137,21 @@ def test_failures_from_many_addresses_lock_the_account_until_an_admin_unlocks_it
         accounts.sign_in("canbo", "sai-mat-khau-1", f"10.1.{i}.1")
     clock.advance(minutes=16)  # or the lock ends by itself
     assert accounts.sign_in("canbo", PASSWORD, "10.9.9.9") is not None
+
+
+def test_a_temporary_password_opens_one_session_within_a_day(accounts, clock):
+    accounts.set_password(ADMIN, "canbo", "tam-thoi-2026-xyz")  # set by an administrator: to be changed
+    clock.advance(hours=25)
+    assert accounts.sign_in("canbo", "tam-thoi-2026-xyz") is None  # a day later: expired, unused
+    assert "mật khẩu tạm đã hết hạn" in accounts.store.audit(1)["detail"].iloc[0]
+    accounts.set_password(ADMIN, "canbo", "tam-thoi-2026-xyz")
+    first = accounts.sign_in("canbo", "tam-thoi-2026-xyz")
+    assert first is not None and first.must_change_password
+    clock.advance(minutes=1)
+    assert accounts.sign_in("canbo", "tam-thoi-2026-xyz") is None  # used once: that session changes it
+    accounts.change_own_password(first, None, "mat-khau-rieng-cua-toi")
+    clock.advance(days=30)
+    assert accounts.sign_in("canbo", "mat-khau-rieng-cua-toi") is not None  # one's own password does not expire
 
 
 def test_failures_older_than_the_window_do_not_count(accounts, clock):
@@ -297,9 +312,39 @@ def test_backup_keeps_accounts_and_restore_adds_only_new_ones(database_url, tmp_
     assert "sessions" not in saved["tables"]
     target = Accounts(Store(database_url), clock)
     target.create(ADMIN, "quantri", "quan_tri", "mat-khau-moi-quan-tri")
-    service.restore(target.store, tmp_path / "sao_luu.json", ADMIN)
+    assert [a["login"] for a in service.backup_accounts(target.store, tmp_path / "sao_luu.json", ADMIN)] == ["canbo"]
+    service.restore(target.store, tmp_path / "sao_luu.json", ADMIN, accounts=True)  # asked for: listed, then added
     assert target.sign_in("canbo", PASSWORD) is not None
     assert target.sign_in("quantri", "mat-khau-moi-quan-tri") is not None  # the restoring admin keeps theirs
+    assert "thêm 1 tài khoản: canbo" in target.store.audit(20, actions=["restore"])["detail"].iloc[0]
+
+
+def test_a_backup_edited_by_hand_is_refused_and_accounts_come_back_only_when_asked(tmp_path, clock):
+    source = Accounts(Store(f"sqlite:///{tmp_path / 'nguon.sqlite'}"), clock)
+    source.create(ADMIN, "canbo", "can_bo", PASSWORD)
+    service.import_files(source.store, [(p.name, p.read_bytes()) for p in [SAMPLE / "tong_hop_2025.xlsx"]])
+    service.backup(source.store, tmp_path / "sao_luu.json", ADMIN)
+    saved = json.loads((tmp_path / "sao_luu.json").read_text("utf-8"))
+    smuggled = json.loads(json.dumps(saved))
+    admin = dict(smuggled["tables"]["accounts"][0], id=99, login="ke-gian", role="quan_tri")
+    smuggled["tables"]["accounts"].append(admin)
+    smuggled["tables"]["audit_log"].append(dict(smuggled["tables"]["audit_log"][0], id=9999, who="quantri",
+                                                detail="Tạo tài khoản ke-gian"))
+    (tmp_path / "sua_tay.json").write_text(json.dumps(smuggled, ensure_ascii=False), "utf-8")
+    unsigned = {k: v for k, v in saved.items() if k != "signature"}
+    (tmp_path / "khong_ky.json").write_text(json.dumps(unsigned, ensure_ascii=False), "utf-8")
+    for name in ("sua_tay.json", "khong_ky.json"):
+        target = Store(f"sqlite:///{tmp_path / name}.sqlite")
+        with pytest.raises(StoreError, match="Chữ ký của bản sao lưu không đúng"):
+            service.restore(target, tmp_path / name, ADMIN, accounts=True)
+        assert target.is_empty() and target.audit().empty
+    url = f"sqlite:///{tmp_path / 'dich.sqlite'}"
+    done = subprocess.run([sys.executable, "-m", "scoring", "db", "--database", url, "restore",
+                           str(tmp_path / "sao_luu.json")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "canbo (Cán bộ)" in done.stdout and "Không phục hồi các tài khoản này" in done.stdout
+    assert [a.login for a in Accounts(Store(url)).list(ADMIN)] == []  # data back, accounts not
+    assert not Store(url).is_empty()
 
 
 def run_users(url: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess:

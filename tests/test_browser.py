@@ -13,6 +13,7 @@ from sqlalchemy import delete
 
 from scoring import schema, service
 from scoring.framework import TIER_CODES, TIER_NAMES
+from scoring.accounts import FIRST_PASSWORD_FILE, Accounts
 from scoring.store import Store
 from tests.servers import CHROMIUM, app_server
 from tests.signing import PASSWORD, add_account, session_token
@@ -291,13 +292,14 @@ def test_unit_account_sees_only_its_own_unit(seeded, browser):
 
 
 def test_first_start_creates_the_admin_and_shows_the_sample_after_sign_in(browser, tmp_path):
-    """`make run` on a fresh machine: the terminal shows the first password once; the admin must change it,
-    then sees the sample years."""
+    """A first start as a service (no terminal): the first password is in a file beside the data that only its
+    owner reads, never in the output; the admin must change it, then sees the sample years."""
     terminal = tmp_path / "terminal.txt"
     url = f"sqlite:///{tmp_path / 'first.sqlite'}"
     with app_server(url, seed=True, terminal=terminal) as base:
-        printed = terminal.read_text("utf-8")
-        password = next(line.split()[-1] for line in printed.splitlines() if "Mật khẩu:" in line)
+        handed = tmp_path / FIRST_PASSWORD_FILE
+        assert handed.stat().st_mode & 0o777 == 0o600
+        password = next(line.split()[-1] for line in handed.read_text("utf-8").splitlines() if "Mật khẩu:" in line)
         context = new_context(browser)
         page = open_page(context, base, "")
         ARTIFACTS.mkdir(exist_ok=True)
@@ -314,7 +316,8 @@ def test_first_start_creates_the_admin_and_shows_the_sample_after_sign_in(browse
         page.get_by_role("heading", name=TITLES[""], level=1).wait_for(timeout=90_000)
         page.get_by_text("Số đơn vị").first.wait_for(timeout=60_000)
         context.close()
-    assert printed.count(password) == 1
+        assert Accounts(Store(url)).sign_in("quantri", password) is None  # the first password opened one session
+    assert password not in terminal.read_text("utf-8")
 
 
 def test_round_pages_in_the_browser(seeded, browser):

@@ -40,7 +40,10 @@ from scoring import service
 from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.framework import load_preset, to_toml
 from scoring.schema import metadata
+from scoring.signing import sign, signing_key
 from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time, os_user
+
+KEY = signing_key("sqlite://")  # the tests' one backup key (tests/conftest.py), as the command line reads it
 
 pytestmark = pytest.mark.slow
 
@@ -567,14 +570,14 @@ def test_backup_restores_into_a_fresh_database(database_url, other_database, tar
     before = state(store)
     assert len(before["frameworks"]) == 2 and len(before["history"][2025]) == 2
 
-    counts = store.backup(tmp_path / "sao_luu.json")
+    counts = store.backup(tmp_path / "sao_luu.json", KEY)
     units = sum(len(d.units) for p in (Y2023, Y2024, Y2025) for d in read_paths([p]).years.values())
     merged = len(read_paths([Y2025]).years[2025].units)  # the forms are merged into the stored 2025
     assert counts["datasets"] == 4 and counts["unit_rows"] == units + merged and counts["frameworks"] == 2
     assert not list(tmp_path.glob("*.tmp"))
 
     fresh = Store(other_database(target))
-    assert fresh.restore(tmp_path / "sao_luu.json", "Trần Văn Cường") == counts
+    assert fresh.restore(tmp_path / "sao_luu.json", KEY, "Trần Văn Cường") == counts
     after = state(fresh)
     restore_entry = after["audit"].pop(0)
     assert (restore_entry["action"], restore_entry["who"]) == ("restore", "Trần Văn Cường")
@@ -590,26 +593,28 @@ def test_backup_restores_into_a_fresh_database(database_url, other_database, tar
 
     # Into a database that is not empty: refused, nothing changed.
     with pytest.raises(StoreError, match="Chỉ phục hồi vào cơ sở dữ liệu trống"):
-        store.restore(tmp_path / "sao_luu.json")
+        store.restore(tmp_path / "sao_luu.json", KEY)
     assert state(store) == before
     (tmp_path / "hong.json").write_text('{"format": "khác"}', "utf-8")
     (tmp_path / "cat_cut.json").write_text(json.dumps({"format": "danvan-backup"})[:-5], "utf-8")
     empty = Store(other_database("sqlite"))
     for broken in ("hong.json", "cat_cut.json", "khong_co.json"):
         with pytest.raises(StoreError):
-            empty.restore(tmp_path / broken)
+            empty.restore(tmp_path / broken, KEY)
     assert empty.is_empty() and empty.audit().empty
 
 
 def test_damaged_backup_is_refused_and_restores_nothing(database_url, tmp_path, capsys):
     source = Store(f"sqlite:///{tmp_path / 'nguon.sqlite'}")
     imported(source, Y2025)
-    source.backup(tmp_path / "tot.json")
+    source.backup(tmp_path / "tot.json", KEY)
     good = json.loads((tmp_path / "tot.json").read_text("utf-8"))
 
     def damaged(name: str, change) -> Path:
+        """A backup damaged by someone holding the key: signed again, so that its content is what is judged."""
         data = json.loads(json.dumps(good))
         change(data)
+        data["signature"] = sign(data, KEY)
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
         return path
@@ -635,23 +640,23 @@ def test_damaged_backup_is_refused_and_restores_nothing(database_url, tmp_path, 
     store = Store(database_url)
     for path in cases:
         with pytest.raises(StoreError, match="Tệp sao lưu bị hỏng|không được hỗ trợ"):
-            store.restore(path)
+            store.restore(path, KEY)
         assert store.is_empty() and store.framework_versions().empty and store.audit().empty, path.name
     code, out, err = cli(capsys, "db", "--database", database_url, "restore", cases[3])
     assert (code, out) == (2, "") and err.startswith("Lỗi: Tệp sao lưu bị hỏng"), err
-    store.restore(tmp_path / "tot.json")
+    store.restore(tmp_path / "tot.json", KEY)
     assert state(store)["ratings"] == state(source)["ratings"]
 
 
 def test_restore_refused_when_only_a_framework_is_stored(database_url, other_database, tmp_path):
     source = Store(database_url)
     imported(source, Y2025)
-    source.backup(tmp_path / "b.json")
+    source.backup(tmp_path / "b.json", KEY)
     target = Store(other_database(make_url(database_url).get_backend_name()))
     target.save_framework(load_preset(OTHER_PRESET))
     before = state(target)
     with pytest.raises(StoreError, match="Chỉ phục hồi vào cơ sở dữ liệu trống"):
-        target.restore(tmp_path / "b.json")
+        target.restore(tmp_path / "b.json", KEY)
     assert state(target) == before
 
 

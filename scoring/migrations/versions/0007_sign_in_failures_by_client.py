@@ -1,5 +1,5 @@
 """Failed sign-ins kept with the client address (and for logins that do not exist), so that failures are slowed
-per address before an account is locked.
+per address before an account is locked; temporary passwords expire.
 
 Revision ID: 0007
 Revises: 0006
@@ -26,9 +26,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_sign_in_failures_account_at", "sign_in_failures", ["account_id", "at"])
     op.create_index("ix_sign_in_failures_client_at", "sign_in_failures", ["client", "at"])
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("password_expires_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("password_expires_at")
     op.drop_index("ix_sign_in_failures_client_at", table_name="sign_in_failures")
     op.drop_index("ix_sign_in_failures_account_at", table_name="sign_in_failures")
     op.drop_table("sign_in_failures")
