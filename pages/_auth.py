@@ -126,6 +126,8 @@ def signed_in() -> Actor | None:
     found = accounts().session(_token())
     if found is None and sso_configured() and st.user.is_logged_in:
         found = accounts().by_email(st.user.get("email"), st.user.get("email_verified"))
+        if found is not None:  # a session cookie of its own too, which the download route checks
+            _go(f"{SIGN_IN_ROUTE}?ma={accounts().issue_code(found)}&tiep=/")
     st.session_state[ACTOR_KEY] = found
     return found
 

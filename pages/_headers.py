@@ -14,6 +14,7 @@ import hashlib
 import re
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit
 from starlette.responses import Response
@@ -65,13 +66,27 @@ HEADERS = [(b"content-security-policy", policy().encode()), (b"x-content-type-op
            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")]
 
 
+def same_origin(scope) -> bool:
+    """A WebSocket opened by a page of this site: its Origin names the host (and port) the browser asked for.
+    Another site, or another port of this host, may not drive a session. A client without an Origin is no
+    browser, so no page could have been tricked into it."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    origin = headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == headers.get("host", "")
+
+
 class SecurityHeaders:
-    """ASGI middleware: the headers above added to every HTTP response."""
+    """ASGI middleware: the headers above added to every HTTP response; a WebSocket from another origin refused
+    (403) before Streamlit sees it."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not same_origin(scope):
+            await receive()  # the connection request, answered with a refusal
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

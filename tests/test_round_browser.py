@@ -271,16 +271,14 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.close()
 
     # 5. Appraisal: 2.1 of unit A lowered from 19 to 16 with a reason, then both units completed.
+    probe = open_page(officer, base, "tham-dinh")
+    probe.get_by_text("biên bản gửi kèm ![o](/_danvan/dang-xuat)").first.wait_for(timeout=60_000)  # as typed
+    assert probe.locator("[data-testid='stMain'] img").count() == 0
+    probe.close()
     page = open_page(officer, base, "tham-dinh")
-    page.get_by_text("Quý IV đơn vị chỉ tổ chức 3 hội nghị").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)
-    page.get_by_text("biên bản gửi kèm ![o](/_danvan/dang-xuat)").first.wait_for(timeout=10_000)  # as typed
-    assert page.locator("[data-testid='stMain'] img").count() == 0
-    page.reload()
     assert heading(page) == TITLES["tham-dinh"]  # still signed in
     page.get_by_text("Quý IV đơn vị chỉ tổ chức 3 hội nghị").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
-    idle(page)
     left = sum(CRITERIA_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"))
     row_21 = [c.code for c in FW.criteria].index("2.1")
     width = CRITERIA_WIDTHS["Thẩm định"]

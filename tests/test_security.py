@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import ast
+import base64
 import inspect
 import io
 import json
+import os
 import re
+import socket
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -238,3 +241,20 @@ def test_evidence_names_are_cleaned_and_office_bombs_refused(tmp_path):
     with pytest.raises(RoundError, match="zip bomb"):
         rounds.add_evidence(unit, 2026, "DVA", "bao_cao.docx", bomb.getvalue())
     assert len(rounds.sheet(unit, 2026, "DVA").files) == 1
+
+
+def _handshake(base: str, origin: str) -> int:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                     f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+        return int(raw.recv(1024).split(b" ", 2)[1])
+
+
+def test_the_app_server_opens_a_websocket_for_its_own_origin_only(site):
+    base, _ = site
+    host, port = base.rsplit(":", 1)
+    assert _handshake(base, base) == 101
+    for other in ("http://evil.example", f"{host}:{int(port) + 1}", "https://127.0.0.1"):
+        assert _handshake(base, other) == 403, other
