@@ -293,7 +293,9 @@ SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 330, "Tự chấm": 80, "Thuyết
 def criteria_editor(table: pd.DataFrame, key: str, fixed: tuple[str, ...], typed: list[str],
                     widths: dict[str, int], disabled: bool) -> pd.DataFrame:
     """A round's criteria table with its typed columns editable: every row in view at once (no scrolling inside a
-    form), rows tall enough for a criterion's name to wrap."""
+    form), rows tall enough for a criterion's name to wrap. The columns not typed here (a unit's statements, on
+    Thẩm định) go to the toolbar's CSV as text a spreadsheet keeps (`text.inert`); nothing reads them back."""
+    table = table.assign(**{c: table[c].map(inert) for c in fixed if c in table})
     return st.data_editor(table, hide_index=True, width="content", disabled=disabled, key=key,
                           height=35 + len(table) * WRAPPED_ROW + 3, row_height=WRAPPED_ROW,
                           column_order=[*fixed, *typed],

@@ -161,7 +161,7 @@ def test_upload_rank_download_and_screenshots(server, browser, tmp_path):
     admin = signed_in(browser, base, url, "quantri2", "quan_tri")
     for name, path in PAGES.items():
         page = open_page(admin, base, path)
-        page.wait_for_selector(CONTENT, timeout=90_000)
+        page.locator(CONTENT).filter(visible=True).first.wait_for(timeout=90_000)  # (one may be in a closed expander)
         page.wait_for_timeout(1500)  # let plotly finish drawing
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         errors = page.locator('[data-testid="stException"]').count()

@@ -191,9 +191,16 @@ def test_tables_sent_to_the_browser_hold_formulas_as_text(tmp_path, monkeypatch)
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     roster = pd.DataFrame({"code": ["DVA", "DVB"], "name": [FORMULAS[0], "Chi bộ B"], "cluster": ["Khối 1"] * 2})
     soon = datetime.now(timezone.utc) + timedelta(days=10)
-    Rounds(Store(url)).open(operator("kiểm thử"), 2026, load_preset(), roster, soon, soon)
-    board = visit("tham_dinh").dataframe[0].value  # what the table's "Tải về tệp CSV" writes
+    rounds, fw, unit = Rounds(Store(url)), load_preset(), Actor("dva", Role.UNIT, "DVA")
+    rounds.open(operator("kiểm thử"), 2026, fw, roster, soon, soon)
+    rounds.save_draft(unit, 2026, "DVA", {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
+                      {key(UNIT, "1.1"): FORMULAS[3]}, {"name": "Nguyễn Văn A", "title": "Bí thư"})
+    rounds.submit(unit, 2026, "DVA")
+    at = visit("tham_dinh")
+    board = at.dataframe[0].value  # what the table's "Tải về tệp CSV" writes
     assert board["Tên đơn vị"].tolist() == ["'" + FORMULAS[0], "Chi bộ B"]
+    editor = next(d.value for d in at.dataframe if "Thuyết minh" in d.value.columns)  # not typed on this page
+    assert "'" + FORMULAS[3] in editor["Thuyết minh"].tolist()
 
 
 # ---------------------------------------------------------------- 2. downloads checked when they are served
