@@ -25,11 +25,12 @@ from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, make_url, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from . import schema as t
 from .access import Actor, Right, Role, ROLE_LABELS
+from .signing import data_folder
 from .store import Store, record, stored_time as _utc
 from .text import unit_code
 
@@ -122,14 +123,11 @@ FIRST_PASSWORD_FILE = "mat_khau_quan_tri_dau_tien.txt"
 def hand_over_first_password(password: str, database_url: str) -> Path:
     """Where the first administrator's password goes when no terminal shows it (a service's output is a journal
     or a container log, kept and read by others): a file only its owner can read, beside the data
-    (DANVAN_DATA_DIR, else the SQLite file's folder, else the working folder). The password in it expires after
+    (`signing.data_folder`: DANVAN_DATA_DIR, else the SQLite file's folder). The password in it expires after
     its first sign-in or TEMPORARY_FOR."""
-    folder = os.environ.get("DANVAN_DATA_DIR")
-    if not folder:
-        url = make_url(database_url)
-        folder = Path(url.database).resolve().parent if url.drivername.startswith("sqlite") and url.database \
-            else Path.cwd()
-    path = Path(folder) / FIRST_PASSWORD_FILE
+    folder = data_folder(database_url)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FIRST_PASSWORD_FILE
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # also when the file was there before, with other rights
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:

@@ -21,11 +21,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(database_url: str, seed: bool, terminal: Path | None = None, port: int | None = None):
+def app_server(database_url: str, seed: bool, terminal: Path | None = None, port: int | None = None,
+               data_dir: Path | None = None):
     """A fresh server started the README's way (`python app.py`, as `make run` does); fails if it never answers.
-    What it prints on its terminal goes to `terminal` when given."""
+    What it prints on its terminal goes to `terminal` when given; `data_dir`: its DANVAN_DATA_DIR (a server on
+    PostgreSQL keeps the first password's file there, never in the repository)."""
     port = port or free_port()
     env = dict(os.environ, DANVAN_DATABASE_URL=database_url, DANVAN_SEED_SAMPLE="1" if seed else "0")
+    if data_dir is not None:
+        env["DANVAN_DATA_DIR"] = str(data_dir)
     out = open(terminal, "w") if terminal else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE)

@@ -18,6 +18,7 @@ import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from scoring.accounts import FIRST_PASSWORD_FILE
 from scoring.store import Store
 from tests.servers import ROOT, app_server, free_port
 from tests.signing import PASSWORD, add_account
@@ -139,8 +140,10 @@ def test_two_replicas_behind_nginx_on_postgresql(postgres_server, nginx, browser
     with ExitStack() as stack:
         # Both replicas start together on an empty database: one migrates, one creates the first admin.
         for port in ports:
-            stack.enter_context(app_server(url, seed=False, port=port))
+            stack.enter_context(app_server(url, seed=False, port=port, data_dir=tmp_path))
         front, plain = stack.enter_context(nginx_in_front(nginx, tmp_path, ports))
+        handed = tmp_path / FIRST_PASSWORD_FILE  # the first password: beside the data, owner-only, not in a log
+        assert handed.stat().st_mode & 0o777 == 0o600 and not (ROOT / FIRST_PASSWORD_FILE).exists()
         add_account(url, "canbo", "can_bo")
         check_tls_front(front, plain)
 
