@@ -282,11 +282,19 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     left = sum(CRITERIA_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa", "Tự chấm", "Thuyết minh"))
     row_21 = [c.code for c in FW.criteria].index("2.1")
     width = CRITERIA_WIDTHS["Thẩm định"]
-    type_column(page, 1, left, width, ["16"], rows_down=row_21)  # the board is the first table
-    type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"],
-                rows_down=row_21)
-    page.get_by_role("button", name="Lưu thẩm định").click()
-    wait_toast(page, "Đã lưu điểm thẩm định")
+    for attempt in range(2):  # under a loaded machine a click during the last cell's run was once lost: again
+        type_column(page, 1, left, width, ["16"], rows_down=row_21)  # the board is the first table
+        type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"],
+                    rows_down=row_21)
+        page.wait_for_timeout(1000)
+        idle(page)
+        page.get_by_role("button", name="Lưu thẩm định").click()
+        try:
+            page.get_by_text("Đã lưu điểm thẩm định").first.wait_for(timeout=45_000)
+            break
+        except PlaywrightTimeout:
+            page.screenshot(path=str(ARTIFACTS / f"vong-luu-{attempt}.png"), full_page=True)
+            assert attempt == 0, "Lưu thẩm định never saved"
     shot(page, "vong-tham-dinh")
     for code, then in (("DVA", "trạng thái Đã nộp"), ("DVB", None), ("DVC", None)):
         if code == "DVC":  # never submitted, past its deadline: appraised from the committee's findings
