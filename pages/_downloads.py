@@ -68,11 +68,16 @@ def offer_download(label: str, file_name: str, mime: str, right: Right, build: C
                f'{html.escape(label)}</a>')
 
 
+def _answer(text: str, status: int) -> HTMLResponse:
+    """A page of one Vietnamese sentence, instead of the file."""
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Không tải được</title><p>{text}</p>",
+                        status_code=status, headers={"Cache-Control": "no-store"})
+
+
 def _refused(why: str) -> HTMLResponse:
     log.warning("download refused: %s", why)
-    return HTMLResponse("<!doctype html><meta charset=utf-8><title>Không tải được</title>"
-                        "<p>Không tải được tệp: phiên đăng nhập đã hết, tài khoản không còn quyền, hoặc liên kết đã "
-                        "cũ. Hãy mở lại trang và tải lại.</p>", status_code=403, headers={"Cache-Control": "no-store"})
+    return _answer("Không tải được tệp: phiên đăng nhập đã hết, tài khoản không còn quyền, hoặc liên kết đã cũ. "
+                   "Hãy mở lại trang và tải lại.", 403)
 
 
 def _serve(token: str, cookie: str | None) -> Response:
@@ -90,8 +95,7 @@ def _serve(token: str, cookie: str | None) -> Response:
         return _refused(f"{who.login}: {e}")
     except Exception:  # noqa: BLE001 - the person gets a sentence, the log the details
         log.exception("download %s for %s failed", offer.file_name, who.login)
-        return HTMLResponse("<!doctype html><meta charset=utf-8><p>Không tạo được tệp. Hãy thử lại; nếu vẫn lỗi, "
-                            "báo quản trị viên.</p>", status_code=500)
+        return _answer("Không tạo được tệp. Hãy thử lại; nếu vẫn lỗi, báo quản trị viên.", 500)
     with store().writing() as conn:
         record(conn, who.login, "download", offer.year, detail=f"Tải về {offer.file_name} ({len(content)} byte)")
     return Response(content, media_type=offer.mime, headers={

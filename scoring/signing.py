@@ -42,9 +42,10 @@ def signing_key(database_url: str) -> bytes:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it meanwhile
         return bytes.fromhex(path.read_text("ascii").strip())
+    key = secrets.token_bytes(32)
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
-        out.write(secrets.token_hex(32) + "\n")
-    return bytes.fromhex(path.read_text("ascii").strip())
+        out.write(key.hex() + "\n")
+    return key
 
 
 def canonical(content: dict) -> bytes:

@@ -350,18 +350,16 @@ class Store:
                                                         .where(t.unit_rows.c.dataset_id == dataset_id))
                     .scalars()]
 
-    def unit_name(self, code: str, conn: Connection | None = None) -> str | None:
+    def unit_name(self, code: str) -> str | None:
         """The name of a unit code (normal form) in the newest round or active year that has it; None if none does.
         Accounts of units are checked against it, so that a typo does not make an account for no unit."""
-        if conn is None:
-            with self.reading() as conn:
-                return self.unit_name(code, conn)
         in_round = (select(t.round_units.c.name).join(t.rounds, t.rounds.c.id == t.round_units.c.round_id)
                     .where(t.round_units.c.code == code).order_by(t.rounds.c.year.desc()).limit(1))
         in_year = (select(t.unit_rows.c.name)
                    .join(t.active_years, t.active_years.c.dataset_id == t.unit_rows.c.dataset_id)
                    .where(t.unit_rows.c.code == code).order_by(t.active_years.c.year.desc()).limit(1))
-        return conn.execute(in_round).scalar() or conn.execute(in_year).scalar()
+        with self.reading() as conn:
+            return conn.execute(in_round).scalar() or conn.execute(in_year).scalar()
 
     def load_many(self, dataset_ids: list[int]) -> dict[int, tuple[YearData, Framework]]:
         """Several versions read in one snapshot, so that no import can come between them; id → (data, framework)."""
