@@ -26,7 +26,10 @@ AUDIT_ACTIONS = {"import": "Nhập dữ liệu", "activate": "Dùng phiên bản
                  "account_password": "Mật khẩu", "account_role": "Đổi vai trò", "account_disable": "Khoá tài khoản",
                  "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai", "download": "Tải tệp",
                  "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai", "sign_out": "Đăng xuất",
-                 "account_unlock": "Mở khoá đăng nhập"}
+                 "account_unlock": "Mở khoá đăng nhập", "setting": "Thiết lập", "round_open": "Mở đợt đánh giá",
+                 "round_cancel": "Hủy đợt đánh giá", "round_add_units": "Thêm đơn vị vào đợt",
+                 "round_withdraw": "Rút đơn vị khỏi đợt", "round_import": "Nhập tệp thẩm định",
+                 "round_publish": "Công bố kết quả", "round_reopen": "Mở lại đợt đánh giá"}
 NOT_APPRAISED = "Chưa thẩm định"
 
 

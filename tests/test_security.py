@@ -22,7 +22,7 @@ from scoring.access import Actor, Role, operator
 from scoring.accounts import Accounts
 from scoring.engine import rate
 from scoring.framework import UNIT, load_preset
-from scoring.presentation import literal, markdown
+from scoring.presentation import AUDIT_ACTIONS, literal, markdown
 from scoring.report import ReportSettings, report_bytes
 from scoring.round_files import round_workbook
 from scoring.rounds import RoundError, Rounds, key, year_data_of
@@ -265,3 +265,14 @@ def test_the_app_server_opens_a_websocket_for_its_own_origin_only(site):
     assert _handshake(base, base) == 101
     for other in ("http://evil.example", f"{host}:{int(port) + 1}", "https://127.0.0.1"):
         assert _handshake(base, other) == 403, other
+
+
+# ---------------------------------------------------------------- 5. an audit log people can read
+
+def test_every_action_written_to_the_audit_log_has_a_vietnamese_name():
+    """Tài khoản shows and filters the log by these names: an action without one would show its code."""
+    written = {m for path in [*(ROOT / "scoring").rglob("*.py"), *(ROOT / "pages").glob("*.py")]
+               for m in re.findall(r'(?:record\(conn, [^,]+|_change\(actor, [^,]+), "([a-z_]+)"',
+                                   path.read_text("utf-8"))}
+    assert {"round_open", "sign_in", "download", "account_unlock", "setting"} <= written  # the scan finds them
+    assert not written - set(AUDIT_ACTIONS), sorted(written - set(AUDIT_ACTIONS))
