@@ -308,7 +308,7 @@ class Accounts:
                 if _hasher.check_needs_rehash(row["password_hash"]):
                     conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
                                  .values(password_hash=_hasher.hash(password)))
-                record(conn, login, "sign_in", detail=f"Đăng nhập từ {client or 'không rõ địa chỉ'}")
+                record(conn, login, "sign_in", detail=f"Đăng nhập {_whence(client)}")
             return _actor(row)
         self._failed(row["id"] if not right else None, login, client, now,
                      "" if not right else " (tài khoản đang khoá)" if locked else
@@ -332,8 +332,7 @@ class Accounts:
             conn.execute(delete(f).where(f.c.at < now - LOCK_WINDOW))
             conn.execute(insert(f).values(account_id=account_id, client=client, at=now))
             record(conn, login or "(không rõ)", "sign_in_failed",
-                   detail=f"Đăng nhập sai{why}{'' if login else ': tên đăng nhập không có'}, từ "
-                          f"{client or 'không rõ địa chỉ'}")
+                   detail=f"Đăng nhập sai{why}{'' if login else ': tên đăng nhập không có'}, {_whence(client)}")
             if account_id is None:
                 return
             recent = conn.execute(select(func.count()).select_from(f)
@@ -446,6 +445,10 @@ def _verifies(hashed: str | None, password: str) -> bool:
         return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _whence(client: str) -> str:
+    return f"từ {client}" if client else "(không rõ địa chỉ)"
 
 
 def _role(role: Role | str | None) -> Role:
