@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 PORT ?= 8501
 
-.PHONY: run test test-fast install install-dev system-deps bench sample clean
+.PHONY: run test test-fast lint format install install-dev system-deps bench sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(APT) update -qq && $(APT) install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -38,7 +38,16 @@ system-deps:
 run: $(VENV)/.runtime
 	$(BIN)/python app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-test: $(VENV)/.dev system-deps
+# The lint gate: ruff's rules (pyproject.toml) and its formatter; `make format` applies both.
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint system-deps
 	$(BIN)/python -m pytest -n auto
 
 # The inner loop: everything but the tests that need LibreOffice, PostgreSQL or the browser.

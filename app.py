@@ -11,6 +11,7 @@ This file is three things:
 - the script every browser session runs (`main`): sign-in first, then the page the role may open, else a
   refusal. Every page and every action checks again on the server.
 """
+
 import logging
 import sys
 from pathlib import Path
@@ -64,8 +65,9 @@ PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.acce
 def _log_to_stderr() -> None:
     """The library's details (a parser's error, in English) go to the server's log; users see Vietnamese only."""
     logger = logging.getLogger("scoring")
-    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.NullHandler)
-               for h in logger.handlers):
+    if not any(
+        isinstance(h, logging.StreamHandler) and not isinstance(h, logging.NullHandler) for h in logger.handlers
+    ):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
@@ -84,9 +86,17 @@ def main() -> None:
     ready = actor is not None and not actor.must_change_password
     # Every path stays routable (so that a typed address is refused, not "not found"); the menu lists only
     # what the role may open.
-    pages = {url: st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=not url,
-                          visibility="visible" if ready and actor.may_open(url) else "hidden")
-             for path, title, icon, url in PAGES}
+    pages = {
+        url: st.Page(
+            path,
+            title=title,
+            icon=f":material/{icon}:",
+            url_path=url,
+            default=not url,
+            visibility="visible" if ready and actor.may_open(url) else "hidden",
+        )
+        for path, title, icon, url in PAGES
+    }
     page = st.navigation(list(pages.values()), position="sidebar" if ready else "hidden")
     if actor is None:
         _auth.sign_in_form(page.url_path)
@@ -103,8 +113,10 @@ def main() -> None:
 def _on_error(error: Exception) -> bool:
     """Uncaught errors: the traceback to the server's log, a Vietnamese sentence to the user."""
     log.error("page failed", exc_info=error)
-    st.error("Đã có lỗi khi hiển thị trang này. Hãy tải lại trang; nếu vẫn lỗi, báo quản trị viên "
-             "(chi tiết đã được ghi vào nhật ký máy chủ).")
+    st.error(
+        "Đã có lỗi khi hiển thị trang này. Hãy tải lại trang; nếu vẫn lỗi, báo quản trị viên "
+        "(chi tiết đã được ghi vào nhật ký máy chủ)."
+    )
     return True
 
 
@@ -118,5 +130,10 @@ elif __name__ == "app":  # imported by the web server (uvicorn) that `python app
 
     from pages import _auth, _headers, _locale
 
-    app = st.App(__file__, routes=_auth.ROUTES, middleware=[Middleware(_headers.SecurityHeaders), *_locale.MIDDLEWARE],
-                 lifespan=_auth.lifespan, on_script_error=_on_error)
+    app = st.App(
+        __file__,
+        routes=_auth.ROUTES,
+        middleware=[Middleware(_headers.SecurityHeaders), *_locale.MIDDLEWARE],
+        lifespan=_auth.lifespan,
+        on_script_error=_on_error,
+    )

@@ -7,6 +7,7 @@ move between pages; median of three rounds, after one round that loads the chart
 server's memory after the visits.
 Usage: python bench/bench_browser.py [--units 60000] [--pages tong-quan xep-hang …]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_load import FRESH, rss_mb, start_server, tokens  # noqa: E402
 from bench_rank import OUT, make_workbook  # noqa: E402
 from figures import figure  # noqa: E402
+
 from tests.servers import ARGS, CHROMIUM  # noqa: E402
 
 STEP_TIMEOUT = 180_000  # ms: a bound against a hang, not a target
@@ -32,7 +34,7 @@ PAGES = {
     "": CHART,
     "xep-hang": DATAFRAME,
     "don-vi": CHART,
-    "nguoi-dung-dau": f"{DATAFRAME}, [data-testid=\"stAlert\"]",  # the 60,000-unit year has no leaders sheet
+    "nguoi-dung-dau": f'{DATAFRAME}, [data-testid="stAlert"]',  # the 60,000-unit year has no leaders sheet
     "xu-huong": CHART,
     "tieu-chi": DATAFRAME,
     "bao-cao": '[data-testid="stDownloadButton"]',
@@ -69,7 +71,8 @@ async def warm(page, base: str, path: str, title: str) -> float:
 async def _shown(page, path: str, start: float) -> float:
     try:
         await page.locator(FRESH + PAGES[path].replace(", ", ", " + FRESH)).first.wait_for(
-            state="visible", timeout=STEP_TIMEOUT)
+            state="visible", timeout=STEP_TIMEOUT
+        )
     except Exception:
         await page.screenshot(path=str(OUT / f"browser-failed-{path or 'tong-quan'}.png"), full_page=True)
         raise

@@ -3,6 +3,7 @@ once to warm the caches, then every page again; prints the time of each warm pag
 real scripts in process, without a browser). Goal: about a second per interaction at 5,000 units.
 Usage: python bench/bench_dashboard.py [--units 5000 60000]
 """
+
 from __future__ import annotations
 
 import argparse

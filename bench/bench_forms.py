@@ -1,6 +1,7 @@
 """5,000 per-unit forms in one read (`python -m scoring validate`), against the parse alone of the same files in one
 process with python-calamine, measured side by side; then the same forms in one upload as the upload page saves
 them (read, plan, store: `service.import_files`) into an empty store. Usage: python bench/bench_forms.py [--forms N]."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,10 +19,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from figures import figure  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "forms"
-PARSE_ONLY = ("import sys, glob, python_calamine as pc\n"
-              "for p in sorted(glob.glob(sys.argv[1] + '/*.xlsx')):\n"
-              "    wb = pc.CalamineWorkbook.from_path(p)\n"
-              "    [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]\n")
+PARSE_ONLY = (
+    "import sys, glob, python_calamine as pc\n"
+    "for p in sorted(glob.glob(sys.argv[1] + '/*.xlsx')):\n"
+    "    wb = pc.CalamineWorkbook.from_path(p)\n"
+    "    [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]\n"
+)
 
 
 def make_forms(n: int) -> list[Path]:
@@ -53,11 +56,17 @@ def main() -> None:
     subprocess.run([sys.executable, "-c", PARSE_ONLY, str(OUT)], check=True)
     parse = time.perf_counter() - t
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "scoring", "validate", *map(str, paths), "--year", "2025"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "scoring", "validate", *map(str, paths), "--year", "2025"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     whole = time.perf_counter() - t
-    print(f"{len(paths)} forms: calamine parse alone {parse:.1f} s; `validate` end to end {whole:.1f} s "
-          f"(ratio {whole / parse:.1f}); {out.stdout.strip().splitlines()[-1] if out.stdout else out.stderr[-300:]}")
+    print(
+        f"{len(paths)} forms: calamine parse alone {parse:.1f} s; `validate` end to end {whole:.1f} s "
+        f"(ratio {whole / parse:.1f}); {out.stdout.strip().splitlines()[-1] if out.stdout else out.stderr[-300:]}"
+    )
     upload = one_upload(paths)
     print(f"{len(paths)} forms in one upload (read, plan, store into an empty store): {upload:.1f} s")
     figure(f"{len(paths)} per-unit forms, one upload", f"{upload:.1f} s", "≤ 30 s", "132 s (`validate`)")

@@ -17,6 +17,7 @@ content, the server's memory before, with the sessions open (idle, then after th
 after they close. Bounded: at most 30 sessions, each browser step given 120 s (a step past it counts as "> 120 s").
 Usage: python bench/bench_load.py [--sessions 30] [--units 60000]   (--units 0: the sample store only)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,7 @@ from bench_rank import OUT, make_workbook  # noqa: E402
 from figures import figure  # noqa: E402
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from protocol import Session, select, shown_text  # noqa: E402
+
 from tests.servers import ARGS, CHROMIUM, free_port  # noqa: E402
 
 MAX_SESSIONS = 30
@@ -49,8 +51,13 @@ STEP_TIMEOUT = 120_000  # ms
 def start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, DANVAN_DATABASE_URL=url, DANVAN_SEED_SAMPLE="1")
-    proc = subprocess.Popen([sys.executable, "app.py", "--server.port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -108,7 +115,7 @@ async def switch_year(page, second: tuple[str, str]) -> float:
     """Another year in the year box: seconds until that year's caption and table show. The box's list is drawn
     again when a run's last elements arrive, so a click that finds its option gone is tried again."""
     start = time.perf_counter()
-    for attempt in range(5):
+    for _attempt in range(5):
         try:
             await page.locator('[data-testid="stSelectbox"]').first.click()
             await page.get_by_role("option", name=second[1], exact=True).click(timeout=STEP_TIMEOUT / 5)
@@ -139,8 +146,7 @@ def seconds(value: float) -> str:
 
 
 def quantiles(values: list[float]) -> str:
-    return (f"p50 {seconds(statistics.median(values))}, p95 {seconds(p95(values))}, "
-            f"max {seconds(max(values))}")
+    return f"p50 {seconds(statistics.median(values))}, p95 {seconds(p95(values))}, max {seconds(max(values))}"
 
 
 async def back_to(proc: subprocess.Popen, baseline: float) -> tuple[float, int]:
@@ -154,8 +160,9 @@ async def back_to(proc: subprocess.Popen, baseline: float) -> tuple[float, int]:
     return rss_mb(proc), waited
 
 
-async def over_protocol(base: str, proc: subprocess.Popen, keys: list[str], first: str,
-                        second: tuple[str, str]) -> dict:
+async def over_protocol(
+    base: str, proc: subprocess.Popen, keys: list[str], first: str, second: tuple[str, str]
+) -> dict:
     """The sessions over the websocket alone: opened one by one on Tổng quan, then all at once Xếp hạng, then
     all at once the other year."""
     baseline = rss_mb(proc)
@@ -173,12 +180,19 @@ async def over_protocol(base: str, proc: subprocess.Popen, keys: list[str], firs
     for session in sessions:
         await session.close()
     after, waited = await back_to(proc, baseline)
-    return {"ranking": [t for t, _ in opened], "switch": [t for t, _ in switched], "baseline": baseline,
-            "idle": idle, "loaded": loaded, "after": after, "waited": waited, "sent": sent}
+    return {
+        "ranking": [t for t, _ in opened],
+        "switch": [t for t, _ in switched],
+        "baseline": baseline,
+        "idle": idle,
+        "loaded": loaded,
+        "after": after,
+        "waited": waited,
+        "sent": sent,
+    }
 
 
-async def in_browsers(base: str, proc: subprocess.Popen, keys: list[str], first: str,
-                      second: tuple[str, str]) -> dict:
+async def in_browsers(base: str, proc: subprocess.Popen, keys: list[str], first: str, second: tuple[str, str]) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -194,8 +208,15 @@ async def in_browsers(base: str, proc: subprocess.Popen, keys: list[str], first:
             await context.close()
         await browser.close()
     after, waited = await back_to(proc, baseline)
-    return {"ranking": ranking, "switch": switched, "baseline": baseline, "idle": idle, "loaded": loaded,
-            "after": after, "waited": waited}
+    return {
+        "ranking": ranking,
+        "switch": switched,
+        "baseline": baseline,
+        "idle": idle,
+        "loaded": loaded,
+        "after": after,
+        "waited": waited,
+    }
 
 
 def report(label: str, how: str, count: int, found: dict, target: float, before: str) -> None:
@@ -203,20 +224,25 @@ def report(label: str, how: str, count: int, found: dict, target: float, before:
     print(f"  open Xếp hạng from the menu, all at once:  {quantiles(found['ranking'])}")
     print(f"  switch the year, all at once:               {quantiles(found['switch'])}")
     per = (found["idle"] - found["baseline"]) / count
-    print(f"  server memory: {found['baseline']:.0f} MB before, {found['idle']:.0f} MB with the sessions open idle "
-          f"({per:.1f} MB per session), {found['loaded']:.0f} MB after their clicks, {found['after']:.0f} MB "
-          f"{found['waited']} s after they closed" + (f"; {found['sent']:.1f} MB sent per session" if "sent" in found
-                                                       else ""))
+    print(
+        f"  server memory: {found['baseline']:.0f} MB before, {found['idle']:.0f} MB with the sessions open idle "
+        f"({per:.1f} MB per session), {found['loaded']:.0f} MB after their clicks, {found['after']:.0f} MB "
+        f"{found['waited']} s after they closed"
+        + (f"; {found['sent']:.1f} MB sent per session" if "sent" in found else "")
+    )
     name = f"{count} sessions, {label}, {how}"
     figure(f"{name}: p95 opening Xếp hạng", seconds(p95(found["ranking"])), f"≤ {target:g} s", before)
     figure(f"{name}: p95 switching the year", seconds(p95(found["switch"])), f"≤ {target:g} s", before)
     figure(f"{name}: memory per idle session", f"{per:.1f} MB", "≤ 20 MB")
-    figure(f"{name}: memory a minute after closing", f"{found['after']:.0f} MB (baseline {found['baseline']:.0f} MB)",
-           "back to the baseline", "not returned (498 → 868 MB)")
+    figure(
+        f"{name}: memory a minute after closing",
+        f"{found['after']:.0f} MB (baseline {found['baseline']:.0f} MB)",
+        "back to the baseline",
+        "not returned (498 → 868 MB)",
+    )
 
 
-async def run(base: str, proc: subprocess.Popen, url: str, count: int, label: str, target: float,
-              before: str) -> None:
+async def run(base: str, proc: subprocess.Popen, url: str, count: int, label: str, target: float, before: str) -> None:
     from scoring.store import Store
 
     store = Store(url)
@@ -231,10 +257,10 @@ async def run(base: str, proc: subprocess.Popen, url: str, count: int, label: st
     await warm.run("xep-hang", [select(elements, "Năm", second[1])])
     await warm.close()
     await asyncio.sleep(2)
-    report(label, "protocol only", count, await over_protocol(base, proc, keys[:count], first, second), target,
-           before)
-    report(label, "Chromium", count, await in_browsers(base, proc, keys[count:2 * count], first, second), target,
-           before)
+    report(label, "protocol only", count, await over_protocol(base, proc, keys[:count], first, second), target, before)
+    report(
+        label, "Chromium", count, await in_browsers(base, proc, keys[count : 2 * count], first, second), target, before
+    )
 
 
 def main() -> None:
@@ -243,15 +269,18 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=60_000)
     args = parser.parse_args()
     sessions = max(1, min(args.sessions, MAX_SESSIONS))
-    stores = (("sample store", 0, 2, "20 s p50 (protocol only)"),
-              (f"sample store + {args.units}-unit 2025", args.units, 4, "2.4–3 s of server CPU a session"))
-    for label, units, target, before in stores[:2 if args.units else 1]:  # --units 0: the sample store only
+    stores = (
+        ("sample store", 0, 2, "20 s p50 (protocol only)"),
+        (f"sample store + {args.units}-unit 2025", args.units, 4, "2.4–3 s of server CPU a session"),
+    )
+    for label, units, target, before in stores[: 2 if args.units else 1]:  # --units 0: the sample store only
         url = f"sqlite:///{tempfile.mkdtemp()}/load.sqlite"
         proc, base = start_server(url)
         try:
             if units:
                 from scoring import service
                 from scoring.store import Store
+
                 source = OUT / f"national_{units}.xlsx"
                 if not source.exists():
                     OUT.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ Both are measured side by side in one run, alternating, several rounds; the figu
 their ratio (target ≤ 1.8) and the peak memory of the whole process tree (target ≤ 1 GB).
 Usage: python bench/bench_rank.py [--units N] [--rounds R]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,9 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from scoring.framework import UNIT, load_preset  # noqa: E402
 from figures import figure  # noqa: E402
+
+from scoring.framework import UNIT, load_preset  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CLUSTERS = [f"Khối {i:02d}" for i in range(1, 41)]
@@ -46,8 +48,15 @@ def make_workbook(path: Path, units: int, seed: int = 1) -> None:
     ws.write(1, 0, "BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN NĂM 2025")
     # constant_memory writes a row when the next one starts: every row must be written in order.
     head = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối"]
-    tail = ["Điểm thưởng", "Điểm trừ", "Kỷ luật tập thể", "Kỷ luật người đứng đầu", "Mất đoàn kết", "Tham nhũng",
-            "Ghi chú"]
+    tail = [
+        "Điểm thưởng",
+        "Điểm trừ",
+        "Kỷ luật tập thể",
+        "Kỷ luật người đứng đầu",
+        "Mất đoàn kết",
+        "Tham nhũng",
+        "Ghi chú",
+    ]
     top = head + [x for c in criteria for x in (c.code, "")] + tail
     sub = [""] * len(head) + ["Tự chấm", "Thẩm định"] * len(criteria) + [""] * len(tail)
     ws.write_row(3, 0, top, bold)
@@ -102,8 +111,12 @@ def time_rank(path: Path, watch_memory: bool = False) -> tuple[float, int]:
     """Wall time of `rank --json`, and with `watch_memory` the peak memory of its process tree (sampling costs CPU
     on a two-core machine, so the timed rounds do not sample)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "scoring", "rank", "--json", str(path)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scoring", "rank", "--json", str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     watch = PeakMemory(proc.pid) if watch_memory else None
     out, err = proc.communicate()
     elapsed = time.perf_counter() - start

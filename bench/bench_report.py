@@ -2,6 +2,7 @@
 same ranking cells (no formats), measured side by side, alternating, median of rounds. Target ≤ 2×.
 Usage: python bench/bench_report.py [--units N] [--rounds R]   (uses bench/out/national_N.xlsx)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,25 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_rank import OUT, make_workbook  # noqa: E402
 from figures import figure  # noqa: E402
+
 from scoring import rate_all, read_paths  # noqa: E402
 from scoring.report import RANKING_COLUMNS, write_report  # noqa: E402
 
-FIELDS = ["code", "name", "cluster", "self_score", "review_score", "bonus", "penalty", "total", "tier", "rank",
-          "cluster_rank", "rank_change", "reason"]
+FIELDS = [
+    "code",
+    "name",
+    "cluster",
+    "self_score",
+    "review_score",
+    "bonus",
+    "penalty",
+    "total",
+    "tier",
+    "rank",
+    "cluster_rank",
+    "rank_change",
+    "reason",
+]
 
 
 def plain_dump(result, path: Path) -> None:
@@ -60,8 +75,10 @@ def main() -> None:
     p, r = statistics.median(plain), statistics.median(report)
     print(f"units: {args.units}, rounds: {args.rounds}")
     print(f"plain xlsxwriter dump of the ranking cells: {p:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in plain)})")
-    print(f"write_report, all five sheets: {r:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in report)}), "
-          f"{size / 2**20:.1f} MB")
+    print(
+        f"write_report, all five sheets: {r:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in report)}), "
+        f"{size / 2**20:.1f} MB"
+    )
     print(f"ratio report/plain: {r / p:.2f}  (target ≤ 2)")
     figure(f"report / raw xlsxwriter dump, {args.units} units", f"{r / p:.2f}×", "≤ 2×", "1.23×")
 

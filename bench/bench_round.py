@@ -7,6 +7,7 @@ reason), about 25 a unit; then a fresh Rounds object (a server just started) rea
 fold, each read warm, and each read after one more step by someone else (a unit saving its draft).
 Usage: python bench/bench_round.py [--units 60000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -41,8 +42,12 @@ def another_step(url: str) -> None:
     from scoring.rounds import Rounds, key
     from scoring.store import Store
 
-    Rounds(Store(url)).save_draft(Actor("khac", Role.UNIT, "DV00001"), YEAR, "DV00001",
-                                  {key(UNIT, load_preset().codes(UNIT)[0]): next(_STEPS) % 10 + 0.5})
+    Rounds(Store(url)).save_draft(
+        Actor("khac", Role.UNIT, "DV00001"),
+        YEAR,
+        "DV00001",
+        {key(UNIT, load_preset().codes(UNIT)[0]): next(_STEPS) % 10 + 0.5},
+    )
 
 
 def seconds(call) -> float:
@@ -61,17 +66,31 @@ def build(url: str, units: int) -> None:
     from scoring.rounds import APPRAISED, REVIEWING, SUBMITTED, Rounds, key
     from scoring.store import Store
 
-    fw, rnd, now = load_preset(), random.Random(7), datetime.now(timezone.utc)
-    roster = pd.DataFrame({"code": [f"DV{i:05d}" for i in range(units)],
-                           "name": [f"Chi bộ cơ sở số {i}" for i in range(units)],
-                           "cluster": [f"Khối {i % 40:02d}" for i in range(units)]})
+    fw, rnd, now = load_preset(), random.Random(7), datetime.now(UTC)
+    roster = pd.DataFrame(
+        {
+            "code": [f"DV{i:05d}" for i in range(units)],
+            "name": [f"Chi bộ cơ sở số {i}" for i in range(units)],
+            "cluster": [f"Khối {i % 40:02d}" for i in range(units)],
+        }
+    )
     store = Store(url)
     round_id = Rounds(store).open(operator("đo"), YEAR, fw, roster, now + timedelta(days=30), now + timedelta(days=60))
     rows = []
 
     def entry(code, kind, target="", value=None, reason=""):
-        rows.append({"round_id": round_id, "unit_code": code, "at": now, "who": f"dv-{code}", "kind": kind,
-                     "target": target, "value": json.dumps(value, ensure_ascii=False), "reason": reason})
+        rows.append(
+            {
+                "round_id": round_id,
+                "unit_code": code,
+                "at": now,
+                "who": f"dv-{code}",
+                "kind": kind,
+                "target": target,
+                "value": json.dumps(value, ensure_ascii=False),
+                "reason": reason,
+            }
+        )
 
     for code in roster["code"]:
         for c in fw.criteria:
@@ -99,13 +118,15 @@ def library(url: str) -> dict[str, float]:
     officer, leader, unit = Actor("cb", Role.OFFICER), Actor("ld", Role.LEADERSHIP), Actor("dv", Role.UNIT, "DV00007")
     rounds = Rounds(Store(url))
     out = {"first fold (once a server)": seconds(lambda: rounds.board(officer, YEAR))}
-    calls = {"work list, officer": lambda: rounds.work_list(officer),
-             "work list, leadership": lambda: rounds.work_list(leader),
-             "work list, unit": lambda: rounds.work_list(unit),
-             "board": lambda: rounds.board(officer, YEAR),
-             "provisional ranking": lambda: rounds.provisional(officer, YEAR),
-             "one unit's sheet": lambda: rounds.sheet(unit, YEAR, "DV00007"),
-             "one unit's history": lambda: rounds.history(officer, YEAR, "DV00007")}
+    calls = {
+        "work list, officer": lambda: rounds.work_list(officer),
+        "work list, leadership": lambda: rounds.work_list(leader),
+        "work list, unit": lambda: rounds.work_list(unit),
+        "board": lambda: rounds.board(officer, YEAR),
+        "provisional ranking": lambda: rounds.provisional(officer, YEAR),
+        "one unit's sheet": lambda: rounds.sheet(unit, YEAR, "DV00007"),
+        "one unit's history": lambda: rounds.history(officer, YEAR, "DV00007"),
+    }
     for name, call in calls.items():
         call()
         out[f"{name}, warm"] = seconds(call)
@@ -148,11 +169,19 @@ def main() -> None:
     for name, value in found.items():
         print(f"  {name:<40} {value:7.3f} s")
     warm = [v for k, v in found.items() if k.endswith(("warm", "after a step")) and k.startswith(("tham", "dot", "tu"))]
-    figure(f"round pages, open round of {args.units} units: page run warm / after a step (Thẩm định, Đợt đánh giá, "
-           "Tự chấm)", f"{min(warm):.2f}–{max(warm):.2f} s", "≤ 1 s", BEFORE)
-    figure(f"work list in every page's sidebar, round of {args.units} units",
-           f"{max(v for k, v in found.items() if k.startswith('work list')) * 1000:.0f} ms at most", "—",
-           "0.44–0.72 s")
+    figure(
+        f"round pages, open round of {args.units} units: page run warm / after a step (Thẩm định, Đợt đánh giá, "
+        "Tự chấm)",
+        f"{min(warm):.2f}–{max(warm):.2f} s",
+        "≤ 1 s",
+        BEFORE,
+    )
+    figure(
+        f"work list in every page's sidebar, round of {args.units} units",
+        f"{max(v for k, v in found.items() if k.startswith('work list')) * 1000:.0f} ms at most",
+        "—",
+        "0.44–0.72 s",
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ workbook into an empty store, in the same run: the page's preview and save toget
 
 Run it on another checkout to compare versions side by side: python bench/bench_upload.py [--root DIR].
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,29 +65,56 @@ def measure(root: Path, units: int) -> None:
         return seconds
 
     print(f"{root}: upload page, {units} units")
-    step(f"choose {len(forms)} per-unit forms, empty store", lambda: at.file_uploader(key="files").set_value(
-        [(f.name, f.read_bytes(), "application/octet-stream") for f in forms]).run())
-    preview = step("choose the workbook (preview)", lambda: at.file_uploader(key="files").set_value(
-        [(source.name, source.read_bytes(), "application/octet-stream")]).run())
-    step("page 2 of the preview", lambda: next(n for n in at.number_input if n.key != "year_override").set_value(
-        2).run())
+    step(
+        f"choose {len(forms)} per-unit forms, empty store",
+        lambda: (
+            at.file_uploader(key="files")
+            .set_value([(f.name, f.read_bytes(), "application/octet-stream") for f in forms])
+            .run()
+        ),
+    )
+    preview = step(
+        "choose the workbook (preview)",
+        lambda: (
+            at.file_uploader(key="files")
+            .set_value([(source.name, source.read_bytes(), "application/octet-stream")])
+            .run()
+        ),
+    )
+    step(
+        "page 2 of the preview", lambda: next(n for n in at.number_input if n.key != "year_override").set_value(2).run()
+    )
     save = step("click Lưu", lambda: at.button(key="save").click().run())
     assert any("Đã lưu" in s.value for s in at.success), "the save did not go through"
     command = db_import(root, source)
     print(f"  `db import` of the same workbook      {command:7.2f} s")
     print(f"  upload page (preview + Lưu) / db import: {(preview + save) / command:.2f}  (target ≤ 1.5)")
-    figure(f"upload page (preview + Lưu) / db import, {units} units", f"{(preview + save) / command:.2f}×",
-           "≤ 1.5×", "9.3 s on the page (command not measured)")
-    step(f"the {len(forms)} forms again, into that year", lambda: at.file_uploader(key="files").set_value(
-        [(f.name, f.read_bytes(), "application/octet-stream") for f in forms]).run())
+    figure(
+        f"upload page (preview + Lưu) / db import, {units} units",
+        f"{(preview + save) / command:.2f}×",
+        "≤ 1.5×",
+        "9.3 s on the page (command not measured)",
+    )
+    step(
+        f"the {len(forms)} forms again, into that year",
+        lambda: (
+            at.file_uploader(key="files")
+            .set_value([(f.name, f.read_bytes(), "application/octet-stream") for f in forms])
+            .run()
+        ),
+    )
 
 
 def db_import(root: Path, source: Path) -> float:
     """`python -m scoring db import` into an empty store, in a new process, as an administrator would."""
     url = f"sqlite:///{tempfile.mkdtemp()}/command.sqlite"
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "scoring", "db", "--database", url, "--user", "do-tai-len", "import",
-                    str(source)], cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "scoring", "db", "--database", url, "--user", "do-tai-len", "import", str(source)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t
 
 

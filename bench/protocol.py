@@ -2,6 +2,7 @@
 page run (BackMsg.rerun_script with the page and the widget values), read the ForwardMsgs until the run finishes.
 What a browser adds (drawing) is left out, so that load on the server is measured without thirty front ends on the
 same two cores."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,13 @@ class Session:
     @classmethod
     async def open(cls, base: str, token: str) -> Session:
         connection = await websockets.connect(
-            base.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-            additional_headers={"Cookie": f"{COOKIE}={token}"}, max_size=None, open_timeout=120, ping_timeout=None)
+            base.replace("http", "ws", 1) + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            additional_headers={"Cookie": f"{COOKIE}={token}"},
+            max_size=None,
+            open_timeout=120,
+            ping_timeout=None,
+        )
         return cls(connection)
 
     async def run(self, page: str = "", widgets: list[WidgetState] = ()) -> tuple[float, list]:

@@ -1,5 +1,6 @@
 """`make bench`: every benchmark in one run, each in its own process (one at a time: they share two cores), then
 one table of every figure beside its target and baseline."""
+
 from __future__ import annotations
 
 import subprocess
@@ -9,16 +10,23 @@ from pathlib import Path
 from figures import MARK
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_rank.py", "bench_report.py", "bench_dashboard.py", "bench_round.py", "bench_upload.py",
-           "bench_forms.py", "bench_browser.py", "bench_load.py"]
+BENCHES = [
+    "bench_rank.py",
+    "bench_report.py",
+    "bench_dashboard.py",
+    "bench_round.py",
+    "bench_upload.py",
+    "bench_forms.py",
+    "bench_browser.py",
+    "bench_load.py",
+]
 
 
 def main() -> int:
     rows, failed = [], []
     for bench in BENCHES:
         print(f"\n===== {bench}", flush=True)
-        proc = subprocess.Popen([sys.executable, str(HERE / bench)], stdout=subprocess.PIPE, text=True,
-                                cwd=HERE.parent)
+        proc = subprocess.Popen([sys.executable, str(HERE / bench)], stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
         for line in proc.stdout:
             if line.startswith(MARK):
                 rows.append(line.rstrip("\n").split("\t")[1:])

@@ -5,6 +5,7 @@ for (see scoring.accounts). A Streamlit page cannot set a cookie, so a fresh sig
 `/_danvan/dang-nhap?ma=<one-time code>`, a route of this server that exchanges the code for the cookie and sends
 the browser back to the page it asked for.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,15 @@ from pages._downloads import DOWNLOAD_ROUTE, serve
 from pages._headers import BROWSER_SCRIPT, browser_script
 from pages._ui import ACTOR_KEY, COOKIE, return_freed_memory, rounds, store, warm_up
 from scoring.access import HOME, ROLE_LABELS, Actor
-from scoring.accounts import (ADMIN_LOGIN, MIN_PASSWORD, WRONG, AccountError, Accounts, TooManyFailures,
-                              hand_over_first_password)
+from scoring.accounts import (
+    ADMIN_LOGIN,
+    MIN_PASSWORD,
+    WRONG,
+    AccountError,
+    Accounts,
+    TooManyFailures,
+    hand_over_first_password,
+)
 from scoring.presentation import literal, markdown
 from scoring.store import database_url
 
@@ -42,6 +50,7 @@ def accounts() -> Accounts:
 
 
 # ------------------------------------------------------------ server routes and start-up
+
 
 def _local(path: str | None) -> str:
     """Only a path of this site: never send a browser elsewhere after signing in."""
@@ -79,8 +88,12 @@ async def _clear_cookie(request: Request) -> RedirectResponse:
     return _no_store(response)
 
 
-ROUTES = [Route(SIGN_IN_ROUTE, _set_cookie), Route(SIGN_OUT_ROUTE, _clear_cookie, methods=["POST"]),
-          Route(BROWSER_SCRIPT, browser_script), Route(DOWNLOAD_ROUTE + "/{offer}", serve)]
+ROUTES = [
+    Route(SIGN_IN_ROUTE, _set_cookie),
+    Route(SIGN_OUT_ROUTE, _clear_cookie, methods=["POST"]),
+    Route(BROWSER_SCRIPT, browser_script),
+    Route(DOWNLOAD_ROUTE + "/{offer}", serve),
+]
 
 
 @asynccontextmanager
@@ -92,17 +105,25 @@ async def lifespan(_app):
     threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
     threading.Thread(target=return_freed_memory, name="danvan-memory", daemon=True).start()
     if password and sys.stdout.isatty():  # someone is watching this terminal: shown there once
-        print("\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
-              f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"
-              "Mật khẩu dùng được một lần trong 24 giờ: hãy đăng nhập và đổi ngay.\n" + "=" * 72 + "\n", flush=True)
+        print(
+            "\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
+            f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"
+            "Mật khẩu dùng được một lần trong 24 giờ: hãy đăng nhập và đổi ngay.\n" + "=" * 72 + "\n",
+            flush=True,
+        )
     elif password:  # a journal or a container log: never there, but in a file only its owner reads
         path = await run_in_threadpool(hand_over_first_password, password, database_url())
-        log.warning("first administrator %s: password written to %s (readable by its owner only; expires after "
-                    "its first sign-in or 24 hours)", ADMIN_LOGIN, path)
+        log.warning(
+            "first administrator %s: password written to %s (readable by its owner only; expires after "
+            "its first sign-in or 24 hours)",
+            ADMIN_LOGIN,
+            path,
+        )
     yield
 
 
 # ------------------------------------------------------------ who is signed in
+
 
 def sso_configured() -> bool:
     """Single sign-on is offered when `.streamlit/secrets.toml` has an [auth] section (see README)."""
@@ -135,8 +156,10 @@ def signed_in() -> Actor | None:
 def _go(url: str, post: bool = False) -> None:
     """Send the browser to one of this server's routes, by the site's own script file (the Content-Security-Policy
     allows no inline script); for a GET, a link too, for a browser that blocks scripts."""
-    st.html(f'<script src="{BROWSER_SCRIPT}" data-{"gui" if post else "den"}="{html.escape(url)}"></script>',
-            unsafe_allow_javascript=True)
+    st.html(
+        f'<script src="{BROWSER_SCRIPT}" data-{"gui" if post else "den"}="{html.escape(url)}"></script>',
+        unsafe_allow_javascript=True,
+    )
     if not post:
         st.link_button("Tiếp tục", url)
     st.stop()
@@ -153,6 +176,7 @@ def client_address() -> str:
 
 
 # ------------------------------------------------------------ forms
+
 
 def sign_in_form(url_path: str) -> None:
     st.title("Đăng nhập")
@@ -178,16 +202,26 @@ def sign_in_form(url_path: str) -> None:
 
 
 def _new_password_fields(key: str) -> str | None:
-    new = st.text_input("Mật khẩu mới", type="password", key=f"{key}_new", autocomplete="new-password",
-                        help=markdown("Ít nhất {} ký tự.", MIN_PASSWORD))
+    new = st.text_input(
+        "Mật khẩu mới",
+        type="password",
+        key=f"{key}_new",
+        autocomplete="new-password",
+        help=markdown("Ít nhất {} ký tự.", MIN_PASSWORD),
+    )
     again = st.text_input("Nhập lại mật khẩu mới", type="password", key=f"{key}_again", autocomplete="new-password")
     return new if new == again else None
 
 
 def forced_password_change(who: Actor) -> None:
     st.title("Đổi mật khẩu")
-    st.info(markdown("Xin chào {}. Trước khi dùng, hãy đặt mật khẩu mới cho tài khoản **{}**.",
-                     who.full_name or who.login, who.login))
+    st.info(
+        markdown(
+            "Xin chào {}. Trước khi dùng, hãy đặt mật khẩu mới cho tài khoản **{}**.",
+            who.full_name or who.login,
+            who.login,
+        )
+    )
     with st.form("forced_password", width=420):
         new = _new_password_fields("forced")
         submitted = st.form_submit_button("Lưu mật khẩu mới", type="primary")
@@ -222,12 +256,11 @@ def account_sidebar(who: Actor, pages: dict) -> None:
             for text, path in work:
                 st.page_link(pages[path], label=literal(text), icon=":material/assignment_late:")
         st.caption(markdown("Đăng nhập: **{}** · {} {}", who.login, ROLE_LABELS[who.role], who.unit_code or ""))
-        with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"):
-            with st.form("own_password"):
-                current = st.text_input("Mật khẩu hiện tại", type="password", autocomplete="current-password")
-                new = _new_password_fields("own")
-                if st.form_submit_button("Lưu"):
-                    _change_password(who, current, new)
+        with st.popover("Đổi mật khẩu", icon=":material/key:", width="stretch"), st.form("own_password"):
+            current = st.text_input("Mật khẩu hiện tại", type="password", autocomplete="current-password")
+            new = _new_password_fields("own")
+            if st.form_submit_button("Lưu"):
+                _change_password(who, current, new)
         st.button("Đăng xuất", on_click=_sign_out, icon=":material/logout:", key="sign_out", width="stretch")
 
 

@@ -7,6 +7,7 @@ now: disabled, demoted or signed out since, it gets nothing) still has the right
 account, records the download in the audit log, and sends it. Offers live in this process (the sticky route
 cookie brings a browser back to its replica) and expire after OFFER_LIFETIME.
 """
+
 from __future__ import annotations
 
 import html
@@ -49,8 +50,17 @@ _offers: dict[str, _Offer] = {}
 _lock = threading.Lock()
 
 
-def offer_download(label: str, file_name: str, mime: str, right: Right, build: Callable[[Actor], bytes], key: str,
-                   year: int | None = None, place=st, disabled: bool = False) -> None:
+def offer_download(
+    label: str,
+    file_name: str,
+    mime: str,
+    right: Right,
+    build: Callable[[Actor], bytes],
+    key: str,
+    year: int | None = None,
+    place=st,
+    disabled: bool = False,
+) -> None:
     """A link that downloads `build(account)` as `file_name`, made when it is followed (see the module's text).
     `build` receives the account as it is at that moment and must check its own rights (the library does)."""
     if disabled:
@@ -64,20 +74,28 @@ def offer_download(label: str, file_name: str, mime: str, right: Right, build: C
         for old in [t for t, o in _offers.items() if now - o.made > OFFER_LIFETIME]:
             del _offers[old]
         _offers[token] = _Offer(me.account_id, right, build, file_name, mime, year, now)
-    place.html(f'<a class="danvan-tai" href="{DOWNLOAD_ROUTE}/{token}" download="{html.escape(file_name)}">'
-               f'{html.escape(label)}</a>')
+    place.html(
+        f'<a class="danvan-tai" href="{DOWNLOAD_ROUTE}/{token}" download="{html.escape(file_name)}">'
+        f"{html.escape(label)}</a>"
+    )
 
 
 def _answer(text: str, status: int) -> HTMLResponse:
     """A page of one Vietnamese sentence, instead of the file."""
-    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Không tải được</title><p>{text}</p>",
-                        status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(
+        f"<!doctype html><meta charset=utf-8><title>Không tải được</title><p>{text}</p>",
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _refused(why: str) -> HTMLResponse:
     log.warning("download refused: %s", why)
-    return _answer("Không tải được tệp: phiên đăng nhập đã hết, tài khoản không còn quyền, hoặc liên kết đã cũ. "
-                   "Hãy mở lại trang và tải lại.", 403)
+    return _answer(
+        "Không tải được tệp: phiên đăng nhập đã hết, tài khoản không còn quyền, hoặc liên kết đã cũ. "
+        "Hãy mở lại trang và tải lại.",
+        403,
+    )
 
 
 def _serve(token: str, cookie: str | None) -> Response:
@@ -98,9 +116,14 @@ def _serve(token: str, cookie: str | None) -> Response:
         return _answer("Không tạo được tệp. Hãy thử lại; nếu vẫn lỗi, báo quản trị viên.", 500)
     with store().writing() as conn:
         record(conn, who.login, "download", offer.year, detail=f"Tải về {offer.file_name} ({len(content)} byte)")
-    return Response(content, media_type=offer.mime, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(offer.file_name)}",
-        "Cache-Control": "no-store"})
+    return Response(
+        content,
+        media_type=offer.mime,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(offer.file_name)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def serve(request: Request) -> Response:
@@ -112,7 +135,21 @@ def template_buttons() -> None:
     st.subheader("Mẫu bảng điểm trống")
     framework = active_framework()
     c1, c2 = st.columns(2)
-    offer_download("Tải mẫu bảng tổng hợp", "mau_bang_tong_hop.xlsx", XLSX, Right.VIEW_ALL,
-                   lambda _who: template_bytes(framework), "template_consolidated", place=c1)
-    offer_download("Tải mẫu phiếu chấm điểm đơn vị", "mau_phieu_cham_diem.xlsx", XLSX, Right.VIEW_ALL,
-                   lambda _who: template_bytes(framework, form=True), "template_form", place=c2)
+    offer_download(
+        "Tải mẫu bảng tổng hợp",
+        "mau_bang_tong_hop.xlsx",
+        XLSX,
+        Right.VIEW_ALL,
+        lambda _who: template_bytes(framework),
+        "template_consolidated",
+        place=c1,
+    )
+    offer_download(
+        "Tải mẫu phiếu chấm điểm đơn vị",
+        "mau_phieu_cham_diem.xlsx",
+        XLSX,
+        Right.VIEW_ALL,
+        lambda _who: template_bytes(framework, form=True),
+        "template_form",
+        place=c2,
+    )

@@ -7,6 +7,7 @@ fonts and connections (the WebSocket included) from this site, and data:/blob: i
 make in the page. The app's own moves of the browser (to the sign-in and sign-out routes) go through a script
 file of this site (`BROWSER_SCRIPT`), never an inline one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,22 +49,28 @@ async def browser_script(_request) -> Response:
 def policy() -> str:
     inline = re.findall(r"<script>(.*?)</script>", INDEX.read_text("utf-8"), flags=re.S)
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline)
-    return ("default-src 'self'; "
-            f"script-src 'self' {hashes}; "
-            "style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: blob:; "
-            "font-src 'self' data:; "
-            "connect-src 'self'; "
-            "worker-src 'self' blob:; "
-            "frame-src 'self'; "
-            "frame-ancestors 'none'; "
-            "form-action 'self'; "
-            "base-uri 'self'; "
-            "object-src 'none'")
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; "
+        "font-src 'self' data:; "
+        "connect-src 'self'; "
+        "worker-src 'self' blob:; "
+        "frame-src 'self'; "
+        "frame-ancestors 'none'; "
+        "form-action 'self'; "
+        "base-uri 'self'; "
+        "object-src 'none'"
+    )
 
 
-HEADERS = [(b"content-security-policy", policy().encode()), (b"x-content-type-options", b"nosniff"),
-           (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")]
+HEADERS = [
+    (b"content-security-policy", policy().encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 
 
 def same_origin(scope) -> bool:

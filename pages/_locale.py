@@ -6,6 +6,7 @@ file is Streamlit's, untouched.
 Pinned to the Streamlit version the texts were read from: under another version the files are served as shipped
 (with a warning in the log), and tests/test_locale.py fails until this list is read again against the new files.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,36 +25,78 @@ log = logging.getLogger("scoring.app")
 # Script name up to its hash → (the text as written in the script, with enough around it to be that text only,
 # and the Vietnamese). Each must be found exactly where listed (tests/test_locale.py).
 TEXTS: dict[str, list[tuple[str, str]]] = {
-    "index": [("label:`Print`", "label:`In trang`"), ("||`Record screen`", "||`Ghi lại màn hình`"),
-              ("`Made with Streamlit v`", "`Xây dựng bằng Streamlit v`"),
-              # The locale the widgets format dates with (the date picker's months and weekdays), whatever the
-              # browser's language.
-              ("locale:window.navigator.language,formsData", "locale:`vi-VN`,formsData")],
-    "DataFrame": [("label:`Show/hide columns`", "label:`Hiện/ẩn cột`"),
-                  ("label:`Download as CSV`", "label:`Tải về tệp CSV`"), ("label:`Search`", "label:`Tìm trong bảng`"),
-                  ("label:`Select all`", "label:`Chọn tất cả`")],
-    "Toolbar": [("label:`Fullscreen`", "label:`Phóng to toàn màn hình`"),
-                ("label:`Close fullscreen`", "label:`Thu nhỏ lại`")],
-    "Multiselect": [("label:`Select all`", "label:`Chọn tất cả`"), ("return`No results`", "return`Không có kết quả`"),
-                    ('"aria-label":`Clear all`', '"aria-label":`Bỏ chọn tất cả`')],
-    "FileUploader": [("`Drag and drop files here`", "`Kéo thả các tệp vào đây`"),
-                     ("`Drag and drop a file here`", "`Kéo thả tệp vào đây`"),
-                     ("`${T(t,D.Byte,0)} per file`", "`Tối đa ${T(t,D.Byte,0)} mỗi tệp`"),
-                     (":`Upload`}", ":`Chọn tệp`}")],
+    "index": [
+        ("label:`Print`", "label:`In trang`"),
+        ("||`Record screen`", "||`Ghi lại màn hình`"),
+        ("`Made with Streamlit v`", "`Xây dựng bằng Streamlit v`"),
+        # The locale the widgets format dates with (the date picker's months and weekdays), whatever the
+        # browser's language.
+        ("locale:window.navigator.language,formsData", "locale:`vi-VN`,formsData"),
+    ],
+    "DataFrame": [
+        ("label:`Show/hide columns`", "label:`Hiện/ẩn cột`"),
+        ("label:`Download as CSV`", "label:`Tải về tệp CSV`"),
+        ("label:`Search`", "label:`Tìm trong bảng`"),
+        ("label:`Select all`", "label:`Chọn tất cả`"),
+    ],
+    "Toolbar": [
+        ("label:`Fullscreen`", "label:`Phóng to toàn màn hình`"),
+        ("label:`Close fullscreen`", "label:`Thu nhỏ lại`"),
+    ],
+    "Multiselect": [
+        ("label:`Select all`", "label:`Chọn tất cả`"),
+        ("return`No results`", "return`Không có kết quả`"),
+        ('"aria-label":`Clear all`', '"aria-label":`Bỏ chọn tất cả`'),
+    ],
+    "FileUploader": [
+        ("`Drag and drop files here`", "`Kéo thả các tệp vào đây`"),
+        ("`Drag and drop a file here`", "`Kéo thả tệp vào đây`"),
+        ("`${T(t,D.Byte,0)} per file`", "`Tối đa ${T(t,D.Byte,0)} mỗi tệp`"),
+        (":`Upload`}", ":`Chọn tệp`}"),
+    ],
     "StreamlitMarkdown": [("?`Help`:`Help for ${", "?`Hướng dẫn`:`Hướng dẫn: ${")],
     "Selectbox": [("children:`No results`", "children:`Không có kết quả`")],
-    "utils": [("`Choose or add an option`", "`Chọn hoặc thêm một mục`"), ("`Choose options`", "`Chọn các mục`"),
-              ("`Choose an option`", "`Chọn một mục`")],
+    "utils": [
+        ("`Choose or add an option`", "`Chọn hoặc thêm một mục`"),
+        ("`Choose options`", "`Chọn các mục`"),
+        ("`Choose an option`", "`Chọn một mục`"),
+    ],
 }
-ENGLISH = ["Print", "Record screen", "Made with Streamlit", "Show/hide columns", "Download as CSV", "Fullscreen",
-           "Close fullscreen", "Select all", "Clear all", "No results", "Choose options", "Choose an option",
-           "Drag and drop", "per file", "Help for"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+ENGLISH = [
+    "Print",
+    "Record screen",
+    "Made with Streamlit",
+    "Show/hide columns",
+    "Download as CSV",
+    "Fullscreen",
+    "Close fullscreen",
+    "Select all",
+    "Clear all",
+    "No results",
+    "Choose options",
+    "Choose an option",
+    "Drag and drop",
+    "per file",
+    "Help for",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def stem(name: str) -> str:
-    """"DataFrame.-f9-1zS0.js" → "DataFrame": the script's name without the build's hash."""
+    """ "DataFrame.-f9-1zS0.js" → "DataFrame": the script's name without the build's hash."""
     return name.split(".", 1)[0]
 
 
@@ -95,8 +138,9 @@ class Vietnamese:
             await self.app(scope, receive, send)
             return
         # The name changes with the content: cached for good, as Streamlit does for its hashed files.
-        response = Response(content, media_type="text/javascript",
-                            headers={"Cache-Control": "public, immutable, max-age=31536000"})
+        response = Response(
+            content, media_type="text/javascript", headers={"Cache-Control": "public, immutable, max-age=31536000"}
+        )
         await response(scope, receive, send)
 
 

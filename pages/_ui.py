@@ -1,6 +1,7 @@
 """What every page shares: the store, the rated years (cached per set of active versions, shared by all
 sessions), the year picker, number input with a decimal comma and table formatting. Pages stay thin:
 they read widgets, call `scoring` and render."""
+
 from __future__ import annotations
 
 import ctypes
@@ -24,9 +25,10 @@ from scoring.access import Actor, Right
 from scoring.engine import YearResult
 from scoring.framework import Framework, load_preset
 from scoring.presentation import TIER_FILL, TIER_LABEL, literal, markdown, number_setting, vn
-from scoring.roster import Roster, from_file as roster_file
-from scoring.rounds import RoundError, Rounds
 from scoring.report import ReportSettings, report_bytes
+from scoring.roster import Roster
+from scoring.roster import from_file as roster_file
+from scoring.rounds import RoundError, Rounds
 from scoring.store import VN_TIME, Store, database_url
 from scoring.text import inert, parse_number
 
@@ -88,8 +90,9 @@ def roster_of_upload(name: str, content: bytes) -> Roster:
     return roster_file(name, content)
 
 
-def typed_table(base: pd.DataFrame, leader: dict[str, str], kept: tuple[dict, datetime] | None,
-                columns: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+def typed_table(
+    base: pd.DataFrame, leader: dict[str, str], kept: tuple[dict, datetime] | None, columns: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """A round page's table and leader fields with what the person typed and did not save laid over them."""
     if not kept:
         return base, leader
@@ -109,17 +112,31 @@ def restored_notice(kept: tuple[dict, datetime] | None, editor_key: str, then: s
     if editor_key not in st.session_state:
         st.session_state[shown] = None if kept is None else f"{kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y}"
     if st.session_state.get(shown):
-        st.info(markdown("Đã khôi phục phần đang nhập dở lúc {} (chưa lưu). ", st.session_state[shown]) + then,
-                icon=":material/restore:")  # text: `then` is the page's own Markdown
+        st.info(
+            markdown("Đã khôi phục phần đang nhập dở lúc {} (chưa lưu). ", st.session_state[shown]) + then,
+            icon=":material/restore:",
+        )  # text: `then` is the page's own Markdown
 
 
-def keep_typed(year: int, code: str, page: str, edited: pd.DataFrame, columns: list[str], leader: dict[str, str],
-               base: pd.DataFrame, base_leader: dict[str, str], kept: tuple[dict, datetime] | None) -> None:
+def keep_typed(
+    year: int,
+    code: str,
+    page: str,
+    edited: pd.DataFrame,
+    columns: list[str],
+    leader: dict[str, str],
+    base: pd.DataFrame,
+    base_leader: dict[str, str],
+    kept: tuple[dict, datetime] | None,
+) -> None:
     """What differs from the saved record, kept on the server as it is typed: the page reruns on every edit, and
     writes only when that changed since the last copy kept."""
     cells = {}
-    for k, row, saved in zip(edited["key"], edited[columns].fillna("").itertuples(index=False),
-                             base[columns].fillna("").itertuples(index=False)):
+    for k, row, saved in zip(
+        edited["key"],
+        edited[columns].fillna("").itertuples(index=False),
+        base[columns].fillna("").itertuples(index=False),
+    ):
         changed = {c: str(v) for c, v, w in zip(columns, row, saved) if str(v) != str(w)}
         if changed:
             cells[k] = changed
@@ -175,16 +192,18 @@ def _rated(url: str, versions: tuple[tuple[int, int], ...]) -> dict[int, YearRes
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _report(url: str, versions: tuple[tuple[int, int], ...], year: int, cluster: str | None,
-            settings: ReportSettings, day: date) -> bytes:
+def _report(
+    url: str, versions: tuple[tuple[int, int], ...], year: int, cluster: str | None, settings: ReportSettings, day: date
+) -> bytes:
     """A year's signed report, built once per dataset versions, scope, header and day (its date line) and shared by
     every session: a 60,000-unit report is not rebuilt on each click, nor copied into each session."""
     return report_bytes(_rated(url, versions)[year], cluster, settings)
 
 
 def report_file(versions: dict[int, int], year: int, cluster: str | None, settings: ReportSettings) -> bytes:
-    return _report(database_url(), tuple(sorted(versions.items())), year, cluster, settings,
-                   datetime.now(VN_TIME).date())
+    return _report(
+        database_url(), tuple(sorted(versions.items())), year, cluster, settings, datetime.now(VN_TIME).date()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -244,8 +263,9 @@ def year_picker(versions: dict[int, int], key: str = "year", years: list[int] | 
     return st.selectbox("Năm", sorted(versions, reverse=True) if years is None else years, key=key)
 
 
-def year_row(versions: dict[int, int], widths: list[int], years: list[int] | None = None
-             ) -> tuple[int, YearResult, list]:
+def year_row(
+    versions: dict[int, int], widths: list[int], years: list[int] | None = None
+) -> tuple[int, YearResult, list]:
     """A row of columns with the year picker first (of `years`, else every stored year); returns the year, its
     result and the other columns."""
     columns = st.columns(widths)
@@ -260,15 +280,18 @@ def require_data() -> dict[int, int]:
         if not actor().may(Right.IMPORT):
             st.info("Chưa có dữ liệu năm nào.")
             st.stop()
-        st.info("Chưa có dữ liệu năm nào. Bắt đầu ở trang **Tải lên**: chọn bảng điểm Excel của các đơn vị, "
-                "kiểm tra rồi bấm **Lưu**.")
+        st.info(
+            "Chưa có dữ liệu năm nào. Bắt đầu ở trang **Tải lên**: chọn bảng điểm Excel của các đơn vị, "
+            "kiểm tra rồi bấm **Lưu**."
+        )
         st.page_link("pages/tai_len.py", label="Đi tới trang Tải lên", icon=":material/upload_file:")
         st.stop()
     return versions
 
 
-def decimal_input(label: str, value: Decimal | float, key: str, minimum: float = 0, maximum: float = 1000,
-                  column=st) -> Decimal | None:
+def decimal_input(
+    label: str, value: Decimal | float, key: str, minimum: float = 0, maximum: float = 1000, column=st
+) -> Decimal | None:
     """A number typed the Vietnamese way ("92,5"); an error under the box, and None, when it is not one."""
     typed = column.text_input(label, number_setting(value), key=key)  # text: the callers' labels are constants
     try:
@@ -277,31 +300,54 @@ def decimal_input(label: str, value: Decimal | float, key: str, minimum: float =
     except (ValueError, InvalidOperation):
         parsed = None
     if parsed is None or not minimum <= parsed <= maximum:
-        column.error(markdown("“{}” không phải số từ {} đến {} (dùng dấu phẩy cho phần thập phân, ví dụ 92,5)",
-                              typed, number_setting(minimum), number_setting(maximum)))
+        column.error(
+            markdown(
+                "“{}” không phải số từ {} đến {} (dùng dấu phẩy cho phần thập phân, ví dụ 92,5)",
+                typed,
+                number_setting(minimum),
+                number_setting(maximum),
+            )
+        )
         return None
     return parsed
 
 
 # Column widths of the round's criteria tables at 1366 × 768 (the sidebar narrowed to 230 px): criterion names,
 # explanations and reasons wrap in tall rows instead of being cut.
-CRITERIA_WIDTHS = {"Đối tượng": 72, "Mã": 40, "Tiêu chí": 250, "Tối đa": 50, "Tự chấm": 64, "Thuyết minh": 165,
-                   "Thẩm định": 100, "Lý do": 175}
+CRITERIA_WIDTHS = {
+    "Đối tượng": 72,
+    "Mã": 40,
+    "Tiêu chí": 250,
+    "Tối đa": 50,
+    "Tự chấm": 64,
+    "Thuyết minh": 165,
+    "Thẩm định": 100,
+    "Lý do": 175,
+}
 SELF_WIDTHS = CRITERIA_WIDTHS | {"Tiêu chí": 330, "Tự chấm": 80, "Thuyết minh": 320}  # Tự chấm has fewer columns
 
 
-def criteria_editor(table: pd.DataFrame, key: str, fixed: tuple[str, ...], typed: list[str],
-                    widths: dict[str, int], disabled: bool) -> pd.DataFrame:
+def criteria_editor(
+    table: pd.DataFrame, key: str, fixed: tuple[str, ...], typed: list[str], widths: dict[str, int], disabled: bool
+) -> pd.DataFrame:
     """A round's criteria table with its typed columns editable: every row in view at once (no scrolling inside a
     form), rows tall enough for a criterion's name to wrap. The columns not typed here (a unit's statements, on
     Thẩm định) go to the toolbar's CSV as text a spreadsheet keeps (`text.inert`); nothing reads them back."""
     table = table.assign(**{c: table[c].map(inert) for c in fixed if c in table})
-    return st.data_editor(table, hide_index=True, width="content", disabled=disabled, key=key,
-                          height=35 + len(table) * WRAPPED_ROW + 3, row_height=WRAPPED_ROW,
-                          column_order=[*fixed, *typed],
-                          column_config={name: st.column_config.TextColumn(name, width=widths[name],
-                                                                           disabled=name in fixed, max_chars=1000)
-                                         for name in (*fixed, *typed)})
+    return st.data_editor(
+        table,
+        hide_index=True,
+        width="content",
+        disabled=disabled,
+        key=key,
+        height=35 + len(table) * WRAPPED_ROW + 3,
+        row_height=WRAPPED_ROW,
+        column_order=[*fixed, *typed],
+        column_config={
+            name: st.column_config.TextColumn(name, width=widths[name], disabled=name in fixed, max_chars=1000)
+            for name in (*fixed, *typed)
+        },
+    )
 
 
 PAGE_ROWS = 500  # rows sent to the browser at once: a person reads a page, not 60,000 rows
@@ -311,8 +357,11 @@ MAX_CHOICES = 500  # options of a select box of units; beyond, a search comes fi
 def pick_unit(place, units: pd.DataFrame, key: str, search_key: str) -> str:
     """A unit (code, name) chosen in a select box; with more than MAX_CHOICES units, searched first by code or
     name: a select box of 60,000 units is no use to anyone and costs the browser seconds."""
-    typed = place.text_input("Tìm đơn vị (mã hoặc tên)", key=search_key, placeholder="Ví dụ: DV00012 hoặc Tân Yên") \
-        if len(units) > MAX_CHOICES else ""
+    typed = (
+        place.text_input("Tìm đơn vị (mã hoặc tên)", key=search_key, placeholder="Ví dụ: DV00012 hoặc Tân Yên")
+        if len(units) > MAX_CHOICES
+        else ""
+    )
     labels = views.unit_choices(units, typed, MAX_CHOICES)
     if not labels:
         st.info(markdown("Không có đơn vị nào khớp “{}”.", typed))
@@ -320,8 +369,14 @@ def pick_unit(place, units: pd.DataFrame, key: str, search_key: str) -> str:
     return place.selectbox("Đơn vị", list(labels), format_func=labels.get, key=key)
 
 
-def show_table(table: pd.DataFrame, widths: dict[str, str | int] | None = None, height: int | str = "auto",
-               tier_column: str | None = None, key: str = "table", wrap: bool = False) -> None:
+def show_table(
+    table: pd.DataFrame,
+    widths: dict[str, str | int] | None = None,
+    height: int | str = "auto",
+    tier_column: str | None = None,
+    key: str = "table",
+    wrap: bool = False,
+) -> None:
     """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
     missing values, the given column widths, optionally a column of tier codes coloured as in the report, and pages of
     PAGE_ROWS rows when it is longer. `wrap`: rows tall enough for long text (notes, remedies) to wrap on a narrow
@@ -342,23 +397,37 @@ def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     c1, c2 = st.columns([1, 5])
     # Keyed by the row count: a filter that shortens the table starts again at page 1, within its pages.
     page = c1.number_input("Trang", 1, pages, 1, key=f"{key}_page_{len(frame)}")
-    c2.caption(markdown("Dòng {}–{} trên {}; {} trang.", (page - 1) * PAGE_ROWS + 1,
-                        min(page * PAGE_ROWS, len(frame)), len(frame), pages))
-    return frame.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+    c2.caption(
+        markdown(
+            "Dòng {}–{} trên {}; {} trang.",
+            (page - 1) * PAGE_ROWS + 1,
+            min(page * PAGE_ROWS, len(frame)),
+            len(frame),
+            pages,
+        )
+    )
+    return frame.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _draw_table(table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None,
-                wrap: bool = False) -> None:
+def _draw_table(
+    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None, wrap: bool = False
+) -> None:
     """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
     already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
     Streamlit about as much as the rest of a page run."""
     _table_element(table, widths, height, tier_column, wrap)
 
 
-def keyed_table(versions: dict[int, int], key: tuple, build: Callable[[], pd.DataFrame],
-                widths: dict[str, str | int], height: int | str, tier_column: str | None = None,
-                wrap: bool = False) -> None:
+def keyed_table(
+    versions: dict[int, int],
+    key: tuple,
+    build: Callable[[], pd.DataFrame],
+    widths: dict[str, str | int],
+    height: int | str,
+    tier_column: str | None = None,
+    wrap: bool = False,
+) -> None:
     """Draw the table `build()` makes, named like a chart by the dataset versions and `key` (every choice and row
     it depends on) instead of by its content: hashing a 500-row page was a quarter of a page run with thirty people
     opening it at once."""
@@ -366,48 +435,72 @@ def keyed_table(versions: dict[int, int], key: tuple, build: Callable[[], pd.Dat
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _draw_keyed_table(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build, widths, height,
-                      tier_column, wrap) -> None:
+def _draw_keyed_table(
+    url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build, widths, height, tier_column, wrap
+) -> None:
     _table_element(_build(), widths, height, tier_column, wrap)
 
 
 WRAPPED_ROW = 72  # px: above 4rem Streamlit's table wraps text (three lines of a note at 1366 px)
-COLUMN_HELP = {"Thay đổi": "Thay đổi thứ hạng so với năm trước, so vị trí giữa các đơn vị có mặt ở cả hai năm "
-                           "(đơn vị mới hoặc đã thôi không tính).",
-               "Cần xem": "Đơn vị bị hạ do chỉ tiêu, hoặc tổng điểm sát ngưỡng xếp loại: nên xem lại trước khi công "
-                          "bố."}
+COLUMN_HELP = {
+    "Thay đổi": "Thay đổi thứ hạng so với năm trước, so vị trí giữa các đơn vị có mặt ở cả hai năm "
+    "(đơn vị mới hoặc đã thôi không tính).",
+    "Cần xem": "Đơn vị bị hạ do chỉ tiêu, hoặc tổng điểm sát ngưỡng xếp loại: nên xem lại trước khi công bố.",
+}
 
 
-def _table_element(table: pd.DataFrame, widths: dict[str, str | int], height: int | str,
-                   tier_column: str | None, wrap: bool = False) -> None:
-    numeric_objects = [c for c in table.columns if table[c].dtype == object and table[c].dropna().map(
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()]
+def _table_element(
+    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None, wrap: bool = False
+) -> None:
+    numeric_objects = [
+        c
+        for c in table.columns
+        if table[c].dtype == object
+        and table[c].dropna().map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+    ]
     # Whole numbers with None for blanks (ranks of units not submitted yet): whole numbers, blanks shown empty.
-    whole = {c: table[c].map(lambda v: "" if pd.isna(v) else str(int(v))) for c in numeric_objects
-             if table[c].dropna().map(lambda v: isinstance(v, Integral)).all()}
+    whole = {
+        c: table[c].map(lambda v: "" if pd.isna(v) else str(int(v)))
+        for c in numeric_objects
+        if table[c].dropna().map(lambda v: isinstance(v, Integral)).all()
+    }
     table = table.assign(**whole)
     numeric_objects = [c for c in numeric_objects if c not in whole]
     if numeric_objects:  # numbers with None for blanks (a round's units not appraised yet): numbers, blanks shown empty
-        table = table.astype({c: float for c in numeric_objects})
+        table = table.astype(dict.fromkeys(numeric_objects, float))
     # Streamlit draws a missing number as "None" whatever the format says: a number column with blanks is shown
     # as text (blank where missing), the others stay numbers so that they sort as numbers.
     gaps = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and table[c].isna().any()]
     if gaps:
         table = table.assign(**{c: table[c].map(lambda v: "" if pd.isna(v) else vn(v)) for c in gaps})
     # The table's "Tải về tệp CSV" holds what is sent: a typed "=HYPERLINK(…)" goes as text a spreadsheet keeps.
-    table = table.assign(**{c: table[c].map(inert) for c in table.columns
-                            if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])})
+    table = table.assign(
+        **{
+            c: table[c].map(inert)
+            for c in table.columns
+            if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])
+        }
+    )
     decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
     styler = table.style.format(precision=2, decimal=",", thousands="", subset=decimals or None)
     if tier_column is not None:
         fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
         styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
-    config = {name: st.column_config.Column(width=widths.get(name), help=COLUMN_HELP.get(name))
-              for name in table.columns if name in widths or name in COLUMN_HELP}
+    config = {
+        name: st.column_config.Column(width=widths.get(name), help=COLUMN_HELP.get(name))
+        for name in table.columns
+        if name in widths or name in COLUMN_HELP
+    }
     if wrap and isinstance(height, int):  # the height was counted in rows of 35 px
         height = min((height - 38) // 35 * WRAPPED_ROW + 38, 620)
-    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=config,
-                 row_height=WRAPPED_ROW if wrap else None)
+    st.dataframe(
+        styler,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=config,
+        row_height=WRAPPED_ROW if wrap else None,
+    )
 
 
 # A problem's remedy (Nội dung) is read in full: never cut.
@@ -418,28 +511,61 @@ HISTORY_WIDTHS = {"Lúc": 125, "Người thực hiện": 110, "Việc": 130, "N�
 def show_history(history: pd.DataFrame, key: str) -> None:
     """A round's history (ai sửa gì, khi nào, vì sao), newest first: up to fifteen changes in view, the rest by
     scrolling."""
-    show_table(round_views.history_table(history), HISTORY_WIDTHS, height=35 * min(len(history), 15) + 38, key=key,
-               wrap=True)
+    show_table(
+        round_views.history_table(history), HISTORY_WIDTHS, height=35 * min(len(history), 15) + 38, key=key, wrap=True
+    )
 
 
 # At 1366 × 768 (the sidebar narrowed to 230 px) the decision (Tổng điểm, Xếp loại, Ghi chú, Cần xem) must be read
 # without scrolling sideways: names and notes wrap in tall rows (`wrap`) instead of wide columns.
-RANKING_WIDTHS = {"Hạng": 46, "Thay đổi": 58, "Mã": 56, "Tên đơn vị": 130, "Khối": 80, "Tự chấm": 62,
-                  "Thẩm định": 70, "Tổng điểm": 70, "Xếp loại": 64, "Ghi chú": 200}
-RANKING_COLUMNS = ["Hạng", "Thay đổi", "Mã", "Tên đơn vị", "Khối", "Tự chấm", "Thẩm định", "Tổng điểm", "Xếp loại",
-                   "Ghi chú"]  # Thưởng and Trừ are on the Đơn vị page and in the report
+RANKING_WIDTHS = {
+    "Hạng": 46,
+    "Thay đổi": 58,
+    "Mã": 56,
+    "Tên đơn vị": 130,
+    "Khối": 80,
+    "Tự chấm": 62,
+    "Thẩm định": 70,
+    "Tổng điểm": 70,
+    "Xếp loại": 64,
+    "Ghi chú": 200,
+}
+RANKING_COLUMNS = [
+    "Hạng",
+    "Thay đổi",
+    "Mã",
+    "Tên đơn vị",
+    "Khối",
+    "Tự chấm",
+    "Thẩm định",
+    "Tổng điểm",
+    "Xếp loại",
+    "Ghi chú",
+]  # Thưởng and Trừ are on the Đơn vị page and in the report
 
 
 def read_notes(units: pd.DataFrame, table_of: Callable[[pd.DataFrame], pd.DataFrame], key: str) -> None:
     """Below a ranking: one chosen unit's whole Ghi chú and Cần xem, for a note longer than its wrapped cell.
     `table_of` makes the shown rows of some of `units` (only the chosen one's is made)."""
     labels = dict(zip(units["code"], units["code"].astype(str) + " – " + units["name"].astype(str)))
-    code = st.selectbox("Đọc đầy đủ ghi chú của đơn vị", list(labels), index=None, format_func=labels.get,
-                        key=key, placeholder="Chọn đơn vị")
+    code = st.selectbox(
+        "Đọc đầy đủ ghi chú của đơn vị",
+        list(labels),
+        index=None,
+        format_func=labels.get,
+        key=key,
+        placeholder="Chọn đơn vị",
+    )
     if code is None:
         return
     row = table_of(units[units["code"] == code]).iloc[0]
-    shown = [(column, TIER_LABEL.get(row[column], row[column])) for column in ("Xếp loại", "Ghi chú", "Cần xem")
-             if isinstance(row.get(column), str) and row[column]]
-    st.markdown(markdown("  \n".join(["**{}:** {}"] * len(shown)), *(v for pair in shown for v in pair))
-                if shown else "Không có ghi chú.")
+    shown = [
+        (column, TIER_LABEL.get(row[column], row[column]))
+        for column in ("Xếp loại", "Ghi chú", "Cần xem")
+        if isinstance(row.get(column), str) and row[column]
+    ]
+    st.markdown(
+        markdown("  \n".join(["**{}:** {}"] * len(shown)), *(v for pair in shown for v in pair))
+        if shown
+        else "Không có ghi chú."
+    )

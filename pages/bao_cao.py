@@ -1,6 +1,7 @@
 """Báo cáo: the ranked Excel report of a year and the templates. The header and signature are filled in a
 form, so that what is typed is used even without pressing Enter; the report is built once per dataset versions
 and header, and shared by every session."""
+
 import streamlit as st
 
 from pages._downloads import offer_download, template_buttons
@@ -32,11 +33,20 @@ if built:
 made = st.session_state.get("built_report")
 if made and made[0] == scope:
     name = f"bao_cao_dan_van_{year}" + ("" if chosen is None else "_" + chosen.replace(" ", "_")) + ".xlsx"
-    offer_download("Tải báo cáo Excel", name, XLSX, Right.REPORT,
-                   lambda _who: report_file(versions, year, chosen, made[1]), "report", year)
+    offer_download(
+        "Tải báo cáo Excel",
+        name,
+        XLSX,
+        Right.REPORT,
+        lambda _who: report_file(versions, year, chosen, made[1]),
+        "report",
+        year,
+    )
 else:
     st.caption("Điền phần đầu và người ký rồi bấm “Lập báo cáo”; nút tải về hiện ra khi báo cáo đã lập xong.")
-st.caption("Báo cáo gồm các trang: Xếp hạng, Chi tiết tiêu chí, Người đứng đầu, Thống kê, Phương pháp — "
-           "khổ A4 ngang, sẵn sàng in và ký.")
+st.caption(
+    "Báo cáo gồm các trang: Xếp hạng, Chi tiết tiêu chí, Người đứng đầu, Thống kê, Phương pháp — "
+    "khổ A4 ngang, sẵn sàng in và ký."
+)
 st.divider()
 template_buttons()

@@ -1,6 +1,7 @@
 """Đơn vị: one unit's criteria against its cluster, its history, its reason and its leader. A unit account sees
 its own unit only, without ranks or any other unit's figures (not even a cluster average), and the counts per
 tier of the year."""
+
 import streamlit as st
 
 from pages._ui import actor, all_results, chart, pick_unit, require_data, show_table, year_row
@@ -28,35 +29,58 @@ cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
 if whole:
     cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
     cols[3].metric(markdown("Hạng trong {}", unit["cluster"]), int(unit["cluster_rank"]))
-st.markdown(markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], TIER_LABEL[unit["tier"]])
-            + ("" if unit["appraised"] else markdown(" · *{}*", NOT_APPRAISED)))
+st.markdown(
+    markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], TIER_LABEL[unit["tier"]])
+    + ("" if unit["appraised"] else markdown(" · *{}*", NOT_APPRAISED))
+)
 if unit["reason"]:
     st.info(literal(unit["reason"]))
 if not whole:
-    st.caption(markdown("Năm {}, toàn bộ {} đơn vị: ", year, len(result.units))
-               + markdown_list("{}: {}", ((TIER_LABEL[t], n) for t, n in views.tier_counts(result).items())))
+    st.caption(
+        markdown("Năm {}, toàn bộ {} đơn vị: ", year, len(result.units))
+        + markdown_list("{}: {}", ((TIER_LABEL[t], n) for t, n in views.tier_counts(result).items()))
+    )
 
 history = views.unit_history(all_results(versions), code)
 if whole:
     left, right = st.columns(2)
-    chart(versions, ("unit vs cluster", year, code),
-          lambda: charts.unit_vs_cluster(views.unit_profile(result, code)), left)
+    chart(
+        versions,
+        ("unit vs cluster", year, code),
+        lambda: charts.unit_vs_cluster(views.unit_profile(result, code)),
+        left,
+    )
     chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history), right)
 st.subheader("Điểm từng tiêu chí")
-show_table(views.unit_criteria(result, code), {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70,
-                                               "Thẩm định": 74, "Điểm tính": 74})
+show_table(
+    views.unit_criteria(result, code),
+    {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70, "Thẩm định": 74, "Điểm tính": 74},
+)
 st.subheader("Qua các năm")
 if not whole:  # ranks place a unit among the others: not for a unit's own account
     history = history.drop(columns=["rank", "cluster_rank", "units"])
-show_table(history.rename(columns={
-    "year": "Năm", "total": "Tổng điểm", "rank": "Xếp hạng", "cluster_rank": "Hạng trong khối", "tier": "Xếp loại",
-    "units": "Số đơn vị", "reason": "Ghi chú"}), {"Ghi chú": "large"}, tier_column="Xếp loại")
+show_table(
+    history.rename(
+        columns={
+            "year": "Năm",
+            "total": "Tổng điểm",
+            "rank": "Xếp hạng",
+            "cluster_rank": "Hạng trong khối",
+            "tier": "Xếp loại",
+            "units": "Số đơn vị",
+            "reason": "Ghi chú",
+        }
+    ),
+    {"Ghi chú": "large"},
+    tier_column="Xếp loại",
+)
 st.subheader("Người đứng đầu")
 leader = views.unit_leader(result, code)
 if leader.empty:
     st.caption("Không có dữ liệu người đứng đầu của đơn vị này.")
-for l in leader.itertuples():
-    st.markdown(markdown("**{}** ({}) · tổng điểm {} · xếp loại **{}**", l.name, l.title, vn(l.total),
-                         TIER_LABEL[l.tier])
-                + (markdown(" · hạng {}", l.rank) if whole else "")
-                + (markdown("  \n{}", l.reason) if l.reason else ""))
+for ld in leader.itertuples():
+    st.markdown(
+        markdown("**{}** ({}) · tổng điểm {} · xếp loại **{}**", ld.name, ld.title, vn(ld.total), TIER_LABEL[ld.tier])
+        + (markdown(" · hạng {}", ld.rank) if whole else "")
+        + (markdown("  \n{}", ld.reason) if ld.reason else "")
+    )

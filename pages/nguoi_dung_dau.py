@@ -1,4 +1,5 @@
 """Người đứng đầu: leaders' ranking, tiers and reasons (caps by unit, discipline, confidence, quota)."""
+
 import streamlit as st
 
 from pages._ui import require_data, show_table, year_row
@@ -16,10 +17,23 @@ cols = st.columns(4)
 for col, tier in zip(cols, TIER_LABEL):
     col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=markdown("{} ({})", TIER_LABEL[tier], tier))
 q = result.leader_quota
-st.caption(markdown("Chỉ tiêu HTXSNV: tối đa {allowed} trên {eligible} người HTXSNV + HTTNV; {candidates} người đủ "
-                    "điểm, {given} được xếp HTXSNV, {moved_down} bị hạ do chỉ tiêu.", **q))
+st.caption(
+    markdown(
+        "Chỉ tiêu HTXSNV: tối đa {allowed} trên {eligible} người HTXSNV + HTTNV; {candidates} người đủ "
+        "điểm, {given} được xếp HTXSNV, {moved_down} bị hạ do chỉ tiêu.",
+        **q,
+    )
+)
 table = views.leader_table(result)
-widths = {"Xếp hạng": 60, "Mã đơn vị": 70, "Đơn vị": "medium", "Họ và tên": 150, "Chức vụ": 80,
-          **{c: 48 for c in result.leader_scores.points.columns}, "Tổng điểm": 74, "Xếp loại": 70,
-          "Ghi chú": "large"}
+widths = {
+    "Xếp hạng": 60,
+    "Mã đơn vị": 70,
+    "Đơn vị": "medium",
+    "Họ và tên": 150,
+    "Chức vụ": 80,
+    **dict.fromkeys(result.leader_scores.points.columns, 48),
+    "Tổng điểm": 74,
+    "Xếp loại": 70,
+    "Ghi chú": "large",
+}
 show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại", key="leaders")

@@ -1,4 +1,5 @@
 """Tài khoản (Quản trị only): the accounts, changes to them, the audit log with filters, a backup download."""
+
 import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ def _done(action, message: str) -> None:
 
 
 def _of_unit(code: str | None) -> str:
-    """ — the unit's name, so that the administrator sees which unit a code is."""
+    """— the unit's name, so that the administrator sees which unit a code is."""
     name = store().unit_name(unit_code(code)) if code and code.strip() else None
     return f" — {name}" if name else ""
 
@@ -39,18 +40,26 @@ with add.expander("Tạo tài khoản", icon=":material/person_add:"):
     with st.form(f"add_account_{made}"):
         login = st.text_input("Tên đăng nhập", help="Chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.")
         name = st.text_input("Họ tên")
-        role = st.selectbox("Vai trò", roles, index=None, format_func=lambda r: ROLE_LABELS[r],
-                            placeholder="Chọn vai trò")
-        unit = st.text_input("Mã đơn vị (chỉ cho vai trò Đơn vị)",
-                             help="Mã như trong đợt đánh giá hoặc dữ liệu đã nhập; mã không có sẽ bị từ chối.")
+        role = st.selectbox(
+            "Vai trò", roles, index=None, format_func=lambda r: ROLE_LABELS[r], placeholder="Chọn vai trò"
+        )
+        unit = st.text_input(
+            "Mã đơn vị (chỉ cho vai trò Đơn vị)",
+            help="Mã như trong đợt đánh giá hoặc dữ liệu đã nhập; mã không có sẽ bị từ chối.",
+        )
         email = st.text_input("E-mail (để đăng nhập một lần, nếu có)")
-        password = st.text_input("Mật khẩu tạm", type="password", autocomplete="new-password",
-                                 help=markdown("Ít nhất {} ký tự; người dùng phải đổi ở lần đăng nhập đầu.",
-                                               MIN_PASSWORD))
+        password = st.text_input(
+            "Mật khẩu tạm",
+            type="password",
+            autocomplete="new-password",
+            help=markdown("Ít nhất {} ký tự; người dùng phải đổi ở lần đăng nhập đầu.", MIN_PASSWORD),
+        )
         if st.form_submit_button("Tạo", type="primary"):
+
             def create() -> None:
-                accounts().create(me, login, role, password, name, unit or None, email or None,
-                                  must_change_password=True)
+                accounts().create(
+                    me, login, role, password, name, unit or None, email or None, must_change_password=True
+                )
                 st.session_state["accounts_made"] = made + 1
 
             act(create, f"Đã tạo tài khoản {login}{_of_unit(unit)}.", AccountError)
@@ -64,15 +73,22 @@ with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
             if account.unit_code:
                 st.caption(markdown("Đơn vị hiện tại: {}{}", account.unit_code, _of_unit(account.unit_code)))
             if st.form_submit_button("Đổi vai trò"):
-                _done(lambda: accounts().set_role(me, chosen, role, unit or None),
-                      f"Đã đổi vai trò của {chosen}{_of_unit(unit)}.")
+                _done(
+                    lambda: accounts().set_role(me, chosen, role, unit or None),
+                    f"Đã đổi vai trò của {chosen}{_of_unit(unit)}.",
+                )
         with st.form("reset_password", clear_on_submit=True):
             password = st.text_input("Mật khẩu tạm mới", type="password", autocomplete="new-password")
             if st.form_submit_button("Đặt lại mật khẩu"):
-                _done(lambda: accounts().set_password(me, chosen, password),
-                      f"Đã đặt lại mật khẩu của {chosen}; phải đổi ở lần đăng nhập sau.")
-        if account.locked and st.button("Mở khoá đăng nhập", icon=":material/lock_reset:",
-                                        help="Tài khoản đang tạm khoá do nhiều lần nhập sai mật khẩu."):
+                _done(
+                    lambda: accounts().set_password(me, chosen, password),
+                    f"Đã đặt lại mật khẩu của {chosen}; phải đổi ở lần đăng nhập sau.",
+                )
+        if account.locked and st.button(
+            "Mở khoá đăng nhập",
+            icon=":material/lock_reset:",
+            help="Tài khoản đang tạm khoá do nhiều lần nhập sai mật khẩu.",
+        ):
             _done(lambda: accounts().unlock(me, chosen), f"Đã mở khoá đăng nhập cho {chosen}.")
         if account.active:
             if st.button("Khoá tài khoản", icon=":material/block:"):
@@ -82,8 +98,11 @@ with change.expander("Sửa tài khoản", icon=":material/manage_accounts:"):
 
 st.subheader("Nhật ký thay đổi")
 c1, c2, c3 = st.columns([1, 2, 2])
-who = c1.selectbox("Người thực hiện", [""] + sorted({a.login for a in listed} | set(store().audit(1000)["who"])),
-                   format_func=lambda w: w or "Tất cả")
+who = c1.selectbox(
+    "Người thực hiện",
+    [""] + sorted({a.login for a in listed} | set(store().audit(1000)["who"])),
+    format_func=lambda w: w or "Tất cả",
+)
 actions = c2.multiselect("Việc", list(AUDIT_ACTIONS), format_func=AUDIT_ACTIONS.get, placeholder="Tất cả")
 today = datetime.now(VN_TIME).date()
 span = c3.date_input("Từ ngày – đến ngày", (today - timedelta(days=30), today), format="DD/MM/YYYY")
@@ -95,9 +114,11 @@ log = store().audit(500, who or None, actions or None, since, until)
 show_table(views.audit_table(log), {"Chi tiết": "large"}, key="audit")
 
 st.subheader("Sao lưu")
-st.caption("Toàn bộ dữ liệu, bộ tiêu chí, nhật ký và tài khoản (mật khẩu chỉ ở dạng băm) trong một tệp JSON. "
-           "Tệp được ký bằng khoá sao lưu của máy chủ; phục hồi vào cơ sở dữ liệu trống bằng lệnh "
-           "`python -m scoring db restore TỆP` (thêm `--accounts` để phục hồi cả tài khoản).")
+st.caption(
+    "Toàn bộ dữ liệu, bộ tiêu chí, nhật ký và tài khoản (mật khẩu chỉ ở dạng băm) trong một tệp JSON. "
+    "Tệp được ký bằng khoá sao lưu của máy chủ; phục hồi vào cơ sở dữ liệu trống bằng lệnh "
+    "`python -m scoring db restore TỆP` (thêm `--accounts` để phục hồi cả tài khoản)."
+)
 
 
 def _backup_bytes(who: Actor) -> bytes:
@@ -107,5 +128,6 @@ def _backup_bytes(who: Actor) -> bytes:
         return path.read_bytes()
 
 
-offer_download("Tải bản sao lưu", f"sao_luu_danvan_{today:%Y%m%d}.json", "application/json", Right.BACKUP,
-               _backup_bytes, "backup")
+offer_download(
+    "Tải bản sao lưu", f"sao_luu_danvan_{today:%Y%m%d}.json", "application/json", Right.BACKUP, _backup_bytes, "backup"
+)

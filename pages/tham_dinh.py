@@ -2,18 +2,32 @@
 beside the appraisal with reasons (kept on the server as typed); questions to the unit and its answers; completion
 with bonus, penalty and rule flags, confirmed, then the next unit waiting. A unit past its deadline without
 submitting is appraised from the committee's own findings and completed as "Không tự chấm"."""
+
 from datetime import timedelta
 
 import streamlit as st
 
 from pages._downloads import offer_download
-from pages._ui import (CRITERIA_WIDTHS, actor, decimal_input, criteria_editor, end_of_day, keep_typed, page_of,
-                       pick_unit, restored_notice, round_act, rounds, show_history, show_table, typed_table)
+from pages._ui import (
+    CRITERIA_WIDTHS,
+    actor,
+    criteria_editor,
+    decimal_input,
+    end_of_day,
+    keep_typed,
+    page_of,
+    pick_unit,
+    restored_notice,
+    round_act,
+    rounds,
+    show_history,
+    show_table,
+    typed_table,
+)
 from scoring import round_views
 from scoring.access import Right
 from scoring.presentation import literal, markdown
-from scoring.rounds import (APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS,
-                            WITHDRAWN)
+from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN
 from scoring.store import VN_TIME
 from scoring.text import DISCIPLINE_UNSPECIFIED
 
@@ -38,8 +52,13 @@ deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 open_for_review = rounds().appraisable(info, sheet)
 
 if sheet.state == NOT_SUBMITTED and not open_for_review:
-    st.info(markdown("Đơn vị chưa nộp bản tự chấm (hạn {:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
-                     "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.", deadline))
+    st.info(
+        markdown(
+            "Đơn vị chưa nộp bản tự chấm (hạn {:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
+            "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.",
+            deadline,
+        )
+    )
     c1, c2, c3 = st.columns([1, 2, 1])
     day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
     why = c2.text_input("Lý do gia hạn", key="extend_reason")
@@ -50,9 +69,15 @@ if sheet.state == WITHDRAWN:
     st.info("Đơn vị đã rút khỏi đợt đánh giá.")
     st.stop()
 if not sheet.submitted:
-    st.warning(markdown("Đơn vị không nộp bản tự chấm trước hạn ({:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
-                        "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn "
-                        "thành nhiệm vụ (quy tắc: không tự chấm).", deadline), icon=":material/warning:")
+    st.warning(
+        markdown(
+            "Đơn vị không nộp bản tự chấm trước hạn ({:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
+            "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn "
+            "thành nhiệm vụ (quy tắc: không tự chấm).",
+            deadline,
+        ),
+        icon=":material/warning:",
+    )
 
 saved = round_views.appraisal_table(info.framework, sheet)
 kept = rounds().typed(me, year, code, PAGE) if open_for_review else None
@@ -64,9 +89,15 @@ scores, problems = round_views.typed_scores(edited, "Thẩm định")
 for p in problems:
     st.error(literal(p))
 for e in sheet.files:  # the file is read from the store only when its button is clicked
-    offer_download(f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})", e["name"], e["media_type"],
-                   Right.VIEW_ALL, lambda who, digest=e["sha256"]: rounds().evidence_file(who, year, code, digest)[1],
-                   f"ev_{code}_{e['sha256']}_{e['target']}", year)
+    offer_download(
+        f"Minh chứng: {e['name']} (tiêu chí {e['target'][2:] or 'chung'})",
+        e["name"],
+        e["media_type"],
+        Right.VIEW_ALL,
+        lambda who, digest=e["sha256"]: rounds().evidence_file(who, year, code, digest)[1],
+        f"ev_{code}_{e['sha256']}_{e['target']}",
+        year,
+    )
 for q in reversed(sheet.questions):
     st.markdown(round_views.question_text(info.framework, q))
 
@@ -78,8 +109,14 @@ if open_for_review:
     if sheet.state in IN_APPRAISAL:
         with st.expander("Yêu cầu giải trình"):
             names = round_views.criterion_choices(info.framework)
-            criteria = st.multiselect("Tiêu chí", list(names), format_func=names.get, key="ask_criteria",
-                                      placeholder="Chọn tiêu chí cần giải trình", select_all=False)
+            criteria = st.multiselect(
+                "Tiêu chí",
+                list(names),
+                format_func=names.get,
+                key="ask_criteria",
+                placeholder="Chọn tiêu chí cần giải trình",
+                select_all=False,
+            )
             question = st.text_area("Nội dung yêu cầu", key="ask_text")
             if st.button("Gửi yêu cầu giải trình", key="ask"):
                 round_act(lambda: rounds().ask(me, year, code, criteria, question), "Đã gửi yêu cầu giải trình.")
@@ -87,14 +124,27 @@ if open_for_review:
         fw = info.framework
         c = st.columns(2)
         bonus = decimal_input("Điểm thưởng", sheet.settings["bonus"], "complete_bonus", 0, float(fw.bonus_max), c[0])
-        penalty = decimal_input("Điểm trừ", sheet.settings["penalty"], "complete_penalty", 0, float(fw.penalty_max),
-                                c[1])
-        flags = {f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f]), key=f"complete_{f}")
-                 for f in FLAGS if f not in ("collective_discipline", "head_discipline")}
-        levels = {f: st.selectbox(round_views.SETTING_LABELS[f], options, options.index(int(sheet.settings[f])),
-                                  format_func=round_views.discipline_label, key=f"complete_{f}")
-                  for f, options in (("collective_discipline", [0, 1, 2, 3, 4, DISCIPLINE_UNSPECIFIED]),
-                                     ("head_discipline", [0, 1, 2, 3, 4]))}
+        penalty = decimal_input(
+            "Điểm trừ", sheet.settings["penalty"], "complete_penalty", 0, float(fw.penalty_max), c[1]
+        )
+        flags = {
+            f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f]), key=f"complete_{f}")
+            for f in FLAGS
+            if f not in ("collective_discipline", "head_discipline")
+        }
+        levels = {
+            f: st.selectbox(
+                round_views.SETTING_LABELS[f],
+                options,
+                options.index(int(sheet.settings[f])),
+                format_func=round_views.discipline_label,
+                key=f"complete_{f}",
+            )
+            for f, options in (
+                ("collective_discipline", [0, 1, 2, 3, 4, DISCIPLINE_UNSPECIFIED]),
+                ("head_discipline", [0, 1, 2, 3, 4]),
+            )
+        }
         reason = st.text_input("Lý do, căn cứ", key="complete_reason")
         ready = not problems and bonus is not None and penalty is not None
         with st.popover("Hoàn tất thẩm định…", icon=":material/task_alt:", disabled=not ready):
@@ -103,22 +153,39 @@ if open_for_review:
                 waiting = [c for c, s in zip(board["code"], board["state"]) if s in IN_APPRAISAL and c != code]
 
                 def complete() -> None:
-                    rounds().complete(me, year, code, {"bonus": float(bonus), "penalty": float(penalty),
-                                                       **{f: int(v) for f, v in flags.items()}, **levels},
-                                      reason, scores, reasons)
+                    rounds().complete(
+                        me,
+                        year,
+                        code,
+                        {
+                            "bonus": float(bonus),
+                            "penalty": float(penalty),
+                            **{f: int(v) for f, v in flags.items()},
+                            **levels,
+                        },
+                        reason,
+                        scores,
+                        reasons,
+                    )
                     if waiting:
                         st.session_state["review_next"] = waiting[0]
 
                 if st.button("Xác nhận hoàn tất", type="primary", key="complete"):
-                    round_act(complete, f"Đã hoàn tất thẩm định {code}"
-                              + (f"; chuyển sang {waiting[0]}." if waiting else "."))
+                    round_act(
+                        complete, f"Đã hoàn tất thẩm định {code}" + (f"; chuyển sang {waiting[0]}." if waiting else ".")
+                    )
 
 if sheet.state in (APPRAISED, NO_SELF):
     with st.expander("Mở lại thẩm định đơn vị này"):
         why = st.text_input("Lý do mở lại", key="reopen_unit_reason")
         with st.popover("Mở lại thẩm định…"):
-            st.write(markdown("Mở lại thẩm định {}: đơn vị về trạng thái “Đang thẩm định”, đợt chờ hoàn tất lại "
-                              "đơn vị này trước khi công bố.", code))
+            st.write(
+                markdown(
+                    "Mở lại thẩm định {}: đơn vị về trạng thái “Đang thẩm định”, đợt chờ hoàn tất lại "
+                    "đơn vị này trước khi công bố.",
+                    code,
+                )
+            )
             if st.button("Xác nhận mở lại", key="reopen_unit"):
                 round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
 if sheet.state == EXPLAINING:

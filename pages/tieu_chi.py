@@ -1,12 +1,12 @@
 """Tiêu chí: the active framework; edit criteria, weights, thresholds, quota and rules; preview how the
 ranking would change; save as a new version (the active framework for later imports; stored years keep theirs,
 and can be rated again with it as a new version); import and export the "Tiêu chí" sheet."""
+
 import pandas as pd
 import streamlit as st
 
 from pages._downloads import offer_download
-from pages._ui import (XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table,
-                       store)
+from pages._ui import XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table, store
 from scoring import rate_year, service, views
 from scoring.access import Right
 from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
@@ -19,13 +19,24 @@ st.title("Bộ tiêu chí")
 base = active_framework()
 if "framework_rows" not in st.session_state:
     st.session_state.framework_rows = to_table(base)
-st.caption(markdown("Đang dùng cho các lần nhập sau: **{}** ({})", base.name,
-                    f"phiên bản {base.source.split(':')[1]}" if base.source.startswith("store:") else "bộ mẫu"))
+st.caption(
+    markdown(
+        "Đang dùng cho các lần nhập sau: **{}** ({})",
+        base.name,
+        f"phiên bản {base.source.split(':')[1]}" if base.source.startswith("store:") else "bộ mẫu",
+    )
+)
 if not actor().may(Right.FRAMEWORK):  # Lãnh đạo sees the criteria and the rules; only officers change them
     show_table(views.framework_table(base), {"Tên tiêu chí": "large"}, key="criteria")
     st.markdown(views.framework_rules_text(base))
-    offer_download("Xuất trang “Tiêu chí” ra Excel", "tieu_chi.xlsx", XLSX, Right.VIEW_ALL,
-                   lambda _who: framework_sheet_bytes(base), "export")
+    offer_download(
+        "Xuất trang “Tiêu chí” ra Excel",
+        "tieu_chi.xlsx",
+        XLSX,
+        Right.VIEW_ALL,
+        lambda _who: framework_sheet_bytes(base),
+        "export",
+    )
     st.stop()
 
 uploaded = st.file_uploader("Nhập trang “Tiêu chí” từ tệp Excel", type=["xlsx", "xls", "ods"], key="framework_file")
@@ -38,10 +49,14 @@ if uploaded is not None:
         st.rerun()
 
 groups = [g.key for g in base.groups]
-rows = pd.DataFrame(st.session_state.framework_rows,
-                    columns=["code", "group", "name", "max_points", "weight", "target"])
+rows = pd.DataFrame(
+    st.session_state.framework_rows, columns=["code", "group", "name", "max_points", "weight", "target"]
+)
 edited = st.data_editor(
-    rows, num_rows="dynamic", width="stretch", key="criteria_editor",
+    rows,
+    num_rows="dynamic",
+    width="stretch",
+    key="criteria_editor",
     column_config={
         "code": st.column_config.TextColumn("Mã tiêu chí", required=True, max_chars=12),
         "group": st.column_config.TextColumn("Nhóm", help="Mã nhóm của tiêu chí tổ chức: " + ", ".join(groups)),
@@ -49,7 +64,8 @@ edited = st.data_editor(
         "max_points": st.column_config.TextColumn("Điểm tối đa", required=True, max_chars=8),
         "weight": st.column_config.TextColumn("Trọng số (trống = điểm tối đa)", max_chars=8),
         "target": st.column_config.SelectboxColumn("Đối tượng", options=list(TARGET_LABELS.values()), required=True),
-    })
+    },
+)
 
 st.subheader("Ngưỡng, chỉ tiêu và quy tắc")
 c = st.columns(4)
@@ -63,23 +79,44 @@ penalty = decimal_input("Điểm trừ tối đa", base.penalty_max, "penalty_ma
 tie_break = c[2].selectbox("Nhóm phân định đồng điểm", groups, index=groups.index(base.tie_break_group), key="tie")
 zero = st.checkbox("Tiêu chí bị 0 điểm thì không được xếp HTXSNV, HTTNV", base.zero_criterion_bars_top, key="zero")
 bases = list(QUOTA_BASES)
-quota_base = st.radio("Chỉ tiêu HTXSNV tính trên", bases, index=bases.index(base.quota_base), key="quota_base",
-                      format_func=lambda b: QUOTA_BASES[b].capitalize(), horizontal=True,
-                      help="Quy định: số HTXSNV không quá tỷ lệ chỉ tiêu. Có cấp ủy tính trên số đơn vị được xếp "
-                           "HTXSNV và HTTNV (mặc định), có cấp ủy tính trên số đơn vị còn lại ở mức HTTNV.")
+quota_base = st.radio(
+    "Chỉ tiêu HTXSNV tính trên",
+    bases,
+    index=bases.index(base.quota_base),
+    key="quota_base",
+    format_func=lambda b: QUOTA_BASES[b].capitalize(),
+    horizontal=True,
+    help="Quy định: số HTXSNV không quá tỷ lệ chỉ tiêu. Có cấp ủy tính trên số đơn vị được xếp "
+    "HTXSNV và HTTNV (mặc định), có cấp ủy tính trên số đơn vị còn lại ở mức HTTNV.",
+)
 
 name = st.text_input("Tên bộ tiêu chí", base.name, key="framework_name")
 settings = (t1, t2, t3, quota, bonus, penalty)
 candidate, problems = None, ["Hãy sửa các ô số đang báo lỗi ở trên"] if None in settings else []
 if not problems:
     records = edited.astype(object).where(edited.notna(), None).to_dict("records")
-    candidate, problems = from_table(base, records, name=name, thresholds=(t1, t2, t3), quota_percent=quota,
-                                     quota_base=quota_base, bonus_max=bonus, penalty_max=penalty,
-                                     tie_break_group=tie_break, zero_criterion_bars_top=zero, source="")
+    candidate, problems = from_table(
+        base,
+        records,
+        name=name,
+        thresholds=(t1, t2, t3),
+        quota_percent=quota,
+        quota_base=quota_base,
+        bonus_max=bonus,
+        penalty_max=penalty,
+        tie_break_group=tie_break,
+        zero_criterion_bars_top=zero,
+        source="",
+    )
     problems += candidate.problems()
-    st.caption(markdown("{} tiêu chí tổ chức (tổng điểm tối đa {}), {} tiêu chí người đứng đầu.",
-                        len(candidate.of(UNIT)), number_setting(sum(c.max_points for c in candidate.of(UNIT))),
-                        len(candidate.of(LEADER))))
+    st.caption(
+        markdown(
+            "{} tiêu chí tổ chức (tổng điểm tối đa {}), {} tiêu chí người đứng đầu.",
+            len(candidate.of(UNIT)),
+            number_setting(sum(c.max_points for c in candidate.of(UNIT))),
+            len(candidate.of(LEADER)),
+        )
+    )
 for p in problems:
     st.error(literal(p))
 
@@ -102,13 +139,27 @@ if c1.button("Lưu thành phiên bản mới", type="primary", disabled=bool(pro
     st.session_state.pop("framework_rows", None)
     st.session_state.framework_saved = (version, candidate.name)
     st.rerun()
-offer_download("Xuất trang “Tiêu chí” ra Excel", "tieu_chi.xlsx", XLSX, Right.VIEW_ALL,
-               lambda _who: framework_sheet_bytes(candidate), "export", place=c2, disabled=bool(problems))
+offer_download(
+    "Xuất trang “Tiêu chí” ra Excel",
+    "tieu_chi.xlsx",
+    XLSX,
+    Right.VIEW_ALL,
+    lambda _who: framework_sheet_bytes(candidate),
+    "export",
+    place=c2,
+    disabled=bool(problems),
+)
 
 saved = st.session_state.get("framework_saved")
 if saved:
-    st.success(markdown("Đã lưu bộ tiêu chí “{}” (phiên bản {}) và dùng nó cho các lần nhập sau. Các năm đã lưu "
-                        "vẫn giữ bộ tiêu chí của chúng.", saved[1], saved[0]))
+    st.success(
+        markdown(
+            "Đã lưu bộ tiêu chí “{}” (phiên bản {}) và dùng nó cho các lần nhập sau. Các năm đã lưu "
+            "vẫn giữ bộ tiêu chí của chúng.",
+            saved[1],
+            saved[0],
+        )
+    )
     if versions:
         c1, c2 = st.columns([1, 3])
         year = c1.selectbox("Năm", sorted(versions, reverse=True), key="rerate_year")

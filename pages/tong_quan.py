@@ -1,4 +1,5 @@
 """Tổng quan: cards, tiers per cluster, top and bottom 10, quota use."""
+
 import streamlit as st
 
 from pages._ui import chart, require_data, result_of, show_table, year_row
@@ -17,12 +18,18 @@ cards = views.overview(result, previous)
 
 cols = st.columns(6)
 cols[0].metric("Số đơn vị", cards["units"], cards["units_change"])
-cols[1].metric("Điểm trung bình", vn(cards["mean_total"]),
-               None if cards["mean_change"] is None else vn(cards["mean_change"]))
+cols[1].metric(
+    "Điểm trung bình", vn(cards["mean_total"]), None if cards["mean_change"] is None else vn(cards["mean_change"])
+)
 for col, (tier, count) in zip(cols[2:], cards["tiers"].items()):
     change = cards["tier_changes"][tier]
-    col.metric(TIER_SHORT[tier], count, change, help=markdown("{} ({})", TIER_LABEL[tier], tier),
-               delta_color="inverse" if tier == "KHTNV" else "normal")
+    col.metric(
+        TIER_SHORT[tier],
+        count,
+        change,
+        help=markdown("{} ({})", TIER_LABEL[tier], tier),
+        delta_color="inverse" if tier == "KHTNV" else "normal",
+    )
 if previous is None:
     st.caption(markdown("Chưa có dữ liệu năm {} để so sánh.", year - 1))
 

@@ -1,10 +1,21 @@
 """Tự chấm (a unit account): its criteria with maxima, a score and a statement per criterion, its leader,
 evidence files; what is typed is kept on the server as it is typed (a menu click or a reload loses nothing) until
 "Lưu nháp"; "Nộp" once, confirmed; the committee's questions and the unit's answers."""
+
 import streamlit as st
 
-from pages._ui import (SELF_WIDTHS, actor, criteria_editor, keep_typed, restored_notice, round_act, rounds,
-                       show_table, store, typed_table)
+from pages._ui import (
+    SELF_WIDTHS,
+    actor,
+    criteria_editor,
+    keep_typed,
+    restored_notice,
+    round_act,
+    rounds,
+    show_table,
+    store,
+    typed_table,
+)
 from scoring import round_views, service, views
 from scoring.presentation import literal, markdown
 from scoring.rounds import EXPLAINING, MAX_EVIDENCE_BYTES, NOT_SUBMITTED, STATE_LABELS, RoundError
@@ -25,8 +36,15 @@ except RoundError as e:
     st.stop()
 info = rounds().get(year)
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-st.markdown(markdown("**{}** · {} · trạng thái **{}** · hạn nộp {:%H:%M ngày %d/%m/%Y}", sheet.name, sheet.cluster,
-                     STATE_LABELS[sheet.state], deadline))
+st.markdown(
+    markdown(
+        "**{}** · {} · trạng thái **{}** · hạn nộp {:%H:%M ngày %d/%m/%Y}",
+        sheet.name,
+        sheet.cluster,
+        STATE_LABELS[sheet.state],
+        deadline,
+    )
+)
 
 editable = sheet.state == NOT_SUBMITTED
 kept = rounds().typed(me, year, me.unit_code, PAGE) if editable else None
@@ -39,10 +57,12 @@ c1, c2 = st.columns(2)
 # Keyed by the saved value: a value saved meanwhile (from a form) starts the box again, while keeping a typed copy
 # does not (a box whose key followed every kept copy was made anew under the person typing).
 saved_leader = f"{year}_{sheet.leader.get('name', '')}_{sheet.leader.get('title', '')}"
-leader_name = c1.text_input("Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable,
-                            key=f"leader_name_{saved_leader}")
-leader_title = c2.text_input("Chức vụ", leader.get("title", ""), disabled=not editable,
-                             key=f"leader_title_{saved_leader}")
+leader_name = c1.text_input(
+    "Người đứng đầu (họ tên)", leader.get("name", ""), disabled=not editable, key=f"leader_name_{saved_leader}"
+)
+leader_title = c2.text_input(
+    "Chức vụ", leader.get("title", ""), disabled=not editable, key=f"leader_title_{saved_leader}"
+)
 scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
     st.error(literal(p))
@@ -51,14 +71,19 @@ if editable:
     statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
     typed_leader = {"name": leader_name, "title": leader_title}
     keep_typed(year, me.unit_code, PAGE, edited, COLUMNS, typed_leader, saved, sheet.leader, kept)
-    save = lambda: rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader)
+
+    def save():
+        return rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader)
+
     c1, c2 = st.columns([1, 4])
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
         round_act(save, "Đã lưu nháp.")
     with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
-        st.write(markdown("Nộp bản tự chấm năm {} của {}: ", year, sheet.name)
-                 + round_views.running_totals(info.framework, scores)  # text: Markdown of numbers only
-                 + ". Sau khi nộp, đơn vị không sửa được điểm nữa.")
+        st.write(
+            markdown("Nộp bản tự chấm năm {} của {}: ", year, sheet.name)
+            + round_views.running_totals(info.framework, scores)  # text: Markdown of numbers only
+            + ". Sau khi nộp, đơn vị không sửa được điểm nữa."
+        )
         if st.button("Xác nhận nộp", type="primary", key="submit"):
             round_act(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
 
@@ -71,8 +96,10 @@ if editable:
                 st.error("Phiếu có lỗi, chưa điền gì:")
                 show_table(views.issues_table(read.issues), {"Nội dung": "large"}, key="form_issues", wrap=True)
             else:
-                round_act(lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
-                          "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.")
+                round_act(
+                    lambda: rounds().draft_from_form(me, year, me.unit_code, next(iter(read.years.values()))),
+                    "Đã điền bản nháp từ phiếu: hãy kiểm tra rồi bấm Nộp.",
+                )
 
 if sheet.questions:
     st.subheader("Yêu cầu giải trình")
@@ -92,16 +119,23 @@ for e in sheet.files:
         with c2.popover("Rút tệp"):
             st.write(markdown("Rút tệp “{}”? Tệp không còn là minh chứng, nhưng vẫn ghi trong lịch sử.", e["name"]))
             if st.button("Xác nhận rút tệp", key=f"withdraw_{e['sha256']}_{e['target']}"):
-                round_act(lambda digest=e["sha256"]: rounds().withdraw_evidence(me, year, me.unit_code, digest),
-                          "Đã rút tệp minh chứng.")
+                round_act(
+                    lambda digest=e["sha256"]: rounds().withdraw_evidence(me, year, me.unit_code, digest),
+                    "Đã rút tệp minh chứng.",
+                )
 if attachable:
     targets = [""] + list(edited["key"])
     labels = dict(zip(edited["key"], edited["Mã"] + " " + edited["Tiêu chí"]))
     target = st.selectbox("Cho tiêu chí", targets, format_func=lambda k: labels.get(k, "Chung"), key="ev_target")
     limit = MAX_EVIDENCE_BYTES // 2**20
-    upload = st.file_uploader(markdown("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa {} MB)", limit),
-                              key=f"evidence_{len(sheet.evidence)}",  # empty again once a file is attached
-                              type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"], max_upload_size=limit)
+    upload = st.file_uploader(
+        markdown("Tệp minh chứng (PDF, ảnh, Word, Excel; tối đa {} MB)", limit),
+        key=f"evidence_{len(sheet.evidence)}",  # empty again once a file is attached
+        type=["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx"],
+        max_upload_size=limit,
+    )
     if upload is not None and st.button("Đính kèm", key="attach"):
-        round_act(lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
-                  f"Đã đính kèm {upload.name}.")
+        round_act(
+            lambda: rounds().add_evidence(me, year, me.unit_code, upload.name, upload.getvalue(), target),
+            f"Đã đính kèm {upload.name}.",
+        )

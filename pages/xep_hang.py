@@ -1,17 +1,35 @@
 """Xếp hạng: filters, the ranking table, totals against thresholds, criteria heatmap, self vs appraisal. A unit
 account sees only the years whose round result was published, and of them what the committee made public (Mức công
 khai: tiers only, or totals and tiers by default): the table is cut in the library before it is sent."""
+
 import streamlit as st
 
-from pages._ui import (RANKING_COLUMNS, RANKING_WIDTHS, actor, chart, keyed_table, page_of, read_notes, require_data,
-                       store, year_row)
+from pages._ui import (
+    RANKING_COLUMNS,
+    RANKING_WIDTHS,
+    actor,
+    chart,
+    keyed_table,
+    page_of,
+    read_notes,
+    require_data,
+    store,
+    year_row,
+)
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
 from scoring.presentation import TIER_LABEL, markdown, markdown_list, vn
 
 ALL = "Tất cả các khối"
-PUBLIC_WIDTHS = {"Hạng": 60, "Hạng trong khối": 110, "Mã": 80, "Tên đơn vị": "large", "Khối": 160, "Tổng điểm": 90,
-                 "Xếp loại": 90}
+PUBLIC_WIDTHS = {
+    "Hạng": 60,
+    "Hạng trong khối": 110,
+    "Mã": 80,
+    "Tên đơn vị": "large",
+    "Khối": 160,
+    "Tổng điểm": 90,
+    "Xếp loại": 90,
+}
 NAMED_GAPS = 30
 
 st.title("Xếp hạng các đơn vị")
@@ -26,30 +44,49 @@ tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.
 typed = c4.text_input("Tìm đơn vị", key="ranking_search", placeholder="Mã hoặc tên")
 units = views.matching(views.filter_units(result, None if cluster == ALL else cluster, tiers), typed)
 
-st.caption(markdown("{} đơn vị", len(units)) + (markdown(" của {}", cluster) if cluster != ALL else "")
-           + ". Bấm vào tiêu đề cột để sắp xếp"
-           + ("; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm." if actor().may(Right.VIEW_ALL) else "."))
+st.caption(
+    markdown("{} đơn vị", len(units))
+    + (markdown(" của {}", cluster) if cluster != ALL else "")
+    + ". Bấm vào tiêu đề cột để sắp xếp"
+    + ("; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm." if actor().may(Right.VIEW_ALL) else ".")
+)
 level = service.disclosure(store(), actor())
 page = page_of(units, "ranking")
 if level != EVERYTHING:  # a unit account: the published ranking as made public, no charts of others' scores
     if not page.empty:
-        keyed_table(versions, ("public ranking", level, year, tuple(page["code"])),
-                    lambda: views.public_ranking(page, level), PUBLIC_WIDTHS, height=min(35 * len(page) + 38, 560),
-                    tier_column="Xếp loại")
+        keyed_table(
+            versions,
+            ("public ranking", level, year, tuple(page["code"])),
+            lambda: views.public_ranking(page, level),
+            PUBLIC_WIDTHS,
+            height=min(35 * len(page) + 38, 560),
+            tier_column="Xếp loại",
+        )
     st.stop()
 if page.empty:
     st.caption("Không có dòng nào.")
 else:  # a page's rows are those of the year's result: named by the year and their codes
     ranked = views.ranking_of(result, RANKING_COLUMNS)
-    keyed_table(versions, ("ranking", year, tuple(page["code"])), lambda: ranked(page), RANKING_WIDTHS,
-                height=35 * len(page) + 38, tier_column="Xếp loại", wrap=True)
+    keyed_table(
+        versions,
+        ("ranking", year, tuple(page["code"])),
+        lambda: ranked(page),
+        RANKING_WIDTHS,
+        height=35 * len(page) + 38,
+        tier_column="Xếp loại",
+        wrap=True,
+    )
     read_notes(page, ranked, f"notes_{year}")
 if len(units):
     shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
     chart(versions, ("totals", *shown), lambda: charts.total_bars(units, result))
     chart(versions, ("criteria", *shown), lambda: charts.criteria_heatmap(views.criteria_percent(result, units)))
-    margin = st.select_slider("Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)",
-                              [step / 2 for step in range(41)], value=5.0, format_func=lambda m: vn(m, 1))
+    margin = st.select_slider(
+        "Đánh dấu đơn vị tự chấm cao hơn thẩm định quá (điểm)",
+        [step / 2 for step in range(41)],
+        value=5.0,
+        format_func=lambda m: vn(m, 1),
+    )
     gaps = views.self_vs_review(result, margin, units)
     if gaps.empty:
         st.info("Chưa có đơn vị nào được thẩm định trong phạm vi đang xem.")
@@ -58,7 +95,8 @@ if len(units):
         flagged = gaps[gaps["flagged"]]
         if len(flagged):
             named = flagged.nlargest(NAMED_GAPS, "gap")  # the largest first; thousands of codes are read by no one
-            st.warning(markdown("{} đơn vị tự chấm cao hơn điểm thẩm định trên {} điểm: ", len(flagged), vn(margin, 1))
-                       + markdown_list("{} (+{})", zip(named["code"], map(vn, named["gap"])), ", ")
-                       + (markdown(" và {} đơn vị khác", len(flagged) - len(named)) if len(flagged) > len(named)
-                          else ""))
+            st.warning(
+                markdown("{} đơn vị tự chấm cao hơn điểm thẩm định trên {} điểm: ", len(flagged), vn(margin, 1))
+                + markdown_list("{} (+{})", zip(named["code"], map(vn, named["gap"])), ", ")
+                + (markdown(" và {} đơn vị khác", len(flagged) - len(named)) if len(flagged) > len(named) else "")
+            )

@@ -1,4 +1,5 @@
 """Xu hướng: across stored years: mean per cluster, tiers per year, transitions, movers."""
+
 import pandas as pd
 import streamlit as st
 
@@ -22,16 +23,29 @@ second = c2.selectbox("Đến năm", [y for y in years if y > first], index=0)
 before, after = result_of(first, versions), result_of(second, versions)
 moves = views.transitions(before, after)
 if moves.empty:
-    st.info(markdown("Không có đơn vị nào có mặt trong cả hai năm {} và {} (mã đơn vị khác nhau), nên không vẽ "
-                     "được chuyển đổi xếp loại.", first, second))
+    st.info(
+        markdown(
+            "Không có đơn vị nào có mặt trong cả hai năm {} và {} (mã đơn vị khác nhau), nên không vẽ "
+            "được chuyển đổi xếp loại.",
+            first,
+            second,
+        )
+    )
 else:
     chart(versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
 improved, declined = views.movers(before, after)
 
 
 def movers_table(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Mã": frame["code"], "Tên đơn vị": frame["name"], f"Hạng {first}": frame["rank_before"],
-                         f"Hạng {second}": frame["rank"], "Điểm thay đổi": frame["total_change"]})
+    return pd.DataFrame(
+        {
+            "Mã": frame["code"],
+            "Tên đơn vị": frame["name"],
+            f"Hạng {first}": frame["rank_before"],
+            f"Hạng {second}": frame["rank"],
+            "Điểm thay đổi": frame["total_change"],
+        }
+    )
 
 
 # Half a 1,400 px page: every column shows without scrolling sideways.

@@ -5,6 +5,7 @@ Public entry points: `read_files`/`read_paths` (files → validated tables per y
 (every year of a read, chained for rank changes). Names are imported lazily so that `python -m scoring` can
 start parsing files before pandas is loaded.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 The checks run in the library (service and account functions call `Actor.require`), so a page or the command
 line cannot forget them; pages also refuse themselves as a whole before anything is read (`PAGE_RIGHTS`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,15 +21,15 @@ ROLE_LABELS = {Role.ADMIN: "Quản trị", Role.OFFICER: "Cán bộ", Role.LEADE
 
 
 class Right(StrEnum):
-    VIEW_ALL = "view_all"            # every unit's and leader's evaluation
+    VIEW_ALL = "view_all"  # every unit's and leader's evaluation
     VIEW_OWN_UNIT = "view_own_unit"  # one's own unit, its leader and the counts per tier
-    IMPORT = "import"                # upload and store years, activate versions
-    FRAMEWORK = "framework"          # edit and activate the criteria
-    REPORT = "report"                # download the signed report
-    ACCOUNTS = "accounts"            # accounts and the audit log
-    BACKUP = "backup"                # backup and restore
-    PUBLISH = "publish"              # approve and publish a round's result
-    SELF_ASSESS = "self_assess"      # a unit's own scores, statements, evidence and answers in a round
+    IMPORT = "import"  # upload and store years, activate versions
+    FRAMEWORK = "framework"  # edit and activate the criteria
+    REPORT = "report"  # download the signed report
+    ACCOUNTS = "accounts"  # accounts and the audit log
+    BACKUP = "backup"  # backup and restore
+    PUBLISH = "publish"  # approve and publish a round's result
+    SELF_ASSESS = "self_assess"  # a unit's own scores, statements, evidence and answers in a round
     VIEW_PUBLISHED = "view_published"  # the ranking of the years whose round was published (public to every unit)
 
 
@@ -59,8 +60,11 @@ HOME = {Role.UNIT: "don-vi"}  # where a role lands when the overview is not for 
 
 # What unit accounts see of a published ranking (Mức công khai), a committee setting; staff always see everything.
 TIERS_ONLY, TOTALS, EVERYTHING = "tiers", "totals", "everything"
-DISCLOSURE_LABELS = {TIERS_ONLY: "Chỉ xếp loại", TOTALS: "Tổng điểm, xếp loại và thứ hạng",
-                     EVERYTHING: "Đầy đủ (cả điểm từng tiêu chí, tự chấm, thẩm định, ghi chú và biểu đồ)"}
+DISCLOSURE_LABELS = {
+    TIERS_ONLY: "Chỉ xếp loại",
+    TOTALS: "Tổng điểm, xếp loại và thứ hạng",
+    EVERYTHING: "Đầy đủ (cả điểm từng tiêu chí, tự chấm, thẩm định, ghi chú và biểu đồ)",
+}
 
 
 class Forbidden(Exception):
@@ -70,6 +74,7 @@ class Forbidden(Exception):
 @dataclass(frozen=True)
 class Actor:
     """The person an action is done for: a signed-in account, or the operator of the command line."""
+
     login: str
     role: Role
     unit_code: str | None = None

@@ -9,6 +9,7 @@
 - A fresh sign-in reaches the cookie through a one-time code that expires within a minute, so that the token
   never appears in a URL or a page.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,11 +18,11 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,9 +30,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from . import schema as t
-from .access import Actor, Right, Role, ROLE_LABELS
+from .access import ROLE_LABELS, Actor, Right, Role
 from .signing import data_folder
-from .store import Store, record, stored_time as _utc
+from .store import Store, record
+from .store import stored_time as _utc
 from .text import unit_code
 
 log = logging.getLogger(__name__)
@@ -107,8 +109,10 @@ def check_password(password: str, login: str = "") -> None:
     if len(set(password)) == 1:
         raise AccountError("Mật khẩu không được chỉ lặp lại một ký tự.")
     if password.casefold() in _common_passwords():
-        raise AccountError("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán: hãy chọn mật khẩu khác "
-                           "(ví dụ vài từ ghép với số và dấu).")
+        raise AccountError(
+            "Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán: hãy chọn mật khẩu khác "
+            "(ví dụ vài từ ghép với số và dấu)."
+        )
 
 
 @cache
@@ -131,9 +135,11 @@ def hand_over_first_password(password: str, database_url: str) -> Path:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # also when the file was there before, with other rights
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(f"Tài khoản quản trị đầu tiên\nTên đăng nhập: {ADMIN_LOGIN}\nMật khẩu: {password}\n"
-                  "Mật khẩu này chỉ dùng được một lần, trong 24 giờ: đăng nhập và đặt mật khẩu mới ngay, rồi xoá "
-                  "tệp này.\n")
+        out.write(
+            f"Tài khoản quản trị đầu tiên\nTên đăng nhập: {ADMIN_LOGIN}\nMật khẩu: {password}\n"
+            "Mật khẩu này chỉ dùng được một lần, trong 24 giờ: đăng nhập và đặt mật khẩu mới ngay, rồi xoá "
+            "tệp này.\n"
+        )
     return path
 
 
@@ -146,19 +152,30 @@ def _dummy_hash() -> str:
 class Accounts:
     """Accounts of one store. `clock` is injectable so that lock and expiry rules are tested by the minute."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.store, self.clock = store, clock
 
     # ------------------------------------------------------------ administration
 
-    def create(self, actor: Actor, login: str, role: Role | str, password: str | None, full_name: str = "",
-               unit: str | None = None, email: str | None = None, must_change_password: bool = False) -> None:
+    def create(
+        self,
+        actor: Actor,
+        login: str,
+        role: Role | str,
+        password: str | None,
+        full_name: str = "",
+        unit: str | None = None,
+        email: str | None = None,
+        must_change_password: bool = False,
+    ) -> None:
         actor.require(Right.ACCOUNTS)
         login, role = normal_login(login), _role(role)
         unit = self._unit(role, unit)
         if not _LOGIN.fullmatch(login):
-            raise AccountError(f"Tên đăng nhập “{login}” không hợp lệ: 2–64 ký tự chữ thường không dấu, số, "
-                               "dấu chấm, gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số.")
+            raise AccountError(
+                f"Tên đăng nhập “{login}” không hợp lệ: 2–64 ký tự chữ thường không dấu, số, "
+                "dấu chấm, gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số."
+            )
         if password is None and not email:
             raise AccountError("Cần mật khẩu, hoặc e-mail để đăng nhập một lần (SSO).")
         if password is not None:
@@ -170,62 +187,119 @@ class Accounts:
                 raise AccountError(f"Đã có tài khoản “{login}”.")
             if email and conn.execute(select(t.accounts.c.id).where(t.accounts.c.email == email)).first():
                 raise AccountError(f"E-mail {email} đã gắn với một tài khoản khác.")
-            conn.execute(insert(t.accounts).values(
-                login=login, full_name=unicodedata.normalize("NFC", full_name.strip()) or login, role=role.value,
-                unit_code=unit, email=email, active=True,
-                password_hash=None if password is None else _hasher.hash(password),
-                must_change_password=must_change_password, created_at=now, created_by=actor.login,
-                password_expires_at=now + TEMPORARY_FOR if must_change_password and password else None,
-                changed_at=now, changed_by=actor.login))
-            record(conn, actor.login, "account_add",
-                   detail=f"Tạo tài khoản {login} ({ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''})")
+            conn.execute(
+                insert(t.accounts).values(
+                    login=login,
+                    full_name=unicodedata.normalize("NFC", full_name.strip()) or login,
+                    role=role.value,
+                    unit_code=unit,
+                    email=email,
+                    active=True,
+                    password_hash=None if password is None else _hasher.hash(password),
+                    must_change_password=must_change_password,
+                    created_at=now,
+                    created_by=actor.login,
+                    password_expires_at=now + TEMPORARY_FOR if must_change_password and password else None,
+                    changed_at=now,
+                    changed_by=actor.login,
+                )
+            )
+            record(
+                conn,
+                actor.login,
+                "account_add",
+                detail=f"Tạo tài khoản {login} ({ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''})",
+            )
 
     def list(self, actor: Actor) -> list[AccountInfo]:
         actor.require(Right.ACCOUNTS)
         now = self.clock()
         with self.store.reading() as conn:
             rows = conn.execute(select(t.accounts).order_by(t.accounts.c.login)).mappings().all()
-        return [AccountInfo(r["login"], r["full_name"], Role(r["role"]), r["unit_code"], r["email"], r["active"],
-                            bool(r["locked_until"] and _utc(r["locked_until"]) > now), r["must_change_password"],
-                            _utc(r["created_at"]), r["created_by"], _utc(r["changed_at"]), r["changed_by"])
-                for r in rows]
+        return [
+            AccountInfo(
+                r["login"],
+                r["full_name"],
+                Role(r["role"]),
+                r["unit_code"],
+                r["email"],
+                r["active"],
+                bool(r["locked_until"] and _utc(r["locked_until"]) > now),
+                r["must_change_password"],
+                _utc(r["created_at"]),
+                r["created_by"],
+                _utc(r["changed_at"]),
+                r["changed_by"],
+            )
+            for r in rows
+        ]
 
     def set_password(self, actor: Actor, login: str, password: str, must_change_password: bool = True) -> None:
         """An administrator sets someone's password (by default to be changed at the next sign-in)."""
         actor.require(Right.ACCOUNTS)
         check_password(password, login)
-        self._change(actor, login, "account_password", "Đặt lại mật khẩu",
-                     password_hash=_hasher.hash(password), must_change_password=must_change_password,
-                     password_expires_at=self.clock() + TEMPORARY_FOR if must_change_password else None,
-                     locked_until=None)
+        self._change(
+            actor,
+            login,
+            "account_password",
+            "Đặt lại mật khẩu",
+            password_hash=_hasher.hash(password),
+            must_change_password=must_change_password,
+            password_expires_at=self.clock() + TEMPORARY_FOR if must_change_password else None,
+            locked_until=None,
+        )
 
     def change_own_password(self, actor: Actor, current: str | None, new: str) -> None:
         """The signed-in person changes their password; the current one is asked unless it must be changed."""
         check_password(new, actor.login)
         with self.store.reading() as conn:
-            row = conn.execute(select(t.accounts.c.password_hash, t.accounts.c.must_change_password)
-                               .where(t.accounts.c.id == actor.account_id)).first()
+            row = conn.execute(
+                select(t.accounts.c.password_hash, t.accounts.c.must_change_password).where(
+                    t.accounts.c.id == actor.account_id
+                )
+            ).first()
         if row is None:
             raise AccountError("Không tìm thấy tài khoản.")
         if not row.must_change_password and not _verifies(row.password_hash, current or ""):
             raise AccountError("Mật khẩu hiện tại không đúng.")
         if _verifies(row.password_hash, new):
             raise AccountError("Mật khẩu mới phải khác mật khẩu cũ.")
-        self._change(actor, actor.login, "account_password", "Tự đổi mật khẩu", keep_session=True,
-                     password_hash=_hasher.hash(new), must_change_password=False, password_expires_at=None)
+        self._change(
+            actor,
+            actor.login,
+            "account_password",
+            "Tự đổi mật khẩu",
+            keep_session=True,
+            password_hash=_hasher.hash(new),
+            must_change_password=False,
+            password_expires_at=None,
+        )
 
     def set_role(self, actor: Actor, login: str, role: Role | str, unit: str | None = None) -> None:
         actor.require(Right.ACCOUNTS)
         role = _role(role)
         unit = self._unit(role, unit)
-        self._change(actor, login, "account_role", f"Vai trò {ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''}",
-                     leaves_admins=role != Role.ADMIN, role=role.value, unit_code=unit)
+        self._change(
+            actor,
+            login,
+            "account_role",
+            f"Vai trò {ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''}",
+            leaves_admins=role != Role.ADMIN,
+            role=role.value,
+            unit_code=unit,
+        )
 
     def set_active(self, actor: Actor, login: str, active: bool) -> None:
         actor.require(Right.ACCOUNTS)
-        self._change(actor, login, "account_enable" if active else "account_disable",
-                     "Mở lại tài khoản" if active else "Khoá tài khoản", leaves_admins=not active, active=active,
-                     locked_until=None)
+        self._change(
+            actor,
+            login,
+            "account_enable" if active else "account_disable",
+            "Mở lại tài khoản" if active else "Khoá tài khoản",
+            leaves_admins=not active,
+            active=active,
+            locked_until=None,
+        )
 
     def _unit(self, role: Role, unit: str | None) -> str | None:
         """The unit code of a Đơn vị account, in its normal form, known to a round or a stored year."""
@@ -237,12 +311,22 @@ class Accounts:
         if not code:
             raise AccountError("Tài khoản Đơn vị cần mã đơn vị (--unit).")
         if self.store.unit_name(code) is None:
-            raise AccountError(f"Mã đơn vị “{code}” không có trong đợt đánh giá hay năm dữ liệu nào; kiểm tra lại "
-                               "mã, hoặc mở đợt đánh giá có đơn vị này trước khi tạo tài khoản.")
+            raise AccountError(
+                f"Mã đơn vị “{code}” không có trong đợt đánh giá hay năm dữ liệu nào; kiểm tra lại "
+                "mã, hoặc mở đợt đánh giá có đơn vị này trước khi tạo tài khoản."
+            )
         return code
 
-    def _change(self, actor: Actor, login: str, action: str, detail: str, keep_session: bool = False,
-                leaves_admins: bool = False, **values) -> None:
+    def _change(
+        self,
+        actor: Actor,
+        login: str,
+        action: str,
+        detail: str,
+        keep_session: bool = False,
+        leaves_admins: bool = False,
+        **values,
+    ) -> None:
         """One account change, its sessions ended and the audit entry, in one serialised write. A change that takes
         the account out of the active administrators is refused for the last one (checked inside the same
         transaction, so two administrators demoting each other at once cannot leave none)."""
@@ -251,12 +335,20 @@ class Accounts:
             row = conn.execute(select(a.c.id, a.c.role, a.c.active).where(a.c.login == login)).first()
             if row is None:
                 raise AccountError(f"Không có tài khoản “{login}”.")
-            if leaves_admins and row.role == Role.ADMIN.value and row.active and not conn.execute(
-                    select(func.count()).select_from(a).where(a.c.role == Role.ADMIN.value, a.c.active.is_(True),
-                                                              a.c.id != row.id)).scalar():
+            if (
+                leaves_admins
+                and row.role == Role.ADMIN.value
+                and row.active
+                and not conn.execute(
+                    select(func.count())
+                    .select_from(a)
+                    .where(a.c.role == Role.ADMIN.value, a.c.active.is_(True), a.c.id != row.id)
+                ).scalar()
+            ):
                 raise AccountError("Không thể bỏ quyền hoặc khoá quản trị viên cuối cùng.")
-            conn.execute(update(a).where(a.c.id == row.id)
-                         .values(changed_at=self.clock(), changed_by=actor.login, **values))
+            conn.execute(
+                update(a).where(a.c.id == row.id).values(changed_at=self.clock(), changed_by=actor.login, **values)
+            )
             # Sessions end with any change but one's own new password (that session goes on; others end).
             ended = update(t.sessions).where(t.sessions.c.account_id == row.id, t.sessions.c.ended_at.is_(None))
             if keep_session:
@@ -273,11 +365,23 @@ class Accounts:
         with self.store.writing() as conn:
             if conn.execute(select(func.count()).select_from(t.accounts)).scalar():
                 return None
-            conn.execute(insert(t.accounts).values(
-                login=ADMIN_LOGIN, full_name="Quản trị viên", role=Role.ADMIN.value, unit_code=None, email=None,
-                active=True, password_hash=_hasher.hash(password), must_change_password=True,
-                password_expires_at=now + TEMPORARY_FOR, created_at=now,
-                created_by="khởi tạo", changed_at=now, changed_by="khởi tạo"))
+            conn.execute(
+                insert(t.accounts).values(
+                    login=ADMIN_LOGIN,
+                    full_name="Quản trị viên",
+                    role=Role.ADMIN.value,
+                    unit_code=None,
+                    email=None,
+                    active=True,
+                    password_hash=_hasher.hash(password),
+                    must_change_password=True,
+                    password_expires_at=now + TEMPORARY_FOR,
+                    created_at=now,
+                    created_by="khởi tạo",
+                    changed_at=now,
+                    changed_by="khởi tạo",
+                )
+            )
             record(conn, "khởi tạo", "account_add", detail=f"Tạo tài khoản {ADMIN_LOGIN} (Quản trị) lần đầu khởi động")
         return password
 
@@ -303,23 +407,43 @@ class Accounts:
             with self.store.writing() as conn:
                 conn.execute(delete(t.sign_in_failures).where(t.sign_in_failures.c.account_id == row["id"]))
                 if row["password_expires_at"]:  # a temporary password opens one session: this one, to change it
-                    conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
-                                 .values(password_expires_at=now))
+                    conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"]).values(password_expires_at=now))
                 if _hasher.check_needs_rehash(row["password_hash"]):
-                    conn.execute(update(t.accounts).where(t.accounts.c.id == row["id"])
-                                 .values(password_hash=_hasher.hash(password)))
+                    conn.execute(
+                        update(t.accounts)
+                        .where(t.accounts.c.id == row["id"])
+                        .values(password_hash=_hasher.hash(password))
+                    )
                 record(conn, login, "sign_in", detail=f"Đăng nhập {_whence(client)}")
             return _actor(row)
-        self._failed(row["id"] if not right else None, login, client, now,
-                     "" if not right else " (tài khoản đang khoá)" if locked else
-                     " (mật khẩu tạm đã hết hạn)" if expired else " (tài khoản đã khoá hẳn)")
+        self._failed(
+            row["id"] if not right else None,
+            login,
+            client,
+            now,
+            ""
+            if not right
+            else " (tài khoản đang khoá)"
+            if locked
+            else " (mật khẩu tạm đã hết hạn)"
+            if expired
+            else " (tài khoản đã khoá hẳn)",
+        )
         return None
 
     def _check_client(self, client: str, now: datetime) -> None:
         f = t.sign_in_failures
         with self.store.reading() as conn:
-            recent = conn.execute(select(f.c.at).where(f.c.client == client, f.c.at >= now - LOCK_WINDOW)
-                                  .order_by(f.c.at.desc()).limit(CLIENT_LIMIT)).scalars().all()
+            recent = (
+                conn.execute(
+                    select(f.c.at)
+                    .where(f.c.client == client, f.c.at >= now - LOCK_WINDOW)
+                    .order_by(f.c.at.desc())
+                    .limit(CLIENT_LIMIT)
+                )
+                .scalars()
+                .all()
+            )
         if len(recent) >= CLIENT_LIMIT:
             minutes = max(1, -int(-(_utc(recent[-1]) + LOCK_WINDOW - now).total_seconds() // 60))
             raise TooManyFailures(f"Đã đăng nhập sai nhiều lần từ máy này; hãy thử lại sau {minutes} phút.")
@@ -331,18 +455,28 @@ class Accounts:
         with self.store.writing() as conn:
             conn.execute(delete(f).where(f.c.at < now - LOCK_WINDOW))
             conn.execute(insert(f).values(account_id=account_id, client=client, at=now))
-            record(conn, login or "(không rõ)", "sign_in_failed",
-                   detail=f"Đăng nhập sai{why}{'' if login else ': tên đăng nhập không có'}, {_whence(client)}")
+            record(
+                conn,
+                login or "(không rõ)",
+                "sign_in_failed",
+                detail=f"Đăng nhập sai{why}{'' if login else ': tên đăng nhập không có'}, {_whence(client)}",
+            )
             if account_id is None:
                 return
-            recent = conn.execute(select(func.count()).select_from(f)
-                                  .where(f.c.account_id == account_id, f.c.at >= now - LOCK_WINDOW)).scalar()
+            recent = conn.execute(
+                select(func.count()).select_from(f).where(f.c.account_id == account_id, f.c.at >= now - LOCK_WINDOW)
+            ).scalar()
             if recent >= LOCK_AFTER:
-                conn.execute(update(t.accounts).where(t.accounts.c.id == account_id)
-                             .values(locked_until=now + LOCK_FOR))
+                conn.execute(
+                    update(t.accounts).where(t.accounts.c.id == account_id).values(locked_until=now + LOCK_FOR)
+                )
                 conn.execute(delete(f).where(f.c.account_id == account_id))
-                record(conn, login, "sign_in_lock",
-                       detail=f"{login}: khoá {int(LOCK_FOR.total_seconds() // 60)} phút sau {recent} lần đăng nhập sai")
+                record(
+                    conn,
+                    login,
+                    "sign_in_lock",
+                    detail=f"{login}: khoá {int(LOCK_FOR.total_seconds() // 60)} phút sau {recent} lần đăng nhập sai",
+                )
                 log.warning("account %s locked until %s after %d failed sign-ins", login, now + LOCK_FOR, recent)
 
     def unlock(self, actor: Actor, login: str) -> None:
@@ -350,16 +484,23 @@ class Accounts:
         actor.require(Right.ACCOUNTS)
         self._change(actor, login, "account_unlock", "Mở khoá đăng nhập", locked_until=None)
         with self.store.writing() as conn:
-            conn.execute(delete(t.sign_in_failures).where(t.sign_in_failures.c.account_id == select(
-                t.accounts.c.id).where(t.accounts.c.login == normal_login(login)).scalar_subquery()))
+            conn.execute(
+                delete(t.sign_in_failures).where(
+                    t.sign_in_failures.c.account_id
+                    == select(t.accounts.c.id).where(t.accounts.c.login == normal_login(login)).scalar_subquery()
+                )
+            )
 
     def issue_code(self, actor: Actor) -> str:
         """A one-time code that the cookie route exchanges for a new session of this account."""
         code = secrets.token_urlsafe(32)
         with self.store.writing() as conn:
             conn.execute(delete(t.sign_in_codes).where(t.sign_in_codes.c.expires_at < self.clock()))
-            conn.execute(insert(t.sign_in_codes).values(code_sha256=_sha256(code), account_id=actor.account_id,
-                                                        expires_at=self.clock() + CODE_LIFETIME))
+            conn.execute(
+                insert(t.sign_in_codes).values(
+                    code_sha256=_sha256(code), account_id=actor.account_id, expires_at=self.clock() + CODE_LIFETIME
+                )
+            )
         return code
 
     def redeem_code(self, code: str) -> str | None:
@@ -367,15 +508,19 @@ class Accounts:
         c, now = t.sign_in_codes, self.clock()
         token = secrets.token_urlsafe(32)
         with self.store.writing() as conn:
-            row = conn.execute(select(c.c.account_id, c.c.expires_at).where(c.c.code_sha256 == _sha256(code or ""))
-                               ).first()
+            row = conn.execute(
+                select(c.c.account_id, c.c.expires_at).where(c.c.code_sha256 == _sha256(code or ""))
+            ).first()
             if row is None:
                 return None
             conn.execute(delete(c).where(c.c.code_sha256 == _sha256(code)))
             if _utc(row.expires_at) < now:
                 return None
-            conn.execute(insert(t.sessions).values(token_sha256=_sha256(token), account_id=row.account_id,
-                                                   created_at=now, last_seen_at=now))
+            conn.execute(
+                insert(t.sessions).values(
+                    token_sha256=_sha256(token), account_id=row.account_id, created_at=now, last_seen_at=now
+                )
+            )
         return token
 
     def session(self, token: str | None) -> Actor | None:
@@ -385,8 +530,15 @@ class Accounts:
         s, a, now = t.sessions, t.accounts, self.clock()
         digest = _sha256(token)
         with self.store.reading() as conn:
-            row = conn.execute(select(a, s.c.last_seen_at).join(s, s.c.account_id == a.c.id).where(
-                s.c.token_sha256 == digest, s.c.ended_at.is_(None), a.c.active.is_(True))).mappings().first()
+            row = (
+                conn.execute(
+                    select(a, s.c.last_seen_at)
+                    .join(s, s.c.account_id == a.c.id)
+                    .where(s.c.token_sha256 == digest, s.c.ended_at.is_(None), a.c.active.is_(True))
+                )
+                .mappings()
+                .first()
+            )
         if row is None or _utc(row["last_seen_at"]) < now - idle_timeout():
             return None
         if _utc(row["last_seen_at"]) < now - TOUCH_EVERY:
@@ -400,8 +552,7 @@ class Accounts:
                 if self.store.sqlite:
                     conn.exec_driver_sql("PRAGMA busy_timeout=200")
                 try:
-                    conn.execute(update(t.sessions).where(t.sessions.c.token_sha256 == digest)
-                                 .values(last_seen_at=now))
+                    conn.execute(update(t.sessions).where(t.sessions.c.token_sha256 == digest).values(last_seen_at=now))
                 finally:
                     if self.store.sqlite:
                         conn.exec_driver_sql("PRAGMA busy_timeout=60000")
@@ -413,8 +564,11 @@ class Accounts:
             return
         s, a = t.sessions, t.accounts
         with self.store.writing() as conn:
-            login = conn.execute(select(a.c.login).join(s, s.c.account_id == a.c.id).where(
-                s.c.token_sha256 == _sha256(token), s.c.ended_at.is_(None))).scalar()
+            login = conn.execute(
+                select(a.c.login)
+                .join(s, s.c.account_id == a.c.id)
+                .where(s.c.token_sha256 == _sha256(token), s.c.ended_at.is_(None))
+            ).scalar()
             if login is not None:
                 conn.execute(update(s).where(s.c.token_sha256 == _sha256(token)).values(ended_at=self.clock()))
                 record(conn, login, "sign_out", detail="Đăng xuất")
@@ -428,14 +582,24 @@ class Accounts:
         if email is None or verified is False:
             return None
         with self.store.reading() as conn:
-            row = conn.execute(select(t.accounts).where(t.accounts.c.email == email,
-                                                        t.accounts.c.active.is_(True))).mappings().first()
+            row = (
+                conn.execute(select(t.accounts).where(t.accounts.c.email == email, t.accounts.c.active.is_(True)))
+                .mappings()
+                .first()
+            )
         return None if row is None else _actor(row)
 
 
 def _actor(row, session: str = "") -> Actor:
-    return Actor(login=row["login"], role=Role(row["role"]), unit_code=row["unit_code"], full_name=row["full_name"],
-                 account_id=row["id"], must_change_password=row["must_change_password"], session=session)
+    return Actor(
+        login=row["login"],
+        role=Role(row["role"]),
+        unit_code=row["unit_code"],
+        full_name=row["full_name"],
+        account_id=row["id"],
+        must_change_password=row["must_change_password"],
+        session=session,
+    )
 
 
 def _verifies(hashed: str | None, password: str) -> bool:
@@ -457,8 +621,9 @@ def _role(role: Role | str | None) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise AccountError(f"Vai trò “{role}” không có; chọn một trong: "
-                           + ", ".join(f"{r.value} ({ROLE_LABELS[r]})" for r in Role)) from None
+        raise AccountError(
+            f"Vai trò “{role}” không có; chọn một trong: " + ", ".join(f"{r.value} ({ROLE_LABELS[r]})" for r in Role)
+        ) from None
 
 
 def _email(email: str | None) -> str | None:

@@ -2,6 +2,7 @@
 has the type its column holds, every framework reads and is usable, every stored score is a number within its
 criterion's maximum, every reference points to a row that exists. Problems come back all at once, in Vietnamese,
 with the table, the row and the column."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def backup_problems(tables: dict) -> list[str]:
                     problems.append(f"Bảng {table.name}, dòng {i}, cột {column.name}: {problem}")
     if not problems:
         problems += _meaning_problems(tables)
-    return problems[:MAX_PROBLEMS] + ([f"… và {len(problems) - MAX_PROBLEMS} lỗi khác"]
-                                      if len(problems) > MAX_PROBLEMS else [])
+    return problems[:MAX_PROBLEMS] + (
+        [f"… và {len(problems) - MAX_PROBLEMS} lỗi khác"] if len(problems) > MAX_PROBLEMS else []
+    )
 
 
 def _cell_problem(column, row: dict) -> str | None:
@@ -59,8 +61,15 @@ def _cell_problem(column, row: dict) -> str | None:
     return None if ok else f"“{str(value)[:40]}” không đúng kiểu ({_KIND_WORDS.get(kind, 'giá trị')})"
 
 
-_KIND_WORDS = {Integer: "số nguyên", BigInteger: "số nguyên", Float: "số", Boolean: "true hoặc false", Text: "chữ",
-               String: "chữ", DateTime: "thời điểm ISO 8601"}
+_KIND_WORDS = {
+    Integer: "số nguyên",
+    BigInteger: "số nguyên",
+    Float: "số",
+    Boolean: "true hoặc false",
+    Text: "chữ",
+    String: "chữ",
+    DateTime: "thời điểm ISO 8601",
+}
 
 
 def _is_time(text: str) -> bool:

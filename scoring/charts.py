@@ -1,4 +1,5 @@
 """Plotly figures of the dashboard, in the tier colours of the report (no Streamlit here)."""
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .engine import YearResult
-from .presentation import TIER_COLOUR as COLOUR, TIER_LABEL as NAME, TIERS, number_setting
+from .presentation import TIER_COLOUR as COLOUR
+from .presentation import TIER_LABEL as NAME
+from .presentation import TIERS, number_setting
+
 FONT = dict(family="Arial, sans-serif", size=13)
 MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
 MAX_POINTS = 2000  # above this many units the self/appraisal scatter becomes a density
@@ -16,8 +20,15 @@ MAX_FLAGGED = 300  # …with the largest overstatements still drawn as points
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(title=title, font=FONT, height=height, margin=dict(l=10, r=10, t=50, b=10),
-                      separators=",.", legend_title_text="", plot_bgcolor="white")
+    fig.update_layout(
+        title=title,
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        separators=",.",
+        legend_title_text="",
+        plot_bgcolor="white",
+    )
     fig.update_xaxes(gridcolor="#eeeeee")
     fig.update_yaxes(gridcolor="#eeeeee")
     return fig
@@ -30,19 +41,30 @@ def _count_axis(fig: go.Figure, largest: float) -> None:
 
 def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
     """Stacked bars: units per tier in each cluster (views.tier_by_cluster)."""
-    fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "cluster"], y=table.loc[table.tier == t, "units"],
-                            marker_color=COLOUR[t]) for t in TIERS])
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=NAME[t],
+                x=table.loc[table.tier == t, "cluster"],
+                y=table.loc[table.tier == t, "units"],
+                marker_color=COLOUR[t],
+            )
+            for t in TIERS
+        ]
+    )
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị")
     _count_axis(fig, table.groupby("cluster")["units"].sum().max() if len(table) else 0)
     return _layout(fig, "Xếp loại theo khối")
 
 
 def quota_bars(quota: pd.DataFrame, percent) -> go.Figure:
-    fig = go.Figure([
-        go.Bar(name="Chỉ tiêu HTXSNV tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
-        go.Bar(name="Được xếp HTXSNV", x=quota["cluster"], y=quota["given"], marker_color=COLOUR["HTXSNV"]),
-        go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
-    ])
+    fig = go.Figure(
+        [
+            go.Bar(name="Chỉ tiêu HTXSNV tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
+            go.Bar(name="Được xếp HTXSNV", x=quota["cluster"], y=quota["given"], marker_color=COLOUR["HTXSNV"]),
+            go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
+        ]
+    )
     fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
     _count_axis(fig, max(quota[["allowed", "given", "moved_down"]].to_numpy().max(initial=0), 1))
     return _layout(fig, f"Sử dụng chỉ tiêu {number_setting(percent)}% theo khối", 360)
@@ -58,23 +80,45 @@ def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
     fig = go.Figure()
     for t in TIERS:
         part = shown["tier"] == t
-        fig.add_bar(y=labels[part], x=shown.loc[part, "total"], orientation="h", name=NAME[t], marker_color=COLOUR[t],
-                    hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>")
+        fig.add_bar(
+            y=labels[part],
+            x=shown.loc[part, "total"],
+            orientation="h",
+            name=NAME[t],
+            marker_color=COLOUR[t],
+            hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>",
+        )
     for value, label in zip(result.framework.thresholds, TIERS):  # the three thresholds, best tier first
-        fig.add_vline(x=float(value), line_dash="dash", line_color=COLOUR[label],
-                      annotation_text=f"{label} ≥ {value}", annotation_position="top")
-    fig.update_layout(barmode="overlay", xaxis_title="Tổng điểm", yaxis=dict(categoryorder="array",
-                                                                              categoryarray=list(labels)))
-    title = "Tổng điểm và ngưỡng xếp loại" + (f" ({MAX_BARS // 2} cao nhất và {MAX_BARS // 2} thấp nhất)"
-                                             if len(units) > MAX_BARS else "")
+        fig.add_vline(
+            x=float(value),
+            line_dash="dash",
+            line_color=COLOUR[label],
+            annotation_text=f"{label} ≥ {value}",
+            annotation_position="top",
+        )
+    fig.update_layout(
+        barmode="overlay", xaxis_title="Tổng điểm", yaxis=dict(categoryorder="array", categoryarray=list(labels))
+    )
+    title = "Tổng điểm và ngưỡng xếp loại" + (
+        f" ({MAX_BARS // 2} cao nhất và {MAX_BARS // 2} thấp nhất)" if len(units) > MAX_BARS else ""
+    )
     return _layout(fig, title, max(360, 22 * len(shown) + 120))
 
 
 def criteria_heatmap(percent: pd.DataFrame) -> go.Figure:
     shown = percent if len(percent) <= MAX_BARS else percent.head(MAX_BARS)
-    fig = go.Figure(go.Heatmap(z=shown.to_numpy(), x=list(shown.columns), y=list(shown.index), zmin=0, zmax=100,
-                               colorscale="RdYlGn", colorbar=dict(title="% tối đa"),
-                               hovertemplate="%{y} · tiêu chí %{x}: %{z:.0f}%<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown.to_numpy(),
+            x=list(shown.columns),
+            y=list(shown.index),
+            zmin=0,
+            zmax=100,
+            colorscale="RdYlGn",
+            colorbar=dict(title="% tối đa"),
+            hovertemplate="%{y} · tiêu chí %{x}: %{z:.0f}%<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     title = "Điểm từng tiêu chí (% điểm tối đa)" + (f" – {MAX_BARS} đơn vị đầu" if len(percent) > MAX_BARS else "")
@@ -97,12 +141,19 @@ def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
                 continue
             part = part.nlargest(MAX_FLAGGED, "gap")
             name = f"{name} ({len(part)} chênh nhiều nhất)" if table["flagged"].sum() > MAX_FLAGGED else name
-        fig.add_scatter(x=part["review_score"], y=part["self_score"], mode="markers", name=name,
-                        marker=dict(color=colour, size=9), text=part["code"] + " · " + part["name"],
-                        hovertemplate="%{text}<br>Thẩm định: %{x:.2f}<br>Tự chấm: %{y:.2f}<extra></extra>")
+        fig.add_scatter(
+            x=part["review_score"],
+            y=part["self_score"],
+            mode="markers",
+            name=name,
+            marker=dict(color=colour, size=9),
+            text=part["code"] + " · " + part["name"],
+            hovertemplate="%{text}<br>Thẩm định: %{x:.2f}<br>Tự chấm: %{y:.2f}<extra></extra>",
+        )
     low = float(min(table["review_score"].min(), table["self_score"].min(), 0)) if len(table) else 0
-    fig.add_scatter(x=[low, 100], y=[low, 100], mode="lines", name="Tự chấm = thẩm định",
-                    line=dict(color="#9e9e9e", dash="dot"))
+    fig.add_scatter(
+        x=[low, 100], y=[low, 100], mode="lines", name="Tự chấm = thẩm định", line=dict(color="#9e9e9e", dash="dot")
+    )
     fig.update_layout(xaxis_title="Điểm thẩm định", yaxis_title="Điểm tự chấm")
     return _layout(fig, "Tự chấm so với thẩm định" + (f" ({len(table)} đơn vị, theo mật độ)" if many else ""))
 
@@ -114,44 +165,73 @@ def _density(x: pd.Series, y: pd.Series) -> go.Heatmap:
     y_edges = np.arange(math.floor(y.min()), math.floor(y.max()) + 2)
     counts = np.histogram2d(x, y, bins=[x_edges, y_edges])[0].T  # rows: self score, as the y axis
     cells = np.meshgrid(x_edges[:-1], y_edges[:-1]) + np.meshgrid(x_edges[1:], y_edges[1:])  # lower, upper bounds
-    return go.Heatmap(x=x_edges[:-1] + 0.5, y=y_edges[:-1] + 0.5, z=np.where(counts > 0, counts, np.nan),
-                      colorscale="Greys", colorbar=dict(title="Số đơn vị"), name="Mật độ đơn vị", hoverongaps=False,
-                      customdata=np.dstack(cells),
-                      hovertemplate="Thẩm định từ %{customdata[0]} đến dưới %{customdata[2]}, tự chấm từ "
-                                    "%{customdata[1]} đến dưới %{customdata[3]}: %{z} đơn vị<extra></extra>")
+    return go.Heatmap(
+        x=x_edges[:-1] + 0.5,
+        y=y_edges[:-1] + 0.5,
+        z=np.where(counts > 0, counts, np.nan),
+        colorscale="Greys",
+        colorbar=dict(title="Số đơn vị"),
+        name="Mật độ đơn vị",
+        hoverongaps=False,
+        customdata=np.dstack(cells),
+        hovertemplate="Thẩm định từ %{customdata[0]} đến dưới %{customdata[2]}, tự chấm từ "
+        "%{customdata[1]} đến dưới %{customdata[3]}: %{z} đơn vị<extra></extra>",
+    )
 
 
 def unit_vs_cluster(profile: pd.DataFrame) -> go.Figure:
-    fig = go.Figure([
-        go.Bar(name="Đơn vị", x=profile["code"], y=profile["unit_percent"], marker_color="#1565C0"),
-        go.Bar(name="Trung bình khối", x=profile["code"], y=profile["cluster_percent"], marker_color="#B0BEC5"),
-    ])
+    fig = go.Figure(
+        [
+            go.Bar(name="Đơn vị", x=profile["code"], y=profile["unit_percent"], marker_color="#1565C0"),
+            go.Bar(name="Trung bình khối", x=profile["code"], y=profile["cluster_percent"], marker_color="#B0BEC5"),
+        ]
+    )
     fig.update_layout(barmode="group", yaxis_title="% điểm tối đa", yaxis_range=[0, 105])
     fig.update_xaxes(type="category", title="Tiêu chí")
     return _layout(fig, "Điểm từng tiêu chí so với trung bình khối", 380)
 
 
 def unit_history_chart(history: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=history["year"].astype(str), y=history["total"], mode="lines+markers+text",
-                               text=[f"{t:.2f}".replace(".", ",") for t in history["total"]],
-                               textposition="top center", marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
-                               line=dict(color="#90A4AE")))
+    fig = go.Figure(
+        go.Scatter(
+            x=history["year"].astype(str),
+            y=history["total"],
+            mode="lines+markers+text",
+            text=[f"{t:.2f}".replace(".", ",") for t in history["total"]],
+            textposition="top center",
+            marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
+            line=dict(color="#90A4AE"),
+        )
+    )
     fig.update_layout(yaxis_title="Tổng điểm", xaxis_title="Năm", showlegend=False)
     fig.update_xaxes(type="category")
     return _layout(fig, "Tổng điểm qua các năm", 340)
 
 
 def mean_by_cluster_chart(table: pd.DataFrame) -> go.Figure:
-    fig = go.Figure([go.Scatter(x=part["year"].astype(str), y=part["total"], mode="lines+markers", name=cluster)
-                     for cluster, part in table.groupby("cluster")])
+    fig = go.Figure(
+        [
+            go.Scatter(x=part["year"].astype(str), y=part["total"], mode="lines+markers", name=cluster)
+            for cluster, part in table.groupby("cluster")
+        ]
+    )
     fig.update_layout(yaxis_title="Điểm trung bình", xaxis_title="Năm")
     fig.update_xaxes(type="category")
     return _layout(fig, "Điểm trung bình theo khối qua các năm")
 
 
 def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
-    fig = go.Figure([go.Bar(name=NAME[t], x=table.loc[table.tier == t, "year"].astype(str),
-                            y=table.loc[table.tier == t, "units"], marker_color=COLOUR[t]) for t in TIERS])
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=NAME[t],
+                x=table.loc[table.tier == t, "year"].astype(str),
+                y=table.loc[table.tier == t, "units"],
+                marker_color=COLOUR[t],
+            )
+            for t in TIERS
+        ]
+    )
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị", xaxis_title="Năm")
     fig.update_xaxes(type="category")
     return _layout(fig, "Xếp loại qua các năm")
@@ -160,6 +240,7 @@ def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
 def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.Figure:
     """Units moving between tiers, tiers in their order (best at the top) with their counts; only tiers
     that hold units get a node, as plotly cannot place empty ones."""
+
     def nodes(column: str, year: int, x: float) -> list[tuple[str, str, float, str, float]]:
         """(tier, label, x, colour, y): y is the node's centre, stacked best first in proportion to its units."""
         counts = table.groupby(column)["units"].sum()
@@ -175,12 +256,23 @@ def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.F
     all_nodes = left + right
     where = {("from", n[0]): i for i, n in enumerate(left)} | {("to", n[0]): len(left) + i for i, n in enumerate(right)}
     y = [n[4] for n in all_nodes]
-    fig = go.Figure(go.Sankey(
-        arrangement="fixed",
-        node=dict(label=[n[1] for n in all_nodes], color=[n[3] for n in all_nodes], x=[n[2] for n in all_nodes], y=y,
-                  pad=18),
-        link=dict(source=[where["from", t] for t in table["tier_from"]],
-                  target=[where["to", t] for t in table["tier_to"]],
-                  value=table["units"].tolist(), color="rgba(120,144,156,0.35)",
-                  hovertemplate="%{source.label} → %{target.label}: %{value} đơn vị<extra></extra>")))
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            node=dict(
+                label=[n[1] for n in all_nodes],
+                color=[n[3] for n in all_nodes],
+                x=[n[2] for n in all_nodes],
+                y=y,
+                pad=18,
+            ),
+            link=dict(
+                source=[where["from", t] for t in table["tier_from"]],
+                target=[where["to", t] for t in table["tier_to"]],
+                value=table["units"].tolist(),
+                color="rgba(120,144,156,0.35)",
+                hovertemplate="%{source.label} → %{target.label}: %{value} đơn vị<extra></extra>",
+            ),
+        )
+    )
     return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to} (đơn vị có trong cả hai năm)")

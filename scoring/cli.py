@@ -2,6 +2,7 @@
 
 Exit codes: 0 success, 2 invalid input (every problem on stderr, never a traceback).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,15 +19,19 @@ from .workbook import Loading, read_bytes
 # so that their import overlaps the parsing on a second core.
 
 
-
-_ARGPARSE_WORDS = [("the following arguments are required", "thiếu tham số bắt buộc"),
-                   ("one of the arguments", "cần một trong các tham số"), (" is required", ""),
-                   ("unrecognized arguments", "không hiểu các tham số"), ("invalid choice", "lựa chọn không hợp lệ"),
-                   ("expected one argument", "cần một giá trị"),
-                   ("expected at least one argument", "cần ít nhất một giá trị"),
-                   ("not allowed with argument", "không dùng cùng tham số"),
-                   ("invalid int value", "không phải số nguyên"),
-                   ("choose from", "chọn một trong"), ("argument ", "tham số ")]
+_ARGPARSE_WORDS = [
+    ("the following arguments are required", "thiếu tham số bắt buộc"),
+    ("one of the arguments", "cần một trong các tham số"),
+    (" is required", ""),
+    ("unrecognized arguments", "không hiểu các tham số"),
+    ("invalid choice", "lựa chọn không hợp lệ"),
+    ("expected one argument", "cần một giá trị"),
+    ("expected at least one argument", "cần ít nhất một giá trị"),
+    ("not allowed with argument", "không dùng cùng tham số"),
+    ("invalid int value", "không phải số nguyên"),
+    ("choose from", "chọn một trong"),
+    ("argument ", "tham số "),
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +52,7 @@ def _bounded(low: int, high: int, what: str):
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{what} phải từ {low} đến {high}, không phải {value}")
         return value
+
     return parse
 
 
@@ -76,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
         sp.add_argument("--place", help="địa danh ở dòng ngày tháng")
         sp.add_argument("--signer", help="họ tên người ký")
+
     output_args(rank)
 
     validate = sub.add_parser("validate", help="kiểm tra tệp, liệt kê mọi lỗi")
@@ -114,19 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
     restore = dbsub.add_parser("restore", help="phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống")
     restore.add_argument("file", type=Path)
-    restore.add_argument("--accounts", action="store_true",
-                         help="phục hồi cả các tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có (được liệt kê "
-                              "trước khi phục hồi)")
+    restore.add_argument(
+        "--accounts",
+        action="store_true",
+        help="phục hồi cả các tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có (được liệt kê trước khi phục hồi)",
+    )
     fw = dbsub.add_parser("framework", help="bộ tiêu chí đang dùng cho các lần nhập sau")
     fwsub = fw.add_subparsers(dest="framework_command", required=True, parser_class=_Parser)
     fwsub.add_parser("list", help="các phiên bản bộ tiêu chí đã lưu")
     fw_activate = fwsub.add_parser("activate", help="dùng một phiên bản bộ tiêu chí đã lưu")
     fw_activate.add_argument("framework_id", type=int)
-    fw_import = fwsub.add_parser("import", help="lưu bộ tiêu chí từ tệp (.toml, hoặc trang “Tiêu chí” của tệp Excel) "
-                                                "và dùng nó")
+    fw_import = fwsub.add_parser(
+        "import", help="lưu bộ tiêu chí từ tệp (.toml, hoặc trang “Tiêu chí” của tệp Excel) và dùng nó"
+    )
     fw_import.add_argument("file", type=Path)
     users = sub.add_parser("users", help="tài khoản đăng nhập (mật khẩu nhập từ bàn phím hoặc đầu vào chuẩn)")
-    users.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
+    users.add_argument(
+        "--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)"
+    )
     users.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
     roles = ", ".join(r.value for r in Role)
@@ -156,9 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     ropen = rsub.add_parser("open", help="mở đợt đánh giá")
     ropen.add_argument("year", type=_year)
     framework_args(ropen)
-    ropen.add_argument("--units", type=Path, help="tệp danh sách đơn vị (Mã, Tên, Khối; bảng tổng hợp hoặc mẫu trống "
-                       "đã điền mã) hoặc tệp văn bản mỗi dòng “mã<TAB>tên<TAB>khối” hay “mã; tên; khối” "
-                       "(mặc định: năm trước đã lưu)")
+    ropen.add_argument(
+        "--units",
+        type=Path,
+        help="tệp danh sách đơn vị (Mã, Tên, Khối; bảng tổng hợp hoặc mẫu trống "
+        "đã điền mã) hoặc tệp văn bản mỗi dòng “mã<TAB>tên<TAB>khối” hay “mã; tên; khối” "
+        "(mặc định: năm trước đã lưu)",
+    )
     ropen.add_argument("--self-deadline", required=True, type=_date, help="hạn tự chấm, NGÀY/THÁNG/NĂM")
     ropen.add_argument("--review-deadline", required=True, type=_date, help="hạn thẩm định, NGÀY/THÁNG/NĂM")
     status = rsub.add_parser("status", help="trạng thái các đơn vị")
@@ -175,8 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     reopen.add_argument("year", type=_year)
     reopen.add_argument("--reason", required=True, help="lý do mở lại")
     reopen.add_argument("--review-deadline", required=True, type=_date, help="hạn thẩm định mới, NGÀY/THÁNG/NĂM")
-    complete = rsub.add_parser("complete", help="hoàn tất thẩm định các đơn vị (đã nộp, đang thẩm định, hoặc quá hạn "
-                                                "mà không nộp: ghi “Không tự chấm”) theo điểm đang có")
+    complete = rsub.add_parser(
+        "complete",
+        help="hoàn tất thẩm định các đơn vị (đã nộp, đang thẩm định, hoặc quá hạn "
+        "mà không nộp: ghi “Không tự chấm”) theo điểm đang có",
+    )
     complete.add_argument("year", type=_year)
     which = complete.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="mọi đơn vị đang chờ thẩm định hoặc đã quá hạn tự chấm")
@@ -199,6 +218,7 @@ def _date(text: str):
     from datetime import datetime, time
 
     from .store import VN_TIME
+
     try:
         day = datetime.strptime(text.strip(), "%d/%m/%Y").date()
     except ValueError:
@@ -225,22 +245,34 @@ def main(argv: list[str] | None = None) -> int:
         return _rank_or_validate(args, framework)
     if args.command == "db":
         from .db_cli import run_db
+
         return run_db(args, framework)
     if args.command == "users":
         from .users_cli import run_users
+
         return run_users(args)
     if args.command == "round":
         from .round_cli import run_round
+
         return run_round(args, framework)
     if args.command == "template":
         from .template import write_template
-        return _done(write_place(args.output, lambda: write_template(args.output, framework or load_preset(),
-                                                                     form=args.form)), f"Đã tạo {args.output}")
+
+        return _done(
+            write_place(args.output, lambda: write_template(args.output, framework or load_preset(), form=args.form)),
+            f"Đã tạo {args.output}",
+        )
     if args.command == "sample":
         from .sample import write_sample
-        return _done(write_place(args.output, lambda: write_sample(args.output, units=args.units, years=args.years,
-                                                                   seed=args.seed), folder=True),
-                     f"Đã tạo dữ liệu mẫu trong {args.output}")
+
+        return _done(
+            write_place(
+                args.output,
+                lambda: write_sample(args.output, units=args.units, years=args.years, seed=args.seed),
+                folder=True,
+            ),
+            f"Đã tạo dữ liệu mẫu trong {args.output}",
+        )
     return EXIT_INVALID
 
 
@@ -253,8 +285,8 @@ def _done(written: bool, message: str) -> int:
 def _rank_or_validate(args, framework: Framework | None) -> int:
     files, unopened = read_bytes(args.files)
     loading = Loading(files)
-    from .reader import read_files
     from .rating import rate_all
+    from .reader import read_files
 
     read = read_files(loading, framework, args.year)
     read.issues[:0] = unopened
@@ -266,7 +298,8 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
         warnings = [w for r in results for w in r.warnings]
         report_issues(warnings)
         years = ", ".join(str(y) for y in sorted(read.years))
-        print(f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, "
-              f"{len(warnings)} cảnh báo.")
+        print(
+            f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, {len(warnings)} cảnh báo."
+        )
         return EXIT_OK
     return emit(args, results)

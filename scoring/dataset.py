@@ -1,4 +1,5 @@
 """Validated tables of one year: what the reader produces and the engine consumes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,12 +10,22 @@ from .validation import Issue
 
 # One row per unit. Disciplines are levels 0..4 (text.DISCIPLINE_LABELS), -1 = disciplined, level not stated.
 UNIT_COLUMNS = [
-    "code", "name", "cluster", "bonus", "penalty", "collective_discipline", "head_discipline",
-    "disunity", "corruption", "note", "has_self_columns", "file", "sheet", "row",
+    "code",
+    "name",
+    "cluster",
+    "bonus",
+    "penalty",
+    "collective_discipline",
+    "head_discipline",
+    "disunity",
+    "corruption",
+    "note",
+    "has_self_columns",
+    "file",
+    "sheet",
+    "row",
 ]
-LEADER_COLUMNS = [
-    "unit_code", "name", "title", "discipline", "low_confidence", "file", "sheet", "row",
-]
+LEADER_COLUMNS = ["unit_code", "name", "title", "discipline", "low_confidence", "file", "sheet", "row"]
 
 
 # How the framework of an import was chosen, in order of precedence: the user's explicit choice, the files'

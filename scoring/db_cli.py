@@ -1,4 +1,5 @@
 """`python -m scoring db …`: the store from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -34,10 +35,15 @@ def _import(store: Store, args, framework) -> int:
     print(f"Đang ghi {len(plan.years)} năm vào cơ sở dữ liệu…", file=sys.stderr, flush=True)
     for year, dataset_id in service.save(store, plan, command_actor(args)).items():
         p = plan.years[year]
-        merged = f" (gộp: thêm {len(p.added)}, thay {len(p.replaced)}, giữ {len(p.kept)} đơn vị)" \
-            if p.mode == service.MERGE else ""
-        print(f"Đã lưu năm {year}: phiên bản {dataset_id}, {len(p.data.units)} đơn vị, "
-              f"{len(p.data.leaders)} người đứng đầu{merged}.")
+        merged = (
+            f" (gộp: thêm {len(p.added)}, thay {len(p.replaced)}, giữ {len(p.kept)} đơn vị)"
+            if p.mode == service.MERGE
+            else ""
+        )
+        print(
+            f"Đã lưu năm {year}: phiên bản {dataset_id}, {len(p.data.units)} đơn vị, "
+            f"{len(p.data.leaders)} người đứng đầu{merged}."
+        )
     return EXIT_OK
 
 
@@ -46,8 +52,10 @@ def _years(store: Store, args, framework) -> int:
     if years.empty:
         print("Chưa có năm nào. Nhập dữ liệu bằng: python -m scoring db import TỆP…")
     for y in years.itertuples():
-        print(f"{y.year}: phiên bản {y.dataset_id} (trong {y.versions}), {y.unit_count} đơn vị, "
-              f"{y.leader_count} người đứng đầu, nhập lúc {local_time(y.imported_at):%d/%m/%Y %H:%M}")
+        print(
+            f"{y.year}: phiên bản {y.dataset_id} (trong {y.versions}), {y.unit_count} đơn vị, "
+            f"{y.leader_count} người đứng đầu, nhập lúc {local_time(y.imported_at):%d/%m/%Y %H:%M}"
+        )
     return EXIT_OK
 
 
@@ -58,8 +66,10 @@ def _history(store: Store, args, framework) -> int:
     for d in versions:
         files = ", ".join(f"{s.name} ({s.sha256[:12]}…)" for s in d.files)
         mark = "* đang dùng" if d.active else ""
-        print(f"phiên bản {d.id} {mark}: nhập {local_time(d.imported_at):%d/%m/%Y %H:%M} bởi {d.imported_by}; "
-              f"{d.unit_count} đơn vị; bộ tiêu chí “{d.framework_name}” ({d.framework_id}); tệp: {files}")
+        print(
+            f"phiên bản {d.id} {mark}: nhập {local_time(d.imported_at):%d/%m/%Y %H:%M} bởi {d.imported_by}; "
+            f"{d.unit_count} đơn vị; bộ tiêu chí “{d.framework_name}” ({d.framework_id}); tệp: {files}"
+        )
     return EXIT_OK
 
 
@@ -85,12 +95,19 @@ def _restore(store: Store, args, framework) -> int:
     held = service.backup_accounts(store, args.file, actor)
     if held:
         listed = ", ".join(f"{a['login']} ({ROLE_LABELS[Role(a['role'])]})" for a in held)
-        print(f"Tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có: {listed}. "
-              + ("Các tài khoản này được phục hồi." if args.accounts else
-                 "Không phục hồi các tài khoản này (thêm --accounts nếu cần)."))
+        print(
+            f"Tài khoản trong bản sao lưu mà cơ sở dữ liệu chưa có: {listed}. "
+            + (
+                "Các tài khoản này được phục hồi."
+                if args.accounts
+                else "Không phục hồi các tài khoản này (thêm --accounts nếu cần)."
+            )
+        )
     counts = service.restore(store, args.file, actor, accounts=args.accounts)
-    print(f"Đã phục hồi: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị"
-          + (f", {counts['accounts']} tài khoản." if counts["accounts"] else "."))
+    print(
+        f"Đã phục hồi: {counts['datasets']} phiên bản dữ liệu, {counts['unit_rows']} dòng đơn vị"
+        + (f", {counts['accounts']} tài khoản." if counts["accounts"] else ".")
+    )
     return EXIT_OK
 
 
@@ -99,8 +116,10 @@ def _framework(store: Store, args, framework) -> int:
         active = store.framework()
         for v in store.framework_versions().itertuples():
             mark = "* đang dùng" if active is not None and active.source == f"store:{v.id}" else ""
-            print(f"bộ tiêu chí {v.id} {mark}: “{v.name}”, lưu {local_time(v.created_at):%d/%m/%Y %H:%M} bởi "
-                  f"{v.created_by}")
+            print(
+                f"bộ tiêu chí {v.id} {mark}: “{v.name}”, lưu {local_time(v.created_at):%d/%m/%Y %H:%M} bởi "
+                f"{v.created_by}"
+            )
         return EXIT_OK
     if args.framework_command == "activate":
         service.activate_framework(store, args.framework_id, command_actor(args))
@@ -123,11 +142,20 @@ def _framework_file(path: Path):
         except (OSError, ValueError, KeyError) as e:
             raise StoreError(f"Không đọc được bộ tiêu chí {path.name}: {e}") from None
     from .reader import read_framework_bytes
+
     files, unopened = read_bytes([path])
     if unopened:
         return None, unopened
     return read_framework_bytes(path.name, files[0][1], load_preset())
 
 
-COMMANDS = {"import": _import, "years": _years, "history": _history, "activate": _activate, "rank": _rank,
-            "backup": _backup, "restore": _restore, "framework": _framework}
+COMMANDS = {
+    "import": _import,
+    "years": _years,
+    "history": _history,
+    "activate": _activate,
+    "rank": _rank,
+    "backup": _backup,
+    "restore": _restore,
+    "framework": _framework,
+}

@@ -4,6 +4,7 @@ Each step takes arrays for all units at once and returns new arrays; `rate` chai
 log line per step, so that a result can be explained and reproduced. Tiers are numbers 1..4 (best
 first): lowering a tier is `np.maximum`.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,11 +15,22 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .dataset import YearData, Source
-from .framework import (HTNV, HTTNV, HTXSNV, KHTNV, LEADER, QUOTA_BASES, QUOTA_OF_GOOD, QUOTA_OF_TOP_TWO, TIER_CODES,
-                        UNIT, Framework)
+from .dataset import Source, YearData
+from .framework import (
+    HTNV,
+    HTTNV,
+    HTXSNV,
+    KHTNV,
+    LEADER,
+    QUOTA_BASES,
+    QUOTA_OF_GOOD,
+    QUOTA_OF_TOP_TWO,
+    TIER_CODES,
+    UNIT,
+    Framework,
+)
 from .text import DISCIPLINE_LABELS, exact, format_vn
-from .validation import Issue, WARNING
+from .validation import WARNING, Issue
 
 # Two decimal rounding is decided on floats, except within this distance of a half cent, where the
 # exact decimal value of the inputs decides (domain §4.4: half-up on decimals, not float rounding).
@@ -82,13 +94,7 @@ def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.Dat
     used = np.where(blank, 0.0, used)
     factor = _factors(fw, target)
     contributions = used * factor
-    return _Scored(
-        used=used,
-        contributions=contributions,
-        self_scores=s,
-        review_scores=r,
-        blank=blank,
-    )
+    return _Scored(used=used, contributions=contributions, self_scores=s, review_scores=r, blank=blank)
 
 
 def _factors(fw: Framework, target: str) -> np.ndarray:
@@ -148,8 +154,11 @@ def _exact_dot(factors: list[Fraction]):
             term = terms.get(point)
             if term is None:
                 numerator, denominator = exact(point).as_integer_ratio()
-                term = terms[point] = numerator * (factor // denominator) if factor % denominator == 0 else \
-                    Fraction(numerator * factor, denominator)
+                term = terms[point] = (
+                    numerator * (factor // denominator)
+                    if factor % denominator == 0
+                    else Fraction(numerator * factor, denominator)
+                )
             total += term
         return total
 
@@ -224,9 +233,9 @@ def cents(value: Decimal | float) -> int:
 def tier_by_thresholds(total_cents: np.ndarray, fw: Framework) -> np.ndarray:
     """Step 5: tier from the rounded total alone."""
     t1, t2, t3 = (cents(t) for t in fw.thresholds)
-    return np.select(
-        [total_cents >= t1, total_cents >= t2, total_cents >= t3], [HTXSNV, HTTNV, HTNV], KHTNV
-    ).astype(np.int8)
+    return np.select([total_cents >= t1, total_cents >= t2, total_cents >= t3], [HTXSNV, HTTNV, HTNV], KHTNV).astype(
+        np.int8
+    )
 
 
 class _Reasons:
@@ -332,8 +341,10 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     n = len(units)
     sc = _score(fw, UNIT, data.unit_self.reset_index(drop=True), data.unit_review.reset_index(drop=True))
     warnings = _blank_warnings(units, sc.blank, fw.codes(UNIT))
-    log.append(f"Bước 1–2: {n} đơn vị, {len(fw.codes(UNIT))} tiêu chí; điểm sử dụng = thẩm định, "
-               f"nếu trống lấy tự chấm, trống cả hai tính 0 ({int(sc.blank.sum())} ô).")
+    log.append(
+        f"Bước 1–2: {n} đơn vị, {len(fw.codes(UNIT))} tiêu chí; điểm sử dụng = thẩm định, "
+        f"nếu trống lấy tự chấm, trống cả hai tính 0 ({int(sc.blank.sum())} ô)."
+    )
 
     bonus = units["bonus"].to_numpy(dtype=float)
     penalty = units["penalty"].to_numpy(dtype=float)
@@ -348,18 +359,25 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     codes = np.array(fw.codes(UNIT), dtype=object)
     if fw.zero_criterion_bars_top:
         zero = sc.used == 0
-        tier = reasons.lower(tier, np.where(zero.any(axis=1), HTNV, HTXSNV),
-                             lambda i: f"tiêu chí {', '.join(codes[zero[i]])} bị 0 điểm")
-    log.append(f"Bước 5: ngưỡng {'/'.join(str(t) for t in fw.thresholds)}"
-               + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else "."))
+        tier = reasons.lower(
+            tier, np.where(zero.any(axis=1), HTNV, HTXSNV), lambda i: f"tiêu chí {', '.join(codes[zero[i]])} bị 0 điểm"
+        )
+    log.append(
+        f"Bước 5: ngưỡng {'/'.join(str(t) for t in fw.thresholds)}"
+        + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else ".")
+    )
 
     head_discipline = _head_discipline(units, data.leaders)
     tier = _disqualify(units, sc.self_scores, reasons, tier)
-    tier = reasons.lower(tier, np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1],
-                                         [KHTNV, HTNV, HTTNV], HTXSNV),
-                         lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}")
-    log.append("Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
-               "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV.")
+    tier = reasons.lower(
+        tier,
+        np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1], [KHTNV, HTNV, HTTNV], HTXSNV),
+        lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}",
+    )
+    log.append(
+        "Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
+        "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV."
+    )
 
     tie_break = _tie_break_key(fw, sc)
     keys = [-total, -tie_break, penalty]
@@ -367,47 +385,81 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
     cluster_rank = competition_rank(keys, cluster_codes)
 
-    keep, straddling, eligible, allowed = quota_cut(tier, rank, cluster_codes, len(cluster_names), fw.quota_percent,
-                                                   fw.quota_base)
+    keep, straddling, eligible, allowed = quota_cut(
+        tier, rank, cluster_codes, len(cluster_names), fw.quota_percent, fw.quota_base
+    )
     before_quota = tier.copy()
-    tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
-                         _quota_cause(fw, "của khối", straddling))
-    quota = pd.DataFrame({
-        "cluster": cluster_names, "eligible": eligible, "allowed": allowed,
-        "candidates": np.bincount(cluster_codes, weights=before_quota == HTXSNV, minlength=len(cluster_names)).astype(int),
-        "given": np.bincount(cluster_codes, weights=tier == HTXSNV, minlength=len(cluster_names)).astype(int),
-    })
+    tier = reasons.lower(
+        tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV), _quota_cause(fw, "của khối", straddling)
+    )
+    quota = pd.DataFrame(
+        {
+            "cluster": cluster_names,
+            "eligible": eligible,
+            "allowed": allowed,
+            "candidates": np.bincount(
+                cluster_codes, weights=before_quota == HTXSNV, minlength=len(cluster_names)
+            ).astype(int),
+            "given": np.bincount(cluster_codes, weights=tier == HTXSNV, minlength=len(cluster_names)).astype(int),
+        }
+    )
     quota["moved_down"] = quota["candidates"] - quota["given"]
-    log.append(f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]} mỗi khối, làm tròn xuống; "
-               f"đồng hạng tại ngưỡng thì cùng hạ; {int(quota['moved_down'].sum())} đơn vị bị hạ.")
+    log.append(
+        f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]} mỗi khối, làm tròn xuống; "
+        f"đồng hạng tại ngưỡng thì cùng hạ; {int(quota['moved_down'].sum())} đơn vị bị hạ."
+    )
     log.append(f"Bước 9: xếp hạng theo tổng điểm, rồi điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn.")
 
     appraised = ~np.isnan(sc.review_scores).all(axis=1)
-    result_units = pd.DataFrame({
-        "code": units["code"], "name": units["name"], "cluster": units["cluster"],
-        "self_score": self_cents / 100,
-        # The committee's score only where it appraised the unit; criteria it left blank count as the
-        # accepted self score (step 1). A unit never appraised has none.
-        "review_score": np.where(appraised, base_cents / 100, np.nan), "appraised": appraised,
-        "base_score": base_cents / 100,
-        "bonus": bonus, "penalty": penalty, "total": total / 100,
-        "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
-        "rank": rank, "cluster_rank": cluster_rank,
-        "reason": reasons.lines(score_tier, tier, total),
-        "note": units["note"], "quota_cut": (before_quota == HTXSNV) & ~keep,
-    })
+    result_units = pd.DataFrame(
+        {
+            "code": units["code"],
+            "name": units["name"],
+            "cluster": units["cluster"],
+            "self_score": self_cents / 100,
+            # The committee's score only where it appraised the unit; criteria it left blank count as the
+            # accepted self score (step 1). A unit never appraised has none.
+            "review_score": np.where(appraised, base_cents / 100, np.nan),
+            "appraised": appraised,
+            "base_score": base_cents / 100,
+            "bonus": bonus,
+            "penalty": penalty,
+            "total": total / 100,
+            "score_tier": [TIER_CODES[t] for t in score_tier],
+            "tier": [TIER_CODES[t] for t in tier],
+            "rank": rank,
+            "cluster_rank": cluster_rank,
+            "reason": reasons.lines(score_tier, tier, total),
+            "note": units["note"],
+            "quota_cut": (before_quota == HTXSNV) & ~keep,
+        }
+    )
     result_units["rank_change"] = _rank_change(result_units, previous)
     order = np.lexsort((result_units["code"].to_numpy(dtype=str), rank))
     result_units = result_units.iloc[order].reset_index(drop=True)
     unit_scores = _criterion_frames(sc, fw.codes(UNIT), order)
-    unit_groups = pd.DataFrame({g.key: sc.contributions[:, [c.group == g.key for c in fw.of(UNIT)]].sum(axis=1)[order]
-                                for g in fw.groups}, columns=[g.key for g in fw.groups])
+    unit_groups = pd.DataFrame(
+        {g.key: sc.contributions[:, [c.group == g.key for c in fw.of(UNIT)]].sum(axis=1)[order] for g in fw.groups},
+        columns=[g.key for g in fw.groups],
+    )
 
     leaders, leader_scores, leader_quota, leader_warnings = _rate_leaders(data, fw, units, tier, head_discipline, log)
     previous_year = None if previous is None else (previous.year if isinstance(previous, YearResult) else data.year - 1)
-    return YearResult(data.year, fw, result_units, leaders, quota, leader_quota,
-                      list(data.warnings) + warnings + leader_warnings, log, list(data.sources), previous_year,
-                      unit_scores, unit_groups, leader_scores)
+    return YearResult(
+        data.year,
+        fw,
+        result_units,
+        leaders,
+        quota,
+        leader_quota,
+        list(data.warnings) + warnings + leader_warnings,
+        log,
+        list(data.sources),
+        previous_year,
+        unit_scores,
+        unit_groups,
+        leader_scores,
+    )
 
 
 def _criterion_frames(sc: _Scored, codes: list[str], order: np.ndarray) -> CriterionScores:
@@ -467,8 +519,15 @@ def _blank_warnings(rows: pd.DataFrame, blank: np.ndarray, codes: list[str]) -> 
     who = rows["code"] if "code" in rows else rows["unit_code"]
     for i in np.flatnonzero(blank.any(axis=1)):
         missing = ", ".join(c for c, b in zip(codes, blank[i]) if b)
-        out.append(Issue(WARNING, f"{who.iloc[i]}: tiêu chí {missing} trống cả tự chấm và thẩm định, tính 0 điểm",
-                         rows["file"].iloc[i], rows["sheet"].iloc[i], int(rows["row"].iloc[i])))
+        out.append(
+            Issue(
+                WARNING,
+                f"{who.iloc[i]}: tiêu chí {missing} trống cả tự chấm và thẩm định, tính 0 điểm",
+                rows["file"].iloc[i],
+                rows["sheet"].iloc[i],
+                int(rows["row"].iloc[i]),
+            )
+        )
     return out
 
 
@@ -480,9 +539,26 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     if n == 0 or not fw.of(LEADER):
         codes = fw.codes(LEADER)
         empty = pd.DataFrame(columns=codes, dtype=float)
-        return (pd.DataFrame(columns=["unit_code", "unit_name", "cluster", "name", "title", "self_score", "total",
-                                      "score_tier", "tier", "rank", "reason"]),
-                CriterionScores(empty, empty.copy(), empty.copy()), empty_quota, [])
+        return (
+            pd.DataFrame(
+                columns=[
+                    "unit_code",
+                    "unit_name",
+                    "cluster",
+                    "name",
+                    "title",
+                    "self_score",
+                    "total",
+                    "score_tier",
+                    "tier",
+                    "rank",
+                    "reason",
+                ]
+            ),
+            CriterionScores(empty, empty.copy(), empty.copy()),
+            empty_quota,
+            [],
+        )
     sc = _score(fw, LEADER, data.leader_self.reset_index(drop=True), data.leader_review.reset_index(drop=True))
     total = weighted_cents(fw, LEADER, sc.used)
     score_tier = tier_by_thresholds(total, fw)
@@ -490,35 +566,59 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     unit_pos = pd.Series(np.arange(len(units)), index=units["code"])
     pos = leaders["unit_code"].map(unit_pos).to_numpy()
     discipline = np.maximum(leaders["discipline"].to_numpy(dtype=int), head_discipline[pos])
-    tier = reasons.lower(score_tier, np.where(discipline != 0, HTNV, HTXSNV),
-                         lambda i: " ".join(["bị kỷ luật", _discipline_text(discipline[i]), "trong năm"]).replace("  ", " "))
-    tier = reasons.lower(tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), KHTNV, HTXSNV),
-                         "tín nhiệm thấp trên 50%")
+    tier = reasons.lower(
+        score_tier,
+        np.where(discipline != 0, HTNV, HTXSNV),
+        lambda i: " ".join(["bị kỷ luật", _discipline_text(discipline[i]), "trong năm"]).replace("  ", " "),
+    )
+    tier = reasons.lower(
+        tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), KHTNV, HTXSNV), "tín nhiệm thấp trên 50%"
+    )
     their_unit = unit_tier[pos]
-    tier = reasons.lower(tier, their_unit,
-                         lambda i: f"đơn vị xếp loại {TIER_CODES[their_unit[i]]} (không cao hơn đơn vị)")
+    tier = reasons.lower(
+        tier, their_unit, lambda i: f"đơn vị xếp loại {TIER_CODES[their_unit[i]]} (không cao hơn đơn vị)"
+    )
     rank = competition_rank([-total])
-    keep, straddling, eligible, allowed = quota_cut(tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent,
-                                                   fw.quota_base)
+    keep, straddling, eligible, allowed = quota_cut(
+        tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent, fw.quota_base
+    )
     candidates = int((tier == HTXSNV).sum())
-    tier = reasons.lower(tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV),
-                         _quota_cause(fw, "của người đứng đầu", straddling))
+    tier = reasons.lower(
+        tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV), _quota_cause(fw, "của người đứng đầu", straddling)
+    )
     given = int((tier == HTXSNV).sum())
-    out = pd.DataFrame({
-        "unit_code": leaders["unit_code"], "unit_name": units["name"].to_numpy()[pos],
-        "cluster": units["cluster"].to_numpy()[pos],
-        "name": leaders["name"], "title": leaders["title"],
-        "self_score": weighted_cents(fw, LEADER, sc.self_points) / 100,
-        "total": total / 100,
-        "score_tier": [TIER_CODES[t] for t in score_tier], "tier": [TIER_CODES[t] for t in tier],
-        "rank": rank, "reason": reasons.lines(score_tier, tier, total),
-    })
+    out = pd.DataFrame(
+        {
+            "unit_code": leaders["unit_code"],
+            "unit_name": units["name"].to_numpy()[pos],
+            "cluster": units["cluster"].to_numpy()[pos],
+            "name": leaders["name"],
+            "title": leaders["title"],
+            "self_score": weighted_cents(fw, LEADER, sc.self_points) / 100,
+            "total": total / 100,
+            "score_tier": [TIER_CODES[t] for t in score_tier],
+            "tier": [TIER_CODES[t] for t in tier],
+            "rank": rank,
+            "reason": reasons.lines(score_tier, tier, total),
+        }
+    )
     order = np.lexsort((leaders["unit_code"].to_numpy(dtype=str), rank))
     out = out.iloc[order].reset_index(drop=True)
-    log.append(f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa HTNV; tín nhiệm thấp trên 50% → KHTNV; "
-               f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]}, "
-               "toàn bộ người đứng đầu.")
-    quota = {"eligible": int(eligible[0]), "allowed": int(allowed[0]), "candidates": candidates,
-             "given": given, "moved_down": candidates - given}
-    return out, _criterion_frames(sc, fw.codes(LEADER), order), quota, _blank_warnings(leaders, sc.blank,
-                                                                                       fw.codes(LEADER))
+    log.append(
+        f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa HTNV; tín nhiệm thấp trên 50% → KHTNV; "
+        f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]}, "
+        "toàn bộ người đứng đầu."
+    )
+    quota = {
+        "eligible": int(eligible[0]),
+        "allowed": int(allowed[0]),
+        "candidates": candidates,
+        "given": given,
+        "moved_down": candidates - given,
+    }
+    return (
+        out,
+        _criterion_frames(sc, fw.codes(LEADER), order),
+        quota,
+        _blank_warnings(leaders, sc.blank, fw.codes(LEADER)),
+    )

@@ -3,6 +3,7 @@
 Presets ship as TOML files in scoring/presets/. A framework can also be read from, and written to,
 a "Tiêu chí" sheet (see reader.read_framework_sheet and to_rows here).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -219,11 +220,21 @@ def to_toml(fw: Framework) -> str:
 def to_table(fw: Framework) -> list[dict]:
     """The criteria as editable text rows (the dashboard's editor): numbers written the Vietnamese way ("8,5"),
     blanks as empty texts, the group as its key, the target as a label."""
+
     def text(value: Decimal | None) -> str:
         return "" if value is None else format(value.normalize(), "f").replace(".", ",")
 
-    return [{"code": c.code, "group": c.group, "name": c.name, "max_points": text(c.max_points),
-             "weight": text(c.weight), "target": TARGET_LABELS[c.target]} for c in fw.criteria]
+    return [
+        {
+            "code": c.code,
+            "group": c.group,
+            "name": c.name,
+            "max_points": text(c.max_points),
+            "weight": text(c.weight),
+            "target": TARGET_LABELS[c.target],
+        }
+        for c in fw.criteria
+    ]
 
 
 def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework, list[str]]:
@@ -243,10 +254,16 @@ def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework
                 problems.append(f"Tiêu chí {code}: {label} “{row.get(key)}” không phải là số")
                 number = None
             numbers[key] = None if number is None else _dec(number)
-        criteria.append(Criterion(
-            code=code, name=str(row.get("name") or "").strip(), max_points=numbers["max_points"] or Decimal(0),
-            group=str(row.get("group") or "").strip() if target == UNIT else "", weight=numbers["weight"],
-            target=target))
+        criteria.append(
+            Criterion(
+                code=code,
+                name=str(row.get("name") or "").strip(),
+                max_points=numbers["max_points"] or Decimal(0),
+                group=str(row.get("group") or "").strip() if target == UNIT else "",
+                weight=numbers["weight"],
+                target=target,
+            )
+        )
     groups = list(base.groups)
     for c in criteria:
         if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:

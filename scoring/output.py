@@ -1,4 +1,5 @@
 """What the command lines print: exit codes, problems on stderr, the JSON of `rank --json`, the table, the report."""
+
 from __future__ import annotations
 
 import errno
@@ -8,14 +9,30 @@ from pathlib import Path
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
-UNIT_FIELDS = ["code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank", "rank_change",
-               "reason"]
+UNIT_FIELDS = [
+    "code",
+    "name",
+    "cluster",
+    "total",
+    "score_tier",
+    "tier",
+    "rank",
+    "cluster_rank",
+    "rank_change",
+    "reason",
+]
 LEADER_FIELDS = ["unit_code", "name", "total", "tier", "rank", "reason"]
 
 
-_OS_ERRORS = {errno.ENOENT: "thư mục không có", errno.EACCES: "không có quyền ghi", errno.EPERM: "không có quyền ghi",
-              errno.EISDIR: "đó là một thư mục", errno.ENOSPC: "hết chỗ trên đĩa", errno.EROFS: "ổ đĩa chỉ đọc",
-              errno.ENOTDIR: "đường dẫn không phải thư mục"}
+_OS_ERRORS = {
+    errno.ENOENT: "thư mục không có",
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOSPC: "hết chỗ trên đĩa",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+    errno.ENOTDIR: "đường dẫn không phải thư mục",
+}
 
 
 def os_error_text(error: BaseException) -> str:
@@ -56,8 +73,9 @@ def result_json(results) -> str:
     years = []
     for r in results:
         units = r.units[UNIT_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
-        leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(orient="records", force_ascii=False,
-                                                                   double_precision=2)
+        leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(
+            orient="records", force_ascii=False, double_precision=2
+        )
         warnings = json.dumps([str(w) for w in r.warnings], ensure_ascii=False)
         years.append(f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}}}')
     return '{"years": [' + ", ".join(years) + "]}"
@@ -67,9 +85,19 @@ def emit(args, results) -> int:
     """The report file (-o), then the JSON or the table of the rated years."""
     if args.output:
         from .report import ReportSettings, write_report
-        settings = ReportSettings(**{k: v for k, v in (
-            ("superior_body", args.superior_body), ("issuing_body", args.issuing_body), ("place", args.place),
-            ("signer_name", args.signer)) if v})
+
+        settings = ReportSettings(
+            **{
+                k: v
+                for k, v in (
+                    ("superior_body", args.superior_body),
+                    ("issuing_body", args.issuing_body),
+                    ("place", args.place),
+                    ("signer_name", args.signer),
+                )
+                if v
+            }
+        )
         if args.cluster and args.cluster not in set(results[-1].units["cluster"]):
             print(f"Lỗi: năm {results[-1].year} không có khối “{args.cluster}”", file=sys.stderr)
             return EXIT_INVALID
@@ -95,11 +123,11 @@ def _print_table(r) -> None:
 def open_store(url: str | None):
     """The store for a command, or None after saying on stderr why it cannot be opened."""
     from .store import Store
+
     try:
         return Store(url)
     except Exception as e:  # noqa: BLE001 - any driver error means the database cannot be opened
-        print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
-              file=sys.stderr)
+        print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})", file=sys.stderr)
         return None
 
 
@@ -108,5 +136,5 @@ def command_actor(args):
     operating-system user, and beside it the name given by --user (which anyone could type)."""
     from .access import operator
     from .store import os_user
-    return operator(f"{args.user} (người dùng máy: {os_user()})" if args.user and args.user != os_user()
-                    else os_user())
+
+    return operator(f"{args.user} (người dùng máy: {os_user()})" if args.user and args.user != os_user() else os_user())

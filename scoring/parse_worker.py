@@ -7,6 +7,7 @@ so that a file cannot take the machine's memory. Started as a fresh interpreter 
 which would run the parent's main script again in every child: the whole web app, seconds per file), it
 imports only the parser.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ from .workbook import CHILD_MEMORY_BYTES, PASSWORD_PROTECTED, UnreadableFile, pa
 
 HEADER = struct.Struct("<Q")
 _PASSWORD_WORDS = re.compile(r"password|encrypt|filepass", re.IGNORECASE)
+UNREADABLE = "Tệp hỏng hoặc không đúng định dạng bảng tính, không đọc được: hãy mở bằng Excel rồi lưu lại dạng .xlsx"
 
 
 def memory_limit(file_size: int = 0) -> int:
@@ -71,8 +73,7 @@ def serve(inp, out) -> None:
             _answer(out, ("error", "Tệp quá lớn để đọc (vượt giới hạn bộ nhớ)"))
         except BaseException as e:  # noqa: BLE001 - anything the parser raises means an unreadable file
             detail = f"{type(e).__name__}: {str(e)[:500]}"
-            message = PASSWORD_PROTECTED if _PASSWORD_WORDS.search(detail) else \
-                "Tệp hỏng hoặc không đúng định dạng bảng tính, không đọc được: hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+            message = PASSWORD_PROTECTED if _PASSWORD_WORDS.search(detail) else UNREADABLE
             _answer(out, ("error", message, detail))
 
 

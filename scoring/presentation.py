@@ -1,5 +1,6 @@
 """How results are shown to people, the same on every page, chart and report: tier labels and colours,
 the Vietnamese number format, the rank-change arrow and the note of a unit that was never appraised."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,19 +18,40 @@ TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
 TIER_SHORT = {"HTXSNV": "Xuất sắc", "HTTNV": "Tốt", "HTNV": "Hoàn thành", "KHTNV": "Không hoàn thành"}
 TIER_COLOUR = {TIER_CODES[t]: TIER_COLOURS[t] for t in TIER_CODES}
 TIER_FILL = {TIER_CODES[t]: TIER_FILLS[t] for t in TIER_CODES}
-ORIGIN_LABELS = {ORIGIN_CHOSEN: "do người dùng chọn", ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
-                 ORIGIN_ACTIVE: "bộ tiêu chí đang dùng", ORIGIN_PRESET: "bộ tiêu chí mẫu mặc định",
-                 "unknown": "không ghi lại"}
+ORIGIN_LABELS = {
+    ORIGIN_CHOSEN: "do người dùng chọn",
+    ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
+    ORIGIN_ACTIVE: "bộ tiêu chí đang dùng",
+    ORIGIN_PRESET: "bộ tiêu chí mẫu mặc định",
+    "unknown": "không ghi lại",
+}
 NEW_UNIT = "Mới"
-AUDIT_ACTIONS = {"import": "Nhập dữ liệu", "activate": "Dùng phiên bản", "framework": "Lưu bộ tiêu chí",
-                 "framework_activate": "Dùng bộ tiêu chí", "restore": "Phục hồi", "account_add": "Tạo tài khoản",
-                 "account_password": "Mật khẩu", "account_role": "Đổi vai trò", "account_disable": "Khoá tài khoản",
-                 "account_enable": "Mở tài khoản", "sign_in_lock": "Tạm khoá do nhập sai", "download": "Tải tệp",
-                 "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai", "sign_out": "Đăng xuất",
-                 "account_unlock": "Mở khoá đăng nhập", "setting": "Thiết lập", "round_open": "Mở đợt đánh giá",
-                 "round_cancel": "Hủy đợt đánh giá", "round_add_units": "Thêm đơn vị vào đợt",
-                 "round_withdraw": "Rút đơn vị khỏi đợt", "round_import": "Nhập tệp thẩm định",
-                 "round_publish": "Công bố kết quả", "round_reopen": "Mở lại đợt đánh giá"}
+AUDIT_ACTIONS = {
+    "import": "Nhập dữ liệu",
+    "activate": "Dùng phiên bản",
+    "framework": "Lưu bộ tiêu chí",
+    "framework_activate": "Dùng bộ tiêu chí",
+    "restore": "Phục hồi",
+    "account_add": "Tạo tài khoản",
+    "account_password": "Mật khẩu",
+    "account_role": "Đổi vai trò",
+    "account_disable": "Khoá tài khoản",
+    "account_enable": "Mở tài khoản",
+    "sign_in_lock": "Tạm khoá do nhập sai",
+    "download": "Tải tệp",
+    "sign_in": "Đăng nhập",
+    "sign_in_failed": "Đăng nhập sai",
+    "sign_out": "Đăng xuất",
+    "account_unlock": "Mở khoá đăng nhập",
+    "setting": "Thiết lập",
+    "round_open": "Mở đợt đánh giá",
+    "round_cancel": "Hủy đợt đánh giá",
+    "round_add_units": "Thêm đơn vị vào đợt",
+    "round_withdraw": "Rút đơn vị khỏi đợt",
+    "round_import": "Nhập tệp thẩm định",
+    "round_publish": "Công bố kết quả",
+    "round_reopen": "Mở lại đợt đánh giá",
+}
 NOT_APPRAISED = "Chưa thẩm định"
 
 

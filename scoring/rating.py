@@ -1,4 +1,5 @@
 """Rating several years, chaining rank changes year to year: the one place a year gets its year − 1."""
+
 from __future__ import annotations
 
 from .dataset import YearData
@@ -7,8 +8,9 @@ from .framework import Framework
 from .reader import ReadResult
 
 
-def rate_years(tables: dict[int, tuple[YearData, Framework]], before: dict[int, YearResult] | None = None
-               ) -> dict[int, YearResult]:
+def rate_years(
+    tables: dict[int, tuple[YearData, Framework]], before: dict[int, YearResult] | None = None
+) -> dict[int, YearResult]:
     """Rate each year once, oldest first; a year's rank change comes from year − 1 rated here, else from `before`
     (results already at hand, e.g. the stored years under an upload's preview)."""
     results: dict[int, YearResult] = {}

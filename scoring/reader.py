@@ -4,6 +4,7 @@ Files → Book (workbook.py) → per sheet: header found by its "Mã đơn vị"
 parsed column by column (reading/table.py, reading/form.py) → YearData per year (reading/consolidate.py).
 Every problem is collected with its file, sheet, Excel row and column; nothing raises on bad input.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +40,12 @@ class ReadResult:
         return [i for i in self.issues if i.severity == "warning"]
 
 
-def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Framework | None = None,
-               default_year: int | None = None, fallback: Framework | None = None) -> ReadResult:
+def read_files(
+    files: list[tuple[str, bytes]] | workbook.Loading,
+    framework: Framework | None = None,
+    default_year: int | None = None,
+    fallback: Framework | None = None,
+) -> ReadResult:
     """Read files (name, bytes), or a Loading already under way, of one or more years.
 
     The framework: `framework` when the user chose one, else a "Tiêu chí" sheet in the files, else
@@ -70,8 +75,9 @@ def read_files(files: list[tuple[str, bytes]] | workbook.Loading, framework: Fra
     return ReadResult(years, framework, issues.items, origin)
 
 
-def read_paths(paths: list[str | Path], framework: Framework | None = None,
-               default_year: int | None = None) -> ReadResult:
+def read_paths(
+    paths: list[str | Path], framework: Framework | None = None, default_year: int | None = None
+) -> ReadResult:
     files, issues = workbook.read_bytes(paths)
     result = read_files(files, framework, default_year)
     result.issues[:0] = issues

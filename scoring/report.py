@@ -5,6 +5,7 @@ Sheets in order: "Xếp hạng", "Chi tiết tiêu chí", "Người đứng đ�
 written strictly row by row, top to bottom. Text is always written as a string cell, never as a
 formula, whatever it starts with.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,22 @@ from .presentation import TIER_FILL, TIER_LABEL, TIERS, format_vn, number_settin
 FONT = "Times New Roman"
 VN_TIME = timezone(timedelta(hours=7))
 SHEETS = ["Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu", "Thống kê", "Phương pháp"]
-RANKING_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Điểm tự chấm", "Điểm thẩm định", "Điểm thưởng",
-                   "Điểm trừ", "Tổng điểm", "Xếp loại", "Xếp hạng", "Hạng trong khối", "Thay đổi hạng", "Ghi chú"]
+RANKING_COLUMNS = [
+    "STT",
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Khối",
+    "Điểm tự chấm",
+    "Điểm thẩm định",
+    "Điểm thưởng",
+    "Điểm trừ",
+    "Tổng điểm",
+    "Xếp loại",
+    "Xếp hạng",
+    "Hạng trong khối",
+    "Thay đổi hạng",
+    "Ghi chú",
+]
 RANKING_WIDTHS = [6, 10, 30, 19, 9, 10, 8, 7, 9, 17, 8, 8, 8, 40]
 TITLE = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN NĂM {year}"
 DOTS = "…………………"
@@ -46,26 +61,46 @@ class ReportSettings:
     recipients: tuple[str, ...] = ("- Như trên,", "- Lưu VP.")
 
 
-def report_bytes(result: YearResult, cluster: str | None = None, settings: ReportSettings = ReportSettings(),
-                 now: datetime | None = None) -> bytes:
+def report_bytes(
+    result: YearResult,
+    cluster: str | None = None,
+    settings: ReportSettings = ReportSettings(),
+    now: datetime | None = None,
+) -> bytes:
     buffer = io.BytesIO()
     write_report(result, buffer, cluster, settings, now)
     return buffer.getvalue()
 
 
-def write_report(result: YearResult, target: str | Path | io.BytesIO, cluster: str | None = None,
-                 settings: ReportSettings = ReportSettings(), now: datetime | None = None) -> None:
+def write_report(
+    result: YearResult,
+    target: str | Path | io.BytesIO,
+    cluster: str | None = None,
+    settings: ReportSettings = ReportSettings(),
+    now: datetime | None = None,
+) -> None:
     """Write the report of one year, optionally for one cluster only."""
     now = now or datetime.now(VN_TIME)
     units = result.units if cluster is None else result.units[result.units["cluster"] == cluster]
     leaders = result.leaders if cluster is None else result.leaders[result.leaders["cluster"] == cluster]
     quota = result.quota if cluster is None else result.quota[result.quota["cluster"] == cluster]
-    wb = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target), {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "default_format_properties": {"font_name": FONT, "font_size": 12},
-    })
-    wb.set_properties({"title": TITLE.format(year=result.year), "author": settings.issuing_body,
-                       "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}"})
+    wb = xlsxwriter.Workbook(
+        target if isinstance(target, io.BytesIO) else str(target),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_format_properties": {"font_name": FONT, "font_size": 12},
+        },
+    )
+    wb.set_properties(
+        {
+            "title": TITLE.format(year=result.year),
+            "author": settings.issuing_body,
+            "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}",
+        }
+    )
     f = _Formats(wb)
     title = cell_text(TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else ""))
     _ranking_sheet(wb, f, result, units, title, settings, now)
@@ -97,8 +132,9 @@ class _Formats:
         self.header = fmt(cell, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2")
         # Two header rows that look merged without a vertical merge (which constant-memory mode cannot
         # write: it would flush the upper row before the rest of it is written).
-        self.header_top = fmt(base, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2", top=1, left=1,
-                              right=1)
+        self.header_top = fmt(
+            base, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2", top=1, left=1, right=1
+        )
         self.header_bottom = fmt(base, bg_color="#F2F2F2", bottom=1, left=1, right=1)
         self.text = fmt(cell, text_wrap=True)
         self.digest = fmt(cell, font_size=8)  # a SHA-256 on one line of the methodology sheet
@@ -112,8 +148,10 @@ class _Formats:
         self.label = fmt(base, bold=True)
         self.wrap = fmt(base, text_wrap=True, valign="top")
         # Style indexes of the formats used by raw rows (_RawRows).
-        self.index = {name: getattr(self, name)._get_xf_index()
-                      for name in ("integer", "text", "text_center", "score", "score_bold", "note")}
+        self.index = {
+            name: getattr(self, name)._get_xf_index()
+            for name in ("integer", "text", "text_center", "score", "score_bold", "note")
+        }
         self.index |= {code: fmt._get_xf_index() for code, fmt in self.tier.items()}
 
 
@@ -122,7 +160,7 @@ def _paper(ws, pages_high: int = 0) -> None:
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, pages_high)
-    ws.set_footer("&C&\"Times New Roman\"&10Trang &P/&N")
+    ws.set_footer('&C&"Times New Roman"&10Trang &P/&N')
 
 
 def _page_setup(ws, header_row: int, freeze_col: int = 3) -> None:
@@ -191,7 +229,7 @@ class _RawRows:
 def cell_text(value: object) -> str:
     """A text as a cell can hold it: clipped, with a note, past Excel's 32,767 characters."""
     text = str(value)
-    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - len(CLIPPED)] + CLIPPED
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - len(CLIPPED)] + CLIPPED
 
 
 def xml_text(value: object) -> tuple[str, str]:
@@ -220,34 +258,78 @@ def row_height(texts_and_widths: list[tuple[str, float]]) -> float:
     return min(max(lines, 1) * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
 
 
-def _ranking_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str,
-                   settings: ReportSettings, now: datetime) -> None:
+def _ranking_sheet(
+    wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str, settings: ReportSettings, now: datetime
+) -> None:
     ws = wb.add_worksheet(SHEETS[0])
     width = len(RANKING_COLUMNS)
     row = _header_block(ws, f, width, title, settings, now)
     header_row = row
     _table_header(ws, f, header_row, RANKING_COLUMNS, RANKING_WIDTHS)
     has_previous = result.previous_year is not None
-    columns = [units[c].tolist() for c in ("code", "name", "cluster", "self_score", "review_score", "bonus",
-                                           "penalty", "total", "tier", "rank", "cluster_rank", "rank_change")]
+    columns = [
+        units[c].tolist()
+        for c in (
+            "code",
+            "name",
+            "cluster",
+            "self_score",
+            "review_score",
+            "bonus",
+            "penalty",
+            "total",
+            "tier",
+            "rank",
+            "cluster_rank",
+            "rank_change",
+        )
+    ]
     columns.append(unit_notes(units))
     x = f.index
     rows = _RawRows(ws, header_row + 1)
-    for i, (code, name, cluster, self_score, review, bonus, penalty, total, tier, rank, cluster_rank, change,
-            reason) in enumerate(zip(*columns)):
+    for i, (
+        code,
+        name,
+        cluster,
+        self_score,
+        review,
+        bonus,
+        penalty,
+        total,
+        tier,
+        rank,
+        cluster_rank,
+        change,
+        reason,
+    ) in enumerate(zip(*columns)):
         r = rows.row
         tier_name = TIER_LABEL[tier]
-        rows.write(row_height([(name, RANKING_WIDTHS[2]), (cluster, RANKING_WIDTHS[3]),
-                               (tier_name, RANKING_WIDTHS[9]), (reason, RANKING_WIDTHS[13] * 1.1)]), [
-            number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
-            text_cell(2, r, x["text"], name), text_cell(3, r, x["text"], cluster),
-            number_cell(4, r, x["score"], self_score), number_cell(5, r, x["score"], review),
-            number_cell(6, r, x["score"], bonus), number_cell(7, r, x["score"], penalty),
-            number_cell(8, r, x["score_bold"], total), text_cell(9, r, x[tier], tier_name),
-            number_cell(10, r, x["integer"], rank), number_cell(11, r, x["integer"], cluster_rank),
-            text_cell(12, r, x["text_center"], rank_change_text(change, has_previous)),
-            text_cell(13, r, x["note"], reason),
-        ])
+        rows.write(
+            row_height(
+                [
+                    (name, RANKING_WIDTHS[2]),
+                    (cluster, RANKING_WIDTHS[3]),
+                    (tier_name, RANKING_WIDTHS[9]),
+                    (reason, RANKING_WIDTHS[13] * 1.1),
+                ]
+            ),
+            [
+                number_cell(0, r, x["integer"], i + 1),
+                text_cell(1, r, x["text_center"], code),
+                text_cell(2, r, x["text"], name),
+                text_cell(3, r, x["text"], cluster),
+                number_cell(4, r, x["score"], self_score),
+                number_cell(5, r, x["score"], review),
+                number_cell(6, r, x["score"], bonus),
+                number_cell(7, r, x["score"], penalty),
+                number_cell(8, r, x["score_bold"], total),
+                text_cell(9, r, x[tier], tier_name),
+                number_cell(10, r, x["integer"], rank),
+                number_cell(11, r, x["integer"], cluster_rank),
+                text_cell(12, r, x["text_center"], rank_change_text(change, has_previous)),
+                text_cell(13, r, x["note"], reason),
+            ],
+        )
     rows.close(width - 1)
     last = header_row + len(units)
     ws.autofilter(header_row, 0, max(last, header_row), width - 1)
@@ -275,8 +357,14 @@ def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, titl
     width = 4 + 3 * len(criteria) + len(fw.groups) + 3
     ws.merge_range(0, 0, 0, width - 1, title, f.title)
     ws.set_row(0, 36)
-    ws.merge_range(1, 0, 1, width - 1, "CHI TIẾT ĐIỂM THEO TIÊU CHÍ (TC: tự chấm; TĐ: thẩm định; "
-                                       "Tính: điểm dùng để tính)", f.subtitle)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        width - 1,
+        "CHI TIẾT ĐIỂM THEO TIÊU CHÍ (TC: tự chấm; TĐ: thẩm định; Tính: điểm dùng để tính)",
+        f.subtitle,
+    )
     top, sub = 3, 4
     singles = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối"]
     after = [f"Cộng nhóm {g.key}" for g in fw.groups] + ["Điểm thưởng", "Điểm trừ", "Tổng điểm"]
@@ -300,18 +388,33 @@ def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, titl
     ws.set_column(3, 3, 19)
     ws.set_column(4, width - 1, 7.5)
     scores = result.unit_scores.take(units.index)
-    per_criterion = np.stack([scores.self_scores.to_numpy(dtype=float), scores.review_scores.to_numpy(dtype=float),
-                              scores.points.to_numpy(dtype=float)], axis=2).reshape(len(units), -1)
-    matrix = np.hstack([per_criterion, result.unit_groups.loc[units.index].to_numpy(dtype=float),
-                        units[["bonus", "penalty"]].to_numpy(dtype=float)])
+    per_criterion = np.stack(
+        [
+            scores.self_scores.to_numpy(dtype=float),
+            scores.review_scores.to_numpy(dtype=float),
+            scores.points.to_numpy(dtype=float),
+        ],
+        axis=2,
+    ).reshape(len(units), -1)
+    matrix = np.hstack(
+        [
+            per_criterion,
+            result.unit_groups.loc[units.index].to_numpy(dtype=float),
+            units[["bonus", "penalty"]].to_numpy(dtype=float),
+        ]
+    )
     texts = [units[c].tolist() for c in ("code", "name", "cluster")]
     totals = units["total"].tolist()
     x = f.index
     rows = _RawRows(ws, sub + 1)
     for i, (code, name, cluster) in enumerate(zip(*texts)):
         r = rows.row
-        cells = [number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
-                 text_cell(2, r, x["text"], name), text_cell(3, r, x["text"], cluster)]
+        cells = [
+            number_cell(0, r, x["integer"], i + 1),
+            text_cell(1, r, x["text_center"], code),
+            text_cell(2, r, x["text"], name),
+            text_cell(3, r, x["text"], cluster),
+        ]
         cells += [number_cell(4 + j, r, x["score"], v) for j, v in enumerate(matrix[i].tolist())]
         cells.append(number_cell(width - 1, r, x["score_bold"], totals[i]))
         rows.write(row_height([(name, 32), (cluster, 19)]), cells)
@@ -325,9 +428,18 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
     fw = result.framework
     ws = wb.add_worksheet(SHEETS[2])
     criteria = fw.of(LEADER)
-    columns = ["STT", "Mã đơn vị", "Tên đơn vị", "Họ và tên", "Chức vụ",
-               *[f"{c.code} ({format_vn(c.max_points, 0)}đ)" for c in criteria],
-               "Tổng điểm", "Xếp loại", "Xếp hạng", "Ghi chú"]
+    columns = [
+        "STT",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Họ và tên",
+        "Chức vụ",
+        *[f"{c.code} ({format_vn(c.max_points, 0)}đ)" for c in criteria],
+        "Tổng điểm",
+        "Xếp loại",
+        "Xếp hạng",
+        "Ghi chú",
+    ]
     widths = [6, 10, 30, 22, 14, *[8] * len(criteria), 9, 19, 8, 44]
     ws.merge_range(0, 0, 0, len(columns) - 1, title, f.title)
     ws.set_row(0, 36)
@@ -335,22 +447,32 @@ def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, t
     header_row = 3
     _table_header(ws, f, header_row, columns, widths)
     points = result.leader_scores.points.loc[leaders.index].to_numpy(dtype=float)
-    fields = [leaders[c].tolist() for c in ("unit_code", "unit_name", "name", "title", "total", "tier", "rank",
-                                            "reason")]
+    fields = [
+        leaders[c].tolist() for c in ("unit_code", "unit_name", "name", "title", "total", "tier", "rank", "reason")
+    ]
     x = f.index
     rows = _RawRows(ws, header_row + 1)
     k = 5 + len(criteria)
     for i, (code, unit_name, name, position, total, tier, rank, reason) in enumerate(zip(*fields)):
         r = rows.row
         tier_name = TIER_LABEL[tier]
-        cells = [number_cell(0, r, x["integer"], i + 1), text_cell(1, r, x["text_center"], code),
-                 text_cell(2, r, x["text"], unit_name), text_cell(3, r, x["text"], name),
-                 text_cell(4, r, x["text"], position)]
+        cells = [
+            number_cell(0, r, x["integer"], i + 1),
+            text_cell(1, r, x["text_center"], code),
+            text_cell(2, r, x["text"], unit_name),
+            text_cell(3, r, x["text"], name),
+            text_cell(4, r, x["text"], position),
+        ]
         cells += [number_cell(5 + j, r, x["score"], v) for j, v in enumerate(points[i].tolist())]
-        cells += [number_cell(k, r, x["score_bold"], total), text_cell(k + 1, r, x[tier], tier_name),
-                  number_cell(k + 2, r, x["integer"], rank), text_cell(k + 3, r, x["note"], reason)]
-        rows.write(row_height([(unit_name, 30), (name, 22), (position, 14), (tier_name, 19),
-                               (reason, 44 * 1.1)]), cells)
+        cells += [
+            number_cell(k, r, x["score_bold"], total),
+            text_cell(k + 1, r, x[tier], tier_name),
+            number_cell(k + 2, r, x["integer"], rank),
+            text_cell(k + 3, r, x["note"], reason),
+        ]
+        rows.write(
+            row_height([(unit_name, 30), (name, 22), (position, 14), (tier_name, 19), (reason, 44 * 1.1)]), cells
+        )
     rows.close(len(columns) - 1)
     ws.autofilter(header_row, 0, header_row + len(leaders), len(columns) - 1)
     _page_setup(ws, header_row)
@@ -392,10 +514,21 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
     total_row = first + len(counts) - 1
     r = total_row + 2
     fw = result.framework
-    ws.write_string(r, 0, "2. Kiểm tra chỉ tiêu HTXSNV theo khối "
-                          f"(tối đa {number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]})", f.label)
-    quota_head = ["Khối", "Số đơn vị HTXSNV + HTTNV", "Chỉ tiêu HTXSNV tối đa", "Đủ điểm HTXSNV",
-                  "Được xếp HTXSNV", "Bị hạ do chỉ tiêu"]
+    ws.write_string(
+        r,
+        0,
+        "2. Kiểm tra chỉ tiêu HTXSNV theo khối "
+        f"(tối đa {number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]})",
+        f.label,
+    )
+    quota_head = [
+        "Khối",
+        "Số đơn vị HTXSNV + HTTNV",
+        "Chỉ tiêu HTXSNV tối đa",
+        "Đủ điểm HTXSNV",
+        "Được xếp HTXSNV",
+        "Bị hạ do chỉ tiêu",
+    ]
     ws.set_row(r + 1, 48)
     for c, name in enumerate(quota_head):
         ws.write_string(r + 1, c, name, f.header)
@@ -417,18 +550,26 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
         r += 4
     chart = wb.add_chart({"type": "column"})
     colours = TIER_FILL
-    chart.add_series({
-        "name": "Số đơn vị",
-        "categories": [SHEETS[3], 3, 1, 3, 4],
-        "values": [SHEETS[3], total_row, 1, total_row, 4],
-        "points": [{"fill": {"color": colours[t]}, "border": {"color": "#555555"}} for t in TIERS],
-        "data_labels": {"value": True},
-    })
+    chart.add_series(
+        {
+            "name": "Số đơn vị",
+            "categories": [SHEETS[3], 3, 1, 3, 4],
+            "values": [SHEETS[3], total_row, 1, total_row, 4],
+            "points": [{"fill": {"color": colours[t]}, "border": {"color": "#555555"}} for t in TIERS],
+            "data_labels": {"value": True},
+        }
+    )
     chart.set_title({"name": "Phân bố xếp loại", "name_font": {"name": FONT, "size": 13}})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
-    chart.set_y_axis({"name": "Số đơn vị", "name_font": {"name": FONT}, "num_font": {"name": FONT},
-                      "major_gridlines": {"visible": True}})
+    chart.set_y_axis(
+        {
+            "name": "Số đơn vị",
+            "name_font": {"name": FONT},
+            "num_font": {"name": FONT},
+            "major_gridlines": {"visible": True},
+        }
+    )
     chart.set_size({"width": 720, "height": 340})
     ws.insert_chart(r + 1, 0, chart)
     _paper(ws, pages_high=1)
@@ -445,14 +586,23 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ("Năm đánh giá", str(result.year)),
         ("Phạm vi", f"Khối “{cluster}”" if cluster else "Toàn bộ các khối"),
         ("Bộ tiêu chí", fw.name + (f" ({fw.source})" if fw.source else "")),
-        ("Ngưỡng xếp loại", f"HTXSNV ≥ {number_setting(fw.thresholds[0])}; HTTNV ≥ {number_setting(fw.thresholds[1])}; "
-                            f"HTNV ≥ {number_setting(fw.thresholds[2])}; dưới đó KHTNV"),
-        ("Chỉ tiêu HTXSNV", f"{number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]} của mỗi khối "
-                            "(người đứng đầu: toàn bộ), làm tròn xuống; đồng hạng tại ngưỡng thì cùng hạ"),
+        (
+            "Ngưỡng xếp loại",
+            f"HTXSNV ≥ {number_setting(fw.thresholds[0])}; HTTNV ≥ {number_setting(fw.thresholds[1])}; "
+            f"HTNV ≥ {number_setting(fw.thresholds[2])}; dưới đó KHTNV",
+        ),
+        (
+            "Chỉ tiêu HTXSNV",
+            f"{number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]} của mỗi khối "
+            "(người đứng đầu: toàn bộ), làm tròn xuống; đồng hạng tại ngưỡng thì cùng hạ",
+        ),
         ("Tiêu chí 0 điểm", "Không được HTXSNV, HTTNV" if fw.zero_criterion_bars_top else "Không áp dụng"),
         ("Điểm thưởng, điểm trừ tối đa", f"{number_setting(fw.bonus_max)} / {number_setting(fw.penalty_max)}"),
-        ("Điểm thẩm định", "Điểm cấp trên chấm; tiêu chí cấp trên để trống tính theo điểm tự chấm. Đơn vị chưa "
-                           "được thẩm định để trống cột này, ghi “Chưa thẩm định” ở Ghi chú"),
+        (
+            "Điểm thẩm định",
+            "Điểm cấp trên chấm; tiêu chí cấp trên để trống tính theo điểm tự chấm. Đơn vị chưa "
+            "được thẩm định để trống cột này, ghi “Chưa thẩm định” ở Ghi chú",
+        ),
         ("Phân định đồng điểm", f"Điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn"),
         ("Làm tròn", "Tổng điểm làm tròn nửa lên 2 chữ số thập phân (số thập phân chính xác)"),
         ("So sánh thứ hạng với năm", str(result.previous_year) if result.previous_year else "Không có"),

@@ -5,6 +5,7 @@ blank template with the codes filled. Nothing here asks for a year: the year is 
 Every problem is an issue with file, sheet, row, column and value: a duplicate or missing code is an error (the
 round would not open), an empty name a warning. `summary` is what a person checks before opening the round.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from .workbook import Grid, Loading, UnreadableFile
 COLUMNS = ["code", "name", "cluster"]
 PASTED = "Danh sách dán vào"
 # The scoresheet's headings, and what list workbooks also say ("Mã chi bộ", "Tên chi bộ", "Tên đảng bộ").
-_KEYS = dict(UNIT_META) | {"code": (*dict(UNIT_META)["code"], "machibo", "madangbo"),
-                           "name": (*dict(UNIT_META)["name"], "tenchibo", "tendangbo", "ten")}
+_KEYS = dict(UNIT_META) | {
+    "code": (*dict(UNIT_META)["code"], "machibo", "madangbo"),
+    "name": (*dict(UNIT_META)["name"], "tenchibo", "tendangbo", "ten"),
+}
 _NOT_ROSTERS = {fold(SHEET_FRAMEWORK), fold(SHEET_LEADERS), fold("Hướng dẫn")}
 NO_CLUSTER = "(không ghi khối)"
 
@@ -43,8 +46,11 @@ class Roster:
         """Units per cluster, with how many have no name, as a person checks a list before opening a round."""
         clusters = self.units["cluster"].where(self.units["cluster"] != "", NO_CLUSTER)
         counts = pd.DataFrame({"cluster": clusters, "unnamed": self.units["name"].eq("")})
-        return counts.groupby("cluster", sort=False).agg(units=("unnamed", "size"), unnamed=("unnamed", "sum")
-                                                          ).reset_index()
+        return (
+            counts.groupby("cluster", sort=False)
+            .agg(units=("unnamed", "size"), unnamed=("unnamed", "sum"))
+            .reset_index()
+        )
 
 
 def from_text(text: str) -> Roster:
@@ -63,8 +69,10 @@ def from_files(files: list[tuple[str, bytes]]) -> Roster:
         if isinstance(book, UnreadableFile):
             at.error(str(book))
             continue
-        grids = sorted((g for g in book.sheets if fold(g.name) not in _NOT_ROSTERS),
-                       key=lambda g: fold(g.name) != fold(SHEET_UNITS))
+        grids = sorted(
+            (g for g in book.sheets if fold(g.name) not in _NOT_ROSTERS),
+            key=lambda g: fold(g.name) != fold(SHEET_UNITS),
+        )
         for grid in grids:
             rows = _grid_rows(grid)
             if rows:
@@ -105,8 +113,9 @@ def _columns(rows: list[tuple[int, list[str]]]) -> tuple[dict[str, int], bool]:
     first = rows[0][1]
     found = {}
     for what in COLUMNS:
-        at = next((i for i, cell in enumerate(first) if i not in found.values() and heading_matches(cell, _KEYS[what])),
-                  None)
+        at = next(
+            (i for i, cell in enumerate(first) if i not in found.values() and heading_matches(cell, _KEYS[what])), None
+        )
         if at is not None:
             found[what] = at
     if "code" in found:
@@ -119,11 +128,12 @@ def _roster(rows: list[tuple[int, list[str]]], at: Issues) -> Roster:
     where, headed = _columns(rows) if rows else ({}, False)
     records, seen = [], {}
     for number, cells in rows[1:] if headed else rows:
-        def cell(what: str) -> str:
+
+        def cell(what: str, cells: list[str] = cells) -> str:
             i = where.get(what)
             return cells[i] if i is not None and i < len(cells) else ""
 
-        if any(fold(c).startswith(FOOTER_STARTS) for c in cells[:where["code"] + 1]):  # totals, signatures: the end
+        if any(fold(c).startswith(FOOTER_STARTS) for c in cells[: where["code"] + 1]):  # totals, signatures: the end
             break
         code, name, cluster = unit_code(cell("code")), cell("name"), cell("cluster")
         if not code:

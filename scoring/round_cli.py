@@ -1,6 +1,7 @@
 """`python -m scoring round …`: a year's evaluation round from the command line (open, status, export, import,
 complete, withdraw, cancel, reopen, publish).
 Publishing needs a leadership account: its password is read from standard input, never an argument."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,7 @@ def _open(store: Store, args, framework) -> int:
             return EXIT_INVALID
         units = store.load(max(earlier))[0].units
     chosen = framework or store.framework() or load_preset()
-    Rounds(store).open(command_actor(args), args.year, chosen, units, args.self_deadline,
-                       args.review_deadline)
+    Rounds(store).open(command_actor(args), args.year, chosen, units, args.self_deadline, args.review_deadline)
     print(f"Đã mở đợt đánh giá năm {args.year}: {len(units)} đơn vị, bộ tiêu chí “{chosen.name}”.")
     return EXIT_OK
 
@@ -67,17 +67,24 @@ def _status(store: Store, args, framework) -> int:
     board = rounds.board(command_actor(args), args.year)
     if args.json:
         units = board.drop(columns="gap").astype(object)
-        print(json.dumps({"year": args.year, "state": info.state,
-                          "units": units.where(units.notna(), None).to_dict("records")}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"year": args.year, "state": info.state, "units": units.where(units.notna(), None).to_dict("records")},
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     for u in board.itertuples():
-        print(f"{u.code}\t{u.name}\t{u.cluster}\t{STATE_LABELS[u.state]}\ttự chấm {_total(u.self_total)}\t"
-              f"thẩm định {_total(u.review_total)}")
+        print(
+            f"{u.code}\t{u.name}\t{u.cluster}\t{STATE_LABELS[u.state]}\ttự chấm {_total(u.self_total)}\t"
+            f"thẩm định {_total(u.review_total)}"
+        )
     return EXIT_OK
 
 
 def _export(store: Store, args, framework) -> int:
     from .round_files import round_workbook
+
     content = round_workbook(Rounds(store), command_actor(args), args.year)
     if not write_place(args.output, lambda: args.output.write_bytes(content)):
         return EXIT_INVALID
@@ -87,6 +94,7 @@ def _export(store: Store, args, framework) -> int:
 
 def _import(store: Store, args, framework) -> int:
     from .round_files import import_workbook
+
     files, unopened = read_bytes([args.file])
     if unopened:
         report_issues(unopened)
@@ -102,8 +110,12 @@ def _import(store: Store, args, framework) -> int:
 
 def _complete(store: Store, args, framework) -> int:
     done = Rounds(store).complete_all(command_actor(args), args.year, None if args.all else args.codes, args.reason)
-    print(f"Đã hoàn tất thẩm định {len(done)} đơn vị" + (f": {', '.join(done[:20])}" if done else "")
-          + ("…" if len(done) > 20 else "") + ".")
+    print(
+        f"Đã hoàn tất thẩm định {len(done)} đơn vị"
+        + (f": {', '.join(done[:20])}" if done else "")
+        + ("…" if len(done) > 20 else "")
+        + "."
+    )
     return EXIT_OK
 
 
@@ -139,5 +151,14 @@ def _publish(store: Store, args, framework) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"open": _open, "status": _status, "export": _export, "import": _import, "complete": _complete,
-            "withdraw": _withdraw, "cancel": _cancel, "reopen": _reopen, "publish": _publish}
+COMMANDS = {
+    "open": _open,
+    "status": _status,
+    "export": _export,
+    "import": _import,
+    "complete": _complete,
+    "withdraw": _withdraw,
+    "cancel": _cancel,
+    "reopen": _reopen,
+    "publish": _publish,
+}

@@ -5,6 +5,7 @@ cells count and each needs a reason (the row's "Lý do thay đổi" cell, else t
 The import reads the file with the same reader as any upload, under the round's frozen framework, and compares it
 with the round inside the write transaction (`Rounds.import_changes`), so nothing changes if any cell is refused.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,11 +19,36 @@ from .access import Actor, Right
 from .dataset import YearData
 from .framework import LEADER, UNIT, Framework
 from .reader import read_files
-from .rounds import APPRAISED, NO_SELF, NOT_SUBMITTED, STATE_LABELS, Change, RoundError, RoundInfo, Rounds, \
-    UnitSheet, key, year_data_of
-from .template import (GUIDE_SHEET, HEAD_DISCIPLINES, LEADERS_TITLE, REVIEW_LABEL, SELF_LABEL, UNITS_TITLE, YES,
-                       Column, Heading, cell_number, leader_columns, unit_columns, write_criteria, write_guide,
-                       write_table)
+from .rounds import (
+    APPRAISED,
+    NO_SELF,
+    NOT_SUBMITTED,
+    STATE_LABELS,
+    Change,
+    RoundError,
+    RoundInfo,
+    Rounds,
+    UnitSheet,
+    key,
+    year_data_of,
+)
+from .template import (
+    GUIDE_SHEET,
+    HEAD_DISCIPLINES,
+    LEADERS_TITLE,
+    REVIEW_LABEL,
+    SELF_LABEL,
+    UNITS_TITLE,
+    YES,
+    Column,
+    Heading,
+    cell_number,
+    leader_columns,
+    unit_columns,
+    write_criteria,
+    write_guide,
+    write_table,
+)
 from .text import DISCIPLINE_UNSPECIFIED, fold
 from .validation import Issue, Issues
 from .vocabulary import HEADER_SCAN_ROWS, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
@@ -47,11 +73,21 @@ def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
     guide.title = GUIDE_SHEET
     write_guide(guide, f"BẢNG TỔNG HỢP ĐỢT ĐÁNH GIÁ NĂM {year}", _guide_lines())
     states = [STATE_LABELS[sheets[c].state] for c in data.units["code"]]
-    write_table(wb.create_sheet(SHEET_UNITS), [*unit_columns(fw), *_extra_columns(state=True)], Heading(),
-                UNITS_TITLE.format(year=year), _unit_records(data, states))
+    write_table(
+        wb.create_sheet(SHEET_UNITS),
+        [*unit_columns(fw), *_extra_columns(state=True)],
+        Heading(),
+        UNITS_TITLE.format(year=year),
+        _unit_records(data, states),
+    )
     if len(data.leaders):  # a table of headers only is an error to the reader: no sheet until a leader is named
-        write_table(wb.create_sheet(SHEET_LEADERS), [*leader_columns(fw), *_extra_columns(state=False)], Heading(),
-                    LEADERS_TITLE.format(year=year), _leader_records(data))
+        write_table(
+            wb.create_sheet(SHEET_LEADERS),
+            [*leader_columns(fw), *_extra_columns(state=False)],
+            Heading(),
+            LEADERS_TITLE.format(year=year),
+            _leader_records(data),
+        )
     write_criteria(wb.create_sheet(SHEET_FRAMEWORK), fw)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -67,39 +103,61 @@ def _guide_lines() -> list[str]:
         "của các đơn vị đang ở trạng thái “Đã nộp” hoặc “Đang thẩm định”.",
         f"– Mỗi dòng có ô sửa cần ghi lý do ở cột “{REASON_HEADING}” (hoặc nhập một lý do chung khi nhập tệp).",
         "– Nhập lại tệp ở trang Đợt đánh giá (nút “Nhập tệp thẩm định”) hoặc bằng lệnh "
-        "python -m scoring round import NĂM TỆP --reason \"…\". Chỉ các ô đã thay đổi được ghi, kèm lý do, "
+        'python -m scoring round import NĂM TỆP --reason "…". Chỉ các ô đã thay đổi được ghi, kèm lý do, '
         "người nhập và thời điểm; nếu có ô không hợp lệ thì không ô nào được ghi.",
         "– Cột “Ghi chú” liệt kê các điểm thẩm định khác điểm tự chấm và lý do đã ghi.",
     ]
 
 
 def _extra_columns(state: bool) -> list[Column]:
-    return [*([Column("state", STATE_HEADING, width=14)] if state else []),
-            Column("reason", REASON_HEADING, width=30, align="left")]
+    return [
+        *([Column("state", STATE_HEADING, width=14)] if state else []),
+        Column("reason", REASON_HEADING, width=30, align="left"),
+    ]
 
 
 def _scores(self_row: pd.Series, review_row: pd.Series) -> dict:
-    return {(kind, code): cell_number(row[code]) for code in self_row.index
-            for kind, row in ((SELF, self_row), (REVIEW, review_row))}
+    return {
+        (kind, code): cell_number(row[code])
+        for code in self_row.index
+        for kind, row in ((SELF, self_row), (REVIEW, review_row))
+    }
 
 
 def _unit_records(data: YearData, states: list[str]) -> list[dict]:
-    return [{
-        "stt": i + 1, "code": u.code, "name": u.name, "cluster": u.cluster,
-        "bonus": cell_number(u.bonus) or None, "penalty": cell_number(u.penalty) or None,
-        "collective_discipline": _COLLECTIVE.get(u.collective_discipline),
-        "head_discipline": _HEAD.get(u.head_discipline), "disunity": YES if u.disunity else None,
-        "corruption": YES if u.corruption else None, "note": u.note or None, "state": state,
-        **_scores(data.unit_self.iloc[i], data.unit_review.iloc[i]),
-    } for i, (u, state) in enumerate(zip(data.units.itertuples(), states))]
+    return [
+        {
+            "stt": i + 1,
+            "code": u.code,
+            "name": u.name,
+            "cluster": u.cluster,
+            "bonus": cell_number(u.bonus) or None,
+            "penalty": cell_number(u.penalty) or None,
+            "collective_discipline": _COLLECTIVE.get(u.collective_discipline),
+            "head_discipline": _HEAD.get(u.head_discipline),
+            "disunity": YES if u.disunity else None,
+            "corruption": YES if u.corruption else None,
+            "note": u.note or None,
+            "state": state,
+            **_scores(data.unit_self.iloc[i], data.unit_review.iloc[i]),
+        }
+        for i, (u, state) in enumerate(zip(data.units.itertuples(), states))
+    ]
 
 
 def _leader_records(data: YearData) -> list[dict]:
-    return [{
-        "stt": i + 1, "code": p.unit_code, "name": p.name, "title": p.title, "discipline": _HEAD.get(p.discipline),
-        "low_confidence": YES if p.low_confidence else None,
-        **_scores(data.leader_self.iloc[i], data.leader_review.iloc[i]),
-    } for i, p in enumerate(data.leaders.itertuples())]
+    return [
+        {
+            "stt": i + 1,
+            "code": p.unit_code,
+            "name": p.name,
+            "title": p.title,
+            "discipline": _HEAD.get(p.discipline),
+            "low_confidence": YES if p.low_confidence else None,
+            **_scores(data.leader_self.iloc[i], data.leader_review.iloc[i]),
+        }
+        for i, p in enumerate(data.leaders.itertuples())
+    ]
 
 
 # ---------------------------------------------------------------- import
@@ -108,6 +166,7 @@ def _leader_records(data: YearData) -> list[dict]:
 @dataclass
 class FileEdits:
     """What an officer's workbook says: the year's tables as read, and each row's reason by (file, sheet, row)."""
+
     data: YearData
     reasons: dict[tuple[str, str, int], str]
 
@@ -121,9 +180,14 @@ def read_workbook(files: list[tuple[str, bytes]], fw: Framework, year: int) -> t
         return None, issues
     other = sorted(y for y in read.years if y != year)
     if year not in read.years or other:
-        issues.append(Issue("error", f"Tệp phải là bảng tổng hợp của năm {year} (trong tệp: "
-                                     f"{', '.join(map(str, sorted(read.years))) or 'không có năm nào'}).",
-                            files[0][0] if files else ""))
+        issues.append(
+            Issue(
+                "error",
+                f"Tệp phải là bảng tổng hợp của năm {year} (trong tệp: "
+                f"{', '.join(map(str, sorted(read.years))) or 'không có năm nào'}).",
+                files[0][0] if files else "",
+            )
+        )
         return None, issues
     reasons = {}
     for book in loading.books():
@@ -141,8 +205,9 @@ def _reason_cells(grid: Grid) -> dict[int, str]:
     return {}
 
 
-def import_workbook(rounds: Rounds, actor: Actor, year: int, files: list[tuple[str, bytes]], default_reason: str = ""
-                    ) -> tuple[list[Change], list[Issue]]:
+def import_workbook(
+    rounds: Rounds, actor: Actor, year: int, files: list[tuple[str, bytes]], default_reason: str = ""
+) -> tuple[list[Change], list[Issue]]:
     """The changed cells of an edited round workbook appended to the round with their reasons, all or none.
     Returns the changes written (none when there are errors) and every problem found."""
     actor.require(Right.IMPORT)
@@ -153,16 +218,18 @@ def import_workbook(rounds: Rounds, actor: Actor, year: int, files: list[tuple[s
     if edits is None:
         return [], issues
     try:
-        changes, found = rounds.import_changes(actor, year, lambda info, sheets, open_codes: diff(
-            edits, info, sheets, open_codes, default_reason))
+        changes, found = rounds.import_changes(
+            actor, year, lambda info, sheets, open_codes: diff(edits, info, sheets, open_codes, default_reason)
+        )
     except RoundError as e:  # published meanwhile, or the appraisal deadline has passed
         return [], issues + [Issue("error", str(e), files[0][0])]
     issues += found
     return ([] if any(i.severity == "error" for i in issues) else changes), issues
 
 
-def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], open_codes: set[str],
-         default_reason: str = "") -> tuple[list[Change], list[Issue]]:
+def diff(
+    edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], open_codes: set[str], default_reason: str = ""
+) -> tuple[list[Change], list[Issue]]:
     """The cells of the file that differ from the round, as appraisal changes, and what is refused: a changed
     self score, a cleared appraisal, a unit not open for appraisal (`open_codes` are), a change without a reason,
     an unknown unit or one withdrawn from the round."""
@@ -174,19 +241,34 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], open_c
     for i, u in enumerate(data.units.itertuples()):
         at = issues.at(u.file, u.sheet)
         if u.code not in unit_position:
-            at.error(f"Đơn vị {u.code} không có trong đợt đánh giá năm {info.year}"
-                     + (" (đã rút khỏi đợt)" if u.code in sheets else ""), u.row, "Mã đơn vị", u.code)
+            at.error(
+                f"Đơn vị {u.code} không có trong đợt đánh giá năm {info.year}"
+                + (" (đã rút khỏi đợt)" if u.code in sheets else ""),
+                u.row,
+                "Mã đơn vị",
+                u.code,
+            )
             continue
         j = unit_position[u.code]
-        found = _criteria(UNIT, fw, data.unit_self.iloc[i], data.unit_review.iloc[i], current.unit_self.iloc[j],
-                          current.unit_review.iloc[j], at, u.row)
+        found = _criteria(
+            UNIT,
+            fw,
+            data.unit_self.iloc[i],
+            data.unit_review.iloc[i],
+            current.unit_self.iloc[j],
+            current.unit_review.iloc[j],
+            at,
+            u.row,
+        )
         before = now_units.loc[u.code]
-        found += _settings(u, before, ("bonus", "penalty", "collective_discipline", "head_discipline", "disunity",
-                                       "corruption"))
+        found += _settings(
+            u, before, ("bonus", "penalty", "collective_discipline", "head_discipline", "disunity", "corruption")
+        )
         for name, label in (("name", "Tên đơn vị"), ("cluster", "Khối")):
             if getattr(u, name) != before[name]:
-                at.warning(f"Tên và khối của đơn vị không đổi bằng tệp; giữ “{before[name]}”", u.row, label,
-                           getattr(u, name))
+                at.warning(
+                    f"Tên và khối của đơn vị không đổi bằng tệp; giữ “{before[name]}”", u.row, label, getattr(u, name)
+                )
         changes += _with_reasons(found, u.code, sheets[u.code], u.code in open_codes, edits, u, default_reason, at)
     leaders = current.leaders.reset_index(drop=True)
     leader_position = {c: j for j, c in enumerate(leaders["unit_code"])}
@@ -194,70 +276,121 @@ def diff(edits: FileEdits, info: RoundInfo, sheets: dict[str, UnitSheet], open_c
         at = issues.at(p.file, p.sheet)
         j = leader_position.get(p.unit_code)
         if j is None:  # leaders are only those of the round's units who named one
-            at.error(f"Đơn vị {p.unit_code} không có người đứng đầu trong đợt đánh giá", p.row, "Mã đơn vị",
-                     p.unit_code)
+            at.error(
+                f"Đơn vị {p.unit_code} không có người đứng đầu trong đợt đánh giá", p.row, "Mã đơn vị", p.unit_code
+            )
             continue
-        found = _criteria(LEADER, fw, data.leader_self.iloc[i], data.leader_review.iloc[i],
-                          current.leader_self.iloc[j], current.leader_review.iloc[j], at, p.row)
+        found = _criteria(
+            LEADER,
+            fw,
+            data.leader_self.iloc[i],
+            data.leader_review.iloc[i],
+            current.leader_self.iloc[j],
+            current.leader_review.iloc[j],
+            at,
+            p.row,
+        )
         found += _settings(p, leaders.loc[j], ("low_confidence",))
         if p.discipline != leaders.at[j, "discipline"]:
             found.append(("head_discipline", float(p.discipline), "Kỷ luật"))
-        changes += _with_reasons(found, p.unit_code, sheets[p.unit_code], p.unit_code in open_codes, edits, p,
-                                 default_reason, at)
+        changes += _with_reasons(
+            found, p.unit_code, sheets[p.unit_code], p.unit_code in open_codes, edits, p, default_reason, at
+        )
     return _one_per_target(changes, issues), issues.errors + issues.warnings
 
 
-_SETTING_COLUMNS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
-                    "head_discipline": "Kỷ luật người đứng đầu", "disunity": "Mất đoàn kết",
-                    "corruption": "Tham nhũng", "low_confidence": "Tín nhiệm thấp trên 50%"}
+_SETTING_COLUMNS = {
+    "bonus": "Điểm thưởng",
+    "penalty": "Điểm trừ",
+    "collective_discipline": "Kỷ luật tập thể",
+    "head_discipline": "Kỷ luật người đứng đầu",
+    "disunity": "Mất đoàn kết",
+    "corruption": "Tham nhũng",
+    "low_confidence": "Tín nhiệm thấp trên 50%",
+}
 
 
-def _criteria(target: str, fw: Framework, self_new: pd.Series, review_new: pd.Series, self_now: pd.Series,
-              review_now: pd.Series, at: Issues, row: int) -> list[tuple[str, float, str]]:
+def _criteria(
+    target: str,
+    fw: Framework,
+    self_new: pd.Series,
+    review_new: pd.Series,
+    self_now: pd.Series,
+    review_now: pd.Series,
+    at: Issues,
+    row: int,
+) -> list[tuple[str, float, str]]:
     """(entry target, value, column) of the appraisal scores that changed; errors for edited self scores and
     cleared appraisal scores."""
     found = []
     for code in fw.codes(target):
         typed, before, own = review_new[code], review_now[code], self_now[code]
         if not _same(self_new[code], own):
-            at.error("Điểm tự chấm là của đơn vị (trang Tự chấm), không sửa bằng tệp; sửa ở cột Thẩm định", row,
-                     f"{code} / {SELF_LABEL}", cell_number(self_new[code]))
+            at.error(
+                "Điểm tự chấm là của đơn vị (trang Tự chấm), không sửa bằng tệp; sửa ở cột Thẩm định",
+                row,
+                f"{code} / {SELF_LABEL}",
+                cell_number(self_new[code]),
+            )
         if np.isnan(typed):
             if not np.isnan(before):
-                at.error("Ô thẩm định bị xoá: ghi điểm thẩm định (bằng điểm tự chấm nếu giữ nguyên)", row,
-                         f"{code} / {REVIEW_LABEL}")
+                at.error(
+                    "Ô thẩm định bị xoá: ghi điểm thẩm định (bằng điểm tự chấm nếu giữ nguyên)",
+                    row,
+                    f"{code} / {REVIEW_LABEL}",
+                )
         elif not _same(typed, before if not np.isnan(before) else own):
             found.append((key(target, code), float(typed), f"{code} / {REVIEW_LABEL}"))
     return found
 
 
 def _settings(new, before, names: tuple[str, ...]) -> list[tuple[str, float, str]]:
-    return [(name, float(getattr(new, name)), _SETTING_COLUMNS[name]) for name in names
-            if not _same(float(getattr(new, name)), float(before[name]))]
+    return [
+        (name, float(getattr(new, name)), _SETTING_COLUMNS[name])
+        for name in names
+        if not _same(float(getattr(new, name)), float(before[name]))
+    ]
 
 
 def _same(a: float, b: float) -> bool:
     return (np.isnan(a) and np.isnan(b)) or abs(a - b) < 1e-9
 
 
-def _with_reasons(found: list[tuple[str, float, str]], code: str, sheet: UnitSheet, is_open: bool, edits: FileEdits,
-                  row, default_reason: str, at: Issues) -> list[Change]:
+def _with_reasons(
+    found: list[tuple[str, float, str]],
+    code: str,
+    sheet: UnitSheet,
+    is_open: bool,
+    edits: FileEdits,
+    row,
+    default_reason: str,
+    at: Issues,
+) -> list[Change]:
     if not found:
         return []
     if not is_open:
-        hint = {APPRAISED: " (mở lại thẩm định đơn vị trước)", NO_SELF: " (mở lại thẩm định đơn vị trước)",
-                NOT_SUBMITTED: " (chưa hết hạn tự chấm của đơn vị)"}.get(sheet.state, "")
-        at.error(f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không nhập thay đổi được" + hint,
-                 row.row, found[0][2])
+        hint = {
+            APPRAISED: " (mở lại thẩm định đơn vị trước)",
+            NO_SELF: " (mở lại thẩm định đơn vị trước)",
+            NOT_SUBMITTED: " (chưa hết hạn tự chấm của đơn vị)",
+        }.get(sheet.state, "")
+        at.error(
+            f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không nhập thay đổi được" + hint,
+            row.row,
+            found[0][2],
+        )
         return []
     reason = edits.reasons.get((row.file, row.sheet, row.row), "").strip() or default_reason.strip()
     if not reason:
         for _, value, column in found:
-            at.error(f"Ô đã sửa cần lý do: ghi vào cột “{REASON_HEADING}” của dòng này hoặc nhập lý do chung",
-                     row.row, column, cell_number(value))
+            at.error(
+                f"Ô đã sửa cần lý do: ghi vào cột “{REASON_HEADING}” của dòng này hoặc nhập lý do chung",
+                row.row,
+                column,
+                cell_number(value),
+            )
         return []
-    return [Change(code, "review" if ":" in target else "setting", target, value, reason)
-            for target, value, _ in found]
+    return [Change(code, "review" if ":" in target else "setting", target, value, reason) for target, value, _ in found]
 
 
 def _one_per_target(changes: list[Change], issues: Issues) -> list[Change]:

@@ -1,5 +1,6 @@
 """Tables of the round's pages (Tự chấm, Thẩm định, Đợt đánh giá), and reading back what was typed in them.
 No Streamlit here."""
+
 from __future__ import annotations
 
 import json
@@ -7,21 +8,40 @@ from datetime import datetime
 
 import pandas as pd
 
-from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .engine import YearResult
+from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .presentation import TIERS, markdown, markdown_list, number_setting, vn
 from .roster import NO_CLUSTER, Roster
 from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .store import local_time
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
-KIND_LABELS = {"added": "Thêm vào đợt", "evidence_withdrawn": "Rút minh chứng", "self": "Tự chấm",
-               "statement": "Thuyết minh", "leader": "Người đứng đầu", "review": "Thẩm định",
-               "setting": "Thưởng, trừ, quy tắc", "state": "Trạng thái", "extension": "Gia hạn", "question": "Yêu cầu giải trình",
-               "answer": "Giải trình", "evidence": "Minh chứng", "opened": "Mở đợt", "published": "Công bố", "reopened": "Mở lại đợt"}
-SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", "collective_discipline": "Kỷ luật tập thể",
-                  "head_discipline": "Kỷ luật người đứng đầu", "disunity": "Mất đoàn kết", "corruption": "Tham nhũng",
-                  "low_confidence": "Tín nhiệm thấp"}
+KIND_LABELS = {
+    "added": "Thêm vào đợt",
+    "evidence_withdrawn": "Rút minh chứng",
+    "self": "Tự chấm",
+    "statement": "Thuyết minh",
+    "leader": "Người đứng đầu",
+    "review": "Thẩm định",
+    "setting": "Thưởng, trừ, quy tắc",
+    "state": "Trạng thái",
+    "extension": "Gia hạn",
+    "question": "Yêu cầu giải trình",
+    "answer": "Giải trình",
+    "evidence": "Minh chứng",
+    "opened": "Mở đợt",
+    "published": "Công bố",
+    "reopened": "Mở lại đợt",
+}
+SETTING_LABELS = {
+    "bonus": "Điểm thưởng",
+    "penalty": "Điểm trừ",
+    "collective_discipline": "Kỷ luật tập thể",
+    "head_discipline": "Kỷ luật người đứng đầu",
+    "disunity": "Mất đoàn kết",
+    "corruption": "Tham nhũng",
+    "low_confidence": "Tín nhiệm thấp",
+}
 
 
 _TARGET_NAMES = SETTING_LABELS | {"name": "Họ tên", "title": "Chức vụ"}  # settings and the leader's fields
@@ -29,8 +49,11 @@ _TARGET_NAMES = SETTING_LABELS | {"name": "Họ tên", "title": "Chức vụ"}  
 
 def discipline_label(level: int) -> str:
     """A discipline level as chosen on the appraisal form."""
-    return "Có (không rõ hình thức)" if level == DISCIPLINE_UNSPECIFIED else \
-        DISCIPLINE_LABELS.get(level, "không").capitalize()
+    return (
+        "Có (không rõ hình thức)"
+        if level == DISCIPLINE_UNSPECIFIED
+        else DISCIPLINE_LABELS.get(level, "không").capitalize()
+    )
 
 
 def _text(value) -> str:
@@ -40,30 +63,42 @@ def _text(value) -> str:
 def roster_summary(roster: Roster) -> pd.DataFrame:
     """What a person checks before opening a round: units per cluster and how many have no name."""
     summary = roster.summary()
-    return pd.DataFrame({"Khối": summary["cluster"], "Số đơn vị": summary["units"],
-                         "Chưa có tên": summary["unnamed"]})
+    return pd.DataFrame({"Khối": summary["cluster"], "Số đơn vị": summary["units"], "Chưa có tên": summary["unnamed"]})
 
 
 def opening_text(year: int, roster: Roster, framework_name: str, self_day, review_day) -> str:
     clusters = [c for c in roster.summary()["cluster"] if c != NO_CLUSTER]
-    return (markdown("Mở đợt đánh giá năm {}: {} đơn vị", year, len(roster.units))
-            + (markdown(" trong {} khối", len(clusters)) if clusters else " (không chia khối)")
-            + markdown(", bộ tiêu chí “{}” (cố định cho cả đợt), hạn tự chấm {:%d/%m/%Y}, hạn thẩm định {:%d/%m/%Y}. "
-                       "Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút từng đơn vị, kèm lý "
-                       "do.", framework_name, self_day, review_day))
+    return (
+        markdown("Mở đợt đánh giá năm {}: {} đơn vị", year, len(roster.units))
+        + (markdown(" trong {} khối", len(clusters)) if clusters else " (không chia khối)")
+        + markdown(
+            ", bộ tiêu chí “{}” (cố định cho cả đợt), hạn tự chấm {:%d/%m/%Y}, hạn thẩm định {:%d/%m/%Y}. "
+            "Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút từng đơn vị, kèm lý "
+            "do.",
+            framework_name,
+            self_day,
+            review_day,
+        )
+    )
 
 
 def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResult, active: int | None) -> str:
     """What "Phê duyệt và công bố" will do, said before it is done."""
     counts = provisional.units["tier"].value_counts()
     withdrawn = int((board["state"] == WITHDRAWN).sum())
-    return (markdown("Công bố kết quả năm {}: {} đơn vị (", info.year, len(provisional.units))
-            + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in TIERS), ", ") + ")"
-            + (markdown(", không tính {} đơn vị đã rút khỏi đợt", withdrawn) if withdrawn else "")
-            + markdown(", {} người đứng đầu. Kết quả trở thành phiên bản dữ liệu mới của năm {}",
-                       len(provisional.leaders), info.year)
-            + (markdown(", thay phiên bản {} đang dùng", active) if active else "")
-            + "; mọi đơn vị xem được bảng xếp hạng theo mức công khai; đợt bị khóa (muốn sửa phải mở lại, có lý do).")
+    return (
+        markdown("Công bố kết quả năm {}: {} đơn vị (", info.year, len(provisional.units))
+        + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in TIERS), ", ")
+        + ")"
+        + (markdown(", không tính {} đơn vị đã rút khỏi đợt", withdrawn) if withdrawn else "")
+        + markdown(
+            ", {} người đứng đầu. Kết quả trở thành phiên bản dữ liệu mới của năm {}",
+            len(provisional.leaders),
+            info.year,
+        )
+        + (markdown(", thay phiên bản {} đang dùng", active) if active else "")
+        + "; mọi đơn vị xem được bảng xếp hạng theo mức công khai; đợt bị khóa (muốn sửa phải mở lại, có lý do)."
+    )
 
 
 def provisional_table(table: pd.DataFrame, codes: pd.Series, board: pd.DataFrame) -> pd.DataFrame:
@@ -82,10 +117,20 @@ def provisional_table(table: pd.DataFrame, codes: pd.Series, board: pd.DataFrame
 
 def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     """One row per criterion: what the unit typed so far, as text with a decimal comma."""
-    return pd.DataFrame([{
-        "key": key(c.target, c.code), "Đối tượng": TARGET_LABELS[c.target], "Mã": c.code, "Tiêu chí": c.name,
-        "Tối đa": _text(c.max_points), "Tự chấm": _text(sheet.self_scores.get(key(c.target, c.code))),
-        "Thuyết minh": sheet.statements.get(key(c.target, c.code), "")} for c in fw.criteria])
+    return pd.DataFrame(
+        [
+            {
+                "key": key(c.target, c.code),
+                "Đối tượng": TARGET_LABELS[c.target],
+                "Mã": c.code,
+                "Tiêu chí": c.name,
+                "Tối đa": _text(c.max_points),
+                "Tự chấm": _text(sheet.self_scores.get(key(c.target, c.code))),
+                "Thuyết minh": sheet.statements.get(key(c.target, c.code), ""),
+            }
+            for c in fw.criteria
+        ]
+    )
 
 
 def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
@@ -94,11 +139,19 @@ def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     for c in fw.criteria:
         k = key(c.target, c.code)
         own = sheet.counted_self.get(k)  # a draft never submitted is not the unit's score
-        rows.append({"key": k, "Đối tượng": TARGET_LABELS[c.target], "Mã": c.code, "Tiêu chí": c.name,
-                     "Tối đa": _text(c.max_points), "Tự chấm": _text(own),
-                     "Thuyết minh": sheet.statements.get(k, "") if sheet.submitted else "",
-                     "Thẩm định": _text(sheet.review_scores.get(k, own)),
-                     "Lý do": sheet.review_reasons.get(k, "")})
+        rows.append(
+            {
+                "key": k,
+                "Đối tượng": TARGET_LABELS[c.target],
+                "Mã": c.code,
+                "Tiêu chí": c.name,
+                "Tối đa": _text(c.max_points),
+                "Tự chấm": _text(own),
+                "Thuyết minh": sheet.statements.get(k, "") if sheet.submitted else "",
+                "Thẩm định": _text(sheet.review_scores.get(k, own)),
+                "Lý do": sheet.review_reasons.get(k, ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -127,23 +180,37 @@ def criterion_choices(fw: Framework) -> dict[str, str]:
 
 def question_text(fw: Framework, q: dict) -> str:
     """A question of the committee and the unit's answer, as Markdown in which what people typed stays literal."""
-    asked = (markdown("**Hỏi** ({}, {:%H:%M %d/%m/%Y})", q["asked_by"], local_time(q["asked_at"]))
-             + (markdown(" về {}", criteria_label(fw, q["criteria"])) if q["criteria"] else "")
-             + markdown(": {}", q["question"]))
+    asked = (
+        markdown("**Hỏi** ({}, {:%H:%M %d/%m/%Y})", q["asked_by"], local_time(q["asked_at"]))
+        + (markdown(" về {}", criteria_label(fw, q["criteria"])) if q["criteria"] else "")
+        + markdown(": {}", q["question"])
+    )
     if q.get("answer") is None:
         return asked + "  \n*Chưa trả lời.*"
-    return asked + markdown("  \n**Trả lời** ({}, {:%H:%M %d/%m/%Y}): {}", q["answered_by"],
-                            local_time(q["answered_at"]), q["answer"])
+    return asked + markdown(
+        "  \n**Trả lời** ({}, {:%H:%M %d/%m/%Y}): {}", q["answered_by"], local_time(q["answered_at"]), q["answer"]
+    )
 
 
-def completion_text(fw: Framework, sheet: UnitSheet, scores: dict[str, float | None], bonus: float,
-                    penalty: float) -> str:
+def completion_text(
+    fw: Framework, sheet: UnitSheet, scores: dict[str, float | None], bonus: float, penalty: float
+) -> str:
     """What "Hoàn tất thẩm định" will do to this unit, said before it is done."""
     points = sum(scores.get(key(UNIT, c.code)) or 0.0 for c in fw.of(UNIT))
-    after = ("“Đã thẩm định”" if sheet.submitted else
-             "“Không tự chấm” và xếp loại Không hoàn thành nhiệm vụ (đơn vị không nộp bản tự chấm)")
-    return markdown("Hoàn tất thẩm định {}: điểm các tiêu chí {}, thưởng {}, trừ {}. Đơn vị chuyển sang {}; muốn sửa "
-                    "phải mở lại thẩm định, có lý do.", sheet.code, vn(points), vn(bonus), vn(penalty), after)
+    after = (
+        "“Đã thẩm định”"
+        if sheet.submitted
+        else "“Không tự chấm” và xếp loại Không hoàn thành nhiệm vụ (đơn vị không nộp bản tự chấm)"
+    )
+    return markdown(
+        "Hoàn tất thẩm định {}: điểm các tiêu chí {}, thưởng {}, trừ {}. Đơn vị chuyển sang {}; muốn sửa "
+        "phải mở lại thẩm định, có lý do.",
+        sheet.code,
+        vn(points),
+        vn(bonus),
+        vn(penalty),
+        after,
+    )
 
 
 def typed_scores(table: pd.DataFrame, column: str) -> tuple[dict[str, float | None], list[str]]:
@@ -159,14 +226,23 @@ def typed_scores(table: pd.DataFrame, column: str) -> tuple[dict[str, float | No
 
 
 def board_table(board: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Mã": board["code"], "Tên đơn vị": board["name"], "Khối": board["cluster"],
-                         "Trạng thái": board["state"].map(STATE_LABELS), "Tự chấm": board["self_total"],
-                         "Thẩm định": board["review_total"], "Chênh lệch": board["gap"]})
+    return pd.DataFrame(
+        {
+            "Mã": board["code"],
+            "Tên đơn vị": board["name"],
+            "Khối": board["cluster"],
+            "Trạng thái": board["state"].map(STATE_LABELS),
+            "Tự chấm": board["self_total"],
+            "Thẩm định": board["review_total"],
+            "Chênh lệch": board["gap"],
+        }
+    )
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """Ai sửa gì, khi nào, vì sao: newest first, as a person reads a record of changes."""
     history = history.iloc[::-1]
+
     def what(row) -> str:
         value = json.loads(row.value)
         if row.kind == "opened":
@@ -184,9 +260,13 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
         target = _TARGET_NAMES.get(row.target, row.target[2:] if row.target[1:2] == ":" else row.target)
         return f"{target}: {value}" if target else str(value)
 
-    return pd.DataFrame({"Lúc": [f"{local_time(a):%d/%m/%Y %H:%M}" for a in history["at"]],
-                         "Người thực hiện": history["who"], "Việc": history["kind"].map(KIND_LABELS),
-                         "Nội dung": [what(r) for r in history.itertuples()],
-                         # a question or an answer is its own reason: not shown twice
-                         "Lý do": [r.reason if r.kind not in ("question", "answer") else ""
-                                   for r in history.itertuples()]})
+    return pd.DataFrame(
+        {
+            "Lúc": [f"{local_time(a):%d/%m/%Y %H:%M}" for a in history["at"]],
+            "Người thực hiện": history["who"],
+            "Việc": history["kind"].map(KIND_LABELS),
+            "Nội dung": [what(r) for r in history.itertuples()],
+            # a question or an answer is its own reason: not shown twice
+            "Lý do": [r.reason if r.kind not in ("question", "answer") else "" for r in history.itertuples()],
+        }
+    )

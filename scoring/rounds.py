@@ -6,6 +6,7 @@ deleted. A unit's current state is the fold of its entries (`UnitSheet`). Every 
 transaction that checks the role, the unit's state and the deadline inside it, so two people acting at once
 cannot lose each other's work or slip past a check made a moment earlier.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,11 +18,11 @@ import operator
 import unicodedata
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import compress
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,17 +35,29 @@ from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult, rate
 from .framework import LEADER, UNIT, Framework
 from .presentation import vn
-from .store import VN_TIME, Store, record, stored_time as _utc
+from .store import VN_TIME, Store, record
+from .store import stored_time as _utc
 from .text import nfc, unit_code
 from .validation import Issue
 from .workbook import zip_bomb
 
-NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = "chua_nop", "da_nop", "dang_tham_dinh", \
-    "cho_giai_trinh", "da_tham_dinh"
+NOT_SUBMITTED, SUBMITTED, REVIEWING, EXPLAINING, APPRAISED = (
+    "chua_nop",
+    "da_nop",
+    "dang_tham_dinh",
+    "cho_giai_trinh",
+    "da_tham_dinh",
+)
 NO_SELF, WITHDRAWN = "khong_tu_cham", "rut_khoi"  # appraised without the unit's submission; taken out of the round
-STATE_LABELS = {NOT_SUBMITTED: "Chưa nộp", SUBMITTED: "Đã nộp", REVIEWING: "Đang thẩm định",
-                EXPLAINING: "Chờ giải trình", APPRAISED: "Đã thẩm định", NO_SELF: "Không tự chấm",
-                WITHDRAWN: "Đã rút khỏi đợt"}
+STATE_LABELS = {
+    NOT_SUBMITTED: "Chưa nộp",
+    SUBMITTED: "Đã nộp",
+    REVIEWING: "Đang thẩm định",
+    EXPLAINING: "Chờ giải trình",
+    APPRAISED: "Đã thẩm định",
+    NO_SELF: "Không tự chấm",
+    WITHDRAWN: "Đã rút khỏi đợt",
+}
 FINAL = frozenset({APPRAISED, NO_SELF, WITHDRAWN})  # a round publishes once every unit is in one of these
 IN_APPRAISAL = frozenset({SUBMITTED, REVIEWING})  # the committee appraises; a unit past its deadline too
 OPEN, PUBLISHED = "open", "published"
@@ -61,6 +74,7 @@ class RoundError(Exception):
 @dataclass(frozen=True)
 class Change:
     """One appraisal entry to append: a criterion's appraised score ("review") or a setting, with its reason."""
+
     code: str
     kind: str
     target: str
@@ -92,16 +106,19 @@ class RoundInfo:
 @dataclass
 class UnitSheet:
     """One unit's round as it stands: the fold of its entries."""
+
     code: str
     name: str
     cluster: str
     state: str = NOT_SUBMITTED
-    self_scores: dict[str, float] = field(default_factory=dict)    # "U:1.1" / "L:1" → score
+    self_scores: dict[str, float] = field(default_factory=dict)  # "U:1.1" / "L:1" → score
     statements: dict[str, str] = field(default_factory=dict)
     review_scores: dict[str, float] = field(default_factory=dict)
     review_reasons: dict[str, str] = field(default_factory=dict)
     leader: dict[str, str] = field(default_factory=lambda: {"name": "", "title": ""})
-    settings: dict[str, float] = field(default_factory=lambda: {"bonus": 0.0, "penalty": 0.0, **dict.fromkeys(FLAGS, 0)})
+    settings: dict[str, float] = field(
+        default_factory=lambda: {"bonus": 0.0, "penalty": 0.0, **dict.fromkeys(FLAGS, 0)}
+    )
     questions: list[dict] = field(default_factory=list)  # {"criteria", "question", "answer", "asked_by", …}
     evidence: list[dict] = field(default_factory=list)  # {"sha256", "name", "target", "who", "at", "withdrawn"}
     deadline: datetime | None = None  # an extension of the self-assessment deadline for this unit
@@ -125,7 +142,7 @@ def key(target: str, code: str) -> str:
 
 
 class Rounds:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.store, self.clock = store, clock
         # Kept per round and shared by every page run that uses this object. Entries are only appended and writers
         # are serialised, so the newest entry id read in a snapshot says whether anything changed since.
@@ -150,27 +167,42 @@ class Rounds:
         units = self._roster(conn, row["id"], row["opened_at"], last)
         unpublished = conn.execute(select(t.rounds.c.id).where(t.rounds.c.id == row["id"], _unpublished())).first()
         e = t.round_entries
-        reopened = conn.execute(select(e.c.value).where(e.c.round_id == row["id"], e.c.kind == "reopened")
-                                .order_by(e.c.id.desc())).scalar()
-        review_deadline = (datetime.fromisoformat(json.loads(reopened)["review_deadline"]) if reopened
-                           else _utc(row["review_deadline"]))
-        return RoundInfo(row["id"], year, self.store.framework(row["framework_id"]), _utc(row["self_deadline"]),
-                         review_deadline, OPEN if unpublished else PUBLISHED, units, row["opened_at"], last)
+        reopened = conn.execute(
+            select(e.c.value).where(e.c.round_id == row["id"], e.c.kind == "reopened").order_by(e.c.id.desc())
+        ).scalar()
+        review_deadline = (
+            datetime.fromisoformat(json.loads(reopened)["review_deadline"])
+            if reopened
+            else _utc(row["review_deadline"])
+        )
+        return RoundInfo(
+            row["id"],
+            year,
+            self.store.framework(row["framework_id"]),
+            _utc(row["self_deadline"]),
+            review_deadline,
+            OPEN if unpublished else PUBLISHED,
+            units,
+            row["opened_at"],
+            last,
+        )
 
     def _roster(self, conn: Connection, round_id: int, opened_at, last: int) -> pd.DataFrame:
         roster = self._rosters.get((round_id, opened_at, last))
         if roster is None:
             u = t.round_units
-            rows = conn.execute(select(u.c.code, u.c.name, u.c.cluster).where(u.c.round_id == round_id)
-                                .order_by(u.c.position)).all()
+            rows = conn.execute(
+                select(u.c.code, u.c.name, u.c.cluster).where(u.c.round_id == round_id).order_by(u.c.position)
+            ).all()
             for cache in (self._rosters, self._folded, self._made):  # a roster grown: what was kept of it goes
                 for old in [k for k in cache if k[0] == round_id]:
                     del cache[old]
             for old in [k for k in self._derived if k[1] == round_id]:
                 del self._derived[old]
             # Plain tuples: pandas probes each SQLAlchemy row for fields, a second per 60,000 rows.
-            roster = self._rosters[(round_id, opened_at, last)] = pd.DataFrame(list(map(tuple, rows)),
-                                                                                columns=["code", "name", "cluster"])
+            roster = self._rosters[(round_id, opened_at, last)] = pd.DataFrame(
+                list(map(tuple, rows)), columns=["code", "name", "cluster"]
+            )
         return roster
 
     def _sheets(self, conn: Connection, info: RoundInfo, code: str | None = None) -> dict[str, UnitSheet]:
@@ -213,8 +245,14 @@ class Rounds:
         """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
-        return self._derive("board", info, sheets, None, lambda: _board(info, sheets),
-                            lambda board, changed: _board_update(board, info, sheets, changed))
+        return self._derive(
+            "board",
+            info,
+            sheets,
+            None,
+            lambda: _board(info, sheets),
+            lambda board, changed: _board_update(board, info, sheets, changed),
+        )
 
     def _derive(self, what: str, info: RoundInfo, sheets: dict[str, UnitSheet], argument, build, update=None):
         """A value made from the folded sheets (and an argument), made again only when either is another object:
@@ -252,8 +290,11 @@ class Rounds:
             whose = e.c.unit_code == code
         with self.store.reading() as conn:
             info = self._open_info(conn, year, published_ok=True)
-            rows = conn.execute(select(e.c.at, e.c.who, e.c.kind, e.c.target, e.c.value, e.c.reason).where(
-                e.c.round_id == info.id, whose).order_by(e.c.id)).all()
+            rows = conn.execute(
+                select(e.c.at, e.c.who, e.c.kind, e.c.target, e.c.value, e.c.reason)
+                .where(e.c.round_id == info.id, whose)
+                .order_by(e.c.id)
+            ).all()
         return pd.DataFrame(rows, columns=["at", "who", "kind", "target", "value", "reason"])
 
     def open_years(self) -> list[int]:
@@ -264,15 +305,21 @@ class Rounds:
         """Every year that has a round → OPEN or PUBLISHED, newest first."""
         with self.store.reading() as conn:
             opened = set(conn.execute(select(t.rounds.c.year).where(_unpublished())).scalars())
-            return {y: OPEN if y in opened else PUBLISHED for y in conn.execute(
-                select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars()}
+            return {
+                y: OPEN if y in opened else PUBLISHED
+                for y in conn.execute(select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars()
+            }
 
     def published_versions(self) -> dict[int, int]:
         """Year → the dataset version its round published, for the rounds that stand published now."""
         r, e = t.rounds, t.round_entries
         with self.store.reading() as conn:
-            rows = conn.execute(select(r.c.year, e.c.value).join(e, e.c.round_id == r.c.id)
-                                .where(e.c.kind == "published", ~_unpublished()).order_by(e.c.id)).all()
+            rows = conn.execute(
+                select(r.c.year, e.c.value)
+                .join(e, e.c.round_id == r.c.id)
+                .where(e.c.kind == "published", ~_unpublished())
+                .order_by(e.c.id)
+            ).all()
         return {year: json.loads(value)["dataset_id"] for year, value in rows}
 
     def work_list(self, actor: Actor) -> list[tuple[str, str]]:
@@ -281,9 +328,11 @@ class Rounds:
         database, never rosters or scores (a national round holds millions of entries)."""
         work = []
         with self.store.reading() as conn:
-            for row in conn.execute(select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline,
-                                           t.rounds.c.opened_at)
-                                    .where(_unpublished()).order_by(t.rounds.c.year.desc())).all():
+            for row in conn.execute(
+                select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline, t.rounds.c.opened_at)
+                .where(_unpublished())
+                .order_by(t.rounds.c.year.desc())
+            ).all():
                 if actor.may(Right.SELF_ASSESS) and actor.unit_code:
                     work += _own_work(conn, row, actor.unit_code)
                 if not (actor.may(Right.IMPORT) or (actor.may(Right.PUBLISH) and not actor.unit_code)):
@@ -292,9 +341,16 @@ class Rounds:
                 waiting = states[SUBMITTED] + states[REVIEWING]
                 if actor.may(Right.IMPORT) and waiting:
                     work.append((f"Năm {row.year}: {waiting} đơn vị chờ thẩm định", "tham-dinh"))
-                if actor.may(Right.PUBLISH) and not actor.unit_code and ready_to_publish(states, conn.execute(
-                        select(func.count()).select_from(t.round_units).where(t.round_units.c.round_id == row.id)
-                ).scalar()):
+                if (
+                    actor.may(Right.PUBLISH)
+                    and not actor.unit_code
+                    and ready_to_publish(
+                        states,
+                        conn.execute(
+                            select(func.count()).select_from(t.round_units).where(t.round_units.c.round_id == row.id)
+                        ).scalar(),
+                    )
+                ):
                     work.append((f"Năm {row.year}: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia"))
         return work
 
@@ -322,12 +378,19 @@ class Rounds:
 
     # ------------------------------------------------------------ steps
 
-    def open(self, actor: Actor, year: int, framework: Framework, units: pd.DataFrame, self_deadline: datetime,
-             review_deadline: datetime) -> int:
+    def open(
+        self,
+        actor: Actor,
+        year: int,
+        framework: Framework,
+        units: pd.DataFrame,
+        self_deadline: datetime,
+        review_deadline: datetime,
+    ) -> int:
         """A round for a year with a frozen framework, a roster (code, name, cluster) and two deadlines."""
         actor.require(Right.IMPORT)
         # In UTC: SQLite keeps a time without its zone, so a Vietnam time would come back 7 hours late.
-        self_deadline, review_deadline = (_utc(d).astimezone(timezone.utc) for d in (self_deadline, review_deadline))
+        self_deadline, review_deadline = (_utc(d).astimezone(UTC) for d in (self_deadline, review_deadline))
         if review_deadline < self_deadline:
             raise RoundError("Hạn thẩm định phải sau hạn tự chấm.")
         roster = _checked_roster(units)
@@ -335,9 +398,16 @@ class Rounds:
             if conn.execute(select(t.rounds.c.id).where(t.rounds.c.year == year)).first():
                 raise RoundError(f"Năm {year} đã có đợt đánh giá.")
             framework_id = self.store.framework_id_in(conn, framework, actor.login)
-            round_id = conn.execute(insert(t.rounds).values(
-                year=year, framework_id=framework_id, self_deadline=self_deadline, review_deadline=review_deadline,
-                opened_at=self.clock(), opened_by=actor.login)).inserted_primary_key[0]
+            round_id = conn.execute(
+                insert(t.rounds).values(
+                    year=year,
+                    framework_id=framework_id,
+                    self_deadline=self_deadline,
+                    review_deadline=review_deadline,
+                    opened_at=self.clock(),
+                    opened_by=actor.login,
+                )
+            ).inserted_primary_key[0]
             _insert_units(conn, round_id, roster, 0)
             self._append(conn, round_id, None, actor, "opened", value={"units": len(roster)})
             record(conn, actor.login, "round_open", year, detail=f"Mở đợt đánh giá năm {year}: {len(roster)} đơn vị")
@@ -352,13 +422,20 @@ class Rounds:
             info = self._open_info(conn, year)
             e = t.round_entries
             if conn.execute(select(e.c.id).where(e.c.round_id == info.id, e.c.unit_code.is_not(None)).limit(1)).first():
-                raise RoundError(f"Đợt đánh giá năm {year} đã có đơn vị làm việc: không hủy được. Có thể rút từng "
-                                 "đơn vị khỏi đợt hoặc thêm đơn vị, kèm lý do.")
+                raise RoundError(
+                    f"Đợt đánh giá năm {year} đã có đơn vị làm việc: không hủy được. Có thể rút từng "
+                    "đơn vị khỏi đợt hoặc thêm đơn vị, kèm lý do."
+                )
             for table in (t.round_drafts, t.round_entries, t.round_units):
                 conn.execute(delete(table).where(table.c.round_id == info.id))
             conn.execute(delete(t.rounds).where(t.rounds.c.id == info.id))
-            record(conn, actor.login, "round_cancel", year,
-                   detail=f"Hủy đợt đánh giá năm {year} ({len(info.units)} đơn vị): {reason}")
+            record(
+                conn,
+                actor.login,
+                "round_cancel",
+                year,
+                detail=f"Hủy đợt đánh giá năm {year} ({len(info.units)} đơn vị): {reason}",
+            )
 
     def add_units(self, actor: Actor, year: int, units: pd.DataFrame, reason: str) -> int:
         """Units added to an open round's roster (a unit newly set up, one forgotten), with a reason; audited.
@@ -373,8 +450,13 @@ class Rounds:
             _insert_units(conn, info.id, roster, info.last_position + 1)
             for code in roster["code"]:
                 self._append(conn, info.id, code, actor, "added", value=None, reason=reason)
-            record(conn, actor.login, "round_add_units", year,
-                   detail=f"Thêm {len(roster)} đơn vị vào đợt năm {year} ({', '.join(roster['code'][:10])}): {reason}")
+            record(
+                conn,
+                actor.login,
+                "round_add_units",
+                year,
+                detail=f"Thêm {len(roster)} đơn vị vào đợt năm {year} ({', '.join(roster['code'][:10])}): {reason}",
+            )
         return len(roster)
 
     def withdraw(self, actor: Actor, year: int, code: str, reason: str) -> None:
@@ -386,8 +468,15 @@ class Rounds:
             self._append(conn, info.id, sheet.code, actor, "state", value=WITHDRAWN, reason=reason)
             record(conn, actor.login, "round_withdraw", year, detail=f"Rút {sheet.code} khỏi đợt năm {year}: {reason}")
 
-    def save_draft(self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None],
-                   statements: dict[str, str] | None = None, leader: dict[str, str] | None = None) -> None:
+    def save_draft(
+        self,
+        actor: Actor,
+        year: int,
+        code: str,
+        scores: dict[str, float | Decimal | None],
+        statements: dict[str, str] | None = None,
+        leader: dict[str, str] | None = None,
+    ) -> None:
         """The unit's scores (keys from `key`), statements and leader's name and title, any number of times until
         it submits, before its deadline. Only what changed is appended."""
         with self.store.writing() as conn:
@@ -433,8 +522,11 @@ class Rounds:
             if missing:
                 raise RoundError("Chưa chấm các tiêu chí: " + ", ".join(m[2:] for m in missing))
             if info.framework.codes(LEADER) and not sheet.leader.get("name"):
-                raise RoundError("Chưa ghi họ tên người đứng đầu: điểm các tiêu chí người đứng đầu ("
-                                 + ", ".join(info.framework.codes(LEADER)) + ") cần có tên người được chấm.")
+                raise RoundError(
+                    "Chưa ghi họ tên người đứng đầu: điểm các tiêu chí người đứng đầu ("
+                    + ", ".join(info.framework.codes(LEADER))
+                    + ") cần có tên người được chấm."
+                )
             self._append(conn, info.id, sheet.code, actor, "state", value=SUBMITTED)
             self._forget_draft(conn, info.id, sheet.code, "tu-cham")
 
@@ -442,8 +534,9 @@ class Rounds:
         """A later self-assessment deadline for one unit (officers only, with a reason)."""
         with self.store.writing() as conn:
             info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, {NOT_SUBMITTED})
-            self._append(conn, info.id, sheet.code, actor, "extension", value=_utc(deadline).isoformat(),
-                         reason=_reason(reason))
+            self._append(
+                conn, info.id, sheet.code, actor, "extension", value=_utc(deadline).isoformat(), reason=_reason(reason)
+            )
 
     def add_evidence(self, actor: Actor, year: int, code: str, name: str, content: bytes, target: str = "") -> str:
         """A file backing the unit's scores; kept once by SHA-256, checked by its content, its name cleaned
@@ -452,27 +545,45 @@ class Rounds:
         media = evidence_type(name, content)
         digest = hashlib.sha256(content).hexdigest()
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS,
-                                          {NOT_SUBMITTED, EXPLAINING}, own=True)
+            info, sheet = self._unit_step(
+                conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED, EXPLAINING}, own=True
+            )
             if sheet.state == NOT_SUBMITTED:
                 self._before_self_deadline(info, sheet)
             if not conn.execute(select(t.evidence.c.sha256).where(t.evidence.c.sha256 == digest)).first():
-                conn.execute(insert(t.evidence).values(sha256=digest, size=len(content), media_type=media,
-                                                       content=content, added_at=self.clock(), added_by=actor.login))
-            self._append(conn, info.id, sheet.code, actor, "evidence", target,
-                         {"sha256": digest, "name": name, "size": len(content), "media_type": media})
+                conn.execute(
+                    insert(t.evidence).values(
+                        sha256=digest,
+                        size=len(content),
+                        media_type=media,
+                        content=content,
+                        added_at=self.clock(),
+                        added_by=actor.login,
+                    )
+                )
+            self._append(
+                conn,
+                info.id,
+                sheet.code,
+                actor,
+                "evidence",
+                target,
+                {"sha256": digest, "name": name, "size": len(content), "media_type": media},
+            )
         return digest
 
     def withdraw_evidence(self, actor: Actor, year: int, code: str, digest: str, reason: str = "") -> None:
         """A file attached by mistake taken back by its unit while it may still attach files (kept in the history)."""
         with self.store.writing() as conn:
-            info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS,
-                                          {NOT_SUBMITTED, EXPLAINING}, own=True)
+            info, sheet = self._unit_step(
+                conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED, EXPLAINING}, own=True
+            )
             found = next((e for e in sheet.files if e["sha256"] == digest), None)
             if found is None:
                 raise RoundError("Không có tệp minh chứng này.")
-            self._append(conn, info.id, sheet.code, actor, "evidence_withdrawn", found["target"], digest,
-                         reason.strip())
+            self._append(
+                conn, info.id, sheet.code, actor, "evidence_withdrawn", found["target"], digest, reason.strip()
+            )
 
     def evidence_file(self, actor: Actor, year: int, code: str, digest: str) -> tuple[str, bytes]:
         """The media type and bytes of an evidence file of a unit the actor may see."""
@@ -480,19 +591,28 @@ class Rounds:
         if digest not in {e["sha256"] for e in sheet.files}:
             raise RoundError("Không có tệp minh chứng này.")
         with self.store.reading() as conn:
-            row = conn.execute(select(t.evidence.c.media_type, t.evidence.c.content)
-                               .where(t.evidence.c.sha256 == digest)).first()
+            row = conn.execute(
+                select(t.evidence.c.media_type, t.evidence.c.content).where(t.evidence.c.sha256 == digest)
+            ).first()
         return row.media_type, bytes(row.content)
 
-    def appraise(self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None],
-                 reasons: dict[str, str]) -> None:
+    def appraise(
+        self, actor: Actor, year: int, code: str, scores: dict[str, float | Decimal | None], reasons: dict[str, str]
+    ) -> None:
         """Appraisal scores; one that differs from the unit's own score needs a reason."""
         with self.store.writing() as conn:
             info, sheet = self._appraisal_step(conn, actor, year, code)
             self._appraise(conn, actor, info, sheet, scores, reasons)
 
-    def _appraise(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet,
-                  scores: dict[str, float | Decimal | None], reasons: dict[str, str]) -> None:
+    def _appraise(
+        self,
+        conn: Connection,
+        actor: Actor,
+        info: RoundInfo,
+        sheet: UnitSheet,
+        scores: dict[str, float | Decimal | None],
+        reasons: dict[str, str],
+    ) -> None:
         maxima, own = _maxima(info.framework), sheet.counted_self
         for target, value in scores.items():
             number = _score(target, value, maxima)
@@ -500,32 +620,42 @@ class Rounds:
                 continue
             reason = (reasons.get(target) or "").strip()
             if target in own and number != own[target] and not reason:  # a unit that never submitted: no own score
-                raise RoundError(f"Tiêu chí {target[2:]}: điểm thẩm định {vn(number)} khác điểm tự chấm "
-                                 f"{vn(own[target])}, cần ghi lý do.")
+                raise RoundError(
+                    f"Tiêu chí {target[2:]}: điểm thẩm định {vn(number)} khác điểm tự chấm "
+                    f"{vn(own[target])}, cần ghi lý do."
+                )
             self._append(conn, info.id, sheet.code, actor, "review", target, number, reason)
         if sheet.state in (SUBMITTED, NOT_SUBMITTED):
             self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
         self._forget_draft(conn, info.id, sheet.code, "tham-dinh")
 
     def ask(self, actor: Actor, year: int, code: str, criteria: list[str], question: str) -> None:
-        """"Yêu cầu giải trình": a question to the unit on some criteria; appraisal waits for the answer."""
+        """ "Yêu cầu giải trình": a question to the unit on some criteria; appraisal waits for the answer."""
         with self.store.writing() as conn:
             info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL)
-            self._append(conn, info.id, sheet.code, actor, "question", ",".join(criteria), question.strip(),
-                         _reason(question))
+            self._append(
+                conn, info.id, sheet.code, actor, "question", ",".join(criteria), question.strip(), _reason(question)
+            )
             self._append(conn, info.id, sheet.code, actor, "state", value=EXPLAINING)
 
     def answer(self, actor: Actor, year: int, code: str, text: str) -> None:
-        """"Gửi giải trình": the unit answers (its scores stay as they are); appraisal continues."""
+        """ "Gửi giải trình": the unit answers (its scores stay as they are); appraisal continues."""
         with self.store.writing() as conn:
             info, sheet = self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {EXPLAINING}, own=True)
             self._append(conn, info.id, sheet.code, actor, "answer", value=text.strip(), reason=_reason(text))
             self._append(conn, info.id, sheet.code, actor, "state", value=REVIEWING)
 
-    def complete(self, actor: Actor, year: int, code: str, settings: dict[str, float], reason: str,
-                 scores: dict[str, float | Decimal | None] | None = None, reasons: dict[str, str] | None = None
-                 ) -> None:
-        """"Hoàn tất thẩm định": the appraisal scores still to save, bonus, penalty and the rule flags with a reason,
+    def complete(
+        self,
+        actor: Actor,
+        year: int,
+        code: str,
+        settings: dict[str, float],
+        reason: str,
+        scores: dict[str, float | Decimal | None] | None = None,
+        reasons: dict[str, str] | None = None,
+    ) -> None:
+        """ "Hoàn tất thẩm định": the appraisal scores still to save, bonus, penalty and the rule flags with a reason,
         then the unit is closed: "Đã thẩm định", or "Không tự chấm" for a unit that never submitted (appraised
         after its deadline from the committee's own findings; rated KHTNV by domain §4 step 6)."""
         with self.store.writing() as conn:
@@ -551,8 +681,10 @@ class Rounds:
                 if sheet is None:
                     problems.append(f"{code}: không có trong đợt đánh giá năm {year}")
                 elif not self.appraisable(info, sheet):
-                    problems.append(f"{code}: đang ở trạng thái “{STATE_LABELS[sheet.state]}”"
-                                    + (", chưa hết hạn tự chấm" if sheet.state == NOT_SUBMITTED else ""))
+                    problems.append(
+                        f"{code}: đang ở trạng thái “{STATE_LABELS[sheet.state]}”"
+                        + (", chưa hết hạn tự chấm" if sheet.state == NOT_SUBMITTED else "")
+                    )
                 else:
                     chosen.append(sheet)
             if problems:
@@ -562,8 +694,9 @@ class Rounds:
                 self._complete(conn, actor, info, sheet, {}, reason)
         return [s.code for s in chosen]
 
-    def _complete(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet,
-                  settings: dict[str, float], reason: str) -> None:
+    def _complete(
+        self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet, settings: dict[str, float], reason: str
+    ) -> None:
         """Close a unit the caller found open for appraisal, before the appraisal deadline."""
         fw = info.framework
         for name, value in settings.items():
@@ -576,8 +709,15 @@ class Rounds:
             if number != sheet.settings[name]:
                 self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
         done = APPRAISED if sheet.submitted else NO_SELF
-        self._append(conn, info.id, sheet.code, actor, "state", value=done,
-                     reason=_reason(reason) if done == NO_SELF else reason.strip())
+        self._append(
+            conn,
+            info.id,
+            sheet.code,
+            actor,
+            "state",
+            value=done,
+            reason=_reason(reason) if done == NO_SELF else reason.strip(),
+        )
         self._forget_draft(conn, info.id, sheet.code, "tham-dinh")
 
     def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
@@ -598,14 +738,21 @@ class Rounds:
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
         actor.require(Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
-        return self._derive("provisional", info, sheets, previous,
-                            lambda: rate(self._tables(info, sheets), info.framework, previous))
+        return self._derive(
+            "provisional", info, sheets, previous, lambda: rate(self._tables(info, sheets), info.framework, previous)
+        )
 
     def _tables(self, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
         """The tables the engine rates, kept: after a change, the last ones with the changed units' rows replaced."""
         made = self._made.setdefault(info.key, {})
-        return self._derive("tables", info, sheets, None, lambda: year_data_of(info.year, info, sheets, made),
-                            lambda data, changed: _tables_update(data, info, sheets, changed, made))
+        return self._derive(
+            "tables",
+            info,
+            sheets,
+            None,
+            lambda: year_data_of(info.year, info, sheets, made),
+            lambda data, changed: _tables_update(data, info, sheets, changed, made),
+        )
 
     def publish(self, actor: Actor, year: int) -> int:
         """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
@@ -619,15 +766,23 @@ class Rounds:
             if all(s.state == WITHDRAWN for s in sheets.values()):
                 raise RoundError("Mọi đơn vị đã rút khỏi đợt: không có kết quả để công bố.")
             framework_id = conn.execute(select(t.rounds.c.framework_id).where(t.rounds.c.id == info.id)).scalar()
-            dataset_id = self.store.store_year_in(conn, year_data_of(year, info, sheets), framework_id, ORIGIN_CHOSEN,
-                                                  actor.login)
+            dataset_id = self.store.store_year_in(
+                conn, year_data_of(year, info, sheets), framework_id, ORIGIN_CHOSEN, actor.login
+            )
             self._append(conn, info.id, None, actor, "published", value={"dataset_id": dataset_id})
-            record(conn, actor.login, "round_publish", year, dataset_id,
-                   detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}")
+            record(
+                conn,
+                actor.login,
+                "round_publish",
+                year,
+                dataset_id,
+                detail=f"Phê duyệt và công bố kết quả đợt đánh giá năm {year}",
+            )
         return dataset_id
 
-    def import_changes(self, actor: Actor, year: int,
-                       diff: Callable[[RoundInfo, dict[str, UnitSheet], set[str]], Compared]) -> Compared:
+    def import_changes(
+        self, actor: Actor, year: int, diff: Callable[[RoundInfo, dict[str, UnitSheet], set[str]], Compared]
+    ) -> Compared:
         """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
         as they stand inside this write transaction, given the units open for appraisal now. All are written, each with
         its reason, or, if `diff` found any error, none."""
@@ -644,8 +799,13 @@ class Rounds:
             for code in dict.fromkeys(c.code for c in changes):
                 if sheets[code].state in (SUBMITTED, NOT_SUBMITTED):
                     self._append(conn, info.id, code, actor, "state", value=REVIEWING)
-            record(conn, actor.login, "round_import", year,
-                   detail=f"Nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị từ tệp")
+            record(
+                conn,
+                actor.login,
+                "round_import",
+                year,
+                detail=f"Nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị từ tệp",
+            )
         return changes, issues
 
     def reopen(self, actor: Actor, year: int, reason: str, review_deadline: datetime) -> None:
@@ -659,8 +819,15 @@ class Rounds:
             if info.state != PUBLISHED:
                 raise RoundError(f"Đợt đánh giá năm {year} đang mở, chưa công bố.")
             self._before(review_deadline, "thẩm định mới")
-            self._append(conn, info.id, None, actor, "reopened", value={"review_deadline": review_deadline.isoformat()},
-                         reason=_reason(reason))
+            self._append(
+                conn,
+                info.id,
+                None,
+                actor,
+                "reopened",
+                value={"review_deadline": review_deadline.isoformat()},
+                reason=_reason(reason),
+            )
             record(conn, actor.login, "round_reopen", year, detail=f"Mở lại đợt đánh giá năm {year}: {reason.strip()}")
 
     def reopen_unit(self, actor: Actor, year: int, code: str, reason: str) -> None:
@@ -680,21 +847,35 @@ class Rounds:
             d = t.round_drafts
             where = (d.c.round_id == info.id, d.c.unit_code == sheet.code, d.c.page == page, d.c.login == actor.login)
             conn.execute(delete(d).where(*where))
-            conn.execute(insert(d).values(round_id=info.id, unit_code=sheet.code, page=page, login=actor.login,
-                                          content=json.dumps(content, ensure_ascii=False), saved_at=self.clock()))
+            conn.execute(
+                insert(d).values(
+                    round_id=info.id,
+                    unit_code=sheet.code,
+                    page=page,
+                    login=actor.login,
+                    content=json.dumps(content, ensure_ascii=False),
+                    saved_at=self.clock(),
+                )
+            )
 
     def typed(self, actor: Actor, year: int, code: str, page: str) -> tuple[dict, datetime] | None:
         """What `keep_typed` kept for this person, unit and page, with when; None if nothing waits."""
         d = t.round_drafts
         with self.store.reading() as conn:
             info = self._open_info(conn, year)
-            row = conn.execute(select(d.c.content, d.c.saved_at).where(
-                d.c.round_id == info.id, d.c.unit_code == unit_code(code), d.c.page == page,
-                d.c.login == actor.login)).first()
+            row = conn.execute(
+                select(d.c.content, d.c.saved_at).where(
+                    d.c.round_id == info.id,
+                    d.c.unit_code == unit_code(code),
+                    d.c.page == page,
+                    d.c.login == actor.login,
+                )
+            ).first()
         return None if row is None else (json.loads(row.content), _utc(row.saved_at))
 
-    def _typing_step(self, conn: Connection, actor: Actor, year: int, code: str, page: str
-                     ) -> tuple[RoundInfo, UnitSheet]:
+    def _typing_step(
+        self, conn: Connection, actor: Actor, year: int, code: str, page: str
+    ) -> tuple[RoundInfo, UnitSheet]:
         if page == "tu-cham":
             return self._unit_step(conn, actor, year, code, Right.SELF_ASSESS, {NOT_SUBMITTED}, own=True)
         if page == "tham-dinh":
@@ -716,8 +897,9 @@ class Rounds:
             raise RoundError(f"Đợt đánh giá năm {year} đã công bố: không sửa được nữa.")
         return info
 
-    def _unit_step(self, conn: Connection, actor: Actor, year: int, code: str, right: Right, states: set[str],
-                   own: bool = False) -> tuple[RoundInfo, UnitSheet]:
+    def _unit_step(
+        self, conn: Connection, actor: Actor, year: int, code: str, right: Right, states: set[str], own: bool = False
+    ) -> tuple[RoundInfo, UnitSheet]:
         actor.require(right)
         code = unit_code(code)
         if own and actor.unit_code != code:
@@ -737,15 +919,18 @@ class Rounds:
         info, sheet = self._unit_step(conn, actor, year, code, Right.IMPORT, IN_APPRAISAL | {NOT_SUBMITTED})
         if not self.appraisable(info, sheet):
             deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
-            raise RoundError(f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {deadline:%H:%M %d/%m/%Y}): "
-                             "chỉ thẩm định được sau hạn này.")
+            raise RoundError(
+                f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {deadline:%H:%M %d/%m/%Y}): "
+                "chỉ thẩm định được sau hạn này."
+            )
         self._before(info.review_deadline, "thẩm định")
         return info, sheet
 
     def appraisable(self, info: RoundInfo, sheet: UnitSheet) -> bool:
         """Open for the committee's appraisal (scores from the page or a file, completion)."""
         return sheet.state in IN_APPRAISAL or (
-            sheet.state == NOT_SUBMITTED and self.clock() > (sheet.deadline or info.self_deadline))
+            sheet.state == NOT_SUBMITTED and self.clock() > (sheet.deadline or info.self_deadline)
+        )
 
     def _before_self_deadline(self, info: RoundInfo, sheet: UnitSheet) -> None:
         self._before(sheet.deadline or info.self_deadline, "tự chấm")
@@ -754,11 +939,29 @@ class Rounds:
         if self.clock() > deadline:
             raise RoundError(f"Đã quá hạn {what} ({deadline.astimezone(VN_TIME):%H:%M %d/%m/%Y}).")
 
-    def _append(self, conn: Connection, round_id: int, code: str | None, actor: Actor, kind: str, target: str = "",
-                value=None, reason: str = "") -> None:
-        conn.execute(insert(t.round_entries).values(round_id=round_id, unit_code=code, at=self.clock(),
-                                                    who=actor.login, kind=kind, target=target,
-                                                    value=json.dumps(value, ensure_ascii=False), reason=reason))
+    def _append(
+        self,
+        conn: Connection,
+        round_id: int,
+        code: str | None,
+        actor: Actor,
+        kind: str,
+        target: str = "",
+        value=None,
+        reason: str = "",
+    ) -> None:
+        conn.execute(
+            insert(t.round_entries).values(
+                round_id=round_id,
+                unit_code=code,
+                at=self.clock(),
+                who=actor.login,
+                kind=kind,
+                target=target,
+                value=json.dumps(value, ensure_ascii=False),
+                reason=reason,
+            )
+        )
 
 
 def ready_to_publish(states: Counter, units: int) -> bool:
@@ -776,32 +979,50 @@ def _checked_roster(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _insert_units(conn: Connection, round_id: int, roster: pd.DataFrame, first: int) -> None:
-    conn.execute(insert(t.round_units), [
-        {"round_id": round_id, "code": u.code, "position": first + i, "name": str(u.name), "cluster": str(u.cluster)}
-        for i, u in enumerate(roster.itertuples())])
+    conn.execute(
+        insert(t.round_units),
+        [
+            {
+                "round_id": round_id,
+                "code": u.code,
+                "position": first + i,
+                "name": str(u.name),
+                "cluster": str(u.cluster),
+            }
+            for i, u in enumerate(roster.itertuples())
+        ],
+    )
 
 
 def _unpublished():
     """Rounds with no "published" entry since they were opened or last reopened: looked up round by round through
     the (round, kind) index, not by scanning every entry."""
     e, later = t.round_entries.alias("published"), t.round_entries.alias("later")
-    reopened_since = select(later.c.id).where(later.c.round_id == e.c.round_id, later.c.kind == "reopened",
-                                              later.c.id > e.c.id).exists()
+    reopened_since = (
+        select(later.c.id)
+        .where(later.c.round_id == e.c.round_id, later.c.kind == "reopened", later.c.id > e.c.id)
+        .exists()
+    )
     return ~select(e.c.id).where(e.c.round_id == t.rounds.c.id, e.c.kind == "published", ~reopened_since).exists()
 
 
 def _latest(conn: Connection, round_id: int, code: str, kind: str):
     """The value of a unit's latest entry of a kind, or None."""
     e = t.round_entries
-    value = conn.execute(select(e.c.value).where(e.c.round_id == round_id, e.c.kind == kind, e.c.unit_code == code)
-                         .order_by(e.c.id.desc()).limit(1)).scalar()
+    value = conn.execute(
+        select(e.c.value)
+        .where(e.c.round_id == round_id, e.c.kind == kind, e.c.unit_code == code)
+        .order_by(e.c.id.desc())
+        .limit(1)
+    ).scalar()
     return None if value is None else json.loads(value)
 
 
 def _own_work(conn: Connection, row, code: str) -> list[tuple[str, str]]:
     """What a unit's own account has to do in a round."""
-    if not conn.execute(select(t.round_units.c.code).where(t.round_units.c.round_id == row.id,
-                                                          t.round_units.c.code == code)).first():
+    if not conn.execute(
+        select(t.round_units.c.code).where(t.round_units.c.round_id == row.id, t.round_units.c.code == code)
+    ).first():
         return []
     state = _latest(conn, row.id, code, "state") or NOT_SUBMITTED
     if state == NOT_SUBMITTED:
@@ -817,16 +1038,21 @@ def _appended_since(conn: Connection, round_id: int, done: int) -> list:
     """A round's unit entries after entry `done`, in order. Found by the primary key: there are few, and a filter
     on the round would walk the round's whole index."""
     e = t.round_entries
-    return [x for x in conn.execute(select(e).where(e.c.id > done).order_by(e.c.id)).mappings()
-            if x["round_id"] == round_id and x["unit_code"] is not None]
+    return [
+        x
+        for x in conn.execute(select(e).where(e.c.id > done).order_by(e.c.id)).mappings()
+        if x["round_id"] == round_id and x["unit_code"] is not None
+    ]
 
 
 def _current_states(conn: Connection, round_id: int) -> dict[str, str]:
     """Each unit's current state (its latest state entry; a unit without one is not listed), read in the database."""
     e = t.round_entries
     latest = select(func.max(e.c.id)).where(e.c.round_id == round_id, e.c.kind == "state").group_by(e.c.unit_code)
-    return {code: json.loads(value) for code, value in
-            conn.execute(select(e.c.unit_code, e.c.value).where(e.c.id.in_(latest)))}
+    return {
+        code: json.loads(value)
+        for code, value in conn.execute(select(e.c.unit_code, e.c.value).where(e.c.id.in_(latest)))
+    }
 
 
 def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:
@@ -838,17 +1064,28 @@ def _board(info: RoundInfo, sheets: dict[str, UnitSheet]) -> pd.DataFrame:
         own = s.counted_self
         self_total = round(sum(own.get(k, 0.0) for k in codes), 2) if s.submitted else None
         appraised = s.submitted or any(s.review_scores.get(k) is not None for k in codes)
-        review_total = round(sum(s.review_scores.get(k, own.get(k, 0.0)) or 0.0 for k in codes), 2) \
-            if appraised else None
+        review_total = (
+            round(sum(s.review_scores.get(k, own.get(k, 0.0)) or 0.0 for k in codes), 2) if appraised else None
+        )
         gap = None if self_total is None or review_total is None else round(self_total - review_total, 2)
-        rows.append({"code": s.code, "name": s.name, "cluster": s.cluster, "state": s.state,
-                     "self_total": self_total, "review_total": review_total, "gap": gap})
+        rows.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "cluster": s.cluster,
+                "state": s.state,
+                "self_total": self_total,
+                "review_total": review_total,
+                "gap": gap,
+            }
+        )
     totals = {"self_total": float, "review_total": float, "gap": float}  # NaN where none, whatever the rows hold
     return pd.DataFrame(rows, columns=["code", "name", "cluster", "state", *totals]).astype(totals)
 
 
-def _board_update(board: pd.DataFrame, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str]
-                  ) -> pd.DataFrame:
+def _board_update(
+    board: pd.DataFrame, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str]
+) -> pd.DataFrame:
     """The board with the rows of the changed units made again (a new frame: the one before stays as it was)."""
     if not changed:
         return board
@@ -889,8 +1126,15 @@ def _apply(sheet: UnitSheet, entry) -> None:
     elif kind == "extension":
         sheet.deadline = datetime.fromisoformat(value)
     elif kind == "question":
-        sheet.questions.append({"criteria": target.split(",") if target else [], "question": value,
-                                "asked_by": entry["who"], "asked_at": _utc(entry["at"]), "answer": None})
+        sheet.questions.append(
+            {
+                "criteria": target.split(",") if target else [],
+                "question": value,
+                "asked_by": entry["who"],
+                "asked_at": _utc(entry["at"]),
+                "answer": None,
+            }
+        )
     elif kind == "answer" and sheet.questions:
         sheet.questions[-1].update(answer=value, answered_by=entry["who"], answered_at=_utc(entry["at"]))
     elif kind == "evidence":
@@ -925,10 +1169,15 @@ def _reason(text: str) -> str:
 def _reasons_note(sheet: UnitSheet) -> str:
     """The appraisal reasons of the unit's changed criteria, for the report's Ghi chú."""
     own = sheet.counted_self
-    changed = [f"{k[2:]} {vn(v)} ({sheet.review_reasons[k]})" for k, v in sheet.review_scores.items()
-               if k.startswith("U:") and k in own and v != own[k] and sheet.review_reasons.get(k)]
-    notes = [f"Không tự chấm, cấp ủy thẩm định: {sheet.closing}" if sheet.state == NO_SELF else "",
-             "Thẩm định: " + "; ".join(changed) if changed else ""]
+    changed = [
+        f"{k[2:]} {vn(v)} ({sheet.review_reasons[k]})"
+        for k, v in sheet.review_scores.items()
+        if k.startswith("U:") and k in own and v != own[k] and sheet.review_reasons.get(k)
+    ]
+    notes = [
+        f"Không tự chấm, cấp ủy thẩm định: {sheet.closing}" if sheet.state == NO_SELF else "",
+        "Thẩm định: " + "; ".join(changed) if changed else "",
+    ]
     return "; ".join(n for n in notes if n)
 
 
@@ -936,6 +1185,7 @@ def _reasons_note(sheet: UnitSheet) -> str:
 class _SheetRows:
     """One unit's rows of the tables the engine rates: the unit (UNIT_COLUMNS but "row"), its leader (LEADER_COLUMNS
     but "row") when one is named, and their self and appraised scores."""
+
     unit: tuple
     unit_self: list
     unit_review: list
@@ -957,17 +1207,40 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
         return own, review
 
     settings = s.settings
-    unit = (s.code, s.name, s.cluster, float(settings["bonus"]), float(settings["penalty"]),
-            int(settings["collective_discipline"]),
-            int(settings["head_discipline"]), bool(settings["disunity"]), bool(settings["corruption"]),
-            _reasons_note(s), True, SOURCE_NAME, "")
-    leader = (s.code, s.leader["name"], s.leader.get("title", ""), int(settings["head_discipline"]),
-              bool(settings["low_confidence"]), SOURCE_NAME, "") if leader_keys and s.leader.get("name") else None
+    unit = (
+        s.code,
+        s.name,
+        s.cluster,
+        float(settings["bonus"]),
+        float(settings["penalty"]),
+        int(settings["collective_discipline"]),
+        int(settings["head_discipline"]),
+        bool(settings["disunity"]),
+        bool(settings["corruption"]),
+        _reasons_note(s),
+        True,
+        SOURCE_NAME,
+        "",
+    )
+    leader = (
+        (
+            s.code,
+            s.leader["name"],
+            s.leader.get("title", ""),
+            int(settings["head_discipline"]),
+            bool(settings["low_confidence"]),
+            SOURCE_NAME,
+            "",
+        )
+        if leader_keys and s.leader.get("name")
+        else None
+    )
     return _SheetRows(unit, *scores(unit_keys), leader, *scores(leader_keys))
 
 
-def _rows_of(info: RoundInfo, sheets: dict[str, UnitSheet], codes: list[str],
-             made: dict[str, tuple[UnitSheet, _SheetRows]]) -> list[_SheetRows]:
+def _rows_of(
+    info: RoundInfo, sheets: dict[str, UnitSheet], codes: list[str], made: dict[str, tuple[UnitSheet, _SheetRows]]
+) -> list[_SheetRows]:
     """The units' rows for the engine. `made` keeps each unit's rows with the sheet they were made from: a sheet
     that is the same object again is not made again."""
     fw = info.framework
@@ -987,8 +1260,12 @@ def _rated_codes(info: RoundInfo, sheets: dict[str, UnitSheet]) -> list[str]:
     return [c for c in info.units["code"] if sheets[c].state != WITHDRAWN]
 
 
-def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
-                 made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None) -> YearData:
+def year_data_of(
+    year: int,
+    info: RoundInfo,
+    sheets: dict[str, UnitSheet],
+    made: dict[str, tuple[UnitSheet, _SheetRows]] | None = None,
+) -> YearData:
     """The tables the engine rates. An appraised unit's criteria the committee left as the unit scored them count
     as appraised at that score (so the unit is not reported as "chưa thẩm định"). `made`: see `_rows_of`."""
     fw = info.framework
@@ -1004,17 +1281,27 @@ def year_data_of(year: int, info: RoundInfo, sheets: dict[str, UnitSheet],
     def scores(items: list, codes: list[str]) -> pd.DataFrame:  # through numpy: pandas converts row by row
         return pd.DataFrame(np.array(items, dtype=float).reshape(len(items), len(codes)), columns=codes)
 
-    return YearData(year, table([r.unit for r in rows], UNIT_COLUMNS), scores([r.unit_self for r in rows], unit_codes),
-                    scores([r.unit_review for r in rows], unit_codes), table([r.leader for r in led], LEADER_COLUMNS),
-                    scores([r.leader_self for r in led], leader_codes),
-                    scores([r.leader_review for r in led], leader_codes))
+    return YearData(
+        year,
+        table([r.unit for r in rows], UNIT_COLUMNS),
+        scores([r.unit_self for r in rows], unit_codes),
+        scores([r.unit_review for r in rows], unit_codes),
+        table([r.leader for r in led], LEADER_COLUMNS),
+        scores([r.leader_self for r in led], leader_codes),
+        scores([r.leader_review for r in led], leader_codes),
+    )
 
 
 _FEW_CHANGED = 200  # more units changed since the last tables (an import): the tables are made anew
 
 
-def _tables_update(data: YearData, info: RoundInfo, sheets: dict[str, UnitSheet], changed: list[str],
-                   made: dict[str, tuple[UnitSheet, _SheetRows]]) -> YearData:
+def _tables_update(
+    data: YearData,
+    info: RoundInfo,
+    sheets: dict[str, UnitSheet],
+    changed: list[str],
+    made: dict[str, tuple[UnitSheet, _SheetRows]],
+) -> YearData:
     """The tables `data` brought up to the sheets whose units are `changed`: copies with those units' rows replaced,
     or made anew when many changed or a change does not fit in place."""
     if not changed:
@@ -1051,8 +1338,15 @@ def _replaced(data: YearData, codes: list[str], rows: list[_SheetRows]) -> YearD
     def frame(values, like: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(values, columns=like.columns)
 
-    return YearData(data.year, units, frame(unit_self, data.unit_self), frame(unit_review, data.unit_review), leaders,
-                    frame(leader_self, data.leader_self), frame(leader_review, data.leader_review))
+    return YearData(
+        data.year,
+        units,
+        frame(unit_self, data.unit_self),
+        frame(unit_review, data.unit_review),
+        leaders,
+        frame(leader_self, data.leader_self),
+        frame(leader_review, data.leader_review),
+    )
 
 
 def _set_row(table: pd.DataFrame, i: int, values: tuple) -> None:
@@ -1064,12 +1358,24 @@ def _set_row(table: pd.DataFrame, i: int, values: tuple) -> None:
 
 # ------------------------------------------------------------ evidence files
 
-_SIGNATURES = [(b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
-               (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage")]
-_OFFICE = {"word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_EXTENSIONS = {"application/pdf": {"pdf"}, "image/png": {"png"}, "image/jpeg": {"jpg", "jpeg"},
-               "application/x-ole-storage": {"doc", "xls"}, _OFFICE["word/"]: {"docx"}, _OFFICE["xl/"]: {"xlsx"}}
+_SIGNATURES = [
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+]
+_OFFICE = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_EXTENSIONS = {
+    "application/pdf": {"pdf"},
+    "image/png": {"png"},
+    "image/jpeg": {"jpg", "jpeg"},
+    "application/x-ole-storage": {"doc", "xls"},
+    _OFFICE["word/"]: {"docx"},
+    _OFFICE["xl/"]: {"xlsx"},
+}
 
 
 def evidence_name(name: str) -> str:
@@ -1079,7 +1385,7 @@ def evidence_name(name: str) -> str:
     text = " ".join(text.split()).lstrip(". ") or "minh_chung"
     stem, dot, extension = text.rpartition(".")
     if len(text) > 120:
-        text = (stem[:120 - len(extension) - 1] + "." + extension) if dot and len(extension) <= 10 else text[:120]
+        text = (stem[: 120 - len(extension) - 1] + "." + extension) if dot and len(extension) <= 10 else text[:120]
     return text
 
 

@@ -5,6 +5,7 @@ Every name (committees, places, units, people) is invented. The data exercises t
 disqualifiers, disciplined heads, a unit without self scores, a leader with low confidence, ties, a unit
 that appears only from the second year, and clusters where the HTXSNV quota bites.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,11 +18,21 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, load_preset
-from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .template import (
-    FORM_SHEET, LEADERS_TITLE, UNITS_TITLE, YES, Heading, cell_number, leader_columns, save, unit_columns,
-    write_criteria, write_form, write_table,
+    FORM_SHEET,
+    LEADERS_TITLE,
+    UNITS_TITLE,
+    YES,
+    Heading,
+    cell_number,
+    leader_columns,
+    save,
+    unit_columns,
+    write_criteria,
+    write_form,
+    write_table,
 )
+from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 
 SUPERIOR = "ĐẢNG BỘ TỈNH ĐÔNG NGUYÊN"
 ISSUER = "ĐẢNG ỦY PHƯỜNG THUẬN HÀ"
@@ -34,32 +45,73 @@ CLUSTERS: dict[str, tuple[str, ...]] = {
     "Khối thôn, tổ dân phố": tuple(f"Chi bộ Thôn {v}" for v in _VILLAGES)
     + tuple(f"Chi bộ Tổ dân phố Số {n}" for n in range(1, 11)),
     "Khối cơ quan": (
-        "Chi bộ Văn phòng Đảng ủy", "Chi bộ Ủy ban Mặt trận Tổ quốc và các đoàn thể",
-        "Chi bộ Văn phòng Hội đồng nhân dân và Ủy ban nhân dân", "Chi bộ Phòng Kinh tế, Hạ tầng và Đô thị",
-        "Chi bộ Phòng Văn hóa – Xã hội", "Chi bộ Trung tâm Phục vụ hành chính công", "Chi bộ Trạm Y tế phường",
-        "Chi bộ Ban Quản lý chợ Thuận Hà", "Chi bộ Trung tâm Cung ứng dịch vụ công",
+        "Chi bộ Văn phòng Đảng ủy",
+        "Chi bộ Ủy ban Mặt trận Tổ quốc và các đoàn thể",
+        "Chi bộ Văn phòng Hội đồng nhân dân và Ủy ban nhân dân",
+        "Chi bộ Phòng Kinh tế, Hạ tầng và Đô thị",
+        "Chi bộ Phòng Văn hóa – Xã hội",
+        "Chi bộ Trung tâm Phục vụ hành chính công",
+        "Chi bộ Trạm Y tế phường",
+        "Chi bộ Ban Quản lý chợ Thuận Hà",
+        "Chi bộ Trung tâm Cung ứng dịch vụ công",
         "Chi bộ Đội Quản lý trật tự đô thị",
     ),
     FORM_CLUSTER: (
-        "Chi bộ Trường Mầm non Hoa Sen", "Chi bộ Trường Mầm non Sơn Ca", "Chi bộ Trường Mầm non Thuận Hà",
-        "Chi bộ Trường Tiểu học Thuận Hà", "Chi bộ Trường Tiểu học Kim Đồng", "Chi bộ Trường Tiểu học Đông Hạ",
-        "Chi bộ Trường THCS Thuận Hà", "Đảng bộ Trường THCS Lê Quý Đôn",
+        "Chi bộ Trường Mầm non Hoa Sen",
+        "Chi bộ Trường Mầm non Sơn Ca",
+        "Chi bộ Trường Mầm non Thuận Hà",
+        "Chi bộ Trường Tiểu học Thuận Hà",
+        "Chi bộ Trường Tiểu học Kim Đồng",
+        "Chi bộ Trường Tiểu học Đông Hạ",
+        "Chi bộ Trường THCS Thuận Hà",
+        "Đảng bộ Trường THCS Lê Quý Đôn",
     ),
     "Khối doanh nghiệp": (
-        "Chi bộ Công ty Cổ phần May Thuận Hà", "Chi bộ Công ty TNHH Cơ khí Hòa Phong",
-        "Chi bộ Hợp tác xã Nông nghiệp Đông Hạ", "Đảng bộ Công ty Cổ phần Cấp nước Đông Nguyên",
-        "Chi bộ Công ty Cổ phần Xây dựng Thuận Phát", "Chi bộ Hợp tác xã Dịch vụ Môi trường Thuận Hà",
+        "Chi bộ Công ty Cổ phần May Thuận Hà",
+        "Chi bộ Công ty TNHH Cơ khí Hòa Phong",
+        "Chi bộ Hợp tác xã Nông nghiệp Đông Hạ",
+        "Đảng bộ Công ty Cổ phần Cấp nước Đông Nguyên",
+        "Chi bộ Công ty Cổ phần Xây dựng Thuận Phát",
+        "Chi bộ Hợp tác xã Dịch vụ Môi trường Thuận Hà",
         "Chi bộ Công ty TNHH Thực phẩm An Khang",
     ),
     "Khối lực lượng vũ trang": (
-        "Chi bộ Quân sự phường", "Đảng bộ Công an phường", "Chi bộ Đồn Công an Khu công nghiệp Thuận Hà",
-        "Chi bộ Trung đội Dân quân cơ động", "Chi bộ Đội Cảnh sát phòng cháy, chữa cháy khu vực Thuận Hà",
+        "Chi bộ Quân sự phường",
+        "Đảng bộ Công an phường",
+        "Chi bộ Đồn Công an Khu công nghiệp Thuận Hà",
+        "Chi bộ Trung đội Dân quân cơ động",
+        "Chi bộ Đội Cảnh sát phòng cháy, chữa cháy khu vực Thuận Hà",
     ),
 }
 _SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương")
 _MIDDLE = ("Văn", "Đức", "Minh", "Quang", "Hữu", "Thị", "Thu", "Ngọc", "Thanh")
-_GIVEN = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Phong", "Quân", "Sơn", "Thắng",
-          "Tuấn", "Việt", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Phương", "Thảo", "Yến")
+_GIVEN = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khánh",
+    "Long",
+    "Phong",
+    "Quân",
+    "Sơn",
+    "Thắng",
+    "Tuấn",
+    "Việt",
+    "Hà",
+    "Hạnh",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nga",
+    "Phương",
+    "Thảo",
+    "Yến",
+)
 _STEPS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 # Special cases drawn each year: the first two from the cluster whose forms are written.
 _CASES = ("no_self", "head_warning", "head_reprimand", "collective", "disunity", "corruption", "low_confidence")
@@ -136,8 +188,9 @@ def _roster(rng: random.Random, units: int) -> list[_Unit]:
             quality = _quality(rng, i in strong)
             new = not cluster_index and i == size - 1 and size > 1
             title = "Bí thư Đảng ủy" if name.startswith("Đảng bộ") else "Bí thư Chi bộ"
-            roster.append(_Unit(f"DV{len(roster) + 1:02d}", name, cluster, quality, _person(rng, people), title,
-                                int(new)))
+            roster.append(
+                _Unit(f"DV{len(roster) + 1:02d}", name, cluster, quality, _person(rng, people), title, int(new))
+            )
     return roster
 
 
@@ -179,8 +232,9 @@ def _sample(rng: random.Random, items: list, k: int) -> list:
 def _scored(rng: random.Random, unit: _Unit, fw: Framework) -> _Entry:
     quality = unit.quality + rng.gauss(0, 0.025)
     leader_quality = quality + rng.gauss(0, 0.03)
-    review = {c.code: _points(rng, quality if c.target == UNIT else leader_quality, float(c.max_points))
-              for c in fw.criteria}
+    review = {
+        c.code: _points(rng, quality if c.target == UNIT else leader_quality, float(c.max_points)) for c in fw.criteria
+    }
     maxima = {c.code: float(c.max_points) for c in fw.criteria}
     self_scores = {code: _self_score(rng, value, maxima[code]) for code, value in review.items()}
     bonus = rng.choice(_STEPS) if rng.random() < 0.3 else 0.0
@@ -220,7 +274,7 @@ def _tie(rng: random.Random, entries: list[_Entry], fw: Framework) -> list[_Entr
 
 def _apply(entry: _Entry, case: str, fw: Framework) -> None:
     if case == "no_self":
-        entry.self_scores.update({code: None for code in fw.codes(UNIT)})
+        entry.self_scores.update(dict.fromkeys(fw.codes(UNIT)))
         entry.note = "Không nộp bản tự chấm"
     elif case == "head_warning":
         entry.head = "Cảnh cáo"
@@ -244,24 +298,38 @@ def _heading(year: int) -> Heading:
 
 
 def _scores(entry: _Entry, codes: list[str]) -> dict:
-    return {(kind, code): cell_number(scores[code]) for code in codes
-            for kind, scores in ((SELF, entry.self_scores), (REVIEW, entry.review))}
+    return {
+        (kind, code): cell_number(scores[code])
+        for code in codes
+        for kind, scores in ((SELF, entry.self_scores), (REVIEW, entry.review))
+    }
 
 
 def _unit_record(stt: int, e: _Entry, fw: Framework) -> dict:
     return {
-        "stt": stt, "code": e.unit.code, "name": e.unit.name, "cluster": e.unit.cluster,
-        "bonus": cell_number(e.bonus or None), "penalty": cell_number(e.penalty or None),
-        "collective_discipline": e.collective or None, "head_discipline": e.head or None,
-        "disunity": YES if e.disunity else None, "corruption": YES if e.corruption else None,
-        "note": e.note or None, **_scores(e, fw.codes(UNIT)),
+        "stt": stt,
+        "code": e.unit.code,
+        "name": e.unit.name,
+        "cluster": e.unit.cluster,
+        "bonus": cell_number(e.bonus or None),
+        "penalty": cell_number(e.penalty or None),
+        "collective_discipline": e.collective or None,
+        "head_discipline": e.head or None,
+        "disunity": YES if e.disunity else None,
+        "corruption": YES if e.corruption else None,
+        "note": e.note or None,
+        **_scores(e, fw.codes(UNIT)),
     }
 
 
 def _leader_record(stt: int, e: _Entry, fw: Framework) -> dict:
     return {
-        "stt": stt, "code": e.unit.code, "name": e.unit.leader, "title": e.unit.title,
-        "discipline": e.head or None, "low_confidence": YES if e.low_confidence else None,
+        "stt": stt,
+        "code": e.unit.code,
+        "name": e.unit.leader,
+        "title": e.unit.title,
+        "discipline": e.head or None,
+        "low_confidence": YES if e.low_confidence else None,
         **_scores(e, fw.codes(LEADER)),
     }
 
@@ -270,10 +338,20 @@ def _write_consolidated(path: Path, fw: Framework, year: int, entries: list[_Ent
     wb = Workbook()
     units = wb.active
     units.title = SHEET_UNITS
-    write_table(units, unit_columns(fw), _heading(year), UNITS_TITLE.format(year=year),
-                [_unit_record(i, e, fw) for i, e in enumerate(entries, start=1)])
-    write_table(wb.create_sheet(SHEET_LEADERS), leader_columns(fw), _heading(year), LEADERS_TITLE.format(year=year),
-                [_leader_record(i, e, fw) for i, e in enumerate(entries, start=1)])
+    write_table(
+        units,
+        unit_columns(fw),
+        _heading(year),
+        UNITS_TITLE.format(year=year),
+        [_unit_record(i, e, fw) for i, e in enumerate(entries, start=1)],
+    )
+    write_table(
+        wb.create_sheet(SHEET_LEADERS),
+        leader_columns(fw),
+        _heading(year),
+        LEADERS_TITLE.format(year=year),
+        [_leader_record(i, e, fw) for i, e in enumerate(entries, start=1)],
+    )
     write_criteria(wb.create_sheet(SHEET_FRAMEWORK), fw)
     save(wb, path, when)
 
@@ -281,11 +359,18 @@ def _write_consolidated(path: Path, fw: Framework, year: int, entries: list[_Ent
 def _write_form_file(path: Path, fw: Framework, year: int, e: _Entry, when: datetime) -> None:
     """The unit's own form: the same data as its rows in the consolidated workbook of the year."""
     labels = {
-        "code": e.unit.code, "name": e.unit.name, "cluster": e.unit.cluster, "year": year,
-        "leader_name": e.unit.leader, "leader_title": e.unit.title,
-        "collective_discipline": e.collective or None, "head_discipline": e.head or None,
-        "disunity": YES if e.disunity else None, "corruption": YES if e.corruption else None,
-        "low_confidence": YES if e.low_confidence else None, "note": e.note or None,
+        "code": e.unit.code,
+        "name": e.unit.name,
+        "cluster": e.unit.cluster,
+        "year": year,
+        "leader_name": e.unit.leader,
+        "leader_title": e.unit.title,
+        "collective_discipline": e.collective or None,
+        "head_discipline": e.head or None,
+        "disunity": YES if e.disunity else None,
+        "corruption": YES if e.corruption else None,
+        "low_confidence": YES if e.low_confidence else None,
+        "note": e.note or None,
     }
     submitted = any(e.self_scores[c] is not None for c in fw.codes(UNIT))
     scores = {code: (cell_number(e.self_scores[code]), cell_number(e.review[code])) for code in e.review}

@@ -3,15 +3,31 @@
 Results are never stored: they are computed from the raw rows of the active dataset of a year, so
 that a rule or framework change can always be replayed on the data as it was imported.
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, Text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
 frameworks = Table(
-    "frameworks", metadata,
+    "frameworks",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", Text, nullable=False),
     Column("definition", Text, nullable=False),  # TOML, as framework.to_toml writes it
@@ -21,7 +37,8 @@ frameworks = Table(
 )
 
 datasets = Table(
-    "datasets", metadata,
+    "datasets",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False, index=True),
     Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
@@ -36,7 +53,8 @@ datasets = Table(
 )
 
 dataset_files = Table(
-    "dataset_files", metadata,
+    "dataset_files",
+    metadata,
     Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("name", Text, nullable=False),
@@ -46,7 +64,8 @@ dataset_files = Table(
 )
 
 unit_rows = Table(
-    "unit_rows", metadata,
+    "unit_rows",
+    metadata,
     Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("code", Text, nullable=False),
@@ -68,7 +87,8 @@ unit_rows = Table(
 )
 
 leader_rows = Table(
-    "leader_rows", metadata,
+    "leader_rows",
+    metadata,
     Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("unit_code", Text, nullable=False),
@@ -84,7 +104,8 @@ leader_rows = Table(
 )
 
 active_years = Table(
-    "active_years", metadata,
+    "active_years",
+    metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=False),
@@ -93,7 +114,8 @@ active_years = Table(
 
 # The framework new imports fall back to and the Tiêu chí page edits: one row, changed only on purpose.
 active_framework = Table(
-    "active_framework", metadata,
+    "active_framework",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=False),
@@ -102,7 +124,8 @@ active_framework = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("who", Text, nullable=False),
@@ -118,7 +141,8 @@ Index("ix_audit_log_at", audit_log.c.at)
 # identity to the account. The password is kept only as an Argon2id hash; an account that signs in only through
 # single sign-on has none.
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("login", String(64), nullable=False, unique=True),
     Column("full_name", Text, nullable=False),
@@ -140,7 +164,8 @@ accounts = Table(
 
 # Failed sign-ins of the last minutes: five in a window lock the account for a while.
 sign_in_failures = Table(
-    "sign_in_failures", metadata,
+    "sign_in_failures",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE")),  # None: no such login
     Column("client", Text, nullable=False),  # the address the attempt came from
@@ -151,7 +176,8 @@ Index("ix_sign_in_failures_client_at", sign_in_failures.c.client, sign_in_failur
 
 # Signed-in browsers. Only a SHA-256 of the random token is kept, so a copy of the database opens no session.
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("token_sha256", String(64), primary_key=True),
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -161,7 +187,8 @@ sessions = Table(
 
 # One-time codes that hand a fresh sign-in from the app's page to the route that sets the cookie (seconds).
 sign_in_codes = Table(
-    "sign_in_codes", metadata,
+    "sign_in_codes",
+    metadata,
     Column("code_sha256", String(64), primary_key=True),
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
@@ -170,7 +197,8 @@ sign_in_codes = Table(
 # The evaluation round of a year: its frozen framework, roster and deadlines. Everything that happens in it is
 # appended to round_entries (never updated, never deleted); a unit's current state is the fold of its entries.
 rounds = Table(
-    "rounds", metadata,
+    "rounds",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False, unique=True),
     Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
@@ -181,7 +209,8 @@ rounds = Table(
 )
 
 round_units = Table(
-    "round_units", metadata,
+    "round_units",
+    metadata,
     Column("round_id", Integer, ForeignKey("rounds.id"), primary_key=True),
     Column("code", Text, primary_key=True),
     Column("position", Integer, nullable=False),
@@ -190,7 +219,8 @@ round_units = Table(
 )
 
 round_entries = Table(
-    "round_entries", metadata,
+    "round_entries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("round_id", Integer, ForeignKey("rounds.id"), nullable=False),
     Column("unit_code", Text),  # None: an event of the whole round (opened, published)
@@ -203,12 +233,18 @@ round_entries = Table(
 )
 Index("ix_round_entries_unit", round_entries.c.round_id, round_entries.c.unit_code, round_entries.c.id)
 # A round's states and publications without its scores (read on every page: the work list, the open years).
-Index("ix_round_entries_kind", round_entries.c.round_id, round_entries.c.kind, round_entries.c.unit_code,
-      round_entries.c.id)
+Index(
+    "ix_round_entries_kind",
+    round_entries.c.round_id,
+    round_entries.c.kind,
+    round_entries.c.unit_code,
+    round_entries.c.id,
+)
 
 # Evidence files, addressed by their SHA-256: the same file attached twice is kept once.
 evidence = Table(
-    "evidence", metadata,
+    "evidence",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("media_type", String(100), nullable=False),
@@ -220,7 +256,8 @@ evidence = Table(
 # What a unit or an officer typed on a round's page and has not saved yet (a menu click or a reload loses nothing):
 # one row per round, unit, page and account, replaced as they type and removed once saved. Scratch, not the record.
 round_drafts = Table(
-    "round_drafts", metadata,
+    "round_drafts",
+    metadata,
     Column("round_id", Integer, ForeignKey("rounds.id"), primary_key=True),
     Column("unit_code", Text, primary_key=True),
     Column("page", String(20), primary_key=True),
@@ -231,7 +268,8 @@ round_drafts = Table(
 
 # The committee's settings (name → JSON value), such as what units see of a published ranking.
 settings = Table(
-    "settings", metadata,
+    "settings",
+    metadata,
     Column("name", String(60), primary_key=True),
     Column("value", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
@@ -240,5 +278,19 @@ settings = Table(
 
 # Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
 # sessions, codes and failures are not: a restored store starts with everybody signed out.
-TABLES = [frameworks, datasets, dataset_files, unit_rows, leader_rows, active_years, active_framework, audit_log,
-          accounts, rounds, round_units, round_entries, evidence, settings]
+TABLES = [
+    frameworks,
+    datasets,
+    dataset_files,
+    unit_rows,
+    leader_rows,
+    active_years,
+    active_framework,
+    audit_log,
+    accounts,
+    rounds,
+    round_units,
+    round_entries,
+    evidence,
+    settings,
+]

@@ -4,6 +4,7 @@ Files → `read_upload` (framework in force chosen here, in one place) → `plan
 would change, year by year) → `save`; or `import_files` for all three at once. Stored years →
 `rate_stored` (one snapshot, each year rated once, rank change from year − 1). The store only persists.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,8 +90,9 @@ def set_disclosure(store: Store, actor: Actor, level: str) -> None:
     store.set_setting(DISCLOSURE, level, actor.login, f"Mức công khai kết quả cho đơn vị: {DISCLOSURE_LABELS[level]}")
 
 
-def read_upload(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
-                year: int | None = None) -> ReadResult:
+def read_upload(
+    store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None, year: int | None = None
+) -> ReadResult:
     """Read uploaded files. The framework in force: the user's explicit choice, else the files' own
     "Tiêu chí" sheet, else the store's active framework, else the default preset (the read records which)."""
     return read_files(files, framework, year, fallback=store.framework())
@@ -116,25 +118,34 @@ def plan_import(store: Store, read: ReadResult) -> ImportPlan:
                 plans[year] = plan
         else:
             old_codes = set(store.unit_codes(active[year]))
-            plans[year] = YearPlan(year, REPLACE, data, added=[c for c in codes if c not in old_codes],
-                                   replaced=[c for c in codes if c in old_codes], base_version=active[year])
+            plans[year] = YearPlan(
+                year,
+                REPLACE,
+                data,
+                added=[c for c in codes if c not in old_codes],
+                replaced=[c for c in codes if c in old_codes],
+                base_version=active[year],
+            )
     return ImportPlan(read, plans, issues)
 
 
-def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
-           ) -> tuple[YearPlan | None, Issue | None]:
+def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework) -> tuple[YearPlan | None, Issue | None]:
     old, old_fw, _ = store.load(year, version)
     if not _same_criteria(fw, old_fw):
-        return None, Issue(ERROR, f"Năm {year}: các phiếu được đọc theo bộ tiêu chí “{fw.name}”, khác các mã tiêu chí "
-                                  f"của phiên bản đang dùng (bộ “{old_fw.name}”), nên không gộp được. Hãy chọn đúng "
-                                  f"bộ tiêu chí của năm khi tải lên, hoặc tải lên bảng tổng hợp đầy đủ.")
+        return None, Issue(
+            ERROR,
+            f"Năm {year}: các phiếu được đọc theo bộ tiêu chí “{fw.name}”, khác các mã tiêu chí "
+            f"của phiên bản đang dùng (bộ “{old_fw.name}”), nên không gộp được. Hãy chọn đúng "
+            f"bộ tiêu chí của năm khi tải lên, hoặc tải lên bảng tổng hợp đầy đủ.",
+        )
     new_codes = set(new.units["code"])
     keep = ~old.units["code"].isin(new_codes).to_numpy()
     keep_leaders = ~old.leaders["unit_code"].isin(set(new.leaders["unit_code"])).to_numpy()
 
     def stack(old_frame, new_frame, mask, columns):
-        return pd.concat([old_frame[mask].reindex(columns=columns), new_frame.reindex(columns=columns)],
-                         ignore_index=True)
+        return pd.concat(
+            [old_frame[mask].reindex(columns=columns), new_frame.reindex(columns=columns)], ignore_index=True
+        )
 
     unit_codes, leader_codes = fw.codes(UNIT), fw.codes(LEADER)
     merged = YearData(
@@ -149,9 +160,15 @@ def _merge(store: Store, year: int, version: int, new: YearData, fw: Framework
         warnings=list(old.warnings) + list(new.warnings),
     )
     old_codes = set(old.units["code"])
-    return YearPlan(year, MERGE, merged, added=[c for c in new.units["code"] if c not in old_codes],
-                    replaced=[c for c in new.units["code"] if c in old_codes],
-                    kept=old.units["code"][keep].tolist(), base_version=version), None
+    return YearPlan(
+        year,
+        MERGE,
+        merged,
+        added=[c for c in new.units["code"] if c not in old_codes],
+        replaced=[c for c in new.units["code"] if c in old_codes],
+        kept=old.units["code"][keep].tolist(),
+        base_version=version,
+    ), None
 
 
 def preview(plan: ImportPlan, stored: dict[int, YearResult]) -> dict[int, YearResult]:
@@ -172,15 +189,24 @@ def save(store: Store, plan: ImportPlan, actor: Actor) -> dict[int, int]:
     actor.require(Right.IMPORT)
     if not plan.ok or not plan.years:
         return {}
-    plan.datasets = store.store_years([p.data for p in plan.years.values()], plan.read.framework,
-                                      plan.read.framework_origin, actor.login,
-                                      # Only a merge depends on what was active: a whole new version does not.
-                                      expected={y: p.base_version for y, p in plan.years.items() if p.mode == MERGE})
+    plan.datasets = store.store_years(
+        [p.data for p in plan.years.values()],
+        plan.read.framework,
+        plan.read.framework_origin,
+        actor.login,
+        # Only a merge depends on what was active: a whole new version does not.
+        expected={y: p.base_version for y, p in plan.years.items() if p.mode == MERGE},
+    )
     return plan.datasets
 
 
-def import_files(store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None,
-                 year: int | None = None, actor: Actor | None = None) -> ImportPlan:
+def import_files(
+    store: Store,
+    files: list[tuple[str, bytes]] | Loading,
+    framework: Framework | None = None,
+    year: int | None = None,
+    actor: Actor | None = None,
+) -> ImportPlan:
     """Read, plan and save: the whole import as the upload page does it, for the command line and scripts
     (by default as the operating-system user running them)."""
     plan = plan_import(store, read_upload(store, files, framework, year))
@@ -218,8 +244,10 @@ def rerate_year(store: Store, year: int, framework: Framework, actor: Actor) -> 
     actor.require(Right.FRAMEWORK)
     data, old_fw, _ = store.load(year)
     if not _same_criteria(framework, old_fw):
-        raise StoreError(f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
-                         "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới")
+        raise StoreError(
+            f"Bộ tiêu chí “{framework.name}” có mã tiêu chí khác dữ liệu đã nhập năm {year}: "
+            "không tính lại được, hãy nhập lại bảng điểm theo bộ tiêu chí mới"
+        )
     return store.store_years([data], framework, ORIGIN_CHOSEN, actor.login)[year]
 
 
@@ -254,4 +282,3 @@ def backup_accounts(store: Store, path: Path, actor: Actor) -> list[dict]:
 def backup(store: Store, path: Path, actor: Actor) -> dict[str, int]:
     actor.require(Right.BACKUP)
     return store.backup(path, signing_key(store.url))
-

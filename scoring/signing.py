@@ -5,6 +5,7 @@ The key is 32 random bytes in a file only its owner reads: DANVAN_BACKUP_KEY_FIL
 folder (`data_folder`). It is made on the first backup. Whoever restores on another server copies that file too;
 a backup signed with another key, or not signed, is refused.
 """
+
 from __future__ import annotations
 
 import hashlib

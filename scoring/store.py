@@ -5,6 +5,7 @@ transaction: validation happens before it starts, and a crash or a kill inside i
 database exactly as before. Imports are serialised (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory
 lock); reads run in one snapshot so they never see half an import.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,9 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from . import schema as t
 from .backup import backup_problems
-from .signing import sign, signed_by
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .framework import LEADER, UNIT, Framework, from_toml, to_toml
+from .signing import sign, signed_by
 from .text import unit_code, unit_codes
 from .validation import Issue
 
@@ -75,12 +76,12 @@ VN_TIME = timezone(timedelta(hours=7))
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def stored_time(moment: datetime | None) -> datetime | None:
     """A time read back from the store, with its zone: SQLite gives times back without their (UTC) zone."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def local_time(moment: datetime) -> datetime:
@@ -161,8 +162,13 @@ class Store:
         else:
             conn.execute(t.active_framework.update().values(**values))
         name = conn.execute(select(t.frameworks.c.name).where(t.frameworks.c.id == framework_id)).scalar()
-        record(conn, who, "framework_activate", framework_id=framework_id,
-               detail=f"Dùng bộ tiêu chí “{name}” (phiên bản {framework_id}) cho các lần nhập sau")
+        record(
+            conn,
+            who,
+            "framework_activate",
+            framework_id=framework_id,
+            detail=f"Dùng bộ tiêu chí “{name}” (phiên bản {framework_id}) cho các lần nhập sau",
+        )
 
     def framework_id_in(self, conn: Connection, fw: Framework, who: str) -> int:
         """The version id of this exact framework, added as a new version when it is new, inside a write
@@ -172,8 +178,11 @@ class Store:
         found = conn.execute(select(t.frameworks.c.id).where(t.frameworks.c.sha256 == digest)).scalar()
         if found is not None:
             return found
-        new = conn.execute(insert(t.frameworks).values(name=fw.name, definition=definition, sha256=digest,
-                                                       created_at=_now(), created_by=who)).inserted_primary_key[0]
+        new = conn.execute(
+            insert(t.frameworks).values(
+                name=fw.name, definition=definition, sha256=digest, created_at=_now(), created_by=who
+            )
+        ).inserted_primary_key[0]
         record(conn, who, "framework", framework_id=new, detail=f"Lưu bộ tiêu chí “{fw.name}” (phiên bản {new})")
         return new
 
@@ -184,20 +193,32 @@ class Store:
                 framework_id = conn.execute(select(t.active_framework.c.framework_id)).scalar()
                 if framework_id is None:
                     return None
-            row = conn.execute(select(t.frameworks.c.id, t.frameworks.c.definition)
-                               .where(t.frameworks.c.id == framework_id)).first()
+            row = conn.execute(
+                select(t.frameworks.c.id, t.frameworks.c.definition).where(t.frameworks.c.id == framework_id)
+            ).first()
         return None if row is None else from_toml(row.definition, source=f"store:{row.id}")
 
     def framework_versions(self) -> pd.DataFrame:
         with self.reading() as conn:
-            return pd.DataFrame(conn.execute(select(t.frameworks.c.id, t.frameworks.c.name, t.frameworks.c.created_at,
-                                                    t.frameworks.c.created_by).order_by(t.frameworks.c.id)).all(),
-                                columns=["id", "name", "created_at", "created_by"])
+            return pd.DataFrame(
+                conn.execute(
+                    select(
+                        t.frameworks.c.id, t.frameworks.c.name, t.frameworks.c.created_at, t.frameworks.c.created_by
+                    ).order_by(t.frameworks.c.id)
+                ).all(),
+                columns=["id", "name", "created_at", "created_by"],
+            )
 
     # ------------------------------------------------------------ imports
 
-    def store_years(self, years: list[YearData], framework: Framework, origin: str, who: str | None = None,
-                    expected: dict[int, int | None] | None = None) -> dict[int, int]:
+    def store_years(
+        self,
+        years: list[YearData],
+        framework: Framework,
+        origin: str,
+        who: str | None = None,
+        expected: dict[int, int | None] | None = None,
+    ) -> dict[int, int]:
         """Store each year's tables as a new active version, all in one transaction; returns year → dataset id.
         `origin` says how the framework was chosen (see schema.datasets.framework_origin). `expected`: the
         active version each year had when the data was prepared (None: no version); if another import came
@@ -208,11 +229,15 @@ class Store:
                 now = dict(conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id)).all())
                 moved = sorted(y for y, v in expected.items() if now.get(y) != v)
                 if moved:
-                    raise StoreError("Dữ liệu năm " + ", ".join(map(str, moved)) + " vừa được người khác thay đổi: "
-                                     "hãy tải tệp lên lại để xem trước trên dữ liệu mới nhất")
+                    raise StoreError(
+                        "Dữ liệu năm " + ", ".join(map(str, moved)) + " vừa được người khác thay đổi: "
+                        "hãy tải tệp lên lại để xem trước trên dữ liệu mới nhất"
+                    )
             framework_id = self.framework_id_in(conn, framework, who)
-            return {data.year: self._store_year(conn, data, framework_id, origin, who)
-                    for data in sorted(years, key=lambda d: d.year)}
+            return {
+                data.year: self._store_year(conn, data, framework_id, origin, who)
+                for data in sorted(years, key=lambda d: d.year)
+            }
 
     def store_year_in(self, conn: Connection, data: YearData, framework_id: int, origin: str, who: str) -> int:
         """Store a year as its new active version inside a write transaction the caller holds (a round's
@@ -221,23 +246,50 @@ class Store:
 
     def _store_year(self, conn: Connection, data: YearData, framework_id: int, origin: str, who: str) -> int:
         warnings = json.dumps([w.to_dict() for w in data.warnings], ensure_ascii=False)
-        dataset_id = conn.execute(insert(t.datasets).values(
-            year=data.year, framework_id=framework_id, imported_at=_now(), imported_by=who,
-            unit_count=len(data.units), leader_count=len(data.leaders), framework_origin=origin,
-            warnings=warnings)).inserted_primary_key[0]
+        dataset_id = conn.execute(
+            insert(t.datasets).values(
+                year=data.year,
+                framework_id=framework_id,
+                imported_at=_now(),
+                imported_by=who,
+                unit_count=len(data.units),
+                leader_count=len(data.leaders),
+                framework_origin=origin,
+                warnings=warnings,
+            )
+        ).inserted_primary_key[0]
         if data.sources:
-            conn.execute(insert(t.dataset_files), [
-                {"dataset_id": dataset_id, "position": i, "name": s.name, "sha256": s.sha256, "size": s.size,
-                 "kind": s.kind} for i, s in enumerate(data.sources)])
-        conn.execute(insert(t.unit_rows), _rows(dataset_id, data.units, UNIT_COLUMNS, data.unit_self,
-                                                data.unit_review))
+            conn.execute(
+                insert(t.dataset_files),
+                [
+                    {
+                        "dataset_id": dataset_id,
+                        "position": i,
+                        "name": s.name,
+                        "sha256": s.sha256,
+                        "size": s.size,
+                        "kind": s.kind,
+                    }
+                    for i, s in enumerate(data.sources)
+                ],
+            )
+        conn.execute(insert(t.unit_rows), _rows(dataset_id, data.units, UNIT_COLUMNS, data.unit_self, data.unit_review))
         if len(data.leaders):
-            conn.execute(insert(t.leader_rows), _rows(dataset_id, data.leaders, LEADER_COLUMNS, data.leader_self,
-                                                      data.leader_review))
+            conn.execute(
+                insert(t.leader_rows),
+                _rows(dataset_id, data.leaders, LEADER_COLUMNS, data.leader_self, data.leader_review),
+            )
         self._activate(conn, data.year, dataset_id, who)
         files = ", ".join(s.name for s in data.sources)
-        record(conn, who, "import", data.year, dataset_id, framework_id,
-               f"Nhập năm {data.year}: {len(data.units)} đơn vị, {len(data.leaders)} người đứng đầu từ {files}")
+        record(
+            conn,
+            who,
+            "import",
+            data.year,
+            dataset_id,
+            framework_id,
+            f"Nhập năm {data.year}: {len(data.units)} đơn vị, {len(data.leaders)} người đứng đầu từ {files}",
+        )
         return dataset_id
 
     # ------------------------------------------------------------ versions
@@ -262,15 +314,28 @@ class Store:
     def years(self) -> pd.DataFrame:
         """Stored years with their active version."""
         versions = t.datasets.alias("versions")
-        query = (select(t.active_years.c.year, t.active_years.c.dataset_id, t.datasets.c.imported_at,
-                        t.datasets.c.unit_count, t.datasets.c.leader_count,
-                        select(func.count()).select_from(versions).where(versions.c.year == t.active_years.c.year)
-                        .correlate(t.active_years).scalar_subquery().label("versions"))
-                 .join(t.datasets, t.datasets.c.id == t.active_years.c.dataset_id).order_by(t.active_years.c.year))
+        query = (
+            select(
+                t.active_years.c.year,
+                t.active_years.c.dataset_id,
+                t.datasets.c.imported_at,
+                t.datasets.c.unit_count,
+                t.datasets.c.leader_count,
+                select(func.count())
+                .select_from(versions)
+                .where(versions.c.year == t.active_years.c.year)
+                .correlate(t.active_years)
+                .scalar_subquery()
+                .label("versions"),
+            )
+            .join(t.datasets, t.datasets.c.id == t.active_years.c.dataset_id)
+            .order_by(t.active_years.c.year)
+        )
         with self.reading() as conn:
             rows = conn.execute(query).all()
-        return pd.DataFrame(rows, columns=["year", "dataset_id", "imported_at", "unit_count", "leader_count",
-                                           "versions"])
+        return pd.DataFrame(
+            rows, columns=["year", "dataset_id", "imported_at", "unit_count", "leader_count", "versions"]
+        )
 
     def history(self, year: int) -> list[DatasetInfo]:
         with self.reading() as conn:
@@ -283,19 +348,44 @@ class Store:
 
     def _datasets(self, conn: Connection, where) -> list[DatasetInfo]:
         active = set(conn.execute(select(t.active_years.c.dataset_id)).scalars())
-        rows = conn.execute(select(t.datasets, t.frameworks.c.name.label("framework_name"))
-                            .join(t.frameworks, t.frameworks.c.id == t.datasets.c.framework_id)
-                            .where(where).order_by(t.datasets.c.id)).all()
+        rows = conn.execute(
+            select(t.datasets, t.frameworks.c.name.label("framework_name"))
+            .join(t.frameworks, t.frameworks.c.id == t.datasets.c.framework_id)
+            .where(where)
+            .order_by(t.datasets.c.id)
+        ).all()
         files = {}
-        for f in conn.execute(select(t.dataset_files).where(t.dataset_files.c.dataset_id.in_([r.id for r in rows]))
-                               .order_by(t.dataset_files.c.position)):
+        for f in conn.execute(
+            select(t.dataset_files)
+            .where(t.dataset_files.c.dataset_id.in_([r.id for r in rows]))
+            .order_by(t.dataset_files.c.position)
+        ):
             files.setdefault(f.dataset_id, []).append(Source(f.name, f.sha256, f.size, f.kind))
-        return [DatasetInfo(r.id, r.year, r.imported_at, r.imported_by, r.unit_count, r.leader_count, r.framework_id,
-                            r.framework_name, tuple(files.get(r.id, ())), r.id in active, r.framework_origin)
-                for r in rows]
+        return [
+            DatasetInfo(
+                r.id,
+                r.year,
+                r.imported_at,
+                r.imported_by,
+                r.unit_count,
+                r.leader_count,
+                r.framework_id,
+                r.framework_name,
+                tuple(files.get(r.id, ())),
+                r.id in active,
+                r.framework_origin,
+            )
+            for r in rows
+        ]
 
-    def audit(self, limit: int = 200, who: str | None = None, actions: list[str] | None = None,
-              since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+    def audit(
+        self,
+        limit: int = 200,
+        who: str | None = None,
+        actions: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pd.DataFrame:
         """The newest entries of the audit log first, optionally of one account, some actions, a time span."""
         log = t.audit_log
         query = select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
@@ -322,8 +412,11 @@ class Store:
         """A setting changed, in the audit log with `detail` (callers check the right first)."""
         with self.writing() as conn:
             conn.execute(t.settings.delete().where(t.settings.c.name == name))
-            conn.execute(insert(t.settings).values(name=name, value=json.dumps(value, ensure_ascii=False),
-                                                   changed_at=_now(), changed_by=who))
+            conn.execute(
+                insert(t.settings).values(
+                    name=name, value=json.dumps(value, ensure_ascii=False), changed_at=_now(), changed_by=who
+                )
+            )
             record(conn, who, "setting", detail=detail)
 
     # ------------------------------------------------------------ reading back and rating
@@ -337,8 +430,9 @@ class Store:
         """The raw tables of a year's active version (or of a given version), with its framework."""
         with self.reading() as conn:
             if dataset_id is None:
-                dataset_id = conn.execute(select(t.active_years.c.dataset_id)
-                                          .where(t.active_years.c.year == year)).scalar()
+                dataset_id = conn.execute(
+                    select(t.active_years.c.dataset_id).where(t.active_years.c.year == year)
+                ).scalar()
                 if dataset_id is None:
                     raise StoreError(f"Chưa có dữ liệu năm {year}")
             return self._load(conn, dataset_id)
@@ -346,18 +440,30 @@ class Store:
     def unit_codes(self, dataset_id: int) -> list[str]:
         """The unit codes of a stored version (in their normal form), without loading its rows."""
         with self.reading() as conn:
-            return [unit_code(c) for c in conn.execute(select(t.unit_rows.c.code)
-                                                        .where(t.unit_rows.c.dataset_id == dataset_id))
-                    .scalars()]
+            return [
+                unit_code(c)
+                for c in conn.execute(
+                    select(t.unit_rows.c.code).where(t.unit_rows.c.dataset_id == dataset_id)
+                ).scalars()
+            ]
 
     def unit_name(self, code: str) -> str | None:
         """The name of a unit code (normal form) in the newest round or active year that has it; None if none does.
         Accounts of units are checked against it, so that a typo does not make an account for no unit."""
-        in_round = (select(t.round_units.c.name).join(t.rounds, t.rounds.c.id == t.round_units.c.round_id)
-                    .where(t.round_units.c.code == code).order_by(t.rounds.c.year.desc()).limit(1))
-        in_year = (select(t.unit_rows.c.name)
-                   .join(t.active_years, t.active_years.c.dataset_id == t.unit_rows.c.dataset_id)
-                   .where(t.unit_rows.c.code == code).order_by(t.active_years.c.year.desc()).limit(1))
+        in_round = (
+            select(t.round_units.c.name)
+            .join(t.rounds, t.rounds.c.id == t.round_units.c.round_id)
+            .where(t.round_units.c.code == code)
+            .order_by(t.rounds.c.year.desc())
+            .limit(1)
+        )
+        in_year = (
+            select(t.unit_rows.c.name)
+            .join(t.active_years, t.active_years.c.dataset_id == t.unit_rows.c.dataset_id)
+            .where(t.unit_rows.c.code == code)
+            .order_by(t.active_years.c.year.desc())
+            .limit(1)
+        )
         with self.reading() as conn:
             return conn.execute(in_round).scalar() or conn.execute(in_year).scalar()
 
@@ -372,19 +478,35 @@ class Store:
             raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
         fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
         fw = from_toml(fw_row.definition, source=f"store:{fw_row.id}")
-        units, leaders = (_frame(conn, select(table).where(table.c.dataset_id == dataset_id)
-                                 .order_by(table.c.position)) for table in (t.unit_rows, t.leader_rows))
-        sources = [Source(f.name, f.sha256, f.size, f.kind) for f in conn.execute(
-            select(t.dataset_files).where(t.dataset_files.c.dataset_id == dataset_id)
-            .order_by(t.dataset_files.c.position))]
+        units, leaders = (
+            _frame(conn, select(table).where(table.c.dataset_id == dataset_id).order_by(table.c.position))
+            for table in (t.unit_rows, t.leader_rows)
+        )
+        sources = [
+            Source(f.name, f.sha256, f.size, f.kind)
+            for f in conn.execute(
+                select(t.dataset_files)
+                .where(t.dataset_files.c.dataset_id == dataset_id)
+                .order_by(t.dataset_files.c.position)
+            )
+        ]
         for frame, column in ((units, "code"), (leaders, "unit_code")):
             if len(frame):  # versions stored before codes had one normal form ("001" and 1 are one unit)
                 frame[column] = unit_codes(frame[column].tolist())
         unit_self, unit_review = _scores(units, fw.codes(UNIT))
         leader_self, leader_review = _scores(leaders, fw.codes(LEADER))
         warnings = [Issue(**w) for w in json.loads(ds.warnings or "[]")]
-        data = YearData(ds.year, units.reindex(columns=UNIT_COLUMNS), unit_self, unit_review,
-                        leaders.reindex(columns=LEADER_COLUMNS), leader_self, leader_review, sources, warnings)
+        data = YearData(
+            ds.year,
+            units.reindex(columns=UNIT_COLUMNS),
+            unit_self,
+            unit_review,
+            leaders.reindex(columns=LEADER_COLUMNS),
+            leader_self,
+            leader_review,
+            sources,
+            warnings,
+        )
         return data, fw, dataset_id
 
     # ------------------------------------------------------------ backup and restore
@@ -419,8 +541,10 @@ class Store:
         if data.get("version") != 2:
             raise StoreError(f"Bản sao lưu phiên bản “{data.get('version')}” không được hỗ trợ (cần phiên bản 2)")
         if not signed_by(data, key):
-            raise StoreError("Chữ ký của bản sao lưu không đúng: tệp đã bị sửa sau khi sao lưu, hoặc được ký bằng "
-                             "khoá sao lưu của máy chủ khác (chép tệp backup.key của máy chủ đó sang). Không phục hồi.")
+            raise StoreError(
+                "Chữ ký của bản sao lưu không đúng: tệp đã bị sửa sau khi sao lưu, hoặc được ký bằng "
+                "khoá sao lưu của máy chủ khác (chép tệp backup.key của máy chủ đó sang). Không phục hồi."
+            )
         tables = data.get("tables")
         if not isinstance(tables, dict) or not all(isinstance(tables.get(x.name, []), list) for x in t.TABLES):
             raise StoreError("Tệp sao lưu bị hỏng: không có danh sách các bảng")
@@ -444,8 +568,10 @@ class Store:
         if problems:  # checked as strictly as an upload, before anything is written
             raise StoreError("Tệp sao lưu bị hỏng, không phục hồi gì:\n" + "\n".join(problems))
         with self.writing() as conn:
-            if conn.execute(select(func.count()).select_from(t.datasets)).scalar() or \
-                    conn.execute(select(func.count()).select_from(t.frameworks)).scalar():
+            if (
+                conn.execute(select(func.count()).select_from(t.datasets)).scalar()
+                or conn.execute(select(func.count()).select_from(t.frameworks)).scalar()
+            ):
                 raise StoreError("Chỉ phục hồi vào cơ sở dữ liệu trống")
             counts, rows_of = {}, {}
             for table in t.TABLES:
@@ -467,15 +593,27 @@ class Store:
             if not counts.get(t.active_framework.name) and counts.get(t.frameworks.name):
                 # A backup from before the explicit pointer: the newest framework was the active one then.
                 newest = conn.execute(select(func.max(t.frameworks.c.id))).scalar()
-                conn.execute(insert(t.active_framework).values(id=1, framework_id=newest, activated_at=_now(),
-                                                               activated_by=who or os_user()))
+                conn.execute(
+                    insert(t.active_framework).values(
+                        id=1, framework_id=newest, activated_at=_now(), activated_by=who or os_user()
+                    )
+                )
             if not self.sqlite:
                 for table in (t.frameworks, t.datasets, t.audit_log, t.rounds, t.round_entries):
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                      f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"
+                        )
+                    )
             added = [r["login"] for r in rows_of.get(t.accounts.name, [])]
-            record(conn, who or os_user(), "restore", detail=f"Phục hồi từ {Path(path).name}" + (
-                f"; thêm {len(added)} tài khoản: {', '.join(added)}" if added else "; không phục hồi tài khoản"))
+            record(
+                conn,
+                who or os_user(),
+                "restore",
+                detail=f"Phục hồi từ {Path(path).name}"
+                + (f"; thêm {len(added)} tài khoản: {', '.join(added)}" if added else "; không phục hồi tài khoản"),
+            )
         return counts
 
     def is_empty(self) -> bool:
@@ -489,8 +627,11 @@ def _new_accounts(conn: Connection, rows: list[dict]) -> list[dict]:
     a = t.accounts
     logins = set(conn.execute(select(a.c.login)).scalars())
     emails = set(conn.execute(select(a.c.email).where(a.c.email.is_not(None))).scalars())
-    return [{k: v for k, v in r.items() if k != "id"} for r in rows
-            if r["login"] not in logins and (r.get("email") is None or r["email"] not in emails)]
+    return [
+        {k: v for k, v in r.items() if k != "id"}
+        for r in rows
+        if r["login"] not in logins and (r.get("email") is None or r["email"] not in emails)
+    ]
 
 
 class _Transaction:
@@ -530,18 +671,38 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
 
 
-def record(conn: Connection, who: str, action: str, year: int | None = None, dataset_id: int | None = None,
-           framework_id: int | None = None, detail: str = "") -> None:
-    conn.execute(insert(t.audit_log).values(at=_now(), who=who, action=action, year=year, dataset_id=dataset_id,
-                                            framework_id=framework_id, detail=detail))
+def record(
+    conn: Connection,
+    who: str,
+    action: str,
+    year: int | None = None,
+    dataset_id: int | None = None,
+    framework_id: int | None = None,
+    detail: str = "",
+) -> None:
+    conn.execute(
+        insert(t.audit_log).values(
+            at=_now(),
+            who=who,
+            action=action,
+            year=year,
+            dataset_id=dataset_id,
+            framework_id=framework_id,
+            detail=detail,
+        )
+    )
 
 
-_FLOAT, _INT, _BOOL = {"bonus", "penalty"}, {"collective_discipline", "head_discipline", "discipline", "row"}, \
-    {"disunity", "corruption", "has_self_columns", "low_confidence"}
+_FLOAT, _INT, _BOOL = (
+    {"bonus", "penalty"},
+    {"collective_discipline", "head_discipline", "discipline", "row"},
+    {"disunity", "corruption", "has_self_columns", "low_confidence"},
+)
 
 
-def _rows(dataset_id: int, rows: pd.DataFrame, columns: list[str], self_scores: pd.DataFrame,
-          review: pd.DataFrame) -> list[dict]:
+def _rows(
+    dataset_id: int, rows: pd.DataFrame, columns: list[str], self_scores: pd.DataFrame, review: pd.DataFrame
+) -> list[dict]:
     """The insert parameters of a year's rows, built column by column (per-row conversions cost seconds at
     60,000 units): plain Python floats, ints and bools, None for blanks, the scores as JSON."""
     table = rows.reindex(columns=columns)
@@ -557,8 +718,12 @@ def _rows(dataset_id: int, rows: pd.DataFrame, columns: list[str], self_scores: 
         else:
             values[column] = series.astype(object).where(series.notna(), None).tolist()
     n = len(table)
-    values |= {"dataset_id": [dataset_id] * n, "position": list(range(n)), "self_scores": _json_scores(self_scores),
-               "review_scores": _json_scores(review)}
+    values |= {
+        "dataset_id": [dataset_id] * n,
+        "position": list(range(n)),
+        "self_scores": _json_scores(self_scores),
+        "review_scores": _json_scores(review),
+    }
     keys = list(values)
     return [dict(zip(keys, row)) for row in zip(*values.values())]
 
@@ -573,8 +738,9 @@ def _json_scores(scores: pd.DataFrame) -> list[str]:
         column = values[:, j]
         present = ~np.isnan(column)
         key = json.dumps(str(code), ensure_ascii=False) + ": "
-        text[present] += separator[present] + [key + json.dumps(v) if math.isinf(v) else key + repr(v)
-                                               for v in column[present].tolist()]
+        text[present] += separator[present] + [
+            key + json.dumps(v) if math.isinf(v) else key + repr(v) for v in column[present].tolist()
+        ]
         separator[present] = ", "
     return ("{" + text + "}").tolist()
 
@@ -614,7 +780,7 @@ def _from_json(table, row: dict) -> dict:
             # Times are UTC. SQLite keeps no zone (a naive time in a backup is UTC) and would drop one given to
             # it (an aware time from PostgreSQL, in the server's zone, must become UTC first).
             value = datetime.fromisoformat(value)
-            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         elif value is not None and isinstance(column.type, LargeBinary):
             value = base64.b64decode(value, validate=True)
         out[column.name] = value

@@ -3,6 +3,7 @@
 The layouts written here are the ones scoring/reader.py reads. scoring/sample.py fills the same
 layouts with generated data through write_table and write_form, so the two never drift apart.
 """
+
 from __future__ import annotations
 
 import io
@@ -10,9 +11,9 @@ import math
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
-from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .text import format_vn, formula_like, number_text
+from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 
 FONT_NAME = "Times New Roman"
 SELF_LABEL, REVIEW_LABEL = "Tự chấm", "Thẩm định"
@@ -50,7 +51,7 @@ HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 UNLOCKED = Protection(locked=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def font(bold: bool = False, italic: bool = False, size: int = 12) -> Font:
     return Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
 
@@ -82,21 +83,41 @@ class Column:
 
 def score_rule(maximum: Decimal, what: str) -> DataValidation:
     top = number_text(float(maximum))
-    return DataValidation(type="decimal", operator="between", formula1="0", formula2=top, allow_blank=True,
-                          showErrorMessage=True, errorTitle="Điểm không hợp lệ",
-                          error=f"{what}: nhập số từ 0 đến {top}.")
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=top,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Điểm không hợp lệ",
+        error=f"{what}: nhập số từ 0 đến {top}.",
+    )
 
 
 def choice_rule(options: tuple[str, ...], what: str) -> DataValidation:
     shown = ", ".join(f"“{o}”" for o in options)
-    return DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                          showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
-                          error=f"{what}: chọn {shown} hoặc để trống.")
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(options) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Giá trị không hợp lệ",
+        error=f"{what}: chọn {shown} hoặc để trống.",
+    )
 
 
 def year_rule() -> DataValidation:
-    return DataValidation(type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True,
-                          showErrorMessage=True, errorTitle="Năm không hợp lệ", error="Ghi năm bằng bốn chữ số.")
+    return DataValidation(
+        type="whole",
+        operator="between",
+        formula1="2000",
+        formula2="2100",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Năm không hợp lệ",
+        error="Ghi năm bằng bốn chữ số.",
+    )
 
 
 def _flag_rule(what: str) -> DataValidation:
@@ -107,22 +128,35 @@ def _flag_rule(what: str) -> DataValidation:
 
 
 def _score_columns(fw: Framework, target: str) -> list[Column]:
-    return [Column((kind, c.code), c.code, label, 8, validation=score_rule(c.max_points, f"Tiêu chí {c.code}"))
-            for c in fw.of(target) for kind, label in ((SELF, SELF_LABEL), (REVIEW, REVIEW_LABEL))]
+    return [
+        Column((kind, c.code), c.code, label, 8, validation=score_rule(c.max_points, f"Tiêu chí {c.code}"))
+        for c in fw.of(target)
+        for kind, label in ((SELF, SELF_LABEL), (REVIEW, REVIEW_LABEL))
+    ]
 
 
 def unit_columns(fw: Framework) -> list[Column]:
     """The "Tổ chức" sheet: meta columns, two columns per criterion, then adjustments and facts."""
     return [
-        Column("stt", "STT", width=5), Column("code", "Mã đơn vị", width=10),
-        Column("name", "Tên đơn vị", width=36, align="left"), Column("cluster", "Khối", width=22, align="left"),
+        Column("stt", "STT", width=5),
+        Column("code", "Mã đơn vị", width=10),
+        Column("name", "Tên đơn vị", width=36, align="left"),
+        Column("cluster", "Khối", width=22, align="left"),
         *_score_columns(fw, UNIT),
         Column("bonus", "Điểm thưởng", validation=score_rule(fw.bonus_max, "Điểm thưởng")),
         Column("penalty", "Điểm trừ", validation=score_rule(fw.penalty_max, "Điểm trừ")),
-        Column("collective_discipline", "Kỷ luật tập thể", width=12,
-               validation=choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể")),
-        Column("head_discipline", "Kỷ luật người đứng đầu", width=13,
-               validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu")),
+        Column(
+            "collective_discipline",
+            "Kỷ luật tập thể",
+            width=12,
+            validation=choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể"),
+        ),
+        Column(
+            "head_discipline",
+            "Kỷ luật người đứng đầu",
+            width=13,
+            validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu"),
+        ),
         Column("disunity", "Mất đoàn kết", validation=_flag_rule("Mất đoàn kết")),
         Column("corruption", "Tham nhũng", validation=_flag_rule("Tham nhũng")),
         Column("note", "Ghi chú", width=28, align="left"),
@@ -132,12 +166,13 @@ def unit_columns(fw: Framework) -> list[Column]:
 def leader_columns(fw: Framework) -> list[Column]:
     """The "Người đứng đầu" sheet."""
     return [
-        Column("stt", "STT", width=5), Column("code", "Mã đơn vị", width=10),
-        Column("name", "Họ và tên", width=24, align="left"), Column("title", "Chức vụ", width=20, align="left"),
+        Column("stt", "STT", width=5),
+        Column("code", "Mã đơn vị", width=10),
+        Column("name", "Họ và tên", width=24, align="left"),
+        Column("title", "Chức vụ", width=20, align="left"),
         *_score_columns(fw, LEADER),
         Column("discipline", "Kỷ luật", width=12, validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật")),
-        Column("low_confidence", "Tín nhiệm thấp trên 50%", width=12,
-               validation=_flag_rule("Tín nhiệm thấp trên 50%")),
+        Column("low_confidence", "Tín nhiệm thấp trên 50%", width=12, validation=_flag_rule("Tín nhiệm thấp trên 50%")),
     ]
 
 
@@ -150,8 +185,9 @@ def put(ws: Worksheet, row: int, column: int, value=None):
     return cell
 
 
-def write_table(ws: Worksheet, columns: list[Column], heading: Heading, title: str, records: list[dict],
-                blank_rows: int = 0) -> None:
+def write_table(
+    ws: Worksheet, columns: list[Column], heading: Heading, title: str, records: list[dict], blank_rows: int = 0
+) -> None:
     """Header block, title, two-row header, one row per record and `blank_rows` empty input rows.
     Data cells are unlocked and validated; the sheet is protected (no password)."""
     n = len(columns)
@@ -213,11 +249,18 @@ def write_criteria(ws: Worksheet, fw: Framework) -> None:
 # ---------------------------------------------------------------- per-unit form
 
 FORM_LABELS = (
-    ("code", "Mã đơn vị"), ("name", "Tên đơn vị"), ("cluster", "Khối"), ("year", "Năm"),
-    ("leader_name", "Người đứng đầu"), ("leader_title", "Chức vụ"),
-    ("collective_discipline", "Kỷ luật tập thể"), ("head_discipline", "Kỷ luật người đứng đầu"),
-    ("disunity", "Mất đoàn kết"), ("corruption", "Tham nhũng"),
-    ("low_confidence", "Tín nhiệm thấp trên 50%"), ("note", "Ghi chú"),
+    ("code", "Mã đơn vị"),
+    ("name", "Tên đơn vị"),
+    ("cluster", "Khối"),
+    ("year", "Năm"),
+    ("leader_name", "Người đứng đầu"),
+    ("leader_title", "Chức vụ"),
+    ("collective_discipline", "Kỷ luật tập thể"),
+    ("head_discipline", "Kỷ luật người đứng đầu"),
+    ("disunity", "Mất đoàn kết"),
+    ("corruption", "Tham nhũng"),
+    ("low_confidence", "Tín nhiệm thấp trên 50%"),
+    ("note", "Ghi chú"),
 )
 FORM_COLUMNS = (("TT", 7), ("Tiêu chí", 62), ("Điểm tối đa", 11), (SELF_LABEL, 11), (REVIEW_LABEL, 11))
 FORM_LABEL_ROW = 6
@@ -232,8 +275,9 @@ _LABEL_RULES = {
 }
 
 
-def write_form(ws: Worksheet, fw: Framework, heading: Heading, labels: dict | None = None,
-               scores: dict[str, tuple] | None = None) -> None:
+def write_form(
+    ws: Worksheet, fw: Framework, heading: Heading, labels: dict | None = None, scores: dict[str, tuple] | None = None
+) -> None:
     """One unit's "Phiếu chấm điểm": labelled cells (label in B, value in C), then the table
     TT | Tiêu chí | Điểm tối đa | Tự chấm | Thẩm định. `labels` maps FORM_LABELS keys to values;
     `scores` maps criterion codes, BONUS_ROW and PENALTY_ROW to (self, review)."""
@@ -254,15 +298,17 @@ def write_form(ws: Worksheet, fw: Framework, heading: Heading, labels: dict | No
     r, subtotals = FORM_HEADER_ROW + 1, []
     for group in fw.groups:
         subtotals.append(r)
-        r = _form_section(ws, r, group.key, _group_title(group), [c for c in fw.of(UNIT) if c.group == group.key],
-                          scores)
+        r = _form_section(
+            ws, r, group.key, _group_title(group), [c for c in fw.of(UNIT) if c.group == group.key], scores
+        )
     bonus_row, penalty_row = r, r + 1
     _form_input(ws, bonus_row, "", BONUS_ROW, fw.bonus_max, scores.get(BONUS_ROW))
     _form_input(ws, penalty_row, "", PENALTY_ROW, fw.penalty_max, scores.get(PENALTY_ROW))
     r = penalty_row + 1
     if fw.of(LEADER):
-        r = _form_section(ws, r, _ROMAN[min(len(fw.groups), len(_ROMAN) - 1)], "Đánh giá người đứng đầu",
-                          list(fw.of(LEADER)), scores)
+        r = _form_section(
+            ws, r, _ROMAN[min(len(fw.groups), len(_ROMAN) - 1)], "Đánh giá người đứng đầu", list(fw.of(LEADER)), scores
+        )
     keys = " + ".join(g.key for g in fw.groups)
     _form_row(ws, r, "", f"Tổng cộng điểm tổ chức ({keys} + điểm thưởng − điểm trừ)", None, bold=True)
     for c in (4, 5):
@@ -413,10 +459,14 @@ def write_template(path: Path, framework: Framework, form: bool = False) -> None
     if form:
         ws = wb.active
         ws.title = FORM_SHEET
-        write_form(ws, framework, Heading(superior="ĐẢNG ỦY ............................",
-                                          issuer="CHI BỘ ............................"))
-        write_guide(wb.create_sheet(GUIDE_SHEET), "HƯỚNG DẪN ĐIỀN PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN",
-                    form_guide(framework))
+        write_form(
+            ws,
+            framework,
+            Heading(superior="ĐẢNG ỦY ............................", issuer="CHI BỘ ............................"),
+        )
+        write_guide(
+            wb.create_sheet(GUIDE_SHEET), "HƯỚNG DẪN ĐIỀN PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN", form_guide(framework)
+        )
     else:
         guide = wb.active
         guide.title = GUIDE_SHEET
@@ -424,8 +474,14 @@ def write_template(path: Path, framework: Framework, form: bool = False) -> None
         units = wb.create_sheet(SHEET_UNITS)
         write_table(units, unit_columns(framework), Heading(), UNITS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
         _total_column(units, framework, unit_columns(framework), TEMPLATE_ROWS)
-        write_table(wb.create_sheet(SHEET_LEADERS), leader_columns(framework), Heading(),
-                    LEADERS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
+        write_table(
+            wb.create_sheet(SHEET_LEADERS),
+            leader_columns(framework),
+            Heading(),
+            LEADERS_TITLE.format(year=BLANK_YEAR),
+            [],
+            TEMPLATE_ROWS,
+        )
         write_criteria(wb.create_sheet(SHEET_FRAMEWORK), framework)
     save(wb, Path(path), datetime.now().replace(microsecond=0))
 
@@ -461,9 +517,13 @@ def _total_column(ws: Worksheet, fw: Framework, columns: list[Column], rows: int
 
 def _heading(ws: Worksheet, heading: Heading, left: tuple[int, int], right: tuple[int, int]) -> None:
     """Left: superior body, issuing body (bold), "*"; right: party name (bold), place and date (italic)."""
-    cells = [(1, left, heading.superior, font()), (2, left, heading.issuer, font(bold=True)),
-             (3, left, "*", font()), (1, right, "ĐẢNG CỘNG SẢN VIỆT NAM", font(bold=True)),
-             (3, right, heading.place_date, font(italic=True))]
+    cells = [
+        (1, left, heading.superior, font()),
+        (2, left, heading.issuer, font(bold=True)),
+        (3, left, "*", font()),
+        (1, right, "ĐẢNG CỘNG SẢN VIỆT NAM", font(bold=True)),
+        (3, right, heading.place_date, font(italic=True)),
+    ]
     for r, (c0, c1), text, style in cells:
         cell = put(ws, r, c0, text)
         cell.font, cell.alignment = style, Alignment(horizontal="center")
@@ -486,15 +546,23 @@ def _input_style(ws: Worksheet, align: str) -> str:
     """A named style for data cells: unlocked, bordered; one lookup per cell instead of four styles."""
     name = "Ô nhập liệu" if align == "center" else "Ô nhập liệu (căn trái)"
     if name not in ws.parent.named_styles:
-        ws.parent.add_named_style(NamedStyle(name, font=font(size=11), border=BORDER, protection=UNLOCKED,
-                                             alignment=Alignment(horizontal=align, vertical="center", wrap_text=True)))
+        ws.parent.add_named_style(
+            NamedStyle(
+                name,
+                font=font(size=11),
+                border=BORDER,
+                protection=UNLOCKED,
+                alignment=Alignment(horizontal=align, vertical="center", wrap_text=True),
+            )
+        )
     return name
 
 
 def _fit_height(ws: Worksheet, r: int, texts: list[tuple[object, float]]) -> None:
     """Room for wrapped text: spreadsheets do not grow a row whose height the file leaves unset."""
-    lines = max((math.ceil(len(t) / (width * CHARS_PER_WIDTH)) for t, width in texts if isinstance(t, str) and t),
-                default=1)
+    lines = max(
+        (math.ceil(len(t) / (width * CHARS_PER_WIDTH)) for t, width in texts if isinstance(t, str) and t), default=1
+    )
     if lines > 1:
         ws.row_dimensions[r].height = LINE_HEIGHT * lines
 

@@ -3,27 +3,27 @@
 Everything users type is normalised to NFC before it is compared or stored; names of sheets,
 columns and labels are compared on a folded key (no case, diacritics, spaces or punctuation).
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 # Every character `str.split()` splits on but the space (tests/test_properties.py checks the list).
-OTHER_BLANKS = tuple("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-                     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+OTHER_BLANKS = tuple(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def nfc(value: object) -> str:
     """Cell value as NFC text with surrounding and repeated blanks removed."""
     if value is None:
         return ""
-    if isinstance(value, float):
-        text = number_text(value)
-    else:
-        text = str(value)
+    text = number_text(value) if isinstance(value, float) else str(value)
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
@@ -108,8 +108,11 @@ def nfc_all(texts: list[str]) -> list[str]:
     if joined is None:
         return [nfc(t) for t in texts]
     joined = unicodedata.normalize("NFC", joined)
-    untidy = joined.startswith(" ") or joined.endswith(" ") or any(
-        blank in joined for blank in ("  ", " \x00", "\x00 ", *OTHER_BLANKS))
+    untidy = (
+        joined.startswith(" ")
+        or joined.endswith(" ")
+        or any(blank in joined for blank in ("  ", " \x00", "\x00 ", *OTHER_BLANKS))
+    )
     parts = joined.split("\x00")
     return [" ".join(p.split()) for p in parts] if untidy else parts
 
@@ -178,13 +181,7 @@ def parse_flag(value: object) -> bool:
 
 # Disciplinary levels, lightest first (domain glossary). 0 = none.
 DISCIPLINE_LABELS = {1: "khiển trách", 2: "cảnh cáo", 3: "cách chức", 4: "khai trừ/giải tán"}
-_DISCIPLINE_KEYS = {
-    "khientrach": 1,
-    "canhcao": 2,
-    "cachchuc": 3,
-    "khaitru": 4,
-    "giaitan": 4,
-}
+_DISCIPLINE_KEYS = {"khientrach": 1, "canhcao": 2, "cachchuc": 3, "khaitru": 4, "giaitan": 4}
 # A yes flag in a collective-discipline column: disciplined, level not stated.
 DISCIPLINE_UNSPECIFIED = -1
 

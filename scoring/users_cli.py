@@ -1,6 +1,7 @@
 """`python -m scoring users …`: accounts from the command line. A password is read from standard input (one
 line) or, at a terminal, typed twice without echo; never taken as an argument, so it stays out of the shell's
 history and the process list."""
+
 from __future__ import annotations
 
 import getpass
@@ -49,8 +50,10 @@ def _list(accounts: Accounts, actor, args) -> int:
         if a.locked:
             state += ", tạm khoá do nhập sai"
         unit = f", đơn vị {a.unit_code}" if a.unit_code else ""
-        print(f"{a.login}\t{a.full_name}\t{ROLE_LABELS[a.role]} ({a.role.value}{unit})\t{state}\t"
-              f"sửa {local_time(a.changed_at):%d/%m/%Y %H:%M} bởi {a.changed_by}")
+        print(
+            f"{a.login}\t{a.full_name}\t{ROLE_LABELS[a.role]} ({a.role.value}{unit})\t{state}\t"
+            f"sửa {local_time(a.changed_at):%d/%m/%Y %H:%M} bởi {a.changed_by}"
+        )
     return EXIT_OK
 
 
@@ -84,5 +87,12 @@ def _role(accounts: Accounts, actor, args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"add": _add, "list": _list, "passwd": _passwd, "disable": _disable, "enable": _enable, "unlock": _unlock,
-            "role": _role}
+COMMANDS = {
+    "add": _add,
+    "list": _list,
+    "passwd": _passwd,
+    "disable": _disable,
+    "enable": _enable,
+    "unlock": _unlock,
+    "role": _role,
+}

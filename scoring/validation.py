@@ -3,6 +3,7 @@
 An Issue names the file, sheet, Excel row and column header as the user sees them. Errors block a
 year from being rated or stored; warnings are shown and do not block.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -1,4 +1,5 @@
 """Tables the dashboard shows, computed from rated years (no Streamlit here: pages only render these)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,10 +10,9 @@ from .access import ROLE_LABELS, TIERS_ONLY
 from .accounts import AccountInfo
 from .engine import YearResult
 from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
-from .text import fold
-from .presentation import (AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, markdown, rank_change_text, unit_notes,
-                           vn)
+from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, markdown, rank_change_text, unit_notes, vn
 from .store import DatasetInfo, local_time
+from .text import fold
 from .validation import SEVERITY_LABEL
 
 
@@ -28,7 +28,8 @@ def overview(result: YearResult, previous: YearResult | None) -> dict:
         "units": len(result.units),
         "units_change": None if previous is None else len(result.units) - len(previous.units),
         "mean_total": float(result.units["total"].mean()) if len(result.units) else 0.0,
-        "mean_change": None if previous is None or not len(previous.units)
+        "mean_change": None
+        if previous is None or not len(previous.units)
         else float(result.units["total"].mean() - previous.units["total"].mean()),
         "tiers": {t: int(counts[t]) for t in TIERS},
         "tier_changes": {t: None if before is None else int(counts[t] - before[t]) for t in TIERS},
@@ -88,9 +89,16 @@ def unit_profile(result: YearResult, code: str) -> pd.DataFrame:
     rows = []
     for c in result.framework.of(UNIT):
         m = float(c.max_points)
-        rows.append({"code": c.code, "name": c.name, "max_points": m, "points": float(mine[c.code]),
-                     "unit_percent": float(mine[c.code]) / m * 100,
-                     "cluster_percent": float(average[c.code]) / m * 100})
+        rows.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "max_points": m,
+                "points": float(mine[c.code]),
+                "unit_percent": float(mine[c.code]) / m * 100,
+                "cluster_percent": float(average[c.code]) / m * 100,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -101,9 +109,17 @@ def unit_history(results: list[YearResult], code: str) -> pd.DataFrame:
         found = r.units[r.units["code"] == code]
         if len(found):
             u = found.iloc[0]
-            rows.append({"year": r.year, "total": u["total"], "rank": int(u["rank"]),
-                         "cluster_rank": int(u["cluster_rank"]), "tier": u["tier"], "units": len(r.units),
-                         "reason": u["reason"]})
+            rows.append(
+                {
+                    "year": r.year,
+                    "total": u["total"],
+                    "rank": int(u["rank"]),
+                    "cluster_rank": int(u["cluster_rank"]),
+                    "tier": u["tier"],
+                    "units": len(r.units),
+                    "reason": u["reason"],
+                }
+            )
     return pd.DataFrame(rows, columns=["year", "total", "rank", "cluster_rank", "tier", "units", "reason"])
 
 
@@ -132,7 +148,8 @@ def transitions(before: YearResult, after: YearResult) -> pd.DataFrame:
 def movers(before: YearResult, after: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Most improved and most declined units between two years, by rank change then total change."""
     both = after.units[["code", "name", "cluster", "total", "rank"]].merge(
-        before.units[["code", "total", "rank"]], on="code", suffixes=("", "_before"))
+        before.units[["code", "total", "rank"]], on="code", suffixes=("", "_before")
+    )
     both["rank_change"] = both["rank_before"] - both["rank"]
     both["total_change"] = both["total"] - both["total_before"]
     improved = both.sort_values(["rank_change", "total_change", "code"], ascending=[False, False, True]).head(n)
@@ -143,24 +160,43 @@ def movers(before: YearResult, after: YearResult, n: int = 10) -> tuple[pd.DataF
 def leader_table(result: YearResult) -> pd.DataFrame:
     """The leaders' ranking with their points per criterion, Vietnamese headers, numbers kept numeric."""
     leaders = result.leaders
-    return pd.concat([pd.DataFrame({
-        "Xếp hạng": leaders["rank"], "Mã đơn vị": leaders["unit_code"], "Đơn vị": leaders["unit_name"],
-        "Họ và tên": leaders["name"], "Chức vụ": leaders["title"]}),
-        result.leader_scores.points.loc[leaders.index],
-        pd.DataFrame({"Tổng điểm": leaders["total"], "Xếp loại": leaders["tier"], "Ghi chú": leaders["reason"]})],
-        axis=1)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "Xếp hạng": leaders["rank"],
+                    "Mã đơn vị": leaders["unit_code"],
+                    "Đơn vị": leaders["unit_name"],
+                    "Họ và tên": leaders["name"],
+                    "Chức vụ": leaders["title"],
+                }
+            ),
+            result.leader_scores.points.loc[leaders.index],
+            pd.DataFrame({"Tổng điểm": leaders["total"], "Xếp loại": leaders["tier"], "Ghi chú": leaders["reason"]}),
+        ],
+        axis=1,
+    )
 
 
 def ranking_table(units: pd.DataFrame, has_previous: bool = True) -> pd.DataFrame:
     """The ranking as users read it: Vietnamese headers, numbers kept numeric (pages format them), arrows
     for rank changes, "Chưa thẩm định" where the committee gave no score."""
-    return pd.DataFrame({
-        "Hạng": units["rank"], "Thay đổi": [rank_change_text(c, has_previous) for c in units["rank_change"]],
-        "Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"],
-        "Tự chấm": units["self_score"], "Thẩm định": units["review_score"], "Thưởng": units["bonus"],
-        "Trừ": units["penalty"], "Tổng điểm": units["total"], "Xếp loại": units["tier"],
-        "Ghi chú": unit_notes(units),
-    })
+    return pd.DataFrame(
+        {
+            "Hạng": units["rank"],
+            "Thay đổi": [rank_change_text(c, has_previous) for c in units["rank_change"]],
+            "Mã": units["code"],
+            "Tên đơn vị": units["name"],
+            "Khối": units["cluster"],
+            "Tự chấm": units["self_score"],
+            "Thẩm định": units["review_score"],
+            "Thưởng": units["bonus"],
+            "Trừ": units["penalty"],
+            "Tổng điểm": units["total"],
+            "Xếp loại": units["tier"],
+            "Ghi chú": unit_notes(units),
+        }
+    )
 
 
 def ranking_of(result: YearResult, columns: list[str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -175,11 +211,20 @@ def public_ranking(units: pd.DataFrame, level: str) -> pd.DataFrame:
     if level == TIERS_ONLY:
         order = {code: i for i, code in enumerate(TIERS)}
         units = units.sort_values(["tier", "code"], key=lambda c: c.map(order) if c.name == "tier" else c)
-        return pd.DataFrame({"Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"],
-                             "Xếp loại": units["tier"]})
-    return pd.DataFrame({"Hạng": units["rank"], "Hạng trong khối": units["cluster_rank"], "Mã": units["code"],
-                         "Tên đơn vị": units["name"], "Khối": units["cluster"], "Tổng điểm": units["total"],
-                         "Xếp loại": units["tier"]})
+        return pd.DataFrame(
+            {"Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"], "Xếp loại": units["tier"]}
+        )
+    return pd.DataFrame(
+        {
+            "Hạng": units["rank"],
+            "Hạng trong khối": units["cluster_rank"],
+            "Mã": units["code"],
+            "Tên đơn vị": units["name"],
+            "Khối": units["cluster"],
+            "Tổng điểm": units["total"],
+            "Xếp loại": units["tier"],
+        }
+    )
 
 
 NEAR_MARGIN = 1.0  # points: a total this close to a tier threshold is worth a second look before publishing
@@ -202,52 +247,94 @@ def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARG
 
 def issues_table(issues) -> pd.DataFrame:
     """Problems of a read, one row each, as the upload page lists them."""
-    return pd.DataFrame([{"Mức độ": SEVERITY_LABEL[i.severity], "Tệp": i.file, "Trang": i.sheet,
-                          "Dòng": i.row, "Cột": i.column, "Giá trị": i.value, "Nội dung": i.message}
-                         for i in issues],
-                        columns=["Mức độ", "Tệp", "Trang", "Dòng", "Cột", "Giá trị", "Nội dung"]).astype(
-        {"Dòng": "Int64"})
+    return pd.DataFrame(
+        [
+            {
+                "Mức độ": SEVERITY_LABEL[i.severity],
+                "Tệp": i.file,
+                "Trang": i.sheet,
+                "Dòng": i.row,
+                "Cột": i.column,
+                "Giá trị": i.value,
+                "Nội dung": i.message,
+            }
+            for i in issues
+        ],
+        columns=["Mức độ", "Tệp", "Trang", "Dòng", "Cột", "Giá trị", "Nội dung"],
+    ).astype({"Dòng": "Int64"})
 
 
 def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
     """Units whose rank or tier would change under another framework, matched by unit code."""
     before = now.units.set_index("code")
     new = after.units.set_index("code").reindex(before.index)
-    table = pd.DataFrame({"Tên đơn vị": before["name"], "Tổng điểm hiện tại": before["total"],
-                          "Tổng điểm mới": new["total"], "Hạng hiện tại": before["rank"], "Hạng mới": new["rank"],
-                          "Xếp loại hiện tại": before["tier"].map(TIER_LABEL),
-                          "Xếp loại mới": new["tier"].map(TIER_LABEL)})
+    table = pd.DataFrame(
+        {
+            "Tên đơn vị": before["name"],
+            "Tổng điểm hiện tại": before["total"],
+            "Tổng điểm mới": new["total"],
+            "Hạng hiện tại": before["rank"],
+            "Hạng mới": new["rank"],
+            "Xếp loại hiện tại": before["tier"].map(TIER_LABEL),
+            "Xếp loại mới": new["tier"].map(TIER_LABEL),
+        }
+    )
     changed = (before["rank"] != new["rank"]) | (before["tier"] != new["tier"])
     return table[changed].reset_index(names="Mã đơn vị")
 
 
 def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
     """The stored versions of a year, newest first."""
-    return pd.DataFrame([{
-        "Phiên bản": d.id, "Đang dùng": "✔" if d.active else "",
-        "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
-        "Người nhập": d.imported_by, "Số đơn vị": d.unit_count, "Bộ tiêu chí": d.framework_name,
-        "Chọn bộ tiêu chí": ORIGIN_LABELS.get(d.framework_origin, ""), "Tệp": ", ".join(s.name for s in d.files),
-    } for d in reversed(history)])
+    return pd.DataFrame(
+        [
+            {
+                "Phiên bản": d.id,
+                "Đang dùng": "✔" if d.active else "",
+                "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
+                "Người nhập": d.imported_by,
+                "Số đơn vị": d.unit_count,
+                "Bộ tiêu chí": d.framework_name,
+                "Chọn bộ tiêu chí": ORIGIN_LABELS.get(d.framework_origin, ""),
+                "Tệp": ", ".join(s.name for s in d.files),
+            }
+            for d in reversed(history)
+        ]
+    )
 
 
 def accounts_table(accounts: list[AccountInfo]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "Tên đăng nhập": a.login, "Họ tên": a.full_name, "Vai trò": ROLE_LABELS[a.role], "Đơn vị": a.unit_code or "",
-        "E-mail": a.email or "", "Trạng thái": ("Đang dùng" if a.active else "Đã khoá")
-        + (" · tạm khoá do nhập sai" if a.locked else "") + (" · phải đổi mật khẩu" if a.must_change_password else ""),
-        "Sửa lúc": f"{local_time(a.changed_at):%d/%m/%Y %H:%M}", "Sửa bởi": a.changed_by,
-    } for a in accounts], columns=["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "E-mail", "Trạng thái", "Sửa lúc",
-                                   "Sửa bởi"])
+    return pd.DataFrame(
+        [
+            {
+                "Tên đăng nhập": a.login,
+                "Họ tên": a.full_name,
+                "Vai trò": ROLE_LABELS[a.role],
+                "Đơn vị": a.unit_code or "",
+                "E-mail": a.email or "",
+                "Trạng thái": ("Đang dùng" if a.active else "Đã khoá")
+                + (" · tạm khoá do nhập sai" if a.locked else "")
+                + (" · phải đổi mật khẩu" if a.must_change_password else ""),
+                "Sửa lúc": f"{local_time(a.changed_at):%d/%m/%Y %H:%M}",
+                "Sửa bởi": a.changed_by,
+            }
+            for a in accounts
+        ],
+        columns=["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "E-mail", "Trạng thái", "Sửa lúc", "Sửa bởi"],
+    )
 
 
 def audit_table(log: pd.DataFrame) -> pd.DataFrame:
     """The audit log as the Tài khoản page shows it, newest first."""
-    return pd.DataFrame({
-        "Lúc": [f"{local_time(at):%d/%m/%Y %H:%M:%S}" for at in log["at"]], "Người thực hiện": log["who"],
-        "Việc": [AUDIT_ACTIONS.get(a, a) for a in log["action"]],
-        "Năm": [_whole(v) for v in log["year"]], "Phiên bản": [_whole(v) for v in log["dataset_id"]],
-        "Chi tiết": log["detail"]})
+    return pd.DataFrame(
+        {
+            "Lúc": [f"{local_time(at):%d/%m/%Y %H:%M:%S}" for at in log["at"]],
+            "Người thực hiện": log["who"],
+            "Việc": [AUDIT_ACTIONS.get(a, a) for a in log["action"]],
+            "Năm": [_whole(v) for v in log["year"]],
+            "Phiên bản": [_whole(v) for v in log["dataset_id"]],
+            "Chi tiết": log["detail"],
+        }
+    )
 
 
 def _whole(value) -> str:
@@ -256,19 +343,36 @@ def _whole(value) -> str:
 
 def framework_table(fw: Framework) -> pd.DataFrame:
     """The criteria of a framework, read-only."""
-    return pd.DataFrame([{"Mã tiêu chí": c.code, "Nhóm": c.group or "", "Tên tiêu chí": c.name,
-                          "Điểm tối đa": float(c.max_points),
-                          "Trọng số": float(c.max_points if c.weight is None else c.weight),
-                          "Đối tượng": TARGET_LABELS[c.target]} for c in fw.criteria])
+    return pd.DataFrame(
+        [
+            {
+                "Mã tiêu chí": c.code,
+                "Nhóm": c.group or "",
+                "Tên tiêu chí": c.name,
+                "Điểm tối đa": float(c.max_points),
+                "Trọng số": float(c.max_points if c.weight is None else c.weight),
+                "Đối tượng": TARGET_LABELS[c.target],
+            }
+            for c in fw.criteria
+        ]
+    )
 
 
 def framework_rules_text(fw: Framework) -> str:
     """Thresholds, quota, bonus and penalty caps in one paragraph (Markdown)."""
     t1, t2, t3 = (vn(float(x), 1) for x in fw.thresholds)
-    return markdown("Ngưỡng: HTXSNV từ **{}**, HTTNV từ **{}**, HTNV từ **{}** điểm · chỉ tiêu HTXSNV **{}%** {} · "
-                    "điểm thưởng tối đa **{}**, điểm trừ tối đa **{}** · đồng điểm phân định theo nhóm **{}**.",
-                    t1, t2, t3, vn(float(fw.quota_percent), 1), QUOTA_BASES[fw.quota_base],
-                    vn(float(fw.bonus_max), 1), vn(float(fw.penalty_max), 1), fw.tie_break_group)
+    return markdown(
+        "Ngưỡng: HTXSNV từ **{}**, HTTNV từ **{}**, HTNV từ **{}** điểm · chỉ tiêu HTXSNV **{}%** {} · "
+        "điểm thưởng tối đa **{}**, điểm trừ tối đa **{}** · đồng điểm phân định theo nhóm **{}**.",
+        t1,
+        t2,
+        t3,
+        vn(float(fw.quota_percent), 1),
+        QUOTA_BASES[fw.quota_base],
+        vn(float(fw.bonus_max), 1),
+        vn(float(fw.penalty_max), 1),
+        fw.tie_break_group,
+    )
 
 
 def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
@@ -276,12 +380,16 @@ def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
     position = result.units.index[result.units["code"] == code][0]
     scores = result.unit_scores
     criteria = result.framework.of(UNIT)
-    return pd.DataFrame({
-        "Mã": [c.code for c in criteria], "Tiêu chí": [c.name for c in criteria],
-        "Tối đa": [float(c.max_points) for c in criteria],
-        "Tự chấm": scores.self_scores.loc[position].to_numpy(dtype=float),
-        "Thẩm định": scores.review_scores.loc[position].to_numpy(dtype=float),
-        "Điểm tính": scores.points.loc[position].to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "Mã": [c.code for c in criteria],
+            "Tiêu chí": [c.name for c in criteria],
+            "Tối đa": [float(c.max_points) for c in criteria],
+            "Tự chấm": scores.self_scores.loc[position].to_numpy(dtype=float),
+            "Thẩm định": scores.review_scores.loc[position].to_numpy(dtype=float),
+            "Điểm tính": scores.points.loc[position].to_numpy(dtype=float),
+        }
+    )
 
 
 def unit_choices(units: pd.DataFrame, typed: str, limit: int) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The words of the scoresheets: sheet names, column headings, form labels and the keys the reader matches them
 by (folded: lower case, no accents, no spaces). The reader, the blank templates and the sample writer all use
 these, so that what is written can always be read back."""
+
 from __future__ import annotations
 
 from .framework import LEADER, UNIT
@@ -25,10 +26,32 @@ _CODE_KEYS = ("madonvi", "madv", "matochuc", "matccsd", "maso", "ma$")
 _YEAR_KEYS = ("nam$", "namdanhgia$", "namxeploai$")
 UNIT_META = [
     ("code", _CODE_KEYS),
-    ("head_discipline", ("kyluatnguoidungdau", "nguoidungdaubikyluat", "klnguoidungdau", "kyluatbithu",
-                         "hinhthuckyluatnguoidungdau", "kyluatcanhan")),
-    ("collective_discipline", ("kyluattapthe", "kyluattochuc", "tochucbikyluat", "tapthebikyluat", "kltapthe",
-                               "kltochuc", "hinhthuckyluattapthe", "hinhthuckyluat$", "kyluat$", "bikyluat$")),
+    (
+        "head_discipline",
+        (
+            "kyluatnguoidungdau",
+            "nguoidungdaubikyluat",
+            "klnguoidungdau",
+            "kyluatbithu",
+            "hinhthuckyluatnguoidungdau",
+            "kyluatcanhan",
+        ),
+    ),
+    (
+        "collective_discipline",
+        (
+            "kyluattapthe",
+            "kyluattochuc",
+            "tochucbikyluat",
+            "tapthebikyluat",
+            "kltapthe",
+            "kltochuc",
+            "hinhthuckyluattapthe",
+            "hinhthuckyluat$",
+            "kyluat$",
+            "bikyluat$",
+        ),
+    ),
     ("disunity", ("matdoanket", "comatdoanket", "noibomatdoanket", "khongdoanket")),
     ("corruption", ("thamnhung", "viphamthamnhung", "cothamnhung", "coviphamthamnhung")),
     ("name", ("tendonvi", "tentochuc", "tentccsd", "tencosodang", "ten$", "donvi$")),
@@ -38,8 +61,10 @@ UNIT_META = [
     ("penalty", ("diemtru",)),
     ("note", ("ghichu",)),
     # "Trạng thái" and "Lý do thay đổi" are a round's export columns (scoring/round_files.py)
-    ("ignored", ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "diemtuchamtong", "tong", "trangthai",
-                 "lydo")),
+    (
+        "ignored",
+        ("stt", "tt", "tongdiem", "tongcong", "xeploai", "xephang", "diemtuchamtong", "tong", "trangthai", "lydo"),
+    ),
 ]
 
 
@@ -59,20 +84,45 @@ LEADER_META = [
 RULE_LIKE = ("kyluat", "doanket", "thamnhung", "tinnhiem", "vipham", "diem", "thuong", "tru", "khoi", "nam")
 
 
-ROLE_LABEL = {
-    UNIT: {"code": "Mã đơn vị", "name": "Tên đơn vị"},
-    LEADER: {"code": "Mã đơn vị", "name": "Họ và tên"},
-}
+ROLE_LABEL = {UNIT: {"code": "Mã đơn vị", "name": "Tên đơn vị"}, LEADER: {"code": "Mã đơn vị", "name": "Họ và tên"}}
 
 
 TOTAL_ROW = ("tongcong", "cong", "tong")
 
 # A label in the first columns that ends the table: totals, averages, a summary block, the signature block.
-FOOTER_STARTS = ("tongcong", "tongso", "tonghop", "binhquan", "trungbinh", "trongdo", "thongke", "nguoilap", "noinhan",
-                 "xacnhan")
+FOOTER_STARTS = (
+    "tongcong",
+    "tongso",
+    "tonghop",
+    "binhquan",
+    "trungbinh",
+    "trongdo",
+    "thongke",
+    "nguoilap",
+    "noinhan",
+    "xacnhan",
+)
 # The first four characters of those labels, lower case, as typed: a cheap test before folding.
-TOTAL_PREFIXES = {"tổng", "tong", "cộng", "cong", "ngườ", "nguo", "nơi ", "noi ", "xác ", "xac ", "t/m ", "tm. ",
-                  "bình", "binh", "trun", "tron", "thốn", "thon"}
+TOTAL_PREFIXES = {
+    "tổng",
+    "tong",
+    "cộng",
+    "cong",
+    "ngườ",
+    "nguo",
+    "nơi ",
+    "noi ",
+    "xác ",
+    "xac ",
+    "t/m ",
+    "tm. ",
+    "bình",
+    "binh",
+    "trun",
+    "tron",
+    "thốn",
+    "thon",
+}
 
 # Labels of a per-unit form ("Mã đơn vị: DV01"), matched like column headings.
 FORM_LABELS = [
@@ -91,6 +141,10 @@ FORM_LABELS = [
 ]
 
 
-FORM_LABEL_NAMES = {"collective_discipline": "Kỷ luật tập thể", "head_discipline": "Kỷ luật người đứng đầu",
-                     "disunity": "Mất đoàn kết", "corruption": "Tham nhũng",
-                     "low_confidence": "Tín nhiệm thấp trên 50%"}
+FORM_LABEL_NAMES = {
+    "collective_discipline": "Kỷ luật tập thể",
+    "head_discipline": "Kỷ luật người đứng đầu",
+    "disunity": "Mất đoàn kết",
+    "corruption": "Tham nhũng",
+    "low_confidence": "Tín nhiệm thấp trên 50%",
+}

@@ -5,8 +5,10 @@ some crafted files (a sheet whose cells are far apart makes it allocate the dens
 Python process cannot catch an abort. Zip containers (.xlsx/.xlsm/.ods) are checked for bombs from
 their directory before anything is inflated.
 """
+
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
@@ -56,9 +58,11 @@ class UnreadableFile(Exception):
     """The file cannot be read as a spreadsheet; the message is for users, in Vietnamese."""
 
 
-PASSWORD_PROTECTED = ("Tệp được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu rồi lưu lại: trong Excel "
-                      "chọn Tệp › Thông tin › Bảo vệ sổ làm việc › Mã hóa bằng mật khẩu, xóa mật khẩu, bấm OK rồi lưu; "
-                      "trong LibreOffice chọn Lưu thành và bỏ chọn “Lưu với mật khẩu”.")
+PASSWORD_PROTECTED = (
+    "Tệp được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu rồi lưu lại: trong Excel "
+    "chọn Tệp › Thông tin › Bảo vệ sổ làm việc › Mã hóa bằng mật khẩu, xóa mật khẩu, bấm OK rồi lưu; "
+    "trong LibreOffice chọn Lưu thành và bỏ chọn “Lưu với mật khẩu”."
+)
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an OLE file holding an encrypted .xlsx/.xlsb
 
 
@@ -138,7 +142,7 @@ def _checked(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith(ZIP_MAGIC):
         return _check_zip(data), digest
     if data.startswith(OLE_MAGIC):
-        if _ENCRYPTED_PACKAGE in data[:1 << 20] or _ENCRYPTED_PACKAGE in data[-(1 << 20):]:
+        if _ENCRYPTED_PACKAGE in data[: 1 << 20] or _ENCRYPTED_PACKAGE in data[-(1 << 20) :]:
             raise UnreadableFile(PASSWORD_PROTECTED)
         return "xls", digest
     if Path(name).suffix.lower() in (".csv", ".txt"):
@@ -153,11 +157,15 @@ def _not_a_spreadsheet(data: bytes, name: str) -> str:
     if head.startswith(b"%pdf"):
         return "Tệp PDF, không phải bảng tính: hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv"
     if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return (f"Tệp dạng “XML Spreadsheet 2003” đặt đuôi {suffix}, không đọc được: "
-                "hãy mở bằng Excel rồi lưu lại dạng .xlsx")
+        return (
+            f"Tệp dạng “XML Spreadsheet 2003” đặt đuôi {suffix}, không đọc được: "
+            "hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+        )
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in head:
-        return (f"Tệp là trang web (HTML) đặt đuôi {suffix}, không phải bảng tính thật "
-                "(nhiều phần mềm xuất “Excel” kiểu này): hãy mở bằng Excel rồi lưu lại dạng .xlsx")
+        return (
+            f"Tệp là trang web (HTML) đặt đuôi {suffix}, không phải bảng tính thật "
+            "(nhiều phần mềm xuất “Excel” kiểu này): hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+        )
     return "Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)"
 
 
@@ -214,8 +222,9 @@ class Loading:
                         worker.proc.kill()
                         outcome = UnreadableFile("Đọc tệp quá lâu, đã dừng (tệp quá lớn hoặc hỏng)")
                     name, data = self.files[i]
-                    self._results[i] = outcome if isinstance(outcome, UnreadableFile) else \
-                        Book(name, digest, len(data), kind, outcome)
+                    self._results[i] = (
+                        outcome if isinstance(outcome, UnreadableFile) else Book(name, digest, len(data), kind, outcome)
+                    )
                     if worker.alive():
                         self._idle.append(worker)
                     else:  # crashed or killed: a fresh worker takes the files still waiting
@@ -233,8 +242,13 @@ class _Worker:
     """One `python -m scoring.parse_worker` process and its pipes."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-m", "scoring.parse_worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_PACKAGE_ROOT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scoring.parse_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=_PACKAGE_ROOT,
+        )
         self.out = self.proc.stdout
 
     def send(self, data: bytes) -> bool:
@@ -261,10 +275,8 @@ class _Worker:
         return self.proc.poll() is None
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.proc.stdin.close()
-        except OSError:
-            pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -290,7 +302,8 @@ def _check_zip(data: bytes) -> str:
             infos = z.infolist()
             names = {i.filename for i in infos}
             if any(i.flag_bits & 0x1 for i in infos) or (
-                    "META-INF/manifest.xml" in names and b"encryption-data" in z.read("META-INF/manifest.xml")):
+                "META-INF/manifest.xml" in names and b"encryption-data" in z.read("META-INF/manifest.xml")
+            ):
                 raise UnreadableFile(PASSWORD_PROTECTED)
             bomb = zip_bomb(infos, MAX_UNPACKED_BYTES)
             if bomb:
@@ -325,8 +338,10 @@ def _check_xml_heads(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
             cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
             if rows * cols > MAX_CELLS:
                 ref = f"{m.group(3).decode()}{int(m.group(4))}"
-                raise UnreadableFile(f"Trang tính có ô dữ liệu ở tận ô {ref} ({rows} dòng × {cols} cột), "
-                                     "quá lớn để đọc: hãy xóa các ô thừa nằm xa bảng rồi lưu lại")
+                raise UnreadableFile(
+                    f"Trang tính có ô dữ liệu ở tận ô {ref} ({rows} dòng × {cols} cột), "
+                    "quá lớn để đọc: hãy xóa các ô thừa nằm xa bảng rồi lưu lại"
+                )
 
 
 def _column_number(letters: bytes) -> int:
@@ -378,8 +393,11 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
         texts.append(column_texts)
     # Merged ranges clipped to the cells that exist: a range over a whole column (C1:C1048576) must cost what the
     # sheet costs, not a million rows.
-    clipped = [((r0, c0), (min(r1, height - 1), min(c1, width - 1))) for (r0, c0), (r1, c1) in merged or []
-               if r0 < height and c0 < width]
+    clipped = [
+        ((r0, c0), (min(r1, height - 1), min(c1, width - 1)))
+        for (r0, c0), (r1, c1) in merged or []
+        if r0 < height and c0 < width
+    ]
     return Grid(nfc(name), height, width, numbers, texts, clipped)
 
 
@@ -420,8 +438,9 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
                 continue
             part = sheets.get(meta.name, ("", 0))[0]
             # A small sheet is measured before the parser allocates it.
-            uncalculated = _measure_xlsx_sheet(data, part, meta.name, recalculate, True) \
-                if part and part not in large else set()
+            uncalculated = (
+                _measure_xlsx_sheet(data, part, meta.name, recalculate, True) if part and part not in large else set()
+            )
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
@@ -436,7 +455,7 @@ _REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+
 _REL_ENTRY_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _WIDE_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d')
-_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
@@ -449,7 +468,7 @@ def _xlsx_sheets(data: bytes) -> tuple[dict[str, tuple[str, int]], bool]:
             sizes = {i.filename: i.file_size for i in z.infolist()}
     except (KeyError, zipfile.BadZipFile):
         return {}, False
-    targets = {i: t for i, t in _REL_ENTRY.findall(rels)} | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
+    targets = dict(_REL_ENTRY.findall(rels)) | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
     out = {}
     for name, rid in _SHEET_ENTRY.findall(book):
         target = targets.get(rid, b"").decode()
@@ -460,8 +479,7 @@ def _xlsx_sheets(data: bytes) -> tuple[dict[str, tuple[str, int]], bool]:
     return out, b'fullCalcOnLoad="1"' in book
 
 
-def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool, measure: bool
-                        ) -> set[tuple[int, int]]:
+def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool, measure: bool) -> set[tuple[int, int]]:
     """Refuse a sheet whose real extent (last row × last column of its cells) is too large, reading its XML in
     chunks, if `measure`; return the cells holding a formula without a cached value (a file written by a program
     and never opened in Excel or LibreOffice).
@@ -486,8 +504,9 @@ def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool, me
             cols = max(cols, max(map(_column_number, set(wide))) if wide else 26)
             if rows * cols > MAX_CELLS:
                 far = f"dòng {rows}, cột {column_letter(cols - 1)}"
-                raise UnreadableFile(f"Trang “{name}” quá lớn (ô xa nhất ở {far}): "
-                                     "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
+                raise UnreadableFile(
+                    f"Trang “{name}” quá lớn (ô xa nhất ở {far}): hãy xóa các ô thừa ở xa bảng rồi lưu lại"
+                )
         if not has_formula:
             return set()
         xml = z.read(part)

@@ -1,4 +1,5 @@
 """Build one year's validated tables directly, for engine tests with hand-computed numbers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,21 +27,43 @@ def leader(unit_code: str, total: float | None = None, review=None, **facts) -> 
     return {"unit_code": unit_code, "review": review, **facts}
 
 
-def year_data(units: list[dict], leaders: list[dict] = (), year: int = 2025, fw: Framework = FW,
-              has_self_columns: bool = False) -> YearData:
+def year_data(
+    units: list[dict], leaders: list[dict] = (), year: int = 2025, fw: Framework = FW, has_self_columns: bool = False
+) -> YearData:
     rows = []
     for i, u in enumerate(units):
-        rows.append({
-            "code": u["code"], "name": u.get("name", f"Đơn vị {u['code']}"), "cluster": u["cluster"],
-            "bonus": float(u.get("bonus", 0)), "penalty": float(u.get("penalty", 0)),
-            "collective_discipline": u.get("collective_discipline", 0), "head_discipline": u.get("head_discipline", 0),
-            "disunity": u.get("disunity", False), "corruption": u.get("corruption", False), "note": "",
-            "has_self_columns": has_self_columns, "file": "test.xlsx", "sheet": "Tổ chức", "row": i + 5,
-        })
+        rows.append(
+            {
+                "code": u["code"],
+                "name": u.get("name", f"Đơn vị {u['code']}"),
+                "cluster": u["cluster"],
+                "bonus": float(u.get("bonus", 0)),
+                "penalty": float(u.get("penalty", 0)),
+                "collective_discipline": u.get("collective_discipline", 0),
+                "head_discipline": u.get("head_discipline", 0),
+                "disunity": u.get("disunity", False),
+                "corruption": u.get("corruption", False),
+                "note": "",
+                "has_self_columns": has_self_columns,
+                "file": "test.xlsx",
+                "sheet": "Tổ chức",
+                "row": i + 5,
+            }
+        )
     codes = fw.codes(UNIT)
-    lrows = [{"unit_code": l["unit_code"], "name": l.get("name", f"Người {l['unit_code']}"), "title": "Bí thư",
-              "discipline": l.get("discipline", 0), "low_confidence": l.get("low_confidence", False),
-              "file": "test.xlsx", "sheet": "Người đứng đầu", "row": i + 5} for i, l in enumerate(leaders)]
+    lrows = [
+        {
+            "unit_code": ld["unit_code"],
+            "name": ld.get("name", f"Người {ld['unit_code']}"),
+            "title": "Bí thư",
+            "discipline": ld.get("discipline", 0),
+            "low_confidence": ld.get("low_confidence", False),
+            "file": "test.xlsx",
+            "sheet": "Người đứng đầu",
+            "row": i + 5,
+        }
+        for i, ld in enumerate(leaders)
+    ]
     lcodes = fw.codes(LEADER)
     return YearData(
         year=year,
@@ -49,7 +72,7 @@ def year_data(units: list[dict], leaders: list[dict] = (), year: int = 2025, fw:
         unit_review=_scores([u["review"] for u in units], codes),
         leaders=pd.DataFrame(lrows, columns=LEADER_COLUMNS),
         leader_self=_scores([{} for _ in leaders], lcodes),
-        leader_review=_scores([l["review"] for l in leaders], lcodes),
+        leader_review=_scores([ld["review"] for ld in leaders], lcodes),
     )
 
 

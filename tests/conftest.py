@@ -32,9 +32,19 @@ def convert(soffice: str, src: Path, fmt: str, outdir: Path) -> Path:
     outdir.mkdir(parents=True, exist_ok=True)
     profile = outdir / ".lo-profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-         "--outdir", str(outdir), str(src)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
     assert out.exists(), f"LibreOffice did not produce {out}"
@@ -55,6 +65,7 @@ class PostgresServer:
 
     def _conninfo(self, database: str | None = None) -> str:
         from sqlalchemy.engine import make_url
+
         url = make_url(self.url).set(drivername="postgresql")
         if database:
             url = url.set(database=database)
@@ -64,6 +75,7 @@ class PostgresServer:
         """A new empty database; returns its SQLAlchemy URL."""
         import psycopg
         from sqlalchemy.engine import make_url
+
         name = f"t_{uuid.uuid4().hex}"
         with psycopg.connect(self._conninfo(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -72,16 +84,21 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         import psycopg
         from sqlalchemy.engine import make_url
+
         name = make_url(url).database
         with psycopg.connect(self._conninfo(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _postgres_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
-    assert found, ("PostgreSQL is required for the store tests (initdb not found under /usr/lib/postgresql/*/bin): "
-                   "run `make system-deps` (Debian package postgresql), or set DANVAN_TEST_POSTGRES_URL")
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()],
+    )
+    assert found, (
+        "PostgreSQL is required for the store tests (initdb not found under /usr/lib/postgresql/*/bin): "
+        "run `make system-deps` (Debian package postgresql), or set DANVAN_TEST_POSTGRES_URL"
+    )
     return Path(found[-1]).parent
 
 
@@ -99,6 +116,7 @@ def postgres_server():
         yield PostgresServer(external)
         return
     import pwd
+
     bindir = _postgres_bin()
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []  # initdb refuses to run as root
@@ -113,16 +131,42 @@ def postgres_server():
         return subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True, check=False, **kwargs)
 
     try:
-        out = run(bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
-                  "--no-sync", timeout=120)
+        out = run(
+            bindir / "initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            timeout=120,
+        )
         assert out.returncode == 0, f"initdb failed:\n{out.stdout}\n{out.stderr}"
         # A server in Vietnam runs on Vietnamese time: naive times would be misread, not only on a UTC box.
-        settings = ("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                    f"-c max_connections=200 -c timezone=Asia/Ho_Chi_Minh -k {base}")
+        settings = (
+            "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            f"-c max_connections=200 -c timezone=Asia/Ho_Chi_Minh -k {base}"
+        )
         for _ in range(5):  # another worker may take the free port between the probe and the start
             port = _free_port()
-            out = run(bindir / "pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", log,
-                      "-o", f"{settings} -p {port}", timeout=90)
+            out = run(
+                bindir / "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                data,
+                "-l",
+                log,
+                "-o",
+                f"{settings} -p {port}",
+                timeout=90,
+            )
             if out.returncode == 0:
                 break
         else:
@@ -163,6 +207,7 @@ def nginx():
 def browser():
     """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
     from playwright.sync_api import sync_playwright
+
     from tests.servers import ARGS, CHROMIUM
 
     assert Path(CHROMIUM).exists(), "Chromium is required: run `make test`, which installs it"
@@ -172,8 +217,13 @@ def browser():
         b.close()
 
 
-_NEEDS = {"soffice": "libreoffice", "postgres_server": "postgresql", "other_database": "postgresql",
-          "browser": "browser", "nginx": "nginx"}
+_NEEDS = {
+    "soffice": "libreoffice",
+    "postgres_server": "postgresql",
+    "other_database": "postgresql",
+    "browser": "browser",
+    "nginx": "nginx",
+}
 
 
 def pytest_collection_modifyitems(items):

@@ -6,6 +6,7 @@ multi-row headers, numbering row, blank rows, "Tổng cộng" row, signature lin
 decomposed Unicode, hidden rows and columns) and return a `Layout` that tells the test where each
 unit and column ended up, as Excel row numbers and header labels.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,12 @@ TITLE_BLOCK = [
     "(Kèm theo Báo cáo số 12-BC/ĐU ngày 05/01/2026)",
     "",
 ]
-SIGNATURE = [["", "Người lập biểu", "", "", "", "T/M ĐẢNG ỦY"], ["", "", "", "", "", "BÍ THƯ"], [],
-             ["", "Nguyễn Thị Hoa", "", "", "", "Trần Văn Bình"]]
+SIGNATURE = [
+    ["", "Người lập biểu", "", "", "", "T/M ĐẢNG ỦY"],
+    ["", "", "", "", "", "BÍ THƯ"],
+    [],
+    ["", "Nguyễn Thị Hoa", "", "", "", "Trần Văn Bình"],
+]
 
 
 def nfd(text: str) -> str:
@@ -90,16 +95,51 @@ class Leader:
 
 
 UNITS = [
-    Unit("DV01", "Đảng bộ xã Tân Thịnh", "Khối xã", [9, 9, 8.5, 18, 14, 13, 14, 5], [9, 8.5, 8, 18, 13.5, 13, 14, 5],
-         bonus=2),
-    Unit("DV02", "Chi bộ thôn Đồng Quýt", "Khối xã", [8, 8, 8, 16, 12, 12, 12, 4], [7.5, 8, 8, 15, 12, 11.5, 12, 4],
-         penalty=1, disunity="x"),
-    Unit("DV03", "Đảng bộ phường Trần Nguyên Hãn", "Khối phường", [10, 10, 10, 20, 15, 15, 15, 5],
-         [9.5, 9.5, 9, 19, 14.5, 14, 14, 5], bonus=3, note="Điển hình “Dân vận khéo”"),
-    Unit("DV04", "Chi bộ Trường THCS Lê Lợi", "Khối phường", [7, 7, 6.5, 14, 10, 10, 11, 3],
-         [None, 7, 6, 14, 10, 9.5, 11, 3], head="khiển trách", corruption="có"),
-    Unit("DV05", "Đảng bộ Công an phường", "Khối phường", [9, 9, 9, 18, 13, 13, 13, 4.5],
-         [8.5, 9, 9, 17.5, 13, 12.5, 13, 4.5], penalty=0.5, collective="x", disunity="✓"),
+    Unit(
+        "DV01",
+        "Đảng bộ xã Tân Thịnh",
+        "Khối xã",
+        [9, 9, 8.5, 18, 14, 13, 14, 5],
+        [9, 8.5, 8, 18, 13.5, 13, 14, 5],
+        bonus=2,
+    ),
+    Unit(
+        "DV02",
+        "Chi bộ thôn Đồng Quýt",
+        "Khối xã",
+        [8, 8, 8, 16, 12, 12, 12, 4],
+        [7.5, 8, 8, 15, 12, 11.5, 12, 4],
+        penalty=1,
+        disunity="x",
+    ),
+    Unit(
+        "DV03",
+        "Đảng bộ phường Trần Nguyên Hãn",
+        "Khối phường",
+        [10, 10, 10, 20, 15, 15, 15, 5],
+        [9.5, 9.5, 9, 19, 14.5, 14, 14, 5],
+        bonus=3,
+        note="Điển hình “Dân vận khéo”",
+    ),
+    Unit(
+        "DV04",
+        "Chi bộ Trường THCS Lê Lợi",
+        "Khối phường",
+        [7, 7, 6.5, 14, 10, 10, 11, 3],
+        [None, 7, 6, 14, 10, 9.5, 11, 3],
+        head="khiển trách",
+        corruption="có",
+    ),
+    Unit(
+        "DV05",
+        "Đảng bộ Công an phường",
+        "Khối phường",
+        [9, 9, 9, 18, 13, 13, 13, 4.5],
+        [8.5, 9, 9, 17.5, 13, 12.5, 13, 4.5],
+        penalty=0.5,
+        collective="x",
+        disunity="✓",
+    ),
 ]
 LEADERS = [
     Leader("DV01", "Nguyễn Văn An", "Bí thư", [18, 27, 27, 18], [17.5, 26, 27, 18]),
@@ -108,8 +148,12 @@ LEADERS = [
     Leader("DV04", "Hoàng Thị Dung", "Bí thư chi bộ", [14, 20, 20, 14], [14, 20, 19, 13], low_confidence="x"),
 ]
 
-FLAG_COLUMNS = [("collective", "Kỷ luật tập thể"), ("head", "Kỷ luật người đứng đầu"), ("disunity", "Mất đoàn kết"),
-                ("corruption", "Tham nhũng")]
+FLAG_COLUMNS = [
+    ("collective", "Kỷ luật tập thể"),
+    ("head", "Kỷ luật người đứng đầu"),
+    ("disunity", "Mất đoàn kết"),
+    ("corruption", "Tham nhũng"),
+]
 
 
 def flag(text: str) -> bool:
@@ -161,11 +205,31 @@ def _score(unit: Unit, source: str, code: str):
     return getattr(unit, source)[CODES.index(code)] if code in CODES else 1
 
 
-def units_sheet(ws, units=UNITS, *, header="two_row", self_scores=True, review_word="review", title=TITLE_BLOCK,
-                left=1, numbering=None, blank_rows=(), total_row=False, signature=False, text_numbers=False,
-                year=None, merge_cluster=False, total_column=False, hide_columns=(), hide_rows=(), text=str,
-                extra=None, meta=("code", "name", "cluster"),
-                total_label="Tên đơn vị", codes=CODES) -> Layout:
+def units_sheet(
+    ws,
+    units=UNITS,
+    *,
+    header="two_row",
+    self_scores=True,
+    review_word="review",
+    title=TITLE_BLOCK,
+    left=1,
+    numbering=None,
+    blank_rows=(),
+    total_row=False,
+    signature=False,
+    text_numbers=False,
+    year=None,
+    merge_cluster=False,
+    total_column=False,
+    hide_columns=(),
+    hide_rows=(),
+    text=str,
+    extra=None,
+    meta=("code", "name", "cluster"),
+    total_label="Tên đơn vị",
+    codes=CODES,
+) -> Layout:
     """A consolidated "Tổ chức" table.
 
     header: "two_row" (code merged over Tự chấm / Thẩm định), "suffix" ("2.1 (tự chấm)"), "review_only"
@@ -178,12 +242,18 @@ def units_sheet(ws, units=UNITS, *, header="two_row", self_scores=True, review_w
     """
     layout = Layout(ws.title)
     kinds = (["self"] if self_scores and header != "review_only" else []) + [
-        "captren" if review_word == "captren" and header != "suffix" else "review"]
+        "captren" if review_word == "captren" and header != "suffix" else "review"
+    ]
     meta_labels = {"code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Khối", "year": "Năm"}
     columns: list[tuple[list[str], str, object]] = [(["STT"], "STT", lambda i, u: i + 1)]
     for key in meta:
-        columns.append(([meta_labels[key]], meta_labels[key], {
-            "code": lambda i, u: u.code, "name": lambda i, u: u.name, "cluster": lambda i, u: u.cluster}[key]))
+        columns.append(
+            (
+                [meta_labels[key]],
+                meta_labels[key],
+                {"code": lambda i, u: u.code, "name": lambda i, u: u.name, "cluster": lambda i, u: u.cluster}[key],
+            )
+        )
     if year is not None:
         columns.append((["Năm"], "Năm", lambda i, u: year))
     score_cols = []
@@ -191,8 +261,9 @@ def units_sheet(ws, units=UNITS, *, header="two_row", self_scores=True, review_w
         for kind in kinds:
             parts, label = _labels(header, code, kind)
             source = "self_scores" if kind == "self" else "review"
-            columns.append((parts, label, (lambda s, c: lambda i, u: _score_cell(_score(u, s, c), text_numbers))(
-                source, code)))
+            columns.append(
+                (parts, label, (lambda s, c: lambda i, u: _score_cell(_score(u, s, c), text_numbers))(source, code))
+            )
             score_cols.append((code, kind, len(columns) - 1))
     columns.append((["Điểm thưởng"], "Điểm thưởng", lambda i, u: _score_cell(u.bonus, text_numbers)))
     columns.append((["Điểm trừ"], "Điểm trừ", lambda i, u: _score_cell(u.penalty, text_numbers)))
@@ -301,8 +372,9 @@ def units_sheet(ws, units=UNITS, *, header="two_row", self_scores=True, review_w
     return layout
 
 
-def leaders_sheet(ws, leaders=LEADERS, *, header="two_row", self_scores=True, title=(), text=str,
-                  numbering=None) -> Layout:
+def leaders_sheet(
+    ws, leaders=LEADERS, *, header="two_row", self_scores=True, title=(), text=str, numbering=None
+) -> Layout:
     """A "Người đứng đầu" table: Mã đơn vị | Họ và tên | Chức vụ | N1..N4 | Kỷ luật | Tín nhiệm thấp trên 50%."""
     layout = Layout(ws.title)
     r = 1
@@ -384,12 +456,14 @@ def consolidated(path: Path, *, leaders=False, leader_kwargs=None, sheet="Tổ c
     def add(wb):
         if leaders:
             leaders_sheet(wb.create_sheet("Người đứng đầu"), **(leader_kwargs or {}))
+
     return workbook(path, add, sheet=sheet, **kwargs)
 
 
 def edit(path: Path, changes: dict[str, object], sheet: str | None = None) -> None:
     """Overwrite cells ("D9": value) of a saved workbook."""
     from openpyxl import load_workbook
+
     wb = load_workbook(path)
     ws = wb[sheet] if sheet else wb.worksheets[0]
     for ref, value in changes.items():
@@ -400,10 +474,23 @@ def edit(path: Path, changes: dict[str, object], sheet: str | None = None) -> No
 # ---------------------------------------------------------------- per-unit forms
 
 
-def form_sheet(ws, unit: Unit, *, labels="next_cell", year_label: int | None = None, title_year=2025,
-               group_rows=True, total_row=True, signature=True, text=str, self_word="Tự chấm",
-               review_word="Thẩm định", leader: Leader | None = None, arabic_groups=False,
-               two_row_header=False) -> Layout:
+def form_sheet(
+    ws,
+    unit: Unit,
+    *,
+    labels="next_cell",
+    year_label: int | None = None,
+    title_year=2025,
+    group_rows=True,
+    total_row=True,
+    signature=True,
+    text=str,
+    self_word="Tự chấm",
+    review_word="Thẩm định",
+    leader: Leader | None = None,
+    arabic_groups=False,
+    two_row_header=False,
+) -> Layout:
     """A "Phiếu chấm điểm" of one unit: header block, labelled cells, then
     TT | Tiêu chí | Điểm tối đa | Tự chấm | Thẩm định with group rows, bonus/penalty rows and a total."""
     layout = Layout(ws.title)
@@ -411,8 +498,9 @@ def form_sheet(ws, unit: Unit, *, labels="next_cell", year_label: int | None = N
     ws["D1"] = text("ĐẢNG CỘNG SẢN VIỆT NAM")
     ws["A2"] = text("BAN XÂY DỰNG ĐẢNG")
     ws["D2"] = text("Tân Yên, ngày 05 tháng 01 năm 2026")
-    ws["A4"] = text(f"PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN NĂM {title_year}" if title_year else
-                    "PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN")
+    ws["A4"] = text(
+        f"PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN NĂM {title_year}" if title_year else "PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN"
+    )
     ws.merge_cells("A4:E4")
     pairs = [("Mã đơn vị", unit.code), ("Tên đơn vị", unit.name), ("Khối", unit.cluster)]
     if year_label:
@@ -537,8 +625,9 @@ def csv_rows(units=UNITS, *, title=True, numbering=True, total_row=True) -> list
         row += [num(u.bonus), num(u.penalty), u.collective, u.head, u.disunity, u.corruption, u.note]
         rows.append(row)
     if total_row:
-        sums = [sum((u.self_scores if k % 2 == 0 else u.review)[k // 2] or 0 for u in units)
-                for k in range(2 * len(CODES))]
+        sums = [
+            sum((u.self_scores if k % 2 == 0 else u.review)[k // 2] or 0 for u in units) for k in range(2 * len(CODES))
+        ]
         rows.append(["", "", "Tổng cộng", ""] + [num(v) for v in sums])
         rows += [[], ["", "Người lập biểu", "", "", "", "T/M ĐẢNG ỦY"], ["", "Nguyễn Thị Hoa"]]
     return rows
@@ -600,7 +689,8 @@ def assert_leaders(read, year: int, leaders=LEADERS, *, self_scores=True):
 
 def _same(got, expected) -> bool:
     return len(got) == len(expected) and all(
-        (e is None and g != g) or (e is not None and g == e) for g, e in zip(got, expected))
+        (e is None and g != g) or (e is not None and g == e) for g, e in zip(got, expected)
+    )
 
 
 def errors(read) -> list:
@@ -620,10 +710,27 @@ def convert_many(soffice: str, jobs: dict[str, list[Path]], outdir: Path) -> dic
         out = outdir / fmt
         out.mkdir(parents=True, exist_ok=True)
         profile = outdir / f".lo-profile-{fmt}"
-        procs.append((fmt, sources, out, subprocess.Popen(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-             "--outdir", str(out), *map(str, sources)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+        procs.append(
+            (
+                fmt,
+                sources,
+                out,
+                subprocess.Popen(
+                    [
+                        soffice,
+                        f"-env:UserInstallation=file://{profile}",
+                        "--headless",
+                        "--convert-to",
+                        fmt,
+                        "--outdir",
+                        str(out),
+                        *map(str, sources),
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                ),
+            )
+        )
     result = {}
     for fmt, sources, out, proc in procs:
         stdout, stderr = proc.communicate(timeout=300)
@@ -637,8 +744,14 @@ def convert_many(soffice: str, jobs: dict[str, list[Path]], outdir: Path) -> dic
 
 def run_cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "scoring", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
 
 
 # ---------------------------------------------------------------- hostile files
@@ -650,8 +763,10 @@ def zip_bomb(path: Path, inflated: int = 1100 * 2**20) -> Path:
     The deflate stream is one compressed MiB of spaces, flushed to a byte boundary and repeated, so
     building it costs a CRC pass and no compression of the whole gigabyte."""
     chunk = b" " * 2**20
-    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData>')
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>'
+    )
     tail = b"</sheetData></worksheet>"
     count = (inflated - len(head) - len(tail)) // len(chunk)
 
@@ -666,18 +781,22 @@ def zip_bomb(path: Path, inflated: int = 1100 * 2**20) -> Path:
     for _ in range(count):
         crc = zlib.crc32(chunk, crc)
     crc = zlib.crc32(tail, crc)
-    sheet = (b"xl/worksheets/sheet1.xml", block(head) + body * count + block(tail) + end,
-             len(head) + count * len(chunk) + len(tail), crc & 0xFFFFFFFF)
+    sheet = (
+        b"xl/worksheets/sheet1.xml",
+        block(head) + body * count + block(tail) + end,
+        len(head) + count * len(chunk) + len(tail),
+        crc & 0xFFFFFFFF,
+    )
     small = {
         b"[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+        b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
         b"_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                        b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                        b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         b"xl/workbook.xml": b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                            b'2006/main"><sheets><sheet name="T\xe1\xbb\x95 ch\xe1\xbb\xa9c" sheetId="1" r:id="rId1" '
-                            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/>'
-                            b'</sheets></workbook>',
+        b'2006/main"><sheets><sheet name="T\xe1\xbb\x95 ch\xe1\xbb\xa9c" sheetId="1" r:id="rId1" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/>'
+        b"</sheets></workbook>",
     }
     members = [(name, zlib.compress(data, 9)[2:-4], len(data), zlib.crc32(data)) for name, data in small.items()]
     members.append(sheet)
@@ -686,8 +805,29 @@ def zip_bomb(path: Path, inflated: int = 1100 * 2**20) -> Path:
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(packed), size, len(name), 0)
         out += name + packed
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(packed), size,
-                               len(name), 0, 0, 0, 0, 0, offset) + name
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(packed),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
     start = len(out)
     out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0)
     path.write_bytes(bytes(out))

@@ -1,5 +1,6 @@
 """Accounts for the tests: created in the test's store through the library, signed in the way the cookie route
 does (one-time code → session token)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,14 +1,16 @@
 """Accounts, sign-in, lockout, sessions and rights, on SQLite and PostgreSQL; the `users` command line; the
 single sign-on mapping. Times are driven by an injected clock, minute by minute."""
+
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring import service
 from scoring.access import PAGE_RIGHTS, RIGHTS, Actor, Forbidden, Right, Role, operator
@@ -25,7 +27,7 @@ PASSWORD = "mat-khau-dung-123"
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -82,7 +84,7 @@ def test_a_unit_account_needs_a_unit_known_to_a_round_or_a_stored_year(accounts)
     with pytest.raises(AccountError, match="“DV 99” không có trong đợt đánh giá hay năm dữ liệu nào"):
         accounts.create(ADMIN, "dv99", "don_vi", PASSWORD, unit="dv 99")
     roster = pd.DataFrame({"code": ["DV 99"], "name": ["Chi bộ Thôn Mới"], "cluster": ["Khối Dân cư"]})
-    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    soon = datetime.now(UTC) + timedelta(days=10)
     Rounds(store).open(operator("kiểm thử"), 2026, load_preset(), roster, soon, soon)
     assert store.unit_name("DV 99") == "Chi bộ Thôn Mới"
     accounts.create(ADMIN, "dv99", "don_vi", PASSWORD, unit=" dv  99 ")  # the same code in its normal form
@@ -95,9 +97,13 @@ def test_a_unit_account_needs_a_unit_known_to_a_round_or_a_stored_year(accounts)
 
 
 def test_common_repeated_and_login_passwords_are_refused_saying_why(accounts):
-    for password, why in (("aaaaaaaaaa", "chỉ lặp lại một ký tự"), ("1234567890", "mật khẩu phổ biến"),
-                          ("QwertyUIOP", "mật khẩu phổ biến"), ("Matkhau@123", "mật khẩu phổ biến"),
-                          ("canbo-2026-moi", "chứa tên đăng nhập")):
+    for password, why in (
+        ("aaaaaaaaaa", "chỉ lặp lại một ký tự"),
+        ("1234567890", "mật khẩu phổ biến"),
+        ("QwertyUIOP", "mật khẩu phổ biến"),
+        ("Matkhau@123", "mật khẩu phổ biến"),
+        ("canbo-2026-moi", "chứa tên đăng nhập"),
+    ):
         with pytest.raises(AccountError, match=why):
             accounts.set_password(ADMIN, "canbo", password)
     accounts.set_password(ADMIN, "canbo", "bốn mùa 2026 xanh")  # a phrase is fine
@@ -222,8 +228,9 @@ def test_first_start_creates_one_admin_who_must_change_the_password(database_url
     assert accounts.ensure_admin() is None  # a second replica, or a restart: nothing more
     admin = accounts.sign_in("quantri", password)
     assert admin.role is Role.ADMIN and admin.must_change_password
-    accounts.change_own_password(accounts.session(session_of(accounts, "quantri", password)), None,
-                                 "mat-khau-quan-tri-1")
+    accounts.change_own_password(
+        accounts.session(session_of(accounts, "quantri", password)), None, "mat-khau-quan-tri-1"
+    )
     assert not accounts.sign_in("quantri", "mat-khau-quan-tri-1").must_change_password
 
 
@@ -328,8 +335,9 @@ def test_a_backup_edited_by_hand_is_refused_and_accounts_come_back_only_when_ask
     smuggled = json.loads(json.dumps(saved))
     admin = dict(smuggled["tables"]["accounts"][0], id=99, login="ke-gian", role="quan_tri")
     smuggled["tables"]["accounts"].append(admin)
-    smuggled["tables"]["audit_log"].append(dict(smuggled["tables"]["audit_log"][0], id=9999, who="quantri",
-                                                detail="Tạo tài khoản ke-gian"))
+    smuggled["tables"]["audit_log"].append(
+        dict(smuggled["tables"]["audit_log"][0], id=9999, who="quantri", detail="Tạo tài khoản ke-gian")
+    )
     (tmp_path / "sua_tay.json").write_text(json.dumps(smuggled, ensure_ascii=False), "utf-8")
     unsigned = {k: v for k, v in saved.items() if k != "signature"}
     (tmp_path / "khong_ky.json").write_text(json.dumps(unsigned, ensure_ascii=False), "utf-8")
@@ -339,8 +347,13 @@ def test_a_backup_edited_by_hand_is_refused_and_accounts_come_back_only_when_ask
             service.restore(target, tmp_path / name, ADMIN, accounts=True)
         assert target.is_empty() and target.audit().empty
     url = f"sqlite:///{tmp_path / 'dich.sqlite'}"
-    done = subprocess.run([sys.executable, "-m", "scoring", "db", "--database", url, "restore",
-                           str(tmp_path / "sao_luu.json")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "scoring", "db", "--database", url, "restore", str(tmp_path / "sao_luu.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "canbo (Cán bộ)" in done.stdout and "Không phục hồi các tài khoản này" in done.stdout
     assert [a.login for a in Accounts(Store(url)).list(ADMIN)] == []  # data back, accounts not
@@ -348,8 +361,14 @@ def test_a_backup_edited_by_hand_is_refused_and_accounts_come_back_only_when_ask
 
 
 def run_users(url: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scoring", "users", "--database", url, *args], cwd=ROOT,
-                          input=password, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", "users", "--database", url, *args],
+        cwd=ROOT,
+        input=password,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_users_command_line(tmp_path):
@@ -357,8 +376,9 @@ def test_users_command_line(tmp_path):
     refused = run_users(url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", password=PASSWORD + "\n")
     assert refused.returncode == 2 and "Mã đơn vị “DV07” không có" in refused.stderr  # no year or round has it
     service.seed(Store(url), SAMPLE)
-    done = run_users(url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", "--name", "Đơn vị 7",
-                     password=PASSWORD + "\n")
+    done = run_users(
+        url, "add", "dv07", "--role", "don_vi", "--unit", "dv07", "--name", "Đơn vị 7", password=PASSWORD + "\n"
+    )
     assert done.returncode == 0, done.stderr
     assert PASSWORD not in done.stdout + done.stderr
     listed = run_users(url, "list")
@@ -376,6 +396,11 @@ def test_users_command_line(tmp_path):
     assert run_users(url, "unlock", "dv07").returncode == 0
     actor = accounts.sign_in("dv07", "mat-khau-tam-thoi")
     assert actor.role is Role.OFFICER and actor.must_change_password
-    usage = subprocess.run([sys.executable, "-m", "scoring", "users", "add", "x", "--role", "can_bo", "--password",
-                            "lo-mat-khau"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "scoring", "users", "add", "x", "--role", "can_bo", "--password", "lo-mat-khau"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert usage.returncode == 2 and "không hiểu các tham số" in usage.stderr  # no password argument exists

@@ -5,6 +5,7 @@ Each case builds its files and states the issues expected. All cases are built o
 the command line a few at a time (each run starts Python, pandas and a parser process), then each
 test checks its own case: the issues read in-process, and the command's exit code and stderr.
 """
+
 from __future__ import annotations
 
 import faulthandler
@@ -27,7 +28,18 @@ from openpyxl import Workbook
 
 from scoring import read_paths
 from tests.fixtures import (
-    LEADERS, ROOT, UNITS, consolidated, cp1258, csv_rows, edit, errors, leaders_sheet, nfd, units_sheet, workbook,
+    LEADERS,
+    ROOT,
+    UNITS,
+    consolidated,
+    cp1258,
+    csv_rows,
+    edit,
+    errors,
+    leaders_sheet,
+    nfd,
+    units_sheet,
+    workbook,
     zip_bomb,
 )
 
@@ -65,18 +77,17 @@ def case(build):
 
 def _cli(paths: list[Path]) -> Run:
     folder = paths[0].parent
-    out, err = open(folder / ".stdout", "w+b"), open(folder / ".stderr", "w+b")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "scoring", "rank", *map(str, paths)], stdout=out, stderr=err,
-                            cwd=ROOT, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - started
-    out.seek(0), err.seek(0)
-    run = Run(proc.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
-    out.close(), err.close()
-    return run
+    with open(folder / ".stdout", "w+b") as out, open(folder / ".stderr", "w+b") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scoring", "rank", *map(str, paths)], stdout=out, stderr=err, cwd=ROOT, env=env
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        return Run(proc.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +125,9 @@ def check(built, name: str) -> tuple[list, Run]:
         match = [i for i in found if want.message in i.message and i.file == want.file]
         assert match, f"no issue “{want.message}” in:\n" + "\n".join(map(str, found))
         issue = match[0]
-        assert (issue.sheet, issue.row, issue.column, issue.value) == (want.sheet, want.row, want.column, want.value), \
+        assert (issue.sheet, issue.row, issue.column, issue.value) == (want.sheet, want.row, want.column, want.value), (
             str(issue)
+        )
         assert str(issue) in run.stderr, run.stderr
     assert run.returncode == 2, (run.returncode, run.stderr)
     assert "Traceback" not in run.stderr + run.stdout and "panicked" not in run.stderr, run.stderr
@@ -133,8 +145,13 @@ def missing_units_sheet(d):
     units_sheet(wb.active)
     leaders_sheet(wb.create_sheet("Người đứng đầu"))
     wb.save(d / FILE)
-    return [d / FILE], [Expect("Không tìm thấy trang “Tổ chức” hoặc phiếu chấm điểm của đơn vị "
-                               "(tệp có các trang: “Sheet1”, “Người đứng đầu”)", sheet="")]
+    return [d / FILE], [
+        Expect(
+            "Không tìm thấy trang “Tổ chức” hoặc phiếu chấm điểm của đơn vị "
+            "(tệp có các trang: “Sheet1”, “Người đứng đầu”)",
+            sheet="",
+        )
+    ]
 
 
 @case
@@ -159,8 +176,14 @@ def missing_criterion_column(d):
 @case
 def unknown_criterion_code_column(d):
     layout = consolidated(d / FILE, codes=["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.9"])
-    return [d / FILE], [Expect("Mã tiêu chí “2.9” không có trong bộ tiêu chí “Dân vận – TCCSĐ”",
-                               row=layout.header_row, column="2.9", value="2.9")]
+    return [d / FILE], [
+        Expect(
+            "Mã tiêu chí “2.9” không có trong bộ tiêu chí “Dân vận – TCCSĐ”",
+            row=layout.header_row,
+            column="2.9",
+            value="2.9",
+        )
+    ]
 
 
 # ---------------------------------------------------------------- unit codes
@@ -172,8 +195,14 @@ def duplicate_unit_code(d):
     units[3] = replace(units[3], code="DV01")
     layout = consolidated(d / FILE, units=units)
     first = layout.data_row
-    return [d / FILE], [Expect(f"Mã đơn vị “DV01” bị trùng trong năm 2025 (đã có ở dòng {first})",
-                               row=layout.unit_rows["DV01"], column="Mã đơn vị", value="DV01")]
+    return [d / FILE], [
+        Expect(
+            f"Mã đơn vị “DV01” bị trùng trong năm 2025 (đã có ở dòng {first})",
+            row=layout.unit_rows["DV01"],
+            column="Mã đơn vị",
+            value="DV01",
+        )
+    ]
 
 
 @case
@@ -181,16 +210,21 @@ def duplicate_unit_code_across_two_files(d):
     a = consolidated(d / "khoi_xa.xlsx", units=UNITS[:3])
     b = consolidated(d / "khoi_phuong.xlsx", units=UNITS[2:])
     return [d / "khoi_xa.xlsx", d / "khoi_phuong.xlsx"], [
-        Expect(f"Mã đơn vị “DV03” bị trùng trong năm 2025 (đã có ở khoi_xa.xlsx, dòng {a.unit_rows['DV03']})",
-               file="khoi_phuong.xlsx", row=b.unit_rows["DV03"], column="Mã đơn vị", value="DV03")]
+        Expect(
+            f"Mã đơn vị “DV03” bị trùng trong năm 2025 (đã có ở khoi_xa.xlsx, dòng {a.unit_rows['DV03']})",
+            file="khoi_phuong.xlsx",
+            row=b.unit_rows["DV03"],
+            column="Mã đơn vị",
+            value="DV03",
+        )
+    ]
 
 
 @case
 def scores_without_unit_code(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV04", "Mã đơn vị"): None})
-    return [d / FILE], [Expect("Dòng có điểm nhưng thiếu mã đơn vị", row=layout.unit_rows["DV04"],
-                               column="Mã đơn vị")]
+    return [d / FILE], [Expect("Dòng có điểm nhưng thiếu mã đơn vị", row=layout.unit_rows["DV04"], column="Mã đơn vị")]
 
 
 @case
@@ -203,8 +237,15 @@ def leader_of_unknown_unit(d):
         layout["leaders"] = leaders_sheet(wb.create_sheet("Người đứng đầu"), leaders)
 
     workbook(d / FILE, build)
-    return [d / FILE], [Expect("Mã đơn vị “DV09” không có trong danh sách tổ chức năm 2025", sheet="Người đứng đầu",
-                               row=layout["leaders"].unit_rows["DV09"], column="Mã đơn vị", value="DV09")]
+    return [d / FILE], [
+        Expect(
+            "Mã đơn vị “DV09” không có trong danh sách tổ chức năm 2025",
+            sheet="Người đứng đầu",
+            row=layout["leaders"].unit_rows["DV09"],
+            column="Mã đơn vị",
+            value="DV09",
+        )
+    ]
 
 
 # ---------------------------------------------------------------- cells
@@ -214,64 +255,92 @@ def leader_of_unknown_unit(d):
 def non_numeric_score(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV03", "2.1 / Thẩm định"): "abc"})
-    return [d / FILE], [Expect("Điểm không phải là số", row=layout.unit_rows["DV03"], column="2.1 / Thẩm định",
-                               value="abc")]
+    return [d / FILE], [
+        Expect("Điểm không phải là số", row=layout.unit_rows["DV03"], column="2.1 / Thẩm định", value="abc")
+    ]
 
 
 @case
 def score_above_max(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV02", "1.1 / Thẩm định"): 12})
-    return [d / FILE], [Expect("Điểm phải từ 0 đến 10 (điểm tối đa của tiêu chí)", row=layout.unit_rows["DV02"],
-                               column="1.1 / Thẩm định", value="12")]
+    return [d / FILE], [
+        Expect(
+            "Điểm phải từ 0 đến 10 (điểm tối đa của tiêu chí)",
+            row=layout.unit_rows["DV02"],
+            column="1.1 / Thẩm định",
+            value="12",
+        )
+    ]
 
 
 @case
 def score_above_max_typed_as_text(d):
     layout = consolidated(d / FILE, header="suffix")
     edit(d / FILE, {layout.cell("DV05", "1.3 (tự chấm)"): "10,5 "})
-    return [d / FILE], [Expect("Điểm phải từ 0 đến 10 (điểm tối đa của tiêu chí)", row=layout.unit_rows["DV05"],
-                               column="1.3 (tự chấm)", value="10,5")]
+    return [d / FILE], [
+        Expect(
+            "Điểm phải từ 0 đến 10 (điểm tối đa của tiêu chí)",
+            row=layout.unit_rows["DV05"],
+            column="1.3 (tự chấm)",
+            value="10,5",
+        )
+    ]
 
 
 @case
 def negative_score(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV01", "2.5 / Tự chấm"): -1})
-    return [d / FILE], [Expect("Điểm phải từ 0 đến 5 (điểm tối đa của tiêu chí)", row=layout.unit_rows["DV01"],
-                               column="2.5 / Tự chấm", value="-1")]
+    return [d / FILE], [
+        Expect(
+            "Điểm phải từ 0 đến 5 (điểm tối đa của tiêu chí)",
+            row=layout.unit_rows["DV01"],
+            column="2.5 / Tự chấm",
+            value="-1",
+        )
+    ]
 
 
 @case
 def bonus_above_max(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV02", "Điểm thưởng"): 4})
-    return [d / FILE], [Expect("Điểm thưởng phải từ 0 đến 3", row=layout.unit_rows["DV02"], column="Điểm thưởng",
-                               value="4")]
+    return [d / FILE], [
+        Expect("Điểm thưởng phải từ 0 đến 3", row=layout.unit_rows["DV02"], column="Điểm thưởng", value="4")
+    ]
 
 
 @case
 def penalty_above_max(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV03", "Điểm trừ"): 5})
-    return [d / FILE], [Expect("Điểm trừ phải từ 0 đến 3", row=layout.unit_rows["DV03"], column="Điểm trừ",
-                               value="5")]
+    return [d / FILE], [Expect("Điểm trừ phải từ 0 đến 3", row=layout.unit_rows["DV03"], column="Điểm trừ", value="5")]
 
 
 @case
 def invalid_discipline(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV01", "Kỷ luật tập thể"): "phê bình"})
-    return [d / FILE], [Expect("Hình thức kỷ luật không hợp lệ", row=layout.unit_rows["DV01"],
-                               column="Kỷ luật tập thể", value="phê bình")]
+    return [d / FILE], [
+        Expect(
+            "Hình thức kỷ luật không hợp lệ", row=layout.unit_rows["DV01"], column="Kỷ luật tập thể", value="phê bình"
+        )
+    ]
 
 
 @case
 def invalid_flag(d):
     layout = consolidated(d / FILE)
     edit(d / FILE, {layout.cell("DV04", "Mất đoàn kết"): "chưa rõ"})
-    return [d / FILE], [Expect("Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng", row=layout.unit_rows["DV04"],
-                               column="Mất đoàn kết", value="chưa rõ")]
+    return [d / FILE], [
+        Expect(
+            "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng",
+            row=layout.unit_rows["DV04"],
+            column="Mất đoàn kết",
+            value="chưa rõ",
+        )
+    ]
 
 
 @case
@@ -279,15 +348,22 @@ def errors_in_a_decomposed_unicode_file(d):
     """Sheet name, header and value typed in NFD are reported in NFC, as users read them."""
     layout = consolidated(d / FILE, text=nfd, sheet=nfd(SHEET))
     edit(d / FILE, {layout.cell("DV02", "Mất đoàn kết"): nfd("chưa rõ ")})
-    return [d / FILE], [Expect("Giá trị không hợp lệ", row=layout.unit_rows["DV02"], column="Mất đoàn kết",
-                               value="chưa rõ")]
+    return [d / FILE], [
+        Expect("Giá trị không hợp lệ", row=layout.unit_rows["DV02"], column="Mất đoàn kết", value="chưa rõ")
+    ]
 
 
 @case
 def three_errors_at_once(d):
     layout = consolidated(d / FILE)
-    edit(d / FILE, {layout.cell("DV01", "1.2 / Tự chấm"): "tám", layout.cell("DV03", "2.2 / Thẩm định"): 16,
-                    layout.cell("DV05", "Tham nhũng"): "?"})
+    edit(
+        d / FILE,
+        {
+            layout.cell("DV01", "1.2 / Tự chấm"): "tám",
+            layout.cell("DV03", "2.2 / Thẩm định"): 16,
+            layout.cell("DV05", "Tham nhũng"): "?",
+        },
+    )
     return [d / FILE], [
         Expect("Điểm không phải là số", row=layout.unit_rows["DV01"], column="1.2 / Tự chấm", value="tám"),
         Expect("Điểm phải từ 0 đến 15", row=layout.unit_rows["DV03"], column="2.2 / Thẩm định", value="16"),
@@ -324,8 +400,12 @@ def text_file_named_xlsx(d):
 
 @case
 def pdf_named_xlsx(d):
-    return _file_error(d, "bao_cao.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
-                       "Tệp PDF, không phải bảng tính")
+    return _file_error(
+        d,
+        "bao_cao.xlsx",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+        "Tệp PDF, không phải bảng tính",
+    )
 
 
 @case
@@ -344,8 +424,9 @@ def truncated_xlsx(d):
     consolidated(d / "full.xlsx")
     data = (d / "full.xlsx").read_bytes()
     (d / "full.xlsx").unlink()
-    return _file_error(d, FILE, data[: len(data) // 2],
-                       "Tệp bị hỏng (có thể tải lên chưa hết hoặc lỗi khi sao chép), không đọc được")
+    return _file_error(
+        d, FILE, data[: len(data) // 2], "Tệp bị hỏng (có thể tải lên chưa hết hoặc lỗi khi sao chép), không đọc được"
+    )
 
 
 @case
@@ -365,8 +446,10 @@ def corrupt_member_in_xlsx(d):
 
 @case
 def html_named_xls(d):
-    html = ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Mã đơn vị</td><td>Tên đơn vị</td></tr>"
-            "<tr><td>DV01</td><td>Đảng bộ xã Tân Thịnh</td></tr></table></body></html>").encode()
+    html = (
+        "<html><head><meta charset='utf-8'></head><body><table><tr><td>Mã đơn vị</td><td>Tên đơn vị</td></tr>"
+        "<tr><td>DV01</td><td>Đảng bộ xã Tân Thịnh</td></tr></table></body></html>"
+    ).encode()
     return _file_error(d, "xuat_tu_phan_mem.xls", html, "Tệp là trang web (HTML) đặt đuôi .xls")
 
 
@@ -430,7 +513,8 @@ def entity_expansion_in_shared_strings(d):
     ws.write_row(1, 0, ["DV01", "LAUGH", 9])
     wb.close()
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
     with zipfile.ZipFile(d / "plain.xlsx") as src, zipfile.ZipFile(d / FILE, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info)
@@ -487,7 +571,13 @@ def test_the_parse_worker_runs_under_a_real_memory_limit():
     """The limit is set inside the worker (getrlimit there), finite, and its size plus CHILD_MEMORY_BYTES."""
     from scoring.workbook import CHILD_MEMORY_BYTES
 
-    out = subprocess.run([sys.executable, "-m", "scoring.parse_worker", "--limits"], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1], timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "scoring.parse_worker", "--limits"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=60,
+        check=True,
+    )
     limit, size = map(int, out.stdout.split())
     assert 0 < limit < 2**63 and size < limit <= size + 768 * 2**20 + 2**26 <= size + CHILD_MEMORY_BYTES, (limit, size)

@@ -5,6 +5,8 @@ open, also by typing addresses; uploads a consolidated workbook and a set of per
 the ranking, downloads "Tải báo cáo Excel" and checks its ranking against the engine; screenshots every page
 into tests/artifacts/ (ignored by git) to be looked at.
 """
+
+from datetime import UTC
 from pathlib import Path
 
 import openpyxl
@@ -12,8 +14,8 @@ import pytest
 from sqlalchemy import delete
 
 from scoring import schema, service
-from scoring.framework import TIER_CODES, TIER_NAMES
 from scoring.accounts import FIRST_PASSWORD_FILE, Accounts
+from scoring.framework import TIER_CODES, TIER_NAMES
 from scoring.store import Store
 from tests.servers import CHROMIUM, app_server
 from tests.signing import PASSWORD, add_account, session_token
@@ -21,20 +23,53 @@ from tests.signing import PASSWORD, add_account, session_token
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PAGES = {"tong-quan": "", "tai-len": "tai-len", "xep-hang": "xep-hang", "don-vi": "don-vi",
-         "nguoi-dung-dau": "nguoi-dung-dau", "xu-huong": "xu-huong", "tieu-chi": "tieu-chi", "bao-cao": "bao-cao",
-         "dot-danh-gia": "dot-danh-gia", "tham-dinh": "tham-dinh", "tai-khoan": "tai-khoan"}
-CONTENT = ", ".join(f"[data-testid=\"{t}\"]" for t in ("stDataFrame", "stFileUploader", "stAlert")) \
-    + ", a.danvan-tai, .js-plotly-plot"  # a.danvan-tai: a file offered for download (pages/_downloads.py)
+PAGES = {
+    "tong-quan": "",
+    "tai-len": "tai-len",
+    "xep-hang": "xep-hang",
+    "don-vi": "don-vi",
+    "nguoi-dung-dau": "nguoi-dung-dau",
+    "xu-huong": "xu-huong",
+    "tieu-chi": "tieu-chi",
+    "bao-cao": "bao-cao",
+    "dot-danh-gia": "dot-danh-gia",
+    "tham-dinh": "tham-dinh",
+    "tai-khoan": "tai-khoan",
+}
+CONTENT = (
+    ", ".join(f'[data-testid="{t}"]' for t in ("stDataFrame", "stFileUploader", "stAlert"))
+    + ", a.danvan-tai, .js-plotly-plot"
+)  # a.danvan-tai: a file offered for download (pages/_downloads.py)
 
 
-TITLES = {"": "Tổng quan đánh giá công tác dân vận", "tai-len": "Tải lên bảng điểm", "xep-hang": "Xếp hạng các đơn vị",
-          "don-vi": "Hồ sơ đơn vị", "nguoi-dung-dau": "Đánh giá người đứng đầu", "xu-huong": "Xu hướng qua các năm",
-          "tieu-chi": "Bộ tiêu chí", "bao-cao": "Báo cáo xếp hạng", "dot-danh-gia": "Đợt đánh giá", "tu-cham": "Tự chấm điểm",
-          "tham-dinh": "Thẩm định", "tai-khoan": "Tài khoản và nhật ký"}
-TAB_TITLES = {"": "Tổng quan", "tai-len": "Tải lên", "xep-hang": "Xếp hạng", "don-vi": "Đơn vị",
-              "nguoi-dung-dau": "Người đứng đầu", "xu-huong": "Xu hướng", "tieu-chi": "Tiêu chí", "bao-cao": "Báo cáo",
-              "dot-danh-gia": "Đợt đánh giá", "tu-cham": "Tự chấm", "tham-dinh": "Thẩm định", "tai-khoan": "Tài khoản"}
+TITLES = {
+    "": "Tổng quan đánh giá công tác dân vận",
+    "tai-len": "Tải lên bảng điểm",
+    "xep-hang": "Xếp hạng các đơn vị",
+    "don-vi": "Hồ sơ đơn vị",
+    "nguoi-dung-dau": "Đánh giá người đứng đầu",
+    "xu-huong": "Xu hướng qua các năm",
+    "tieu-chi": "Bộ tiêu chí",
+    "bao-cao": "Báo cáo xếp hạng",
+    "dot-danh-gia": "Đợt đánh giá",
+    "tu-cham": "Tự chấm điểm",
+    "tham-dinh": "Thẩm định",
+    "tai-khoan": "Tài khoản và nhật ký",
+}
+TAB_TITLES = {
+    "": "Tổng quan",
+    "tai-len": "Tải lên",
+    "xep-hang": "Xếp hạng",
+    "don-vi": "Đơn vị",
+    "nguoi-dung-dau": "Người đứng đầu",
+    "xu-huong": "Xu hướng",
+    "tieu-chi": "Tiêu chí",
+    "bao-cao": "Báo cáo",
+    "dot-danh-gia": "Đợt đánh giá",
+    "tu-cham": "Tự chấm",
+    "tham-dinh": "Thẩm định",
+    "tai-khoan": "Tài khoản",
+}
 REFUSED = "Không có quyền truy cập"
 
 
@@ -50,8 +85,9 @@ def new_context(browser, https: bool = False):
     """A browser profile of its own (cookies included), at 1,400 px as on an office screen, in English: whatever the
     browser's language, the app's texts, dates and numbers are Vietnamese. `https`: trusting the deployment test's
     self-signed certificate."""
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US",
-                               ignore_https_errors=https)
+    return browser.new_context(
+        viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US", ignore_https_errors=https
+    )
 
 
 def signed_in(browser, base: str, url: str, login: str = "canbo", role: str = "can_bo", unit: str | None = None):
@@ -59,16 +95,17 @@ def signed_in(browser, base: str, url: str, login: str = "canbo", role: str = "c
     tested in `test_sign_in_form_cookie_and_lockout`."""
     accounts = add_account(url, login, role, unit) if not _exists(url, login) else None
     from scoring.accounts import Accounts
+
     token = session_token(accounts or Accounts(Store(url)), login)
     context = new_context(browser)
-    context.add_cookies([{"name": "danvan_phien", "value": token, "url": base, "httpOnly": True,
-                          "sameSite": "Strict"}])
+    context.add_cookies([{"name": "danvan_phien", "value": token, "url": base, "httpOnly": True, "sameSite": "Strict"}])
     return context
 
 
 def _exists(url: str, login: str) -> bool:
     from scoring.access import operator
     from scoring.accounts import Accounts
+
     return any(a.login == login for a in Accounts(Store(url)).list(operator("kiểm thử")))
 
 
@@ -76,8 +113,10 @@ def open_page(context, base: str, path: str, outside: list | None = None):
     """A page of this profile; requests leaving this machine are recorded in `outside`."""
     page = context.new_page()
     if outside is not None:
-        page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                else outside.append(r.url))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else outside.append(r.url),
+        )
     page.goto(f"{base}/{path}")
     page.wait_for_selector("h1", timeout=90_000)
     return page
@@ -323,10 +362,9 @@ def test_first_start_creates_the_admin_and_shows_the_sample_after_sign_in(browse
 def test_round_pages_in_the_browser(seeded, browser):
     """The round's pages for the people who use them, looked at (screenshots); the full round played through the
     browser comes with the rest of the round's pages."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    from scoring.access import Actor
-    from scoring.access import Role
+    from scoring.access import Actor, Role
     from scoring.framework import UNIT, load_preset
     from scoring.rounds import Rounds, key
 
@@ -334,22 +372,34 @@ def test_round_pages_in_the_browser(seeded, browser):
     rounds = Rounds(Store(url))
     units = Store(url).load(2025)[0].units.head(4)
     if rounds.get(2026) is None:
-        now = datetime.now(timezone.utc)
-        rounds.open(Actor("canbo", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=7),
-                    now + timedelta(days=14))
+        now = datetime.now(UTC)
+        rounds.open(
+            Actor("canbo", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=7), now + timedelta(days=14)
+        )
         first = Actor("dv", Role.UNIT, units["code"].iloc[0])
-        rounds.save_draft(first, 2026, first.unit_code, {key(c.target, c.code): float(c.max_points) - 1
-                                                         for c in load_preset().criteria},
-                          {key(UNIT, "1.1"): "Tổ chức 4 hội nghị"}, {"name": "Nguyễn Văn Tâm", "title": "Bí thư"})
+        rounds.save_draft(
+            first,
+            2026,
+            first.unit_code,
+            {key(c.target, c.code): float(c.max_points) - 1 for c in load_preset().criteria},
+            {key(UNIT, "1.1"): "Tổ chức 4 hội nghị"},
+            {"name": "Nguyễn Văn Tâm", "title": "Bí thư"},
+        )
         rounds.add_evidence(first, 2026, first.unit_code, "bien_ban.pdf", b"%PDF-1.4\n%%EOF\n", key(UNIT, "1.1"))
         rounds.submit(first, 2026, first.unit_code)
-        rounds.appraise(Actor("canbo", Role.OFFICER), 2026, first.unit_code, {key(UNIT, "2.1"): 15},
-                        {key(UNIT, "2.1"): "Thiếu biên bản đối thoại"})
+        rounds.appraise(
+            Actor("canbo", Role.OFFICER),
+            2026,
+            first.unit_code,
+            {key(UNIT, "2.1"): 15},
+            {key(UNIT, "2.1"): "Thiếu biên bản đối thoại"},
+        )
     ARTIFACTS.mkdir(exist_ok=True)
     for login, role, unit, path, text in (
-            ("vong-canbo", "can_bo", None, "tham-dinh", "Thiếu biên bản đối thoại"),
-            ("vong-lanhdao", "lanh_dao", None, "dot-danh-gia", "Kết quả tạm tính"),
-            ("vong-dv", "don_vi", units["code"].iloc[1], "tu-cham", "Lưu nháp")):
+        ("vong-canbo", "can_bo", None, "tham-dinh", "Thiếu biên bản đối thoại"),
+        ("vong-lanhdao", "lanh_dao", None, "dot-danh-gia", "Kết quả tạm tính"),
+        ("vong-dv", "don_vi", units["code"].iloc[1], "tu-cham", "Lưu nháp"),
+    ):
         context = signed_in(browser, base, url, login, role, unit)
         page = open_page(context, base, path)
         assert heading(page) == TITLES[path]

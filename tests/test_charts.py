@@ -1,5 +1,7 @@
 """Chart builders: tier colours, categorical axes for codes and years, top/bottom cut for many units."""
+
 from builders import FW, unit, year_data
+
 from scoring import charts, rate_year, views
 
 
@@ -22,7 +24,7 @@ def test_total_bars_show_top_and_bottom_when_many():
     shown = sum(len(t.y) for t in fig.data)
     assert shown == charts.MAX_BARS
     labels = [y for t in fig.data for y in t.y]
-    assert any(l.startswith("U000") for l in labels) and any(l.startswith("U199") for l in labels)
+    assert any(ld.startswith("U000") for ld in labels) and any(ld.startswith("U199") for ld in labels)
     assert len(fig.layout.shapes) == 3  # the three threshold lines
 
 
@@ -32,8 +34,14 @@ def test_self_review_scatter_becomes_a_density_with_the_worst_overstatements_whe
     small = views.self_vs_review(result(10), 5.0)
     assert [t.type for t in charts.self_review_scatter(small, 5.0).data] == ["scatter"] * 3
     n = charts.MAX_POINTS + 1
-    table = pd.DataFrame({"code": [f"U{i}" for i in range(n)], "name": "Chi bộ", "review_score": 80.0,
-                          "self_score": [80.0 + (i % 20) for i in range(n)]})
+    table = pd.DataFrame(
+        {
+            "code": [f"U{i}" for i in range(n)],
+            "name": "Chi bộ",
+            "review_score": 80.0,
+            "self_score": [80.0 + (i % 20) for i in range(n)],
+        }
+    )
     table["gap"] = table["self_score"] - table["review_score"]
     table["flagged"] = table["gap"] > 5
     fig = charts.self_review_scatter(table, 5.0)

@@ -1,4 +1,5 @@
 """`python -m scoring` as other programs call it: JSON shape, exit codes, no tracebacks."""
+
 import json
 import subprocess
 import sys
@@ -13,8 +14,9 @@ MAX = [10, 10, 10, 20, 15, 15, 15, 5]
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "scoring", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def consolidated(path: Path, units: list[tuple], title_year: int | None = None, with_leaders=()):
@@ -38,13 +40,25 @@ def consolidated(path: Path, units: list[tuple], title_year: int | None = None, 
 
 @pytest.fixture
 def two_years(tmp_path):
-    a = consolidated(tmp_path / "tong_hop_2024.xlsx", [
-        ("DV01", "Chi bộ Một", "K1", 0.95, 0, 0), ("DV02", "Chi bộ Hai", "K1", 0.80, 0, 0),
-        ("DV03", "Chi bộ Ba", "K2", 0.70, 0, 0)])
-    b = consolidated(tmp_path / "bang_diem.xlsx", [
-        ("DV01", "Chi bộ Một", "K1", 0.75, 0, 0), ("DV02", "Chi bộ Hai", "K1", 0.925, 0.5, 0),
-        ("DV03", "Chi bộ Ba", "K2", 0.85, 0, 1), ("DV04", "Chi bộ Bốn", "K2", 0.60, 0, 0)],
-        title_year=2025, with_leaders=[("DV02", "Trần Thị Hoa", 0.97)])
+    a = consolidated(
+        tmp_path / "tong_hop_2024.xlsx",
+        [
+            ("DV01", "Chi bộ Một", "K1", 0.95, 0, 0),
+            ("DV02", "Chi bộ Hai", "K1", 0.80, 0, 0),
+            ("DV03", "Chi bộ Ba", "K2", 0.70, 0, 0),
+        ],
+    )
+    b = consolidated(
+        tmp_path / "bang_diem.xlsx",
+        [
+            ("DV01", "Chi bộ Một", "K1", 0.75, 0, 0),
+            ("DV02", "Chi bộ Hai", "K1", 0.925, 0.5, 0),
+            ("DV03", "Chi bộ Ba", "K2", 0.85, 0, 1),
+            ("DV04", "Chi bộ Bốn", "K2", 0.60, 0, 0),
+        ],
+        title_year=2025,
+        with_leaders=[("DV02", "Trần Thị Hoa", 0.97)],
+    )
     return a, b
 
 
@@ -57,18 +71,40 @@ def test_rank_json_shape_and_rank_change(two_years):
     y = data["years"][1]
     assert set(y) == {"year", "units", "leaders", "warnings"}
     units = {u["code"]: u for u in y["units"]}
-    assert set(units["DV01"]) == {"code", "name", "cluster", "total", "score_tier", "tier", "rank", "cluster_rank",
-                                  "rank_change", "reason"}
+    assert set(units["DV01"]) == {
+        "code",
+        "name",
+        "cluster",
+        "total",
+        "score_tier",
+        "tier",
+        "rank",
+        "cluster_rank",
+        "rank_change",
+        "reason",
+    }
     # 2025: DV02 93.0 (92.5 + 0.5), DV03 84.0 (85 − 1), DV01 75.0, DV04 60.0.
     assert [(u["code"], u["total"], u["rank"]) for u in y["units"]] == [
-        ("DV02", 93.0, 1), ("DV03", 84.0, 2), ("DV01", 75.0, 3), ("DV04", 60.0, 4)]
+        ("DV02", 93.0, 1),
+        ("DV03", 84.0, 2),
+        ("DV01", 75.0, 3),
+        ("DV04", 60.0, 4),
+    ]
     # 2024 ranks: DV01 1, DV02 2, DV03 3.
     assert (units["DV02"]["rank_change"], units["DV01"]["rank_change"], units["DV04"]["rank_change"]) == (1, -2, None)
     assert units["DV02"]["tier"] == "HTTNV" and units["DV02"]["score_tier"] == "HTXSNV"  # K1: floor(0.4) = 0
     assert units["DV02"]["reason"] == "Đủ điểm HTXSNV (93,00) nhưng vượt chỉ tiêu 20% của khối → HTTNV"
     assert units["DV03"]["cluster_rank"] == 1
-    assert y["leaders"] == [{"unit_code": "DV02", "name": "Trần Thị Hoa", "total": 97.0, "tier": "HTTNV", "rank": 1,
-                             "reason": "Đủ điểm HTXSNV (97,00) nhưng đơn vị xếp loại HTTNV (không cao hơn đơn vị) → HTTNV"}]
+    assert y["leaders"] == [
+        {
+            "unit_code": "DV02",
+            "name": "Trần Thị Hoa",
+            "total": 97.0,
+            "tier": "HTTNV",
+            "rank": 1,
+            "reason": "Đủ điểm HTXSNV (97,00) nhưng đơn vị xếp loại HTTNV (không cao hơn đơn vị) → HTTNV",
+        }
+    ]
     assert data["years"][0]["units"][0]["rank_change"] is None
 
 

@@ -1,10 +1,11 @@
 """Every dashboard page through Streamlit's AppTest, on a real SQLite store seeded with the sample years."""
+
 import html
 import io
 import re
-from pathlib import Path
-
+from datetime import UTC
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -35,8 +36,11 @@ def plain(markdown: str) -> str:
 
 def offered(at: AppTest) -> list[str]:
     """The labels of the files a page offers (links to the download route, pages._downloads)."""
-    return [html.unescape(m) for e in at.get("html") for m in re.findall(r'class="danvan-tai"[^>]*>([^<]*)</a>',
-                                                                         e.proto.body)]
+    return [
+        html.unescape(m)
+        for e in at.get("html")
+        for m in re.findall(r'class="danvan-tai"[^>]*>([^<]*)</a>', e.proto.body)
+    ]
 
 
 def app(page: str | None = None) -> AppTest:
@@ -99,7 +103,8 @@ def test_a_large_ranking_is_sent_a_page_at_a_time_and_searched(db, tmp_path, mon
     assert f"Dòng 1–500 trên {count}; 2 trang." in [c.value for c in at.caption]
     at.number_input[0].set_value(2).run()
     assert len(at.dataframe[0].value) == count - 500 and f"Dòng 501–{count} trên {count}; 2 trang." in [
-        c.value for c in at.caption]
+        c.value for c in at.caption
+    ]
     code = next(c for c in at.dataframe[0].value["Mã"] if len(c) == 5)  # DV123: no longer code contains it
     at.text_input(key="ranking_search").input(code.lower()).run()
     assert at.dataframe[0].value["Mã"].tolist() == [code] and not at.number_input
@@ -165,8 +170,10 @@ def test_per_unit_forms_merge_into_the_year(db):
     at.number_input(key="year_override").set_value(2026).run()
     at = upload(at, *[(f.name, f.read_bytes()) for f in forms])
     assert any("Năm 2025: gộp các phiếu vào phiên bản đang dùng" in s.value for s in at.subheader)  # forms say 2025
-    assert any(f"45 đơn vị sau khi lưu: thêm 0, thay {len(forms)}, giữ nguyên {45 - len(forms)}" in m.value
-               for m in at.markdown)
+    assert any(
+        f"45 đơn vị sau khi lưu: thêm 0, thay {len(forms)}, giữ nguyên {45 - len(forms)}" in m.value
+        for m in at.markdown
+    )
     at.button(key="save").click().run()
     store = Store(db)
     first, merged = store.history(2025)
@@ -225,6 +232,7 @@ def test_report_page_uses_what_is_typed_without_enter(db):
     at.button[0].click().run()
     assert "Tải báo cáo Excel" in offered(at)
     from pages._ui import report_file
+
     settings = at.session_state["built_report"][1]
     assert settings.signer_name == "Trần Thị Bình"  # the session keeps what was typed; the bytes are shared
     book = openpyxl.load_workbook(io.BytesIO(report_file(Store(db).active_versions(), 2025, None, settings)))
@@ -234,11 +242,13 @@ def test_report_page_uses_what_is_typed_without_enter(db):
 
 def test_unit_page_searches_when_there_are_many_units(db, monkeypatch):
     from builders import FW, unit, year_data
+
     from scoring.dataset import ORIGIN_PRESET
 
     monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
-    Store(db).store_years([year_data([unit(f"U{i:04d}", total=60 + i % 40) for i in range(600)], fw=FW)], FW,
-                          ORIGIN_PRESET, "kiểm thử")
+    Store(db).store_years(
+        [year_data([unit(f"U{i:04d}", total=60 + i % 40) for i in range(600)], fw=FW)], FW, ORIGIN_PRESET, "kiểm thử"
+    )
     at = app("don_vi")
     assert len(at.selectbox[1].options) == 500  # not 600 options: a search box comes first
     at.text_input(key="unit_search").input("u0599").run()
@@ -247,8 +257,20 @@ def test_unit_page_searches_when_there_are_many_units(db, monkeypatch):
 
 # ---------------------------------------------------------------- roles (server side: the page itself refuses)
 
-PAGE_FILES = ["tong_quan", "tai_len", "xep_hang", "don_vi", "nguoi_dung_dau", "xu_huong", "tieu_chi", "bao_cao",
-              "dot_danh_gia", "tu_cham", "tham_dinh", "tai_khoan"]
+PAGE_FILES = [
+    "tong_quan",
+    "tai_len",
+    "xep_hang",
+    "don_vi",
+    "nguoi_dung_dau",
+    "xu_huong",
+    "tieu_chi",
+    "bao_cao",
+    "dot_danh_gia",
+    "tu_cham",
+    "tham_dinh",
+    "tai_khoan",
+]
 
 
 def as_role(tmp_path, monkeypatch, login: str, role: str, unit: str | None = None) -> str:
@@ -283,9 +305,10 @@ def test_unit_account_sees_its_own_unit_only(tmp_path, monkeypatch):
     at = visit("tong_quan")  # the bare address leads a unit to its own page
     assert at.title[0].value == "Hồ sơ đơn vị"
     assert [m.label for m in at.metric] == ["Tổng điểm", "Xếp loại"]  # no rank
-    assert not at.selectbox(key="year").value is None and len(at.selectbox) == 1  # no choice of unit
+    assert at.selectbox(key="year").value is not None and len(at.selectbox) == 1  # no choice of unit
     shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info]) + " ".join(
-        d.value.to_csv() for d in at.dataframe)
+        d.value.to_csv() for d in at.dataframe
+    )
     others = [n for c, n in zip(*_sample_units(url)) if c != "DV07"]
     assert not [n for n in others if n in shown]  # not one other unit's name
     assert not any("Xếp hạng" in d.value.columns for d in at.dataframe)
@@ -352,8 +375,9 @@ def test_a_unit_account_is_made_only_for_a_known_unit_and_names_it(tmp_path, mon
 
 # ---------------------------------------------------------------- the round's pages
 
+
 def round_of(url: str):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from scoring.access import Actor, Role
     from scoring.framework import load_preset
@@ -361,13 +385,18 @@ def round_of(url: str):
 
     rounds = Rounds(Store(url))
     units = Store(url).load(2025)[0].units.head(3)
-    now = datetime.now(timezone.utc)
-    rounds.open(Actor("canbo0", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=5),
-                now + timedelta(days=10))
+    now = datetime.now(UTC)
+    rounds.open(
+        Actor("canbo0", Role.OFFICER), 2026, load_preset(), units, now + timedelta(days=5), now + timedelta(days=10)
+    )
     first = units["code"].iloc[0]
-    rounds.save_draft(Actor("dv", Role.UNIT, first), 2026, first,
-                      {key(c.target, c.code): float(c.max_points) / 2 for c in load_preset().criteria},
-                      leader={"name": "Bí thư đầu tiên"})
+    rounds.save_draft(
+        Actor("dv", Role.UNIT, first),
+        2026,
+        first,
+        {key(c.target, c.code): float(c.max_points) / 2 for c in load_preset().criteria},
+        leader={"name": "Bí thư đầu tiên"},
+    )
     rounds.submit(Actor("dv", Role.UNIT, first), 2026, first)
     return rounds, list(units["code"])
 
@@ -384,8 +413,11 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
     visit("tong_quan")  # seeds the sample years
     rounds, codes = round_of(url)
     at = visit("dot_danh_gia")
-    assert at.title[0].value == "Đợt đánh giá" and "Đã nộp: 1" in at.caption[-1].value or any(
-        "Đã nộp: 1" in c.value for c in at.caption)
+    assert (
+        at.title[0].value == "Đợt đánh giá"
+        and "Đã nộp: 1" in at.caption[-1].value
+        or any("Đã nộp: 1" in c.value for c in at.caption)
+    )
     provisional = frame_with(at, "Cần xem")
     assert len(provisional) == 3  # the provisional result of the three units
     # Units that have not submitted have no total or tier to show yet (not a red KHTNV at 0 points).
@@ -410,7 +442,7 @@ def test_round_pages_for_each_role(tmp_path, monkeypatch):
 def test_round_pages_of_a_large_round_page_the_board_and_search_units(tmp_path, monkeypatch):
     """Above 500 units the board comes a page at a time and a unit is searched before it is chosen (a select box of
     60,000 units is no use to anyone): on Thẩm định and in the history of Đợt đánh giá."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     import pandas as pd
 
@@ -420,11 +452,13 @@ def test_round_pages_of_a_large_round_page_the_board_and_search_units(tmp_path, 
 
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
-    roster = pd.DataFrame({"code": [f"U{i:04d}" for i in range(620)], "name": [f"Chi bộ số {i}" for i in range(620)],
-                           "cluster": "Khối 1"})
-    now = datetime.now(timezone.utc)
-    Rounds(Store(url)).open(Actor("canbo0", Role.OFFICER), 2026, load_preset(), roster, now + timedelta(days=5),
-                            now + timedelta(days=10))
+    roster = pd.DataFrame(
+        {"code": [f"U{i:04d}" for i in range(620)], "name": [f"Chi bộ số {i}" for i in range(620)], "cluster": "Khối 1"}
+    )
+    now = datetime.now(UTC)
+    Rounds(Store(url)).open(
+        Actor("canbo0", Role.OFFICER), 2026, load_preset(), roster, now + timedelta(days=5), now + timedelta(days=10)
+    )
     review = visit("tham_dinh")
     assert len(review.dataframe[0].value) == 500 and review.number_input(key="board_page_620").value == 1
     assert len(review.selectbox(key="review_unit").options) == 500
@@ -450,11 +484,11 @@ def test_round_page_of_a_unit_shows_its_own_form_only(tmp_path, monkeypatch):
 
 
 def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from scoring.access import Actor, Role
-    from scoring.rounds import key
     from scoring.framework import load_preset
+    from scoring.rounds import key
 
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     visit("tong_quan")
@@ -462,9 +496,13 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     officer, leader = Actor("canbo", Role.OFFICER), Actor("lanhdao", Role.LEADERSHIP)
     for code in codes[1:]:
         unit = Actor(f"dv-{code}", Role.UNIT, code)
-        rounds.save_draft(unit, 2026, code,
-                          {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria},
-                          leader={"name": f"Bí thư {code}"})
+        rounds.save_draft(
+            unit,
+            2026,
+            code,
+            {key(c.target, c.code): float(c.max_points) for c in load_preset().criteria},
+            leader={"name": f"Bí thư {code}"},
+        )
         rounds.submit(unit, 2026, code)
     for code in codes:
         rounds.complete(officer, 2026, code, {}, "Đạt")
@@ -475,11 +513,19 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     assert sorted(at.dataframe[0].value["Mã"]) == sorted(codes)  # every unit of the published round
     # Mức công khai, by default totals and tiers: no other unit's criterion scores, self/appraisal split, notes or
     # charts of them — not in the table sent to the browser (its CSV download), not as charts.
-    assert list(at.dataframe[0].value.columns) == ["Hạng", "Hạng trong khối", "Mã", "Tên đơn vị", "Khối",
-                                                   "Tổng điểm", "Xếp loại"]
+    assert list(at.dataframe[0].value.columns) == [
+        "Hạng",
+        "Hạng trong khối",
+        "Mã",
+        "Tên đơn vị",
+        "Khối",
+        "Tổng điểm",
+        "Xếp loại",
+    ]
     assert len(at.dataframe) == 1 and not at.get("plotly_chart")
     from scoring import service
     from scoring.access import EVERYTHING, TIERS_ONLY
+
     with pytest.raises(Forbidden):
         service.set_disclosure(Store(url), Actor(f"dv-{codes[1]}", Role.UNIT, codes[1]), EVERYTHING)
     service.set_disclosure(Store(url), officer, TIERS_ONLY)
@@ -488,7 +534,7 @@ def test_a_unit_sees_the_ranking_of_a_published_round_only(tmp_path, monkeypatch
     at = visit("xep_hang")
     assert "Tự chấm" in at.dataframe[0].value.columns and at.get("plotly_chart")
     assert "Mức công khai kết quả cho đơn vị" in " ".join(Store(url).audit(3)["detail"])
-    rounds.reopen(officer, 2026, "Khiếu nại", datetime.now(timezone.utc) + timedelta(days=3))
+    rounds.reopen(officer, 2026, "Khiếu nại", datetime.now(UTC) + timedelta(days=3))
     assert visit("xep_hang").info[0].value == "Chưa có kết quả đợt đánh giá nào được công bố."
 
 
@@ -502,8 +548,10 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     visit("tong_quan")
     rounds, codes = round_of(url)
     officer = Actor("canbo", Role.OFFICER)
-    content = edited(round_workbook(rounds, officer, 2026), {(codes[0], "1.1 Thẩm định"): 4,
-                                                               (codes[0], "Lý do thay đổi"): "Chỉ 2 hội nghị"})
+    content = edited(
+        round_workbook(rounds, officer, 2026),
+        {(codes[0], "1.1 Thẩm định"): 4, (codes[0], "Lý do thay đổi"): "Chỉ 2 hội nghị"},
+    )
     at = visit("dot_danh_gia")
     assert "Tải bảng tổng hợp của đợt" in offered(at)
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
@@ -511,8 +559,9 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     unexplained = edited(round_workbook(rounds, officer, 2026), {(codes[0], "1.1 Thẩm định"): 4})
     at.file_uploader(key="round_import_file").set_value(("sua.xlsx", unexplained, "application/octet-stream"))
     next(b for b in at.button if b.label == "Nhập tệp thẩm định").click().run()
-    assert [e.value for e in at.error] == ["Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại (tệp đã chọn "
-                                           "vẫn giữ)."]
+    assert [e.value for e in at.error] == [
+        "Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại (tệp đã chọn vẫn giữ)."
+    ]
     problems = next(d.value for d in at.dataframe if "Nội dung" in d.value.columns)
     assert problems[["Dòng", "Cột", "Giá trị"]].values.tolist() == [[8, "1.1 / Thẩm định", "4"]]
     assert "cần lý do" in problems["Nội dung"].iloc[0] and not rounds.sheet(officer, 2026, codes[0]).review_scores
@@ -526,7 +575,7 @@ def test_round_page_imports_an_edited_export_and_reopens_a_published_round(tmp_p
     assert sheet.review_reasons == {"U:1.1": "Chỉ 2 hội nghị"} and sheet.review_scores == {"U:1.1": 4.0}
     for code in codes[1:]:
         unit = Actor("dv", Role.UNIT, code)
-        rounds.save_draft(unit, 2026, code, {k: 0.0 for k in sheet.self_scores}, leader={"name": f"Bí thư {code}"})
+        rounds.save_draft(unit, 2026, code, dict.fromkeys(sheet.self_scores, 0.0), leader={"name": f"Bí thư {code}"})
         rounds.submit(unit, 2026, code)
     for code in codes:
         rounds.complete(officer, 2026, code, {}, "Đạt")
@@ -565,5 +614,7 @@ def test_a_round_opens_with_the_units_of_a_workbook_or_typed(tmp_path, monkeypat
     assert not any(b.key == "open_round" for b in at.button)  # a duplicate code: not opened
     at.text_area(key="open_text").input("dv1; Chi bộ 1; Khối A\nDV2; Chi bộ 2").run()
     next(b for b in at.button if b.key == "open_round").click().run()
-    assert Rounds(Store(url)).get(2028).units.values.tolist() == [["DV1", "Chi bộ 1", "Khối A"],
-                                                                  ["DV2", "Chi bộ 2", ""]]
+    assert Rounds(Store(url)).get(2028).units.values.tolist() == [
+        ["DV1", "Chi bộ 1", "Khối A"],
+        ["DV2", "Chi bộ 2", ""],
+    ]

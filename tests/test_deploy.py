@@ -6,6 +6,7 @@ In Chromium through nginx an officer signs in, uploads and saves a year; the rep
 browser, opened directly, has the year (and knows the session: sign-in lives in the database); a unit account
 through nginx sees only its unit. nginx's access log shows the stickiness: the upload reached the replica that
 held the browser's WebSocket."""
+
 import base64
 import os
 import re
@@ -30,9 +31,28 @@ CONF = ROOT / "deploy" / "nginx" / "danvan.conf"
 def certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made for the test."""
     crt, key = folder / "danvan.crt", folder / "danvan.key"
-    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
-                           str(crt)], capture_output=True, text=True)
+    made = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
     return crt, key
 
@@ -44,20 +64,27 @@ def nginx_config(folder: Path, ports: tuple[int, int], replicas: list[int]) -> P
         assert f"server {name}" in site
         site = site.replace(f"server {name}", f"server 127.0.0.1:{replica}")
     crt, key = certificate(folder)
-    for written, used in (("listen 80;", f"listen 127.0.0.1:{ports[0]};"),
-                          ("listen 443 ssl;", f"listen 127.0.0.1:{ports[1]} ssl;"),
-                          ("/etc/nginx/tls/danvan.crt", str(crt)), ("/etc/nginx/tls/danvan.key", str(key)),
-                          ('"https://danvan.example.vn"', f'"https://127.0.0.1:{ports[1]}"'),
-                          ("/var/log/nginx/danvan.access.log", str(folder / "access.log"))):
+    for written, used in (
+        ("listen 80;", f"listen 127.0.0.1:{ports[0]};"),
+        ("listen 443 ssl;", f"listen 127.0.0.1:{ports[1]} ssl;"),
+        ("/etc/nginx/tls/danvan.crt", str(crt)),
+        ("/etc/nginx/tls/danvan.key", str(key)),
+        ('"https://danvan.example.vn"', f'"https://127.0.0.1:{ports[1]}"'),
+        ("/var/log/nginx/danvan.access.log", str(folder / "access.log")),
+    ):
         assert written in site, written
         site = site.replace(written, used)
-    temp = "\n".join(f"  {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
-                                                                          "scgi"))
+    temp = "\n".join(
+        f"  {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the test's private folder
     main = folder / "nginx.conf"
-    main.write_text(f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
-                    f"daemon off;\nevents {{ worker_connections 512; }}\nhttp {{\n{temp}\n"
-                    f"  access_log {folder / 'access.log'};\n{site}\n}}\n", "utf-8")
+    main.write_text(
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+        f"daemon off;\nevents {{ worker_connections 512; }}\nhttp {{\n{temp}\n"
+        f"  access_log {folder / 'access.log'};\n{site}\n}}\n",
+        "utf-8",
+    )
     return main
 
 
@@ -77,8 +104,9 @@ def nginx_in_front(nginx: str, folder: Path, replicas: list[int]):
         while True:
             assert proc.poll() is None, proc.stderr.read().decode()
             try:
-                with urllib.request.urlopen(f"https://127.0.0.1:{ports[1]}/_stcore/health", timeout=2,
-                                            context=UNVERIFIED) as answer:
+                with urllib.request.urlopen(
+                    f"https://127.0.0.1:{ports[1]}/_stcore/health", timeout=2, context=UNVERIFIED
+                ) as answer:
                     if answer.read() == b"ok":
                         break
             except OSError:
@@ -93,11 +121,17 @@ def nginx_in_front(nginx: str, folder: Path, replicas: list[int]):
 def websocket_status(front: str, origin: str) -> int:
     """The status nginx answers a WebSocket handshake on /_stcore/stream sent with this Origin."""
     host, port = front.removeprefix("https://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as raw, \
-            UNVERIFIED.wrap_socket(raw, server_hostname=host) as tls:
-        tls.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                     f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        UNVERIFIED.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(
+            (
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+            ).encode()
+        )
         return int(tls.recv(1024).split(b" ", 2)[1])
 
 
@@ -108,6 +142,7 @@ def upstreams(log: Path, path: str) -> list[str]:
 def check_tls_front(front: str, plain: str) -> None:
     """HTTP only redirects; HTTPS carries HSTS and the security headers; metrics are not served; the WebSocket
     opens from the site's own origin only."""
+
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None

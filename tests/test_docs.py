@@ -1,4 +1,5 @@
 """The documentation a person who clones the project reads: every relative link resolves inside the repository."""
+
 import re
 from pathlib import Path
 

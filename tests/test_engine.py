@@ -1,12 +1,13 @@
 """Each rule of domain.md §4 with numbers computed by hand."""
+
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from builders import FW, by_code, leader, spread, unit, year_data
+
 from scoring import rate_year
 from scoring.engine import competition_rank, exact_order, quota_allowed, to_cents
 from scoring.framework import QUOTA_OF_GOOD, Criterion, Framework, Group, load_preset
@@ -38,23 +39,40 @@ def test_review_score_wins_then_self_then_zero_with_warning():
 
 
 def test_custom_criterion_weights():
-    fw = Framework("W", (Criterion("A", "a", Decimal(10), "I", Decimal(1)), Criterion("B", "b", Decimal(20), "I", Decimal(1))),
-                   (Group("I", "I"),), tie_break_group="I")
+    fw = Framework(
+        "W",
+        (Criterion("A", "a", Decimal(10), "I", Decimal(1)), Criterion("B", "b", Decimal(20), "I", Decimal(1))),
+        (Group("I", "I"),),
+        tie_break_group="I",
+    )
     r = rate([unit("X", review={"A": 5, "B": 20})], fw=fw)
     assert by_code(r).loc["X"].total == 75.0  # 100 × (5/10×1 + 20/20×1) / 2
 
 
 def test_group_weight_split_by_max_points():
-    fw = Framework("G", (Criterion("A", "a", Decimal(10), "I"), Criterion("B", "b", Decimal(20), "I"),
-                         Criterion("C", "c", Decimal(50), "II")),
-                   (Group("I", "I", Decimal(60)), Group("II", "II", Decimal(40))))
+    fw = Framework(
+        "G",
+        (
+            Criterion("A", "a", Decimal(10), "I"),
+            Criterion("B", "b", Decimal(20), "I"),
+            Criterion("C", "c", Decimal(50), "II"),
+        ),
+        (Group("I", "I", Decimal(60)), Group("II", "II", Decimal(40))),
+    )
     assert fw.weights("unit") == {"A": 20, "B": 40, "C": 40}
     r = rate([unit("X", review={"A": 10, "B": 10, "C": 25})], fw=fw)
     assert by_code(r).loc["X"].total == 60.0  # 10/10×20 + 10/20×40 + 25/50×40
 
 
 def test_default_weights_give_the_plain_sum():
-    r = rate([unit("X", review={"1.1": 8.5, "1.2": 9, "1.3": 7.25, "2.1": 18, "2.2": 13.5, "2.3": 12, "2.4": 14, "2.5": 4.5})])
+    r = rate(
+        [
+            unit(
+                "X",
+                review={"1.1": 8.5, "1.2": 9, "1.3": 7.25, "2.1": 18, "2.2": 13.5, "2.3": 12, "2.4": 14, "2.5": 4.5},
+            )
+        ]
+    )
     assert by_code(r).loc["X"].total == 86.75
 
 
@@ -88,6 +106,7 @@ def test_rounding_with_three_decimal_scores():
 
 def test_to_cents_exact_path_on_ties():
     from fractions import Fraction
+
     raw = np.array([1.005, 2.675, 0.125])  # all below the true decimal as floats
     exact = [Fraction("1.005"), Fraction("2.675"), Fraction("0.125")]
     assert to_cents(raw, lambda i: exact[i]).tolist() == [101, 268, 13]
@@ -96,8 +115,10 @@ def test_to_cents_exact_path_on_ties():
 # §4.5 thresholds and the zero-criterion rule
 
 
-@pytest.mark.parametrize("total, tier", [(90, "HTXSNV"), (89.99, "HTTNV"), (70, "HTTNV"), (69.99, "HTNV"),
-                                         (50, "HTNV"), (49.99, "KHTNV"), (0, "KHTNV")])
+@pytest.mark.parametrize(
+    "total, tier",
+    [(90, "HTXSNV"), (89.99, "HTTNV"), (70, "HTTNV"), (69.99, "HTNV"), (50, "HTNV"), (49.99, "KHTNV"), (0, "KHTNV")],
+)
 def test_thresholds(total, tier):
     review = dict(ALL_TEN, **{"2.1": 20 - (100 - total)})
     if total < 80:
@@ -116,18 +137,23 @@ def test_zero_criterion_bars_top_tiers_in_the_95_85_75_preset():
     assert (x.score_tier, x.tier) == ("HTXSNV", "HTNV")
     assert x.reason == "Đủ điểm HTXSNV (95,00) nhưng tiêu chí 2.5 bị 0 điểm → HTNV"
     assert (y.total, y.tier) == (99.5, "HTXSNV")
-    assert by_code(rate([unit("X", review=review)], fw=replace(FW, quota_percent=Decimal(100)))).loc["X"].tier == "HTXSNV"
+    assert (
+        by_code(rate([unit("X", review=review)], fw=replace(FW, quota_percent=Decimal(100)))).loc["X"].tier == "HTXSNV"
+    )
 
 
 # §4.6 disqualifiers
 
 
-@pytest.mark.parametrize("facts, cause", [
-    ({"collective_discipline": 1}, "tổ chức bị kỷ luật khiển trách"),
-    ({"collective_discipline": -1}, "tổ chức bị kỷ luật"),
-    ({"disunity": True}, "mất đoàn kết"),
-    ({"corruption": True}, "có vi phạm tham nhũng"),
-])
+@pytest.mark.parametrize(
+    "facts, cause",
+    [
+        ({"collective_discipline": 1}, "tổ chức bị kỷ luật khiển trách"),
+        ({"collective_discipline": -1}, "tổ chức bị kỷ luật"),
+        ({"disunity": True}, "mất đoàn kết"),
+        ({"corruption": True}, "có vi phạm tham nhũng"),
+    ],
+)
 def test_disqualifiers_rate_khtnv_whatever_the_score(facts, cause):
     r = rate([unit("X", total=96, **facts)])
     x = by_code(r).loc["X"]
@@ -172,8 +198,9 @@ def test_quota_floor_of_20_percent_of_top_two_tiers_in_rank_order():
 
 def test_quota_with_a_tie_straddling_the_cut_drops_all_tied_units():
     # 10 eligible → 2 allowed; candidates ranked 1, 2, 2: the tie at 2 straddles the cut.
-    units = [unit("A", total=98), unit("B", total=95), unit("C", total=95)] + \
-            [unit(f"X{i}", total=80) for i in range(7)]
+    units = [unit("A", total=98), unit("B", total=95), unit("C", total=95)] + [
+        unit(f"X{i}", total=80) for i in range(7)
+    ]
     r = by_code(rate(units))
     assert r.loc["B", "rank"] == r.loc["C", "rank"] == 2
     assert r.loc[["A", "B", "C"], "tier"].tolist() == ["HTXSNV", "HTTNV", "HTTNV"]
@@ -182,8 +209,9 @@ def test_quota_with_a_tie_straddling_the_cut_drops_all_tied_units():
 
 def test_tie_note_only_for_a_tie_at_the_cut_of_its_own_cluster():
     # K1: 10 eligible → 2 allowed; candidates 99, 98, 96, 96: the tie at 96 lies wholly past the cut.
-    k1 = [unit("A", total=99), unit("B", total=98), unit("C", total=96), unit("D", total=96)] + \
-         [unit(f"X{i}", total=80) for i in range(6)]
+    k1 = [unit("A", total=99), unit("B", total=98), unit("C", total=96), unit("D", total=96)] + [
+        unit(f"X{i}", total=80) for i in range(6)
+    ]
     # K2: a unit tied overall with C and D, alone above the cut of its cluster (allowed 0).
     k2 = [unit("E", total=96, cluster="K2"), unit("F", total=80, cluster="K2")]
     r = by_code(rate(k1 + k2))
@@ -196,7 +224,9 @@ def test_quota_tie_resolved_by_tie_break_is_not_a_tie():
     # B and C equal on total; C has more points in group II, so ranks 2 and 3: C keeps, B drops.
     b = dict(ALL_TEN, **{"2.1": 15})  # 95, group II = 65
     c = dict(ALL_TEN, **{"1.1": 5})  # 95, group II = 70
-    units = [unit("A", total=98), unit("B", review=b), unit("C", review=c)] + [unit(f"X{i}", total=80) for i in range(7)]
+    units = [unit("A", total=98), unit("B", review=b), unit("C", review=c)] + [
+        unit(f"X{i}", total=80) for i in range(7)
+    ]
     r = by_code(rate(units))
     assert (r.loc["C", "rank"], r.loc["B", "rank"]) == (2, 3)
     assert r.loc[["A", "C", "B"], "tier"].tolist() == ["HTXSNV", "HTXSNV", "HTTNV"]
@@ -276,8 +306,14 @@ def test_competition_ranking_with_tie_breaks():
     b = dict(ALL_TEN, **{"2.1": 15})  # 95, group II 65
     c = dict(ALL_TEN, **{"1.1": 5})  # 95, group II 70
     d = dict(ALL_TEN, **{"1.1": 5, "2.1": 20})  # same as C
-    units = [unit("A", total=99), unit("B", review=b), unit("C", review=c), unit("D", review=d),
-             unit("E", review=dict(c), bonus=1, penalty=1), unit("F", total=50)]
+    units = [
+        unit("A", total=99),
+        unit("B", review=b),
+        unit("C", review=c),
+        unit("D", review=d),
+        unit("E", review=dict(c), bonus=1, penalty=1),
+        unit("F", total=50),
+    ]
     r = by_code(rate(units, fw=replace(FW, quota_percent=Decimal(100))))
     # C and D equal on all keys; E equals them on total and group II but has more penalty.
     assert r.loc[["A", "C", "D", "E", "B", "F"], "rank"].tolist() == [1, 2, 2, 4, 5, 6]
@@ -307,10 +343,14 @@ def test_rank_change_against_previous_year():
 
 
 def test_rank_change_compares_positions_among_the_units_of_both_years():
-    prev = rate([unit("X", total=95), unit("A", total=90), unit("Y", total=85), unit("B", total=80),
-                 unit("C", total=70)])
-    now = rate_year(year_data([unit("N", total=99), unit("C", total=90), unit("A", total=80), unit("B", total=70)],
-                              year=2026), FW, prev)
+    prev = rate(
+        [unit("X", total=95), unit("A", total=90), unit("Y", total=85), unit("B", total=80), unit("C", total=70)]
+    )
+    now = rate_year(
+        year_data([unit("N", total=99), unit("C", total=90), unit("A", total=80), unit("B", total=70)], year=2026),
+        FW,
+        prev,
+    )
     r = by_code(now)
     # Before, among A, B, C: A 1, B 2, C 3. Now: C 1, A 2, B 3. (Ranks among all units would say C +3, B 0.)
     assert r.loc[["A", "B", "C"], "rank_change"].tolist() == [-1, -1, 2]
@@ -319,6 +359,7 @@ def test_rank_change_compares_positions_among_the_units_of_both_years():
 
 def pd_na():
     import pandas as pd
+
     return pd.NA
 
 
@@ -326,7 +367,9 @@ def test_tie_break_compares_contributions_exactly():
     # Both total 100.00. A's group II is 69.9999999 (2.1 = 19.9999999, made up by 1.1 = 10.0000001): less than B's 70,
     # though the two agree to 6 decimals. B ranks first, A second: not a tie.
     a = dict(ALL_TEN, **{"2.1": 19.9999999, "1.1": 10.0000001})
-    r = by_code(rate([unit("A", review=a), unit("B", review=dict(ALL_TEN))], fw=replace(FW, quota_percent=Decimal(100))))
+    r = by_code(
+        rate([unit("A", review=a), unit("B", review=dict(ALL_TEN))], fw=replace(FW, quota_percent=Decimal(100)))
+    )
     assert r.loc["A", "total"] == r.loc["B", "total"] == 100
     assert (r.loc["B", "rank"], r.loc["A", "rank"]) == (1, 2)
 
@@ -342,8 +385,9 @@ def test_exact_order_keys():
 
 
 def test_leader_total_tier_and_caps_in_order():
-    units = [unit("A", total=95), unit("B", total=80), unit("C", total=95), unit("D", total=95)] + \
-            [unit(f"X{i}", total=75) for i in range(6)]
+    units = [unit("A", total=95), unit("B", total=80), unit("C", total=95), unit("D", total=95)] + [
+        unit(f"X{i}", total=75) for i in range(6)
+    ]
     leaders = [
         leader("A", 96),  # unit A keeps HTXSNV (allowed 2 of 10; A, C, D tie → all drop!)
         leader("B", 96),  # unit HTTNV → capped at HTTNV
@@ -364,7 +408,9 @@ def test_leader_quota_over_all_leaders_with_a_tie_straddling_the_cut():
     fw = replace(FW, quota_percent=Decimal(30))
     units, leaders = [], []
     for k, top_leader in enumerate([99, 97, 95, 95]):
-        units += [unit(f"T{k}", total=99, cluster=f"K{k}")] + [unit(f"M{k}{i}", total=80, cluster=f"K{k}") for i in range(3)]
+        units += [unit(f"T{k}", total=99, cluster=f"K{k}")] + [
+            unit(f"M{k}{i}", total=80, cluster=f"K{k}") for i in range(3)
+        ]
         leaders.append(leader(f"T{k}", top_leader))
     leaders += [leader(f"M{k}0", 80) for k in range(4)] + [leader("M01", 80), leader("M11", 80)]
     r = rate(units, leaders, fw=fw)
@@ -374,8 +420,9 @@ def test_leader_quota_over_all_leaders_with_a_tie_straddling_the_cut():
     L = r.leaders.set_index("unit_code")
     assert L.loc[["T0", "T1", "T2", "T3"], "tier"].tolist() == ["HTXSNV", "HTXSNV", "HTTNV", "HTTNV"]
     assert L.loc[["T2", "T3"], "rank"].tolist() == [3, 3]
-    assert L.loc["T2"].reason == ("Đủ điểm HTXSNV (95,00) nhưng vượt chỉ tiêu 30% của người đứng đầu "
-                                  "(đồng hạng tại ngưỡng chỉ tiêu) → HTTNV")
+    assert L.loc["T2"].reason == (
+        "Đủ điểm HTXSNV (95,00) nhưng vượt chỉ tiêu 30% của người đứng đầu (đồng hạng tại ngưỡng chỉ tiêu) → HTTNV"
+    )
     assert r.leader_quota == {"eligible": 10, "allowed": 3, "candidates": 4, "given": 2, "moved_down": 2}
 
 
@@ -394,9 +441,14 @@ def test_head_discipline_from_leaders_sheet_caps_the_unit_too():
 
 
 def test_reason_only_when_tier_differs_and_in_vietnamese_number_format():
-    units = [unit("A", total=92.5), unit("B", total=92.5), unit("C", total=80)] + [unit(f"X{i}", total=75) for i in range(3)]
+    units = [unit("A", total=92.5), unit("B", total=92.5), unit("C", total=80)] + [
+        unit(f"X{i}", total=75) for i in range(3)
+    ]
     r = by_code(rate(units))
-    assert r.loc["A"].reason == "Đủ điểm HTXSNV (92,50) nhưng vượt chỉ tiêu 20% của khối (đồng hạng tại ngưỡng chỉ tiêu) → HTTNV"
+    assert (
+        r.loc["A"].reason
+        == "Đủ điểm HTXSNV (92,50) nhưng vượt chỉ tiêu 20% của khối (đồng hạng tại ngưỡng chỉ tiêu) → HTTNV"
+    )
     assert r.loc["C"].reason == ""
 
 
@@ -404,4 +456,6 @@ def test_several_causes_listed_in_one_line():
     fw = replace(load_preset("dan_van_chinh_quyen"), quota_percent=Decimal(100))
     review = dict(ALL_TEN, **{"2.5": 0})
     x = by_code(rate([unit("X", review=review, disunity=True, corruption=True)], fw=fw)).loc["X"]
-    assert x.reason == "Đủ điểm HTXSNV (95,00) nhưng tiêu chí 2.5 bị 0 điểm; mất đoàn kết, có vi phạm tham nhũng → KHTNV"
+    assert (
+        x.reason == "Đủ điểm HTXSNV (95,00) nhưng tiêu chí 2.5 bị 0 điểm; mất đoàn kết, có vi phạm tham nhũng → KHTNV"
+    )

@@ -1,4 +1,5 @@
 """Framework model: presets as TOML, the "Tiêu chí" sheet both ways, and consistency checks."""
+
 import io
 from dataclasses import replace
 from decimal import Decimal
@@ -7,8 +8,18 @@ import openpyxl
 import pytest
 
 from scoring import read_files
-from scoring.framework import (QUOTA_OF_GOOD, Criterion, Group, from_table, from_toml, load_preset, presets, to_rows,
-                               to_table, to_toml)
+from scoring.framework import (
+    QUOTA_OF_GOOD,
+    Criterion,
+    Group,
+    from_table,
+    from_toml,
+    load_preset,
+    presets,
+    to_rows,
+    to_table,
+    to_toml,
+)
 from scoring.reader import read_framework_sheet
 from scoring.validation import Issues
 from scoring.workbook import load
@@ -31,7 +42,15 @@ def test_presets_match_the_domain():
     assert presets() == {"dan_van_chinh_quyen": "Dân vận chính quyền (95/85/75)", "dan_van_tccsd": "Dân vận – TCCSĐ"}
     fw = load_preset()
     assert [(c.code, int(c.max_points)) for c in fw.of("unit")] == [
-        ("1.1", 10), ("1.2", 10), ("1.3", 10), ("2.1", 20), ("2.2", 15), ("2.3", 15), ("2.4", 15), ("2.5", 5)]
+        ("1.1", 10),
+        ("1.2", 10),
+        ("1.3", 10),
+        ("2.1", 20),
+        ("2.2", 15),
+        ("2.3", 15),
+        ("2.4", 15),
+        ("2.5", 5),
+    ]
     assert [(c.code, int(c.max_points)) for c in fw.of("leader")] == [("N1", 20), ("N2", 30), ("N3", 30), ("N4", 20)]
     assert (fw.bonus_max, fw.penalty_max, fw.thresholds, fw.quota_percent) == (3, 3, (90, 70, 50), 20)
     cq = load_preset("dan_van_chinh_quyen")
@@ -65,8 +84,12 @@ def test_tieu_chi_sheet_round_trip_with_weights():
 
 
 def test_tieu_chi_sheet_carries_thresholds_and_the_quota():
-    fw = replace(load_preset(), thresholds=(Decimal("92.5"), Decimal("72.5"), Decimal("52.5")),
-                 quota_percent=Decimal("12.5"), quota_base=QUOTA_OF_GOOD)
+    fw = replace(
+        load_preset(),
+        thresholds=(Decimal("92.5"), Decimal("72.5"), Decimal("52.5")),
+        quota_percent=Decimal("12.5"),
+        quota_base=QUOTA_OF_GOOD,
+    )
     assert from_toml(to_toml(fw)) == fw and "quota_base" in to_toml(fw)
     assert "quota_base" not in to_toml(load_preset())  # the default stays unwritten: stored hashes are kept
     issues = Issues()
@@ -90,8 +113,12 @@ def test_editor_rows_use_the_decimal_comma_and_report_bad_numbers():
 
 def test_framework_problems_are_reported():
     fw = load_preset()
-    bad = fw.with_criteria(fw.criteria + (Criterion("1.1", "trùng", Decimal(0), "I"),), fw.groups,
-                           thresholds=(Decimal(70), Decimal(90), Decimal(50)), quota_percent=Decimal(120))
+    bad = fw.with_criteria(
+        fw.criteria + (Criterion("1.1", "trùng", Decimal(0), "I"),),
+        fw.groups,
+        thresholds=(Decimal(70), Decimal(90), Decimal(50)),
+        quota_percent=Decimal(120),
+    )
     problems = bad.problems()
     assert "Mã tiêu chí “1.1” bị trùng" in problems
     assert "Tiêu chí 1.1: điểm tối đa phải lớn hơn 0" in problems
@@ -100,9 +127,11 @@ def test_framework_problems_are_reported():
 
 
 def test_a_files_own_framework_is_used_for_rating():
-    rows = [["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"],
-            ["A", "I. Chung", "Tiêu chí A", 10, None, "Tổ chức"],
-            ["B", "II. Kết quả", "Tiêu chí B", 40, None, "Tổ chức"]]
+    rows = [
+        ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"],
+        ["A", "I. Chung", "Tiêu chí A", 10, None, "Tổ chức"],
+        ["B", "II. Kết quả", "Tiêu chí B", 40, None, "Tổ chức"],
+    ]
 
     def units(wb):
         ws = wb.create_sheet("Tổ chức")
@@ -114,14 +143,17 @@ def test_a_files_own_framework_is_used_for_rating():
     assert read.errors == []
     assert read.framework.codes("unit") == ["A", "B"]
     from scoring import rate_all
+
     u = rate_all(read)[0].units.iloc[0]
     assert (u.total, u.score_tier) == (90.0, "HTXSNV")
 
 
 def test_bad_tieu_chi_sheet_rows_are_errors_with_rows():
-    rows = [["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa"],
-            ["A", "I", "Tiêu chí A", "mười"],
-            ["B", "I", "Tiêu chí B", 0]]
+    rows = [
+        ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa"],
+        ["A", "I", "Tiêu chí A", "mười"],
+        ["B", "I", "Tiêu chí B", 0],
+    ]
     read = read_files([("b.xlsx", sheet_bytes(rows))])
     messages = [(i.row, i.column, i.message) for i in read.errors]
     assert (2, "Điểm tối đa", "Điểm tối đa không phải là số") in messages

@@ -1,6 +1,7 @@
 """Streamlit's own texts in Vietnamese (pages/_locale.py): pinned to the Streamlit version they were read from, so
 that a new version fails here until the list is read again against its files; the browser tests look for the
 English texts on every page."""
+
 import streamlit
 
 from pages import _locale
@@ -12,7 +13,7 @@ def test_every_text_is_found_where_it_is_listed_and_no_english_is_left():
     for stem, pairs in _locale.TEXTS.items():
         names = [n for n in scripts if _locale.stem(n) == stem]
         shipped = "".join((_locale.SCRIPTS / n).read_text("utf-8") for n in names)
-        for english, vietnamese in pairs:
+        for english, _ in pairs:
             assert english in shipped, (stem, english)
         served = b"".join(_locale.translated(n) or b"" for n in names).decode("utf-8")
         for english, vietnamese in pairs:

@@ -1,5 +1,6 @@
 """The report and the command line at their edges: many criteria, huge texts, odd cluster names, places that
 cannot be written, settings with decimals."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-
 from builders import FW, unit, year_data
 from fixtures import consolidated, run_cli
+
 from scoring import rate_year
 from scoring.framework import QUOTA_OF_GOOD, Criterion, Group, to_toml
 from scoring.report import report_bytes
@@ -54,8 +55,12 @@ def test_a_cluster_named_like_the_total_row_keeps_its_own_row(cluster):
 
 
 def test_method_sheet_writes_settings_as_set():
-    fw = replace(FW, thresholds=(Decimal("92.5"), Decimal("72.5"), Decimal("52.5")), quota_percent=Decimal("12.5"),
-                 quota_base=QUOTA_OF_GOOD)
+    fw = replace(
+        FW,
+        thresholds=(Decimal("92.5"), Decimal("72.5"), Decimal("52.5")),
+        quota_percent=Decimal("12.5"),
+        quota_base=QUOTA_OF_GOOD,
+    )
     result = rate_year(year_data([unit("A", total=95), unit("B", total=80)]), fw)
     book = openpyxl.load_workbook(io.BytesIO(report_bytes(result)))
     method = {r[0].value: r[1].value for r in book["Phương pháp"].iter_rows() if r[0].value}
@@ -68,13 +73,20 @@ def test_method_sheet_writes_settings_as_set():
 def test_places_that_cannot_be_written_are_messages(tmp_path):
     path = tmp_path / "tong_hop.xlsx"
     consolidated(path)
-    cases = [("rank", path, "-o", tmp_path), ("rank", path, "-o", tmp_path / "khong_co" / "bc.xlsx"),
-             ("template", "-o", tmp_path / "khong_co" / "mau.xlsx"), ("sample", "-o", "/proc/mau"),
-             ("sample", "-o", tmp_path / "s", "--units", "3"), ("rank", path, "--year", "-2025")]
+    cases = [
+        ("rank", path, "-o", tmp_path),
+        ("rank", path, "-o", tmp_path / "khong_co" / "bc.xlsx"),
+        ("template", "-o", tmp_path / "khong_co" / "mau.xlsx"),
+        ("sample", "-o", "/proc/mau"),
+        ("sample", "-o", tmp_path / "s", "--units", "3"),
+        ("rank", path, "--year", "-2025"),
+    ]
     for args in cases:
         out = run_cli(*args)
-        assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.startswith(("Lỗi", "Cách dùng")), \
-            (args, out.stderr)
+        assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.startswith(("Lỗi", "Cách dùng")), (
+            args,
+            out.stderr,
+        )
     assert not (tmp_path / "khong_co").exists()  # no folder the user did not ask for
 
 

@@ -1,13 +1,14 @@
 """Invariants of the rules, checked on random years (hypothesis)."""
+
 import sys
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+from builders import FW, leader, unit, year_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import FW, leader, unit, year_data
 from scoring import rate_year
 from scoring.framework import UNIT
 from scoring.text import OTHER_BLANKS, exact, nfc, nfc_all, unit_code, unit_codes
@@ -34,19 +35,31 @@ def units_strategy(draw, min_size=1, max_size=24):
                 review[c.code] = draw(st.integers(int(m * 3), int(m * 4)).map(lambda q: q / 4))
             else:
                 review[c.code] = draw(quarter_points(m))
-        out.append(unit(
-            f"U{i:02d}", review=review, cluster=draw(st.sampled_from(["K1", "K2", "K3"])),
-            bonus=draw(st.sampled_from([0, 0, 0.5, 1, 3])), penalty=draw(st.sampled_from([0, 0, 0, 1, 2.5])),
-            head_discipline=draw(st.sampled_from([0] * 12 + [1, 2, 3])),
-            disunity=draw(st.sampled_from([False] * 15 + [True])),
-        ))
+        out.append(
+            unit(
+                f"U{i:02d}",
+                review=review,
+                cluster=draw(st.sampled_from(["K1", "K2", "K3"])),
+                bonus=draw(st.sampled_from([0, 0, 0.5, 1, 3])),
+                penalty=draw(st.sampled_from([0, 0, 0, 1, 2.5])),
+                head_discipline=draw(st.sampled_from([0] * 12 + [1, 2, 3])),
+                disunity=draw(st.sampled_from([False] * 15 + [True])),
+            )
+        )
     return out
 
 
 def with_leaders(draw_units, draw):
     totals = st.sampled_from([99, 97, 95, 95, 92, 90, 85, 80, 60])
-    return [leader(u["code"], draw(totals), discipline=draw(st.sampled_from([0] * 8 + [1])),
-                   low_confidence=draw(st.sampled_from([False] * 9 + [True]))) for u in draw_units]
+    return [
+        leader(
+            u["code"],
+            draw(totals),
+            discipline=draw(st.sampled_from([0] * 8 + [1])),
+            low_confidence=draw(st.sampled_from([False] * 9 + [True])),
+        )
+        for u in draw_units
+    ]
 
 
 common = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,6 +85,7 @@ def test_raising_one_score_never_lowers_rank_or_tier(units, data):
 @given(units_strategy(min_size=5), st.sampled_from([Decimal(20), Decimal(10), Decimal(35)]))
 def test_quota_invariant_per_cluster(units, percent):
     from dataclasses import replace
+
     fw = replace(FW, quota_percent=percent)
     r = rate_year(year_data(units), fw).units
     for _, group in r.groupby("cluster"):
@@ -96,11 +110,19 @@ def test_permuting_input_rows_changes_nothing(units, rnd):
     rnd.shuffle(order)
     b = rate_year(year_data([units[k] for k in order], [leaders[k] for k in order]), FW)
     cols = ["code", "total", "tier", "rank", "cluster_rank", "reason"]
-    assert a.units[cols].sort_values("code").reset_index(drop=True).equals(
-        b.units[cols].sort_values("code").reset_index(drop=True))
+    assert (
+        a.units[cols]
+        .sort_values("code")
+        .reset_index(drop=True)
+        .equals(b.units[cols].sort_values("code").reset_index(drop=True))
+    )
     lcols = ["unit_code", "total", "tier", "rank", "reason"]
-    assert a.leaders[lcols].sort_values("unit_code").reset_index(drop=True).equals(
-        b.leaders[lcols].sort_values("unit_code").reset_index(drop=True))
+    assert (
+        a.leaders[lcols]
+        .sort_values("unit_code")
+        .reset_index(drop=True)
+        .equals(b.leaders[lcols].sort_values("unit_code").reset_index(drop=True))
+    )
 
 
 @common
@@ -126,8 +148,8 @@ def test_leaders_never_above_their_unit_and_within_quota(units, data):
     leaders = with_leaders(units, data.draw)
     r = rate_year(year_data(units, leaders), FW)
     unit_tier = r.units.set_index("code").tier
-    for l in r.leaders.itertuples():
-        assert TIER_ORDER[l.tier] >= TIER_ORDER[unit_tier[l.unit_code]]
+    for ld in r.leaders.itertuples():
+        assert TIER_ORDER[ld.tier] >= TIER_ORDER[unit_tier[ld.unit_code]]
     eligible = int(r.leaders.tier.isin(["HTXSNV", "HTTNV"]).sum())
     assert int((r.leaders.tier == "HTXSNV").sum()) <= eligible * 20 // 100
 
@@ -141,8 +163,9 @@ def test_reason_present_exactly_when_tier_differs_from_score_tier(units):
 
 
 # Text cells as offices type them: Vietnamese letters precomposed or not, every kind of blank, NUL from old .xls.
-_cell_texts = st.text(st.sampled_from(list("aAeEiIoOuUyYđĐơƯ ̛̣́̀̉̃̂̆") + list(OTHER_BLANKS) + ["\x00", "İ", "ß", "1", "0"]),
-                      max_size=12)
+_cell_texts = st.text(
+    st.sampled_from(list("aAeEiIoOuUyYđĐơƯ ̛̣́̀̉̃̂̆") + list(OTHER_BLANKS) + ["\x00", "İ", "ß", "1", "0"]), max_size=12
+)
 
 
 @given(st.lists(_cell_texts, max_size=30))
@@ -158,8 +181,19 @@ def test_other_blanks_are_every_blank_but_the_space():
     assert set(OTHER_BLANKS) == splitting - {" "}
 
 
-@given(st.lists(st.one_of(st.just(""), _cell_texts, st.floats(allow_nan=False), st.integers(-10**6, 10**6),
-                          st.booleans(), st.datetimes()), max_size=40))
+@given(
+    st.lists(
+        st.one_of(
+            st.just(""),
+            _cell_texts,
+            st.floats(allow_nan=False),
+            st.integers(-(10**6), 10**6),
+            st.booleans(),
+            st.datetimes(),
+        ),
+        max_size=40,
+    )
+)
 def test_grid_column_keeps_numbers_and_texts_apart(cells):
     """Each cell is a number (int or float, never a bool) or a text, as `nfc` makes it; blanks are neither."""
     numbers, texts = _column(tuple(cells))
@@ -169,8 +203,11 @@ def test_grid_column_keeps_numbers_and_texts_apart(cells):
         assert texts.get(i) == (None if is_number or not nfc(v) else nfc(v))
 
 
-_points = st.one_of(st.integers(0, 2000).map(lambda n: n / 4), st.floats(0, 100, allow_nan=False),
-                    st.sampled_from([0.1 + 0.2, 1e-40, 2.5e-31, 7.000000000000001, 0.0, -0.0]))
+_points = st.one_of(
+    st.integers(0, 2000).map(lambda n: n / 4),
+    st.floats(0, 100, allow_nan=False),
+    st.sampled_from([0.1 + 0.2, 1e-40, 2.5e-31, 7.000000000000001, 0.0, -0.0]),
+)
 
 
 @given(st.data(), st.lists(st.fractions(min_value=0, max_value=10, max_denominator=60), min_size=1, max_size=6))
@@ -186,8 +223,11 @@ def test_scaled_exact_sums_are_the_exact_sums_times_one_scale(data, factors):
         assert dot(np.array(row)) == reference * scale
 
 
-_typed = st.one_of(st.integers(0, 400).map(lambda n: n / 4), st.integers(0, 10**5).map(lambda n: n / 1000),
-                   st.sampled_from([0.1 + 0.2, 0.3, 7.000000000000001, 1e-7, 12.345678, 0.0]))
+_typed = st.one_of(
+    st.integers(0, 400).map(lambda n: n / 4),
+    st.integers(0, 10**5).map(lambda n: n / 1000),
+    st.sampled_from([0.1 + 0.2, 0.3, 7.000000000000001, 1e-7, 12.345678, 0.0]),
+)
 
 
 @given(st.data(), st.lists(st.fractions(min_value=0, max_value=10, max_denominator=60), min_size=1, max_size=6))

@@ -4,6 +4,7 @@ Every workbook is built here with openpyxl (tests/fixtures.py); the ones that ne
 values or the old .xls / .ods formats are saved through LibreOffice once per session, in one soffice
 call per format.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,8 +16,25 @@ from openpyxl import Workbook, load_workbook
 from scoring import read_files, read_paths
 from scoring.framework import load_preset
 from tests.fixtures import (
-    CODES, LEADERS, TITLE_BLOCK, UNITS, assert_leaders, assert_units, consolidated, convert_many, csv_rows, edit,
-    errors, form_file, form_sheet, is_nfc, leaders_sheet, nfd, unit_table, units_sheet, write_csv,
+    CODES,
+    LEADERS,
+    TITLE_BLOCK,
+    UNITS,
+    assert_leaders,
+    assert_units,
+    consolidated,
+    convert_many,
+    csv_rows,
+    edit,
+    errors,
+    form_file,
+    form_sheet,
+    is_nfc,
+    leaders_sheet,
+    nfd,
+    unit_table,
+    units_sheet,
+    write_csv,
 )
 
 YEAR = 2025
@@ -41,23 +59,39 @@ def lo(soffice, tmp_path_factory):
     files = {}
     # Formulas: a "Tổng điểm" column and a "Tổng cộng" row of SUMs; cached values exist only once saved.
     files["formulas"] = src / "formulas.xlsx"
-    consolidated(files["formulas"], total_column=True, total_row=True, signature=True, merge_cluster=True,
-                 leaders=True)
+    consolidated(files["formulas"], total_column=True, total_row=True, signature=True, merge_cluster=True, leaders=True)
     # Everything offices do at once, for the format comparison.
     files["messy"] = src / "messy.xlsx"
-    consolidated(files["messy"], numbering="paren", blank_rows=(0, 2), total_row=True, signature=True,
-                 text_numbers=True, text=nfd, merge_cluster=True, hide_columns=["1.1 / Tự chấm"],
-                 hide_rows=["DV02"], sheet=nfd("Tổ chức"), leaders=True, leader_kwargs={"text": nfd})
+    consolidated(
+        files["messy"],
+        numbering="paren",
+        blank_rows=(0, 2),
+        total_row=True,
+        signature=True,
+        text_numbers=True,
+        text=nfd,
+        merge_cluster=True,
+        hide_columns=["1.1 / Tự chấm"],
+        hide_rows=["DV02"],
+        sheet=nfd("Tổ chức"),
+        leaders=True,
+        leader_kwargs={"text": nfd},
+    )
     files["grouped"] = src / "grouped.xlsx"
-    consolidated(files["grouped"], header="grouped", left=2, numbering="plain", total_row=True, total_label="STT",
-                 signature=True)
+    consolidated(
+        files["grouped"], header="grouped", left=2, numbering="plain", total_row=True, total_label="STT", signature=True
+    )
     files["form"] = src / "form.xlsx"
     form_file(files["form"], UNITS[0], text=nfd)
-    out = convert_many(soffice, {
-        "xlsx": [files["formulas"]],
-        "xls": [files["messy"], files["grouped"], files["form"]],
-        "ods": [files["messy"], files["grouped"], files["form"]],
-    }, tmp_path_factory.mktemp("lo-out"))
+    out = convert_many(
+        soffice,
+        {
+            "xlsx": [files["formulas"]],
+            "xls": [files["messy"], files["grouped"], files["form"]],
+            "ods": [files["messy"], files["grouped"], files["form"]],
+        },
+        tmp_path_factory.mktemp("lo-out"),
+    )
     out.update({(stem, "src"): path for stem, path in files.items()})
     return out
 
@@ -145,17 +179,26 @@ def test_signature_lines_without_a_total_row(tmp_path, first_line):
     path = tmp_path / "f.xlsx"
     layout = consolidated(path)
     last = max(layout.unit_rows.values())
-    edit(path, {f"{layout.columns['Mã đơn vị']}{last + 2}": first_line,
-                f"{layout.columns['Khối']}{last + 2}": "T/M ĐẢNG ỦY",
-                f"{layout.columns['Khối']}{last + 3}": "BÍ THƯ",
-                f"{layout.columns['Mã đơn vị']}{last + 6}": "Nguyễn Thị Hoa",
-                f"{layout.columns['Khối']}{last + 6}": "Trần Văn Bình"})
+    edit(
+        path,
+        {
+            f"{layout.columns['Mã đơn vị']}{last + 2}": first_line,
+            f"{layout.columns['Khối']}{last + 2}": "T/M ĐẢNG ỦY",
+            f"{layout.columns['Khối']}{last + 3}": "BÍ THƯ",
+            f"{layout.columns['Mã đơn vị']}{last + 6}": "Nguyễn Thị Hoa",
+            f"{layout.columns['Khối']}{last + 6}": "Trần Văn Bình",
+        },
+    )
     assert_units(ok(read(path)), YEAR)
 
 
 def test_unit_named_tong_cong_ty_is_not_a_total_row(tmp_path):
-    units = [replace(UNITS[0], name="Tổng công ty Xây dựng Bắc Giang"), *UNITS[1:3],
-             replace(UNITS[3], name="TỔNG CÔNG TY MAY"), UNITS[4]]
+    units = [
+        replace(UNITS[0], name="Tổng công ty Xây dựng Bắc Giang"),
+        *UNITS[1:3],
+        replace(UNITS[3], name="TỔNG CÔNG TY MAY"),
+        UNITS[4],
+    ]
     consolidated(tmp_path / "f.xlsx", units=units, total_row=True)
     assert_units(ok(read(tmp_path / "f.xlsx")), YEAR, units)
 
@@ -177,8 +220,12 @@ def test_numbers_stored_as_text_with_comma_decimal_and_trailing_spaces(tmp_path)
 
 
 def test_yes_flags_x_co_and_check_mark(tmp_path):
-    units = [replace(UNITS[0], disunity="X", corruption=""), replace(UNITS[1], disunity="có ", corruption="không"),
-             replace(UNITS[2], disunity="✓", corruption="Có"), replace(UNITS[3], disunity="", corruption="x")]
+    units = [
+        replace(UNITS[0], disunity="X", corruption=""),
+        replace(UNITS[1], disunity="có ", corruption="không"),
+        replace(UNITS[2], disunity="✓", corruption="Có"),
+        replace(UNITS[3], disunity="", corruption="x"),
+    ]
     consolidated(tmp_path / "f.xlsx", units=units)
     data = ok(read(tmp_path / "f.xlsx")).years[YEAR].units
     assert list(data["disunity"]) == [True, True, True, False]
@@ -187,8 +234,14 @@ def test_yes_flags_x_co_and_check_mark(tmp_path):
 
 def test_decomposed_unicode_everywhere_comes_out_nfc(tmp_path):
     path = tmp_path / "f.xlsx"
-    consolidated(path, text=nfd, sheet=nfd("Tổ chức"), leaders=True, leader_kwargs={"text": nfd},
-                 title=[nfd(t) for t in TITLE_BLOCK])
+    consolidated(
+        path,
+        text=nfd,
+        sheet=nfd("Tổ chức"),
+        leaders=True,
+        leader_kwargs={"text": nfd},
+        title=[nfd(t) for t in TITLE_BLOCK],
+    )
     wb = load_workbook(path)
     wb["Người đứng đầu"].title = nfd("Người đứng đầu")
     wb.save(path)
@@ -249,8 +302,13 @@ def test_sheet_found_ignoring_case_diacritics_and_spaces(tmp_path, sheet):
 def test_a_leaders_sheet_without_a_year_takes_the_year_of_the_units_sheet_not_the_file_name(tmp_path):
     # "Tổ chức" states 2024 in its Năm column; the title has no year and the file name says 2025.
     path = tmp_path / "tong_hop_2025.xlsx"
-    consolidated(path, year=2024, title=["BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN"], leaders=True,
-                 leader_kwargs={"title": ()})
+    consolidated(
+        path,
+        year=2024,
+        title=["BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN"],
+        leaders=True,
+        leader_kwargs={"title": ()},
+    )
     result = ok(read(path))
     assert list(result.years) == [2024]
     assert_units(result, 2024)
@@ -291,8 +349,12 @@ def test_year_from_the_title(tmp_path):
 
 
 def test_signing_date_in_the_header_block_is_not_the_year(tmp_path):
-    title = ["ĐẢNG BỘ XÃ TÂN YÊN", "Tân Yên, ngày 10 tháng 01 năm 2026", "",
-             "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN NĂM 2025"]
+    title = [
+        "ĐẢNG BỘ XÃ TÂN YÊN",
+        "Tân Yên, ngày 10 tháng 01 năm 2026",
+        "",
+        "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN NĂM 2025",
+    ]
     consolidated(tmp_path / "tong_hop.xlsx", title=title)
     assert list(ok(read(tmp_path / "tong_hop.xlsx")).years) == [2025]
 
@@ -380,7 +442,7 @@ def test_form_with_group_rows_numbered_1_2_and_subtotals(tmp_path):
 
 
 def test_form_with_two_row_header(tmp_path):
-    """"Điểm đánh giá" merged over "Tự chấm" | "Thẩm định", TT / Tiêu chí / Điểm tối đa merged down."""
+    """ "Điểm đánh giá" merged over "Tự chấm" | "Thẩm định", TT / Tiêu chí / Điểm tối đa merged down."""
     layout = form_file(tmp_path / "DV03.xlsx", UNITS[2], two_row_header=True)
     result = ok(read(tmp_path / "DV03.xlsx"))
     assert_units(result, YEAR, UNITS[2:3])
@@ -484,9 +546,13 @@ def test_code_11_is_not_criterion_1_1(tmp_path):
 
 def test_leaders_sheet_with_unit_name_before_leader_name(tmp_path):
     header = ["Mã đơn vị", "Tên đơn vị", *CODES]
-    path = _simple_book(tmp_path / "b.xlsx", header, [["A", "Chi bộ A", 9, 9, 9, 18, 13, 13, 13, 4]],
-                        ["Mã đơn vị", "Tên đơn vị", "Họ và tên", "Chức vụ", "N1", "N2", "N3", "N4"],
-                        [["A", "Chi bộ A", "Lê Văn Bình", "Bí thư", 18, 27, 27, 18]])
+    path = _simple_book(
+        tmp_path / "b.xlsx",
+        header,
+        [["A", "Chi bộ A", 9, 9, 9, 18, 13, 13, 13, 4]],
+        ["Mã đơn vị", "Tên đơn vị", "Họ và tên", "Chức vụ", "N1", "N2", "N3", "N4"],
+        [["A", "Chi bộ A", "Lê Văn Bình", "Bí thư", 18, 27, 27, 18]],
+    )
     leaders = ok(read(path)).years[YEAR].leaders
     assert leaders[["unit_code", "name", "title"]].values.tolist() == [["A", "Lê Văn Bình", "Bí thư"]]
 

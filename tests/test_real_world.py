@@ -1,6 +1,7 @@
 """Files as offices really make them, each built from the fixtures and edited the way people edit them (openpyxl
 standing in for Excel; some saved again through LibreOffice): the year, rows that are not units, hidden stale
 sheets, cluster spellings, codes typed as numbers, rule columns under other headings, form labels, float noise."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import convert
 from fixtures import UNITS, consolidated, errors, form_file, run_cli
+
 from scoring import rate_all, read_paths
 from scoring.presentation import TIERS
 
@@ -205,8 +206,9 @@ def test_clusters_differing_in_case_or_spacing_are_one_cluster(tmp_path):
 
 def test_codes_typed_as_numbers_keep_one_form(tmp_path):
     y2024, y2025 = tmp_path / "tong_hop_2024.xlsx", tmp_path / "tong_hop_2025.xlsx"
-    consolidated(y2024, units=[_with_code(u, f"00{i + 1}") for i, u in enumerate(UNITS)],
-                 title=["BẢNG ĐIỂM NĂM 2024", ""])
+    consolidated(
+        y2024, units=[_with_code(u, f"00{i + 1}") for i, u in enumerate(UNITS)], title=["BẢNG ĐIỂM NĂM 2024", ""]
+    )
     consolidated(y2025, units=[_with_code(u, i + 1) for i, u in enumerate(UNITS)])
     results = rate_all(read_paths([y2024, y2025]))
     assert list(results[1].units.sort_values("code")["code"]) == ["1", "2", "3", "4", "5"]
@@ -219,22 +221,34 @@ def test_codes_typed_as_numbers_keep_one_form(tmp_path):
 
 def _with_code(unit, code):
     from dataclasses import replace
+
     return replace(unit, code=code)
 
 
 # ---------------------------------------------------------------- 7. rule columns under other headings
 
 
-@pytest.mark.parametrize("heading,field,value", [
-    ("Hình thức kỷ luật", "collective_discipline", 1), ("Tổ chức bị kỷ luật", "collective_discipline", 1),
-    ("KL tập thể", "collective_discipline", 1), ("Người đứng đầu bị kỷ luật", "head_discipline", 1),
-    ("Có mất đoàn kết", "disunity", True), ("Vi phạm tham nhũng", "corruption", True)])
+@pytest.mark.parametrize(
+    "heading,field,value",
+    [
+        ("Hình thức kỷ luật", "collective_discipline", 1),
+        ("Tổ chức bị kỷ luật", "collective_discipline", 1),
+        ("KL tập thể", "collective_discipline", 1),
+        ("Người đứng đầu bị kỷ luật", "head_discipline", 1),
+        ("Có mất đoàn kết", "disunity", True),
+        ("Vi phạm tham nhũng", "corruption", True),
+    ],
+)
 def test_rule_columns_under_other_headings_apply(tmp_path, heading, field, value):
     path = tmp_path / "tong_hop.xlsx"
     layout = consolidated(path)
     wb, ws = sheet(path)
-    column = {"collective_discipline": "Kỷ luật tập thể", "head_discipline": "Kỷ luật người đứng đầu",
-              "disunity": "Mất đoàn kết", "corruption": "Tham nhũng"}[field]
+    column = {
+        "collective_discipline": "Kỷ luật tập thể",
+        "head_discipline": "Kỷ luật người đứng đầu",
+        "disunity": "Mất đoàn kết",
+        "corruption": "Tham nhũng",
+    }[field]
     letter = layout.columns[column]
     ws[f"{letter}{layout.header_row}"] = heading
     ws[f"{letter}{layout.unit_rows['DV01']}"] = "khiển trách" if "discipline" in field else "x"
@@ -298,7 +312,10 @@ def test_review_formulas_without_cached_values_are_an_error_naming_the_cells(tmp
     read = read_paths([path])
     (error,) = errors(read)
     assert "công thức chưa được tính" in error.message and "mở tệp bằng Excel/LibreOffice rồi lưu lại" in error.message
-    assert f"{letter}{layout.unit_rows['DV01']}" in error.message and f"{letter}{layout.unit_rows['DV02']}" in error.message
+    assert (
+        f"{letter}{layout.unit_rows['DV01']}" in error.message
+        and f"{letter}{layout.unit_rows['DV02']}" in error.message
+    )
     # Opened and saved by LibreOffice, the formulas have their values: the file reads, with 18 points.
     saved = convert(soffice, path, "xlsx", tmp_path / "lo")
     read = read_paths([saved])
@@ -337,8 +354,11 @@ def test_password_protected_files_say_so_and_how(tmp_path):
     ods = tmp_path / "co_mat_khau.ods"
     with zipfile.ZipFile(ods, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("META-INF/manifest.xml", '<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
-                                            '<manifest:encryption-data/></manifest:file-entry></manifest:manifest>')
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
+            "<manifest:encryption-data/></manifest:file-entry></manifest:manifest>",
+        )
         z.writestr("content.xml", b"\x8f\x11 encrypted bytes")
     for path in (locked, ods):
         (error,) = errors(read_paths([path]))
@@ -399,8 +419,9 @@ def test_a_far_cell_behind_a_lying_dimension_is_refused_before_parsing(tmp_path)
     wb.save(path)
     with zipfile.ZipFile(path) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
-    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"',
-                                               parts["xl/worksheets/sheet1.xml"])
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', parts["xl/worksheets/sheet1.xml"]
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)

@@ -1,4 +1,5 @@
 """The ranked report read back cell by cell (openpyxl) and printed through LibreOffice."""
+
 import io
 import subprocess
 import sys
@@ -7,20 +8,24 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from builders import FW, unit, year_data
 from conftest import convert
+
 from scoring import rate_all, rate_year, read_paths
-from scoring.framework import TIER_NAMES, TIER_CODES
-from scoring.report import RANKING_COLUMNS, SHEETS, VN_TIME, ReportSettings, report_bytes
+from scoring.framework import TIER_CODES, TIER_NAMES
 from scoring.presentation import rank_change_text
+from scoring.report import RANKING_COLUMNS, SHEETS, VN_TIME, ReportSettings, report_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = sorted((ROOT / "sample_data").glob("tong_hop_*.xlsx"))
 NAMES = {code: TIER_NAMES[t] for t, code in TIER_CODES.items()}
 NOW = datetime(2025, 12, 20, 9, 30, tzinfo=VN_TIME)
-SETTINGS = ReportSettings(superior_body="ĐẢNG BỘ TỈNH ĐÔNG NGUYÊN", issuing_body="ĐẢNG ỦY PHƯỜNG THUẬN HÀ",
-                          place="Thuận Hà", signer_name="Nguyễn Văn Minh")
+SETTINGS = ReportSettings(
+    superior_body="ĐẢNG BỘ TỈNH ĐÔNG NGUYÊN",
+    issuing_body="ĐẢNG ỦY PHƯỜNG THUẬN HÀ",
+    place="Thuận Hà",
+    signer_name="Nguyễn Văn Minh",
+)
 
 
 @pytest.fixture(scope="module")
@@ -129,16 +134,17 @@ def test_detail_and_leaders_sheets(book, results):
     assert ws.cell(6, ws.max_column).value == pytest.approx(first.total)
     ws = book["Người đứng đầu"]
     h = header_row(ws)
-    for i, l in enumerate(r.leaders.itertuples()):
-        assert ws.cell(h + 1 + i, 2).value == l.unit_code
-        assert ws.cell(h + 1 + i, 10).value == pytest.approx(l.total)
-        assert ws.cell(h + 1 + i, 11).value == NAMES[l.tier]
-        assert ws.cell(h + 1 + i, 12).value == l.rank
-        assert (ws.cell(h + 1 + i, 13).value or "") == l.reason
+    for i, ld in enumerate(r.leaders.itertuples()):
+        assert ws.cell(h + 1 + i, 2).value == ld.unit_code
+        assert ws.cell(h + 1 + i, 10).value == pytest.approx(ld.total)
+        assert ws.cell(h + 1 + i, 11).value == NAMES[ld.tier]
+        assert ws.cell(h + 1 + i, 12).value == ld.rank
+        assert (ws.cell(h + 1 + i, 13).value or "") == ld.reason
 
 
 def test_methodology_lists_inputs_with_sha256(book, results):
     import hashlib
+
     ws = book["Phương pháp"]
     cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     digest = hashlib.sha256(SAMPLE[-1].read_bytes()).hexdigest()
@@ -149,8 +155,12 @@ def test_methodology_lists_inputs_with_sha256(book, results):
 
 
 def test_injected_text_stays_text():
-    units = [unit(code, total=90 - i, name=name) for i, (code, name) in enumerate(
-        [("A", "=HYPERLINK(\"http://x\",\"bấm\")"), ("B", "+1+1"), ("C", "-2"), ("D", "@SUM(A1:A2)")])]
+    units = [
+        unit(code, total=90 - i, name=name)
+        for i, (code, name) in enumerate(
+            [("A", '=HYPERLINK("http://x","bấm")'), ("B", "+1+1"), ("C", "-2"), ("D", "@SUM(A1:A2)")]
+        )
+    ]
     data = year_data(units)
     data.units["note"] = ["=1+1", "", "", ""]
     result = rate_year(data, FW)
@@ -160,7 +170,7 @@ def test_injected_text_stays_text():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
     names = [c.value for c in wb["Xếp hạng"]["C"]]
-    assert "=HYPERLINK(\"http://x\",\"bấm\")" in names and "+1+1" in names and "@SUM(A1:A2)" in names
+    assert '=HYPERLINK("http://x","bấm")' in names and "+1+1" in names and "@SUM(A1:A2)" in names
 
 
 def test_cluster_filter(results):
@@ -169,7 +179,9 @@ def test_cluster_filter(results):
     wb = openpyxl.load_workbook(io.BytesIO(report_bytes(r, cluster=cluster, now=NOW)))
     ws = wb["Xếp hạng"]
     h = header_row(ws)
-    rows = [[ws.cell(rr, c).value for c in range(1, 15)] for rr in range(h + 1, h + 1 + (r.units.cluster == cluster).sum())]
+    rows = [
+        [ws.cell(rr, c).value for c in range(1, 15)] for rr in range(h + 1, h + 1 + (r.units.cluster == cluster).sum())
+    ]
     assert {row[3] for row in rows} == {cluster}
     assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
     assert cluster.upper() in ws["A5"].value
@@ -182,8 +194,13 @@ def test_rank_change_text():
 
 def test_cli_writes_the_report_and_libreoffice_prints_it(tmp_path, soffice, results):
     out = tmp_path / "bao_cao_2025.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "scoring", "rank", *SAMPLE, "-o", out, "--issuing-body",
-                           "ĐẢNG ỦY PHƯỜNG THUẬN HÀ"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scoring", "rank", *SAMPLE, "-o", out, "--issuing-body", "ĐẢNG ỦY PHƯỜNG THUẬN HÀ"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     ws = openpyxl.load_workbook(out)["Xếp hạng"]
     assert ws["A2"].value == "ĐẢNG ỦY PHƯỜNG THUẬN HÀ"
@@ -198,8 +215,13 @@ def test_cli_writes_the_report_and_libreoffice_prints_it(tmp_path, soffice, resu
 
 
 def test_cli_unknown_cluster_is_an_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "scoring", "rank", SAMPLE[-1], "-o", tmp_path / "x.xlsx",
-                           "--cluster", "Khối không có"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scoring", "rank", SAMPLE[-1], "-o", tmp_path / "x.xlsx", "--cluster", "Khối không có"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "Khối không có" in proc.stderr and "Traceback" not in proc.stderr
 
 

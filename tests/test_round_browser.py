@@ -4,14 +4,17 @@ Excel form; the committee asks the first to explain, it answers; appraisal chang
 leadership publishes. Then the published ranking equals `python -m scoring rank` on the round's exported
 workbook, the units saw nothing of each other before and see the ranking after, and the history names who changed
 what, when and why. Screenshots go to tests/artifacts/ (the README's come from here)."""
+
 import json
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from openpyxl import Workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from pages._locale import MONTHS
 from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS, WRAPPED_ROW
@@ -31,10 +34,34 @@ YEAR = 2026
 OFFICER = Actor("canbo", Role.OFFICER)
 # Unit A types these in the web form (one per criterion, in the framework's order, 9,5 with a decimal comma):
 # 96.5 for the unit, 95 for its leader. Unit B's form says 80 and 90.
-SELF_A = {"1.1": 10, "1.2": 9.5, "1.3": 10, "2.1": 19, "2.2": 15, "2.3": 14, "2.4": 14, "2.5": 5,
-          "N1": 20, "N2": 28, "N3": 27, "N4": 20}
-SELF_B = {"1.1": 8, "1.2": 8, "1.3": 8, "2.1": 16, "2.2": 12, "2.3": 12, "2.4": 12, "2.5": 4,
-          "N1": 18, "N2": 27, "N3": 27, "N4": 18}
+SELF_A = {
+    "1.1": 10,
+    "1.2": 9.5,
+    "1.3": 10,
+    "2.1": 19,
+    "2.2": 15,
+    "2.3": 14,
+    "2.4": 14,
+    "2.5": 5,
+    "N1": 20,
+    "N2": 28,
+    "N3": 27,
+    "N4": 20,
+}
+SELF_B = {
+    "1.1": 8,
+    "1.2": 8,
+    "1.3": 8,
+    "2.1": 16,
+    "2.2": 12,
+    "2.3": 12,
+    "2.4": 12,
+    "2.5": 4,
+    "N1": 18,
+    "N2": 27,
+    "N3": 27,
+    "N4": 18,
+}
 
 
 def wait_toast(page, text: str) -> None:
@@ -90,9 +117,20 @@ def unit_form(path: Path, code: str, name: str) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = FORM_SHEET
-    write_form(ws, FW, Heading(), {"code": code, "name": name, "cluster": "Khối phường", "year": YEAR,
-                                   "leader_name": "Lê Thị Hoa", "leader_title": "Bí thư chi bộ"},
-               {c: (v, None) for c, v in SELF_B.items()})
+    write_form(
+        ws,
+        FW,
+        Heading(),
+        {
+            "code": code,
+            "name": name,
+            "cluster": "Khối phường",
+            "year": YEAR,
+            "leader_name": "Lê Thị Hoa",
+            "leader_title": "Bí thư chi bộ",
+        },
+        {c: (v, None) for c, v in SELF_B.items()},
+    )
     wb.save(path)
     return path
 
@@ -112,6 +150,7 @@ SCREEN = {"width": 1366, "height": 768}
 def no_english(page, where: str) -> None:
     """None of Streamlit's English texts on the page, its tooltips and labels included (pages/_locale.py)."""
     from pages._locale import ENGLISH, MONTHS
+
     tables = page.locator('[data-testid="stDataFrame"]')
     if tables.count():
         tables.first.hover()
@@ -121,7 +160,6 @@ def no_english(page, where: str) -> None:
         e.getAttribute('placeholder')].join(' '))].join('\\n')""")
     found = [e for e in ENGLISH + MONTHS if e in shown]
     assert not found, (where, found, [line for line in shown.splitlines() if any(e in line for e in found)][:5])
-
 
 
 def main_text(page) -> str:
@@ -151,7 +189,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     assert page.get_by_label("Danh sách đơn vị").first.input_value() == "Dán từ Excel hoặc gõ tay"  # none stored
     page.get_by_role("textbox", name="Danh sách đơn vị").fill(
         "Mã đơn vị\tTên đơn vị\tKhối\nDVA\tChi bộ Khu phố Đông\tKhối phường\n"
-        "DVB\tChi bộ Khu phố Tây\tKhối phường\nDVC\tChi bộ Khu phố Bắc\tKhối phường\n")
+        "DVB\tChi bộ Khu phố Tây\tKhối phường\nDVC\tChi bộ Khu phố Bắc\tKhối phường\n"
+    )
     page.keyboard.press("Control+Enter")
     idle(page)
     page.get_by_text("Đọc được 3 đơn vị").wait_for(timeout=30_000)
@@ -167,14 +206,17 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     no_english(page, "dot-danh-gia")
     page.close()
     rounds = Rounds(Store(url))
-    assert rounds.get(YEAR).units.values.tolist() == [["DVA", "Chi bộ Khu phố Đông", "Khối phường"],
-                                                      ["DVB", "Chi bộ Khu phố Tây", "Khối phường"],
-                                                      ["DVC", "Chi bộ Khu phố Bắc", "Khối phường"]]
+    assert rounds.get(YEAR).units.values.tolist() == [
+        ["DVA", "Chi bộ Khu phố Đông", "Khối phường"],
+        ["DVB", "Chi bộ Khu phố Tây", "Khối phường"],
+        ["DVC", "Chi bộ Khu phố Bắc", "Khối phường"],
+    ]
     unit_a = signed_in(browser, base, url, "dva", "don_vi", "DVA")  # accounts for units the round knows
     unit_b = signed_in(browser, base, url, "dvb", "don_vi", "DVB")
     # DVC will never submit: its own deadline passes (set through the library, the page offers only later dates).
-    from datetime import datetime, timedelta, timezone
-    rounds.extend(OFFICER, YEAR, "DVC", datetime.now(timezone.utc) - timedelta(minutes=1), "Hết hạn tự chấm")
+    from datetime import datetime, timedelta
+
+    rounds.extend(OFFICER, YEAR, "DVC", datetime.now(UTC) - timedelta(minutes=1), "Hết hạn tự chấm")
 
     # 2. Unit A types its scores and a statement, names its leader, attaches a PDF and submits.
     page = open_page(unit_a, base, "tu-cham")
@@ -184,14 +226,20 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.wait_for_timeout(1000)
     left = sum(SELF_WIDTHS[c] for c in ("Đối tượng", "Mã", "Tiêu chí", "Tối đa"))
     type_column(page, 0, left, SELF_WIDTHS["Tự chấm"], [str(SELF_A[c.code]).replace(".", ",") for c in FW.criteria])
-    type_column(page, 0, left + SELF_WIDTHS["Tự chấm"], SELF_WIDTHS["Thuyết minh"],
-                ["Tổ chức 4 hội nghị đối thoại với Nhân dân"])
+    type_column(
+        page,
+        0,
+        left + SELF_WIDTHS["Tự chấm"],
+        SELF_WIDTHS["Thuyết minh"],
+        ["Tổ chức 4 hội nghị đối thoại với Nhân dân"],
+    )
     page.get_by_label("Người đứng đầu (họ tên)").fill("Nguyễn Văn Tâm")
     page.get_by_label("Chức vụ").fill("Bí thư chi bộ")
     page.keyboard.press("Tab")
     idle(page)
     page.get_by_text("Tổng tự chấm: 96,50/100 điểm (tổ chức) · 95,00/100 điểm (người đứng đầu)").wait_for(
-        timeout=30_000)
+        timeout=30_000
+    )
     # Nothing typed is lost: a menu click, then a reload, before "Lưu nháp".
     assert not rounds.sheet(OFFICER, YEAR, "DVA").self_scores
     page.get_by_role("link", name="Đơn vị", exact=True).click()
@@ -202,7 +250,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.reload()
     page.get_by_text("Đã khôi phục phần đang nhập dở").wait_for(timeout=60_000)
     page.get_by_text("Tổng tự chấm: 96,50/100 điểm (tổ chức) · 95,00/100 điểm (người đứng đầu)").wait_for(
-        timeout=30_000)
+        timeout=30_000
+    )
     expect(page.get_by_label("Người đứng đầu (họ tên)")).to_have_value("Nguyễn Văn Tâm", timeout=30_000)
     idle(page)
     page.get_by_role("button", name="Lưu nháp").click()
@@ -214,7 +263,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     evidence = tmp_path / "bien_ban_doi_thoai.pdf"
     evidence.write_bytes(PDF)
     page.locator('[data-testid="stFileUploader"]').filter(has_text="Tệp minh chứng").locator(
-        'input[type="file"]').set_input_files(str(evidence))
+        'input[type="file"]'
+    ).set_input_files(str(evidence))
     page.get_by_role("button", name="Đính kèm").click()
     wait_toast(page, "Đã đính kèm bien_ban_doi_thoai.pdf")
     page.get_by_text("bien_ban_doi_thoai.pdf · 1 KB").wait_for(timeout=30_000)
@@ -229,7 +279,8 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page.get_by_text("Chi bộ Khu phố Tây").first.wait_for(timeout=60_000)
     page.get_by_text("Hoặc tải lên phiếu chấm điểm đã điền (Excel)").click()
     page.locator('[data-testid="stFileUploader"]').filter(has_text="Phiếu chấm điểm của đơn vị").locator(
-        'input[type="file"]').set_input_files(str(unit_form(tmp_path / "phieu_DVB.xlsx", "DVB", "Chi bộ Khu phố Tây")))
+        'input[type="file"]'
+    ).set_input_files(str(unit_form(tmp_path / "phieu_DVB.xlsx", "DVB", "Chi bộ Khu phố Tây")))
     page.get_by_role("button", name="Điền bản nháp từ phiếu").click()
     wait_toast(page, "Đã điền bản nháp từ phiếu")
     idle(page)
@@ -262,8 +313,9 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     page = open_page(unit_a, base, "tu-cham")
     page.get_by_text("Đề nghị gửi biên bản đối thoại quý IV").first.wait_for(timeout=60_000)
     # A Markdown image to the sign-out route, typed by the unit: text on the officer's page, nobody signed out.
-    page.get_by_label("Nội dung giải trình").fill("Quý IV đơn vị chỉ tổ chức 3 hội nghị; biên bản gửi kèm "
-                                                   "![o](/_danvan/dang-xuat)")
+    page.get_by_label("Nội dung giải trình").fill(
+        "Quý IV đơn vị chỉ tổ chức 3 hội nghị; biên bản gửi kèm ![o](/_danvan/dang-xuat)"
+    )
     page.keyboard.press("Control+Enter")
     idle(page)
     page.get_by_role("button", name="Gửi giải trình").click()
@@ -284,8 +336,9 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     width = CRITERIA_WIDTHS["Thẩm định"]
     for attempt in range(2):  # under a loaded machine a click during the last cell's run was once lost: again
         type_column(page, 1, left, width, ["16"], rows_down=row_21)  # the board is the first table
-        type_column(page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"],
-                    rows_down=row_21)
+        type_column(
+            page, 1, left + width, CRITERIA_WIDTHS["Lý do"], ["Chỉ 3 hội nghị đối thoại trong quý IV"], rows_down=row_21
+        )
         page.wait_for_timeout(1000)
         idle(page)
         page.get_by_role("button", name="Lưu thẩm định").click()
@@ -302,8 +355,11 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
             page.get_by_text("Đơn vị không nộp bản tự chấm trước hạn").wait_for(timeout=30_000)
         if not page.get_by_label("Lý do, căn cứ").is_visible():
             page.get_by_text("Hoàn tất thẩm định", exact=True).first.click()
-        page.get_by_label("Lý do, căn cứ").fill("Đối chiếu minh chứng, đạt yêu cầu" if code != "DVC" else
-                                                 "Không nộp tự chấm; theo biên bản kiểm tra của Ban")
+        page.get_by_label("Lý do, căn cứ").fill(
+            "Đối chiếu minh chứng, đạt yêu cầu"
+            if code != "DVC"
+            else "Không nộp tự chấm; theo biên bản kiểm tra của Ban"
+        )
         page.keyboard.press("Tab")
         idle(page)
         page.get_by_role("button", name="Hoàn tất thẩm định…").click()
@@ -318,7 +374,10 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     assert sheet.review_scores == {"U:2.1": 16.0}
     assert sheet.review_reasons["U:2.1"] == "Chỉ 3 hội nghị đối thoại trong quý IV"
     assert rounds.board(OFFICER, YEAR).set_index("code")["state"].to_dict() == {
-        "DVA": "da_tham_dinh", "DVB": "da_tham_dinh", "DVC": "khong_tu_cham"}
+        "DVA": "da_tham_dinh",
+        "DVB": "da_tham_dinh",
+        "DVC": "khong_tu_cham",
+    }
 
     # 6. The leadership publishes.
     page = open_page(leadership, base, "dot-danh-gia")
@@ -348,8 +407,13 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
         page.get_by_role("link", name="Tải bảng tổng hợp của đợt").click()
     exported = tmp_path / download.value.suggested_filename
     download.value.save_as(exported)
-    ranked = subprocess.run([sys.executable, "-m", "scoring", "rank", str(exported), "--json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=180)
+    ranked = subprocess.run(
+        [sys.executable, "-m", "scoring", "rank", str(exported), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert ranked.returncode == 0, ranked.stderr
     from_file = json.loads(ranked.stdout)["years"][0]
     published = service.rate_stored_year(Store(url), YEAR).units
@@ -364,14 +428,23 @@ def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     choose(page, page.get_by_label("Đơn vị").last, "DVA – Chi bộ Khu phố Đông")
     page.wait_for_timeout(1500)
     shot(page, "vong-lich-su")
-    for text in ("Đối chiếu minh chứng, đạt yêu cầu", "Chỉ 3 hội nghị đối thoại trong quý IV", "canbo", "dva",
-                 "Quý IV đơn vị chỉ tổ chức 3 hội nghị", "Đề nghị gửi biên bản đối thoại quý IV"):
+    for text in (
+        "Đối chiếu minh chứng, đạt yêu cầu",
+        "Chỉ 3 hội nghị đối thoại trong quý IV",
+        "canbo",
+        "dva",
+        "Quý IV đơn vị chỉ tổ chức 3 hội nghị",
+        "Đề nghị gửi biên bản đối thoại quý IV",
+    ):
         page.get_by_text(text).first.wait_for(state="attached", timeout=30_000)
     page.close()
     history = rounds.history(OFFICER, YEAR, "DVA")
     change = history[history["kind"] == "review"].iloc[0]
-    assert (change["who"], change["target"], change["reason"]) == ("canbo", "U:2.1",
-                                                                   "Chỉ 3 hội nghị đối thoại trong quý IV")
+    assert (change["who"], change["target"], change["reason"]) == (
+        "canbo",
+        "U:2.1",
+        "Chỉ 3 hội nghị đối thoại trong quý IV",
+    )
 
     # 9. After publication every unit sees the ranking of the year: totals and tiers (the default Mức công khai),
     # not other units' criterion scores, self/appraisal split or the committee's notes — not sent to the browser.

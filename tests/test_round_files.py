@@ -1,5 +1,6 @@
 """A round as the consolidated workbook and back (scoring/round_files.py): the export rates exactly as the round,
 and an officer's edited copy imports only its changed cells, each with a reason, all or none."""
+
 import io
 import json
 import subprocess
@@ -12,10 +13,10 @@ import pytest
 
 from scoring.access import Forbidden
 from scoring.engine import rate
+from scoring.framework import UNIT
 from scoring.reader import read_files
 from scoring.round_files import REASON_HEADING, import_workbook, round_workbook
 from scoring.rounds import APPRAISED, REVIEWING, Rounds, key
-from scoring.framework import UNIT
 from scoring.store import Store
 from scoring.template import TABLE_TOP
 from tests.test_rounds import FW, OFFICER, ROSTER, START, UNIT_A, UNIT_B, Clock, submitted
@@ -27,8 +28,8 @@ FIRST_ROW = TABLE_TOP + 2
 def rounds(database_url):
     rounds = Rounds(Store(database_url), Clock())
     rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
-    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})                  # self 98
-    submitted(rounds, UNIT_B, "DVB", {"2.2": 15, "2.3": 10})      # self 75
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})  # self 98
+    submitted(rounds, UNIT_B, "DVB", {"2.2": 15, "2.3": 10})  # self 75
     rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 16}, {key(UNIT, "2.1"): "Thiếu minh chứng"})
     return rounds
 
@@ -71,8 +72,10 @@ def test_the_export_rates_as_the_round_and_carries_states_and_reasons(rounds):
     assert from_round.loc["DVB", "appraised"]  # completed without changes: appraised at its own scores
     ws = openpyxl.load_workbook(io.BytesIO(content))["Tổ chức"]
     where = columns(ws)
-    assert [ws.cell(r, where["Trạng thái"]).value for r in (FIRST_ROW, FIRST_ROW + 1)] == \
-        ["Đang thẩm định", "Đã thẩm định"]
+    assert [ws.cell(r, where["Trạng thái"]).value for r in (FIRST_ROW, FIRST_ROW + 1)] == [
+        "Đang thẩm định",
+        "Đã thẩm định",
+    ]
     assert ws.cell(FIRST_ROW, where["Ghi chú"]).value == "Thẩm định: 2.1 16,00 (Thiếu minh chứng)"
     assert ws.cell(FIRST_ROW, where["2.1 Tự chấm"]).value == 18
     assert ws.cell(FIRST_ROW, where["2.1 Thẩm định"]).value == 16
@@ -82,31 +85,38 @@ def test_the_export_rates_as_the_round_and_carries_states_and_reasons(rounds):
 
 
 def test_an_edited_export_imports_only_changed_cells_with_their_reasons(rounds):
-    content = edited(round_workbook(rounds, OFFICER, 2026), {
-        ("DVA", "2.2 Thẩm định"): 12, ("DVA", REASON_HEADING): "Hồ sơ mô hình chưa đủ",
-        ("DVB", "Điểm thưởng"): 1.5})
+    content = edited(
+        round_workbook(rounds, OFFICER, 2026),
+        {("DVA", "2.2 Thẩm định"): 12, ("DVA", REASON_HEADING): "Hồ sơ mô hình chưa đủ", ("DVB", "Điểm thưởng"): 1.5},
+    )
     before = len(rounds.history(OFFICER, 2026, "DVA")) + len(rounds.history(OFFICER, 2026, "DVB"))
     changes, issues = import_workbook(rounds, OFFICER, 2026, [("sua.xlsx", content)], "Theo biên bản họp tổ thẩm định")
     assert not [i for i in issues if i.severity == "error"], issues
     assert {(c.code, c.target, c.value, c.reason) for c in changes} == {
         ("DVA", key(UNIT, "2.2"), 12.0, "Hồ sơ mô hình chưa đủ"),
-        ("DVB", "bonus", 1.5, "Theo biên bản họp tổ thẩm định")}
+        ("DVB", "bonus", 1.5, "Theo biên bản họp tổ thẩm định"),
+    }
     a, b = rounds.sheet(OFFICER, 2026, "DVA"), rounds.sheet(OFFICER, 2026, "DVB")
     assert a.review_scores == {key(UNIT, "2.1"): 16, key(UNIT, "2.2"): 12} and b.settings["bonus"] == 1.5
     assert b.state == REVIEWING  # submitted → under appraisal, as by the page
     after = len(rounds.history(OFFICER, 2026, "DVA")) + len(rounds.history(OFFICER, 2026, "DVB"))
     assert after == before + 3  # two changes and one state entry
-    assert rounds.store.audit(actions=["round_import"])["detail"].tolist() == \
-        ["Nhập 2 ô thay đổi của 2 đơn vị từ tệp"]
+    assert rounds.store.audit(actions=["round_import"])["detail"].tolist() == ["Nhập 2 ô thay đổi của 2 đơn vị từ tệp"]
     again, _ = import_workbook(rounds, OFFICER, 2026, [("sua.xlsx", content)], "lần hai")
     assert again == []  # nothing differs any more
 
 
 def test_a_refused_cell_anywhere_writes_nothing_and_every_problem_is_named(rounds):
     rounds.complete(OFFICER, 2026, "DVB", {}, "Đạt")
-    content = edited(round_workbook(rounds, OFFICER, 2026), {
-        ("DVA", "1.1 Tự chấm"): 9, ("DVA", "2.1 Thẩm định"): None, ("DVA", "2.2 Thẩm định"): 12,
-        ("DVB", "2.2 Thẩm định"): 14})
+    content = edited(
+        round_workbook(rounds, OFFICER, 2026),
+        {
+            ("DVA", "1.1 Tự chấm"): 9,
+            ("DVA", "2.1 Thẩm định"): None,
+            ("DVA", "2.2 Thẩm định"): 12,
+            ("DVB", "2.2 Thẩm định"): 14,
+        },
+    )
     before = rounds.history(OFFICER, 2026, "DVA")
     changes, issues = import_workbook(rounds, OFFICER, 2026, [("sua.xlsx", content)])
     assert changes == []
@@ -136,8 +146,13 @@ def test_units_outside_the_round_and_other_years_are_refused(rounds):
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scoring", *args], cwd=Path(__file__).resolve().parents[1],
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_round_export_and_import_from_the_command_line(tmp_path):

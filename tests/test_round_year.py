@@ -2,7 +2,8 @@
 completed as "Không tự chấm" (KHTNV by domain §4 step 6), units are withdrawn or added with a reason, a round
 nobody worked in is cancelled, a leader is never dropped, a wrong evidence file is withdrawn, and what a person
 typed is kept on the server until saved. Totals by hand from the default framework (unit maxima sum to 100)."""
-from datetime import timedelta
+
+from datetime import UTC, timedelta
 
 import pandas as pd
 import pytest
@@ -12,13 +13,14 @@ from scoring.engine import rate
 from scoring.framework import LEADER, UNIT
 from scoring.presentation import unit_notes
 from scoring.round_files import import_workbook, round_workbook
-from scoring.rounds import (APPRAISED, NO_SELF, NOT_SUBMITTED, REVIEWING, WITHDRAWN, RoundError, Rounds, key)
+from scoring.rounds import APPRAISED, NO_SELF, NOT_SUBMITTED, REVIEWING, WITHDRAWN, RoundError, Rounds, key
 from scoring.store import Store
 from tests.test_round_files import edited
 from tests.test_rounds import FW, LEADER_ACCOUNT, OFFICER, PDF, START, UNIT_A, UNIT_B, Clock, full_marks, submitted
 
-ROSTER3 = pd.DataFrame({"code": ["DVA", "DVB", "DVC"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"],
-                        "cluster": ["Khối 1"] * 3})
+ROSTER3 = pd.DataFrame(
+    {"code": ["DVA", "DVB", "DVC"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"], "cluster": ["Khối 1"] * 3}
+)
 SELF_DEADLINE, REVIEW_DEADLINE = START + timedelta(days=10), START + timedelta(days=20)
 NAN = float("nan")
 
@@ -68,8 +70,10 @@ def test_a_unit_that_never_submits_is_completed_as_no_self_assessment_and_rated_
     # Only DVA is HTXSNV or HTTNV after steps 5–7: 20 % of 1 is 0, so DVA drops to HTTNV by the quota.
     assert result.loc["DVA", "tier"] == "HTTNV"
     notes = dict(zip(result.index, unit_notes(result.reset_index())))
-    assert notes["DVB"] == ("Đủ điểm HTTNV (80,00) nhưng không tự chấm → KHTNV; Không tự chấm, cấp ủy thẩm định: "
-                            "Không nộp tự chấm; thẩm định theo biên bản kiểm tra")
+    assert notes["DVB"] == (
+        "Đủ điểm HTTNV (80,00) nhưng không tự chấm → KHTNV; Không tự chấm, cấp ủy thẩm định: "
+        "Không nộp tự chấm; thẩm định theo biên bản kiểm tra"
+    )
     assert notes["DVC"] == "Không tự chấm, cấp ủy thẩm định: Chốt theo hồ sơ của Ban"  # 0 points: KHTNV by score
 
 
@@ -86,8 +90,10 @@ def test_completing_the_round_from_the_committee_file_names_every_refusal_and_co
 
 def test_import_takes_appraisal_cells_of_a_unit_past_its_deadline(rounds, clock):
     submitted(rounds, UNIT_A, "DVA")
-    content = edited(round_workbook(rounds, OFFICER, 2026), {("DVC", "2.1 Thẩm định"): 12,
-                                                            ("DVC", "Lý do thay đổi"): "Theo biên bản kiểm tra"})
+    content = edited(
+        round_workbook(rounds, OFFICER, 2026),
+        {("DVC", "2.1 Thẩm định"): 12, ("DVC", "Lý do thay đổi"): "Theo biên bản kiểm tra"},
+    )
     changes, issues = import_workbook(rounds, OFFICER, 2026, [("dot.xlsx", content)])
     assert not changes and any("chưa hết hạn tự chấm" in i.message for i in issues)
     clock.now = SELF_DEADLINE + timedelta(days=1)
@@ -96,8 +102,9 @@ def test_import_takes_appraisal_cells_of_a_unit_past_its_deadline(rounds, clock)
     assert rounds.sheet(OFFICER, 2026, "DVC").state == REVIEWING
     board = rounds.board(OFFICER, 2026).set_index("code")
     # No self-assessment: blank, not 0; the appraisal counts only what the committee scored (12 of criterion 2.1).
-    assert board.loc["DVC", ["self_total", "review_total", "gap"]].tolist() == pytest.approx([NAN, 12.0, NAN],
-                                                                                              nan_ok=True)
+    assert board.loc["DVC", ["self_total", "review_total", "gap"]].tolist() == pytest.approx(
+        [NAN, 12.0, NAN], nan_ok=True
+    )
     assert board.loc["DVB", ["self_total", "review_total"]].isna().all()  # nothing submitted nor appraised
 
 
@@ -118,8 +125,7 @@ def test_a_unit_is_withdrawn_and_another_added_with_reasons(rounds, clock):
     rounds.provisional(OFFICER, 2026)  # kept tables of the roster before the change must not be reused
     assert rounds.add_units(OFFICER, 2026, added, "Chi bộ thành lập tháng 3") == 1
     board = rounds.board(OFFICER, 2026).set_index("code")
-    assert board["state"].to_dict() == {"DVA": "da_nop", "DVB": NOT_SUBMITTED, "DVC": WITHDRAWN,
-                                        "DVD": NOT_SUBMITTED}
+    assert board["state"].to_dict() == {"DVA": "da_nop", "DVB": NOT_SUBMITTED, "DVC": WITHDRAWN, "DVD": NOT_SUBMITTED}
     assert rounds.provisional(OFFICER, 2026).units["code"].tolist() == ["DVA", "DVB", "DVD"]
     unit_d = UNIT_A.__class__("dv-d", UNIT_A.role, "DVD")
     submitted(rounds, unit_d, "DVD")
@@ -192,36 +198,48 @@ def test_what_was_typed_is_kept_on_the_server_until_saved(rounds, clock):
 
 # ---------------------------------------------------------------- the roster as offices hand it over
 
-PASTED_FROM_EXCEL = ("Mã đơn vị\tTên đơn vị\tKhối\r\n"
-                     "dv01\tChi bộ thôn Đông\tKhối nông thôn\r\n"
-                     "DV02\tChi bộ thôn Tây\tKhối nông thôn\r\n"
-                     "DV03\tChi bộ Trường Tiểu học\tKhối cơ quan\r\n")
+PASTED_FROM_EXCEL = (
+    "Mã đơn vị\tTên đơn vị\tKhối\r\n"
+    "dv01\tChi bộ thôn Đông\tKhối nông thôn\r\n"
+    "DV02\tChi bộ thôn Tây\tKhối nông thôn\r\n"
+    "DV03\tChi bộ Trường Tiểu học\tKhối cơ quan\r\n"
+)
 
 
 def test_a_roster_pasted_from_excel_keeps_names_and_clusters():
     from scoring.roster import from_text
+
     roster = from_text(PASTED_FROM_EXCEL)
-    assert roster.table.values.tolist() == [["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
-                                            ["DV02", "Chi bộ thôn Tây", "Khối nông thôn"],
-                                            ["DV03", "Chi bộ Trường Tiểu học", "Khối cơ quan"]]
+    assert roster.table.values.tolist() == [
+        ["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
+        ["DV02", "Chi bộ thôn Tây", "Khối nông thôn"],
+        ["DV03", "Chi bộ Trường Tiểu học", "Khối cơ quan"],
+    ]
     assert not roster.issues
     assert roster.summary().values.tolist() == [["Khối nông thôn", 2, 0], ["Khối cơ quan", 1, 0]]
     # Semicolons, a numbering column pasted along, no heading row: the same units.
-    assert from_text("1\tDV01\tChi bộ thôn Đông\tKhối nông thôn\n2\tDV02\tChi bộ thôn Tây\tKhối nông thôn"
-                     ).table["code"].tolist() == ["DV01", "DV02"]
+    assert from_text("1\tDV01\tChi bộ thôn Đông\tKhối nông thôn\n2\tDV02\tChi bộ thôn Tây\tKhối nông thôn").table[
+        "code"
+    ].tolist() == ["DV01", "DV02"]
     typed = from_text("DV01; Chi bộ thôn Đông; Khối nông thôn\n\nDV02;Chi bộ thôn Tây")
-    assert typed.table.values.tolist() == [["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
-                                           ["DV02", "Chi bộ thôn Tây", ""]]
+    assert typed.table.values.tolist() == [
+        ["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
+        ["DV02", "Chi bộ thôn Tây", ""],
+    ]
 
 
 def test_roster_problems_are_named_with_their_line():
     from scoring.roster import from_text
-    roster = from_text("Khối\tMã\tTên\nKhối 1\tDV01\tChi bộ 1\nKhối 1\tdv01\tChi bộ 1 (trùng)\nKhối 2\tDV02\t\n"
-                       "Khối 2\t\tChi bộ không mã")
+
+    roster = from_text(
+        "Khối\tMã\tTên\nKhối 1\tDV01\tChi bộ 1\nKhối 1\tdv01\tChi bộ 1 (trùng)\nKhối 2\tDV02\t\n"
+        "Khối 2\t\tChi bộ không mã"
+    )
     assert [(i.severity, i.row, i.message, i.value) for i in roster.issues] == [
         ("error", 3, "Trùng mã đơn vị với dòng 2", "DV01"),
         ("warning", 4, "Đơn vị chưa có tên", "DV02"),
-        ("error", 5, "Dòng có tên đơn vị nhưng thiếu mã", "Chi bộ không mã")]
+        ("error", 5, "Dòng có tên đơn vị nhưng thiếu mã", "Chi bộ không mã"),
+    ]
     assert from_text("\n \n").errors[0].message == "Danh sách không có đơn vị nào"
 
 
@@ -253,19 +271,24 @@ def test_a_plain_list_workbook_and_the_filled_template_give_the_roster(tmp_path,
         saved = convert(soffice, tmp_path / name, fmt, tmp_path / fmt)
         roster = from_files([(saved.name, saved.read_bytes())])
         assert not roster.issues, (name, roster.issues)
-        assert roster.table.values.tolist() == [["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
-                                                ["DV02", "Chi bộ thôn Tây", "Khối nông thôn"]], name
+        assert roster.table.values.tolist() == [
+            ["DV01", "Chi bộ thôn Đông", "Khối nông thôn"],
+            ["DV02", "Chi bộ thôn Tây", "Khối nông thôn"],
+        ], name
 
 
 def test_a_workbook_without_a_code_column_is_refused_with_its_name():
     from scoring.roster import from_files
+
     roster = from_files([("ghi_chu.csv", "Họ tên,Ghi chú\nA,B\n".encode())])
     assert [str(i) for i in roster.errors] == [
-        "Lỗi: ghi_chu.csv: Không thấy danh sách đơn vị: cần một trang có cột “Mã đơn vị” (và “Tên đơn vị”, “Khối”)"]
+        "Lỗi: ghi_chu.csv: Không thấy danh sách đơn vị: cần một trang có cột “Mã đơn vị” (và “Tên đơn vị”, “Khối”)"
+    ]
 
 
 def io_bytes(content: bytes):
     import io
+
     return io.BytesIO(content)
 
 
@@ -273,10 +296,20 @@ def test_command_line_opens_from_a_pasted_list_completes_and_withdraws(tmp_path)
     import json
 
     from tests.test_rounds import run_round
+
     url = f"sqlite:///{tmp_path / 'dot.sqlite'}"
     (tmp_path / "ds.txt").write_text(PASTED_FROM_EXCEL, "utf-8")
-    opened = run_round(url, "open", "2026", "--units", str(tmp_path / "ds.txt"), "--self-deadline", "01/01/2020",
-                       "--review-deadline", "31/12/2099")  # self-assessment closed already: nobody submitted
+    opened = run_round(
+        url,
+        "open",
+        "2026",
+        "--units",
+        str(tmp_path / "ds.txt"),
+        "--self-deadline",
+        "01/01/2020",
+        "--review-deadline",
+        "31/12/2099",
+    )  # self-assessment closed already: nobody submitted
     assert opened.returncode == 0 and "3 đơn vị" in opened.stdout, opened.stderr
     refused = run_round(url, "complete", "2026", "DV01", "DVX", "--reason", "Chốt")
     assert refused.returncode == 2 and "DVX: không có trong đợt" in refused.stderr
@@ -291,11 +324,22 @@ def test_command_line_opens_from_a_pasted_list_completes_and_withdraws(tmp_path)
 
 
 def test_what_people_typed_stays_text_in_the_question_and_answer():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from scoring.round_views import question_text
-    at = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
-    shown = question_text(FW, {"criteria": ["2.1"], "question": "Xem ![o](/_danvan/dang-xuat)", "asked_by": "cb_1",
-                               "asked_at": at, "answer": "<b>*đủ*</b>", "answered_by": "dv", "answered_at": at})
+
+    at = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    shown = question_text(
+        FW,
+        {
+            "criteria": ["2.1"],
+            "question": "Xem ![o](/_danvan/dang-xuat)",
+            "asked_by": "cb_1",
+            "asked_at": at,
+            "answer": "<b>*đủ*</b>",
+            "answered_by": "dv",
+            "answered_at": at,
+        },
+    )
     assert "![o](" not in shown and "<b>" not in shown and "*đủ*" not in shown
     assert r"\!\[o\]\(/\_danvan/dang\-xuat\)" in shown and "2.1 Thực hiện dân chủ ở cơ sở" in shown.replace("\\", "")

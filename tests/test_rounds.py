@@ -1,10 +1,11 @@
 """The evaluation round in the library (scoring/rounds.py), on SQLite and PostgreSQL: each step's role, state and
 deadline checks, the append-only history, evidence checked by content, publication as the year's new version,
 and two people working at once. Totals are worked out by hand from the default framework (unit maxima 100)."""
+
 import io
 import threading
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -14,8 +15,18 @@ from hypothesis import strategies as st
 from scoring.access import Actor, Forbidden, Role
 from scoring.engine import rate
 from scoring.framework import LEADER, UNIT, load_preset
-from scoring.rounds import (APPRAISED, EXPLAINING, NOT_SUBMITTED, REVIEWING, SUBMITTED, RoundError, RoundInfo,
-                            Rounds, evidence_type, key)
+from scoring.rounds import (
+    APPRAISED,
+    EXPLAINING,
+    NOT_SUBMITTED,
+    REVIEWING,
+    SUBMITTED,
+    RoundError,
+    RoundInfo,
+    Rounds,
+    evidence_type,
+    key,
+)
 from scoring.store import Store
 
 OFFICER = Actor("canbo", Role.OFFICER)
@@ -26,7 +37,7 @@ UNIT_B = Actor("dv-b", Role.UNIT, "DVB")
 FW = load_preset()
 NAN = float("nan")
 ROSTER = pd.DataFrame({"code": ["dva", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"]})
-START = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -57,8 +68,14 @@ def full_marks(less: dict[str, float] | None = None) -> dict[str, float]:
 
 
 def submitted(rounds, actor, code, less=None):
-    rounds.save_draft(actor, 2026, code, full_marks(less), {key(UNIT, "1.1"): "Đã tổ chức 4 hội nghị"},
-                      {"name": f"Bí thư {code}", "title": "Bí thư chi bộ"})
+    rounds.save_draft(
+        actor,
+        2026,
+        code,
+        full_marks(less),
+        {key(UNIT, "1.1"): "Đã tổ chức 4 hội nghị"},
+        {"name": f"Bí thư {code}", "title": "Bí thư chi bộ"},
+    )
     rounds.submit(actor, 2026, code)
 
 
@@ -74,9 +91,15 @@ def test_only_an_officer_opens_one_round_a_year(database_url, clock):
     info = rounds.get(2026)
     assert info.units["code"].tolist() == ["DVA", "DVB"] and info.framework.codes(UNIT) == FW.codes(UNIT)
     vietnam = timezone(timedelta(hours=7))
-    rounds.open(OFFICER, 2027, FW, ROSTER, datetime(2027, 12, 6, 23, 59, tzinfo=vietnam),
-                datetime(2027, 12, 20, 23, 59, tzinfo=vietnam))
-    assert rounds.get(2027).self_deadline == datetime(2027, 12, 6, 16, 59, tzinfo=timezone.utc)  # the same moment
+    rounds.open(
+        OFFICER,
+        2027,
+        FW,
+        ROSTER,
+        datetime(2027, 12, 6, 23, 59, tzinfo=vietnam),
+        datetime(2027, 12, 20, 23, 59, tzinfo=vietnam),
+    )
+    assert rounds.get(2027).self_deadline == datetime(2027, 12, 6, 16, 59, tzinfo=UTC)  # the same moment
 
 
 def test_a_unit_drafts_many_times_submits_once_and_only_for_itself(rounds):
@@ -121,8 +144,13 @@ def test_appraisal_needs_reasons_questions_wait_for_answers(rounds):
         rounds.appraise(UNIT_A, 2026, "DVA", {key(UNIT, "2.1"): 15}, {})
     with pytest.raises(RoundError, match="cần ghi lý do"):
         rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 17}, {})
-    rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 17, key(UNIT, "1.1"): 10},
-                    {key(UNIT, "2.1"): "Chưa có biên bản đối thoại quý IV"})
+    rounds.appraise(
+        OFFICER,
+        2026,
+        "DVA",
+        {key(UNIT, "2.1"): 17, key(UNIT, "1.1"): 10},
+        {key(UNIT, "2.1"): "Chưa có biên bản đối thoại quý IV"},
+    )
     sheet = rounds.sheet(OFFICER, 2026, "DVA")
     assert sheet.state == REVIEWING and sheet.review_scores == {key(UNIT, "2.1"): 17}  # 1.1 unchanged: not stored
     rounds.ask(OFFICER, 2026, "DVA", ["2.1"], "Đề nghị gửi biên bản đối thoại quý IV")
@@ -145,13 +173,13 @@ def test_appraisal_needs_reasons_questions_wait_for_answers(rounds):
 def test_publication_end_to_end(database_url, clock):
     rounds = Rounds(Store(database_url), clock)
     rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
-    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})                  # self 98
-    submitted(rounds, UNIT_B, "DVB", {"2.2": 15, "2.3": 10})      # self 75
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})  # self 98
+    submitted(rounds, UNIT_B, "DVB", {"2.2": 15, "2.3": 10})  # self 75
     rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 16}, {key(UNIT, "2.1"): "Thiếu minh chứng"})  # 96
-    rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1}, "Mô hình tốt")                                       # 97
+    rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1}, "Mô hình tốt")  # 97
     with pytest.raises(RoundError, match="Còn 1 đơn vị chưa thẩm định xong: DVB"):
         rounds.publish(LEADER_ACCOUNT, 2026)
-    rounds.complete(OFFICER, 2026, "DVB", {"penalty": 2}, "Để xảy ra khiếu nại đông người")                  # 73
+    rounds.complete(OFFICER, 2026, "DVB", {"penalty": 2}, "Để xảy ra khiếu nại đông người")  # 73
     with pytest.raises(Forbidden):
         rounds.publish(OFFICER, 2026)
     provisional = rounds.provisional(LEADER_ACCOUNT, 2026)
@@ -168,6 +196,7 @@ def test_publication_end_to_end(database_url, clock):
     assert "vượt chỉ tiêu" in published.loc["DVA", "reason"] and published.loc["DVB", "tier"] == "HTTNV"
     assert len(data.leaders) == 2 and data.leaders["name"].tolist() == ["Bí thư DVA", "Bí thư DVB"]
     from scoring.presentation import unit_notes
+
     notes = dict(zip(published.index, unit_notes(published.reset_index())))
     assert notes["DVA"].endswith("Thẩm định: 2.1 16,00 (Thiếu minh chứng)")  # the report's Ghi chú
     assert "Thẩm định:" not in notes["DVB"]
@@ -221,8 +250,12 @@ def test_history_keeps_who_when_and_why(rounds, clock):
     rounds.appraise(OFFICER, 2026, "DVA", {key(UNIT, "2.1"): 16}, {key(UNIT, "2.1"): "Thiếu minh chứng"})
     history = rounds.history(OFFICER, 2026, "DVA")
     change = history[history["kind"] == "review"].iloc[0]
-    assert (change["who"], change["target"], change["value"], change["reason"]) == \
-        ("canbo", key(UNIT, "2.1"), "16.0", "Thiếu minh chứng")
+    assert (change["who"], change["target"], change["value"], change["reason"]) == (
+        "canbo",
+        key(UNIT, "2.1"),
+        "16.0",
+        "Thiếu minh chứng",
+    )
     at = pd.Timestamp(change["at"])
     assert (at if at.tzinfo else at.tz_localize("UTC")) == START + timedelta(hours=3)
     assert list(history["kind"]).count("state") == 2  # submitted, then under appraisal
@@ -235,8 +268,13 @@ def test_evidence_is_judged_by_its_content():
     with zipfile.ZipFile(docx, "w") as z:
         z.writestr("word/document.xml", "<w:document/>")
     assert evidence_type("bao_cao.docx", docx.getvalue()).endswith("wordprocessingml.document")
-    for name, content in (("a.pdf", b"<html><script>alert(1)</script>"), ("a.exe", PDF),
-                          ("bao_cao.xlsx", docx.getvalue()), ("a.pdf", b"MZ\x90\x00"), ("zip.docx", b"PK\x03\x04xx")):
+    for name, content in (
+        ("a.pdf", b"<html><script>alert(1)</script>"),
+        ("a.exe", PDF),
+        ("bao_cao.xlsx", docx.getvalue()),
+        ("a.pdf", b"MZ\x90\x00"),
+        ("zip.docx", b"PK\x03\x04xx"),
+    ):
         with pytest.raises(RoundError, match="không phải PDF"):
             evidence_type(name, content)
     with pytest.raises(RoundError, match="lớn hơn 20 MB"):
@@ -275,8 +313,12 @@ def test_two_officers_appraising_different_units_at_once_lose_nothing(rounds):
     submitted(rounds, UNIT_B, "DVB")
 
     def appraise(actor, code, criterion):
-        return lambda: [rounds.appraise(actor, 2026, code, {key(UNIT, criterion): 5 - step / 2},
-                                        {key(UNIT, criterion): f"lần {step}"}) for step in range(5)]
+        return lambda: [
+            rounds.appraise(
+                actor, 2026, code, {key(UNIT, criterion): 5 - step / 2}, {key(UNIT, criterion): f"lần {step}"}
+            )
+            for step in range(5)
+        ]
 
     assert not run_together(appraise(OFFICER, "DVA", "1.1"), appraise(OFFICER2, "DVB", "1.2"))
     assert rounds.sheet(OFFICER, 2026, "DVA").review_scores == {key(UNIT, "1.1"): 3.0}
@@ -288,9 +330,13 @@ def test_two_officers_appraising_different_units_at_once_lose_nothing(rounds):
 
 def test_a_draft_saved_while_an_officer_reads_it_loses_nothing(rounds):
     seen = []
-    drafts = lambda: [rounds.save_draft(UNIT_B, 2026, "DVB", {key(UNIT, "1.1"): i / 2}) for i in range(1, 11)]
-    reads = lambda: [seen.append(rounds.sheet(OFFICER, 2026, "DVB").self_scores.get(key(UNIT, "1.1")))
-                     for _ in range(10)]
+
+    def drafts():
+        return [rounds.save_draft(UNIT_B, 2026, "DVB", {key(UNIT, "1.1"): i / 2}) for i in range(1, 11)]
+
+    def reads():
+        return [seen.append(rounds.sheet(OFFICER, 2026, "DVB").self_scores.get(key(UNIT, "1.1"))) for _ in range(10)]
+
     assert not run_together(drafts, reads)
     assert rounds.sheet(OFFICER, 2026, "DVB").self_scores[key(UNIT, "1.1")] == 5.0
     assert all(v is None or v in {i / 2 for i in range(1, 11)} for v in seen)  # never half a write
@@ -335,8 +381,9 @@ def test_work_list_tells_each_person_what_waits(rounds):
     rounds.complete(OFFICER, 2026, "DVA", {}, "Đạt")
     submitted(rounds, UNIT_B, "DVB")
     rounds.complete(OFFICER, 2026, "DVB", {}, "Đạt")
-    assert rounds.work_list(LEADER_ACCOUNT) == [("Năm 2026: đã thẩm định xong, chờ phê duyệt và công bố",
-                                                 "dot-danh-gia")]
+    assert rounds.work_list(LEADER_ACCOUNT) == [
+        ("Năm 2026: đã thẩm định xong, chờ phê duyệt và công bố", "dot-danh-gia")
+    ]
     rounds.publish(LEADER_ACCOUNT, 2026)
     assert rounds.work_list(LEADER_ACCOUNT) == [] and rounds.open_years() == []
 
@@ -355,18 +402,21 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
         pd.testing.assert_frame_equal(rounds.board(OFFICER, 2026), fresh.board(OFFICER, 2026))
         pd.testing.assert_frame_equal(rounds.provisional(OFFICER, 2026).units, fresh.provisional(OFFICER, 2026).units)
         assert [rounds.work_list(a) for a in (OFFICER, LEADER_ACCOUNT)] == [
-            fresh.work_list(a) for a in (OFFICER, LEADER_ACCOUNT)]
+            fresh.work_list(a) for a in (OFFICER, LEADER_ACCOUNT)
+        ]
         return rounds.snapshot(OFFICER, 2026)[1]
 
     handed_out = same_as_fresh()
     kept = copy.deepcopy(handed_out)
     board = rounds.board(OFFICER, 2026).copy()
-    steps = [lambda: submitted(rounds, UNIT_A, "DVA", {"1.1": 2}),
-             lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu hồ sơ"}),
-             lambda: submitted(other, UNIT_B, "DVB"),
-             lambda: rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1.0}, "Đạt"),
-             lambda: other.complete(OFFICER, 2026, "DVB", {}, "Đạt"),
-             lambda: other.reopen_unit(OFFICER, 2026, "DVA", "xem lại")]
+    steps = [
+        lambda: submitted(rounds, UNIT_A, "DVA", {"1.1": 2}),
+        lambda: other.appraise(OFFICER, 2026, "DVA", {key(UNIT, "1.2"): 5}, {key(UNIT, "1.2"): "thiếu hồ sơ"}),
+        lambda: submitted(other, UNIT_B, "DVB"),
+        lambda: rounds.complete(OFFICER, 2026, "DVA", {"bonus": 1.0}, "Đạt"),
+        lambda: other.complete(OFFICER, 2026, "DVB", {}, "Đạt"),
+        lambda: other.reopen_unit(OFFICER, 2026, "DVA", "xem lại"),
+    ]
     for step in steps:
         step()
         same_as_fresh()
@@ -375,9 +425,17 @@ def test_what_one_object_keeps_between_steps_is_what_the_store_holds(rounds, dat
 
 
 def _board_of_untouched_round() -> pd.DataFrame:
-    return pd.DataFrame({"code": ["DVA", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"],
-                         "state": [NOT_SUBMITTED, NOT_SUBMITTED], "self_total": [NAN, NAN],
-                         "review_total": [NAN, NAN], "gap": [NAN, NAN]})  # nothing yet, not 0
+    return pd.DataFrame(
+        {
+            "code": ["DVA", "DVB"],
+            "name": ["Chi bộ A", "Chi bộ B"],
+            "cluster": ["Khối 1", "Khối 1"],
+            "state": [NOT_SUBMITTED, NOT_SUBMITTED],
+            "self_total": [NAN, NAN],
+            "review_total": [NAN, NAN],
+            "gap": [NAN, NAN],
+        }
+    )  # nothing yet, not 0
 
 
 def run_round(url: str, *args: str, password: str | None = None):
@@ -385,9 +443,14 @@ def run_round(url: str, *args: str, password: str | None = None):
     import sys
     from pathlib import Path
 
-    return subprocess.run([sys.executable, "-m", "scoring", "round", "--database", url, *args],
-                          cwd=Path(__file__).resolve().parents[1], input=password, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", "round", "--database", url, *args],
+        cwd=Path(__file__).resolve().parents[1],
+        input=password,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_round_command_line_opens_reports_and_publishes(tmp_path):
@@ -395,14 +458,16 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     from pathlib import Path
 
     from scoring import service
-    from scoring.accounts import Accounts
     from scoring.access import operator
+    from scoring.accounts import Accounts
 
     url = f"sqlite:///{tmp_path / 'vong.sqlite'}"
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "tong_hop_2025.xlsx"
     service.import_files(Store(url), [(sample.name, sample.read_bytes())])
-    assert run_round(url, "open", "2026", "--self-deadline", "31/12/2099", "--review-deadline", "1/13/2099"
-                     ).returncode == 2  # not a date
+    assert (
+        run_round(url, "open", "2026", "--self-deadline", "31/12/2099", "--review-deadline", "1/13/2099").returncode
+        == 2
+    )  # not a date
     opened = run_round(url, "open", "2026", "--self-deadline", "30/12/2099", "--review-deadline", "31/12/2099")
     assert opened.returncode == 0 and "45 đơn vị" in opened.stdout, opened.stderr
     status = json.loads(run_round(url, "status", "2026", "--json").stdout)
@@ -426,8 +491,9 @@ def test_round_command_line_opens_reports_and_publishes(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(run_round(url, "status", "2026", "--json").stdout)["state"] == "published"
     assert Store(url).history(2026)[0].imported_by == "lanhdao"
-    from_file = run_round(url, "open", "2027", "--units", str(sample), "--self-deadline", "30/12/2099",
-                          "--review-deadline", "31/12/2099")
+    from_file = run_round(
+        url, "open", "2027", "--units", str(sample), "--self-deadline", "30/12/2099", "--review-deadline", "31/12/2099"
+    )
     assert from_file.returncode == 0 and "45 đơn vị" in from_file.stdout, from_file.stderr
 
 
@@ -453,9 +519,15 @@ def test_a_filled_form_fills_the_draft_through_the_same_reader(database_url, clo
         rounds.draft_from_form(Actor("dv27", Role.UNIT, "DV27"), 2026, "DV27", data)
 
 
-_CHANGES = st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["self", "review", "leader", "unleader", "bonus",
-                                                                   "flag", "state", "reason"]),
-                              st.sampled_from([0, 1, 2.5, 7.25])), min_size=1, max_size=12)
+_CHANGES = st.lists(
+    st.tuples(
+        st.integers(0, 5),
+        st.sampled_from(["self", "review", "leader", "unleader", "bonus", "flag", "state", "reason"]),
+        st.sampled_from([0, 1, 2.5, 7.25]),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=40, deadline=None)

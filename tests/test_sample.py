@@ -1,5 +1,6 @@
 """Sample data: reproducible, readable without errors, forms consistent with the consolidated rows,
 and rich enough to exercise the rules (quota, disqualifiers, ties)."""
+
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,18 @@ from scoring.sample import FORM_CLUSTER, write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = [2023, 2024, 2025]
-UNIT_FACTS = ["name", "cluster", "bonus", "penalty", "collective_discipline", "head_discipline", "disunity",
-              "corruption", "note", "has_self_columns"]
+UNIT_FACTS = [
+    "name",
+    "cluster",
+    "bonus",
+    "penalty",
+    "collective_discipline",
+    "head_discipline",
+    "disunity",
+    "corruption",
+    "note",
+    "has_self_columns",
+]
 LEADER_FACTS = ["name", "title", "discipline", "low_confidence"]
 
 
@@ -35,7 +46,8 @@ def consolidated(sample):
 
 def test_layout(sample):
     assert sorted(_files(sample)) == sorted(
-        [f"tong_hop_{y}.xlsx" for y in YEARS] + [f"phieu_2025/{p.name}" for p in (sample / "phieu_2025").iterdir()])
+        [f"tong_hop_{y}.xlsx" for y in YEARS] + [f"phieu_2025/{p.name}" for p in (sample / "phieu_2025").iterdir()]
+    )
     assert len(list((sample / "phieu_2025").glob("*.xlsx"))) >= 5
     assert sum(len(b) for b in _files(sample).values()) < 1_000_000
 
@@ -90,18 +102,24 @@ def test_forms_match_the_consolidated_rows(sample, consolidated):
     def by_code(table, scores, key="code"):
         return pd.concat([table[[key]], scores], axis=1).set_index(key).sort_index()
 
-    pd.testing.assert_frame_equal(by_code(got.units, got.units[UNIT_FACTS]),
-                                  by_code(full.units[mine], full.units.loc[mine, UNIT_FACTS]))
+    pd.testing.assert_frame_equal(
+        by_code(got.units, got.units[UNIT_FACTS]), by_code(full.units[mine], full.units.loc[mine, UNIT_FACTS])
+    )
     for name in ("unit_self", "unit_review"):
-        pd.testing.assert_frame_equal(by_code(got.units, getattr(got, name)),
-                                      by_code(full.units[mine], getattr(full, name)[mine]))
+        pd.testing.assert_frame_equal(
+            by_code(got.units, getattr(got, name)), by_code(full.units[mine], getattr(full, name)[mine])
+        )
     theirs = full.leaders["unit_code"].isin(got.units["code"])
-    pd.testing.assert_frame_equal(by_code(got.leaders, got.leaders[LEADER_FACTS], "unit_code"),
-                                  by_code(full.leaders[theirs], full.leaders.loc[theirs, LEADER_FACTS], "unit_code"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        by_code(got.leaders, got.leaders[LEADER_FACTS], "unit_code"),
+        by_code(full.leaders[theirs], full.leaders.loc[theirs, LEADER_FACTS], "unit_code"),
+        check_dtype=False,
+    )
     for name in ("leader_self", "leader_review"):
-        pd.testing.assert_frame_equal(by_code(got.leaders, getattr(got, name), "unit_code"),
-                                      by_code(full.leaders[theirs], getattr(full, name)[theirs], "unit_code"))
+        pd.testing.assert_frame_equal(
+            by_code(got.leaders, getattr(got, name), "unit_code"),
+            by_code(full.leaders[theirs], getattr(full, name)[theirs], "unit_code"),
+        )
 
 
 def test_rating_exercises_the_rules(consolidated):

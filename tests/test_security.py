@@ -1,4 +1,5 @@
 """Security probes of the round and the deployment (issue 22), by class; each kept and run again."""
+
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,7 @@ import os
 import re
 import socket
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -37,15 +38,55 @@ ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------- 1. typed text is never markup
 
 # Streamlit draws these arguments as Markdown (labels included: they take links and images).
-TEXT_CALLS = {"markdown", "write", "caption", "info", "warning", "error", "success", "toast", "title", "header",
-              "subheader", "expander", "popover", "button", "download_button", "link_button", "checkbox", "radio",
-              "metric", "form_submit_button", "text_input", "text_area", "selectbox", "multiselect", "number_input",
-              "date_input", "file_uploader", "toggle", "select_slider", "status", "spinner", "update",
-              "segmented_control", "pills"}
+TEXT_CALLS = {
+    "markdown",
+    "write",
+    "caption",
+    "info",
+    "warning",
+    "error",
+    "success",
+    "toast",
+    "title",
+    "header",
+    "subheader",
+    "expander",
+    "popover",
+    "button",
+    "download_button",
+    "link_button",
+    "checkbox",
+    "radio",
+    "metric",
+    "form_submit_button",
+    "text_input",
+    "text_area",
+    "selectbox",
+    "multiselect",
+    "number_input",
+    "date_input",
+    "file_uploader",
+    "toggle",
+    "select_slider",
+    "status",
+    "spinner",
+    "update",
+    "segmented_control",
+    "pills",
+}
 TEXT_KEYWORDS = {"label", "body", "help"}
 # The library's Markdown builders, each made of `markdown()` only (checked below).
-BUILDERS = {"markdown", "markdown_list", "literal", "question_text", "completion_text", "running_totals",
-            "publishing_text", "opening_text", "framework_rules_text"}
+BUILDERS = {
+    "markdown",
+    "markdown_list",
+    "literal",
+    "question_text",
+    "completion_text",
+    "running_totals",
+    "publishing_text",
+    "opening_text",
+    "framework_rules_text",
+}
 
 
 def _safe(node: ast.AST) -> bool:
@@ -70,8 +111,7 @@ def _safe(node: ast.AST) -> bool:
 def _text_arguments(path: Path):
     lines = path.read_text("utf-8").splitlines()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in TEXT_CALLS):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in TEXT_CALLS):
             continue
         for argument in [*node.args[:1], *(k.value for k in node.keywords if k.arg in TEXT_KEYWORDS)]:
             marked = any("# text:" in lines[n - 1] for n in range(node.lineno, node.end_lineno + 1))
@@ -79,8 +119,12 @@ def _text_arguments(path: Path):
 
 
 def test_every_text_a_page_draws_is_written_in_the_code_or_built_by_markdown():
-    unsafe = [where for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
-              for where, safe in _text_arguments(path) if not safe]
+    unsafe = [
+        where
+        for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+        for where, safe in _text_arguments(path)
+        if not safe
+    ]
     assert not unsafe, "\n".join(unsafe)
 
 
@@ -88,8 +132,11 @@ def test_the_markdown_builders_put_values_in_through_markdown_only():
     for module in (round_views, views):
         for name in BUILDERS & set(dir(module)):
             tree = ast.parse(inspect.getsource(getattr(module, name)).strip())
-            assert not [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
-                        and any(isinstance(v, ast.FormattedValue) for v in n.values)], name
+            assert not [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in n.values)
+            ], name
 
 
 def test_markdown_shows_every_value_as_its_characters():
@@ -102,6 +149,7 @@ def test_markdown_shows_every_value_as_its_characters():
 
 
 # ---------------------------------------------------------------- in the browser: headers, sign-out, typed text
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -124,8 +172,13 @@ def test_every_response_carries_the_security_headers_and_pages_keep_to_them(site
     response = page.goto(f"{base}/")
     headers = response.headers
     policy = headers["content-security-policy"]
-    for directive in ("default-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'",
-                      "frame-ancestors 'none'", "object-src 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ):
         assert directive in policy, directive
     assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
@@ -162,11 +215,17 @@ def test_every_writer_keeps_typed_formulas_as_text(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'formulas.sqlite'}")
     rounds, officer, fw = Rounds(store), operator("kiểm thử"), load_preset()
     roster = pd.DataFrame({"code": ["DVA"], "name": [FORMULAS[1]], "cluster": [FORMULAS[2]]})
-    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    soon = datetime.now(UTC) + timedelta(days=10)
     rounds.open(officer, 2026, fw, roster, soon, soon + timedelta(days=5))
     unit = Actor("dva", Role.UNIT, "DVA")
-    rounds.save_draft(unit, 2026, "DVA", {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
-                      {key(UNIT, "1.1"): FORMULAS[3]}, {"name": FORMULAS[0], "title": FORMULAS[3]})
+    rounds.save_draft(
+        unit,
+        2026,
+        "DVA",
+        {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
+        {key(UNIT, "1.1"): FORMULAS[3]},
+        {"name": FORMULAS[0], "title": FORMULAS[3]},
+    )
     rounds.submit(unit, 2026, "DVA")
     exported = round_workbook(rounds, officer, 2026)
     data = year_data_of(2026, *rounds.snapshot(officer, 2026))
@@ -190,11 +249,17 @@ def test_tables_sent_to_the_browser_hold_formulas_as_text(tmp_path, monkeypatch)
 
     url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
     roster = pd.DataFrame({"code": ["DVA", "DVB"], "name": [FORMULAS[0], "Chi bộ B"], "cluster": ["Khối 1"] * 2})
-    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    soon = datetime.now(UTC) + timedelta(days=10)
     rounds, fw, unit = Rounds(Store(url)), load_preset(), Actor("dva", Role.UNIT, "DVA")
     rounds.open(operator("kiểm thử"), 2026, fw, roster, soon, soon)
-    rounds.save_draft(unit, 2026, "DVA", {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
-                      {key(UNIT, "1.1"): FORMULAS[3]}, {"name": "Nguyễn Văn A", "title": "Bí thư"})
+    rounds.save_draft(
+        unit,
+        2026,
+        "DVA",
+        {key(c.target, c.code): float(c.max_points) for c in fw.criteria},
+        {key(UNIT, "1.1"): FORMULAS[3]},
+        {"name": "Nguyễn Văn A", "title": "Bí thư"},
+    )
     rounds.submit(unit, 2026, "DVA")
     at = visit("tham_dinh")
     board = at.dataframe[0].value  # what the table's "Tải về tệp CSV" writes
@@ -204,6 +269,7 @@ def test_tables_sent_to_the_browser_hold_formulas_as_text(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------- 2. downloads checked when they are served
+
 
 def test_a_download_is_checked_and_audited_when_it_is_served(site, browser):
     base, url = site
@@ -230,11 +296,12 @@ def test_a_download_is_checked_and_audited_when_it_is_served(site, browser):
 
 # ---------------------------------------------------------------- 9. evidence files
 
+
 def test_evidence_names_are_cleaned_and_office_bombs_refused(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'evidence.sqlite'}")
     rounds, fw = Rounds(store), load_preset()
     roster = pd.DataFrame({"code": ["DVA"], "name": ["Chi bộ A"], "cluster": ["Khối 1"]})
-    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    soon = datetime.now(UTC) + timedelta(days=10)
     rounds.open(operator("kiểm thử"), 2026, fw, roster, soon, soon)
     unit = Actor("dva", Role.UNIT, "DVA")
     rounds.add_evidence(unit, 2026, "DVA", "../../biên\x00bản\\họp\n.pdf", "%PDF-1.4 biên bản".encode())
@@ -253,9 +320,13 @@ def test_evidence_names_are_cleaned_and_office_bombs_refused(tmp_path):
 def _handshake(base: str, origin: str) -> int:
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as raw:
-        raw.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                     f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+        raw.sendall(
+            (
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+            ).encode()
+        )
         return int(raw.recv(1024).split(b" ", 2)[1])
 
 
@@ -269,10 +340,13 @@ def test_the_app_server_opens_a_websocket_for_its_own_origin_only(site):
 
 # ---------------------------------------------------------------- 5. an audit log people can read
 
+
 def test_every_action_written_to_the_audit_log_has_a_vietnamese_name():
     """Tài khoản shows and filters the log by these names: an action without one would show its code."""
-    written = {m for path in [*(ROOT / "scoring").rglob("*.py"), *(ROOT / "pages").glob("*.py")]
-               for m in re.findall(r'(?:record\(conn, [^,]+|_change\(actor, [^,]+), "([a-z_]+)"',
-                                   path.read_text("utf-8"))}
+    written = {
+        m
+        for path in [*(ROOT / "scoring").rglob("*.py"), *(ROOT / "pages").glob("*.py")]
+        for m in re.findall(r'(?:record\(conn, [^,]+|_change\(actor, [^,]+), "([a-z_]+)"', path.read_text("utf-8"))
+    }
     assert {"round_open", "sign_in", "download", "account_unlock", "setting"} <= written  # the scan finds them
     assert not written - set(AUDIT_ACTIONS), sorted(written - set(AUDIT_ACTIONS))

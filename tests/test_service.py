@@ -1,4 +1,5 @@
 """The one path from files to stored years: the framework in force, merging per-unit forms, rating once."""
+
 from __future__ import annotations
 
 import json
@@ -9,16 +10,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from builders import unit, year_data
 from streamlit.testing.v1 import AppTest
 
-from builders import unit, year_data
-from scoring.access import operator
-from tests.signing import sign_in_apptest
 from scoring import engine, rating, service
+from scoring.access import operator
 from scoring.dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
 from scoring.framework import load_preset, to_toml
 from scoring.output import UNIT_FIELDS
 from scoring.store import Store, StoreError
+from tests.signing import sign_in_apptest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -116,27 +117,37 @@ def test_same_forms_same_result_through_page_db_import_and_rank(tmp_path, monkey
     sign_in_apptest(monkeypatch, page_db, "canbo", "can_bo")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.switch_page("pages/tai_len.py").run()
-    at.file_uploader(key="files").set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                             for p in FORMS]).run()
+    at.file_uploader(key="files").set_value([(p.name, p.read_bytes(), "application/octet-stream") for p in FORMS]).run()
     at.button(key="save").click().run()
     assert not at.exception and any("Đã lưu" in s.value for s in at.success)
     from_page = _units(service.rate_stored_year(Store(page_db), 2025))
 
     run = [sys.executable, "-m", "scoring"]
-    out = subprocess.run([*run, "db", "--database", cli_db, "import", *map(str, FORMS)], capture_output=True,
-                         text=True, cwd=ROOT, timeout=180)
+    out = subprocess.run(
+        [*run, "db", "--database", cli_db, "import", *map(str, FORMS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stderr
     from_db = _units(service.rate_stored_year(Store(cli_db), 2025))
 
     toml = tmp_path / "tieu_chi.toml"
     toml.write_text(to_toml(STRICT), "utf-8")
-    out = subprocess.run([*run, "rank", *map(str, FORMS), "--framework", str(toml), "--json"], capture_output=True,
-                         text=True, cwd=ROOT, timeout=180)
+    out = subprocess.run(
+        [*run, "rank", *map(str, FORMS), "--framework", str(toml), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stderr
     from_rank = json.loads(out.stdout)["years"][0]["units"]
     assert from_page == from_db
-    assert [[u[f] for f in ("code", "total", "tier", "rank")] for u in from_rank] == \
-        [[u[f] for f in ("code", "total", "tier", "rank")] for u in from_page]
+    assert [[u[f] for f in ("code", "total", "tier", "rank")] for u in from_rank] == [
+        [u[f] for f in ("code", "total", "tier", "rank")] for u in from_page
+    ]
     assert {u["tier"] for u in from_page} != {"HTXSNV"} and STRICT.thresholds[0] == 95
 
 

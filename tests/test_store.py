@@ -4,6 +4,7 @@ Nothing lost: a bad file, a failure inside the transaction or a kill -9 of the i
 exactly as before; concurrent imports are serialised; a reader never sees half an import; any version can be made
 active again; a backup restores into a fresh database of either kind with identical rankings.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -21,7 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -34,11 +35,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from scoring import rate_all, read_paths, service
 from scoring.access import operator
-from scoring import rate_all, read_paths
-from scoring import service
-from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.framework import load_preset, to_toml
+from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.schema import metadata
 from scoring.signing import sign, signing_key
 from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time, os_user
@@ -69,8 +69,14 @@ def imported(store: Store, *paths: Path, **kwargs) -> dict[int, int]:
 
 
 def run(*args, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scoring", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def run_db(url: str, *args, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -96,7 +102,7 @@ def utc(value) -> str | None:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat()
 
 
@@ -106,9 +112,11 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def rating(result) -> dict:
     """What a rating shows: every unit's and leader's total, tier, ranks, reasons, in rank order."""
-    return {"year": result.year,
-            "units": records(result.units[UNIT_FIELDS].reset_index(drop=True)),
-            "leaders": records(result.leaders.reindex(columns=LEADER_FIELDS).reset_index(drop=True))}
+    return {
+        "year": result.year,
+        "units": records(result.units[UNIT_FIELDS].reset_index(drop=True)),
+        "leaders": records(result.leaders.reindex(columns=LEADER_FIELDS).reset_index(drop=True)),
+    }
 
 
 def state(store: Store) -> dict:
@@ -116,9 +124,24 @@ def state(store: Store) -> dict:
     years = store.years()
     return {
         "years": [{**r, "imported_at": utc(r["imported_at"])} for r in records(years)],
-        "history": {int(y): [(d.id, d.year, utc(d.imported_at), d.imported_by, d.unit_count, d.leader_count,
-                              d.framework_id, d.framework_name, d.files, d.active) for d in store.history(int(y))]
-                    for y in years["year"]},
+        "history": {
+            int(y): [
+                (
+                    d.id,
+                    d.year,
+                    utc(d.imported_at),
+                    d.imported_by,
+                    d.unit_count,
+                    d.leader_count,
+                    d.framework_id,
+                    d.framework_name,
+                    d.files,
+                    d.active,
+                )
+                for d in store.history(int(y))
+            ]
+            for y in years["year"]
+        },
         "frameworks": [{**r, "created_at": utc(r["created_at"])} for r in records(store.framework_versions())],
         "audit": [{**r, "at": utc(r["at"])} for r in records(store.audit())],
         "ratings": {int(y): rating(service.rate_stored_year(store, int(y))) for y in years["year"]},
@@ -134,8 +157,10 @@ def scalar(url: str, sql: str):
         engine.dispose()
 
 
-ORPHANS = " + ".join(f"(SELECT count(*) FROM {table} WHERE dataset_id NOT IN (SELECT id FROM datasets))"
-                     for table in ("unit_rows", "leader_rows", "dataset_files", "active_years"))
+ORPHANS = " + ".join(
+    f"(SELECT count(*) FROM {table} WHERE dataset_id NOT IN (SELECT id FROM datasets))"
+    for table in ("unit_rows", "leader_rows", "dataset_files", "active_years")
+)
 
 
 def assert_consistent(url: str) -> None:
@@ -147,9 +172,15 @@ def assert_consistent(url: str) -> None:
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert scalar(url, f"SELECT {ORPHANS}") == 0
     # Each dataset has exactly the rows it says it has.
-    assert scalar(url, "SELECT count(*) FROM datasets d WHERE d.unit_count <> "
-                       "(SELECT count(*) FROM unit_rows u WHERE u.dataset_id = d.id) OR d.leader_count <> "
-                       "(SELECT count(*) FROM leader_rows l WHERE l.dataset_id = d.id)") == 0
+    assert (
+        scalar(
+            url,
+            "SELECT count(*) FROM datasets d WHERE d.unit_count <> "
+            "(SELECT count(*) FROM unit_rows u WHERE u.dataset_id = d.id) OR d.leader_count <> "
+            "(SELECT count(*) FROM leader_rows l WHERE l.dataset_id = d.id)",
+        )
+        == 0
+    )
 
 
 def writer_busy(url: str) -> bool:
@@ -167,18 +198,27 @@ def writer_busy(url: str) -> bool:
             conn.close()
         return False
     # A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
-    return bool(scalar(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-                            f"classid = {_IMPORT_LOCK >> 32} AND objid = {_IMPORT_LOCK & 0xFFFFFFFF} AND "
-                            "database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+    return bool(
+        scalar(
+            url,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+            f"classid = {_IMPORT_LOCK >> 32} AND objid = {_IMPORT_LOCK & 0xFFFFFFFF} AND "
+            "database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+    )
 
 
 class Importer:
     """`python -m scoring db import …` running in a child process; its stderr read line by line."""
 
     def __init__(self, url: str, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "scoring", "db", "--database", url, "import",
-                                      *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scoring", "db", "--database", url, "import", *map(str, args)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -292,8 +332,7 @@ def test_import_then_rank_equals_rank_of_the_files(database_url, paths, capsys):
         assert rating(got) == rating(expected[year])
         # every number the engine computes, not only what the JSON shows
         pd.testing.assert_frame_equal(got.units.reset_index(drop=True), expected[year].units.reset_index(drop=True))
-        pd.testing.assert_frame_equal(got.leaders.reset_index(drop=True),
-                                      expected[year].leaders.reset_index(drop=True))
+        pd.testing.assert_frame_equal(got.leaders.reset_index(drop=True), expected[year].leaders.reset_index(drop=True))
         assert [str(w) for w in got.warnings] == [str(w) for w in expected[year].warnings]
     assert service.rate_stored_year(store, 2025).previous_year == 2024
     changes = [u["rank_change"] for u in rating(service.rate_stored_year(store, 2025))["units"]]
@@ -340,9 +379,9 @@ def test_warnings_of_the_reader_are_kept_with_the_dataset(database_url, tmp_path
 
 def test_stored_files_and_counts(database_url):
     store = Store(database_url)
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     ids = imported(store, *FORMS, actor=operator("Lê Thị Thu"))
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     (info,) = store.history(2025)
     # The moment of the import, whichever the backend (SQLite gives it without its zone, UTC).
     shown = local_time(info.imported_at)
@@ -357,10 +396,12 @@ def test_stored_files_and_counts(database_url):
     assert info.files[0].sha256 == hashlib.sha256(FORMS[0].read_bytes()).hexdigest()
     data, fw, dataset_id = store.load(2025)
     assert dataset_id == info.id and to_toml(fw) == to_toml(read.framework)
-    pd.testing.assert_frame_equal(data.units.reset_index(drop=True), read.years[2025].units.reset_index(drop=True),
-                                  check_dtype=False)
-    pd.testing.assert_frame_equal(data.unit_review, read.years[2025].unit_review.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        data.units.reset_index(drop=True), read.years[2025].units.reset_index(drop=True), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        data.unit_review, read.years[2025].unit_review.reset_index(drop=True), check_dtype=False
+    )
 
 
 # ---------------------------------------------------------------- (b) a bad file stores nothing
@@ -374,8 +415,9 @@ def test_bad_file_over_a_good_year_changes_nothing(database_url, tmp_path, monke
 
     outcome = service.import_files(store, as_files(bad))
     assert not outcome.ok and outcome.datasets == {}
-    assert any(i.severity == "error" and i.row == 8 and "1.1" in (i.column or "") for i in outcome.issues), \
-        [str(i) for i in outcome.issues]
+    assert any(i.severity == "error" and i.row == 8 and "1.1" in (i.column or "") for i in outcome.issues), [
+        str(i) for i in outcome.issues
+    ]
     # A good year with a bad one in the same import: neither is stored.
     outcome = service.import_files(store, as_files(Y2023, bad))
     assert not outcome.ok and outcome.datasets == {}
@@ -458,7 +500,8 @@ def test_concurrent_imports_on_a_fresh_database_are_serialised(database_url):
     assert scalar(database_url, "SELECT count(*) FROM active_years WHERE year = 2025") == 1
     audit = store.audit()
     assert sorted(audit[audit.action == "import"]["dataset_id"].astype(int)) == sorted(
-        d.id for y in (2024, 2025) for d in store.history(y))
+        d.id for y in (2024, 2025) for d in store.history(y)
+    )
     assert len(store.framework_versions()) == 1  # the same framework, saved once
     assert (audit.action == "framework").sum() == 1
     assert_consistent(database_url)
@@ -499,8 +542,7 @@ def test_reads_and_writes_during_a_big_import(database_url, big_workbook):
     # A second writer waits for the first instead of failing.
     read = read_paths([Y2025])
     assert writer_busy(database_url)
-    second = opened.store_years(list(read.years.values()), read.framework, read.framework_origin,
-                                "người thứ hai")[2025]
+    second = opened.store_years(list(read.years.values()), read.framework, read.framework_origin, "người thứ hai")[2025]
     # It returned only after the first had committed (the first still had seconds of writing to do).
     assert [d.unit_count for d in opened.history(2025)] == [45, BIG_UNITS, 45], "the second did not wait"
     code, _, err = child.finish()
@@ -537,8 +579,12 @@ def test_activate_an_older_version(database_url, capsys):
     assert [(d.id, d.active) for d in store.history(2025)] == [(first, True), (second, False)]
     assert rating(service.rate_stored_year(store, 2025)) == rating(rate_all(read_paths([Y2025]))[0])
     entry = store.audit().iloc[0]
-    assert (entry.action, entry.who, int(entry.year), int(entry.dataset_id)) == ("activate", "Phạm Văn Bình", 2025,
-                                                                                 first)
+    assert (entry.action, entry.who, int(entry.year), int(entry.dataset_id)) == (
+        "activate",
+        "Phạm Văn Bình",
+        2025,
+        first,
+    )
     merged = service.rate_stored(store, {2025: second})[2025]  # any version can be rated
     forms = rate_all(read_paths(FORMS))[0].units.set_index("code")["total"]
     assert merged.units.set_index("code")["total"].loc[forms.index].tolist() == forms.tolist()
@@ -706,8 +752,9 @@ def test_framework_versions_are_never_edited(database_url):
     assert sorted(audit[audit.action == "framework"]["framework_id"]) == [first, info.framework_id]
     # The rating of each version uses its own framework.
     assert rating(service.rate_stored_year(store, 2025)) == rating(rate_all(read_paths([Y2025], other))[0])
-    assert rating(service.rate_stored(store, {2025: store.history(2025)[0].id})[2025]) == \
-        rating(rate_all(read_paths([Y2025]))[0])
+    assert rating(service.rate_stored(store, {2025: store.history(2025)[0].id})[2025]) == rating(
+        rate_all(read_paths([Y2025]))[0]
+    )
     assert store.framework(12345) is None
 
 
@@ -723,8 +770,10 @@ def test_db_commands(database_url, other_database, tmp_path, capsys):
 
     out = run_db(database_url, "--user", "Nguyễn Văn An", "import", Y2024, Y2025)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["Đã lưu năm 2024: phiên bản 1, 45 đơn vị, 45 người đứng đầu.",
-                                       "Đã lưu năm 2025: phiên bản 2, 45 đơn vị, 45 người đứng đầu."]
+    assert out.stdout.splitlines() == [
+        "Đã lưu năm 2024: phiên bản 1, 45 đơn vị, 45 người đứng đầu.",
+        "Đã lưu năm 2025: phiên bản 2, 45 đơn vị, 45 người đứng đầu.",
+    ]
     assert "Đang ghi 2 năm vào cơ sở dữ liệu…" in out.stderr
 
     code, out, err = db("years")
@@ -739,16 +788,16 @@ def test_db_commands(database_url, other_database, tmp_path, capsys):
     (line,) = out.splitlines()
     digest = hashlib.sha256(Y2025.read_bytes()).hexdigest()
     # --user names the person; the operating-system user who ran the command stands beside it.
-    assert line.startswith(f"phiên bản 2 * đang dùng: nhập {shown} bởi Nguyễn Văn An (người dùng máy: {os_user()}); "
-                           "45 đơn vị; bộ tiêu chí")
+    assert line.startswith(
+        f"phiên bản 2 * đang dùng: nhập {shown} bởi Nguyễn Văn An (người dùng máy: {os_user()}); 45 đơn vị; bộ tiêu chí"
+    )
     assert line.endswith(f"tệp: tong_hop_2025.xlsx ({digest[:12]}…)")
 
     backup = tmp_path / "sao luu.json"
     assert db("backup", backup) == (0, f"Đã sao lưu vào {backup}: 2 phiên bản dữ liệu, 90 dòng đơn vị.\n", "")
     other = other_database("postgresql" if database_url.startswith("sqlite") else "sqlite")
     out = run_db(other, "restore", backup)
-    assert (out.returncode, out.stdout.strip()) == (0, "Đã phục hồi: 2 phiên bản dữ liệu, 90 dòng đơn vị."), \
-        out.stderr
+    assert (out.returncode, out.stdout.strip()) == (0, "Đã phục hồi: 2 phiên bản dữ liệu, 90 dòng đơn vị."), out.stderr
     assert state(Store(other))["ratings"] == state(Store(database_url))["ratings"]
     assert db("restore", backup, url=other) == (2, "", "Lỗi: Chỉ phục hồi vào cơ sở dữ liệu trống\n")
     assert db("restore", tmp_path / "khong_co.json", url=other)[0] == 2

@@ -1,5 +1,6 @@
 """Blank templates: the layout the reader expects, validation bounds from the framework, protection,
 and a filled-in template reads back exactly what was typed."""
+
 import io
 from pathlib import Path
 
@@ -65,21 +66,45 @@ def test_consolidated_sheets_and_headers(consolidated):
     cols = _columns(ws)
     for code in UNIT_CODES:
         assert (code, "Tự chấm") in cols and (code, "Thẩm định") in cols
-    for title in ("Điểm thưởng", "Điểm trừ", "Kỷ luật tập thể", "Kỷ luật người đứng đầu", "Mất đoàn kết",
-                  "Tham nhũng", "Ghi chú"):
+    for title in (
+        "Điểm thưởng",
+        "Điểm trừ",
+        "Kỷ luật tập thể",
+        "Kỷ luật người đứng đầu",
+        "Mất đoàn kết",
+        "Tham nhũng",
+        "Ghi chú",
+    ):
         assert (title, None) in cols
     leaders = _columns(wb["Người đứng đầu"])
-    assert {("Mã đơn vị", None), ("Họ và tên", None), ("Chức vụ", None), ("Kỷ luật", None),
-            ("Tín nhiệm thấp trên 50%", None), ("N4", "Thẩm định")} <= set(leaders)
+    assert {
+        ("Mã đơn vị", None),
+        ("Họ và tên", None),
+        ("Chức vụ", None),
+        ("Kỷ luật", None),
+        ("Tín nhiệm thấp trên 50%", None),
+        ("N4", "Thẩm định"),
+    } <= set(leaders)
     assert wb["Tiêu chí"]["A1"].value == "Mã tiêu chí" and wb["Tiêu chí"].max_row >= len(FW.criteria) + 1
     assert ws["B6"].font.name == ws["B8"].font.name == wb["Hướng dẫn"]["A1"].font.name == "Times New Roman"
 
 
 def test_consolidated_guide_explains_the_columns(consolidated):
-    guide = " ".join(str(c.value) for row in openpyxl.load_workbook(consolidated)["Hướng dẫn"].iter_rows()
-                     for c in row if c.value)
-    for phrase in ("Tự chấm", "Thẩm định", "khiển trách", "cảnh cáo", "cách chức", "khai trừ", "“x”", "8,5",
-                   "Mã đơn vị", "Người đứng đầu"):
+    guide = " ".join(
+        str(c.value) for row in openpyxl.load_workbook(consolidated)["Hướng dẫn"].iter_rows() for c in row if c.value
+    )
+    for phrase in (
+        "Tự chấm",
+        "Thẩm định",
+        "khiển trách",
+        "cảnh cáo",
+        "cách chức",
+        "khai trừ",
+        "“x”",
+        "8,5",
+        "Mã đơn vị",
+        "Người đứng đầu",
+    ):
         assert phrase in guide
 
 
@@ -120,17 +145,39 @@ def test_filled_consolidated_reads_back_exactly(consolidated):
     title.value = title.value.replace("....", "2025")
     cols, lcols = _columns(ws), _columns(leaders)
     units = [
-        {"code": "A01", "name": "Chi bộ Thôn Một", "cluster": "Khối thôn",
-         "self": dict(zip(UNIT_CODES, [9, 9, 8, 18, 14, 14, 13, 5])),
-         "review": dict(zip(UNIT_CODES, ["8,5", 9, 7.5, 17, 13, 14, 12.5, 4.5])),
-         "bonus": 1.5, "penalty": None, "head": "Khiển trách", "disunity": "x"},
-        {"code": "A02", "name": "Chi bộ Trường Mầm non Nắng Mai", "cluster": "Khối trường học",
-         "self": {}, "review": dict(zip(UNIT_CODES, [10, 10, 10, 20, 15, 15, 15, 5])),
-         "bonus": None, "penalty": "0,5", "head": None, "disunity": None},
+        {
+            "code": "A01",
+            "name": "Chi bộ Thôn Một",
+            "cluster": "Khối thôn",
+            "self": dict(zip(UNIT_CODES, [9, 9, 8, 18, 14, 14, 13, 5])),
+            "review": dict(zip(UNIT_CODES, ["8,5", 9, 7.5, 17, 13, 14, 12.5, 4.5])),
+            "bonus": 1.5,
+            "penalty": None,
+            "head": "Khiển trách",
+            "disunity": "x",
+        },
+        {
+            "code": "A02",
+            "name": "Chi bộ Trường Mầm non Nắng Mai",
+            "cluster": "Khối trường học",
+            "self": {},
+            "review": dict(zip(UNIT_CODES, [10, 10, 10, 20, 15, 15, 15, 5])),
+            "bonus": None,
+            "penalty": "0,5",
+            "head": None,
+            "disunity": None,
+        },
     ]
     for r, u in enumerate(units, start=FIRST_ROW):
-        for key, title in (("code", "Mã đơn vị"), ("name", "Tên đơn vị"), ("cluster", "Khối"), ("bonus", "Điểm thưởng"),
-                           ("penalty", "Điểm trừ"), ("head", "Kỷ luật người đứng đầu"), ("disunity", "Mất đoàn kết")):
+        for key, title in (
+            ("code", "Mã đơn vị"),
+            ("name", "Tên đơn vị"),
+            ("cluster", "Khối"),
+            ("bonus", "Điểm thưởng"),
+            ("penalty", "Điểm trừ"),
+            ("head", "Kỷ luật người đứng đầu"),
+            ("disunity", "Mất đoàn kết"),
+        ):
             ws[f"{cols[(title, None)]}{r}"] = u[key]
         for kind, label in (("self", "Tự chấm"), ("review", "Thẩm định")):
             for code, value in u[kind].items():
@@ -150,7 +197,10 @@ def test_filled_consolidated_reads_back_exactly(consolidated):
     assert list(data.units["head_discipline"]) == [1, 0] and list(data.units["disunity"]) == [True, False]
     assert data.unit_self.iloc[0].tolist() == [9, 9, 8, 18, 14, 14, 13, 5]
     assert data.unit_self.iloc[1].isna().all()
-    assert data.unit_review.to_numpy().tolist() == [[8.5, 9, 7.5, 17, 13, 14, 12.5, 4.5], [10, 10, 10, 20, 15, 15, 15, 5]]
+    assert data.unit_review.to_numpy().tolist() == [
+        [8.5, 9, 7.5, 17, 13, 14, 12.5, 4.5],
+        [10, 10, 10, 20, 15, 15, 15, 5],
+    ]
     assert list(data.leaders["name"]) == ["Người 8", "Người 9"]
     assert list(data.leaders["low_confidence"]) == [False, True]
     assert data.leader_review.to_numpy().tolist() == [[18, 27.5, 26, 15.5]] * 2
@@ -172,8 +222,11 @@ def _rows_by_tt(ws) -> dict:
 
 
 def _label_rows(ws) -> dict:
-    return {str(ws.cell(r, 2).value).rstrip(":"): r for r in range(1, ws.max_row + 1)
-            if str(ws.cell(r, 2).value or "").endswith(":")}
+    return {
+        str(ws.cell(r, 2).value).rstrip(":"): r
+        for r in range(1, ws.max_row + 1)
+        if str(ws.cell(r, 2).value or "").endswith(":")
+    }
 
 
 def test_form_layout_validations_and_protection(form):
@@ -184,10 +237,23 @@ def test_form_layout_validations_and_protection(form):
     header = rows["TT"]
     assert [ws.cell(header, c).value for c in range(1, 6)] == ["TT", "Tiêu chí", "Điểm tối đa", "Tự chấm", "Thẩm định"]
     labels = _label_rows(ws)
-    assert list(labels) == ["Mã đơn vị", "Tên đơn vị", "Khối", "Năm", "Người đứng đầu", "Chức vụ", "Kỷ luật tập thể",
-                            "Kỷ luật người đứng đầu", "Mất đoàn kết", "Tham nhũng", "Tín nhiệm thấp trên 50%", "Ghi chú"]
-    assert all(r < header and ws.cell(r, 3).value is None and not ws.cell(r, 3).protection.locked
-               for r in labels.values())
+    assert list(labels) == [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Khối",
+        "Năm",
+        "Người đứng đầu",
+        "Chức vụ",
+        "Kỷ luật tập thể",
+        "Kỷ luật người đứng đầu",
+        "Mất đoàn kết",
+        "Tham nhũng",
+        "Tín nhiệm thấp trên 50%",
+        "Ghi chú",
+    ]
+    assert all(
+        r < header and ws.cell(r, 3).value is None and not ws.cell(r, 3).protection.locked for r in labels.values()
+    )
     assert _validation(ws, f"C{labels['Kỷ luật người đứng đầu']}").type == "list"
     assert _validation(ws, f"C{labels['Tham nhũng']}").formula1 == '"x"'
     for code in UNIT_CODES + LEADER_CODES:
@@ -211,10 +277,18 @@ def test_filled_form_reads_back_exactly(form):
     ws = wb[FORM_SHEET]
     labels, rows = _label_rows(ws), _rows_by_tt(ws)
     names = {ws.cell(r, 2).value: r for r in range(rows["TT"], ws.max_row + 1)}
-    for label, value in (("Mã đơn vị", "dv07"), ("Tên đơn vị", "Chi bộ Tổ dân phố Số 7"), ("Khối", "Khối thôn"),
-                         ("Năm", 2024), ("Người đứng đầu", "Trần Thị Mai"), ("Chức vụ", "Bí thư Chi bộ"),
-                         ("Kỷ luật người đứng đầu", "Cảnh cáo"), ("Tham nhũng", "x"),
-                         ("Tín nhiệm thấp trên 50%", "x"), ("Ghi chú", "Nộp muộn")):
+    for label, value in (
+        ("Mã đơn vị", "dv07"),
+        ("Tên đơn vị", "Chi bộ Tổ dân phố Số 7"),
+        ("Khối", "Khối thôn"),
+        ("Năm", 2024),
+        ("Người đứng đầu", "Trần Thị Mai"),
+        ("Chức vụ", "Bí thư Chi bộ"),
+        ("Kỷ luật người đứng đầu", "Cảnh cáo"),
+        ("Tham nhũng", "x"),
+        ("Tín nhiệm thấp trên 50%", "x"),
+        ("Ghi chú", "Nộp muộn"),
+    ):
         ws[f"C{labels[label]}"] = value
     self_scores = dict(zip(UNIT_CODES + LEADER_CODES, [9, 9, 8, 18, 14, 14, 13, 5, 19, 28, 27, 18]))
     review = dict(zip(UNIT_CODES + LEADER_CODES, ["8,5", 9, 7.5, 17, 13, 14, 12.5, 4.5, 18, 27.5, 26, "15,5"]))
@@ -227,15 +301,29 @@ def test_filled_form_reads_back_exactly(form):
     assert read.errors == []
     unit = read.years[2024].units.iloc[0]
     assert (unit["code"], unit["name"], unit["cluster"], unit["note"]) == (
-        "DV07", "Chi bộ Tổ dân phố Số 7", "Khối thôn", "Nộp muộn")
+        "DV07",
+        "Chi bộ Tổ dân phố Số 7",
+        "Khối thôn",
+        "Nộp muộn",
+    )
     assert (unit["bonus"], unit["penalty"], unit["head_discipline"], unit["corruption"], unit["disunity"]) == (
-        1.5, 0.5, 2, True, False)
+        1.5,
+        0.5,
+        2,
+        True,
+        False,
+    )
     data = read.years[2024]
     assert data.unit_self.iloc[0].tolist() == [self_scores[c] for c in UNIT_CODES]
     assert data.unit_review.iloc[0].tolist() == [8.5, 9, 7.5, 17, 13, 14, 12.5, 4.5]
     leader = data.leaders.iloc[0]
     assert (leader["unit_code"], leader["name"], leader["title"], leader["discipline"], leader["low_confidence"]) == (
-        "DV07", "Trần Thị Mai", "Bí thư Chi bộ", 2, True)
+        "DV07",
+        "Trần Thị Mai",
+        "Bí thư Chi bộ",
+        2,
+        True,
+    )
     assert data.leader_self.iloc[0].tolist() == [19, 28, 27, 18]
     assert data.leader_review.iloc[0].tolist() == [18, 27.5, 26, 15.5]
 
@@ -249,6 +337,7 @@ def test_cli_writes_both_templates(tmp_path):
 
 def test_total_column_is_locked_and_computes_the_engine_total(consolidated, tmp_path, soffice):
     from conftest import convert
+
     from scoring import rate_all, read_paths
 
     wb = openpyxl.load_workbook(consolidated)

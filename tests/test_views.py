@@ -1,21 +1,37 @@
 """Dashboard tables from small rated years, checked by hand."""
+
 from types import SimpleNamespace
 
 import pandas as pd
+from builders import FW, leader, unit, year_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import FW, leader, unit, year_data
-from scoring import rate_year
-from scoring import views
+from scoring import rate_year, views
 
 
 def two_years():
-    a = rate_year(year_data([unit("A", total=95, cluster="K1"), unit("B", total=80, cluster="K1"),
-                             unit("C", total=60, cluster="K2")], year=2024), FW)
-    b = rate_year(year_data([unit("A", total=70, cluster="K1"), unit("B", total=92, cluster="K1"),
-                             unit("C", total=85, cluster="K2"), unit("D", total=40, cluster="K2")],
-                            [leader("B", 90)], year=2025), FW, a)
+    a = rate_year(
+        year_data(
+            [unit("A", total=95, cluster="K1"), unit("B", total=80, cluster="K1"), unit("C", total=60, cluster="K2")],
+            year=2024,
+        ),
+        FW,
+    )
+    b = rate_year(
+        year_data(
+            [
+                unit("A", total=70, cluster="K1"),
+                unit("B", total=92, cluster="K1"),
+                unit("C", total=85, cluster="K2"),
+                unit("D", total=40, cluster="K2"),
+            ],
+            [leader("B", 90)],
+            year=2025,
+        ),
+        FW,
+        a,
+    )
     return a, b
 
 
@@ -48,8 +64,13 @@ def test_top_bottom_and_filters():
 
 
 def test_criteria_percent_and_self_vs_review():
-    units = [unit("A", review={"1.1": 5, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5},
-                  self={"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5})]
+    units = [
+        unit(
+            "A",
+            review={"1.1": 5, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5},
+            self={"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5},
+        )
+    ]
     r = rate_year(year_data(units, has_self_columns=True), FW)
     p = views.criteria_percent(r)
     assert p.loc["A", "1.1"] == 50 and p.loc["A", "2.1"] == 100
@@ -87,8 +108,13 @@ def test_framework_change_matches_units_by_code_when_the_order_changes():
     from dataclasses import replace
     from decimal import Decimal
 
-    data = year_data([unit("A", review={**{c.code: float(c.max_points) for c in FW.of("unit")}, "2.1": 0}),
-                      unit("B", total=85), unit("C", total=60)])
+    data = year_data(
+        [
+            unit("A", review={**{c.code: float(c.max_points) for c in FW.of("unit")}, "2.1": 0}),
+            unit("B", total=85),
+            unit("C", total=60),
+        ]
+    )
     now = rate_year(data, FW)  # A 80 (2.1 at 0), B 85, C 60
     heavy = replace(FW, criteria=tuple(replace(c, weight=Decimal(1)) if c.code == "2.1" else c for c in FW.criteria))
     after = rate_year(data, heavy)  # 2.1 weighs 1 of 81: A = 100 × 80/81 = 98.77 → rank 1
@@ -100,8 +126,13 @@ def test_framework_change_matches_units_by_code_when_the_order_changes():
 
 
 def test_ranking_table_keeps_numbers_numeric_and_says_not_appraised():
-    data = year_data([unit("A", review={}, self={c.code: float(c.max_points) for c in FW.of("unit")}),
-                      unit("B", total=80, self={"1.1": 8})], has_self_columns=True)
+    data = year_data(
+        [
+            unit("A", review={}, self={c.code: float(c.max_points) for c in FW.of("unit")}),
+            unit("B", total=80, self={"1.1": 8}),
+        ],
+        has_self_columns=True,
+    )
     table = views.ranking_table(rate_year(data, FW).units).set_index("Mã")
     assert table["Tổng điểm"].dtype == float and table.loc["A", "Tổng điểm"] == 100
     assert table.loc["A", "Ghi chú"].endswith("Chưa thẩm định") and table.isna().loc["A", "Thẩm định"]
@@ -109,10 +140,16 @@ def test_ranking_table_keeps_numbers_numeric_and_says_not_appraised():
 
 
 def test_unit_choices_by_code_or_name_ignoring_accents_in_the_given_order():
-    units = pd.DataFrame({"code": ["DV03", "DV01", "DV02"],
-                          "name": ["Chi bộ Trường Tân Yên", "Đảng bộ xã Tân Yên", "Chi bộ thôn Đồng Quýt"]})
-    assert views.unit_choices(units, "tan yen", 10) == {"DV03": "DV03 – Chi bộ Trường Tân Yên",
-                                                        "DV01": "DV01 – Đảng bộ xã Tân Yên"}
+    units = pd.DataFrame(
+        {
+            "code": ["DV03", "DV01", "DV02"],
+            "name": ["Chi bộ Trường Tân Yên", "Đảng bộ xã Tân Yên", "Chi bộ thôn Đồng Quýt"],
+        }
+    )
+    assert views.unit_choices(units, "tan yen", 10) == {
+        "DV03": "DV03 – Chi bộ Trường Tân Yên",
+        "DV01": "DV01 – Đảng bộ xã Tân Yên",
+    }
     assert list(views.unit_choices(units, "dv02", 10)) == ["DV02"]
     assert list(views.unit_choices(units, "", 2)) == ["DV03", "DV01"]
     assert views.unit_choices(units, "Hà Nội", 10) == {}
@@ -125,10 +162,18 @@ def test_decision_marks_name_quota_cuts_and_totals_near_a_threshold():
     totals = {"A": 95, "B": 93, "C": 91, "D": 89.5, "E": 70.25, "F": 69, "G": 80, "H": 60, "I": 60, "J": 60}
     result = rate_year(year_data([unit(c, total=t) for c, t in totals.items()]), FW)
     marks = dict(zip(result.units["code"], views.decision_marks(result.units, FW)))
-    assert marks == {"A": "", "B": "hạ do chỉ tiêu HTXSNV", "C": "hạ do chỉ tiêu HTXSNV",
-                     "D": "thiếu 0,50 điểm để đạt ngưỡng HTXSNV",
-                     "E": "vừa đạt ngưỡng HTTNV (hơn 0,25 điểm)",
-                     "F": "thiếu 1,00 điểm để đạt ngưỡng HTTNV", "G": "", "H": "", "I": "", "J": ""}
+    assert marks == {
+        "A": "",
+        "B": "hạ do chỉ tiêu HTXSNV",
+        "C": "hạ do chỉ tiêu HTXSNV",
+        "D": "thiếu 0,50 điểm để đạt ngưỡng HTXSNV",
+        "E": "vừa đạt ngưỡng HTTNV (hơn 0,25 điểm)",
+        "F": "thiếu 1,00 điểm để đạt ngưỡng HTTNV",
+        "G": "",
+        "H": "",
+        "I": "",
+        "J": "",
+    }
 
 
 def test_search_by_code_or_name_keeps_the_order():

@@ -1,4 +1,5 @@
 """Alembic environment: migrations run on the connection the store hands over (store.upgrade)."""
+
 from alembic import context
 
 from scoring.schema import metadata

@@ -1,5 +1,6 @@
 """Rows read from every sheet and form → one validated table per year; duplicate codes and leaders whose unit is
 missing are errors."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,10 +34,13 @@ def _framed(parts: list[Part], codes: list[str]) -> list[Part]:
         sources = [p.source for p in records for _ in p.rows]
         rows = pd.DataFrame([r for p in records for r in p.rows])
         rows["_source"] = range(len(rows))
-        frame = Part(records[0].kind, rows,
-                     pd.DataFrame([x for p in records for x in p.self_scores], columns=codes, dtype=float),
-                     pd.DataFrame([x for p in records for x in p.review_scores], columns=codes, dtype=float),
-                     _Sources(sources))
+        frame = Part(
+            records[0].kind,
+            rows,
+            pd.DataFrame([x for p in records for x in p.self_scores], columns=codes, dtype=float),
+            pd.DataFrame([x for p in records for x in p.review_scores], columns=codes, dtype=float),
+            _Sources(sources),
+        )
         out.append(frame)
     return out
 
@@ -56,18 +60,28 @@ def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, Y
         _one_spelling_per_cluster(units, issues)
         leaders, leader_self, leader_review, leader_sources = _stack(leader_parts, year, fw.codes(LEADER))
         _duplicates(units, "code", "Mã đơn vị", issues, "Mã đơn vị “{}” bị trùng trong năm {} (đã có ở {})", year)
-        _duplicates(leaders, "unit_code", "Mã đơn vị", issues,
-                    "Đơn vị “{}” có hơn một người đứng đầu trong năm {} (đã có ở {})", year)
+        _duplicates(
+            leaders,
+            "unit_code",
+            "Mã đơn vị",
+            issues,
+            "Đơn vị “{}” có hơn một người đứng đầu trong năm {} (đã có ở {})",
+            year,
+        )
         blank = units["code"] == ""
         for _, row in units[blank].iterrows():
-            issues.at(file=row["file"], sheet=row["sheet"]).error("Dòng có điểm nhưng thiếu mã đơn vị", row=int(row["row"]),
-                                                                 column="Mã đơn vị")
+            issues.at(file=row["file"], sheet=row["sheet"]).error(
+                "Dòng có điểm nhưng thiếu mã đơn vị", row=int(row["row"]), column="Mã đơn vị"
+            )
         if len(leaders):
             orphan = ~leaders["unit_code"].isin(set(units["code"]))
             for _, row in leaders[orphan].iterrows():
                 issues.at(file=row["file"], sheet=row["sheet"]).error(
                     f"Mã đơn vị “{row['unit_code']}” không có trong danh sách tổ chức năm {year}",
-                    row=int(row["row"]), column="Mã đơn vị", value=row["unit_code"])
+                    row=int(row["row"]),
+                    column="Mã đơn vị",
+                    value=row["unit_code"],
+                )
         if not len(units):
             if len(leaders):
                 issues.error(f"Năm {year} có người đứng đầu nhưng không có trang “{SHEET_UNITS}”")
@@ -76,9 +90,11 @@ def consolidate(parts: list[Part], fw: Framework, issues: Issues) -> dict[int, Y
         years[year] = YearData(
             year=year,
             units=units[UNIT_COLUMNS].reset_index(drop=True),
-            unit_self=unit_self.reset_index(drop=True), unit_review=unit_review.reset_index(drop=True),
+            unit_self=unit_self.reset_index(drop=True),
+            unit_review=unit_review.reset_index(drop=True),
             leaders=leaders.reindex(columns=LEADER_COLUMNS).reset_index(drop=True),
-            leader_self=leader_self.reset_index(drop=True), leader_review=leader_review.reset_index(drop=True),
+            leader_self=leader_self.reset_index(drop=True),
+            leader_review=leader_review.reset_index(drop=True),
             sources=all_sources,
         )
     return years
@@ -112,8 +128,9 @@ def _duplicates(rows: pd.DataFrame, key: str, column: str, issues: Issues, messa
         first = group.iloc[0]
         for _, row in group.iloc[1:].iterrows():
             where = f"{first['file']}, dòng {first['row']}" if first["file"] != row["file"] else f"dòng {first['row']}"
-            issues.at(file=row["file"], sheet=row["sheet"]).error(message.format(code, year, where),
-                                                                  row=int(row["row"]), column=column, value=code)
+            issues.at(file=row["file"], sheet=row["sheet"]).error(
+                message.format(code, year, where), row=int(row["row"]), column=column, value=code
+            )
 
 
 def _one_spelling_per_cluster(units: pd.DataFrame, issues: Issues) -> None:
@@ -124,7 +141,7 @@ def _one_spelling_per_cluster(units: pd.DataFrame, issues: Issues) -> None:
     spellings = units["cluster"].unique()
     keys = units["cluster"].map(dict(zip(spellings, map(cluster_key, spellings))))  # each spelling folded once
     first = units.groupby(keys, sort=False)["cluster"].first()
-    for key, spellings in units.groupby(keys, sort=False)["cluster"].unique().items():
+    for _key, spellings in units.groupby(keys, sort=False)["cluster"].unique().items():
         if len(spellings) > 1:
             others = ", ".join(f"“{x}”" for x in spellings[1:])
             issues.warning(f"Khối “{spellings[0]}” còn được viết là {others}: coi là cùng một khối")

@@ -1,5 +1,6 @@
 """A per-unit form (Phiếu chấm điểm): labelled cells ("Mã đơn vị: …") above a table TT | Tiêu chí | Điểm tối đa |
 Tự chấm | Thẩm định, read as one unit (and its leader)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,7 @@ import numpy as np
 
 from ..dataset import Source
 from ..framework import LEADER, UNIT, Framework
-from ..text import (code_key, fold, heading_matches, number_text, parse_discipline, parse_flag, parse_number,
-                    unit_code)
+from ..text import code_key, fold, heading_matches, number_text, parse_discipline, parse_flag, parse_number, unit_code
 from ..validation import Issues
 from ..vocabulary import FORM_LABEL_NAMES, FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
@@ -36,9 +36,13 @@ def _form_roles(grid: Grid, r: int) -> dict[str, int]:
     cols = {}
     for c in range(grid.width):
         key = fold(cell_text(grid, r, c))
-        for role, keys in (("tt", ("tt", "stt", "matieuchi")), ("criterion", ("tieuchi", "noidung")),
-                           ("max", ("diemtoida", "thangdiem", "diemchuan")),
-                           (SELF, SELF_KEYS), (REVIEW, REVIEW_KEYS)):
+        for role, keys in (
+            ("tt", ("tt", "stt", "matieuchi")),
+            ("criterion", ("tieuchi", "noidung")),
+            ("max", ("diemtoida", "thangdiem", "diemchuan")),
+            (SELF, SELF_KEYS),
+            (REVIEW, REVIEW_KEYS),
+        ):
             # "Điểm tự chấm", "Điểm cấp trên chấm": score keys may follow other words.
             found = has_key(key, keys) and len(key) <= 30 if role in (SELF, REVIEW) else key.startswith(keys)
             if found and role not in cols:
@@ -56,8 +60,9 @@ def find_form(book: Book) -> tuple[Grid | None, tuple[int, dict[str, int]] | Non
     return None, None
 
 
-def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fallback_year, issues: Issues,
-               source: Source) -> list[Part]:
+def read_form(
+    grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fallback_year, issues: Issues, source: Source
+) -> list[Part]:
     header_row, cols = header
     labels = _form_labels(grid, header_row, cols, issues)
     all_criteria = {code_key(c.code): c for c in fw.criteria}
@@ -76,10 +81,19 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
             elif key.startswith("diemtru"):
                 penalty = (r, _form_score(grid, r, cols, fw.penalty_max, header_row, issues))
             # "1" over "1.1", "1.2" … is a group row with its subtotals, not an unknown criterion.
-            elif tt and (m := CODE.match(tt)) and code_key(m.group(1)) not in all_criteria and not any(
-                    c.code.startswith(m.group(1) + ".") for c in fw.criteria) and _has_number(grid, r, cols):
-                issues.error(f"Mã tiêu chí “{tt}” không có trong bộ tiêu chí “{fw.name}”", row=r + 1,
-                             column=_header_label(grid, header_row, cols["tt"]), value=tt)
+            elif (
+                tt
+                and (m := CODE.match(tt))
+                and code_key(m.group(1)) not in all_criteria
+                and not any(c.code.startswith(m.group(1) + ".") for c in fw.criteria)
+                and _has_number(grid, r, cols)
+            ):
+                issues.error(
+                    f"Mã tiêu chí “{tt}” không có trong bộ tiêu chí “{fw.name}”",
+                    row=r + 1,
+                    column=_header_label(grid, header_row, cols["tt"]),
+                    value=tt,
+                )
             continue
         crit = all_criteria[code_key(code)]
         if crit.code in found:
@@ -92,9 +106,12 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
             except ValueError:
                 stated_number = None
             if stated_number is not None and stated_number != float(crit.max_points):
-                issues.warning(f"Điểm tối đa trên phiếu ({number_text(stated_number)}) khác bộ tiêu chí "
-                               f"({number_text(float(crit.max_points))}) ở tiêu chí {crit.code}",
-                               row=r + 1, column=_header_label(grid, header_row, cols["max"]))
+                issues.warning(
+                    f"Điểm tối đa trên phiếu ({number_text(stated_number)}) khác bộ tiêu chí "
+                    f"({number_text(float(crit.max_points))}) ở tiêu chí {crit.code}",
+                    row=r + 1,
+                    column=_header_label(grid, header_row, cols["max"]),
+                )
         self_score = _cell_score(grid, r, cols.get(SELF), crit.max_points, header_row, issues)
         review = _cell_score(grid, r, cols.get(REVIEW), crit.max_points, header_row, issues)
         found[crit.code] = (r, self_score, review)
@@ -116,13 +133,23 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
         issues.error("Không xác định được năm đánh giá của phiếu")
     row = (found[unit_codes[0]][0] + 1) if unit_codes and unit_codes[0] in found else header_row + 1
     unit = {
-        "code": code, "row": row, "name": labels.get("name", ""), "file": source.name, "sheet": grid.name,
-        "year": year, "cluster": labels.get("cluster", ""), "bonus": bonus[1], "penalty": penalty[1],
-        "collective_discipline": _label_value(labels, "collective_discipline", lambda v: parse_discipline(v, True), 0, issues),
+        "code": code,
+        "row": row,
+        "name": labels.get("name", ""),
+        "file": source.name,
+        "sheet": grid.name,
+        "year": year,
+        "cluster": labels.get("cluster", ""),
+        "bonus": bonus[1],
+        "penalty": penalty[1],
+        "collective_discipline": _label_value(
+            labels, "collective_discipline", lambda v: parse_discipline(v, True), 0, issues
+        ),
         "head_discipline": _label_value(labels, "head_discipline", lambda v: parse_discipline(v, False), 0, issues),
         "disunity": _label_value(labels, "disunity", parse_flag, False, issues),
         "corruption": _label_value(labels, "corruption", parse_flag, False, issues),
-        "note": labels.get("note", ""), "has_self_columns": SELF in cols,
+        "note": labels.get("note", ""),
+        "has_self_columns": SELF in cols,
     }
     parts = [_form_part("units", unit, found, unit_codes, source)]
     leader_codes = fw.codes(LEADER)
@@ -131,9 +158,14 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
             if c not in found:
                 issues.error(f"Phiếu thiếu tiêu chí {c} của người đứng đầu")
         leader = {
-            "code": code, "unit_code": code, "row": found[next(c for c in leader_codes if c in found)][0] + 1,
-            "name": labels.get("leader_name", ""), "title": labels.get("leader_title", ""),
-            "file": source.name, "sheet": grid.name, "year": year,
+            "code": code,
+            "unit_code": code,
+            "row": found[next(c for c in leader_codes if c in found)][0] + 1,
+            "name": labels.get("leader_name", ""),
+            "title": labels.get("leader_title", ""),
+            "file": source.name,
+            "sheet": grid.name,
+            "year": year,
             "discipline": unit["head_discipline"],
             "low_confidence": _label_value(labels, "low_confidence", parse_flag, False, issues),
             "has_self_columns": SELF in cols,
@@ -144,8 +176,13 @@ def read_form(grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fal
 
 def _form_part(kind, row: dict, found, codes, source) -> Part:
     """One form's row as plain records: thousands of forms are framed once, in consolidate."""
-    return Part(kind, [row], [[found[c][1] if c in found else np.nan for c in codes]],
-                [[found[c][2] if c in found else np.nan for c in codes]], source)
+    return Part(
+        kind,
+        [row],
+        [[found[c][1] if c in found else np.nan for c in codes]],
+        [[found[c][2] if c in found else np.nan for c in codes]],
+        source,
+    )
 
 
 def _label_value(labels, key, parse, default, issues: Issues):
@@ -164,8 +201,11 @@ def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issu
     table_cols = {cols.get("tt"), cols.get("criterion")}
     out: dict[str, str] = {}
     for r in range(grid.height):
-        if r >= header_row and any(cell_text(grid, r, c) for c in table_cols if c is not None) and \
-                not _is_label_row(grid, r):
+        if (
+            r >= header_row
+            and any(cell_text(grid, r, c) for c in table_cols if c is not None)
+            and not _is_label_row(grid, r)
+        ):
             continue
         for c in range(grid.width):
             text = cell_text(grid, r, c)
@@ -226,8 +266,12 @@ def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_ro
     value = grid.value(r, col)
     label = _header_label(grid, header_row, col)
     if (r, col) in grid.uncalculated:
-        issues.error(f"Ô {column_letter(col)}{r + 1} có công thức chưa được tính (tệp chưa mở bằng Excel): hãy mở tệp "
-                     "bằng Excel/LibreOffice rồi lưu lại", row=r + 1, column=label)
+        issues.error(
+            f"Ô {column_letter(col)}{r + 1} có công thức chưa được tính (tệp chưa mở bằng Excel): hãy mở tệp "
+            "bằng Excel/LibreOffice rồi lưu lại",
+            row=r + 1,
+            column=label,
+        )
         return np.nan
     try:
         number = parse_number(value)
@@ -237,8 +281,12 @@ def _cell_score(grid: Grid, r: int, col: int | None, maximum: Decimal, header_ro
     if number is None:
         return np.nan
     if not 0 <= number <= float(maximum):
-        issues.error(f"Điểm phải từ 0 đến {number_text(float(maximum))} (điểm tối đa của tiêu chí)",
-                     row=r + 1, column=label, value=number)
+        issues.error(
+            f"Điểm phải từ 0 đến {number_text(float(maximum))} (điểm tối đa của tiêu chí)",
+            row=r + 1,
+            column=label,
+            value=number,
+        )
         return np.nan
     return number
 

@@ -1,13 +1,25 @@
 """The "Tiêu chí" sheet: a framework written as rows (criteria, group weights, bonus and penalty maxima, and the
 rules: thresholds and the quota)."""
+
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
 from .. import workbook
-from ..framework import (LEADER, QUOTA_BASE_ROW, QUOTA_ROW, RULES_GROUP, THRESHOLD_ROWS, UNIT, Criterion, Framework,
-                         Group, load_preset, quota_base_of)
+from ..framework import (
+    LEADER,
+    QUOTA_BASE_ROW,
+    QUOTA_ROW,
+    RULES_GROUP,
+    THRESHOLD_ROWS,
+    UNIT,
+    Criterion,
+    Framework,
+    Group,
+    load_preset,
+    quota_base_of,
+)
 from ..text import fold, nfc, parse_number
 from ..validation import Issue, Issues
 from ..vocabulary import HEADER_SCAN_ROWS, SHEET_FRAMEWORK
@@ -16,8 +28,11 @@ from .headers import cell_text, find_sheet
 
 
 def is_framework_grid(grid: Grid) -> bool:
-    return any(fold(cell_text(grid, r, c)) == "matieuchi" for r in range(min(grid.height, HEADER_SCAN_ROWS))
-               for c in range(grid.width))
+    return any(
+        fold(cell_text(grid, r, c)) == "matieuchi"
+        for r in range(min(grid.height, HEADER_SCAN_ROWS))
+        for c in range(grid.width)
+    )
 
 
 def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
@@ -32,10 +47,12 @@ def framework_from_books(books: list[Book], issues: Issues) -> Framework | None:
             if fw is not None:
                 found.append((book.name, fw))
             else:
-                here.error(f"Trang “{SHEET_FRAMEWORK}” của tệp không theo mẫu (Mã tiêu chí | Nhóm | Tên tiêu chí "
-                           "| Điểm tối đa | Trọng số | Đối tượng). Nếu không cần bộ tiêu chí trong tệp, hãy chọn một "
-                           "bộ tiêu chí có sẵn (ô “Bộ tiêu chí” trên trang Tải lên, hoặc --preset / --framework ở dòng "
-                           "lệnh): khi đó trang này được bỏ qua")
+                here.error(
+                    f"Trang “{SHEET_FRAMEWORK}” của tệp không theo mẫu (Mã tiêu chí | Nhóm | Tên tiêu chí "
+                    "| Điểm tối đa | Trọng số | Đối tượng). Nếu không cần bộ tiêu chí trong tệp, hãy chọn một "
+                    "bộ tiêu chí có sẵn (ô “Bộ tiêu chí” trên trang Tải lên, hoặc --preset / --framework ở dòng "
+                    "lệnh): khi đó trang này được bỏ qua"
+                )
     if not found:
         return None
     first_name, first = found[0]
@@ -62,16 +79,28 @@ def read_framework_bytes(name: str, data: bytes, base: Framework) -> tuple[Frame
 
 def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framework | None:
     """A "Tiêu chí" sheet as a framework; settings not in the sheet (thresholds, quota) from base."""
-    top = next((r for r in range(min(grid.height, HEADER_SCAN_ROWS))
-                if any(fold(cell_text(grid, r, c)) == "matieuchi" for c in range(grid.width))), None)
+    top = next(
+        (
+            r
+            for r in range(min(grid.height, HEADER_SCAN_ROWS))
+            if any(fold(cell_text(grid, r, c)) == "matieuchi" for c in range(grid.width))
+        ),
+        None,
+    )
     if top is None:
         issues.error(f"Không tìm thấy dòng tiêu đề có cột “Mã tiêu chí” trong {HEADER_SCAN_ROWS} dòng đầu")
         return None
     cols = {}
     for c in range(grid.width):
         key = fold(cell_text(grid, top, c))
-        for role, keys in (("code", ("matieuchi",)), ("group", ("nhom",)), ("name", ("tentieuchi", "tieuchi")),
-                           ("max", ("diemtoida", "thangdiem")), ("weight", ("trongso",)), ("target", ("doituong",))):
+        for role, keys in (
+            ("code", ("matieuchi",)),
+            ("group", ("nhom",)),
+            ("name", ("tentieuchi", "tieuchi")),
+            ("max", ("diemtoida", "thangdiem")),
+            ("weight", ("trongso",)),
+            ("target", ("doituong",)),
+        ):
             if key.startswith(keys) and role not in cols:
                 cols[role] = c
     for role, label in (("name", "Tên tiêu chí"), ("max", "Điểm tối đa")):
@@ -88,8 +117,11 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
             continue
         target = LEADER if fold(cell.get("target", "")).startswith("nguoidungdau") else UNIT
         maximum = _decimal(grid.value(r, cols["max"]), r, "Điểm tối đa", issues, allow_blank=True)
-        weight = _decimal(grid.value(r, cols["weight"]), r, "Trọng số", issues, allow_blank=True) \
-            if "weight" in cols else None
+        weight = (
+            _decimal(grid.value(r, cols["weight"]), r, "Trọng số", issues, allow_blank=True)
+            if "weight" in cols
+            else None
+        )
         name_key = fold(cell.get("name", ""))
         group_text = cell.get("group", "")
         if not cell.get("code"):
@@ -107,11 +139,11 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
             issues.error("Thiếu điểm tối đa", row=r + 1, column="Điểm tối đa")
             continue
         if maximum <= 0:
-            issues.error(f"Tiêu chí {cell['code']}: điểm tối đa phải lớn hơn 0", row=r + 1, column="Điểm tối đa",
-                         value=maximum)
+            issues.error(
+                f"Tiêu chí {cell['code']}: điểm tối đa phải lớn hơn 0", row=r + 1, column="Điểm tối đa", value=maximum
+            )
         if weight is not None and weight < 0:
-            issues.error(f"Tiêu chí {cell['code']}: trọng số không được âm", row=r + 1, column="Trọng số",
-                         value=weight)
+            issues.error(f"Tiêu chí {cell['code']}: trọng số không được âm", row=r + 1, column="Trọng số", value=weight)
         group_key = ""
         if target == UNIT:
             group_key = _group_key(group_text) if group_text else "I"
@@ -125,8 +157,9 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
     if "thresholds" in settings:
         settings["thresholds"] = tuple(settings["thresholds"].get(i, base.thresholds[i]) for i in range(3))
     tie_break = base.tie_break_group if base.tie_break_group in groups else (list(groups)[-1] if groups else "")
-    fw = base.with_criteria(tuple(criteria), tuple(groups.values()), tie_break_group=tie_break,
-                            source=f"sheet:{grid.name}", **settings)
+    fw = base.with_criteria(
+        tuple(criteria), tuple(groups.values()), tie_break_group=tie_break, source=f"sheet:{grid.name}", **settings
+    )
     for problem in fw.problems():
         issues.error(problem, row=top + 1)
     return None if fw.problems() else fw

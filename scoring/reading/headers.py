@@ -1,16 +1,16 @@
 """Finding a table's header in a sheet: the row of its "Mã đơn vị" cell, the rows under it that continue it,
 and what each column holds (a field, a criterion's self or appraisal score, or something unknown)."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from ..framework import Criterion
-from ..validation import Issues
 from ..text import code_key, fold, heading_matches, number_text
+from ..validation import Issues
 from ..vocabulary import HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
-
 
 CODE = re.compile(r"^\s*([A-Za-z]{0,2}\d+(?:\.\d+)*)(?=$|[\s.:)(\-–])")
 
@@ -34,8 +34,11 @@ def choose_sheet(book: Book, title: str, issues: Issues) -> Grid | None:
     sheet wins over a hidden one and the exact name over a copy; when several could be the table, a warning
     says which one was used and why."""
     key = fold(title)
-    candidates = [g for g in book.sheets if fold(g.name) == key
-                  or (fold(g.name).startswith(key) and _COPY_SUFFIX.match(fold(g.name)[len(key):]))]
+    candidates = [
+        g
+        for g in book.sheets
+        if fold(g.name) == key or (fold(g.name).startswith(key) and _COPY_SUFFIX.match(fold(g.name)[len(key) :]))
+    ]
     if not candidates:
         return None
     chosen = min(candidates, key=lambda g: (g.hidden, fold(g.name) != key))
@@ -43,8 +46,7 @@ def choose_sheet(book: Book, title: str, issues: Issues) -> Grid | None:
     if others:
         why = "trang đang hiện" if any(g.hidden for g in others) and not chosen.hidden else "đúng tên"
         skipped = ", ".join(f"“{g.name}”" + (" (ẩn)" if g.hidden else "") for g in others)
-        issues.warning(f"Có nhiều trang có thể là bảng “{title}”: dùng trang “{chosen.name}” ({why}), "
-                       f"bỏ qua {skipped}")
+        issues.warning(f"Có nhiều trang có thể là bảng “{title}”: dùng trang “{chosen.name}” ({why}), bỏ qua {skipped}")
     return chosen
 
 
@@ -105,8 +107,11 @@ def criteria_row(grid: Grid, codes: set[str]) -> int | None:
     """The row of the title block that names the most criterion codes (at least two)."""
     best, count = None, 1
     for r in range(min(grid.height, HEADER_SCAN_ROWS)):
-        n = sum(1 for c in range(grid.width)
-                if (found := leading_code(cell_text(grid, r, c), codes)) and code_key(found[0]) in codes)
+        n = sum(
+            1
+            for c in range(grid.width)
+            if (found := leading_code(cell_text(grid, r, c), codes)) and code_key(found[0]) in codes
+        )
         if n > count:
             best, count = r, n
     return best
@@ -117,8 +122,12 @@ def is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> b
 
     Numbers are allowed when every one of them is a criterion code (2.1 typed in a cell is a number),
     and a numbering row "(1) (2) (3)" is not a header row."""
-    if row >= grid.height or cell_text(grid, row, code_col) or is_numbering_row(grid, row) or \
-            section_title(grid, row) is not None:
+    if (
+        row >= grid.height
+        or cell_text(grid, row, code_col)
+        or is_numbering_row(grid, row)
+        or section_title(grid, row) is not None
+    ):
         return False
     texts = [cell_text(grid, row, c) for c in range(grid.width)]
     keys = [fold(t) for t in texts if t]
@@ -126,7 +135,8 @@ def is_sub_header_row(grid: Grid, row: int, code_col: int, codes: set[str]) -> b
     if numbers and not all(code_key(number_text(v)) in codes for v in numbers):
         return False
     return any(has_key(k, SELF_KEYS + REVIEW_KEYS) for k in keys) or (
-        bool(keys) and all(leading_code(t, codes) or not t[0].isdigit() for t in texts if t))
+        bool(keys) and all(leading_code(t, codes) or not t[0].isdigit() for t in texts if t)
+    )
 
 
 _SECTION_MARK = re.compile(r"^(?:[IVXLC]+|[A-Z])\.?$")
@@ -146,7 +156,7 @@ def section_title(grid: Grid, row: int) -> str | None:
 
 
 def has_key(folded: str, keys: tuple[str, ...]) -> bool:
-    """"Tự chấm", "Điểm tự chấm", "ĐV tự chấm" all name the self score: the key may be anywhere."""
+    """ "Tự chấm", "Điểm tự chấm", "ĐV tự chấm" all name the self score: the key may be anywhere."""
     return any(k in folded for k in keys)
 
 
@@ -167,7 +177,7 @@ def read_header(grid: Grid, meta, criteria: dict[str, Criterion], other_codes: s
     for i, r in enumerate(rows):
         line = [cell_text(grid, r, c) for c in range(grid.width)]
         for c in range(1, grid.width):
-            lower = any(cell_text(grid, rr, c) for rr in rows[i + 1:])
+            lower = any(cell_text(grid, rr, c) for rr in rows[i + 1 :])
             if not line[c] and ((r, c) in spans or lower):
                 line[c] = line[spans.get((r, c), c - 1)] if (r, c) in spans else line[c - 1]
         parts.append(line)
@@ -195,9 +205,12 @@ def classify(index: int, parts: list[str], meta, criteria, other_codes) -> Colum
         found = leading_code(parts[i], known)
         if found:
             code, end = found
-            below = [fold(parts[i][end:])] + [fold(p) for p in parts[i + 1:]]
-            kind = SELF if any(has_key(f, SELF_KEYS) for f in below) and \
-                not any(has_key(f, REVIEW_KEYS) for f in below) else REVIEW
+            below = [fold(parts[i][end:])] + [fold(p) for p in parts[i + 1 :]]
+            kind = (
+                SELF
+                if any(has_key(f, SELF_KEYS) for f in below) and not any(has_key(f, REVIEW_KEYS) for f in below)
+                else REVIEW
+            )
             label = " / ".join(dict.fromkeys(p for p in parts[i:] if p))
             match = next((k for k in criteria if code_key(k) == code_key(code)), None)
             if match:

@@ -1,5 +1,6 @@
 """A consolidated sheet ("Tổ chức", "Người đứng đầu", or a CSV): its data rows and each column parsed, vectorised,
 every bad cell reported with its row and column."""
+
 from __future__ import annotations
 
 import re
@@ -15,15 +16,25 @@ from ..dataset import Source
 from ..framework import LEADER, UNIT, Criterion, Framework
 from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_codes
 from ..validation import Issues
-from ..vocabulary import (FOOTER_STARTS, HEADER_SCAN_ROWS, LEADER_META, REVIEW, ROLE_LABEL, RULE_LIKE, SELF,
-                          SHEET_LEADERS, SHEET_UNITS, TOTAL_PREFIXES, TOTAL_ROW, UNIT_META)
+from ..vocabulary import (
+    FOOTER_STARTS,
+    HEADER_SCAN_ROWS,
+    LEADER_META,
+    REVIEW,
+    ROLE_LABEL,
+    RULE_LIKE,
+    SELF,
+    SHEET_LEADERS,
+    SHEET_UNITS,
+    TOTAL_PREFIXES,
+    TOTAL_ROW,
+    UNIT_META,
+)
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .form import find_form, read_form
 from .framework_sheet import is_framework_grid
-from .headers import (Column, Header, cell_text, choose_sheet, criteria_row, find_header, read_header,
-                      section_title)
-
+from .headers import Column, Header, cell_text, choose_sheet, criteria_row, find_header, read_header, section_title
 
 _YEAR_IN_TEXT = re.compile(r"năm\s*(\d{4})(?!\d)", re.IGNORECASE)
 
@@ -44,9 +55,15 @@ def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issue
     leaders_sheet = choose_sheet(book, SHEET_LEADERS, issues)
     if book.kind == "csv":
         grid = book.sheets[0]
-        if read_header(grid, LEADER_META, criteria_of(fw, LEADER), set()) and find_header(grid, UNIT_META) is not None \
-                and any(fold(cell_text(grid, r, c)).startswith(("hovaten", "hoten"))
-                        for r in range(min(grid.height, HEADER_SCAN_ROWS)) for c in range(grid.width)):
+        if (
+            read_header(grid, LEADER_META, criteria_of(fw, LEADER), set())
+            and find_header(grid, UNIT_META) is not None
+            and any(
+                fold(cell_text(grid, r, c)).startswith(("hovaten", "hoten"))
+                for r in range(min(grid.height, HEADER_SCAN_ROWS))
+                for c in range(grid.width)
+            )
+        ):
             leaders_sheet, units_sheet = grid, None
         elif not is_framework_grid(grid):
             units_sheet = grid
@@ -56,12 +73,14 @@ def read_book(book: Book, fw: Framework, default_year: int | None, issues: Issue
         form, header = find_form(book)
         if form is None:
             names = ", ".join(f"“{g.name}”" for g in book.sheets)
-            issues.error(f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị "
-                         f"(tệp có các trang: {names})")
+            issues.error(
+                f"Không tìm thấy trang “{SHEET_UNITS}” hoặc phiếu chấm điểm của đơn vị (tệp có các trang: {names})"
+            )
             return []
         year = book_year(book.name, form, header[0], default_year, issues.at(sheet=form.name))
-        return read_form(form, header, fw, year, issues.at(sheet=form.name),
-                         Source(book.name, book.sha256, book.size, "form"))
+        return read_form(
+            form, header, fw, year, issues.at(sheet=form.name), Source(book.name, book.sha256, book.size, "form")
+        )
     # The year of a workbook is decided once, from its "Tổ chức" sheet (else the leaders sheet of a lone CSV);
     # a sheet with its own "Năm" column says its own, and a "Tổ chức" sheet's one year is its leaders' too.
     first = units_sheet if units_sheet is not None else leaders_sheet
@@ -103,8 +122,9 @@ def criteria_of(fw: Framework, target: str) -> dict[str, Criterion]:
     return {c.code: c for c in fw.of(target)}
 
 
-def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | None, issues: Issues,
-                source: Source) -> Part | None:
+def _read_table(
+    grid: Grid, fw: Framework, target: str, fallback_year: int | None, issues: Issues, source: Source
+) -> Part | None:
     meta = UNIT_META if target == UNIT else LEADER_META
     criteria = criteria_of(fw, target)
     other = {code_key(c.code) for c in fw.criteria if c.target != target}
@@ -126,18 +146,29 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
     for col in header.columns:
         if col.role == "criterion":
             if col.kind in by_code.setdefault(col.code, {}):
-                issues.error(f"Cột tiêu chí {col.code} ({'tự chấm' if col.kind == SELF else 'thẩm định'}) bị lặp",
-                             row=header.row + 1, column=col.label)
+                issues.error(
+                    f"Cột tiêu chí {col.code} ({'tự chấm' if col.kind == SELF else 'thẩm định'}) bị lặp",
+                    row=header.row + 1,
+                    column=col.label,
+                )
             by_code[col.code][col.kind] = col
         elif col.role in ("unknown_code", "other_target") and col.code not in reported:
             reported.add(col.code)
             if col.role == "unknown_code":
-                issues.error(f"Mã tiêu chí “{col.code}” không có trong bộ tiêu chí “{fw.name}”",
-                             row=header.row + 1, column=col.code, value=col.code)
+                issues.error(
+                    f"Mã tiêu chí “{col.code}” không có trong bộ tiêu chí “{fw.name}”",
+                    row=header.row + 1,
+                    column=col.code,
+                    value=col.code,
+                )
             else:
-                issues.error(f"Tiêu chí {col.code} là tiêu chí của "
-                             f"{'người đứng đầu' if target == UNIT else 'tổ chức'}, không thuộc trang này",
-                             row=header.row + 1, column=col.code, value=col.code)
+                issues.error(
+                    f"Tiêu chí {col.code} là tiêu chí của "
+                    f"{'người đứng đầu' if target == UNIT else 'tổ chức'}, không thuộc trang này",
+                    row=header.row + 1,
+                    column=col.code,
+                    value=col.code,
+                )
     for code in criteria:
         if code not in by_code:
             issues.error(f"Thiếu cột tiêu chí {code}", row=header.row + 1)
@@ -148,13 +179,18 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
 
     for col in header.columns:
         if col.role == "unknown" and any(k in fold(col.label) for k in RULE_LIKE):
-            issues.warning(f"Cột “{col.label}” không được nhận ra nên không được tính. Nếu là cột điểm hay quy tắc "
-                           "(kỷ luật, mất đoàn kết, tham nhũng, điểm thưởng, điểm trừ…), hãy đặt tiêu đề như mẫu",
-                           row=header.row + 1, column=col.label)
+            issues.warning(
+                f"Cột “{col.label}” không được nhận ra nên không được tính. Nếu là cột điểm hay quy tắc "
+                "(kỷ luật, mất đoàn kết, tham nhũng, điểm thưởng, điểm trừ…), hãy đặt tiêu đề như mẫu",
+                row=header.row + 1,
+                column=col.label,
+            )
     rows, end = _data_rows(grid, header, roles["code"], roles.get("name"), issues)
     if not len(rows):
-        issues.error(f"Không có đơn vị nào: bảng chỉ có dòng tiêu đề (cần ít nhất một dòng có "
-                     f"“{ROLE_LABEL[target]['code']}”)", row=header.data_start + 1)
+        issues.error(
+            f"Không có đơn vị nào: bảng chỉ có dòng tiêu đề (cần ít nhất một dòng có “{ROLE_LABEL[target]['code']}”)",
+            row=header.data_start + 1,
+        )
     excel_rows = rows + 1
     codes = unit_codes(_texts(grid, roles["code"], rows))
     table = pd.DataFrame({"code": codes, "row": excel_rows})
@@ -162,8 +198,11 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
     table["file"], table["sheet"] = source.name, grid.name
     table["year"] = _years(grid, roles.get("year"), rows, fallback_year, issues)
     if target == UNIT:
-        table["cluster"] = _clusters(grid, roles.get("cluster"), rows, issues) if "cluster" in roles else \
-            _section_clusters(grid, header, rows, end)
+        table["cluster"] = (
+            _clusters(grid, roles.get("cluster"), rows, issues)
+            if "cluster" in roles
+            else _section_clusters(grid, header, rows, end)
+        )
         table["bonus"] = _adjustment(grid, roles.get("bonus"), rows, fw.bonus_max, "thưởng", issues)
         table["penalty"] = _adjustment(grid, roles.get("penalty"), rows, fw.penalty_max, "trừ", issues)
         table["collective_discipline"] = _disciplines(grid, roles.get("collective_discipline"), rows, True, issues)
@@ -184,13 +223,18 @@ def _read_table(grid: Grid, fw: Framework, target: str, fallback_year: int | Non
         for kind, col in kinds.items():
             scores[kind][code] = _scores(grid, col, rows, criteria[code].max_points, issues)
     blank = np.full(len(rows), np.nan)
-    self_scores, review = (pd.DataFrame({c: scores[kind].get(c, blank) for c in criteria}, index=table.index,
-                                        columns=list(criteria), dtype=float) for kind in (SELF, REVIEW))
+    self_scores, review = (
+        pd.DataFrame(
+            {c: scores[kind].get(c, blank) for c in criteria}, index=table.index, columns=list(criteria), dtype=float
+        )
+        for kind in (SELF, REVIEW)
+    )
     return Part("units" if target == UNIT else "leaders", table, self_scores, review, source)
 
 
-def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | None, issues: Issues
-               ) -> tuple[np.ndarray, int]:
+def _data_rows(
+    grid: Grid, header: Header, code_col: Column, name_col: Column | None, issues: Issues
+) -> tuple[np.ndarray, int]:
     """Rows holding a unit, and where the table ends: at a footer ("Tổng cộng", "Bình quân", "Trung bình", "Trong
     đó"…) or the signature block ("Người lập biểu", "Nơi nhận:", "T/M …"). Blank rows and notes are skipped. A row
     without a unit code is never a unit: inside the table one with scores is an error (a forgotten code), below the
@@ -203,9 +247,12 @@ def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | 
     # code, name, cluster.
     first_score = min((c.index for c in header.columns if c.role == "criterion"), default=grid.width)
     label_cols = sorted({*range(first_score), code_col.index} | ({name_col.index} if name_col else set()))
-    candidates = sorted(r for c in label_cols for r, t in _total_like(grid.texts[c])
-                        if r >= start and _is_total_label(t)
-                        and grid.value(r, code_col.index) in (None, t))  # a row with a unit code is a unit
+    candidates = sorted(
+        r
+        for c in label_cols
+        for r, t in _total_like(grid.texts[c])
+        if r >= start and _is_total_label(t) and grid.value(r, code_col.index) in (None, t)
+    )  # a row with a unit code is a unit
     if candidates:
         end = candidates[0]
     has_code = np.zeros(end - start, dtype=bool)
@@ -219,13 +266,15 @@ def _data_rows(grid: Grid, header: Header, code_col: Column, name_col: Column | 
             has_number |= ~np.isnan(grid.numbers[c][start:end])
     coded = np.flatnonzero(has_code)
     last = coded[-1] if len(coded) else -1
-    below = np.flatnonzero(has_number[last + 1:] & ~has_code[last + 1:]) + last + 1 + start
+    below = np.flatnonzero(has_number[last + 1 :] & ~has_code[last + 1 :]) + last + 1 + start
     if len(below):
         shown = ", ".join(str(r + 1) for r in below[:10]) + ("…" if len(below) > 10 else "")
-        issues.warning(f"Dòng {shown} dưới đơn vị cuối cùng không có mã đơn vị: không tính là đơn vị "
-                       "(dòng tổng hợp, bình quân…)", row=int(below[0]) + 1)
+        issues.warning(
+            f"Dòng {shown} dưới đơn vị cuối cùng không có mã đơn vị: không tính là đơn vị (dòng tổng hợp, bình quân…)",
+            row=int(below[0]) + 1,
+        )
     inside = has_code | has_number
-    inside[last + 1:] = False
+    inside[last + 1 :] = False
     return np.flatnonzero(inside) + start, end
 
 
@@ -248,13 +297,16 @@ def _total_like(texts: dict[int, str]) -> list[tuple[int, str]]:
     in C; the few found are tested again one by one."""
     values, rows = list(texts.values()), list(texts)
     heads = "\n".join(map(itemgetter(slice(0, 4)), values)).lower().split("\n")
-    found = compress(range(len(values)), map(TOTAL_PREFIXES.__contains__, heads)) \
-        if len(heads) == len(values) else range(len(values))
+    found = (
+        compress(range(len(values)), map(TOTAL_PREFIXES.__contains__, heads))
+        if len(heads) == len(values)
+        else range(len(values))
+    )
     return [(rows[i], values[i]) for i in found if values[i][:4].lower() in TOTAL_PREFIXES]
 
 
 def _is_total_label(text: str) -> bool:
-    """"Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
+    """ "Tổng cộng", "Cộng", or the first line of the signature block; not "Tổng công ty …"."""
     key = fold(text)
     if key.startswith("tongcongty"):
         return False
@@ -291,13 +343,21 @@ def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, is
 
 
 def _flags(grid, col, rows, issues) -> list[bool]:
-    return _parsed(grid, col, rows, parse_flag, False, issues,
-                   "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không")
+    return _parsed(
+        grid,
+        col,
+        rows,
+        parse_flag,
+        False,
+        issues,
+        "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không",
+    )
 
 
 def _disciplines(grid, col, rows, allow_flag: bool, issues) -> list[int]:
     message = "Hình thức kỷ luật không hợp lệ: khiển trách, cảnh cáo, cách chức, khai trừ/giải tán" + (
-        " hoặc “x”" if allow_flag else "")
+        " hoặc “x”" if allow_flag else ""
+    )
     return _parsed(grid, col, rows, lambda v: parse_discipline(v, allow_flag), 0, issues, message)
 
 
@@ -311,8 +371,11 @@ def _years(grid, col, rows, fallback, issues) -> list[int | None]:
     years = _parsed(grid, col, rows, parse, fallback, issues, "Năm không hợp lệ")
     if any(y is None for y in years):
         missing = [int(r) + 1 for r, y in zip(rows, years) if y is None]
-        issues.error("Không xác định được năm đánh giá: thêm cột “Năm”, ghi “NĂM 2025” ở tiêu đề, "
-                     "đặt năm trong tên tệp hoặc chọn năm khi tải lên", row=missing[0])
+        issues.error(
+            "Không xác định được năm đánh giá: thêm cột “Năm”, ghi “NĂM 2025” ở tiêu đề, "
+            "đặt năm trong tên tệp hoặc chọn năm khi tải lên",
+            row=missing[0],
+        )
     return years
 
 
@@ -321,8 +384,13 @@ def _clusters(grid, col, rows, issues) -> list[str]:
     if col is None:
         return [""] * len(rows)
     values = _texts(grid, col, rows)
-    merged = {(r, c) for (r0, c0), (r1, c1) in grid.merged if c0 <= col.index <= c1 for r in range(r0, r1 + 1)
-              for c in [col.index]}
+    merged = {
+        (r, c)
+        for (r0, c0), (r1, c1) in grid.merged
+        if c0 <= col.index <= c1
+        for r in range(r0, r1 + 1)
+        for c in [col.index]
+    }
     out, last = [], ""
     for r, v in zip(rows, values):
         if not v and last:
@@ -343,8 +411,9 @@ def _adjustment(grid, col, rows, maximum: Decimal, what: str, issues) -> np.ndar
     return np.where(np.isnan(values), 0.0, values)
 
 
-def _scores(grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues: Issues,
-            range_message: str | None = None) -> np.ndarray:
+def _scores(
+    grid: Grid, col: Column, rows: np.ndarray, maximum: Decimal, issues: Issues, range_message: str | None = None
+) -> np.ndarray:
     """A score column as floats (NaN blank), vectorised; text cells parsed one by one."""
     values = grid.numbers[col.index][rows].copy()
     texts = grid.texts[col.index]
@@ -378,8 +447,12 @@ def _uncalculated(grid: Grid, col: Column, rows: list[int], issues: Issues) -> N
     """Score cells holding a formula that was never calculated read as blank: an error naming them."""
     if rows:
         cells = ", ".join(f"{column_letter(col.index)}{r + 1}" for r in rows[:10]) + ("…" if len(rows) > 10 else "")
-        issues.error(f"Ô có công thức chưa được tính (tệp do phần mềm tạo, chưa mở bằng Excel): {cells}. Hãy mở tệp "
-                     "bằng Excel/LibreOffice rồi lưu lại", row=rows[0] + 1, column=col.label)
+        issues.error(
+            f"Ô có công thức chưa được tính (tệp do phần mềm tạo, chưa mở bằng Excel): {cells}. Hãy mở tệp "
+            "bằng Excel/LibreOffice rồi lưu lại",
+            row=rows[0] + 1,
+            column=col.label,
+        )
 
 
 def _index(rows: np.ndarray, r: int) -> int | None:
@@ -388,12 +461,12 @@ def _index(rows: np.ndarray, r: int) -> int | None:
 
 
 def _title_year(grid: Grid, header_row: int) -> int | None:
-    """"… NĂM 2025" in the title lines above the header, top to bottom. A date line ("Tân Yên, ngày 10 tháng 01
+    """ "… NĂM 2025" in the title lines above the header, top to bottom. A date line ("Tân Yên, ngày 10 tháng 01
     năm 2026", or unsigned "ngày … tháng … năm 2026") is not the year evaluated."""
     cells = sorted((r, c, text) for c, col in enumerate(grid.texts) for r, text in col.items() if r < header_row)
     for _, _, text in cells:
         for m in _YEAR_IN_TEXT.finditer(text):
-            if not _DATE_WORDS.search(text[:m.start()]):
+            if not _DATE_WORDS.search(text[: m.start()]):
                 return int(m.group(1))
     return None
 

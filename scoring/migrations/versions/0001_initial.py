@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -98,6 +99,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_log", "active_years", "leader_rows", "unit_rows", "dataset_files", "datasets",
-                  "frameworks"):
+    for table in ("audit_log", "active_years", "leader_rows", "unit_rows", "dataset_files", "datasets", "frameworks"):
         op.drop_table(table)

@@ -7,6 +7,7 @@ Revises: 0001
 Before this, "the active framework" was the newest stored row, so importing a file with its own
 "Tiêu chí" sheet changed it. The pointer starts at that newest row, so a store keeps what it showed.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,8 +29,10 @@ def upgrade() -> None:
     with op.batch_alter_table("datasets") as batch:
         batch.add_column(sa.Column("framework_origin", sa.String(20), nullable=False, server_default="unknown"))
         batch.add_column(sa.Column("warnings", sa.Text, nullable=False, server_default="[]"))
-    op.execute("INSERT INTO active_framework (id, framework_id, activated_at, activated_by) "
-               "SELECT 1, id, created_at, created_by FROM frameworks ORDER BY id DESC LIMIT 1")
+    op.execute(
+        "INSERT INTO active_framework (id, framework_id, activated_at, activated_by) "
+        "SELECT 1, id, created_at, created_by FROM frameworks ORDER BY id DESC LIMIT 1"
+    )
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ per address before an account is locked; temporary passwords expire.
 Revision ID: 0007
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 
