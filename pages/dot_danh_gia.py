@@ -91,7 +91,7 @@ def show_roster(roster: Roster) -> bool:
     return not roster.errors
 
 
-if me.may(Right.IMPORT):
+if me.may(Right.MANAGE_ROUND):
     with st.expander("Mở đợt đánh giá mới", icon=":material/add:"):
         today = datetime.now(VN_TIME).date()
         c1, c2, c3 = st.columns(3)
@@ -175,7 +175,7 @@ if me.may(Right.PUBLISH) and info.state == OPEN:
             if st.button("Xác nhận công bố", type="primary", key="publish"):
                 round_act(lambda: rounds().publish(me, year), f"Đã công bố kết quả năm {year}.")
 
-if me.may(Right.IMPORT) and info.state == OPEN:
+if me.may(Right.MANAGE_ROUND) and info.state == OPEN:
     with st.expander("Thêm hoặc rút đơn vị, hủy đợt", icon=":material/group:"):
         st.markdown(
             "**Rút một đơn vị khỏi đợt** (sáp nhập, giải thể): đơn vị không được xếp loại, đợt không chờ đơn vị đó nữa."
@@ -209,7 +209,7 @@ if me.may(Right.IMPORT) and info.state == OPEN:
             if st.button("Xác nhận hủy đợt", type="primary", key="cancel_round"):
                 round_act(lambda: rounds().cancel(me, year, why_cancel), f"Đã hủy đợt đánh giá năm {year}.")
 
-if me.may(Right.IMPORT) and info.state != OPEN:
+if me.may(Right.MANAGE_ROUND) and info.state != OPEN:
     with st.expander("Mở lại đợt đánh giá", icon=":material/lock_open:"):
         c1, c2 = st.columns([1, 3])
         day = c1.date_input(
@@ -231,14 +231,14 @@ if me.may(Right.IMPORT) and info.state != OPEN:
                     lambda: rounds().reopen(me, year, why, end_of_day(day)), f"Đã mở lại đợt đánh giá năm {year}."
                 )
 
-if me.may(Right.IMPORT):
+if me.may(Right.APPRAISE):
     st.subheader("Tệp Excel của đợt")
     c1, c2 = st.columns([1, 2])
     offer_download(
         "Tải bảng tổng hợp của đợt",
         f"dot_danh_gia_{year}.xlsx",
         XLSX,
-        Right.IMPORT,
+        Right.APPRAISE,
         lambda who: round_workbook(rounds(), who, year),
         "round_export",
         year,
@@ -270,7 +270,7 @@ if me.may(Right.IMPORT):
                 st.error("Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại (tệp đã chọn vẫn giữ).")
             show_table(views.issues_table(issues), ISSUE_WIDTHS, key="round_import_issues_table", wrap=True)
 
-if me.may(Right.IMPORT):
+if me.may(Right.MANAGE_ROUND):
     st.subheader("Công khai kết quả cho các đơn vị")
     level = service.committee_disclosure(store())
     chosen = st.radio(

@@ -26,8 +26,9 @@ from pages._ui import (
 )
 from scoring import round_views
 from scoring.access import Right
+from scoring.flags import FLAGS
 from scoring.presentation import literal, markdown
-from scoring.rounds import APPRAISED, EXPLAINING, FLAGS, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN
+from scoring.rounds import IN_APPRAISAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, can
 from scoring.store import VN_TIME
 from scoring.text import DISCIPLINE_UNSPECIFIED
 
@@ -51,7 +52,7 @@ st.markdown(markdown("**{}** · trạng thái **{}**", sheet.name, STATE_LABELS[
 deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 open_for_review = rounds().appraisable(info, sheet)
 
-if sheet.state == NOT_SUBMITTED and not open_for_review:
+if can("extend", sheet.state) and not open_for_review:
     st.info(
         markdown(
             "Đơn vị chưa nộp bản tự chấm (hạn {:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
@@ -106,7 +107,7 @@ if open_for_review:
     reasons = dict(zip(edited["key"], edited["Lý do"].fillna("")))
     if st.button("Lưu thẩm định", type="primary", disabled=bool(problems), key="appraise"):
         round_act(lambda: rounds().appraise(me, year, code, scores, reasons), "Đã lưu điểm thẩm định.")
-    if sheet.state in IN_APPRAISAL:
+    if can("ask", sheet.state):
         with st.expander("Yêu cầu giải trình"):
             names = round_views.criterion_choices(info.framework)
             criteria = st.multiselect(
@@ -175,7 +176,7 @@ if open_for_review:
                         complete, f"Đã hoàn tất thẩm định {code}" + (f"; chuyển sang {waiting[0]}." if waiting else ".")
                     )
 
-if sheet.state in (APPRAISED, NO_SELF):
+if can("reopen_unit", sheet.state):
     with st.expander("Mở lại thẩm định đơn vị này"):
         why = st.text_input("Lý do mở lại", key="reopen_unit_reason")
         with st.popover("Mở lại thẩm định…"):
@@ -188,7 +189,7 @@ if sheet.state in (APPRAISED, NO_SELF):
             )
             if st.button("Xác nhận mở lại", key="reopen_unit"):
                 round_act(lambda: rounds().reopen_unit(me, year, code, why), f"Đã mở lại thẩm định {code}.")
-if sheet.state == EXPLAINING:
+if can("answer", sheet.state):
     st.caption("Đang chờ đơn vị giải trình.")
 
 st.subheader("Lịch sử")

@@ -18,7 +18,7 @@ from pages._ui import (
 )
 from scoring import round_views, service, views
 from scoring.presentation import literal, markdown
-from scoring.rounds import EXPLAINING, MAX_EVIDENCE_BYTES, NOT_SUBMITTED, STATE_LABELS, RoundError
+from scoring.rounds import MAX_EVIDENCE_BYTES, STATE_LABELS, RoundError, can
 from scoring.store import VN_TIME
 
 PAGE, COLUMNS = "tu-cham", ["Tự chấm", "Thuyết minh"]
@@ -46,7 +46,7 @@ st.markdown(
     )
 )
 
-editable = sheet.state == NOT_SUBMITTED
+editable = can("save_draft", sheet.state)
 kept = rounds().typed(me, year, me.unit_code, PAGE) if editable else None
 saved = round_views.self_table(info.framework, sheet)
 table, leader = typed_table(saved, sheet.leader, kept, COLUMNS)
@@ -72,12 +72,9 @@ if editable:
     typed_leader = {"name": leader_name, "title": leader_title}
     keep_typed(year, me.unit_code, PAGE, edited, COLUMNS, typed_leader, saved, sheet.leader, kept)
 
-    def save():
-        return rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader)
-
     c1, c2 = st.columns([1, 4])
     if c1.button("Lưu nháp", disabled=bool(problems), key="draft"):
-        round_act(save, "Đã lưu nháp.")
+        round_act(lambda: rounds().save_draft(me, year, me.unit_code, scores, statements, typed_leader), "Đã lưu nháp.")
     with c2.popover("Nộp", icon=":material/send:", disabled=bool(problems)):
         st.write(
             markdown("Nộp bản tự chấm năm {} của {}: ", year, sheet.name)
@@ -85,7 +82,9 @@ if editable:
             + ". Sau khi nộp, đơn vị không sửa được điểm nữa."
         )
         if st.button("Xác nhận nộp", type="primary", key="submit"):
-            round_act(lambda: (save(), rounds().submit(me, year, me.unit_code)), "Đã nộp bản tự chấm.")
+            round_act(
+                lambda: rounds().submit(me, year, me.unit_code, scores, statements, typed_leader), "Đã nộp bản tự chấm."
+            )
 
 if editable:
     with st.expander("Hoặc tải lên phiếu chấm điểm đã điền (Excel)", icon=":material/upload_file:"):
@@ -105,13 +104,13 @@ if sheet.questions:
     st.subheader("Yêu cầu giải trình")
     for q in reversed(sheet.questions):
         st.markdown(round_views.question_text(info.framework, q))
-if sheet.state == EXPLAINING:
+if can("answer", sheet.state):
     answer = st.text_area("Nội dung giải trình", key="answer")
     if st.button("Gửi giải trình", type="primary", key="send_answer"):
         round_act(lambda: rounds().answer(me, year, me.unit_code, answer), "Đã gửi giải trình.")
 
 st.subheader("Minh chứng")
-attachable = editable or sheet.state == EXPLAINING
+attachable = can("add_evidence", sheet.state)
 for e in sheet.files:
     c1, c2 = st.columns([5, 1])
     c1.text(f"{e['name']} · {e['size'] // 1024 + 1} KB · tiêu chí {e['target'][2:] or 'chung'}")

@@ -23,7 +23,9 @@ ROLE_LABELS = {Role.ADMIN: "Quản trị", Role.OFFICER: "Cán bộ", Role.LEADE
 class Right(StrEnum):
     VIEW_ALL = "view_all"  # every unit's and leader's evaluation
     VIEW_OWN_UNIT = "view_own_unit"  # one's own unit, its leader and the counts per tier
-    IMPORT = "import"  # upload and store years, activate versions
+    IMPORT = "import"  # upload and store years' files, activate a year's version
+    MANAGE_ROUND = "manage_round"  # open, cancel, reopen a round; add, withdraw units; extend a unit's deadline
+    APPRAISE = "appraise"  # appraise units, ask for explanations, complete and reopen a unit, the round workbook
     FRAMEWORK = "framework"  # edit and activate the criteria
     REPORT = "report"  # download the signed report
     ACCOUNTS = "accounts"  # accounts and the audit log
@@ -36,7 +38,7 @@ class Right(StrEnum):
 _STAFF = {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.ADMIN: frozenset(Right) - {Right.SELF_ASSESS},  # self-assessment is a unit's own
-    Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.FRAMEWORK}),
+    Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.MANAGE_ROUND, Right.APPRAISE, Right.FRAMEWORK}),
     Role.LEADERSHIP: frozenset(_STAFF | {Right.PUBLISH}),
     Role.UNIT: frozenset({Right.VIEW_OWN_UNIT, Right.SELF_ASSESS, Right.VIEW_PUBLISHED}),
 }
@@ -54,7 +56,7 @@ PAGE_RIGHTS: dict[str, frozenset[Right]] = {
     "tai-khoan": frozenset({Right.ACCOUNTS}),
     "dot-danh-gia": frozenset({Right.VIEW_ALL}),
     "tu-cham": frozenset({Right.SELF_ASSESS}),
-    "tham-dinh": frozenset({Right.IMPORT}),
+    "tham-dinh": frozenset({Right.APPRAISE}),
 }
 HOME = {Role.UNIT: "don-vi"}  # where a role lands when the overview is not for it
 

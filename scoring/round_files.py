@@ -65,7 +65,7 @@ _COLLECTIVE = _HEAD | {4: "Giải tán", DISCIPLINE_UNSPECIFIED: YES}
 def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
     """The round as it stands, as a consolidated workbook that `python -m scoring rank` rates exactly as the round
     would be published, and that `import_workbook` takes back."""
-    actor.require(Right.IMPORT)
+    actor.require(Right.APPRAISE)
     info, sheets = rounds.snapshot(actor, year)
     data, fw = year_data_of(year, info, sheets), info.framework
     wb = Workbook()
@@ -210,7 +210,7 @@ def import_workbook(
 ) -> tuple[list[Change], list[Issue]]:
     """The changed cells of an edited round workbook appended to the round with their reasons, all or none.
     Returns the changes written (none when there are errors) and every problem found."""
-    actor.require(Right.IMPORT)
+    actor.require(Right.APPRAISE)
     info = rounds.get(year)
     if info is None:
         return [], [Issue("error", f"Năm {year} chưa có đợt đánh giá.")]

@@ -84,7 +84,7 @@ def committee_disclosure(store: Store) -> str:
 
 
 def set_disclosure(store: Store, actor: Actor, level: str) -> None:
-    actor.require(Right.IMPORT)
+    actor.require(Right.MANAGE_ROUND)
     if level not in DISCLOSURE_LABELS:
         raise ValueError(level)
     store.set_setting(DISCLOSURE, level, actor.login, f"Mức công khai kết quả cho đơn vị: {DISCLOSURE_LABELS[level]}")

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'danvan.sqlite'}"
 MIGRATIONS = Path(__file__).with_name("migrations")
 BACKUP_FORMAT = "danvan-backup"
-_IMPORT_LOCK = 7_241_001  # PostgreSQL advisory lock key for writers
+WRITERS_LOCK = 7_241_001  # PostgreSQL advisory lock held by every write transaction: writers one at a time
 
 
 class StoreError(Exception):
@@ -125,7 +125,7 @@ class Store:
     def writing(self):
         """A write transaction, serialised with every other writer."""
         conn = self.engine.connect().execution_options(writer=True)
-        return _Transaction(conn, lock=None if self.sqlite else _IMPORT_LOCK)
+        return _Transaction(conn, lock=None if self.sqlite else WRITERS_LOCK)
 
     def reading(self):
         """A read transaction over one consistent snapshot."""

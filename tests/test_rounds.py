@@ -538,7 +538,8 @@ def test_engine_tables_kept_between_runs_equal_tables_made_anew(changes):
     type, a state, a reason), one at a time or many at once."""
     import copy
 
-    from scoring.rounds import UnitSheet, _tables_update, year_data_of
+    from scoring.rounds import UnitSheet, year_data_of
+    from scoring.rounds.tables import _tables_update
 
     codes = [f"DV{i}" for i in range(6)]
     roster = pd.DataFrame({"code": codes, "name": [f"Chi bộ {c}" for c in codes], "cluster": ["Khối 1"] * 6})

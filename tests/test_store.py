@@ -41,7 +41,7 @@ from scoring.framework import load_preset, to_toml
 from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.schema import metadata
 from scoring.signing import sign, signing_key
-from scoring.store import _IMPORT_LOCK, MIGRATIONS, VN_TIME, Store, StoreError, local_time, os_user
+from scoring.store import MIGRATIONS, VN_TIME, WRITERS_LOCK, Store, StoreError, local_time, os_user
 
 KEY = signing_key("sqlite://")  # the tests' one backup key (tests/conftest.py), as the command line reads it
 
@@ -202,7 +202,7 @@ def writer_busy(url: str) -> bool:
         scalar(
             url,
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-            f"classid = {_IMPORT_LOCK >> 32} AND objid = {_IMPORT_LOCK & 0xFFFFFFFF} AND "
+            f"classid = {WRITERS_LOCK >> 32} AND objid = {WRITERS_LOCK & 0xFFFFFFFF} AND "
             "database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
     )
