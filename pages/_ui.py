@@ -23,13 +23,14 @@ import streamlit as st
 from scoring import round_views, service, views
 from scoring.access import Actor, Right
 from scoring.engine import YearResult
+from scoring.formats import VN_TIME, deadline, number_setting
 from scoring.framework import Framework, load_preset
-from scoring.presentation import TIER_FILL, TIER_LABEL, literal, markdown, number_setting, vn
+from scoring.presentation import TIER_FILL, TIER_LABEL, literal, markdown, vn
 from scoring.report import ReportSettings, report_bytes
 from scoring.roster import Roster
 from scoring.roster import from_file as roster_file
 from scoring.rounds import RoundError, Rounds
-from scoring.store import VN_TIME, Store, database_url
+from scoring.store import Store, database_url
 from scoring.text import inert, parse_number
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def restored_notice(kept: tuple[dict, datetime] | None, editor_key: str, then: s
     table they type in."""
     shown = f"{editor_key}_restored"
     if editor_key not in st.session_state:
-        st.session_state[shown] = None if kept is None else f"{kept[1].astimezone(VN_TIME):%H:%M ngày %d/%m/%Y}"
+        st.session_state[shown] = None if kept is None else deadline(kept[1])
     if st.session_state.get(shown):
         st.info(
             markdown("Đã khôi phục phần đang nhập dở lúc {} (chưa lưu). ", st.session_state[shown]) + then,

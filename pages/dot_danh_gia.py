@@ -31,12 +31,13 @@ from pages._ui import (
 )
 from scoring import round_views, service, views
 from scoring.access import DISCLOSURE_LABELS, Right
+from scoring.formats import VN_TIME, day
 from scoring.framework import load_preset, presets
 from scoring.presentation import markdown, markdown_list, vn
 from scoring.roster import Roster, from_text
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
-from scoring.store import VN_TIME
+from scoring.validation import errors
 
 me = actor()
 st.title("Đợt đánh giá")
@@ -130,11 +131,11 @@ board = rounds().board(me, year)
 counts = board["state"].value_counts()
 st.markdown(
     markdown(
-        "Bộ tiêu chí **{}** · hạn tự chấm {:%d/%m/%Y} · hạn thẩm định {:%d/%m/%Y}"
+        "Bộ tiêu chí **{}** · hạn tự chấm {} · hạn thẩm định {}"
         + ("" if info.state == OPEN else " · **đã phê duyệt và công bố**"),
         info.framework.name,
-        info.self_deadline.astimezone(VN_TIME),
-        info.review_deadline.astimezone(VN_TIME),
+        day(info.self_deadline),
+        day(info.review_deadline),
     )
 )
 st.caption(
@@ -212,7 +213,7 @@ if me.may(Right.MANAGE_ROUND) and info.state == OPEN:
 if me.may(Right.MANAGE_ROUND) and info.state != OPEN:
     with st.expander("Mở lại đợt đánh giá", icon=":material/lock_open:"):
         c1, c2 = st.columns([1, 3])
-        day = c1.date_input(
+        reopen_day = c1.date_input(
             "Hạn thẩm định mới", datetime.now(VN_TIME).date() + timedelta(days=7), format="DD/MM/YYYY", key="reopen_day"
         )
         why = c2.text_input("Lý do mở lại (ghi vào nhật ký)", key="reopen_reason")
@@ -221,14 +222,15 @@ if me.may(Right.MANAGE_ROUND) and info.state != OPEN:
                 markdown(
                     "Mở lại đợt năm {}: kết quả đã công bố không còn hiện với các đơn vị cho tới khi công "
                     "bố lại; các đơn vị vẫn “Đã thẩm định” cho tới khi mở lại từng đơn vị; hạn thẩm định "
-                    "mới {:%d/%m/%Y}. Công bố lại sẽ lưu một phiên bản dữ liệu mới của năm.",
+                    "mới {}. Công bố lại sẽ lưu một phiên bản dữ liệu mới của năm.",
                     year,
-                    day,
+                    day(reopen_day),
                 )
             )
             if st.button("Xác nhận mở lại", type="primary", key="reopen"):
                 round_act(
-                    lambda: rounds().reopen(me, year, why, end_of_day(day)), f"Đã mở lại đợt đánh giá năm {year}."
+                    lambda: rounds().reopen(me, year, why, end_of_day(reopen_day)),
+                    f"Đã mở lại đợt đánh giá năm {year}.",
                 )
 
 if me.may(Right.APPRAISE):
@@ -260,13 +262,13 @@ if me.may(Right.APPRAISE):
                     rounds(), me, year, [(upload.name, upload.getvalue())], default_reason
                 )
                 st.session_state["round_import_issues"] = issues
-                if not any(i.severity == "error" for i in issues):
+                if not errors(issues):
                     round_act(
                         lambda: None, f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị."
                     )
         issues = st.session_state.get("round_import_issues")
         if issues:  # full width, as on the upload page: file, sheet, row, column, value, remedy
-            if any(i.severity == "error" for i in issues):
+            if errors(issues):
                 st.error("Không ô nào được ghi. Sửa các lỗi dưới đây rồi nhập lại (tệp đã chọn vẫn giữ).")
             show_table(views.issues_table(issues), ISSUE_WIDTHS, key="round_import_issues_table", wrap=True)
 

@@ -12,8 +12,8 @@ from pages._ui import act, actor, show_table, store
 from scoring import service, views
 from scoring.access import ROLE_LABELS, Actor, Right, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
+from scoring.formats import VN_TIME
 from scoring.presentation import AUDIT_ACTIONS, markdown
-from scoring.store import VN_TIME
 from scoring.text import unit_code
 
 me = actor()

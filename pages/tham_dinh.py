@@ -27,9 +27,9 @@ from pages._ui import (
 from scoring import round_views
 from scoring.access import Right
 from scoring.flags import FLAGS
+from scoring.formats import VN_TIME, deadline
 from scoring.presentation import literal, markdown
 from scoring.rounds import IN_APPRAISAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, can
-from scoring.store import VN_TIME
 from scoring.text import DISCIPLINE_UNSPECIFIED
 
 PAGE, COLUMNS = "tham-dinh", ["Thẩm định", "Lý do"]
@@ -49,19 +49,19 @@ code = pick_unit(c2, board, "review_unit", "review_search")
 sheet = rounds().sheet(me, year, code)
 info = rounds().get(year)
 st.markdown(markdown("**{}** · trạng thái **{}**", sheet.name, STATE_LABELS[sheet.state]))
-deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+due = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 open_for_review = rounds().appraisable(info, sheet)
 
 if can("extend", sheet.state) and not open_for_review:
     st.info(
         markdown(
-            "Đơn vị chưa nộp bản tự chấm (hạn {:%H:%M ngày %d/%m/%Y}). Sau hạn này, nếu đơn vị vẫn không "
+            "Đơn vị chưa nộp bản tự chấm (hạn {}). Sau hạn này, nếu đơn vị vẫn không "
             "nộp, cấp ủy thẩm định theo kết quả kiểm tra của mình.",
-            deadline,
+            deadline(due),
         )
     )
     c1, c2, c3 = st.columns([1, 2, 1])
-    day = c1.date_input("Gia hạn tự chấm đến", deadline.date() + timedelta(days=3), format="DD/MM/YYYY")
+    day = c1.date_input("Gia hạn tự chấm đến", due.date() + timedelta(days=3), format="DD/MM/YYYY")
     why = c2.text_input("Lý do gia hạn", key="extend_reason")
     if c3.button("Gia hạn cho đơn vị này", key="extend"):
         round_act(lambda: rounds().extend(me, year, code, end_of_day(day), why), f"Đã gia hạn cho {code}.")
@@ -72,10 +72,10 @@ if sheet.state == WITHDRAWN:
 if not sheet.submitted:
     st.warning(
         markdown(
-            "Đơn vị không nộp bản tự chấm trước hạn ({:%H:%M ngày %d/%m/%Y}). Cấp ủy thẩm định theo kết "
+            "Đơn vị không nộp bản tự chấm trước hạn ({}). Cấp ủy thẩm định theo kết "
             "quả kiểm tra của mình; khi hoàn tất, đơn vị được ghi “Không tự chấm” và xếp loại Không hoàn "
             "thành nhiệm vụ (quy tắc: không tự chấm).",
-            deadline,
+            deadline(due),
         ),
         icon=":material/warning:",
     )

@@ -9,8 +9,9 @@ from pages._downloads import offer_download
 from pages._ui import XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table, store
 from scoring import rate_year, service, views
 from scoring.access import Right
+from scoring.formats import number_setting
 from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
-from scoring.presentation import literal, markdown, number_setting
+from scoring.presentation import literal, markdown
 from scoring.reader import read_framework_bytes
 from scoring.store import StoreError
 from scoring.template import framework_sheet_bytes

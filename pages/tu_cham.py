@@ -17,9 +17,9 @@ from pages._ui import (
     typed_table,
 )
 from scoring import round_views, service, views
+from scoring.formats import deadline
 from scoring.presentation import literal, markdown
 from scoring.rounds import MAX_EVIDENCE_BYTES, STATE_LABELS, RoundError, can
-from scoring.store import VN_TIME
 
 PAGE, COLUMNS = "tu-cham", ["Tự chấm", "Thuyết minh"]
 me = actor()
@@ -35,14 +35,13 @@ except RoundError as e:
     st.info(literal(e))
     st.stop()
 info = rounds().get(year)
-deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
 st.markdown(
     markdown(
-        "**{}** · {} · trạng thái **{}** · hạn nộp {:%H:%M ngày %d/%m/%Y}",
+        "**{}** · {} · trạng thái **{}** · hạn nộp {}",
         sheet.name,
         sheet.cluster,
         STATE_LABELS[sheet.state],
-        deadline,
+        deadline(sheet.deadline or info.self_deadline),
     )
 )
 

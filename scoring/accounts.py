@@ -31,9 +31,9 @@ from sqlalchemy.exc import OperationalError
 
 from . import schema as t
 from .access import ROLE_LABELS, Actor, Right, Role
+from .formats import stored_time as _utc
 from .signing import data_folder
 from .store import Store, record
-from .store import stored_time as _utc
 from .text import unit_code
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .engine import YearResult
+from .formats import format_vn, number_setting
 from .presentation import TIER_COLOUR as COLOUR
 from .presentation import TIER_LABEL as NAME
-from .presentation import TIERS, number_setting
+from .presentation import TIERS
 
 FONT = dict(family="Arial, sans-serif", size=13)
 MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
@@ -197,7 +198,7 @@ def unit_history_chart(history: pd.DataFrame) -> go.Figure:
             x=history["year"].astype(str),
             y=history["total"],
             mode="lines+markers+text",
-            text=[f"{t:.2f}".replace(".", ",") for t in history["total"]],
+            text=[format_vn(t) for t in history["total"]],
             textposition="top center",
             marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
             line=dict(color="#90A4AE"),

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _date(text: str):
     from datetime import datetime, time
 
-    from .store import VN_TIME
+    from .formats import VN_TIME
 
     try:
         day = datetime.strptime(text.strip(), "%d/%m/%Y").date()

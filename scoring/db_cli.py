@@ -7,9 +7,10 @@ from pathlib import Path
 
 from . import service
 from .access import ROLE_LABELS, Role
+from .formats import moment
 from .framework import Framework, load_framework_file, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues
-from .store import Store, StoreError, local_time
+from .store import Store, StoreError
 from .workbook import read_bytes
 
 
@@ -54,7 +55,7 @@ def _years(store: Store, args, framework) -> int:
     for y in years.itertuples():
         print(
             f"{y.year}: phiên bản {y.dataset_id} (trong {y.versions}), {y.unit_count} đơn vị, "
-            f"{y.leader_count} người đứng đầu, nhập lúc {local_time(y.imported_at):%d/%m/%Y %H:%M}"
+            f"{y.leader_count} người đứng đầu, nhập lúc {moment(y.imported_at)}"
         )
     return EXIT_OK
 
@@ -67,7 +68,7 @@ def _history(store: Store, args, framework) -> int:
         files = ", ".join(f"{s.name} ({s.sha256[:12]}…)" for s in d.files)
         mark = "* đang dùng" if d.active else ""
         print(
-            f"phiên bản {d.id} {mark}: nhập {local_time(d.imported_at):%d/%m/%Y %H:%M} bởi {d.imported_by}; "
+            f"phiên bản {d.id} {mark}: nhập {moment(d.imported_at)} bởi {d.imported_by}; "
             f"{d.unit_count} đơn vị; bộ tiêu chí “{d.framework_name}” ({d.framework_id}); tệp: {files}"
         )
     return EXIT_OK
@@ -116,10 +117,7 @@ def _framework(store: Store, args, framework) -> int:
         active = store.framework()
         for v in store.framework_versions().itertuples():
             mark = "* đang dùng" if active is not None and active.source == f"store:{v.id}" else ""
-            print(
-                f"bộ tiêu chí {v.id} {mark}: “{v.name}”, lưu {local_time(v.created_at):%d/%m/%Y %H:%M} bởi "
-                f"{v.created_by}"
-            )
+            print(f"bộ tiêu chí {v.id} {mark}: “{v.name}”, lưu {moment(v.created_at)} bởi {v.created_by}")
         return EXIT_OK
     if args.framework_command == "activate":
         service.activate_framework(store, args.framework_id, command_actor(args))

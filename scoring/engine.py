@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Source, YearData
+from .formats import format_vn
 from .framework import (
     HTNV,
     HTTNV,
@@ -29,7 +30,7 @@ from .framework import (
     UNIT,
     Framework,
 )
-from .text import DISCIPLINE_LABELS, exact, format_vn
+from .text import DISCIPLINE_LABELS, exact
 from .validation import WARNING, Issue
 
 # Two decimal rounding is decided on floats, except within this distance of a half cent, where the

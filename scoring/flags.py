@@ -6,23 +6,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+YES = "x"  # how a sheet marks a yes/no flag (the reader takes any yes: text.parse_flag)
+HEAD_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ")  # levels 1..4 of a person
+
 
 @dataclass(frozen=True)
 class Flag:
     code: str  # the column in the tables (dataset.UNIT_COLUMNS, LEADER_COLUMNS)
     label: str
-    level: bool  # a discipline level 0..4 (text.DISCIPLINE_LABELS) rather than yes/no
+    choices: tuple[str, ...]  # what a sheet offers in the cell: a discipline's levels 1..4, or YES alone
+    width: int = 9  # of its column in the templates (template.Column's default)
     of_leader: bool = False  # kept on the head's row (the "Người đứng đầu" sheet) rather than the unit's
 
 
 RULE_FLAGS = (
-    Flag("collective_discipline", "Kỷ luật tập thể", level=True),
-    Flag("head_discipline", "Kỷ luật người đứng đầu", level=True),
-    Flag("disunity", "Mất đoàn kết", level=False),
-    Flag("corruption", "Tham nhũng", level=False),
-    Flag("low_confidence", "Tín nhiệm thấp trên 50%", level=False, of_leader=True),
+    Flag("collective_discipline", "Kỷ luật tập thể", ("Khiển trách", "Cảnh cáo", "Giải tán", YES), 12),
+    Flag("head_discipline", "Kỷ luật người đứng đầu", HEAD_DISCIPLINES, 13),
+    Flag("disunity", "Mất đoàn kết", (YES,)),
+    Flag("corruption", "Tham nhũng", (YES,)),
+    Flag("low_confidence", "Tín nhiệm thấp trên 50%", (YES,), 12, of_leader=True),
 )
-FLAGS = tuple(f.code for f in RULE_FLAGS)
+FLAG = {f.code: f for f in RULE_FLAGS}
+FLAGS = tuple(FLAG)
 FLAG_LABELS = {f.code: f.label for f in RULE_FLAGS}
 UNIT_FLAGS = tuple(f for f in RULE_FLAGS if not f.of_leader)
 LEADER_FLAGS = tuple(f for f in RULE_FLAGS if f.of_leader)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import tomli_w
 
+from .formats import number_setting
 from .text import code_key, fold, parse_number
 
 UNIT = "unit"
@@ -21,16 +22,26 @@ TARGET_LABELS = {UNIT: "Tổ chức", LEADER: "Người đứng đầu"}
 
 # Tiers are numbered best first; the engine lowers a tier by raising its number.
 HTXSNV, HTTNV, HTNV, KHTNV = 1, 2, 3, 4
-TIER_CODES = {HTXSNV: "HTXSNV", HTTNV: "HTTNV", HTNV: "HTNV", KHTNV: "KHTNV"}
-TIER_NAMES = {
-    HTXSNV: "Hoàn thành xuất sắc nhiệm vụ",
-    HTTNV: "Hoàn thành tốt nhiệm vụ",
-    HTNV: "Hoàn thành nhiệm vụ",
-    KHTNV: "Không hoàn thành nhiệm vụ",
-}
-# Tier colours, the same in the report and on every page: a light fill and a strong tone.
-TIER_FILLS = {HTXSNV: "#C8E6C9", HTTNV: "#BBDEFB", HTNV: "#FFF3C4", KHTNV: "#FFCDD2"}
-TIER_COLOURS = {HTXSNV: "#2E7D32", HTTNV: "#1565C0", HTNV: "#F9A825", KHTNV: "#C62828"}
+
+
+@dataclass(frozen=True)
+class Tier:
+    number: int
+    code: str
+    name: str
+    short: str  # a card's title
+    fill: str  # a light fill (report cells, table rows) and a strong tone (charts), the same everywhere
+    colour: str
+
+
+TIERS_TABLE = (
+    Tier(HTXSNV, "HTXSNV", "Hoàn thành xuất sắc nhiệm vụ", "Xuất sắc", "#C8E6C9", "#2E7D32"),
+    Tier(HTTNV, "HTTNV", "Hoàn thành tốt nhiệm vụ", "Tốt", "#BBDEFB", "#1565C0"),
+    Tier(HTNV, "HTNV", "Hoàn thành nhiệm vụ", "Hoàn thành", "#FFF3C4", "#F9A825"),
+    Tier(KHTNV, "KHTNV", "Không hoàn thành nhiệm vụ", "Không hoàn thành", "#FFCDD2", "#C62828"),
+)
+TIER_CODES = {t.number: t.code for t in TIERS_TABLE}
+TIER_NAMES = {t.number: t.name for t in TIERS_TABLE}
 # What the HTXSNV quota is a percentage of (domain §4.8 leaves the reading to the committee).
 QUOTA_OF_TOP_TWO = "top_two"  # p% of the units rated HTXSNV or HTTNV before the cut (the default)
 QUOTA_OF_GOOD = "good"  # HTXSNV at most p% of the units finally rated HTTNV: largest k with k <= p(n - k)
@@ -222,7 +233,7 @@ def to_table(fw: Framework) -> list[dict]:
     blanks as empty texts, the group as its key, the target as a label."""
 
     def text(value: Decimal | None) -> str:
-        return "" if value is None else format(value.normalize(), "f").replace(".", ",")
+        return "" if value is None else number_setting(value)
 
     return [
         {

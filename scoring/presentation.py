@@ -4,20 +4,19 @@ the Vietnamese number format, the rank-change arrow and the note of a unit that 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from string import Formatter
 
 import pandas as pd
 
 from .dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
-from .framework import TIER_CODES, TIER_COLOURS, TIER_FILLS, TIER_NAMES
-from .text import format_vn
+from .formats import format_vn
+from .framework import TIERS_TABLE
 
-TIERS = list(TIER_CODES.values())  # "HTXSNV", … best first
-TIER_LABEL = {TIER_CODES[t]: TIER_NAMES[t] for t in TIER_CODES}
-TIER_SHORT = {"HTXSNV": "Xuất sắc", "HTTNV": "Tốt", "HTNV": "Hoàn thành", "KHTNV": "Không hoàn thành"}
-TIER_COLOUR = {TIER_CODES[t]: TIER_COLOURS[t] for t in TIER_CODES}
-TIER_FILL = {TIER_CODES[t]: TIER_FILLS[t] for t in TIER_CODES}
+TIERS = [t.code for t in TIERS_TABLE]  # "HTXSNV", … best first
+TIER_LABEL = {t.code: t.name for t in TIERS_TABLE}
+TIER_SHORT = {t.code: t.short for t in TIERS_TABLE}
+TIER_COLOUR = {t.code: t.colour for t in TIERS_TABLE}
+TIER_FILL = {t.code: t.fill for t in TIERS_TABLE}
 ORIGIN_LABELS = {
     ORIGIN_CHOSEN: "do người dùng chọn",
     ORIGIN_FILE: "trang “Tiêu chí” trong tệp",
@@ -62,12 +61,6 @@ def blank(value) -> bool:
 def vn(value, decimals: int = 2) -> str:
     """`format_vn`, with an empty text for a blank."""
     return "" if blank(value) else format_vn(value, decimals)
-
-
-def number_setting(value: Decimal | float) -> str:
-    """A setting (threshold, quota, maximum) as people write it: 92,5 not 92,50; 20 not 20,00."""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text.replace(".", ",")
 
 
 def rank_change_text(change, has_previous: bool = True) -> str:

@@ -16,7 +16,7 @@ from .framework import Framework, load_preset
 from .reading.consolidate import Part, consolidate
 from .reading.framework_sheet import framework_from_books, read_framework_bytes, read_framework_sheet
 from .reading.table import read_book
-from .validation import Issue, Issues
+from .validation import Issue, Issues, errors, warnings
 from .workbook import Book, UnreadableFile
 
 __all__ = ["ReadResult", "read_files", "read_paths", "read_framework_bytes", "read_framework_sheet"]
@@ -33,11 +33,11 @@ class ReadResult:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
+        return errors(self.issues)
 
     @property
     def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "warning"]
+        return warnings(self.issues)
 
 
 def read_files(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +21,11 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from . import __version__
 from .engine import YearResult
+from .formats import VN_TIME, format_vn, moment, number_setting
 from .framework import LEADER, QUOTA_BASES, UNIT
-from .presentation import TIER_FILL, TIER_LABEL, TIERS, format_vn, number_setting, rank_change_text, unit_notes
+from .presentation import TIER_FILL, TIER_LABEL, TIERS, rank_change_text, unit_notes
 
 FONT = "Times New Roman"
-VN_TIME = timezone(timedelta(hours=7))
 SHEETS = ["Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu", "Thống kê", "Phương pháp"]
 RANKING_COLUMNS = [
     "STT",
@@ -607,7 +607,7 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ("Làm tròn", "Tổng điểm làm tròn nửa lên 2 chữ số thập phân (số thập phân chính xác)"),
         ("So sánh thứ hạng với năm", str(result.previous_year) if result.previous_year else "Không có"),
         ("Phiên bản phần mềm", __version__),
-        ("Thời điểm lập", now.strftime("%d/%m/%Y %H:%M:%S %z")),
+        ("Thời điểm lập", f"{moment(now, seconds=True)} {now:%z}"),
     ]
     ws.merge_range(0, 0, 0, 5, "PHƯƠNG PHÁP TÍNH VÀ DỮ LIỆU ĐẦU VÀO", f.title)
     r = 2

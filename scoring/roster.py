@@ -14,7 +14,7 @@ import pandas as pd
 
 from .reading.headers import cell_text
 from .text import fold, heading_matches, nfc, unit_code
-from .validation import Issue, Issues
+from .validation import Issue, Issues, errors
 from .vocabulary import FOOTER_STARTS, HEADER_SCAN_ROWS, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS, UNIT_META
 from .workbook import Grid, Loading, UnreadableFile
 
@@ -36,7 +36,7 @@ class Roster:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
+        return errors(self.issues)
 
     @property
     def table(self) -> pd.DataFrame:

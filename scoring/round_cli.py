@@ -18,6 +18,7 @@ from .roster import from_file as roster_file
 from .rounds import STATE_LABELS, RoundError, Rounds
 from .store import Store, StoreError, os_user
 from .users_cli import read_password
+from .validation import errors
 from .workbook import read_bytes
 
 
@@ -101,7 +102,7 @@ def _import(store: Store, args, framework) -> int:
         return EXIT_INVALID
     changes, issues = import_workbook(Rounds(store), command_actor(args), args.year, files, args.reason)
     report_issues(issues)
-    if any(i.severity == "error" for i in issues):
+    if errors(issues):
         print("Không ô nào được ghi.", file=sys.stderr)
         return EXIT_INVALID
     print(f"Đã nhập {len(changes)} ô thay đổi của {len({c.code for c in changes})} đơn vị.")

@@ -17,29 +17,16 @@ from openpyxl import Workbook
 
 from .access import Actor, Right
 from .dataset import YearData
+from .flags import FLAG_LABELS, HEAD_DISCIPLINES, YES
 from .framework import LEADER, UNIT, Framework
 from .reader import read_files
-from .rounds import (
-    APPRAISED,
-    NO_SELF,
-    NOT_SUBMITTED,
-    STATE_LABELS,
-    Change,
-    RoundError,
-    RoundInfo,
-    Rounds,
-    UnitSheet,
-    key,
-    year_data_of,
-)
+from .rounds import STATE_LABELS, Change, RoundError, RoundInfo, Rounds, UnitSheet, key, refusal_hint, year_data_of
 from .template import (
     GUIDE_SHEET,
-    HEAD_DISCIPLINES,
     LEADERS_TITLE,
     REVIEW_LABEL,
     SELF_LABEL,
     UNITS_TITLE,
-    YES,
     Column,
     Heading,
     cell_number,
@@ -50,7 +37,7 @@ from .template import (
     write_table,
 )
 from .text import DISCIPLINE_UNSPECIFIED, fold
-from .validation import Issue, Issues
+from .validation import Issue, Issues, errors
 from .vocabulary import HEADER_SCAN_ROWS, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .workbook import Book, Grid, Loading
 
@@ -224,7 +211,7 @@ def import_workbook(
     except RoundError as e:  # published meanwhile, or the appraisal deadline has passed
         return [], issues + [Issue("error", str(e), files[0][0])]
     issues += found
-    return ([] if any(i.severity == "error" for i in issues) else changes), issues
+    return ([] if errors(issues) else changes), issues
 
 
 def diff(
@@ -299,15 +286,7 @@ def diff(
     return _one_per_target(changes, issues), issues.errors + issues.warnings
 
 
-_SETTING_COLUMNS = {
-    "bonus": "Điểm thưởng",
-    "penalty": "Điểm trừ",
-    "collective_discipline": "Kỷ luật tập thể",
-    "head_discipline": "Kỷ luật người đứng đầu",
-    "disunity": "Mất đoàn kết",
-    "corruption": "Tham nhũng",
-    "low_confidence": "Tín nhiệm thấp trên 50%",
-}
+_SETTING_COLUMNS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", **FLAG_LABELS}
 
 
 def _criteria(
@@ -369,11 +348,7 @@ def _with_reasons(
     if not found:
         return []
     if not is_open:
-        hint = {
-            APPRAISED: " (mở lại thẩm định đơn vị trước)",
-            NO_SELF: " (mở lại thẩm định đơn vị trước)",
-            NOT_SUBMITTED: " (chưa hết hạn tự chấm của đơn vị)",
-        }.get(sheet.state, "")
+        hint = refusal_hint("import_changes", sheet.state)
         at.error(
             f"Đơn vị {code} đang ở trạng thái “{STATE_LABELS[sheet.state]}”: không nhập thay đổi được" + hint,
             row.row,

@@ -9,11 +9,12 @@ from datetime import datetime
 import pandas as pd
 
 from .engine import YearResult
+from .flags import FLAG_LABELS
+from .formats import day, deadline, moment, number_setting
 from .framework import LEADER, TARGET_LABELS, UNIT, Framework
-from .presentation import TIERS, markdown, markdown_list, number_setting, vn
+from .presentation import TIERS, markdown, markdown_list, vn
 from .roster import NO_CLUSTER, Roster
 from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
-from .store import local_time
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
 
 KIND_LABELS = {
@@ -33,15 +34,7 @@ KIND_LABELS = {
     "published": "Công bố",
     "reopened": "Mở lại đợt",
 }
-SETTING_LABELS = {
-    "bonus": "Điểm thưởng",
-    "penalty": "Điểm trừ",
-    "collective_discipline": "Kỷ luật tập thể",
-    "head_discipline": "Kỷ luật người đứng đầu",
-    "disunity": "Mất đoàn kết",
-    "corruption": "Tham nhũng",
-    "low_confidence": "Tín nhiệm thấp",
-}
+SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", **FLAG_LABELS}
 
 
 _TARGET_NAMES = SETTING_LABELS | {"name": "Họ tên", "title": "Chức vụ"}  # settings and the leader's fields
@@ -72,12 +65,12 @@ def opening_text(year: int, roster: Roster, framework_name: str, self_day, revie
         markdown("Mở đợt đánh giá năm {}: {} đơn vị", year, len(roster.units))
         + (markdown(" trong {} khối", len(clusters)) if clusters else " (không chia khối)")
         + markdown(
-            ", bộ tiêu chí “{}” (cố định cho cả đợt), hạn tự chấm {:%d/%m/%Y}, hạn thẩm định {:%d/%m/%Y}. "
+            ", bộ tiêu chí “{}” (cố định cho cả đợt), hạn tự chấm {}, hạn thẩm định {}. "
             "Khi chưa đơn vị nào làm việc, đợt còn hủy được; sau đó chỉ thêm hoặc rút từng đơn vị, kèm lý "
             "do.",
             framework_name,
-            self_day,
-            review_day,
+            day(self_day),
+            day(review_day),
         )
     )
 
@@ -181,15 +174,13 @@ def criterion_choices(fw: Framework) -> dict[str, str]:
 def question_text(fw: Framework, q: dict) -> str:
     """A question of the committee and the unit's answer, as Markdown in which what people typed stays literal."""
     asked = (
-        markdown("**Hỏi** ({}, {:%H:%M %d/%m/%Y})", q["asked_by"], local_time(q["asked_at"]))
+        markdown("**Hỏi** ({}, {})", q["asked_by"], deadline(q["asked_at"]))
         + (markdown(" về {}", criteria_label(fw, q["criteria"])) if q["criteria"] else "")
         + markdown(": {}", q["question"])
     )
     if q.get("answer") is None:
         return asked + "  \n*Chưa trả lời.*"
-    return asked + markdown(
-        "  \n**Trả lời** ({}, {:%H:%M %d/%m/%Y}): {}", q["answered_by"], local_time(q["answered_at"]), q["answer"]
-    )
+    return asked + markdown("  \n**Trả lời** ({}, {}): {}", q["answered_by"], deadline(q["answered_at"]), q["answer"])
 
 
 def completion_text(
@@ -250,7 +241,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
         if row.kind == "published":
             return f"Phiên bản dữ liệu {value['dataset_id']}"
         if row.kind == "reopened":
-            return f"Hạn thẩm định mới: {local_time(datetime.fromisoformat(value['review_deadline'])):%d/%m/%Y}"
+            return f"Hạn thẩm định mới: {day(datetime.fromisoformat(value['review_deadline']))}"
         if isinstance(value, dict):
             value = value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items())
         elif row.kind == "state":
@@ -262,7 +253,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "Lúc": [f"{local_time(a):%d/%m/%Y %H:%M}" for a in history["at"]],
+            "Lúc": [moment(a) for a in history["at"]],
             "Người thực hiện": history["who"],
             "Việc": history["kind"].map(KIND_LABELS),
             "Nội dung": [what(r) for r in history.itertuples()],

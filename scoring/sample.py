@@ -17,12 +17,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from .flags import YES
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, load_preset
 from .template import (
     FORM_SHEET,
     LEADERS_TITLE,
     UNITS_TITLE,
-    YES,
     Heading,
     cell_number,
     leader_columns,

@@ -15,7 +15,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -72,21 +72,8 @@ def database_url() -> str:
     return DEFAULT_URL
 
 
-VN_TIME = timezone(timedelta(hours=7))
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def stored_time(moment: datetime | None) -> datetime | None:
-    """A time read back from the store, with its zone: SQLite gives times back without their (UTC) zone."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def local_time(moment: datetime) -> datetime:
-    """A stored time in Vietnam's time."""
-    return stored_time(moment).astimezone(VN_TIME)
 
 
 def os_user() -> str:

@@ -24,16 +24,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from .flags import FLAG, FLAG_LABELS, LEADER_FLAGS, RULE_FLAGS, UNIT_FLAGS, Flag
+from .formats import format_vn
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
-from .text import format_vn, formula_like, number_text
+from .text import formula_like, number_text
 from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 
 FONT_NAME = "Times New Roman"
 SELF_LABEL, REVIEW_LABEL = "Tự chấm", "Thẩm định"
 GUIDE_SHEET, FORM_SHEET = "Hướng dẫn", "Phiếu chấm điểm"
-YES = "x"
-HEAD_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ")
-COLLECTIVE_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Giải tán", YES)
 UNITS_TITLE = "BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN NĂM {year}"
 LEADERS_TITLE = "BẢNG TỔNG HỢP ĐIỂM ĐÁNH GIÁ NGƯỜI ĐỨNG ĐẦU NĂM {year}"
 FORM_TITLE = "PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN"
@@ -120,8 +119,8 @@ def year_rule() -> DataValidation:
     )
 
 
-def _flag_rule(what: str) -> DataValidation:
-    return choice_rule((YES,), what)
+def flag_rule(flag: Flag, label: str = "") -> DataValidation:
+    return choice_rule(flag.choices, label or flag.label)
 
 
 # ---------------------------------------------------------------- consolidated tables
@@ -145,20 +144,7 @@ def unit_columns(fw: Framework) -> list[Column]:
         *_score_columns(fw, UNIT),
         Column("bonus", "Điểm thưởng", validation=score_rule(fw.bonus_max, "Điểm thưởng")),
         Column("penalty", "Điểm trừ", validation=score_rule(fw.penalty_max, "Điểm trừ")),
-        Column(
-            "collective_discipline",
-            "Kỷ luật tập thể",
-            width=12,
-            validation=choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể"),
-        ),
-        Column(
-            "head_discipline",
-            "Kỷ luật người đứng đầu",
-            width=13,
-            validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu"),
-        ),
-        Column("disunity", "Mất đoàn kết", validation=_flag_rule("Mất đoàn kết")),
-        Column("corruption", "Tham nhũng", validation=_flag_rule("Tham nhũng")),
+        *(Column(f.code, f.label, width=f.width, validation=flag_rule(f)) for f in UNIT_FLAGS),
         Column("note", "Ghi chú", width=28, align="left"),
     ]
 
@@ -171,8 +157,8 @@ def leader_columns(fw: Framework) -> list[Column]:
         Column("name", "Họ và tên", width=24, align="left"),
         Column("title", "Chức vụ", width=20, align="left"),
         *_score_columns(fw, LEADER),
-        Column("discipline", "Kỷ luật", width=12, validation=choice_rule(HEAD_DISCIPLINES, "Kỷ luật")),
-        Column("low_confidence", "Tín nhiệm thấp trên 50%", width=12, validation=_flag_rule("Tín nhiệm thấp trên 50%")),
+        Column("discipline", "Kỷ luật", width=12, validation=flag_rule(FLAG["head_discipline"], "Kỷ luật")),
+        *(Column(f.code, f.label, width=f.width, validation=flag_rule(f)) for f in LEADER_FLAGS),
     ]
 
 
@@ -255,24 +241,13 @@ FORM_LABELS = (
     ("year", "Năm"),
     ("leader_name", "Người đứng đầu"),
     ("leader_title", "Chức vụ"),
-    ("collective_discipline", "Kỷ luật tập thể"),
-    ("head_discipline", "Kỷ luật người đứng đầu"),
-    ("disunity", "Mất đoàn kết"),
-    ("corruption", "Tham nhũng"),
-    ("low_confidence", "Tín nhiệm thấp trên 50%"),
+    *FLAG_LABELS.items(),
     ("note", "Ghi chú"),
 )
 FORM_COLUMNS = (("TT", 7), ("Tiêu chí", 62), ("Điểm tối đa", 11), (SELF_LABEL, 11), (REVIEW_LABEL, 11))
 FORM_LABEL_ROW = 6
 FORM_HEADER_ROW = FORM_LABEL_ROW + len(FORM_LABELS) + 1
-_LABEL_RULES = {
-    "year": year_rule,
-    "collective_discipline": lambda: choice_rule(COLLECTIVE_DISCIPLINES, "Kỷ luật tập thể"),
-    "head_discipline": lambda: choice_rule(HEAD_DISCIPLINES, "Kỷ luật người đứng đầu"),
-    "disunity": lambda: _flag_rule("Mất đoàn kết"),
-    "corruption": lambda: _flag_rule("Tham nhũng"),
-    "low_confidence": lambda: _flag_rule("Tín nhiệm thấp trên 50%"),
-}
+_LABEL_RULES = {"year": year_rule, **{f.code: (lambda f=f: flag_rule(f)) for f in RULE_FLAGS}}
 
 
 def write_form(

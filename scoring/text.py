@@ -199,11 +199,6 @@ def parse_discipline(value: object, allow_flag: bool) -> int:
     return 0
 
 
-def format_vn(value: float | Decimal, decimals: int = 2) -> str:
-    """A number the Vietnamese way: 92.5 → "92,50"."""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
 # ------------------------------------------------------------ text written into files people open in a spreadsheet
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # full-width ones too

@@ -9,8 +9,8 @@ import sys
 
 from .access import ROLE_LABELS
 from .accounts import AccountError, Accounts
+from .formats import moment
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
-from .store import local_time
 
 
 def run_users(args) -> int:
@@ -52,7 +52,7 @@ def _list(accounts: Accounts, actor, args) -> int:
         unit = f", đơn vị {a.unit_code}" if a.unit_code else ""
         print(
             f"{a.login}\t{a.full_name}\t{ROLE_LABELS[a.role]} ({a.role.value}{unit})\t{state}\t"
-            f"sửa {local_time(a.changed_at):%d/%m/%Y %H:%M} bởi {a.changed_by}"
+            f"sửa {moment(a.changed_at)} bởi {a.changed_by}"
         )
     return EXIT_OK
 

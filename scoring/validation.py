@@ -63,11 +63,20 @@ class Issues:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.items if i.severity == ERROR]
+        return errors(self.items)
 
     @property
     def warnings(self) -> list[Issue]:
-        return [i for i in self.items if i.severity == WARNING]
+        return warnings(self.items)
+
+
+def errors(issues: list[Issue]) -> list[Issue]:
+    """The issues that stop a file from being used."""
+    return [i for i in issues if i.severity == ERROR]
+
+
+def warnings(issues: list[Issue]) -> list[Issue]:
+    return [i for i in issues if i.severity == WARNING]
 
 
 def _shown(value: object) -> str:

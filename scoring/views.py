@@ -9,9 +9,10 @@ import pandas as pd
 from .access import ROLE_LABELS, TIERS_ONLY
 from .accounts import AccountInfo
 from .engine import YearResult
+from .formats import moment
 from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
 from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, markdown, rank_change_text, unit_notes, vn
-from .store import DatasetInfo, local_time
+from .store import DatasetInfo
 from .text import fold
 from .validation import SEVERITY_LABEL
 
@@ -290,7 +291,7 @@ def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
             {
                 "Phiên bản": d.id,
                 "Đang dùng": "✔" if d.active else "",
-                "Nhập lúc": f"{local_time(d.imported_at):%d/%m/%Y %H:%M}",
+                "Nhập lúc": moment(d.imported_at),
                 "Người nhập": d.imported_by,
                 "Số đơn vị": d.unit_count,
                 "Bộ tiêu chí": d.framework_name,
@@ -314,7 +315,7 @@ def accounts_table(accounts: list[AccountInfo]) -> pd.DataFrame:
                 "Trạng thái": ("Đang dùng" if a.active else "Đã khoá")
                 + (" · tạm khoá do nhập sai" if a.locked else "")
                 + (" · phải đổi mật khẩu" if a.must_change_password else ""),
-                "Sửa lúc": f"{local_time(a.changed_at):%d/%m/%Y %H:%M}",
+                "Sửa lúc": moment(a.changed_at),
                 "Sửa bởi": a.changed_by,
             }
             for a in accounts
@@ -327,7 +328,7 @@ def audit_table(log: pd.DataFrame) -> pd.DataFrame:
     """The audit log as the Tài khoản page shows it, newest first."""
     return pd.DataFrame(
         {
-            "Lúc": [f"{local_time(at):%d/%m/%Y %H:%M:%S}" for at in log["at"]],
+            "Lúc": [moment(at, seconds=True) for at in log["at"]],
             "Người thực hiện": log["who"],
             "Việc": [AUDIT_ACTIONS.get(a, a) for a in log["action"]],
             "Năm": [_whole(v) for v in log["year"]],

@@ -139,12 +139,3 @@ FORM_LABELS = [
     ("low_confidence", ("tinnhiemthap",)),
     ("note", ("ghichu",)),
 ]
-
-
-FORM_LABEL_NAMES = {
-    "collective_discipline": "Kỷ luật tập thể",
-    "head_discipline": "Kỷ luật người đứng đầu",
-    "disunity": "Mất đoàn kết",
-    "corruption": "Tham nhũng",
-    "low_confidence": "Tín nhiệm thấp trên 50%",
-}

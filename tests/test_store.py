@@ -37,11 +37,12 @@ from sqlalchemy.engine import make_url
 
 from scoring import rate_all, read_paths, service
 from scoring.access import operator
+from scoring.formats import VN_TIME, local_time
 from scoring.framework import load_preset, to_toml
 from scoring.output import LEADER_FIELDS, UNIT_FIELDS
 from scoring.schema import metadata
 from scoring.signing import sign, signing_key
-from scoring.store import MIGRATIONS, VN_TIME, WRITERS_LOCK, Store, StoreError, local_time, os_user
+from scoring.store import MIGRATIONS, WRITERS_LOCK, Store, StoreError, os_user
 
 KEY = signing_key("sqlite://")  # the tests' one backup key (tests/conftest.py), as the command line reads it
 

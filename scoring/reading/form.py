@@ -9,10 +9,11 @@ from functools import lru_cache
 import numpy as np
 
 from ..dataset import Source
+from ..flags import FLAG_LABELS
 from ..framework import LEADER, UNIT, Framework
 from ..text import code_key, fold, heading_matches, number_text, parse_discipline, parse_flag, parse_number, unit_code
 from ..validation import Issues
-from ..vocabulary import FORM_LABEL_NAMES, FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
+from ..vocabulary import FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .headers import CODE, cell_text, has_key, leading_code
@@ -191,7 +192,7 @@ def _label_value(labels, key, parse, default, issues: Issues):
     try:
         return parse(labels[key])
     except ValueError:
-        issues.error(f"Giá trị “{FORM_LABEL_NAMES.get(key, key)}” không hợp lệ", value=labels[key])
+        issues.error(f"Giá trị “{FLAG_LABELS.get(key, key)}” không hợp lệ", value=labels[key])
         return default
 
 

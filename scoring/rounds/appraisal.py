@@ -12,6 +12,7 @@ from ..access import Actor
 from ..presentation import vn
 from ..store import record
 from ..text import unit_code
+from ..validation import errors
 from .record import Record
 from .sheet import Compared, RoundError, RoundInfo, UnitSheet, _maxima, _reason, _score
 from .states import NOT_SUBMITTED, STATE_LABELS, STEPS
@@ -136,7 +137,7 @@ class Appraisal(Record):
             info = self._round(conn, year, "import_changes")
             sheets = self._sheets(conn, info)
             changes, issues = diff(info, sheets, {c for c, s in sheets.items() if self.appraisable(info, s)})
-            if any(i.severity == "error" for i in issues) or not changes:
+            if errors(issues) or not changes:
                 return changes, issues
             self._before(info.review_deadline, "thẩm định")
             for c in changes:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from .. import schema as t
+from ..formats import deadline
+from ..formats import stored_time as _utc
 from ..framework import UNIT
-from ..store import VN_TIME
-from ..store import stored_time as _utc
 from .sheet import RoundInfo, UnitSheet, key
 from .states import EXPLAINING, NOT_SUBMITTED
 
@@ -79,8 +79,8 @@ def _own_work(conn: Connection, row, code: str) -> list[tuple[str, str]]:
     state = _latest(conn, row.id, code, "state") or NOT_SUBMITTED
     if state == NOT_SUBMITTED:
         extended = _latest(conn, row.id, code, "extension")
-        deadline = (datetime.fromisoformat(extended) if extended else _utc(row.self_deadline)).astimezone(VN_TIME)
-        return [(f"Năm {row.year}: tự chấm và nộp trước {deadline:%H:%M ngày %d/%m/%Y}", "tu-cham")]
+        due = datetime.fromisoformat(extended) if extended else _utc(row.self_deadline)
+        return [(f"Năm {row.year}: tự chấm và nộp trước {deadline(due)}", "tu-cham")]
     if state == EXPLAINING:
         return [(f"Năm {row.year}: trả lời yêu cầu giải trình", "tu-cham")]
     return []

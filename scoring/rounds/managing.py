@@ -11,9 +11,9 @@ from sqlalchemy import delete, insert, select
 from .. import schema as t
 from ..access import Actor
 from ..dataset import ORIGIN_CHOSEN
+from ..formats import stored_time as _utc
 from ..framework import Framework
 from ..store import record
-from ..store import stored_time as _utc
 from .record import Record, _checked_roster, _insert_units
 from .sheet import RoundError, _reason
 from .states import FINAL, STEPS, WITHDRAWN

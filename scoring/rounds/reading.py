@@ -15,8 +15,8 @@ from .. import schema as t
 from ..access import Actor, Right
 from ..dataset import YearData
 from ..engine import YearResult, rate
+from ..formats import stored_time as _utc
 from ..framework import Framework
-from ..store import stored_time as _utc
 from ..text import unit_code
 from .board import _appended_since, _board, _board_update, _current_states, _own_work
 from .record import Record, _unpublished

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 
 from .. import schema as t
 from ..access import Actor
-from ..store import VN_TIME, Store
-from ..store import stored_time as _utc
+from ..formats import deadline
+from ..formats import stored_time as _utc
+from ..store import Store
 from ..text import unit_code
 from .board import _appended_since
 from .sheet import RoundError, RoundInfo, UnitSheet, _apply_all
@@ -168,10 +169,9 @@ class Record:
             self._before(sheet.deadline or info.self_deadline, "tự chấm")
         if rule.deadline == REVIEW:
             if not self.appraisable(info, sheet):
-                deadline = (sheet.deadline or info.self_deadline).astimezone(VN_TIME)
+                due = deadline(sheet.deadline or info.self_deadline)
                 raise RoundError(
-                    f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {deadline:%H:%M %d/%m/%Y}): "
-                    "chỉ thẩm định được sau hạn này."
+                    f"Đơn vị {sheet.code} chưa nộp và còn hạn tự chấm (đến {due}): chỉ thẩm định được sau hạn này."
                 )
             self._before(info.review_deadline, "thẩm định")
         return info, sheet
@@ -183,9 +183,9 @@ class Record:
             sheet.state != NOT_SUBMITTED or self.clock() > (sheet.deadline or info.self_deadline)
         )
 
-    def _before(self, deadline: datetime, what: str) -> None:
-        if self.clock() > deadline:
-            raise RoundError(f"Đã quá hạn {what} ({deadline.astimezone(VN_TIME):%H:%M %d/%m/%Y}).")
+    def _before(self, due: datetime, what: str) -> None:
+        if self.clock() > due:
+            raise RoundError(f"Đã quá hạn {what} ({deadline(due)}).")
 
     # ------------------------------------------------------------ appends
 

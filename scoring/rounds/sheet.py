@@ -11,9 +11,9 @@ from datetime import datetime
 import pandas as pd
 
 from ..flags import FLAGS
+from ..formats import stored_time as _utc
 from ..framework import UNIT, Framework
 from ..presentation import vn
-from ..store import stored_time as _utc
 from ..validation import Issue
 from .states import NO_SELF, NOT_SUBMITTED, SUBMITTED
 

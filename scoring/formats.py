@@ -1,0 +1,44 @@
+"""How times, dates and numbers read for Vietnamese users, one definition each: Vietnam's time, dd/mm/yyyy, a
+decimal comma. Every page, command, report and message formats through these."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+VN_TIME = timezone(timedelta(hours=7))
+
+
+def stored_time(moment: datetime | None) -> datetime | None:
+    """A time read back from the store, with its zone: SQLite gives times back without their (UTC) zone."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored time in Vietnam's time."""
+    return stored_time(moment).astimezone(VN_TIME)
+
+
+def day(moment: date | datetime) -> str:
+    """05/12/2026 (a time: its day in Vietnam)."""
+    return f"{local_time(moment) if isinstance(moment, datetime) else moment:%d/%m/%Y}"
+
+
+def moment(at: datetime, seconds: bool = False) -> str:
+    """05/12/2026 14:30 in Vietnam's time (with seconds: 14:30:05)."""
+    return f"{local_time(at):%d/%m/%Y %H:%M:%S}" if seconds else f"{local_time(at):%d/%m/%Y %H:%M}"
+
+
+def deadline(at: datetime) -> str:
+    """14:30 ngày 05/12/2026: a deadline as notices write it."""
+    return f"{local_time(at):%H:%M} ngày {day(at)}"
+
+
+def format_vn(value: float | Decimal, decimals: int = 2) -> str:
+    """A number the Vietnamese way: 92.5 → "92,50"."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def number_setting(value: Decimal | float) -> str:
+    """A setting (threshold, quota, maximum) as people write it: 92,5 not 92,50; 20 not 20,00."""
+    return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
