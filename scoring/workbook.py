@@ -33,6 +33,7 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .filetypes import OLE_MAGIC, ZIP_MAGIC, not_a_spreadsheet, zip_bomb
 from .text import nfc, nfc_all
 from .validation import Issue
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:  # numpy loads only where grids are built: the parse worker an
 
 MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 1 * 2**30
-MAX_RATIO = 200  # inflated / compressed, for any member larger than 1 MiB once inflated
 MAX_CELLS = 40_000_000
 MEASURED_SHEET_BYTES = 8 * 2**20  # sheets up to this size (inflated XML) are measured cell by cell before parsing
 CHILD_MEMORY_BYTES = 6 * 2**30
@@ -49,9 +49,6 @@ CHILD_SECONDS = 300
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("<Q")  # the parse worker's message length prefix
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where `python -m scoring.parse_worker` finds the package
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class UnreadableFile(Exception):
@@ -147,26 +144,7 @@ def _checked(data: bytes, name: str) -> tuple[str, str]:
         return "xls", digest
     if Path(name).suffix.lower() in (".csv", ".txt"):
         return "csv", digest
-    raise UnreadableFile(_not_a_spreadsheet(data, name))
-
-
-def _not_a_spreadsheet(data: bytes, name: str) -> str:
-    """Why a file is no spreadsheet, in words an office worker can act on."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    suffix = Path(name).suffix.lower() or "không đuôi"
-    if head.startswith(b"%pdf"):
-        return "Tệp PDF, không phải bảng tính: hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv"
-    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return (
-            f"Tệp dạng “XML Spreadsheet 2003” đặt đuôi {suffix}, không đọc được: "
-            "hãy mở bằng Excel rồi lưu lại dạng .xlsx"
-        )
-    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in head:
-        return (
-            f"Tệp là trang web (HTML) đặt đuôi {suffix}, không phải bảng tính thật "
-            "(nhiều phần mềm xuất “Excel” kiểu này): hãy mở bằng Excel rồi lưu lại dạng .xlsx"
-        )
-    return "Không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods hoặc .csv)"
+    raise UnreadableFile(not_a_spreadsheet(data, name))
 
 
 class Loading:
@@ -283,17 +261,6 @@ class _Worker:
             self.proc.kill()
             self.proc.wait()
         self.out.close()
-
-
-def zip_bomb(infos: list[zipfile.ZipInfo], limit: int) -> str | None:
-    """Why a zip archive (an Office file) must not be unpacked, if it must not: more than `limit` bytes in all,
-    or a member compressed beyond any real document's ratio. Judged from the directory, before anything is read."""
-    total = sum(i.file_size for i in infos)
-    if total > limit:
-        return f"Tệp giải nén quá lớn ({total / 2**20:.0f} MB), có thể là tệp độc hại (zip bomb)"
-    if any(i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
-        return "Tỷ lệ nén bất thường, có thể là tệp độc hại (zip bomb)"
-    return None
 
 
 def _check_zip(data: bytes) -> str:

@@ -9,7 +9,8 @@ import pytest
 from builders import FW, by_code, leader, spread, unit, year_data
 
 from scoring import rate_year
-from scoring.engine import competition_rank, exact_order, quota_allowed, to_cents
+from scoring.arithmetic import exact_order, to_cents
+from scoring.engine import competition_rank, quota_allowed
 from scoring.framework import QUOTA_OF_GOOD, Criterion, Framework, Group, load_preset
 
 ALL_TEN = {"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5}  # 100 points

@@ -214,7 +214,7 @@ _points = st.one_of(
 def test_scaled_exact_sums_are_the_exact_sums_times_one_scale(data, factors):
     """The tie-break's integer sums: the exact Σ point × factor (each point at its typed decimal) times one scale,
     so that rows compare and tie as their exact sums do; repeated values reuse their terms."""
-    from scoring.engine import _exact_dot
+    from scoring.arithmetic import _exact_dot
 
     dot, scale = _exact_dot(factors)
     rows = data.draw(st.lists(st.lists(_points, min_size=len(factors), max_size=len(factors)), min_size=1, max_size=8))
@@ -234,7 +234,7 @@ _typed = st.one_of(
 def test_tie_break_keys_at_numpy_speed_are_the_exact_keys(data, factors):
     """The vectorised tie-break (int64 sums of points of at most 6 decimals) numbers rows exactly as the row-by-row
     exact order does, and declines points it cannot take exactly (more decimals, 0.1 + 0.2)."""
-    from scoring.engine import _exact_dot, _scaled_sums, exact_order
+    from scoring.arithmetic import _exact_dot, _scaled_sums, exact_order
 
     rows = data.draw(st.lists(st.lists(_typed, min_size=len(factors), max_size=len(factors)), min_size=1, max_size=30))
     points = np.array(rows, dtype=float)

@@ -6,8 +6,8 @@ import io
 import unicodedata
 import zipfile
 
+from ..filetypes import JPEG_MAGIC, OLE_MAGIC, PDF_MAGIC, PNG_MAGIC, ZIP_MAGIC, zip_bomb
 from ..text import nfc
-from ..workbook import zip_bomb
 from .sheet import RoundError
 
 MAX_EVIDENCE_BYTES = 20 * 2**20
@@ -17,10 +17,10 @@ MAX_EVIDENCE_UNPACKED = 100 * 2**20  # an Office file's parts together; real doc
 
 
 _SIGNATURES = [
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    (PDF_MAGIC, "application/pdf"),
+    (PNG_MAGIC, "image/png"),
+    (JPEG_MAGIC, "image/jpeg"),
+    (OLE_MAGIC, "application/x-ole-storage"),
 ]
 
 
@@ -57,7 +57,7 @@ def evidence_type(name: str, content: bytes) -> str:
     if len(content) > MAX_EVIDENCE_BYTES:
         raise RoundError(f"Tệp “{name}” lớn hơn {MAX_EVIDENCE_BYTES // 2**20} MB.")
     media = next((m for sig, m in _SIGNATURES if content.startswith(sig)), None)
-    if media is None and content.startswith(b"PK\x03\x04"):
+    if media is None and content.startswith(ZIP_MAGIC):
         try:
             infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
         except (zipfile.BadZipFile, ValueError, OSError):
