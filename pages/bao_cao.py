@@ -7,7 +7,7 @@ import streamlit as st
 from pages._downloads import offer_download, template_buttons
 from pages._ui import XLSX, report_file, require_data, year_row
 from scoring.access import Right
-from scoring.report import DOTS, ReportSettings
+from scoring.report_layout import DOTS, ReportSettings
 
 ALL = "Tất cả các khối"
 

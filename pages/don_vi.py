@@ -4,7 +4,8 @@ tier of the year."""
 
 import streamlit as st
 
-from pages._ui import actor, all_results, chart, pick_unit, require_data, show_table, year_row
+from pages._tables import pick_unit, show_table
+from pages._ui import actor, all_results, chart, require_data, year_row
 from scoring import charts, views
 from scoring.access import Right
 from scoring.presentation import NOT_APPRAISED, TIER_LABEL, literal, markdown, markdown_list, vn

@@ -9,24 +9,26 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from pages._downloads import offer_download
-from pages._ui import (
+from pages._tables import (
     ISSUE_WIDTHS,
     RANKING_COLUMNS,
     RANKING_WIDTHS,
+    page_of,
+    pick_unit,
+    read_notes,
+    show_history,
+    show_table,
+)
+from pages._ui import (
     XLSX,
     active_framework,
     active_versions,
     actor,
     end_of_day,
-    page_of,
-    pick_unit,
-    read_notes,
     results,
     roster_of_upload,
     round_act,
     rounds,
-    show_history,
-    show_table,
     store,
 )
 from scoring import round_views, service, views

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages._ui import require_data, show_table, year_row
+from pages._tables import show_table
+from pages._ui import require_data, year_row
 from scoring import views
 from scoring.presentation import TIER_LABEL, TIER_SHORT, markdown
 

@@ -8,7 +8,8 @@ import streamlit as st
 
 from pages._auth import accounts
 from pages._downloads import offer_download
-from pages._ui import act, actor, show_table, store
+from pages._tables import show_table
+from pages._ui import act, actor, store
 from scoring import service, views
 from scoring.access import ROLE_LABELS, Actor, Right, Role
 from scoring.accounts import MIN_PASSWORD, AccountError

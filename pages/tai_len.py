@@ -6,18 +6,8 @@ import hashlib
 import streamlit as st
 
 from pages._downloads import template_buttons
-from pages._ui import (
-    RANKING_COLUMNS,
-    RANKING_WIDTHS,
-    active_framework,
-    active_versions,
-    actor,
-    page_of,
-    read_notes,
-    results,
-    show_table,
-    store,
-)
+from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, page_of, read_notes, show_table
+from pages._ui import active_framework, active_versions, actor, results, store
 from scoring import service, views
 from scoring.framework import load_preset, presets
 from scoring.presentation import ORIGIN_LABELS, TIER_LABEL, literal, markdown, markdown_list

@@ -8,22 +8,8 @@ from datetime import timedelta
 import streamlit as st
 
 from pages._downloads import offer_download
-from pages._ui import (
-    CRITERIA_WIDTHS,
-    actor,
-    criteria_editor,
-    decimal_input,
-    end_of_day,
-    keep_typed,
-    page_of,
-    pick_unit,
-    restored_notice,
-    round_act,
-    rounds,
-    show_history,
-    show_table,
-    typed_table,
-)
+from pages._tables import CRITERIA_WIDTHS, criteria_editor, page_of, pick_unit, show_history, show_table
+from pages._ui import actor, decimal_input, end_of_day, keep_typed, restored_notice, round_act, rounds, typed_table
 from scoring import round_views
 from scoring.access import Right
 from scoring.flags import FLAGS

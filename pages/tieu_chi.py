@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._downloads import offer_download
-from pages._ui import XLSX, active_framework, active_versions, actor, decimal_input, result_of, show_table, store
+from pages._tables import show_table
+from pages._ui import XLSX, active_framework, active_versions, actor, decimal_input, result_of, store
 from scoring import rate_year, service, views
 from scoring.access import Right
 from scoring.formats import number_setting

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages._ui import chart, require_data, result_of, show_table, year_row
+from pages._tables import show_table
+from pages._ui import chart, require_data, result_of, year_row
 from scoring import charts, views
 from scoring.presentation import TIER_LABEL, TIER_SHORT, markdown, vn
 

@@ -4,18 +4,8 @@ evidence files; what is typed is kept on the server as it is typed (a menu click
 
 import streamlit as st
 
-from pages._ui import (
-    SELF_WIDTHS,
-    actor,
-    criteria_editor,
-    keep_typed,
-    restored_notice,
-    round_act,
-    rounds,
-    show_table,
-    store,
-    typed_table,
-)
+from pages._tables import SELF_WIDTHS, criteria_editor, show_table
+from pages._ui import actor, keep_typed, restored_notice, round_act, rounds, store, typed_table
 from scoring import round_views, service, views
 from scoring.formats import deadline
 from scoring.presentation import literal, markdown

@@ -4,18 +4,8 @@ khai: tiers only, or totals and tiers by default): the table is cut in the libra
 
 import streamlit as st
 
-from pages._ui import (
-    RANKING_COLUMNS,
-    RANKING_WIDTHS,
-    actor,
-    chart,
-    keyed_table,
-    page_of,
-    read_notes,
-    require_data,
-    store,
-    year_row,
-)
+from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of, read_notes
+from pages._ui import actor, chart, require_data, store, year_row
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
 from scoring.presentation import TIER_LABEL, markdown, markdown_list, vn

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import all_results, chart, require_data, result_of, show_table
+from pages._tables import show_table
+from pages._ui import all_results, chart, require_data, result_of
 from scoring import charts, views
 from scoring.presentation import markdown
 

@@ -17,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from pages._locale import MONTHS
-from pages._ui import CRITERIA_WIDTHS, SELF_WIDTHS, WRAPPED_ROW
+from pages._tables import CRITERIA_WIDTHS, SELF_WIDTHS, WRAPPED_ROW
 from scoring import service
 from scoring.access import Actor, Role
 from scoring.framework import load_preset
