@@ -1,4 +1,4 @@
-"""Rating of grassroots party organisations and their heads on dân vận work (domain.md).
+"""Rating of grassroots party organisations and their heads on dân vận work (docs/rules.md).
 
 Public entry points: `read_files`/`read_paths` (files → validated tables per year), `rate_year`
 (one year's tables → ratings and ranks; the one place the rules are applied) and `rate_all`

@@ -21,7 +21,6 @@ from sqlalchemy import delete, func, insert, select, update
 from . import schema as t
 from .access import ROLE_LABELS, Actor, Right, Role
 from .account_rules import (
-    _EMAIL,
     _LOGIN,
     ADMIN_LOGIN,
     CLIENT_LIMIT,
@@ -38,7 +37,6 @@ from .account_rules import (
     AccountInfo,
     AccountsBase,
     TooManyFailures,
-    _actor,
     _email,
     _hasher,
     _role,
@@ -296,20 +294,6 @@ class Administration(AccountsBase):
                     == select(t.accounts.c.id).where(t.accounts.c.login == normal_login(login)).scalar_subquery()
                 )
             )
-
-    def by_email(self, email: str | None, verified: bool | None = True) -> Actor | None:
-        """The active account an identity provider's e-mail belongs to. An address the provider says it has
-        not verified matches nothing."""
-        email = _email(email) if email and _EMAIL.fullmatch(email.strip()) else None
-        if email is None or verified is False:
-            return None
-        with self.store.reading() as conn:
-            row = (
-                conn.execute(select(t.accounts).where(t.accounts.c.email == email, t.accounts.c.active.is_(True)))
-                .mappings()
-                .first()
-            )
-        return None if row is None else _actor(row)
 
 
 class Accounts(Administration, Sessions):

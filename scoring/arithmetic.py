@@ -13,7 +13,7 @@ from .framework import Framework
 from .text import exact
 
 # Two decimal rounding is decided on floats, except within this distance of a half cent, where the
-# exact decimal value of the inputs decides (domain §4.4: half-up on decimals, not float rounding).
+# exact decimal value of the inputs decides (docs/rules.md step 4: half-up on decimals, not float rounding).
 _TIE_EPS = 1e-6
 
 

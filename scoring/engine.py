@@ -1,4 +1,4 @@
-"""Rating rules of domain.md §4, as small vectorised steps over one year's tables.
+"""Rating rules of docs/rules.md, as small vectorised steps over one year's tables.
 
 Each step takes arrays for all units at once and returns new arrays; `rate` chains them and keeps a
 log line per step, so that a result can be explained and reproduced. Tiers are numbers 1..4 (best
@@ -209,7 +209,7 @@ def _discipline_text(level: int) -> str:
 
 
 def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | None = None) -> YearResult:
-    """Rate and rank one year (domain §4). The one entry point to the rules."""
+    """Rate and rank one year (docs/rules.md). The one entry point to the rules."""
     log: list[str] = []
     units = data.units.reset_index(drop=True)
     n = len(units)

@@ -42,7 +42,7 @@ TIERS_TABLE = (
 )
 TIER_CODES = {t.number: t.code for t in TIERS_TABLE}
 TIER_NAMES = {t.number: t.name for t in TIERS_TABLE}
-# What the HTXSNV quota is a percentage of (domain §4.8 leaves the reading to the committee).
+# What the HTXSNV quota is a percentage of (docs/rules.md step 8 leaves the reading to the committee).
 QUOTA_OF_TOP_TWO = "top_two"  # p% of the units rated HTXSNV or HTTNV before the cut (the default)
 QUOTA_OF_GOOD = "good"  # HTXSNV at most p% of the units finally rated HTTNV: largest k with k <= p(n - k)
 QUOTA_BASES = {
@@ -94,7 +94,7 @@ class Framework:
         return next(g for g in self.groups if g.key == key)
 
     def weights(self, target: str) -> dict[str, Decimal]:
-        """Effective weight per criterion (domain §4.2)."""
+        """Effective weight per criterion (docs/rules.md step 2)."""
         criteria = self.of(target)
         out = {c.code: c.max_points if c.weight is None else c.weight for c in criteria}
         for g in self.groups:

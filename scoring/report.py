@@ -1,4 +1,4 @@
-"""The ranked report (domain.md §6): one workbook per year, ready to print, sign and send up.
+"""The ranked report (docs/report.md): one workbook per year, ready to print, sign and send up.
 
 Sheets in order: "Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu" (when there are leaders),
 "Thống kê", "Phương pháp". Written with xlsxwriter in constant-memory mode, so every sheet is

@@ -1,7 +1,7 @@
 """Reproducible, fictional sample data: a superior committee's consolidated workbooks over several
 years and the per-unit forms of one cluster for the last year.
 
-Every name (committees, places, units, people) is invented. The data exercises the rules of domain §4:
+Every name (committees, places, units, people) is invented. The data exercises the rules of docs/rules.md:
 disqualifiers, disciplined heads, a unit without self scores, a leader with low confidence, ties, a unit
 that appears only from the second year, and clusters where the HTXSNV quota bites.
 """

@@ -46,7 +46,7 @@ def font(bold: bool = False, italic: bool = False, size: int = 12) -> Font:
 
 @dataclass(frozen=True)
 class Heading:
-    """The official header block above a table (domain §6): superior body, issuing body, place and date."""
+    """The official header block above a table (docs/report.md): superior body, issuing body, place and date."""
 
     superior: str = "ĐẢNG BỘ ............................"
     issuer: str = "ĐẢNG ỦY ............................"

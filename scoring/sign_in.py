@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from . import schema as t
 from .access import Actor
 from .account_rules import (
+    _EMAIL,
     CLIENT_LIMIT,
     CODE_LIFETIME,
     LOCK_AFTER,
@@ -23,6 +24,7 @@ from .account_rules import (
     TooManyFailures,
     _actor,
     _dummy_hash,
+    _email,
     _hasher,
     _sha256,
     _verifies,
@@ -210,3 +212,17 @@ class Sessions(AccountsBase):
             if login is not None:
                 conn.execute(update(s).where(s.c.token_sha256 == _sha256(token)).values(ended_at=self.clock()))
                 record(conn, login, "sign_out", detail="Đăng xuất")
+
+    def by_email(self, email: str | None, verified: bool | None = True) -> Actor | None:
+        """The active account an identity provider's e-mail belongs to. An address the provider says it has
+        not verified matches nothing."""
+        email = _email(email) if email and _EMAIL.fullmatch(email.strip()) else None
+        if email is None or verified is False:
+            return None
+        with self.store.reading() as conn:
+            row = (
+                conn.execute(select(t.accounts).where(t.accounts.c.email == email, t.accounts.c.active.is_(True)))
+                .mappings()
+                .first()
+            )
+        return None if row is None else _actor(row)

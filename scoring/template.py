@@ -1,4 +1,4 @@
-"""Blank scoresheets to hand out (domain §5): the consolidated workbook and the per-unit form.
+"""Blank scoresheets to hand out (docs/input.md): the consolidated workbook and the per-unit form.
 
 The layouts written here are the ones scoring/reader.py reads. scoring/sample.py fills the same
 layouts with generated data through write_table and write_form, so the two never drift apart.
@@ -443,7 +443,7 @@ def write_template(path: Path, framework: Framework, form: bool = False) -> None
 
 
 def _total_column(ws: Worksheet, fw: Framework, columns: list[Column], rows: int) -> None:
-    """A locked "Tổng điểm (tự tính)" column after the table: the weighted total of domain §4 (review
+    """A locked "Tổng điểm (tự tính)" column after the table: the weighted total of docs/rules.md (review
     score, else self score; bonus minus penalty; not below 0), so that offices see totals as they type.
     The reader ignores it and always computes the total itself."""
     letter = {col.key: get_column_letter(i) for i, col in enumerate(columns, start=1)}

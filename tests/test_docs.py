@@ -24,3 +24,23 @@ def test_the_rules_are_in_the_repository():
     rules = (ROOT / "docs" / "rules.md").read_text("utf-8")
     for step in range(1, 12):
         assert re.search(rf"^{step}\. \*\*", rules, re.MULTILINE), f"step {step} of the rules is not described"
+
+
+CODE = sorted(
+    {*ROOT.glob("scoring/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("tests/*.py")}
+    - {Path(__file__).resolve()}
+)
+CITATION = re.compile(r"docs/(\w+)\.md(?: step (\d+))?")
+
+
+def test_every_citation_in_the_code_resolves():
+    """Docstrings and comments cite the project's own docs (a clone has no domain.md): each cited file exists and
+    each cited step of the rules is described there."""
+    rules = (ROOT / "docs" / "rules.md").read_text("utf-8")
+    for path in CODE:
+        text = path.read_text("utf-8")
+        assert "domain.md" not in text and "domain §" not in text, f"{path.name} cites a document a clone lacks"
+        for name, step in CITATION.findall(text):
+            assert (ROOT / "docs" / f"{name}.md").exists(), f"{path.name}: docs/{name}.md does not exist"
+            if step:
+                assert re.search(rf"^{step}\. \*\*", rules, re.MULTILINE), f"{path.name}: no step {step} in rules"

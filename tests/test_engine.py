@@ -1,4 +1,4 @@
-"""Each rule of domain.md §4 with numbers computed by hand."""
+"""Each rule of docs/rules.md with numbers computed by hand."""
 
 from dataclasses import replace
 from decimal import Decimal

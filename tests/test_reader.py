@@ -1,4 +1,4 @@
-"""The reader on files made the way real offices make them (domain.md §5).
+"""The reader on files made the way real offices make them (docs/input.md).
 
 Every workbook is built here with openpyxl (tests/fixtures.py); the ones that need cached formula
 values or the old .xls / .ods formats are saved through LibreOffice once per session, in one soffice

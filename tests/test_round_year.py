@@ -1,5 +1,5 @@
 """The round in a real year (scoring/rounds.py): a unit that never submits is appraised after its deadline and
-completed as "Không tự chấm" (KHTNV by domain §4 step 6), units are withdrawn or added with a reason, a round
+completed as "Không tự chấm" (KHTNV by docs/rules.md step 6), units are withdrawn or added with a reason, a round
 nobody worked in is cancelled, a leader is never dropped, a wrong evidence file is withdrawn, and what a person
 typed is kept on the server until saved. Totals by hand from the default framework (unit maxima sum to 100)."""
 

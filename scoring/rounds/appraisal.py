@@ -72,7 +72,7 @@ class Appraisal(Record):
     ) -> None:
         """ "Hoàn tất thẩm định": the appraisal scores still to save, bonus, penalty and the rule flags with a reason,
         then the unit is closed: "Đã thẩm định", or "Không tự chấm" for a unit that never submitted (appraised
-        after its deadline from the committee's own findings; rated KHTNV by domain §4 step 6)."""
+        after its deadline from the committee's own findings; rated KHTNV by docs/rules.md step 6)."""
         with self.store.writing() as conn:
             info, sheet = self._unit(conn, actor, "complete", year, code)
             if scores:

@@ -78,7 +78,7 @@ class UnitSheet:
 
     @property
     def counted_self(self) -> dict[str, float]:
-        """The self scores that count: a draft never submitted is no self-assessment (domain §4 step 6)."""
+        """The self scores that count: a draft never submitted is no self-assessment (docs/rules.md step 6)."""
         return self.self_scores if self.submitted else {}
 
     @property
