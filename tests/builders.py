@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pandas as pd
 
@@ -82,3 +84,19 @@ def _scores(rows: list[dict], codes: list[str]) -> pd.DataFrame:
 
 def by_code(result) -> pd.DataFrame:
     return result.units.set_index("code")
+
+
+START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # when the tests' rounds open
+
+
+class Clock:
+    """A clock the tests move by hand: the store's and the accounts' rules are tested by the minute."""
+
+    def __init__(self, now: datetime = START):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)

@@ -180,6 +180,14 @@ def postgres_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (tests.builders.Clock), starting when the tests' rounds open."""
+    from tests.builders import Clock
+
+    return Clock()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A fresh empty database per test, of each kind."""

@@ -25,22 +25,6 @@ ADMIN = operator("kiểm thử")
 PASSWORD = "mat-khau-dung-123"
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs) -> None:
-        self.now += timedelta(**kwargs)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def accounts(database_url, clock):
     accounts = Accounts(Store(database_url), clock)

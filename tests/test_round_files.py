@@ -19,7 +19,8 @@ from scoring.round_files import REASON_HEADING, import_workbook, round_workbook
 from scoring.rounds import APPRAISED, REVIEWING, Rounds, key
 from scoring.store import Store
 from scoring.template import TABLE_TOP
-from tests.test_rounds import FW, OFFICER, ROSTER, START, UNIT_A, UNIT_B, Clock, submitted
+from tests.builders import START, Clock
+from tests.test_rounds import FW, OFFICER, ROSTER, UNIT_A, UNIT_B, submitted
 
 FIRST_ROW = TABLE_TOP + 2
 

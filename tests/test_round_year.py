@@ -15,19 +15,15 @@ from scoring.presentation import unit_notes
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import APPRAISED, NO_SELF, NOT_SUBMITTED, REVIEWING, WITHDRAWN, RoundError, Rounds, key
 from scoring.store import Store
+from tests.builders import START
 from tests.test_round_files import edited
-from tests.test_rounds import FW, LEADER_ACCOUNT, OFFICER, PDF, START, UNIT_A, UNIT_B, Clock, full_marks, submitted
+from tests.test_rounds import FW, LEADER_ACCOUNT, OFFICER, PDF, UNIT_A, UNIT_B, full_marks, submitted
 
 ROSTER3 = pd.DataFrame(
     {"code": ["DVA", "DVB", "DVC"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"], "cluster": ["Khối 1"] * 3}
 )
 SELF_DEADLINE, REVIEW_DEADLINE = START + timedelta(days=10), START + timedelta(days=20)
 NAN = float("nan")
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

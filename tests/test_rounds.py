@@ -28,6 +28,7 @@ from scoring.rounds import (
     key,
 )
 from scoring.store import Store
+from tests.builders import START
 
 OFFICER = Actor("canbo", Role.OFFICER)
 OFFICER2 = Actor("canbo2", Role.OFFICER)
@@ -37,21 +38,7 @@ UNIT_B = Actor("dv-b", Role.UNIT, "DVB")
 FW = load_preset()
 NAN = float("nan")
 ROSTER = pd.DataFrame({"code": ["dva", "DVB"], "name": ["Chi bộ A", "Chi bộ B"], "cluster": ["Khối 1", "Khối 1"]})
-START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture
