@@ -1,6 +1,6 @@
-"""The rule flags of a unit and its head (domain rules 7–9 in docs/rules.md), one row each: the column that holds
-it, the label people read in every sheet, page and report, whether it is a discipline level or a yes/no, and
-whose it is. The template, the reader's form labels, the round and its pages all read this table."""
+"""The rule flags of a unit and its head (docs/rules.md steps 6, 7 and 10), one row each: the column that holds it,
+the label people read in every sheet, page and report, what a sheet offers in its cell (a discipline's levels or a
+yes mark), and whose it is. The template, the reader's form labels, the round and its pages all read this table."""
 
 from __future__ import annotations
 

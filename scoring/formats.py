@@ -9,19 +9,19 @@ from decimal import Decimal
 VN_TIME = timezone(timedelta(hours=7))
 
 
-def stored_time(moment: datetime | None) -> datetime | None:
+def stored_time(at: datetime | None) -> datetime | None:
     """A time read back from the store, with its zone: SQLite gives times back without their (UTC) zone."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def local_time(moment: datetime) -> datetime:
+def local_time(at: datetime) -> datetime:
     """A stored time in Vietnam's time."""
-    return stored_time(moment).astimezone(VN_TIME)
+    return stored_time(at).astimezone(VN_TIME)
 
 
-def day(moment: date | datetime) -> str:
+def day(when: date | datetime) -> str:
     """05/12/2026 (a time: its day in Vietnam)."""
-    return f"{local_time(moment) if isinstance(moment, datetime) else moment:%d/%m/%Y}"
+    return f"{local_time(when) if isinstance(when, datetime) else when:%d/%m/%Y}"
 
 
 def moment(at: datetime, seconds: bool = False) -> str:
