@@ -6,8 +6,8 @@ This file is three things:
   run of a new server process, emulates the old folder-based navigation before `st.navigation` below runs, so
   a deep link such as /tai-len as the first visit shows "Page not found" (streamlit/streamlit#8860). Started
   through `python app.py`, the server knows from the start that the app declares its own navigation;
-- the web server (`app`, an `st.App`): Streamlit's own routes plus two that set and clear the session cookie
-  (HttpOnly, so that no script in a page can read it), and at start-up the first administrator account;
+- the web server (`app`, an `st.App`): Streamlit's own routes plus the app's (scoring.web: the session cookie,
+  downloads, security headers, Streamlit's texts in Vietnamese), and at start-up the first administrator account;
 - the script every browser session runs (`main`): sign-in first, then the page the role may open, else a
   refusal. Every page and every action checks again on the server.
 """
@@ -33,7 +33,8 @@ def launch() -> None:
 
 
 # Page links in the sidebar wrap instead of being cut; at 1366 px and below the sidebar is narrowed so that the
-# tables' key columns (Ghi chú, Cần xem, Trạng thái) fit beside it. Streamlit's own texts: pages/_locale.py.
+# tables' key columns (Ghi chú, Cần xem, Trạng thái) fit beside it. Streamlit's own texts:
+# scoring/web/streamlit_texts.py.
 LAYOUT_CSS = """<style>
 [data-testid="stSidebarUserContent"] [data-testid="stPageLink"] * { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
@@ -126,14 +127,13 @@ if __name__ == "__main__":
     else:
         launch()
 elif __name__ == "app":  # imported by the web server (uvicorn) that `python app.py` starts
-    from starlette.middleware import Middleware
-
-    from pages import _auth, _headers, _locale
+    from pages._ui import warm_up
+    from scoring.web import server
 
     app = st.App(
         __file__,
-        routes=_auth.ROUTES,
-        middleware=[Middleware(_headers.SecurityHeaders), *_locale.MIDDLEWARE],
-        lifespan=_auth.lifespan,
+        routes=server.ROUTES,
+        middleware=server.MIDDLEWARE,
+        lifespan=server.lifespan(warm_up),
         on_script_error=_on_error,
     )

@@ -121,9 +121,9 @@ def main() -> None:
     args = ap.parse_args()
     paths = ["" if p in ("", "tong-quan") else p for p in args.pages]
     url = f"sqlite:///{tempfile.mkdtemp()}/browser.sqlite"
-    from pages._ui import SAMPLE_DIR
     from scoring import service
     from scoring.store import Store
+    from scoring.web.opened import SAMPLE_DIR
 
     source = OUT / f"national_{args.units}.xlsx"
     if not source.exists():

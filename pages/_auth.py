@@ -1,125 +1,24 @@
-"""Signing in and out in the browser, the session cookie, and the refusal of pages a role may not open.
-
-A session is a random token in an HttpOnly cookie (`danvan_phien`); the store knows which account it stands
-for (see scoring.accounts). A Streamlit page cannot set a cookie, so a fresh sign-in sends the browser once to
-`/_danvan/dang-nhap?ma=<one-time code>`, a route of this server that exchanges the code for the cookie and sends
-the browser back to the page it asked for.
-"""
+"""Signing in and out in the browser and the refusal of pages a role may not open. The session cookie and the
+routes that set and clear it: scoring.web.session_routes."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import ipaddress
 import logging
-import sys
-import threading
-from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 import streamlit as st
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import RedirectResponse
-from starlette.routing import Route
 
-from pages._downloads import DOWNLOAD_ROUTE, serve
-from pages._headers import BROWSER_SCRIPT, browser_script
-from pages._ui import ACTOR_KEY, COOKIE, return_freed_memory, rounds, store, warm_up
+from pages._ui import ACTOR_KEY, rounds
 from scoring.access import HOME, ROLE_LABELS, Actor
-from scoring.accounts import (
-    ADMIN_LOGIN,
-    MIN_PASSWORD,
-    WRONG,
-    AccountError,
-    Accounts,
-    TooManyFailures,
-    hand_over_first_password,
-)
+from scoring.accounts import MIN_PASSWORD, WRONG, AccountError, TooManyFailures
 from scoring.presentation import literal, markdown
-from scoring.store import database_url
+from scoring.web.headers import BROWSER_SCRIPT
+from scoring.web.opened import accounts
+from scoring.web.session_routes import COOKIE, SIGN_IN_ROUTE, SIGN_OUT_ROUTE, sign_out_proof
 
-SIGN_IN_ROUTE = "/_danvan/dang-nhap"
-SIGN_OUT_ROUTE = "/_danvan/dang-xuat"
 log = logging.getLogger("scoring.app")
-
-
-def accounts() -> Accounts:
-    return Accounts(store())
-
-
-# ------------------------------------------------------------ server routes and start-up
-
-
-def _local(path: str | None) -> str:
-    """Only a path of this site: never send a browser elsewhere after signing in."""
-    return path if path and path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
-
-
-def _no_store(response: RedirectResponse) -> RedirectResponse:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-async def _set_cookie(request: Request) -> RedirectResponse:
-    token = await run_in_threadpool(accounts().redeem_code, request.query_params.get("ma", ""))
-    response = RedirectResponse(_local(request.query_params.get("tiep")), status_code=303)
-    if token:
-        https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=https, path="/")
-    return _no_store(response)
-
-
-def sign_out_proof(token: str | None) -> str:
-    """What a sign-out request carries besides the cookie: derived from the session token, which no page and no
-    other site can read (HttpOnly), so a link or an image to the route signs nobody out."""
-    return hmac.new(b"danvan-dang-xuat", (token or "").encode(), hashlib.sha256).hexdigest()
-
-
-async def _clear_cookie(request: Request) -> RedirectResponse:
-    """POST only (a GET is refused by the route): ends the cookie's session and clears the cookie, when the request
-    carries the cookie's proof."""
-    token = request.cookies.get(COOKIE)
-    response = RedirectResponse("/", status_code=303)
-    if token and hmac.compare_digest(request.query_params.get("ma", ""), sign_out_proof(token)):
-        await run_in_threadpool(accounts().sign_out, token)
-        response.delete_cookie(COOKIE, path="/")
-    return _no_store(response)
-
-
-ROUTES = [
-    Route(SIGN_IN_ROUTE, _set_cookie),
-    Route(SIGN_OUT_ROUTE, _clear_cookie, methods=["POST"]),
-    Route(BROWSER_SCRIPT, browser_script),
-    Route(DOWNLOAD_ROUTE + "/{offer}", serve),
-]
-
-
-@asynccontextmanager
-async def lifespan(_app):
-    """Open the store (migrations, sample years) before the first visitor, and on the very first start create
-    the administrator, whose password is shown once, here in the terminal, never in a log. The stored years are
-    rated meanwhile, so that the first visitor does not wait for a national year (seconds)."""
-    password = await run_in_threadpool(lambda: accounts().ensure_admin())
-    threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
-    threading.Thread(target=return_freed_memory, name="danvan-memory", daemon=True).start()
-    if password and sys.stdout.isatty():  # someone is watching this terminal: shown there once
-        print(
-            "\n" + "=" * 72 + "\nTài khoản quản trị đầu tiên (chỉ hiện một lần):\n"
-            f"  Tên đăng nhập: {ADMIN_LOGIN}\n  Mật khẩu:      {password}\n"
-            "Mật khẩu dùng được một lần trong 24 giờ: hãy đăng nhập và đổi ngay.\n" + "=" * 72 + "\n",
-            flush=True,
-        )
-    elif password:  # a journal or a container log: never there, but in a file only its owner reads
-        path = await run_in_threadpool(hand_over_first_password, password, database_url())
-        log.warning(
-            "first administrator %s: password written to %s (readable by its owner only; expires after "
-            "its first sign-in or 24 hours)",
-            ADMIN_LOGIN,
-            path,
-        )
-    yield
 
 
 # ------------------------------------------------------------ who is signed in

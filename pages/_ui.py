@@ -4,16 +4,11 @@ they read widgets, call `scoring` and render."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import os
-import time as time_module
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -28,20 +23,19 @@ from scoring.presentation import literal, markdown
 from scoring.report import ReportSettings, report_bytes
 from scoring.roster import Roster
 from scoring.roster import from_file as roster_file
-from scoring.rounds import RoundError, Rounds
-from scoring.store import Store, database_url
+from scoring.rounds import RoundError
+from scoring.store import database_url
 from scoring.text import parse_number
+from scoring.web.opened import rounds, store
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
 
 log = logging.getLogger("scoring.app")
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-COOKIE = "danvan_phien"  # the session cookie (pages._auth)
 ACTOR_KEY = "_danvan_actor"  # the run's signed-in person, set by app.main (pages._auth.signed_in) before a page runs
 
 
@@ -150,30 +144,6 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), VN_TIME)
 
 
-def store() -> Store:
-    return _open(database_url(), os.environ.get("DANVAN_SEED_SAMPLE", "1") != "0")
-
-
-@cache
-def _open(url: str, seed: bool) -> Store:
-    """One store per database and process (pages and the server's routes share it); a new, empty one gets the
-    sample years unless DANVAN_SEED_SAMPLE=0."""
-    opened = Store(url)
-    if seed:
-        service.seed(opened, SAMPLE_DIR)
-    return opened
-
-
-def rounds() -> Rounds:
-    return _rounds_of(store())
-
-
-@cache
-def _rounds_of(opened: Store) -> Rounds:
-    """One per store, so that the state counts it keeps for the work list serve every page run."""
-    return Rounds(opened)
-
-
 def active_framework() -> Framework:
     """The store's active framework, else the default preset."""
     return store().framework() or load_preset()
@@ -226,29 +196,13 @@ def results(versions: dict[int, int]) -> dict[int, YearResult]:
 
 
 def warm_up() -> None:
-    """Rate the stored years into the shared cache and fold the open rounds (at server start, in a thread of its
-    own)."""
+    """Rate the stored years into the shared cache and fold the open rounds (at server start: see
+    scoring.web.server.lifespan)."""
     try:
         results(active_versions())
         rounds().prepare()
     except Exception:  # noqa: BLE001 - a page will rate them again and show any problem
         log.exception("warming the rated years failed")
-
-
-TRIM_EVERY = 20  # seconds
-
-
-def return_freed_memory() -> None:
-    """Hand memory freed by Python back to the system every TRIM_EVERY seconds (at server start, in a thread of
-    its own). glibc keeps what many page runs at once freed in its per-thread heaps; without this the server stays
-    at its peak after people leave. Elsewhere than glibc, nothing to do."""
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    while True:
-        time_module.sleep(TRIM_EVERY)
-        trim(0)
 
 
 def result_of(year: int, versions: dict[int, int]) -> YearResult:

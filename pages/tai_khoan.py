@@ -6,7 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._auth import accounts
 from pages._downloads import offer_download
 from pages._tables import show_table
 from pages._ui import act, actor, store
@@ -16,6 +15,7 @@ from scoring.accounts import MIN_PASSWORD, AccountError
 from scoring.formats import VN_TIME
 from scoring.presentation import AUDIT_ACTIONS, markdown
 from scoring.text import unit_code
+from scoring.web.opened import accounts
 
 me = actor()
 st.title("Tài khoản và nhật ký")

@@ -39,7 +39,7 @@ PAGES = {
 CONTENT = (
     ", ".join(f'[data-testid="{t}"]' for t in ("stDataFrame", "stFileUploader", "stAlert"))
     + ", a.danvan-tai, .js-plotly-plot"
-)  # a.danvan-tai: a file offered for download (pages/_downloads.py)
+)  # a.danvan-tai: a file offered for download (scoring/web/downloads.py)
 
 
 TITLES = {

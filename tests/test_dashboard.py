@@ -35,7 +35,7 @@ def plain(markdown: str) -> str:
 
 
 def offered(at: AppTest) -> list[str]:
-    """The labels of the files a page offers (links to the download route, pages._downloads)."""
+    """The labels of the files a page offers (links to the download route, scoring.web.downloads)."""
     return [
         html.unescape(m)
         for e in at.get("html")

@@ -1,14 +1,14 @@
-"""Streamlit's own texts in Vietnamese (pages/_locale.py): pinned to the Streamlit version they were read from, so
-that a new version fails here until the list is read again against its files; the browser tests look for the
-English texts on every page."""
+"""Streamlit's own texts in Vietnamese (scoring/web/streamlit_texts.py): pinned to the Streamlit version they were
+read from, so that a new version fails here until the list is read again against its files; the browser tests look
+for the English texts on every page."""
 
 import streamlit
 
-from pages import _locale
+from scoring.web import streamlit_texts as _locale
 
 
 def test_every_text_is_found_where_it_is_listed_and_no_english_is_left():
-    assert streamlit.__version__ == _locale.STREAMLIT_VERSION, "read pages/_locale.py again against this version"
+    assert streamlit.__version__ == _locale.READ_FROM, "read scoring/web/streamlit_texts.py again against this version"
     scripts = {p.name for p in _locale.SCRIPTS.iterdir() if p.suffix == ".js"}
     for stem, pairs in _locale.TEXTS.items():
         names = [n for n in scripts if _locale.stem(n) == stem]

@@ -16,7 +16,6 @@ from openpyxl import Workbook
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from pages._locale import MONTHS
 from pages._tables import CRITERIA_WIDTHS, SELF_WIDTHS, WRAPPED_ROW
 from scoring import service
 from scoring.access import Actor, Role
@@ -24,6 +23,7 @@ from scoring.framework import load_preset
 from scoring.rounds import Rounds
 from scoring.store import Store
 from scoring.template import FORM_SHEET, Heading, write_form
+from scoring.web.streamlit_texts import MONTHS
 from tests.servers import app_server
 from tests.test_browser import ARTIFACTS, TITLES, heading, open_page, signed_in
 
@@ -148,8 +148,9 @@ SCREEN = {"width": 1366, "height": 768}
 
 
 def no_english(page, where: str) -> None:
-    """None of Streamlit's English texts on the page, its tooltips and labels included (pages/_locale.py)."""
-    from pages._locale import ENGLISH, MONTHS
+    """None of Streamlit's English texts on the page, its tooltips and labels included
+    (scoring/web/streamlit_texts.py)."""
+    from scoring.web.streamlit_texts import ENGLISH, MONTHS
 
     tables = page.locator('[data-testid="stDataFrame"]')
     if tables.count():

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from pathlib import Path
 
-import streamlit
 from starlette.middleware import Middleware
 from starlette.responses import Response
 
-STREAMLIT_VERSION = "1.67.0"
-SCRIPTS = Path(streamlit.__file__).parent / "static" / "static" / "js"
+from scoring.web.front_end import STATIC, STREAMLIT_VERSION
+
+READ_FROM = "1.67.0"  # the Streamlit version whose scripts TEXTS was read from
+SCRIPTS = STATIC / "static" / "js"
 log = logging.getLogger("scoring.app")
 
 # Script name up to its hash → (the text as written in the script, with enough around it to be that text only,
@@ -110,8 +110,8 @@ def translated(name: str) -> bytes | None:
 def _scripts() -> dict[str, bytes]:
     """Every script that holds texts of `TEXTS`, translated once: a lookup by the file names that exist, so that a
     request for any other name costs nothing and keeps nothing."""
-    if streamlit.__version__ != STREAMLIT_VERSION:
-        log.warning("Streamlit %s, not %s: its texts stay in English", streamlit.__version__, STREAMLIT_VERSION)
+    if STREAMLIT_VERSION != READ_FROM:
+        log.warning("Streamlit %s, not %s: its texts stay in English", STREAMLIT_VERSION, READ_FROM)
         return {}
     out = {}
     for path in SCRIPTS.glob("*.js"):

@@ -14,13 +14,13 @@ import base64
 import hashlib
 import re
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import streamlit
 from starlette.responses import Response
 
-INDEX = Path(streamlit.__file__).parent / "static" / "index.html"
+from scoring.web.front_end import STATIC
+
+INDEX = STATIC / "index.html"
 BROWSER_SCRIPT = "/_danvan/chuyen-trang.js"
 
 # Sends the browser on: to `data-den` (GET), or posts an empty form to `data-gui` (POST).

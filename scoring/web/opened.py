@@ -1,0 +1,41 @@
+"""The store this server process opened, shared by the pages and the server's routes: one per database, and one
+round ledger per store (its state counts serve every page run)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from scoring import service
+from scoring.accounts import Accounts
+from scoring.rounds import Rounds
+from scoring.store import Store, database_url
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def store() -> Store:
+    return _open(database_url(), os.environ.get("DANVAN_SEED_SAMPLE", "1") != "0")
+
+
+@cache
+def _open(url: str, seed: bool) -> Store:
+    """A new, empty store gets the sample years unless DANVAN_SEED_SAMPLE=0."""
+    opened = Store(url)
+    if seed:
+        service.seed(opened, SAMPLE_DIR)
+    return opened
+
+
+def accounts() -> Accounts:
+    return Accounts(store())
+
+
+def rounds() -> Rounds:
+    return _rounds_of(store())
+
+
+@cache
+def _rounds_of(opened: Store) -> Rounds:
+    return Rounds(opened)
