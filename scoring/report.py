@@ -1,9 +1,8 @@
 """The ranked report (docs/report.md): one workbook per year, ready to print, sign and send up.
 
 Sheets in order: "Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu" (when there are leaders),
-"Thống kê", "Phương pháp". Written with xlsxwriter in constant-memory mode, so every sheet is
-written strictly row by row, top to bottom. Text is always written as a string cell, never as a
-formula, whatever it starts with.
+"Thống kê", "Phương pháp". Each table is a list of columns (scoring.report_rows.Column), its rows written as
+sheet XML; text is always written as a string cell, never as a formula, whatever it starts with.
 """
 
 from __future__ import annotations
@@ -14,48 +13,34 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from . import __version__
 from .engine import YearResult
 from .formats import VN_TIME, format_vn, moment, number_setting
 from .framework import LEADER, QUOTA_BASES, UNIT
 from .presentation import TIER_FILL, TIER_LABEL, TIERS, rank_change_text, unit_notes
-from .report_layout import (
-    FONT,
-    ReportSettings,
-    _Formats,
-    _header_block,
-    _page_setup,
-    _paper,
-    _RawRows,
-    _signature,
-    _table_header,
-    cell_text,
-    number_cell,
-    row_height,
-    text_cell,
-)
+from .report_layout import FONT, ReportSettings, _Formats, _header_block, _page_setup, _paper, _signature, _table_header
+from .report_rows import TIER, Book, Column, cell_text, field, serial
 
 NO_SETTINGS = ReportSettings()  # dotted blanks where the committee has not filled its details
 SHEETS = ["Xếp hạng", "Chi tiết tiêu chí", "Người đứng đầu", "Thống kê", "Phương pháp"]
-RANKING_COLUMNS = [
-    "STT",
-    "Mã đơn vị",
-    "Tên đơn vị",
-    "Khối",
-    "Điểm tự chấm",
-    "Điểm thẩm định",
-    "Điểm thưởng",
-    "Điểm trừ",
-    "Tổng điểm",
-    "Xếp loại",
-    "Xếp hạng",
-    "Hạng trong khối",
-    "Thay đổi hạng",
-    "Ghi chú",
+RANKING = [
+    Column("STT", 6, serial, "integer", number=True),
+    Column("Mã đơn vị", 10, field("code"), "text_center"),
+    Column("Tên đơn vị", 30, field("name"), "text", wraps=1),
+    Column("Khối", 19, field("cluster"), "text", wraps=1),
+    Column("Điểm tự chấm", 9, field("self_score"), "score", number=True),
+    Column("Điểm thẩm định", 10, field("review_score"), "score", number=True),
+    Column("Điểm thưởng", 8, field("bonus"), "score", number=True),
+    Column("Điểm trừ", 7, field("penalty"), "score", number=True),
+    Column("Tổng điểm", 9, field("total"), "score_bold", number=True),
+    Column("Xếp loại", 17, field("tier"), TIER, wraps=1),
+    Column("Xếp hạng", 8, field("rank"), "integer", number=True),
+    Column("Hạng trong khối", 8, field("cluster_rank"), "integer", number=True),
+    Column("Thay đổi hạng", 8, field("rank_change_text"), "text_center"),
+    Column("Ghi chú", 40, field("notes"), "note", wraps=1.1),
 ]
-RANKING_WIDTHS = [6, 10, 30, 19, 9, 10, 8, 7, 9, 17, 8, 8, 8, 40]
+RANKING_COLUMNS = [c.heading for c in RANKING]
 TITLE = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN NĂM {year}"
 
 
@@ -79,16 +64,16 @@ def write_report(
     units = result.units if cluster is None else result.units[result.units["cluster"] == cluster]
     leaders = result.leaders if cluster is None else result.leaders[result.leaders["cluster"] == cluster]
     quota = result.quota if cluster is None else result.quota[result.quota["cluster"] == cluster]
-    wb = xlsxwriter.Workbook(
-        target if isinstance(target, io.BytesIO) else str(target),
+    book = Book(
+        target,
         {
-            "constant_memory": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "default_format_properties": {"font_name": FONT, "font_size": 12},
         },
     )
+    wb = book.workbook
     wb.set_properties(
         {
             "title": TITLE.format(year=result.year),
@@ -98,132 +83,36 @@ def write_report(
     )
     f = _Formats(wb)
     title = cell_text(TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else ""))
-    _ranking_sheet(wb, f, result, units, title, settings, now)
-    _detail_sheet(wb, f, result, units, title)
+    _ranking_sheet(book, f, result, units, title, settings, now)
+    _detail_sheet(book, f, result, units, title)
     if len(leaders):
-        _leaders_sheet(wb, f, result, leaders, title)
+        _leaders_sheet(book, f, result, leaders, title)
     _statistics_sheet(wb, f, result, units, leaders, quota, title, cluster)
     _method_sheet(wb, f, result, cluster, now)
-    wb.close()
+    book.close()
 
 
 def _ranking_sheet(
-    wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str, settings: ReportSettings, now: datetime
+    book: Book, f: _Formats, result: YearResult, units: pd.DataFrame, title: str, settings: ReportSettings, now
 ) -> None:
-    ws = wb.add_worksheet(SHEETS[0])
-    width = len(RANKING_COLUMNS)
-    row = _header_block(ws, f, width, title, settings, now)
-    header_row = row
-    _table_header(ws, f, header_row, RANKING_COLUMNS, RANKING_WIDTHS)
+    ws = book.workbook.add_worksheet(SHEETS[0])
+    width = len(RANKING)
+    header_row = _header_block(ws, f, width, title, settings, now)
+    _table_header(ws, f, header_row, RANKING)
     has_previous = result.previous_year is not None
-    columns = [
-        units[c].tolist()
-        for c in (
-            "code",
-            "name",
-            "cluster",
-            "self_score",
-            "review_score",
-            "bonus",
-            "penalty",
-            "total",
-            "tier",
-            "rank",
-            "cluster_rank",
-            "rank_change",
-        )
-    ]
-    columns.append(unit_notes(units))
-    x = f.index
-    rows = _RawRows(ws, header_row + 1)
-    for i, (
-        code,
-        name,
-        cluster,
-        self_score,
-        review,
-        bonus,
-        penalty,
-        total,
-        tier,
-        rank,
-        cluster_rank,
-        change,
-        reason,
-    ) in enumerate(zip(*columns)):
-        r = rows.row
-        tier_name = TIER_LABEL[tier]
-        rows.write(
-            row_height(
-                [
-                    (name, RANKING_WIDTHS[2]),
-                    (cluster, RANKING_WIDTHS[3]),
-                    (tier_name, RANKING_WIDTHS[9]),
-                    (reason, RANKING_WIDTHS[13] * 1.1),
-                ]
-            ),
-            [
-                number_cell(0, r, x["integer"], i + 1),
-                text_cell(1, r, x["text_center"], code),
-                text_cell(2, r, x["text"], name),
-                text_cell(3, r, x["text"], cluster),
-                number_cell(4, r, x["score"], self_score),
-                number_cell(5, r, x["score"], review),
-                number_cell(6, r, x["score"], bonus),
-                number_cell(7, r, x["score"], penalty),
-                number_cell(8, r, x["score_bold"], total),
-                text_cell(9, r, x[tier], tier_name),
-                number_cell(10, r, x["integer"], rank),
-                number_cell(11, r, x["integer"], cluster_rank),
-                text_cell(12, r, x["text_center"], rank_change_text(change, has_previous)),
-                text_cell(13, r, x["note"], reason),
-            ],
-        )
-    rows.close(width - 1)
+    shown = units.assign(
+        rank_change_text=[rank_change_text(c, has_previous) for c in units["rank_change"].tolist()],
+        notes=unit_notes(units),
+    )
+    book.table(ws, header_row + 1, RANKING, shown, f)
     last = header_row + len(units)
     ws.autofilter(header_row, 0, max(last, header_row), width - 1)
     _signature(ws, f, last + 2, width, settings)
     _page_setup(ws, header_row)
 
 
-def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, title: str) -> None:
-    """Per unit and criterion: self score, review score and points used; group subtotals; total."""
-    fw = result.framework
-    ws = wb.add_worksheet(SHEETS[1])
-    criteria = fw.of(UNIT)
-    width = 4 + 3 * len(criteria) + len(fw.groups) + 3
-    ws.merge_range(0, 0, 0, width - 1, title, f.title)
-    ws.set_row(0, 36)
-    ws.merge_range(
-        1,
-        0,
-        1,
-        width - 1,
-        "CHI TIẾT ĐIỂM THEO TIÊU CHÍ (TC: tự chấm; TĐ: thẩm định; Tính: điểm dùng để tính)",
-        f.subtitle,
-    )
-    top, sub = 3, 4
-    singles = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối"]
-    after = [f"Cộng nhóm {g.key}" for g in fw.groups] + ["Điểm thưởng", "Điểm trừ", "Tổng điểm"]
-    ws.set_row(top, 32)
-    for c, name in enumerate(singles):
-        ws.write_string(top, c, name, f.header_top)
-    for k, c in enumerate(criteria):
-        ws.merge_range(top, 4 + 3 * k, top, 6 + 3 * k, f"{c.code} ({format_vn(c.max_points, 0)}đ)", f.header)
-    for j, name in enumerate(after):
-        ws.write_string(top, 4 + 3 * len(criteria) + j, name, f.header_top)
-    for c in range(len(singles)):
-        ws.write_blank(sub, c, None, f.header_bottom)
-    for k in range(len(criteria)):
-        for j, name in enumerate(("TC", "TĐ", "Tính")):
-            ws.write_string(sub, 4 + 3 * k + j, name, f.header)
-    for j in range(len(after)):
-        ws.write_blank(sub, 4 + 3 * len(criteria) + j, None, f.header_bottom)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 11)
-    ws.set_column(2, 2, 32)
-    ws.set_column(3, 3, 19)
-    ws.set_column(4, width - 1, 7.5)
+def _detail_columns(result: YearResult, units: pd.DataFrame) -> list[Column]:
+    """Per unit and criterion: self score, review score and points used; group subtotals; bonus, penalty, total."""
     scores = result.unit_scores.take(units.index)
     per_criterion = np.stack(
         [
@@ -240,77 +129,89 @@ def _detail_sheet(wb, f: _Formats, result: YearResult, units: pd.DataFrame, titl
             units[["bonus", "penalty"]].to_numpy(dtype=float),
         ]
     )
-    texts = [units[c].tolist() for c in ("code", "name", "cluster")]
-    totals = units["total"].tolist()
-    x = f.index
-    rows = _RawRows(ws, sub + 1)
-    for i, (code, name, cluster) in enumerate(zip(*texts)):
-        r = rows.row
-        cells = [
-            number_cell(0, r, x["integer"], i + 1),
-            text_cell(1, r, x["text_center"], code),
-            text_cell(2, r, x["text"], name),
-            text_cell(3, r, x["text"], cluster),
-        ]
-        cells += [number_cell(4 + j, r, x["score"], v) for j, v in enumerate(matrix[i].tolist())]
-        cells.append(number_cell(width - 1, r, x["score_bold"], totals[i]))
-        rows.write(row_height([(name, 32), (cluster, 19)]), cells)
-    rows.close(width - 1)
+    fw = result.framework
+    headings = [f"{c.code} {part}" for c in fw.of(UNIT) for part in ("TC", "TĐ", "Tính")]
+    headings += [f"Cộng nhóm {g.key}" for g in fw.groups] + ["Điểm thưởng", "Điểm trừ"]
+    return [
+        Column("STT", 6, serial, "integer", number=True),
+        Column("Mã đơn vị", 11, field("code"), "text_center"),
+        Column("Tên đơn vị", 32, field("name"), "text", wraps=1),
+        Column("Khối", 19, field("cluster"), "text", wraps=1),
+        *(
+            Column(heading, 7.5, lambda _t, j=j: matrix[:, j].tolist(), "score", number=True)
+            for j, heading in enumerate(headings)
+        ),
+        Column("Tổng điểm", 7.5, field("total"), "score_bold", number=True),
+    ]
+
+
+def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFrame, title: str) -> None:
+    """A criterion's heading spans its three columns (TC, TĐ, Tính) over a second header row."""
+    fw = result.framework
+    ws = book.workbook.add_worksheet(SHEETS[1])
+    criteria = fw.of(UNIT)
+    columns = _detail_columns(result, units)
+    width = len(columns)
+    ws.merge_range(0, 0, 0, width - 1, title, f.title)
+    ws.set_row(0, 36)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        width - 1,
+        "CHI TIẾT ĐIỂM THEO TIÊU CHÍ (TC: tự chấm; TĐ: thẩm định; Tính: điểm dùng để tính)",
+        f.subtitle,
+    )
+    top, sub = 3, 4
+    singles = [c.heading for c in columns[:4]]
+    after = [c.heading for c in columns[4 + 3 * len(criteria) :]]
+    ws.set_row(top, 32)
+    for c, name in enumerate(singles):
+        ws.write_string(top, c, name, f.header_top)
+    for k, c in enumerate(criteria):
+        ws.merge_range(top, 4 + 3 * k, top, 6 + 3 * k, f"{c.code} ({format_vn(c.max_points, 0)}đ)", f.header)
+    for j, name in enumerate(after):
+        ws.write_string(top, 4 + 3 * len(criteria) + j, name, f.header_top)
+    for c in range(len(singles)):
+        ws.write_blank(sub, c, None, f.header_bottom)
+    for k in range(len(criteria)):
+        for j, name in enumerate(("TC", "TĐ", "Tính")):
+            ws.write_string(sub, 4 + 3 * k + j, name, f.header)
+    for j in range(len(after)):
+        ws.write_blank(sub, 4 + 3 * len(criteria) + j, None, f.header_bottom)
+    for c, column in enumerate(columns):
+        ws.set_column(c, c, column.width)
+    book.table(ws, sub + 1, columns, units, f)
     ws.autofilter(sub, 0, sub + max(len(units), 1), width - 1)
     _page_setup(ws, sub, freeze_col=4)
     ws.repeat_rows(top, sub)
 
 
-def _leaders_sheet(wb, f: _Formats, result: YearResult, leaders: pd.DataFrame, title: str) -> None:
-    fw = result.framework
-    ws = wb.add_worksheet(SHEETS[2])
-    criteria = fw.of(LEADER)
+def _leaders_sheet(book: Book, f: _Formats, result: YearResult, leaders: pd.DataFrame, title: str) -> None:
+    criteria = result.framework.of(LEADER)
+    points = result.leader_scores.points.loc[leaders.index].to_numpy(dtype=float)
     columns = [
-        "STT",
-        "Mã đơn vị",
-        "Tên đơn vị",
-        "Họ và tên",
-        "Chức vụ",
-        *[f"{c.code} ({format_vn(c.max_points, 0)}đ)" for c in criteria],
-        "Tổng điểm",
-        "Xếp loại",
-        "Xếp hạng",
-        "Ghi chú",
+        Column("STT", 6, serial, "integer", number=True),
+        Column("Mã đơn vị", 10, field("unit_code"), "text_center"),
+        Column("Tên đơn vị", 30, field("unit_name"), "text", wraps=1),
+        Column("Họ và tên", 22, field("name"), "text", wraps=1),
+        Column("Chức vụ", 14, field("title"), "text", wraps=1),
+        *(
+            Column(f"{c.code} ({format_vn(c.max_points, 0)}đ)", 8, lambda _t, j=j: points[:, j].tolist(), "score", True)
+            for j, c in enumerate(criteria)
+        ),
+        Column("Tổng điểm", 9, field("total"), "score_bold", number=True),
+        Column("Xếp loại", 19, field("tier"), TIER, wraps=1),
+        Column("Xếp hạng", 8, field("rank"), "integer", number=True),
+        Column("Ghi chú", 44, field("reason"), "note", wraps=1.1),
     ]
-    widths = [6, 10, 30, 22, 14, *[8] * len(criteria), 9, 19, 8, 44]
+    ws = book.workbook.add_worksheet(SHEETS[2])
     ws.merge_range(0, 0, 0, len(columns) - 1, title, f.title)
     ws.set_row(0, 36)
     ws.merge_range(1, 0, 1, len(columns) - 1, "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI NGƯỜI ĐỨNG ĐẦU", f.bold_center)
     header_row = 3
-    _table_header(ws, f, header_row, columns, widths)
-    points = result.leader_scores.points.loc[leaders.index].to_numpy(dtype=float)
-    fields = [
-        leaders[c].tolist() for c in ("unit_code", "unit_name", "name", "title", "total", "tier", "rank", "reason")
-    ]
-    x = f.index
-    rows = _RawRows(ws, header_row + 1)
-    k = 5 + len(criteria)
-    for i, (code, unit_name, name, position, total, tier, rank, reason) in enumerate(zip(*fields)):
-        r = rows.row
-        tier_name = TIER_LABEL[tier]
-        cells = [
-            number_cell(0, r, x["integer"], i + 1),
-            text_cell(1, r, x["text_center"], code),
-            text_cell(2, r, x["text"], unit_name),
-            text_cell(3, r, x["text"], name),
-            text_cell(4, r, x["text"], position),
-        ]
-        cells += [number_cell(5 + j, r, x["score"], v) for j, v in enumerate(points[i].tolist())]
-        cells += [
-            number_cell(k, r, x["score_bold"], total),
-            text_cell(k + 1, r, x[tier], tier_name),
-            number_cell(k + 2, r, x["integer"], rank),
-            text_cell(k + 3, r, x["note"], reason),
-        ]
-        rows.write(
-            row_height([(unit_name, 30), (name, 22), (position, 14), (tier_name, 19), (reason, 44 * 1.1)]), cells
-        )
-    rows.close(len(columns) - 1)
+    _table_header(ws, f, header_row, columns)
+    book.table(ws, header_row + 1, columns, leaders, f)
     ws.autofilter(header_row, 0, header_row + len(leaders), len(columns) - 1)
     _page_setup(ws, header_row)
 

@@ -1,5 +1,4 @@
-"""The report's layout with xlsxwriter: its cell formats, the printed page, the heading and signature blocks, and
-rows written as raw cells for speed (text escaped, clipped to Excel's limit, row heights from the text)."""
+"""The report's layout with xlsxwriter: its cell formats, the printed page, the heading and signature blocks."""
 
 from __future__ import annotations
 
@@ -7,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
 
 from .presentation import TIER_FILL, TIERS
+from .report_rows import Column
 
 FONT = "Times New Roman"
 
@@ -66,12 +64,6 @@ class _Formats:
         self.tier = {code: fmt(cell, bg_color=TIER_FILL[code], text_wrap=True) for code in TIERS}
         self.label = fmt(base, bold=True)
         self.wrap = fmt(base, text_wrap=True, valign="top")
-        # Style indexes of the formats used by raw rows (_RawRows).
-        self.index = {
-            name: getattr(self, name)._get_xf_index()
-            for name in ("integer", "text", "text_center", "score", "score_bold", "note")
-        }
-        self.index |= {code: fmt._get_xf_index() for code, fmt in self.tier.items()}
 
 
 def _paper(ws, pages_high: int = 0) -> None:
@@ -107,82 +99,11 @@ def _header_block(ws, f: _Formats, width: int, title: str, settings: ReportSetti
     return 6
 
 
-def _table_header(ws, f: _Formats, row: int, columns: list[str], widths: list[float]) -> None:
+def _table_header(ws, f: _Formats, row: int, columns: list[Column]) -> None:
     ws.set_row(row, 48)
-    for c, (name, width) in enumerate(zip(columns, widths)):
-        ws.set_column(c, c, width)
-        ws.write_string(row, c, name, f.header)
-
-
-LINE_HEIGHT = 15.75  # points per line of 12 pt Times New Roman
-
-
-COLUMN = [xl_col_to_name(c) for c in range(16_384)]  # every column a sheet can have
-
-
-MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of a cell
-
-
-CLIPPED = " … (đã cắt bớt: ô Excel chứa tối đa 32.767 ký tự)"
-
-
-MAX_ROW_HEIGHT = 409  # points, Excel's largest row
-
-
-class _RawRows:
-    """Data rows streamed as sheet XML into a constant-memory worksheet.
-
-    xlsxwriter's cell API costs about 10 µs a cell (argument checks, per-attribute regex escaping);
-    a 60,000-unit report has three million cells. The rows here are the same XML xlsxwriter
-    writes in constant-memory mode (inline strings escaped by its own escaper, styles by their
-    index), written straight after the header rows, which the API writes and flushes first."""
-
-    def __init__(self, ws, first_row: int):
-        ws._write_single_row(first_row)  # flush the header rows written through the API
-        self.ws, self.fh, self.first, self.row = ws, ws.fh, first_row, first_row
-
-    def write(self, height: float, cells: list[str]) -> None:
-        self.fh.write(f'<row r="{self.row + 1}" ht="{height:.16g}" customHeight="1">{"".join(cells)}</row>')
-        self.row += 1
-
-    def close(self, last_col: int) -> int:
-        """Record the rows' extent; returns the next free row for the API."""
-        if self.row > self.first:
-            self.ws._check_dimensions(self.row - 1, last_col)
-        self.ws.previous_row = self.row
-        return self.row
-
-
-def cell_text(value: object) -> str:
-    """A text as a cell can hold it: clipped, with a note, past Excel's 32,767 characters."""
-    text = str(value)
-    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - len(CLIPPED)] + CLIPPED
-
-
-def xml_text(value: object) -> tuple[str, str]:
-    """Escaped text of an inline string and the <t> attribute that keeps its outer spaces."""
-    text = XMLwriter._escape_control_characters(cell_text(value))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text, ' xml:space="preserve"' if text != text.strip() else ""
-
-
-def text_cell(col: int, row: int, style: int, value: object) -> str:
-    """A string cell: never a formula, whatever the text starts with."""
-    text, preserve = xml_text(value)
-    return f'<c r="{COLUMN[col]}{row + 1}" s="{style}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-
-
-def number_cell(col: int, row: int, style: int, value: float) -> str:
-    if value != value:  # NaN: a blank, formatted cell
-        return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"/>'
-    return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"><v>{value:.16G}</v></c>'
-
-
-def row_height(texts_and_widths: list[tuple[str, float]]) -> float:
-    """Height for wrapped text: LibreOffice and Excel keep a written file's row heights, so the writer
-    estimates them (about 1.1 characters of Times New Roman 12 pt per unit of column width)."""
-    lines = max((-(-len(text) // max(int(width * 1.1) - 1, 1)) for text, width in texts_and_widths), default=1)
-    return min(max(lines, 1) * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
+    for c, column in enumerate(columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(row, c, column.heading, f.header)
 
 
 def _signature(ws, f: _Formats, row: int, width: int, settings: ReportSettings) -> None:
