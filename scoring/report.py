@@ -11,7 +11,6 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -111,38 +110,28 @@ def _ranking_sheet(
     _page_setup(ws, header_row)
 
 
-def _detail_columns(result: YearResult, units: pd.DataFrame) -> list[Column]:
+def _detail_lines(result: YearResult, units: pd.DataFrame) -> tuple[pd.DataFrame, list[Column]]:
     """Per unit and criterion: self score, review score and points used; group subtotals; bonus, penalty, total."""
     scores = result.unit_scores.take(units.index)
-    per_criterion = np.stack(
-        [
-            scores.self_scores.to_numpy(dtype=float),
-            scores.review_scores.to_numpy(dtype=float),
-            scores.points.to_numpy(dtype=float),
-        ],
-        axis=2,
-    ).reshape(len(units), -1)
-    matrix = np.hstack(
-        [
-            per_criterion,
-            result.unit_groups.loc[units.index].to_numpy(dtype=float),
-            units[["bonus", "penalty"]].to_numpy(dtype=float),
-        ]
-    )
     fw = result.framework
-    headings = [f"{c.code} {part}" for c in fw.of(UNIT) for part in ("TC", "TĐ", "Tính")]
-    headings += [f"Cộng nhóm {g.key}" for g in fw.groups] + ["Điểm thưởng", "Điểm trừ"]
-    return [
+    parts = {
+        f"{c.code} {part}": frame[c.code].to_numpy(dtype=float)
+        for c in fw.of(UNIT)
+        for part, frame in (("TC", scores.self_scores), ("TĐ", scores.review_scores), ("Tính", scores.points))
+    }
+    groups = result.unit_groups.loc[units.index]
+    parts |= {f"Cộng nhóm {g.key}": groups[g.key].to_numpy(dtype=float) for g in fw.groups}
+    parts |= {"Điểm thưởng": units["bonus"].to_numpy(dtype=float), "Điểm trừ": units["penalty"].to_numpy(dtype=float)}
+    lines = pd.concat([units[["code", "name", "cluster", "total"]], pd.DataFrame(parts, index=units.index)], axis=1)
+    columns = [
         Column("STT", 6, serial, "integer", number=True),
         Column("Mã đơn vị", 11, field("code"), "text_center"),
         Column("Tên đơn vị", 32, field("name"), "text", wraps=1),
         Column("Khối", 19, field("cluster"), "text", wraps=1),
-        *(
-            Column(heading, 7.5, lambda _t, j=j: matrix[:, j].tolist(), "score", number=True)
-            for j, heading in enumerate(headings)
-        ),
+        *(Column(heading, 7.5, field(heading), "score", number=True) for heading in parts),
         Column("Tổng điểm", 7.5, field("total"), "score_bold", number=True),
     ]
+    return lines, columns
 
 
 def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFrame, title: str) -> None:
@@ -150,7 +139,7 @@ def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFra
     fw = result.framework
     ws = book.workbook.add_worksheet(SHEETS[1])
     criteria = fw.of(UNIT)
-    columns = _detail_columns(result, units)
+    lines, columns = _detail_lines(result, units)
     width = len(columns)
     ws.merge_range(0, 0, 0, width - 1, title, f.title)
     ws.set_row(0, 36)
@@ -163,43 +152,33 @@ def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFra
         f.subtitle,
     )
     top, sub = 3, 4
-    singles = [c.heading for c in columns[:4]]
-    after = [c.heading for c in columns[4 + 3 * len(criteria) :]]
     ws.set_row(top, 32)
-    for c, name in enumerate(singles):
-        ws.write_string(top, c, name, f.header_top)
     for k, c in enumerate(criteria):
         ws.merge_range(top, 4 + 3 * k, top, 6 + 3 * k, f"{c.code} ({format_vn(c.max_points, 0)}đ)", f.header)
-    for j, name in enumerate(after):
-        ws.write_string(top, 4 + 3 * len(criteria) + j, name, f.header_top)
-    for c in range(len(singles)):
-        ws.write_blank(sub, c, None, f.header_bottom)
-    for k in range(len(criteria)):
         for j, name in enumerate(("TC", "TĐ", "Tính")):
             ws.write_string(sub, 4 + 3 * k + j, name, f.header)
-    for j in range(len(after)):
-        ws.write_blank(sub, 4 + 3 * len(criteria) + j, None, f.header_bottom)
     for c, column in enumerate(columns):
         ws.set_column(c, c, column.width)
-    book.table(ws, sub + 1, columns, units, f)
+        if not 4 <= c < 4 + 3 * len(criteria):  # a heading of its own, over both rows
+            ws.merge_range(top, c, sub, c, column.heading, f.header)
+    book.table(ws, sub + 1, columns, lines, f)
     ws.autofilter(sub, 0, sub + max(len(units), 1), width - 1)
     _page_setup(ws, sub, freeze_col=4)
     ws.repeat_rows(top, sub)
 
 
 def _leaders_sheet(book: Book, f: _Formats, result: YearResult, leaders: pd.DataFrame, title: str) -> None:
-    criteria = result.framework.of(LEADER)
-    points = result.leader_scores.points.loc[leaders.index].to_numpy(dtype=float)
+    points = result.leader_scores.points.loc[leaders.index]
+    headings = {f"{c.code} ({format_vn(c.max_points, 0)}đ)": c.code for c in result.framework.of(LEADER)}
+    scores = {heading: points[code].to_numpy(dtype=float) for heading, code in headings.items()}
+    lines = pd.concat([leaders, pd.DataFrame(scores, index=leaders.index)], axis=1)
     columns = [
         Column("STT", 6, serial, "integer", number=True),
         Column("Mã đơn vị", 10, field("unit_code"), "text_center"),
         Column("Tên đơn vị", 30, field("unit_name"), "text", wraps=1),
         Column("Họ và tên", 22, field("name"), "text", wraps=1),
         Column("Chức vụ", 14, field("title"), "text", wraps=1),
-        *(
-            Column(f"{c.code} ({format_vn(c.max_points, 0)}đ)", 8, lambda _t, j=j: points[:, j].tolist(), "score", True)
-            for j, c in enumerate(criteria)
-        ),
+        *(Column(heading, 8, field(heading), "score", number=True) for heading in headings),
         Column("Tổng điểm", 9, field("total"), "score_bold", number=True),
         Column("Xếp loại", 19, field("tier"), TIER, wraps=1),
         Column("Xếp hạng", 8, field("rank"), "integer", number=True),
@@ -211,7 +190,7 @@ def _leaders_sheet(book: Book, f: _Formats, result: YearResult, leaders: pd.Data
     ws.merge_range(1, 0, 1, len(columns) - 1, "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI NGƯỜI ĐỨNG ĐẦU", f.bold_center)
     header_row = 3
     _table_header(ws, f, header_row, columns)
-    book.table(ws, header_row + 1, columns, leaders, f)
+    book.table(ws, header_row + 1, columns, lines, f)
     ws.autofilter(header_row, 0, header_row + len(leaders), len(columns) - 1)
     _page_setup(ws, header_row)
 

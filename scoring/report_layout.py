@@ -47,12 +47,6 @@ class _Formats:
         self.title = fmt(base, bold=True, align="center", font_size=14, text_wrap=True)
         self.subtitle = fmt(base, italic=True, align="center")
         self.header = fmt(cell, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2")
-        # Two header rows that look merged without a vertical merge (which constant-memory mode cannot
-        # write: it would flush the upper row before the rest of it is written).
-        self.header_top = fmt(
-            base, bold=True, align="center", text_wrap=True, bg_color="#F2F2F2", top=1, left=1, right=1
-        )
-        self.header_bottom = fmt(base, bg_color="#F2F2F2", bottom=1, left=1, right=1)
         self.text = fmt(cell, text_wrap=True)
         self.digest = fmt(cell, font_size=8)  # a SHA-256 on one line of the methodology sheet
         self.text_center = fmt(cell, align="center")

@@ -52,8 +52,9 @@ def field(name: str) -> Callable[[pd.DataFrame], list]:
     return lambda table: table[name].tolist()
 
 
-def serial(table: pd.DataFrame) -> range:
-    return range(1, len(table) + 1)
+def serial(table: pd.DataFrame) -> list[int]:
+    """1, 2, … down the table (its lines are numbered from 0 when handed to `Book.table`)."""
+    return (table.index + 1).tolist()
 
 
 def cell_text(value: object) -> str:
@@ -98,7 +99,7 @@ class _Table:
     sheet: str
     first: int  # the first row of the table's lines (0-based)
     columns: list[Column]
-    values: list[Sequence]
+    lines: pd.DataFrame
     formats: object  # the report's formats (an attribute per style; `tier`: code → format)
 
 
@@ -113,13 +114,12 @@ class Book:
         """The lines of `table` from row `first` of `ws`, one cell per column."""
         if not len(table):
             return
-        values = [c.values(table) for c in columns]
-        used = [formats.tier[v] for c, vs in zip(columns, values) if c.style == TIER for v in sorted(set(vs))]
+        used = [formats.tier[v] for c in columns if c.style == TIER for v in sorted(set(c.values(table)))]
         used += list({c.style: getattr(formats, c.style) for c in columns if c.style != TIER}.values())
         for k, used_format in enumerate(used):  # the formats of the rows, kept in the workbook
             ws.write_blank(first + k // len(columns), k % len(columns), None, used_format)
         ws.write_blank(first + len(table) - 1, len(columns) - 1, None, formats.text)  # the sheet's extent
-        self.tables.append(_Table(ws.get_name(), first, columns, values, formats))
+        self.tables.append(_Table(ws.get_name(), first, columns, table.reset_index(drop=True), formats))
 
     def close(self) -> None:
         self.workbook.close()
@@ -132,11 +132,13 @@ class Book:
                     continue
                 xml = source.read(info).decode("utf-8")
                 table = tables[info.filename]
-                start, end = _rows_span(xml, table.first, len(table.values[0]))
-                with out.open(zipfile.ZipInfo(info.filename, info.date_time), "w") as part:
+                start, end = _rows_span(xml, table.first, len(table.lines))
+                rows = zipfile.ZipInfo(info.filename, info.date_time)
+                rows.compress_type = zipfile.ZIP_DEFLATED
+                with out.open(rows, "w") as part:
                     part.write(xml[:start].encode("utf-8"))
-                    for chunk in _chunks(_rows(table)):
-                        part.write(chunk.encode("utf-8"))
+                    for rows_xml in _rows(table):
+                        part.write(rows_xml.encode("utf-8"))
                     part.write(xml[end:].encode("utf-8"))
 
 
@@ -169,13 +171,17 @@ def _rows_span(xml: str, first: int, count: int) -> tuple[int, int]:
 
 
 def _rows(table: _Table) -> Iterator[str]:
+    """The table's rows, ROWS_PER_WRITE lines at a time (a national table's values never all in Python at once)."""
     writers = [_writer(c, table.formats) for c in table.columns]
     wrapping = [(k, c.width * c.wraps, c.style == TIER) for k, c in enumerate(table.columns) if c.wraps]
-    for i, values in enumerate(zip(*table.values)):
-        r = table.first + i
-        cells = "".join([write(k, r, v) for k, (write, v) in enumerate(zip(writers, values))])
-        height = row_height([(TIER_LABEL[values[k]] if tier else values[k], w) for k, w, tier in wrapping])
-        yield f'<row r="{r + 1}" ht="{height:.16g}" customHeight="1">{cells}</row>'
+    for start in range(0, len(table.lines), ROWS_PER_WRITE):
+        lines = table.lines.iloc[start : start + ROWS_PER_WRITE]
+        rows = []
+        for i, values in enumerate(zip(*(c.values(lines) for c in table.columns)), start=table.first + start):
+            cells = "".join([write(k, i, v) for k, (write, v) in enumerate(zip(writers, values))])
+            height = row_height([(TIER_LABEL[values[k]] if tier else values[k], w) for k, w, tier in wrapping])
+            rows.append(f'<row r="{i + 1}" ht="{height:.16g}" customHeight="1">{cells}</row>')
+        yield "".join(rows)
 
 
 def _writer(column: Column, formats) -> Callable[[int, int, object], str]:
@@ -187,13 +193,3 @@ def _writer(column: Column, formats) -> Callable[[int, int, object], str]:
     if column.number:
         return lambda k, r, v: number_cell(k, r, style, v)
     return lambda k, r, v: text_cell(k, r, style, v)
-
-
-def _chunks(rows: Iterator[str]) -> Iterator[str]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == ROWS_PER_WRITE:
-            yield "".join(batch)
-            batch = []
-    yield "".join(batch)
