@@ -50,9 +50,10 @@ format: $(VENV)/.dev
 test: lint system-deps
 	$(BIN)/python -m pytest -n auto
 
-# The inner loop: everything but the tests that need LibreOffice, PostgreSQL or the browser.
+# The inner loop: everything but the tests that need a real LibreOffice, PostgreSQL, Chromium or nginx (the
+# markers come from the fixtures they use: tests/conftest.py).
 test-fast: $(VENV)/.dev
-	$(BIN)/python -m pytest -n auto -m "not libreoffice and not postgresql and not browser"
+	$(BIN)/python -m pytest -n auto -m "not libreoffice and not postgresql and not browser and not nginx"
 
 sample: $(VENV)/.runtime
 	$(BIN)/python -m scoring sample -o sample_data

@@ -139,6 +139,16 @@ def keep_typed(
         rounds().keep_typed(actor(), year, code, page, content)
 
 
+def open_round_years(none_open: str) -> list[int]:
+    """The years whose round is open, newest first; else `none_open` (Markdown of the page's own) and the page
+    stops."""
+    years = rounds().open_years()
+    if not years:
+        st.info(none_open)
+        st.stop()
+    return years
+
+
 def end_of_day(day: date) -> datetime:
     """A deadline picked as a date: 23:59 of that day in Vietnam."""
     return datetime.combine(day, time(23, 59), VN_TIME)

@@ -9,10 +9,20 @@ import streamlit as st
 
 from pages._downloads import offer_download
 from pages._tables import CRITERIA_WIDTHS, criteria_editor, page_of, pick_unit, show_history, show_table
-from pages._ui import actor, decimal_input, end_of_day, keep_typed, restored_notice, round_act, rounds, typed_table
+from pages._ui import (
+    actor,
+    decimal_input,
+    end_of_day,
+    keep_typed,
+    open_round_years,
+    restored_notice,
+    round_act,
+    rounds,
+    typed_table,
+)
 from scoring import round_views
 from scoring.access import Right
-from scoring.flags import FLAGS
+from scoring.flags import FLAGS, SETTING_LABELS
 from scoring.formats import VN_TIME, deadline
 from scoring.presentation import literal, markdown
 from scoring.rounds import IN_APPRAISAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, can
@@ -21,10 +31,7 @@ from scoring.text import DISCIPLINE_UNSPECIFIED
 PAGE, COLUMNS = "tham-dinh", ["Thẩm định", "Lý do"]
 me = actor()
 st.title("Thẩm định")
-years = rounds().open_years()
-if not years:
-    st.info("Không có đợt đánh giá nào đang mở. Mở đợt ở trang **Đợt đánh giá**.")
-    st.stop()
+years = open_round_years("Không có đợt đánh giá nào đang mở. Mở đợt ở trang **Đợt đánh giá**.")
 c1, c2 = st.columns([1, 3])
 year = c1.selectbox("Năm", years, key="review_year")
 board = rounds().board(me, year)
@@ -115,13 +122,13 @@ if open_for_review:
             "Điểm trừ", sheet.settings["penalty"], "complete_penalty", 0, float(fw.penalty_max), c[1]
         )
         flags = {
-            f: st.checkbox(round_views.SETTING_LABELS[f], bool(sheet.settings[f]), key=f"complete_{f}")
+            f: st.checkbox(SETTING_LABELS[f], bool(sheet.settings[f]), key=f"complete_{f}")
             for f in FLAGS
             if f not in ("collective_discipline", "head_discipline")
         }
         levels = {
             f: st.selectbox(
-                round_views.SETTING_LABELS[f],
+                SETTING_LABELS[f],
                 options,
                 options.index(int(sheet.settings[f])),
                 format_func=round_views.discipline_label,

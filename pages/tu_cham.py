@@ -5,7 +5,7 @@ evidence files; what is typed is kept on the server as it is typed (a menu click
 import streamlit as st
 
 from pages._tables import SELF_WIDTHS, criteria_editor, show_table
-from pages._ui import actor, keep_typed, restored_notice, round_act, rounds, store, typed_table
+from pages._ui import actor, keep_typed, open_round_years, restored_notice, round_act, rounds, store, typed_table
 from scoring import round_views, service, views
 from scoring.formats import deadline
 from scoring.presentation import literal, markdown
@@ -14,10 +14,7 @@ from scoring.rounds import MAX_EVIDENCE_BYTES, STATE_LABELS, RoundError, can
 PAGE, COLUMNS = "tu-cham", ["Tự chấm", "Thuyết minh"]
 me = actor()
 st.title("Tự chấm điểm")
-years = rounds().open_years()
-if not years:
-    st.info("Hiện chưa có đợt đánh giá nào đang mở.")
-    st.stop()
+years = open_round_years("Hiện chưa có đợt đánh giá nào đang mở.")
 year = st.selectbox("Năm", years, key="self_year")
 try:
     sheet = rounds().sheet(me, year, me.unit_code)

@@ -5,6 +5,9 @@ yes mark), and whose it is. The template, the reader's form labels, the round an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from .text import parse_discipline
 
 YES = "x"  # how a sheet marks a yes/no flag (the reader takes any yes: text.parse_flag)
 HEAD_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ")  # levels 1..4 of a person
@@ -18,6 +21,17 @@ class Flag:
     width: int = 9  # of its column in the templates (template.Column's default)
     of_leader: bool = False  # kept on the head's row (the "Người đứng đầu" sheet) rather than the unit's
 
+    def cell(self, value: object) -> str | None:
+        """A stored value as a sheet writes it: a discipline's level by name (this flag's own word first), a yes
+        as YES, nothing for none."""
+        if self.choices == (YES,):
+            return YES if value else None
+        return self._names.get(value)
+
+    @cached_property
+    def _names(self) -> dict[int, str]:
+        return dict(enumerate(HEAD_DISCIPLINES, start=1)) | {parse_discipline(c, True): c for c in self.choices}
+
 
 RULE_FLAGS = (
     Flag("collective_discipline", "Kỷ luật tập thể", ("Khiển trách", "Cảnh cáo", "Giải tán", YES), 12),
@@ -29,5 +43,6 @@ RULE_FLAGS = (
 FLAG = {f.code: f for f in RULE_FLAGS}
 FLAGS = tuple(FLAG)
 FLAG_LABELS = {f.code: f.label for f in RULE_FLAGS}
+SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", **FLAG_LABELS}  # what a committee sets per unit
 UNIT_FLAGS = tuple(f for f in RULE_FLAGS if not f.of_leader)
 LEADER_FLAGS = tuple(f for f in RULE_FLAGS if f.of_leader)

@@ -16,28 +16,20 @@ from .framework import Framework, load_preset
 from .reading.consolidate import Part, consolidate
 from .reading.framework_sheet import framework_from_books, read_framework_bytes, read_framework_sheet
 from .reading.table import read_book
-from .validation import Issue, Issues, errors, warnings
+from .validation import Issue, Issues, Sorted
 from .workbook import Book, UnreadableFile
 
 __all__ = ["ReadResult", "read_files", "read_paths", "read_framework_bytes", "read_framework_sheet"]
 
 
 @dataclass
-class ReadResult:
+class ReadResult(Sorted):
     """What a set of files gave: one YearData per year, the framework used and every problem."""
 
     years: dict[int, YearData]
     framework: Framework
     issues: list[Issue] = field(default_factory=list)
     framework_origin: str = ORIGIN_CHOSEN
-
-    @property
-    def errors(self) -> list[Issue]:
-        return errors(self.issues)
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return warnings(self.issues)
 
 
 def read_files(

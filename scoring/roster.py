@@ -14,7 +14,7 @@ import pandas as pd
 
 from .reading.headers import cell_text
 from .text import fold, heading_matches, nfc, unit_code
-from .validation import Issue, Issues, errors
+from .validation import Issue, Issues, Sorted
 from .vocabulary import FOOTER_STARTS, HEADER_SCAN_ROWS, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS, UNIT_META
 from .workbook import Grid, Loading, UnreadableFile
 
@@ -30,13 +30,9 @@ NO_CLUSTER = "(không ghi khối)"
 
 
 @dataclass(frozen=True)
-class Roster:
+class Roster(Sorted):
     units: pd.DataFrame  # code (normal form), name, cluster, and where each came from: file, sheet, row
     issues: list[Issue]
-
-    @property
-    def errors(self) -> list[Issue]:
-        return errors(self.issues)
 
     @property
     def table(self) -> pd.DataFrame:

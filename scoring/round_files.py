@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from .access import Actor, Right
 from .dataset import YearData
-from .flags import FLAG_LABELS, HEAD_DISCIPLINES, YES
+from .flags import FLAG, LEADER_FLAGS, SETTING_LABELS, UNIT_FLAGS
 from .framework import LEADER, UNIT, Framework
 from .reader import read_files
 from .rounds import STATE_LABELS, Change, RoundError, RoundInfo, Rounds, UnitSheet, key, refusal_hint, year_data_of
@@ -36,14 +36,12 @@ from .template import (
     write_guide,
     write_table,
 )
-from .text import DISCIPLINE_UNSPECIFIED, fold
+from .text import fold
 from .validation import Issue, Issues, errors
 from .vocabulary import HEADER_SCAN_ROWS, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 from .workbook import Book, Grid, Loading
 
 REASON_HEADING, STATE_HEADING = "Lý do thay đổi", "Trạng thái"
-_HEAD = dict(enumerate(HEAD_DISCIPLINES, start=1))  # discipline level → the text the template offers
-_COLLECTIVE = _HEAD | {4: "Giải tán", DISCIPLINE_UNSPECIFIED: YES}
 
 
 # ---------------------------------------------------------------- export
@@ -120,10 +118,7 @@ def _unit_records(data: YearData, states: list[str]) -> list[dict]:
             "cluster": u.cluster,
             "bonus": cell_number(u.bonus) or None,
             "penalty": cell_number(u.penalty) or None,
-            "collective_discipline": _COLLECTIVE.get(u.collective_discipline),
-            "head_discipline": _HEAD.get(u.head_discipline),
-            "disunity": YES if u.disunity else None,
-            "corruption": YES if u.corruption else None,
+            **{f.code: f.cell(getattr(u, f.code)) for f in UNIT_FLAGS},
             "note": u.note or None,
             "state": state,
             **_scores(data.unit_self.iloc[i], data.unit_review.iloc[i]),
@@ -139,8 +134,8 @@ def _leader_records(data: YearData) -> list[dict]:
             "code": p.unit_code,
             "name": p.name,
             "title": p.title,
-            "discipline": _HEAD.get(p.discipline),
-            "low_confidence": YES if p.low_confidence else None,
+            "discipline": FLAG["head_discipline"].cell(p.discipline),
+            **{f.code: f.cell(getattr(p, f.code)) for f in LEADER_FLAGS},
             **_scores(data.leader_self.iloc[i], data.leader_review.iloc[i]),
         }
         for i, p in enumerate(data.leaders.itertuples())
@@ -248,9 +243,7 @@ def diff(
             u.row,
         )
         before = now_units.loc[u.code]
-        found += _settings(
-            u, before, ("bonus", "penalty", "collective_discipline", "head_discipline", "disunity", "corruption")
-        )
+        found += _settings(u, before, ("bonus", "penalty", *(f.code for f in UNIT_FLAGS)))
         for name, label in (("name", "Tên đơn vị"), ("cluster", "Khối")):
             if getattr(u, name) != before[name]:
                 at.warning(
@@ -277,16 +270,13 @@ def diff(
             at,
             p.row,
         )
-        found += _settings(p, leaders.loc[j], ("low_confidence",))
+        found += _settings(p, leaders.loc[j], tuple(f.code for f in LEADER_FLAGS))
         if p.discipline != leaders.at[j, "discipline"]:
             found.append(("head_discipline", float(p.discipline), "Kỷ luật"))
         changes += _with_reasons(
             found, p.unit_code, sheets[p.unit_code], p.unit_code in open_codes, edits, p, default_reason, at
         )
     return _one_per_target(changes, issues), issues.errors + issues.warnings
-
-
-_SETTING_COLUMNS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", **FLAG_LABELS}
 
 
 def _criteria(
@@ -325,7 +315,7 @@ def _criteria(
 
 def _settings(new, before, names: tuple[str, ...]) -> list[tuple[str, float, str]]:
     return [
-        (name, float(getattr(new, name)), _SETTING_COLUMNS[name])
+        (name, float(getattr(new, name)), SETTING_LABELS[name])
         for name in names
         if not _same(float(getattr(new, name)), float(before[name]))
     ]

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 
 from .engine import YearResult
-from .flags import FLAG_LABELS
+from .flags import SETTING_LABELS
 from .formats import day, deadline, moment, number_setting
 from .framework import LEADER, TARGET_LABELS, UNIT, Framework
 from .presentation import TIERS, markdown, markdown_list, vn
@@ -34,7 +34,6 @@ KIND_LABELS = {
     "published": "Công bố",
     "reopened": "Mở lại đợt",
 }
-SETTING_LABELS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ", **FLAG_LABELS}
 
 
 _TARGET_NAMES = SETTING_LABELS | {"name": "Họ tên", "title": "Chức vụ"}  # settings and the leader's fields

@@ -224,20 +224,9 @@ class YearTables(StoreCore):
     def unit_name(self, code: str) -> str | None:
         """The name of a unit code (normal form) in the newest round or active year that has it; None if none does.
         Accounts of units are checked against it, so that a typo does not make an account for no unit."""
-        in_round = (
-            select(t.round_units.c.name)
-            .join(t.rounds, t.rounds.c.id == t.round_units.c.round_id)
-            .where(t.round_units.c.code == code)
-            .order_by(t.rounds.c.year.desc())
-            .limit(1)
-        )
-        in_year = (
-            select(t.unit_rows.c.name)
-            .join(t.active_years, t.active_years.c.dataset_id == t.unit_rows.c.dataset_id)
-            .where(t.unit_rows.c.code == code)
-            .order_by(t.active_years.c.year.desc())
-            .limit(1)
-        )
+        units, rounds, rows, years = t.round_units.c, t.rounds.c, t.unit_rows.c, t.active_years.c
+        in_round = _newest(units.name, units.code == code, t.rounds, rounds.id == units.round_id, rounds.year)
+        in_year = _newest(rows.name, rows.code == code, t.active_years, years.dataset_id == rows.dataset_id, years.year)
         with self.reading() as conn:
             return conn.execute(in_round).scalar() or conn.execute(in_year).scalar()
 
@@ -361,3 +350,8 @@ def _from_json(table, row: dict) -> dict:
             value = base64.b64decode(value, validate=True)
         out[column.name] = value
     return out
+
+
+def _newest(name, where, joined, on, year):
+    """The name that `where` finds, of the newest year in `joined`."""
+    return select(name).join(joined, on).where(where).order_by(year.desc()).limit(1)

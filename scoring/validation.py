@@ -43,8 +43,22 @@ class Issue:
         return asdict(self)
 
 
+class Sorted:
+    """`errors` and `warnings` of what holds `issues` (a read, a roster, the collector)."""
+
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return errors(self.issues)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return warnings(self.issues)
+
+
 @dataclass
-class Issues:
+class Issues(Sorted):
     """Collector passed down the reading of one file; bound to that file's name and sheet."""
 
     items: list[Issue] = field(default_factory=list)
@@ -62,12 +76,8 @@ class Issues:
         self.items.append(Issue(WARNING, message, self.file, self.sheet, row, column, _shown(value)))
 
     @property
-    def errors(self) -> list[Issue]:
-        return errors(self.items)
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return warnings(self.items)
+    def issues(self) -> list[Issue]:
+        return self.items
 
 
 def errors(issues: list[Issue]) -> list[Issue]:

@@ -18,7 +18,7 @@ from scoring.round_views import (
     self_table,
     typed_scores,
 )
-from scoring.rounds import NO_SELF, NOT_SUBMITTED, APPRAISED, SUBMITTED, UnitSheet
+from scoring.rounds import APPRAISED, NO_SELF, NOT_SUBMITTED, SUBMITTED, UnitSheet
 
 
 def row(table: pd.DataFrame, key: str) -> dict:

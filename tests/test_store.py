@@ -46,8 +46,6 @@ from scoring.store import MIGRATIONS, WRITERS_LOCK, Store, StoreError, os_user
 
 KEY = signing_key("sqlite://")  # the tests' one backup key (tests/conftest.py), as the command line reads it
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 Y2023, Y2024, Y2025 = (SAMPLE / f"tong_hop_{y}.xlsx" for y in (2023, 2024, 2025))
