@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .flags import LEADER_FLAGS, UNIT_FLAGS
 from .validation import Issue
 
 # One row per unit. Disciplines are levels 0..4 (text.DISCIPLINE_LABELS), -1 = disciplined, level not stated.
@@ -15,17 +16,14 @@ UNIT_COLUMNS = [
     "cluster",
     "bonus",
     "penalty",
-    "collective_discipline",
-    "head_discipline",
-    "disunity",
-    "corruption",
+    *(f.code for f in UNIT_FLAGS),
     "note",
     "has_self_columns",
     "file",
     "sheet",
     "row",
 ]
-LEADER_COLUMNS = ["unit_code", "name", "title", "discipline", "low_confidence", "file", "sheet", "row"]
+LEADER_COLUMNS = ["unit_code", "name", "title", "discipline", *(f.code for f in LEADER_FLAGS), "file", "sheet", "row"]
 
 
 # How the framework of an import was chosen, in order of precedence: the user's explicit choice, the files'

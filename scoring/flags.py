@@ -1,13 +1,14 @@
 """The rule flags of a unit and its head (docs/rules.md steps 6, 7 and 10), one row each: the column that holds it,
 the label people read in every sheet, page and report, what a sheet offers in its cell (a discipline's levels or a
-yes mark), and whose it is. The template, the reader's form labels, the round and its pages all read this table."""
+yes mark), and whose it is. The template, the readers, the tables, the store's types, the round, its workbook and
+its pages all read this table; the words a heading may use are in vocabulary.py (their order decides matches)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 
-from .text import parse_discipline
+from .text import parse_discipline, parse_flag
 
 YES = "x"  # how a sheet marks a yes/no flag (the reader takes any yes: text.parse_flag)
 HEAD_DISCIPLINES = ("Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ")  # levels 1..4 of a person
@@ -20,6 +21,23 @@ class Flag:
     choices: tuple[str, ...]  # what a sheet offers in the cell: a discipline's levels 1..4, or YES alone
     width: int = 9  # of its column in the templates (template.Column's default)
     of_leader: bool = False  # kept on the head's row (the "Người đứng đầu" sheet) rather than the unit's
+
+    @property
+    def levels(self) -> bool:
+        """A discipline (levels 1..4, text.DISCIPLINE_LABELS), not a yes/no."""
+        return self.choices != (YES,)
+
+    @property
+    def none(self) -> int | bool:
+        return 0 if self.levels else False
+
+    def parse(self, value: object) -> int | bool:
+        """A cell as the tables hold it: a discipline's level (a bare yes where this flag offers one: disciplined,
+        level not stated), else whether it says yes. ValueError when it is neither."""
+        return parse_discipline(value, YES in self.choices) if self.levels else parse_flag(value)
+
+    def stored(self, value: object) -> int | bool:
+        return int(value) if self.levels else bool(value)
 
     def cell(self, value: object) -> str | None:
         """A stored value as a sheet writes it: a discipline's level by name (this flag's own word first), a yes

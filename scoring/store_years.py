@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as t
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
+from .flags import RULE_FLAGS
 from .framework import LEADER, UNIT, Framework, from_toml
 from .storage import DatasetInfo, StoreCore, StoreError, _now, os_user, record
 from .text import unit_code, unit_codes
@@ -22,8 +23,8 @@ from .validation import Issue
 
 _FLOAT, _INT, _BOOL = (
     {"bonus", "penalty"},
-    {"collective_discipline", "head_discipline", "discipline", "row"},
-    {"disunity", "corruption", "has_self_columns", "low_confidence"},
+    {"discipline", "row", *(f.code for f in RULE_FLAGS if f.levels)},
+    {"has_self_columns", *(f.code for f in RULE_FLAGS if not f.levels)},
 )
 
 

@@ -9,9 +9,9 @@ from functools import lru_cache
 import numpy as np
 
 from ..dataset import Source
-from ..flags import FLAG_LABELS
+from ..flags import FLAG_LABELS, LEADER_FLAGS, UNIT_FLAGS
 from ..framework import LEADER, UNIT, Framework
-from ..text import code_key, fold, heading_matches, number_text, parse_discipline, parse_flag, parse_number, unit_code
+from ..text import code_key, fold, heading_matches, number_text, parse_number, unit_code
 from ..validation import Issues
 from ..vocabulary import FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
 from ..workbook import Book, Grid, column_letter
@@ -143,12 +143,7 @@ def read_form(
         "cluster": labels.get("cluster", ""),
         "bonus": bonus[1],
         "penalty": penalty[1],
-        "collective_discipline": _label_value(
-            labels, "collective_discipline", lambda v: parse_discipline(v, True), 0, issues
-        ),
-        "head_discipline": _label_value(labels, "head_discipline", lambda v: parse_discipline(v, False), 0, issues),
-        "disunity": _label_value(labels, "disunity", parse_flag, False, issues),
-        "corruption": _label_value(labels, "corruption", parse_flag, False, issues),
+        **{f.code: _label_value(labels, f.code, f.parse, f.none, issues) for f in UNIT_FLAGS},
         "note": labels.get("note", ""),
         "has_self_columns": SELF in cols,
     }
@@ -168,7 +163,7 @@ def read_form(
             "sheet": grid.name,
             "year": year,
             "discipline": unit["head_discipline"],
-            "low_confidence": _label_value(labels, "low_confidence", parse_flag, False, issues),
+            **{f.code: _label_value(labels, f.code, f.parse, f.none, issues) for f in LEADER_FLAGS},
             "has_self_columns": SELF in cols,
         }
         parts.append(_form_part("leaders", leader, found, leader_codes, source))

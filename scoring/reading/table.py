@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import Source
+from ..flags import FLAG, LEADER_FLAGS, UNIT_FLAGS, YES, Flag
 from ..framework import LEADER, UNIT, Criterion, Framework
-from ..text import code_key, fold, number_text, parse_discipline, parse_flag, parse_number, unit_codes
+from ..text import code_key, fold, number_text, parse_number, unit_codes
 from ..validation import Issues
 from ..vocabulary import (
     FOOTER_STARTS,
@@ -205,16 +206,15 @@ def _read_table(
         )
         table["bonus"] = _adjustment(grid, roles.get("bonus"), rows, fw.bonus_max, "thưởng", issues)
         table["penalty"] = _adjustment(grid, roles.get("penalty"), rows, fw.penalty_max, "trừ", issues)
-        table["collective_discipline"] = _disciplines(grid, roles.get("collective_discipline"), rows, True, issues)
-        table["head_discipline"] = _disciplines(grid, roles.get("head_discipline"), rows, False, issues)
-        table["disunity"] = _flags(grid, roles.get("disunity"), rows, issues)
-        table["corruption"] = _flags(grid, roles.get("corruption"), rows, issues)
+        for flag in UNIT_FLAGS:
+            table[flag.code] = _flag_column(grid, roles.get(flag.code), rows, flag, issues)
         table["note"] = _texts(grid, roles.get("note"), rows)
     else:
         table["unit_code"] = table["code"]
         table["title"] = _texts(grid, roles.get("title"), rows)
-        table["discipline"] = _disciplines(grid, roles.get("discipline"), rows, False, issues)
-        table["low_confidence"] = _flags(grid, roles.get("low_confidence"), rows, issues)
+        table["discipline"] = _flag_column(grid, roles.get("discipline"), rows, FLAG["head_discipline"], issues)
+        for flag in LEADER_FLAGS:
+            table[flag.code] = _flag_column(grid, roles.get(flag.code), rows, flag, issues)
     has_self = any(SELF in kinds for kinds in by_code.values())
     table["has_self_columns"] = has_self
     # Columns gathered first and framed once: one insert per criterion makes pandas slow (and warn) past 64.
@@ -342,23 +342,14 @@ def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, is
     return out
 
 
-def _flags(grid, col, rows, issues) -> list[bool]:
-    return _parsed(
-        grid,
-        col,
-        rows,
-        parse_flag,
-        False,
-        issues,
-        "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không",
+def _flag_column(grid, col, rows, flag: Flag, issues) -> list[int | bool]:
+    message = (
+        "Hình thức kỷ luật không hợp lệ: khiển trách, cảnh cáo, cách chức, khai trừ/giải tán"
+        + (" hoặc “x”" if YES in flag.choices else "")
+        if flag.levels
+        else "Giá trị không hợp lệ: ghi “x” hoặc “có” nếu đúng, để trống nếu không"
     )
-
-
-def _disciplines(grid, col, rows, allow_flag: bool, issues) -> list[int]:
-    message = "Hình thức kỷ luật không hợp lệ: khiển trách, cảnh cáo, cách chức, khai trừ/giải tán" + (
-        " hoặc “x”" if allow_flag else ""
-    )
-    return _parsed(grid, col, rows, lambda v: parse_discipline(v, allow_flag), 0, issues, message)
+    return _parsed(grid, col, rows, flag.parse, flag.none, issues, message)
 
 
 def _years(grid, col, rows, fallback, issues) -> list[int | None]:

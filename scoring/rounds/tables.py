@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import LEADER_COLUMNS, UNIT_COLUMNS, YearData
+from ..flags import LEADER_FLAGS, UNIT_FLAGS
 from ..framework import LEADER, UNIT
 from ..presentation import vn
 from .sheet import RoundInfo, UnitSheet, key
@@ -65,10 +66,7 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
         s.cluster,
         float(settings["bonus"]),
         float(settings["penalty"]),
-        int(settings["collective_discipline"]),
-        int(settings["head_discipline"]),
-        bool(settings["disunity"]),
-        bool(settings["corruption"]),
+        *(f.stored(settings[f.code]) for f in UNIT_FLAGS),
         _reasons_note(s),
         True,
         SOURCE_NAME,
@@ -80,7 +78,7 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
             s.leader["name"],
             s.leader.get("title", ""),
             int(settings["head_discipline"]),
-            bool(settings["low_confidence"]),
+            *(f.stored(settings[f.code]) for f in LEADER_FLAGS),
             SOURCE_NAME,
             "",
         )
