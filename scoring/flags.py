@@ -42,9 +42,7 @@ class Flag:
     def cell(self, value: object) -> str | None:
         """A stored value as a sheet writes it: a discipline's level by name (this flag's own word first), a yes
         as YES, nothing for none."""
-        if self.choices == (YES,):
-            return YES if value else None
-        return self._names.get(value)
+        return self._names.get(value) if self.levels else (YES if value else None)
 
     @cached_property
     def _names(self) -> dict[int, str]:
