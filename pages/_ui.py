@@ -144,7 +144,7 @@ def open_round_years(none_open: str) -> list[int]:
     stops."""
     years = rounds().open_years()
     if not years:
-        st.info(none_open)
+        st.info(none_open)  # text: the calling page's own constant
         st.stop()
     return years
 
