@@ -23,16 +23,18 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Debian packages the tests use: LibreOffice converts fixtures and renders reports to PDF, poppler reads the
-# PDF, PostgreSQL runs the store tests a second time (the tests start their own server on a local port),
+# Debian packages the tests use: LibreOffice (Calc and Writer) converts fixtures and renders the report and the
+# documents to PDF, poppler reads the PDF, PostgreSQL runs the store tests a second time (the tests start their own
+# server on a local port),
 # Chromium is the browser Playwright drives (never `playwright install`), nginx fronts two app replicas in the
 # deployment test over TLS with a certificate openssl makes (the tests start it on loopback; the package's own
 # service is not used).
 system-deps:
-	@command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 && \
+	@command -v soffice >/dev/null 2>&1 && dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 && \
+	  command -v pdfinfo >/dev/null 2>&1 && \
 	  command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
 	  test -x /usr/sbin/nginx && command -v openssl >/dev/null 2>&1 || { \
-	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends libreoffice-calc-nogui libreoffice-writer-nogui \
 	  fonts-liberation fonts-dejavu-core poppler-utils postgresql chromium nginx-light openssl; }
 
 run: $(VENV)/.runtime

@@ -27,7 +27,8 @@ class Right(StrEnum):
     MANAGE_ROUND = "manage_round"  # open, cancel, reopen a round; add, withdraw units; extend a unit's deadline
     APPRAISE = "appraise"  # appraise units, ask for explanations, complete and reopen a unit, the round workbook
     FRAMEWORK = "framework"  # edit and activate the criteria
-    REPORT = "report"  # download the signed report
+    REPORT = "report"  # download the signed report and the committee's documents
+    DOCUMENTS = "documents"  # the committee's details (who issues and signs, numbers, texts) and document templates
     ACCOUNTS = "accounts"  # accounts and the audit log
     BACKUP = "backup"  # backup and restore
     PUBLISH = "publish"  # approve and publish a round's result
@@ -38,7 +39,9 @@ class Right(StrEnum):
 _STAFF = {Right.VIEW_ALL, Right.VIEW_OWN_UNIT, Right.REPORT}
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.ADMIN: frozenset(Right) - {Right.SELF_ASSESS},  # self-assessment is a unit's own
-    Role.OFFICER: frozenset(_STAFF | {Right.IMPORT, Right.MANAGE_ROUND, Right.APPRAISE, Right.FRAMEWORK}),
+    Role.OFFICER: frozenset(
+        _STAFF | {Right.IMPORT, Right.MANAGE_ROUND, Right.APPRAISE, Right.FRAMEWORK, Right.DOCUMENTS}
+    ),
     Role.LEADERSHIP: frozenset(_STAFF | {Right.PUBLISH}),
     Role.UNIT: frozenset({Right.VIEW_OWN_UNIT, Right.SELF_ASSESS, Right.VIEW_PUBLISHED}),
 }

@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("login")
     role.add_argument("role", help=roles)
     role.add_argument("--unit", help="mã đơn vị (vai trò don_vi)")
+    from .document_cli import add_parser as document_parser
+
+    document_parser(sub, _year)
     rnd = sub.add_parser("round", help="đợt đánh giá của một năm")
     rnd.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
     rnd.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
@@ -255,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         from .round_cli import run_round
 
         return run_round(args, framework)
+    if args.command == "document":
+        from .document_cli import run_document
+
+        return run_document(args)
     if args.command == "template":
         from .template import write_template
 

@@ -1,0 +1,74 @@
+"""`python -m scoring document decision|report|letters YEAR -o PATH`: the committee's documents of a stored year,
+with the committee's details kept in the store (options replace them for this run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .access import Forbidden
+from .documents import DECISION, LETTER, REPORT, pdf_available
+from .documents.committee import year_document
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
+from .store import StoreError
+
+KIND = {"decision": DECISION, "report": REPORT, "letters": LETTER}
+OPTIONS = {  # option → the committee detail it replaces
+    "superior_body": "superior_body",
+    "issuing_body": "issuing_body",
+    "place": "place",
+    "signer": "signer_name",
+    "number": None,  # the number of the document asked for
+}
+NUMBERS = {DECISION: "decision_number", REPORT: "report_number", LETTER: "letter_number"}
+
+
+def add_parser(sub, year_type) -> None:
+    doc = sub.add_parser("document", help="văn bản của cấp ủy: quyết định kèm danh sách, báo cáo, thông báo")
+    doc.add_argument("kind", choices=list(KIND), help="decision: quyết định và danh sách; report: báo cáo; "
+                     "letters: thông báo cho từng đơn vị")  # fmt: skip
+    doc.add_argument("year", type=year_type)
+    doc.add_argument("-o", "--output", type=Path, required=True, help="tệp .docx/.pdf, hoặc .zip hay thư mục")
+    doc.add_argument("--pdf", action="store_true", help="in ra PDF (cần LibreOffice)")
+    doc.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
+    doc.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    doc.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
+    doc.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
+    doc.add_argument("--place", help="địa danh ở dòng ngày tháng")
+    doc.add_argument("--signer", help="họ tên người ký")
+    doc.add_argument("--number", help="số văn bản, ví dụ 125")
+
+
+def run_document(args) -> int:
+    kind = KIND[args.kind]
+    if args.pdf and not pdf_available():
+        print("Lỗi: máy này chưa cài LibreOffice nên không in được PDF; bỏ --pdf để lấy tệp Word.", file=sys.stderr)
+        return EXIT_INVALID
+    store = open_store(args.database)
+    if store is None:
+        return EXIT_INVALID
+    changes = {detail or NUMBERS[kind]: getattr(args, option) for option, detail in OPTIONS.items()}
+    try:
+        content = year_document(store, command_actor(args), kind, args.year, args.pdf, **changes)
+    except (StoreError, Forbidden) as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    target = args.output
+    if kind == LETTER and target.suffix.lower() != ".zip":
+        return _unzip(content, target)
+    target.write_bytes(content)
+    print(f"Đã ghi {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _unzip(content: bytes, folder: Path) -> int:
+    """The letters as files of a folder (made if missing)."""
+    import io
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        z.extractall(folder)
+        count = len(z.namelist())
+    print(f"Đã ghi {count} thông báo vào {folder}", file=sys.stderr)
+    return EXIT_OK

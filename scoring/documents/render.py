@@ -1,0 +1,97 @@
+"""Filling a template (docxtpl, Jinja in a sandbox: an uploaded template may not reach Python), checking an uploaded
+one, and printing to PDF with LibreOffice when the machine has it."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .templates import KINDS, REQUIRED
+
+PDF_TIMEOUT = 300  # seconds: a 5,000-unit list is some hundred pages
+
+
+class TemplateProblem(ValueError):
+    """An uploaded template that cannot be used; the message says why, in Vietnamese."""
+
+
+def render(template: bytes, context: dict) -> bytes:
+    """The document: the template with its tags filled, every value written as the very characters it holds."""
+    doc = DocxTemplate(io.BytesIO(template))
+    try:
+        doc.render(context, jinja_env=ImmutableSandboxedEnvironment(), autoescape=True)
+    except TemplateError as e:  # an uploaded template that asks for what a document does not hold
+        raise TemplateProblem(f"Không điền được mẫu văn bản: {e.message or type(e).__name__}") from e
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def check_template(kind: str, content: bytes) -> None:
+    """Refuse a template that is no Word file, whose tags do not parse, or that leaves out a name the document
+    needs; the message names what to fix."""
+    try:
+        doc = DocxTemplate(io.BytesIO(content))
+        used = doc.get_undeclared_template_variables(ImmutableSandboxedEnvironment())
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise TemplateProblem("Tệp mẫu không phải tệp Word (.docx) đọc được.") from e
+    except TemplateError as e:
+        raise TemplateProblem(f"Thẻ trong tệp mẫu viết sai: {e.message}") from e
+    missing = sorted(REQUIRED[kind] - used)
+    if missing:
+        raise TemplateProblem(
+            f"Tệp mẫu “{KINDS[kind]}” thiếu các thẻ: " + ", ".join("{{ " + m + " }}" for m in missing)
+        )
+
+
+def pdf_available() -> bool:
+    return _soffice() is not None
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx: bytes) -> bytes:
+    return to_pdfs({"van_ban.docx": docx})["van_ban.pdf"]
+
+
+def to_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Word files printed to PDF by LibreOffice in one run (its start-up costs seconds), in a profile of its own:
+    runs side by side never share one. Name → PDF, named like the file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        subprocess.run(
+            [
+                _soffice() or "soffice",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(folder / "pdf"),
+                *(str(folder / name) for name in files),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=PDF_TIMEOUT + len(files),
+        )
+        return {Path(n).stem + ".pdf": (folder / "pdf" / (Path(n).stem + ".pdf")).read_bytes() for n in files}
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return out.getvalue()
