@@ -50,7 +50,7 @@ TITLES = {
     "nguoi-dung-dau": "Đánh giá người đứng đầu",
     "xu-huong": "Xu hướng qua các năm",
     "tieu-chi": "Bộ tiêu chí",
-    "bao-cao": "Báo cáo xếp hạng",
+    "bao-cao": "Báo cáo và văn bản",
     "dot-danh-gia": "Đợt đánh giá",
     "tu-cham": "Tự chấm điểm",
     "tham-dinh": "Thẩm định",
@@ -177,8 +177,9 @@ def test_upload_rank_download_and_screenshots(server, browser, tmp_path):
     page.close()
 
     page = open_page(officer, base, "bao-cao")
-    page.get_by_label("Người ký").fill("Trần Thị Bình")  # no Enter: the form takes what is typed
-    page.get_by_role("button", name="Lập báo cáo").click()
+    page.get_by_label("Người ký", exact=True).fill("Trần Thị Bình")  # no Enter: the form takes what is typed
+    page.get_by_role("button", name="Lưu thông tin cấp ủy").click()
+    page.get_by_text("Đã lưu thông tin cấp ủy.").wait_for(timeout=60_000)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("link", name="Tải báo cáo Excel").click(timeout=120_000)
     saved = tmp_path / download.value.suggested_filename

@@ -224,18 +224,20 @@ def test_a_wrong_threshold_is_an_error_in_vietnamese(db):
     assert at.button(key="save").disabled
 
 
-def test_report_page_uses_what_is_typed_without_enter(db):
+def test_report_page_keeps_the_committees_details_typed_without_enter(db):
     at = app("bao_cao")
     labels = offered(at)
-    assert "Tải báo cáo Excel" not in labels and "Tải mẫu bảng tổng hợp" in labels
-    at.text_input(key="signer").set_value("Trần Thị Bình")  # typed, no Enter: the form sends it on submit
-    at.button[0].click().run()
-    assert "Tải báo cáo Excel" in offered(at)
+    assert {"Tải báo cáo Excel", "Tải Word", "Tải mẫu bảng tổng hợp"} <= set(labels)
+    at.text_input(key="d_signer_name").set_value("Trần Thị Bình")  # typed, no Enter: the form sends it on submit
+    at.button(key="FormSubmitter:committee_form-Lưu thông tin cấp ủy").click().run()
     from pages._ui import report_file
+    from scoring.documents import committee
 
-    settings = at.session_state["built_report"][1]
-    assert settings.signer_name == "Trần Thị Bình"  # the session keeps what was typed; the bytes are shared
-    book = openpyxl.load_workbook(io.BytesIO(report_file(Store(db).active_versions(), 2025, None, settings)))
+    details = committee.details(Store(db))
+    assert details.signer_name == "Trần Thị Bình"  # kept in the store, for every document and the report
+    book = openpyxl.load_workbook(
+        io.BytesIO(report_file(Store(db).active_versions(), 2025, None, details.report_settings()))
+    )
     cells = {c.value for row in book["Xếp hạng"].iter_rows() for c in row}
     assert "Trần Thị Bình" in cells
 

@@ -40,8 +40,23 @@ def document(
     return to_pdf(docx) if pdf else docx
 
 
+MEDIA_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+}
+
+
 def file_name(kind: str, year: int, pdf: bool) -> str:
-    return FILE_NAMES[kind].format(year=year) + (".zip" if kind == LETTER else ".pdf" if pdf else ".docx")
+    """quyet_dinh_2025.docx or .pdf; the letters thong_bao_2025.zip, or thong_bao_2025_pdf.zip of PDF files."""
+    stem = FILE_NAMES[kind].format(year=year)
+    if kind == LETTER:
+        return stem + ("_pdf" if pdf else "") + ".zip"
+    return stem + (".pdf" if pdf else ".docx")
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES[name[name.rindex(".") :]]
 
 
 __all__ = [
@@ -55,6 +70,7 @@ __all__ = [
     "check_template",
     "document",
     "file_name",
+    "media_type",
     "pdf_available",
     "template_bytes",
 ]
