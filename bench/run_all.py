@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     "bench_rank.py",
     "bench_report.py",
+    "bench_documents.py",
     "bench_dashboard.py",
     "bench_round.py",
     "bench_upload.py",
