@@ -1,6 +1,6 @@
 """The committee's documents at scale: the decision with its attached list of a 5,000-unit year against the Excel
 report of the same year (side by side, alternating, median of rounds), then the list printed to PDF by LibreOffice
-(seconds and pages). Usage: python bench/bench_documents.py [--units N] [--rounds R]
+(seconds and pages), and a letter to every unit. Usage: python bench/bench_documents.py [--units N] [--rounds R]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bench_rank import OUT, make_workbook  # noqa: E402
 from figures import figure  # noqa: E402
 
 from scoring import rate_all, read_paths  # noqa: E402
-from scoring.documents import DECISION, CommitteeDetails, document, to_pdf  # noqa: E402
+from scoring.documents import DECISION, LETTER, CommitteeDetails, document, to_pdf  # noqa: E402
 from scoring.formats import VN_TIME  # noqa: E402
 from scoring.report import report_bytes  # noqa: E402
 
@@ -46,6 +46,9 @@ def main() -> None:
         report_bytes(result)
         excel.append(time.perf_counter() - t)
     t = time.perf_counter()
+    letters = document(LETTER, result, details, now)
+    lettering = time.perf_counter() - t
+    t = time.perf_counter()
     pdf = to_pdf(docx)
     printing = time.perf_counter() - t
     path = OUT / "quyet_dinh.pdf"
@@ -58,8 +61,11 @@ def main() -> None:
     print(f"decision and list (.docx, {len(docx) / 2**20:.1f} MB): {w:.2f} s  (runs: {runs})")
     print(f"Excel report of the same year: {e:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in excel)})")
     print(f"printed to PDF by LibreOffice: {printing:.1f} s, {pages} pages ({pages / printing:.1f} pages/s)")
+    each = lettering / len(result.units) * 1000
+    print(f"a letter to every unit (.zip, {len(letters) / 2**20:.0f} MB): {lettering:.1f} s, {each:.0f} ms a letter")
     figure(f"decision and list (.docx) / Excel report, {args.units} units", f"{w / e:.2f}×", "≤ 2×")
     figure(f"decision and list to PDF, {args.units} units", f"{printing:.0f} s, {pages} pages", "≤ 120 s")
+    figure(f"letters to every unit (.docx in a .zip), {args.units} units", f"{lettering:.0f} s", "≤ 600 s")
 
 
 if __name__ == "__main__":
