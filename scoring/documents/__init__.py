@@ -10,8 +10,8 @@ from datetime import datetime
 from ..engine import YearResult
 from . import context
 from .details import CommitteeDetails
-from .word import TemplateProblem, check_template, pdf_available, render, to_pdf, to_pdfs, zipped
 from .templates import DECISION, KINDS, LETTER, REPORT, REQUIRED, template_bytes
+from .word import TemplateProblem, check_template, pdf_available, render, to_pdf, to_pdfs, zipped
 
 FILE_NAMES = {DECISION: "quyet_dinh_{year}", REPORT: "bao_cao_{year}", LETTER: "thong_bao_{year}"}
 
