@@ -21,26 +21,6 @@ versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
 details = documents.details(store())
 
-with st.expander("Thông tin cấp ủy (dùng cho báo cáo Excel và mọi văn bản)", expanded=me.may(Right.DOCUMENTS)):
-    if not me.may(Right.DOCUMENTS):
-        st.caption("Chỉ cán bộ được sửa thông tin này.")
-    with st.form("committee_form", border=False):
-        typed, columns = {}, st.columns(2)
-        short = [n for n in documents.LABELS if n not in LINES + PARAGRAPHS]
-        for k, name in enumerate(short):
-            typed[name] = columns[k % 2].text_input(documents.LABELS[name], getattr(details, name), key=f"d_{name}")
-        for name in LINES:
-            lines = st.text_area(documents.LABELS[name], "\n".join(getattr(details, name)), key=f"d_{name}")
-            typed[name] = tuple(x.strip() for x in lines.splitlines() if x.strip())
-        for name in PARAGRAPHS:
-            typed[name] = st.text_area(documents.LABELS[name], getattr(details, name), key=f"d_{name}")
-        st.caption("Mỗi dòng một nơi nhận, một căn cứ. Trong các đoạn văn, {year} được thay bằng năm đánh giá.")
-        saved = st.form_submit_button("Lưu thông tin cấp ủy", type="primary", disabled=not me.may(Right.DOCUMENTS))
-    if saved:
-        act(
-            lambda: documents.set_details(store(), me, CommitteeDetails(**typed)), "Đã lưu thông tin cấp ủy.", Forbidden
-        )
-
 st.subheader("Báo cáo xếp hạng (Excel)")
 cluster = c2.selectbox("Khối (báo cáo Excel)", [ALL, *sorted(result.units["cluster"].unique())])
 chosen = None if cluster == ALL else cluster
@@ -77,13 +57,35 @@ for kind, title in KINDS.items():
         )
 st.caption(
     markdown(
-        "Quyết định số {}-{}, báo cáo số {}-{}: sửa số, ngày và người ký ở “Thông tin cấp ủy” trước khi tải.",
+        "Quyết định số {}-{}, báo cáo số {}-{}: sửa số và người ký ở “Thông tin cấp ủy” trước khi tải; văn bản "
+        "ghi ngày tải về.",
         details.decision_number,
         details.decision_symbol,
         details.report_number,
         details.report_symbol,
     )
 )
+
+never_typed = details == CommitteeDetails()
+with st.expander("Thông tin cấp ủy (dùng cho báo cáo Excel và mọi văn bản)", expanded=never_typed):
+    if not me.may(Right.DOCUMENTS):
+        st.caption("Chỉ cán bộ được sửa thông tin này.")
+    with st.form("committee_form", border=False):
+        typed, columns = {}, st.columns(2)
+        short = [n for n in documents.LABELS if n not in LINES + PARAGRAPHS]
+        for k, name in enumerate(short):
+            typed[name] = columns[k % 2].text_input(documents.LABELS[name], getattr(details, name), key=f"d_{name}")
+        for name in LINES:
+            lines = st.text_area(documents.LABELS[name], "\n".join(getattr(details, name)), key=f"d_{name}")
+            typed[name] = tuple(x.strip() for x in lines.splitlines() if x.strip())
+        for name in PARAGRAPHS:
+            typed[name] = st.text_area(documents.LABELS[name], getattr(details, name), key=f"d_{name}")
+        st.caption("Mỗi dòng một nơi nhận, một căn cứ. Trong các đoạn văn, {year} được thay bằng năm đánh giá.")
+        saved = st.form_submit_button("Lưu thông tin cấp ủy", type="primary", disabled=not me.may(Right.DOCUMENTS))
+    if saved:
+        act(
+            lambda: documents.set_details(store(), me, CommitteeDetails(**typed)), "Đã lưu thông tin cấp ủy.", Forbidden
+        )
 
 
 def template_row(kind: str, title: str) -> None:
