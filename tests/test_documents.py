@@ -26,6 +26,7 @@ from scoring.documents import (
     context,
     document,
     template_bytes,
+    to_pdfs,
 )
 from scoring.documents import committee as kept
 from scoring.formats import VN_TIME
@@ -174,6 +175,25 @@ def test_times_new_roman_14_in_the_word_file(results):
     sizes = {r.font.size.pt for p in doc.paragraphs for r in p.runs if r.font.size}
     assert sizes <= {12, 14, 15, 16} and 14 in sizes
     assert all(r.font.name in (None, "Times New Roman") for p in doc.paragraphs for r in p.runs)
+
+
+def test_the_report_and_a_letter_as_printed(results, soffice, tmp_path):
+    result = results[-1]
+    first = result.units.iloc[0]
+    with zipfile.ZipFile(io.BytesIO(document(LETTER, result, DETAILS, NOW))) as z:
+        letter = z.read(f"{first['code']}.docx")
+    printed = to_pdfs({"bao_cao.docx": document(REPORT, result, DETAILS, NOW, previous=results[-2]), "tb.docx": letter})
+    for name, expected in (
+        ("bao_cao.pdf", ["Số …………………-BC/ĐU", "BÁO CÁO", "I. KẾT QUẢ XẾP LOẠI", "Tổ chức bị hạ mức do chỉ tiêu"]),
+        ("tb.pdf", ["THÔNG BÁO", f"Kính gửi: {first['name']}", "1. Điểm theo tiêu chí", "Xếp loại:"]),
+    ):
+        (tmp_path / name).write_bytes(printed[name])
+        info = subprocess.run(["pdfinfo", str(tmp_path / name)], capture_output=True, text=True).stdout
+        assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), name
+        text = " ".join(" ".join(pages(tmp_path / name)).split())
+        for line in ["ĐẢNG ỦY PHƯỜNG THUẬN HÀ", "Thuận Hà, ngày 20 tháng 12 năm 2025", "T/M BAN THƯỜNG VỤ",
+                     "Nguyễn Văn Minh", *expected]:  # fmt: skip
+            assert line in text, (name, line)
 
 
 # ---------------------------------------------------------------- text as typed, templates an office changes

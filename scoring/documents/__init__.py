@@ -73,4 +73,6 @@ __all__ = [
     "media_type",
     "pdf_available",
     "template_bytes",
+    "to_pdf",
+    "to_pdfs",
 ]
