@@ -243,6 +243,11 @@ def test_an_uploaded_template_is_checked_and_names_what_is_missing():
         check_template(REPORT, b"PK\x03\x04 not really a zip")
     with pytest.raises(TemplateProblem, match="thiếu"):
         check_template(LETTER, decision)  # the decision's template is no letter
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * 120 * 2**20)  # 120 MiB of nothing in a small file
+    with pytest.raises(TemplateProblem, match="zip bomb"):
+        check_template(DECISION, bomb.getvalue())
 
 
 def test_a_template_cannot_reach_the_server():

@@ -14,9 +14,12 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ..filetypes import zip_bomb
 from .templates import KINDS, REQUIRED
 
 PDF_TIMEOUT = 300  # seconds: a 5,000-unit list is some hundred pages
+NOT_WORD = "Tệp mẫu không phải tệp Word (.docx) đọc được."
+MAX_TEMPLATE = 20 * 2**20  # bytes of an uploaded template, and 100 MiB unpacked: a letterhead with a logo fits
 
 
 class TemplateProblem(ValueError):
@@ -62,11 +65,20 @@ def render(template: bytes, context: dict) -> bytes:
 def check_template(kind: str, content: bytes) -> None:
     """Refuse a template that is no Word file, whose tags do not parse, or that leaves out a name the document
     needs; the message names what to fix."""
+    if len(content) > MAX_TEMPLATE:
+        raise TemplateProblem(f"Tệp mẫu quá lớn ({len(content) / 2**20:.0f} MB, tối đa 20 MB).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            bomb = zip_bomb(package.infolist(), 5 * MAX_TEMPLATE)
+    except zipfile.BadZipFile as e:
+        raise TemplateProblem(NOT_WORD) from e
+    if bomb:
+        raise TemplateProblem(bomb + ".")
     try:
         doc = DocxTemplate(io.BytesIO(content))
         used = doc.get_undeclared_template_variables(ImmutableSandboxedEnvironment())
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise TemplateProblem("Tệp mẫu không phải tệp Word (.docx) đọc được.") from e
+        raise TemplateProblem(NOT_WORD) from e
     except TemplateError as e:
         raise TemplateProblem(f"Thẻ trong tệp mẫu viết sai: {e.message}") from e
     missing = sorted(REQUIRED[kind] - used)
