@@ -351,3 +351,29 @@ def test_the_command_line_writes_each_document(tmp_path):
     assert len(list((tmp_path / "tb").glob("DV*.docx"))) == 45
     missing = run("document", "report", "2031", "-o", str(tmp_path / "x.docx"))
     assert missing.returncode == 2 and "Chưa có dữ liệu năm 2031" in missing.stderr
+
+
+def test_a_published_rounds_letters_give_the_committees_reasons(tmp_path, clock):
+    from datetime import timedelta
+
+    from scoring.rounds import Rounds, key
+    from tests.builders import START
+    from tests.test_rounds import FW as ROUND_FW
+    from tests.test_rounds import LEADER_ACCOUNT, OFFICER, ROSTER, UNIT_A, UNIT_B, submitted
+
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    rounds = Rounds(store, clock)
+    rounds.open(OFFICER, 2026, ROUND_FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
+    submitted(rounds, UNIT_A, "DVA", {"2.1": 2})
+    submitted(rounds, UNIT_B, "DVB")
+    rounds.appraise(OFFICER, 2026, "DVA", {key("unit", "2.1"): 16}, {key("unit", "2.1"): "Thiếu minh chứng"})
+    rounds.complete(OFFICER, 2026, "DVA", {}, "")
+    rounds.complete(OFFICER, 2026, "DVB", {}, "")
+    rounds.publish(LEADER_ACCOUNT, 2026)
+    with zipfile.ZipFile(io.BytesIO(kept.year_document(store, OFFICER, LETTER, 2026, now=NOW))) as z:
+        letter = Document(io.BytesIO(z.read("DVA.docx")))
+    rows = {r.cells[0].text: [c.text for c in r.cells] for t in letter.tables for r in t.rows if r.cells}
+    assert rows["2.1"][3:] == ["18,00", "16,00", "Thiếu minh chứng"]  # self, appraised, reason
+    assert rows["2.2"][5] == ""
+    with pytest.raises(Forbidden):
+        kept.year_document(store, Actor("dv", Role.UNIT, "DVA"), LETTER, 2026)
