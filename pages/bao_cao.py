@@ -98,7 +98,7 @@ def template_row(kind: str, title: str) -> None:
         own or f"mau_{kind}.docx",
         media_type(".docx"),
         Right.DOCUMENTS,
-        lambda _who: documents.template(store(), kind),
+        lambda who: documents.template_file(store(), who, kind),
         f"template_{kind}",
         place=c1,
     )

@@ -332,6 +332,9 @@ def test_details_kept_by_officers_audited_and_refused_to_others(tmp_path):
         kept.set_template(store, Actor("canbo", Role.OFFICER), REPORT, "mau.docx", template_bytes(LETTER))
     kept.set_template(store, Actor("canbo", Role.OFFICER), REPORT, "mau.docx", template_bytes(REPORT))
     assert kept.uploaded_template(store, REPORT) == "mau.docx"
+    assert kept.template_file(store, Actor("canbo", Role.OFFICER), REPORT) == template_bytes(REPORT)
+    with pytest.raises(Forbidden):
+        kept.template_file(store, Actor("lanhdao", Role.LEADERSHIP), REPORT)
     kept.set_template(store, Actor("canbo", Role.OFFICER), REPORT, None, None)
     assert kept.uploaded_template(store, REPORT) is None
 

@@ -60,6 +60,12 @@ def template(store: Store, kind: str) -> bytes:
     return base64.b64decode(kept["content"]) if kept else template_bytes(kind)
 
 
+def template_file(store: Store, actor: Actor, kind: str) -> bytes:
+    """The template in use, for an officer to change in Word."""
+    actor.require(Right.DOCUMENTS)
+    return template(store, kind)
+
+
 def uploaded_template(store: Store, kind: str) -> str | None:
     """The file name of the committee's own template, None when the default is in use."""
     kept = store.setting(TEMPLATE.format(kind=kind))
