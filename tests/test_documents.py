@@ -250,6 +250,26 @@ def test_an_uploaded_template_is_checked_and_names_what_is_missing():
         check_template(DECISION, bomb.getvalue())
 
 
+def test_a_template_that_reads_outside_itself_is_refused():
+    decision = template_bytes(DECISION)
+    field = "<w:fldSimple w:instr=' INCLUDETEXT \"/etc/passwd\" '><w:r><w:t>x</w:t></w:r></w:fldSimple>"
+    with pytest.raises(TemplateProblem, match="INCLUDE"):
+        check_template(DECISION, _with_text(decision, "<w:t>*</w:t>", f"<w:t>*</w:t></w:r>{field}<w:r><w:t/>"))
+    linked = _with_part(decision, "word/_rels/document.xml.rels", b'Target="http://x.vn/a.png" TargetMode="External"')
+    with pytest.raises(TemplateProblem, match="liên kết ra ngoài"):
+        check_template(DECISION, linked)
+
+
+def _with_part(template: bytes, name: str, extra: bytes) -> bytes:
+    """A template with bytes added at the end of one part (enough for a scan, not for Word)."""
+    source = zipfile.ZipFile(io.BytesIO(template))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in source.infolist():
+            z.writestr(item, source.read(item) + (extra if item.filename == name else b""))
+    return out.getvalue()
+
+
 def test_a_template_cannot_reach_the_server():
     result = rate_year(year_data([unit("A", 90)]), FW)
     probe = _with_text(

@@ -4,6 +4,7 @@ one, and printing to PDF with LibreOffice when the machine has it."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -74,6 +75,12 @@ def check_template(kind: str, content: bytes) -> None:
         raise TemplateProblem(NOT_WORD) from e
     if bomb:
         raise TemplateProblem(bomb + ".")
+    reaching = _reaches_out(content)
+    if reaching:
+        raise TemplateProblem(
+            f"Tệp mẫu có {reaching} (liên kết ra ngoài tệp, trường INCLUDE/LINK/DDE hoặc đối tượng nhúng): "
+            "hãy bỏ đi rồi tải lên lại."
+        )
     try:
         doc = DocxTemplate(io.BytesIO(content))
         used = doc.get_undeclared_template_variables(ImmutableSandboxedEnvironment())
@@ -86,6 +93,21 @@ def check_template(kind: str, content: bytes) -> None:
         raise TemplateProblem(
             f"Tệp mẫu “{KINDS[kind]}” thiếu các thẻ: " + ", ".join("{{ " + m + " }}" for m in missing)
         )
+
+
+_OUTSIDE = re.compile(rb'TargetMode="External"|\b(?:INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO)\b')
+
+
+def _reaches_out(content: bytes) -> str | None:
+    """What in a template would make Word or LibreOffice read something outside the file when it is printed (a
+    linked image, a field that includes a file, a DDE link, an embedded object), or None."""
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        for name in package.namelist():
+            if name.startswith("word/embeddings/"):
+                return f"đối tượng nhúng “{name}”"
+            if name.endswith((".xml", ".rels")) and _OUTSIDE.search(package.read(name)):
+                return f"“{name}”"
+    return None
 
 
 def pdf_available() -> bool:
