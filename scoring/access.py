@@ -87,6 +87,7 @@ class Actor:
     account_id: int | None = None
     must_change_password: bool = False
     session: str = field(default="", repr=False, compare=False)  # SHA-256 of the browser's session token
+    committee_id: int = 1  # the committee whose subtree it acts in (scoring.committees); 1 = the root
 
     def may(self, right: Right) -> bool:
         return right in RIGHTS[self.role]

@@ -173,6 +173,7 @@ def _actor(row, session: str = "") -> Actor:
         account_id=row["id"],
         must_change_password=row["must_change_password"],
         session=session,
+        committee_id=row.get("committee_id", 1),
     )
 
 

@@ -46,6 +46,7 @@ from .account_rules import (
     idle_timeout,
     normal_login,
 )
+from .committees import Committees
 from .formats import stored_time as _utc
 from .sign_in import Sessions
 from .store import record
@@ -65,8 +66,11 @@ class Administration(AccountsBase):
         unit: str | None = None,
         email: str | None = None,
         must_change_password: bool = False,
+        committee_id: int = 1,
     ) -> None:
+        """An account of `committee_id` (the root by default), which must be in the actor's own subtree."""
         actor.require(Right.ACCOUNTS)
+        Committees(self.store).require_scope(actor, committee_id)
         login, role = normal_login(login), _role(role)
         unit = self._unit(role, unit)
         if not _LOGIN.fullmatch(login):
@@ -100,6 +104,7 @@ class Administration(AccountsBase):
                     password_expires_at=now + TEMPORARY_FOR if must_change_password and password else None,
                     changed_at=now,
                     changed_by=actor.login,
+                    committee_id=committee_id,
                 )
             )
             record(

@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", help="mã đơn vị (tài khoản don_vi)")
     add.add_argument("--name", default="", help="họ tên")
     add.add_argument("--email", help="e-mail cho đăng nhập một lần (SSO)")
+    add.add_argument("--committee", help="mã cấp ủy của tài khoản (mặc định: cấp ủy gốc)")
     usub.add_parser("list", help="các tài khoản")
     passwd = usub.add_parser("passwd", help="đặt mật khẩu mới (phải đổi ở lần đăng nhập sau)")
     passwd.add_argument("login")
@@ -161,9 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("login")
     role.add_argument("role", help=roles)
     role.add_argument("--unit", help="mã đơn vị (vai trò don_vi)")
+    from .committee_cli import add_parser as committee_parser
     from .document_cli import add_parser as document_parser
 
     document_parser(sub, _year)
+    committee_parser(sub)
     rnd = sub.add_parser("round", help="đợt đánh giá của một năm")
     rnd.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
     rnd.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
@@ -258,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         from .round_cli import run_round
 
         return run_round(args, framework)
+    if args.command == "committee":
+        from .committee_cli import run_committee
+
+        return run_committee(args)
     if args.command == "document":
         from .document_cli import run_document
 

@@ -50,6 +50,8 @@ AUDIT_ACTIONS = {
     "round_import": "Nhập tệp thẩm định",
     "round_publish": "Công bố kết quả",
     "round_reopen": "Mở lại đợt đánh giá",
+    "committee_add": "Thêm cấp ủy",
+    "committee_move": "Chuyển cấp ủy",
 }
 NOT_APPRAISED = "Chưa thẩm định"
 

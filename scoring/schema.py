@@ -25,6 +25,24 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# A province's party committees as a tree: the root (the province, or the one committee of a store made before
+# committees) and the committees under it. Datasets, rounds and accounts belong to one committee each.
+committees = Table(
+    "committees",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(30), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("parent_id", Integer, ForeignKey("committees.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+
+def _committee() -> Column:
+    return Column("committee_id", Integer, ForeignKey("committees.id"), nullable=False, server_default="1", index=True)
+
+
 frameworks = Table(
     "frameworks",
     metadata,
@@ -50,6 +68,7 @@ datasets = Table(
     # framework > the default preset): chosen, file, active, preset; "unknown" for datasets older than this.
     Column("framework_origin", String(20), nullable=False, server_default="unknown"),
     Column("warnings", Text, nullable=False, server_default="[]"),  # JSON list of the reader's warnings
+    _committee(),
 )
 
 dataset_files = Table(
@@ -158,6 +177,7 @@ accounts = Table(
     Column("created_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("changed_by", Text, nullable=False),
+    _committee(),
     CheckConstraint("role IN ('quan_tri', 'can_bo', 'lanh_dao', 'don_vi')", name="ck_accounts_role"),
     CheckConstraint("(role = 'don_vi') = (unit_code IS NOT NULL)", name="ck_accounts_unit_code"),
 )
@@ -206,6 +226,7 @@ rounds = Table(
     Column("review_deadline", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("opened_by", Text, nullable=False),
+    _committee(),
 )
 
 round_units = Table(
@@ -279,6 +300,7 @@ settings = Table(
 # Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
 # sessions, codes and failures are not: a restored store starts with everybody signed out.
 TABLES = [
+    committees,
     frameworks,
     datasets,
     dataset_files,

@@ -87,6 +87,8 @@ class Backups(StoreCore):
                     rows = [_from_json(table, r) for r in tables.get(table.name, [])]
                     if table is t.accounts:
                         rows = _new_accounts(conn, rows)
+                    elif table is t.committees:  # the root a new store starts with takes the backup's name
+                        rows = _new_committees(conn, rows)
                     elif table is t.audit_log:  # after what the store logged already (its first admin, say)
                         rows = [{k: v for k, v in r.items() if k != "id"} for r in rows]
                     if rows:
@@ -95,7 +97,7 @@ class Backups(StoreCore):
                 except (IntegrityError, DataError, AttributeError, TypeError, ValueError) as e:
                     detail = str(getattr(e, "orig", None) or e).splitlines()[0][:200]
                     raise StoreError(f"Tệp sao lưu bị hỏng (bảng {table.name}): {detail}") from None
-                counts[table.name] = len(rows)
+                counts[table.name] = len(tables.get(table.name, [])) if table is t.committees else len(rows)
             if not counts.get(t.active_framework.name) and counts.get(t.frameworks.name):
                 # A backup from before the explicit pointer: the newest framework was the active one then.
                 newest = conn.execute(select(func.max(t.frameworks.c.id))).scalar()
@@ -105,7 +107,7 @@ class Backups(StoreCore):
                     )
                 )
             if not self.sqlite:
-                for table in (t.frameworks, t.datasets, t.audit_log, t.rounds, t.round_entries):
+                for table in (t.committees, t.frameworks, t.datasets, t.audit_log, t.rounds, t.round_entries):
                     conn.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -121,6 +123,16 @@ class Backups(StoreCore):
                 + (f"; thêm {len(added)} tài khoản: {', '.join(added)}" if added else "; không phục hồi tài khoản"),
             )
         return counts
+
+
+def _new_committees(conn: Connection, rows: list[dict]) -> list[dict]:
+    """The backup's committees the store does not have (by id); those it has take the backup's code and name."""
+    c = t.committees
+    have = set(conn.execute(select(c.c.id)).scalars())
+    for row in rows:
+        if row["id"] in have:
+            conn.execute(c.update().where(c.c.id == row["id"]).values({k: v for k, v in row.items() if k != "id"}))
+    return [r for r in rows if r["id"] not in have]
 
 
 def _new_accounts(conn: Connection, rows: list[dict]) -> list[dict]:

@@ -9,8 +9,10 @@ import sys
 
 from .access import ROLE_LABELS
 from .accounts import AccountError, Accounts
+from .committees import ROOT_ID, Committees
 from .formats import moment
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
+from .store import StoreError
 
 
 def run_users(args) -> int:
@@ -21,7 +23,7 @@ def run_users(args) -> int:
     actor = command_actor(args)
     try:
         return COMMANDS[args.users_command](accounts, actor, args)
-    except AccountError as e:
+    except (AccountError, StoreError) as e:
         print(f"Lỗi: {e}", file=sys.stderr)
         return EXIT_INVALID
 
@@ -39,7 +41,8 @@ def read_password(prompt: str = "Mật khẩu: ") -> str:
 
 
 def _add(accounts: Accounts, actor, args) -> int:
-    accounts.create(actor, args.login, args.role, read_password(), args.name, args.unit, args.email)
+    committee = Committees(accounts.store).by_code(args.committee).id if args.committee else ROOT_ID
+    accounts.create(actor, args.login, args.role, read_password(), args.name, args.unit, args.email, False, committee)
     print(f"Đã tạo tài khoản {args.login.strip().lower()}.")
     return EXIT_OK
 

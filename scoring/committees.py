@@ -1,0 +1,118 @@
+"""A province's party committees as a tree (docs/access.md): the root and the committees under it, at any depth.
+Every dataset, round and account belongs to one committee; an account acts in its committee's subtree only. A
+store made before committees is one root committee holding everything."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+
+from . import schema as t
+from .access import Actor, Forbidden, Right
+from .store import Store, StoreError, record
+
+ROOT_ID = 1
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,29}")
+
+
+@dataclass(frozen=True)
+class Committee:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+    def to_dict(self, codes: dict[int, str]) -> dict:
+        return {"code": self.code, "name": self.name, "parent": codes.get(self.parent_id)}
+
+
+class Committees:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def all(self) -> list[Committee]:
+        """Every committee, each after its parent, siblings by code."""
+        c = t.committees
+        with self.store.reading() as conn:
+            rows = conn.execute(select(c.c.id, c.c.code, c.c.name, c.c.parent_id).order_by(c.c.code)).all()
+        children: dict[int | None, list[Committee]] = {}
+        for row in rows:
+            children.setdefault(row.parent_id, []).append(Committee(*row))
+        ordered: list[Committee] = []
+
+        def walk(parent: int | None) -> None:
+            for child in children.get(parent, []):
+                ordered.append(child)
+                walk(child.id)
+
+        walk(None)
+        return ordered
+
+    def by_code(self, code: str) -> Committee:
+        wanted = normal_code(code)
+        found = next((c for c in self.all() if c.code == wanted), None)
+        if found is None:
+            raise StoreError(f"Không có cấp ủy mã “{code}”.")
+        return found
+
+    def subtree(self, committee_id: int) -> set[int]:
+        """The committee and every committee under it."""
+        below: dict[int | None, list[int]] = {}
+        for c in self.all():
+            below.setdefault(c.parent_id, []).append(c.id)
+        found, todo = set(), [committee_id]
+        while todo:
+            current = todo.pop()
+            found.add(current)
+            todo.extend(below.get(current, []))
+        return found
+
+    def require_scope(self, actor: Actor, committee_id: int) -> None:
+        """An account acts in its own committee's subtree only."""
+        if committee_id not in self.subtree(actor.committee_id):
+            raise Forbidden(f"Tài khoản {actor.login} không làm việc với cấp ủy này.")
+
+    def add(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Committee:
+        """A committee under `parent` (by code; the root when None), within the actor's subtree."""
+        actor.require(Right.ACCOUNTS)
+        code, name = normal_code(code), unicodedata.normalize("NFC", " ".join(name.split()))
+        if not _CODE.fullmatch(code):
+            raise StoreError(
+                f"Mã cấp ủy “{code}” không hợp lệ: 1–30 chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang."
+            )
+        if not name:
+            raise StoreError("Cần tên cấp ủy.")
+        parent_id = self.by_code(parent).id if parent else ROOT_ID
+        self.require_scope(actor, parent_id)
+        with self.store.writing() as conn:
+            if conn.execute(select(t.committees.c.id).where(t.committees.c.code == code)).first():
+                raise StoreError(f"Đã có cấp ủy mã “{code}”.")
+            new = conn.execute(
+                insert(t.committees).values(
+                    code=code, name=name, parent_id=parent_id, created_at=datetime.now(UTC), created_by=actor.login
+                )
+            ).inserted_primary_key[0]
+            record(conn, actor.login, "committee_add", detail=f"Thêm cấp ủy {code} – {name}")
+        return Committee(new, code, name, parent_id)
+
+    def move(self, actor: Actor, code: str, parent: str) -> None:
+        """Put a committee, with everything under it, under another parent; never under itself."""
+        actor.require(Right.ACCOUNTS)
+        moved, target = self.by_code(code), self.by_code(parent)
+        if moved.id == ROOT_ID:
+            raise StoreError("Không chuyển được cấp ủy gốc.")
+        if target.id in self.subtree(moved.id):
+            raise StoreError(f"Không chuyển được {moved.code} vào chính nó hoặc cấp ủy cấp dưới của nó.")
+        self.require_scope(actor, moved.id)
+        self.require_scope(actor, target.id)
+        with self.store.writing() as conn:
+            conn.execute(t.committees.update().where(t.committees.c.id == moved.id).values(parent_id=target.id))
+            record(conn, actor.login, "committee_move", detail=f"Chuyển cấp ủy {moved.code} về {target.code}")
+
+
+def normal_code(code: str) -> str:
+    return unicodedata.normalize("NFC", code.strip()).upper()
