@@ -107,13 +107,15 @@ class StoreCore:
         conn = self.engine.connect().execution_options(writer=True)
         if self.sqlite:  # Alembic rebuilds a table to change it: SQLite checks the foreign keys after, not midway
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-        with _Transaction(conn, lock=None if self.sqlite else WRITERS_LOCK) as migrating:
-            config.attributes["connection"] = migrating
-            command.upgrade(config, "head")
-            if self.sqlite and migrating.exec_driver_sql("PRAGMA foreign_key_check").first():
-                raise StoreError("Nâng cấp cơ sở dữ liệu làm hỏng liên kết giữa các bảng; không nâng cấp.")
-        if self.sqlite:
-            self.engine.dispose()  # the connection that migrated goes; new ones check foreign keys again
+        try:
+            with _Transaction(conn, lock=None if self.sqlite else WRITERS_LOCK) as migrating:
+                config.attributes["connection"] = migrating
+                command.upgrade(config, "head")
+                if self.sqlite and migrating.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise StoreError("Nâng cấp cơ sở dữ liệu làm hỏng liên kết giữa các bảng; không nâng cấp.")
+        finally:
+            if self.sqlite:
+                self.engine.dispose()  # the connection that migrated goes; new ones check foreign keys again
 
     def writing(self):
         """A write transaction, serialised with every other writer."""
