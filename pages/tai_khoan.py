@@ -58,8 +58,16 @@ with add.expander("Tạo tài khoản", icon=":material/person_add:"):
         if st.form_submit_button("Tạo", type="primary"):
 
             def create() -> None:
-                accounts().create(
-                    me, login, role, password, name, unit or None, email or None, must_change_password=True
+                accounts().create(  # in the administrator's own committee
+                    me,
+                    login,
+                    role,
+                    password,
+                    name,
+                    unit or None,
+                    email or None,
+                    must_change_password=True,
+                    committee_id=me.committee_id,
                 )
                 st.session_state["accounts_made"] = made + 1
 

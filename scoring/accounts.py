@@ -115,27 +115,18 @@ class Administration(AccountsBase):
             )
 
     def list(self, actor: Actor) -> list[AccountInfo]:
+        """The accounts of the actor's committee and the committees under it."""
         actor.require(Right.ACCOUNTS)
-        now = self.clock()
+        now, scope = self.clock(), Committees(self.store).subtree(actor.committee_id)
         with self.store.reading() as conn:
-            rows = conn.execute(select(t.accounts).order_by(t.accounts.c.login)).mappings().all()
-        return [
-            AccountInfo(
-                r["login"],
-                r["full_name"],
-                Role(r["role"]),
-                r["unit_code"],
-                r["email"],
-                r["active"],
-                bool(r["locked_until"] and _utc(r["locked_until"]) > now),
-                r["must_change_password"],
-                _utc(r["created_at"]),
-                r["created_by"],
-                _utc(r["changed_at"]),
-                r["changed_by"],
+            rows = (
+                conn.execute(
+                    select(t.accounts).where(t.accounts.c.committee_id.in_(scope)).order_by(t.accounts.c.login)
+                )
+                .mappings()
+                .all()
             )
-            for r in rows
-        ]
+        return [_info(r, now) for r in rows]
 
     def set_password(self, actor: Actor, login: str, password: str, must_change_password: bool = True) -> None:
         """An administrator sets someone's password (by default to be changed at the next sign-in)."""
@@ -234,10 +225,11 @@ class Administration(AccountsBase):
         the account out of the active administrators is refused for the last one (checked inside the same
         transaction, so two administrators demoting each other at once cannot leave none)."""
         login, a = normal_login(login), t.accounts
+        scope = Committees(self.store).subtree(actor.committee_id)
         with self.store.writing() as conn:
-            row = conn.execute(select(a.c.id, a.c.role, a.c.active).where(a.c.login == login)).first()
-            if row is None:
-                raise AccountError(f"Không có tài khoản “{login}”.")
+            row = conn.execute(select(a.c.id, a.c.role, a.c.active, a.c.committee_id).where(a.c.login == login)).first()
+            if row is None or row.committee_id not in scope:  # another committee's account is none of its business
+                raise AccountError(f"Không có tài khoản “{login}” trong cấp ủy của bạn.")
             if (
                 leaves_admins
                 and row.role == Role.ADMIN.value
@@ -299,6 +291,24 @@ class Administration(AccountsBase):
                     == select(t.accounts.c.id).where(t.accounts.c.login == normal_login(login)).scalar_subquery()
                 )
             )
+
+
+def _info(r, now) -> AccountInfo:
+    """What an administrator reads of an account."""
+    return AccountInfo(
+        r["login"],
+        r["full_name"],
+        Role(r["role"]),
+        r["unit_code"],
+        r["email"],
+        r["active"],
+        bool(r["locked_until"] and _utc(r["locked_until"]) > now),
+        r["must_change_password"],
+        _utc(r["created_at"]),
+        r["created_by"],
+        _utc(r["changed_at"]),
+        r["changed_by"],
+    )
 
 
 class Accounts(Administration, Sessions):

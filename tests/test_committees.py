@@ -145,6 +145,33 @@ def test_an_account_knows_its_committee_when_it_signs_in(tmp_path):
     assert accounts.session(accounts.redeem_code(accounts.issue_code(signed))).committee_id == xa.id
 
 
+def test_an_administrator_of_a_commune_sees_and_changes_only_its_own_accounts(tmp_path):
+    from scoring.accounts import AccountError
+
+    store = Store(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    tree = Committees(store)
+    xa, other = tree.add(ADMIN, "XA-A", "Đảng ủy xã A"), tree.add(ADMIN, "XA-B", "Đảng ủy xã B")
+    chi_bo = tree.add(ADMIN, "CB-A1", "Chi bộ A1", parent="XA-A")
+    accounts = Accounts(store)
+    for login, committee in (("qt-tinh", ROOT_ID), ("cb-a", xa.id), ("cb-a1", chi_bo.id), ("cb-b", other.id)):
+        accounts.create(ADMIN, login, Role.OFFICER, PASSWORD, committee_id=committee)
+    accounts.create(ADMIN, "qt-goc", Role.ADMIN, PASSWORD)  # not the last administrator whatever happens below
+    commune_admin = Actor("qt-a", Role.ADMIN, committee_id=xa.id)
+    assert [a.login for a in accounts.list(commune_admin)] == ["cb-a", "cb-a1"]
+    assert {"qt-tinh", "cb-b"} <= {a.login for a in accounts.list(ADMIN)}  # the province sees every committee
+    for change in (
+        lambda login: accounts.set_password(commune_admin, login, "Mat-khau-moi-2026-dai"),
+        lambda login: accounts.set_role(commune_admin, login, Role.ADMIN),
+        lambda login: accounts.set_active(commune_admin, login, False),
+        lambda login: accounts.unlock(commune_admin, login),
+    ):
+        for outside in ("qt-tinh", "cb-b"):
+            with pytest.raises(AccountError, match="trong cấp ủy của bạn"):
+                change(outside)
+        change("cb-a1")  # below its own committee: allowed
+    assert accounts.sign_in("cb-b", PASSWORD) is not None  # untouched
+
+
 def test_the_command_line_manages_the_tree(tmp_path):
     url = f"sqlite:///{tmp_path / 'c.sqlite'}"
 
