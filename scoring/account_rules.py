@@ -93,6 +93,7 @@ class AccountInfo:
     created_by: str
     changed_at: datetime
     changed_by: str
+    committee: str = ""  # the code of its committee (scoring.committees)
 
 
 def idle_timeout() -> timedelta:

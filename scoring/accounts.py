@@ -117,7 +117,8 @@ class Administration(AccountsBase):
     def list(self, actor: Actor) -> list[AccountInfo]:
         """The accounts of the actor's committee and the committees under it."""
         actor.require(Right.ACCOUNTS)
-        now, scope = self.clock(), Committees(self.store).subtree(actor.committee_id)
+        tree = Committees(self.store)
+        now, scope, codes = self.clock(), tree.subtree(actor.committee_id), {c.id: c.code for c in tree.all()}
         with self.store.reading() as conn:
             rows = (
                 conn.execute(
@@ -126,7 +127,7 @@ class Administration(AccountsBase):
                 .mappings()
                 .all()
             )
-        return [_info(r, now) for r in rows]
+        return [_info(r, now, codes[r["committee_id"]]) for r in rows]
 
     def set_password(self, actor: Actor, login: str, password: str, must_change_password: bool = True) -> None:
         """An administrator sets someone's password (by default to be changed at the next sign-in)."""
@@ -293,7 +294,7 @@ class Administration(AccountsBase):
             )
 
 
-def _info(r, now) -> AccountInfo:
+def _info(r, now, committee: str) -> AccountInfo:
     """What an administrator reads of an account."""
     return AccountInfo(
         r["login"],
@@ -308,6 +309,7 @@ def _info(r, now) -> AccountInfo:
         r["created_by"],
         _utc(r["changed_at"]),
         r["changed_by"],
+        committee,
     )
 
 

@@ -54,7 +54,7 @@ def _list(accounts: Accounts, actor, args) -> int:
             state += ", tạm khoá do nhập sai"
         unit = f", đơn vị {a.unit_code}" if a.unit_code else ""
         print(
-            f"{a.login}\t{a.full_name}\t{ROLE_LABELS[a.role]} ({a.role.value}{unit})\t{state}\t"
+            f"{a.login}\t{a.full_name}\t{ROLE_LABELS[a.role]} ({a.role.value}{unit})\tcấp ủy {a.committee}\t{state}\t"
             f"sửa {moment(a.changed_at)} bởi {a.changed_by}"
         )
     return EXIT_OK

@@ -304,7 +304,8 @@ def version_table(history: list[DatasetInfo]) -> pd.DataFrame:
 
 
 def accounts_table(accounts: list[AccountInfo]) -> pd.DataFrame:
-    return pd.DataFrame(
+    """The accounts as Tài khoản lists them; their committee when they are of more than one."""
+    table = pd.DataFrame(
         [
             {
                 "Tên đăng nhập": a.login,
@@ -322,6 +323,9 @@ def accounts_table(accounts: list[AccountInfo]) -> pd.DataFrame:
         ],
         columns=["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "E-mail", "Trạng thái", "Sửa lúc", "Sửa bởi"],
     )
+    if len({a.committee for a in accounts}) > 1:
+        table.insert(2, "Cấp ủy", [a.committee for a in accounts])
+    return table
 
 
 def audit_table(log: pd.DataFrame) -> pd.DataFrame:

@@ -157,7 +157,10 @@ def test_an_administrator_of_a_commune_sees_and_changes_only_its_own_accounts(tm
         accounts.create(ADMIN, login, Role.OFFICER, PASSWORD, committee_id=committee)
     accounts.create(ADMIN, "qt-goc", Role.ADMIN, PASSWORD)  # not the last administrator whatever happens below
     commune_admin = Actor("qt-a", Role.ADMIN, committee_id=xa.id)
-    assert [a.login for a in accounts.list(commune_admin)] == ["cb-a", "cb-a1"]
+    assert [(a.login, a.committee) for a in accounts.list(commune_admin)] == [("cb-a", "XA-A"), ("cb-a1", "CB-A1")]
+    from scoring.views import accounts_table
+
+    assert accounts_table(accounts.list(commune_admin))["Cấp ủy"].tolist() == ["XA-A", "CB-A1"]
     assert {"qt-tinh", "cb-b"} <= {a.login for a in accounts.list(ADMIN)}  # the province sees every committee
     for change in (
         lambda login: accounts.set_password(commune_admin, login, "Mat-khau-moi-2026-dai"),
