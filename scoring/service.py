@@ -232,10 +232,15 @@ def rate_stored(store: Store, versions: dict[int, int] | None = None) -> dict[in
 
 def rate_stored_year(store: Store, year: int) -> YearResult:
     """A stored year's active version, with its rank change from the active version of year − 1."""
+    return rate_stored_with_previous(store, year)[year]
+
+
+def rate_stored_with_previous(store: Store, year: int) -> dict[int, YearResult]:
+    """A stored year's active version and, when stored, year − 1's (rank changes; what changed since)."""
     active = store.active_versions()
     if year not in active:
         raise StoreError(f"Chưa có dữ liệu năm {year}")
-    return rate_stored(store, {y: active[y] for y in (year - 1, year) if y in active})[year]
+    return rate_stored(store, {y: active[y] for y in (year - 1, year) if y in active})
 
 
 def rerate_year(store: Store, year: int, framework: Framework, actor: Actor) -> int:

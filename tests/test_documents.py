@@ -196,6 +196,13 @@ def test_the_report_and_a_letter_as_printed(results, soffice, tmp_path):
             assert line in text, (name, line)
 
 
+def test_letters_as_pdf_are_named_by_the_units_code(soffice):
+    result = rate_year(year_data([unit("A", 96), unit("B", 80)]), FW)
+    with zipfile.ZipFile(io.BytesIO(document(LETTER, result, DETAILS, NOW, pdf=True))) as z:
+        assert sorted(z.namelist()) == ["A.pdf", "B.pdf"]
+        assert all(z.read(name).startswith(b"%PDF-") for name in z.namelist())
+
+
 # ---------------------------------------------------------------- text as typed, templates an office changes
 
 STRANGE = '<&> {{ committee }} {% if 1 %}x{% endif %} =HYPERLINK("http://x.vn","y")'

@@ -30,9 +30,7 @@ def document(
     template = template or template_bytes(kind)
     if kind == LETTER:
         files = {f"{code}.docx": render(template, c) for code, c in context.letters(result, details, now, reasons)}
-        if pdf:
-            files = {name.removesuffix(".docx") + ".pdf": body for name, body in to_pdfs(files).items()}
-        return zipped(files)
+        return zipped(to_pdfs(files) if pdf else files)
     filled = (
         context.decision(result, details, now) if kind == DECISION else context.report(result, previous, details, now)
     )

@@ -11,8 +11,8 @@ from ..access import Actor, Right
 from ..formats import VN_TIME
 from ..framework import UNIT
 from ..rounds import Rounds, key
-from ..service import rate_stored
-from ..store import Store, StoreError
+from ..service import rate_stored_with_previous
+from ..store import Store
 from . import KINDS, CommitteeDetails, check_template, document, template_bytes
 from .templates import LETTER
 
@@ -89,10 +89,7 @@ def year_document(
     """A document of a stored year's active version, with the committee's details (`changes` replace some, as the
     command line's options do) and template."""
     actor.require(Right.REPORT)
-    active = store.active_versions()
-    if year not in active:
-        raise StoreError(f"Chưa có dữ liệu năm {year}")
-    results = rate_stored(store, {y: active[y] for y in (year - 1, year) if y in active})
+    results = rate_stored_with_previous(store, year)
     return document(
         kind,
         results[year],
@@ -100,16 +97,16 @@ def year_document(
         now or datetime.now(VN_TIME),
         template(store, kind),
         results.get(year - 1),
-        _round_reasons(store, actor, year, active[year]) if kind == LETTER else None,
+        _round_reasons(store, actor, year) if kind == LETTER else None,
         pdf,
     )
 
 
-def _round_reasons(store: Store, actor: Actor, year: int, active: int) -> dict[str, dict[str, str]] | None:
+def _round_reasons(store: Store, actor: Actor, year: int) -> dict[str, dict[str, str]] | None:
     """The committee's reason for each criterion it changed, by unit, when the year's active version is the one its
     round published."""
     rounds = Rounds(store)
-    if rounds.published_versions().get(year) != active:
+    if rounds.published_versions().get(year) != store.active_versions().get(year):
         return None
     _, sheets = rounds.snapshot(actor, year)
     return {

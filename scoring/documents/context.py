@@ -12,7 +12,8 @@ import pandas as pd
 from ..engine import YearResult
 from ..formats import format_vn
 from ..framework import LEADER, UNIT
-from ..presentation import TIER_LABEL, TIERS
+from ..presentation import TIER_LABEL, TIERS, vn
+from ..report import tier_counts
 from .details import CommitteeDetails
 
 GAPS_SHOWN = 5  # the largest self-vs-appraised gaps the report names
@@ -104,19 +105,25 @@ def _tier_table(result: YearResult, previous: YearResult | None) -> list[dict]:
     rows = []
     for tier in TIERS:
         n = int(units.get(tier, 0))
-        change = "—" if before is None else f"{n - int(before.get(tier, 0)):+d}".replace("+0", "0")
+        change = "—" if before is None else _difference(n - int(before.get(tier, 0)))
         share = format_vn(100 * n / len(result.units), 1) + "%" if len(result.units) else "—"
         rows.append({"cells": [TIER_LABEL[tier], n, share, change, int(leaders.get(tier, 0))]})
-    total_change = "—" if previous is None else f"{len(result.units) - len(previous.units):+d}".replace("+0", "0")
+    total_change = "—" if previous is None else _difference(len(result.units) - len(previous.units))
     rows.append({"cells": ["Tổng số", len(result.units), "100%", total_change, len(result.leaders)]})
     return rows
 
 
+def _difference(n: int) -> str:
+    """+2, -1, 0: a change from the year before."""
+    return f"{n:+d}" if n else "0"
+
+
 def _cluster_table(units: pd.DataFrame) -> list[dict]:
-    table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=TIERS)).reindex(columns=TIERS)
-    table = table.fillna(0).astype(int)
-    rows = [{"cells": [str(c), int(row.sum()), *(int(row[t]) for t in TIERS)]} for c, row in table.iterrows()]
-    return rows + [{"cells": ["Tổng số", int(table.to_numpy().sum()), *(int(table[t].sum()) for t in TIERS)]}]
+    """Units per cluster and tier, the same counts as the Excel report's statistics sheet."""
+    return [
+        {"cells": ["Tổng số" if is_total else name, int(row["Tổng"]), *(int(row[t]) for t in TIERS)]}
+        for name, row, is_total in tier_counts(units)
+    ]
 
 
 def _never_self_assessed(result: YearResult) -> np.ndarray:
@@ -152,8 +159,8 @@ def letters(
                 "code": c.code,
                 "name": c.name,
                 "max": format_vn(c.max_points, 0) if float(c.max_points).is_integer() else format_vn(c.max_points),
-                "self": _score(self_row[c.code]),
-                "review": _score(review_row[c.code]),
+                "self": vn(self_row[c.code]),
+                "review": vn(review_row[c.code]),
                 "reason": own.get(c.code, ""),
             }
             for c in criteria
@@ -180,10 +187,6 @@ def letters(
                 "leader": None if head is None else _head(head),
             },
         )
-
-
-def _score(value) -> str:
-    return "" if value != value else format_vn(value)
 
 
 def _head(head: pd.Series) -> dict:

@@ -71,11 +71,11 @@ def check_template(kind: str, content: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             bomb = zip_bomb(package.infolist(), 5 * MAX_TEMPLATE)
+            reaching = None if bomb else _reaches_out(package)
     except zipfile.BadZipFile as e:
         raise TemplateProblem(NOT_WORD) from e
     if bomb:
         raise TemplateProblem(bomb + ".")
-    reaching = _reaches_out(content)
     if reaching:
         raise TemplateProblem(
             f"Tệp mẫu có {reaching} (liên kết ra ngoài tệp, trường INCLUDE/LINK/DDE hoặc đối tượng nhúng): "
@@ -98,15 +98,14 @@ def check_template(kind: str, content: bytes) -> None:
 _OUTSIDE = re.compile(rb'TargetMode="External"|\b(?:INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO)\b')
 
 
-def _reaches_out(content: bytes) -> str | None:
+def _reaches_out(package: zipfile.ZipFile) -> str | None:
     """What in a template would make Word or LibreOffice read something outside the file when it is printed (a
     linked image, a field that includes a file, a DDE link, an embedded object), or None."""
-    with zipfile.ZipFile(io.BytesIO(content)) as package:
-        for name in package.namelist():
-            if name.startswith("word/embeddings/"):
-                return f"đối tượng nhúng “{name}”"
-            if name.endswith((".xml", ".rels")) and _OUTSIDE.search(package.read(name)):
-                return f"“{name}”"
+    for name in package.namelist():
+        if name.startswith("word/embeddings/"):
+            return f"đối tượng nhúng “{name}”"
+        if name.endswith((".xml", ".rels")) and _OUTSIDE.search(package.read(name)):
+            return f"“{name}”"
     return None
 
 
