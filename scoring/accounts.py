@@ -46,7 +46,7 @@ from .account_rules import (
     idle_timeout,
     normal_login,
 )
-from .committees import Committees
+from .committees import Committees, subtree_of
 from .formats import stored_time as _utc
 from .sign_in import Sessions
 from .store import record
@@ -117,8 +117,8 @@ class Administration(AccountsBase):
     def list(self, actor: Actor) -> list[AccountInfo]:
         """The accounts of the actor's committee and the committees under it."""
         actor.require(Right.ACCOUNTS)
-        tree = Committees(self.store)
-        now, scope, codes = self.clock(), tree.subtree(actor.committee_id), {c.id: c.code for c in tree.all()}
+        every = Committees(self.store).all()
+        now, scope, codes = self.clock(), subtree_of(every, actor.committee_id), {c.id: c.code for c in every}
         with self.store.reading() as conn:
             rows = (
                 conn.execute(

@@ -53,27 +53,15 @@ class Committees:
         return ordered
 
     def by_code(self, code: str) -> Committee:
-        wanted = normal_code(code)
-        found = next((c for c in self.all() if c.code == wanted), None)
-        if found is None:
-            raise StoreError(f"Không có cấp ủy mã “{code}”.")
-        return found
+        return _find(self.all(), code)
 
     def subtree(self, committee_id: int) -> set[int]:
         """The committee and every committee under it."""
-        below: dict[int | None, list[int]] = {}
-        for c in self.all():
-            below.setdefault(c.parent_id, []).append(c.id)
-        found, todo = set(), [committee_id]
-        while todo:
-            current = todo.pop()
-            found.add(current)
-            todo.extend(below.get(current, []))
-        return found
+        return subtree_of(self.all(), committee_id)
 
-    def require_scope(self, actor: Actor, committee_id: int) -> None:
-        """An account acts in its own committee's subtree only."""
-        if committee_id not in self.subtree(actor.committee_id):
+    def require_scope(self, actor: Actor, committee_id: int, every: list[Committee] | None = None) -> None:
+        """An account acts in its own committee's subtree only (`every`: the committees, when already read)."""
+        if committee_id not in subtree_of(every or self.all(), actor.committee_id):
             raise Forbidden(f"Tài khoản {actor.login} không làm việc với cấp ủy này.")
 
     def add(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Committee:
@@ -86,8 +74,9 @@ class Committees:
             )
         if not name:
             raise StoreError("Cần tên cấp ủy.")
-        parent_id = self.by_code(parent).id if parent else ROOT_ID
-        self.require_scope(actor, parent_id)
+        every = self.all()
+        parent_id = _find(every, parent).id if parent else ROOT_ID
+        self.require_scope(actor, parent_id, every)
         with self.store.writing() as conn:
             if conn.execute(select(t.committees.c.id).where(t.committees.c.code == code)).first():
                 raise StoreError(f"Đã có cấp ủy mã “{code}”.")
@@ -102,16 +91,38 @@ class Committees:
     def move(self, actor: Actor, code: str, parent: str) -> None:
         """Put a committee, with everything under it, under another parent; never under itself."""
         actor.require(Right.ACCOUNTS)
-        moved, target = self.by_code(code), self.by_code(parent)
+        every = self.all()
+        moved, target = _find(every, code), _find(every, parent)
         if moved.id == ROOT_ID:
             raise StoreError("Không chuyển được cấp ủy gốc.")
-        if target.id in self.subtree(moved.id):
+        if target.id in subtree_of(every, moved.id):
             raise StoreError(f"Không chuyển được {moved.code} vào chính nó hoặc cấp ủy cấp dưới của nó.")
-        self.require_scope(actor, moved.id)
-        self.require_scope(actor, target.id)
+        self.require_scope(actor, moved.id, every)
+        self.require_scope(actor, target.id, every)
         with self.store.writing() as conn:
             conn.execute(t.committees.update().where(t.committees.c.id == moved.id).values(parent_id=target.id))
             record(conn, actor.login, "committee_move", detail=f"Chuyển cấp ủy {moved.code} về {target.code}")
+
+
+def _find(every: list[Committee], code: str) -> Committee:
+    wanted = normal_code(code)
+    found = next((c for c in every if c.code == wanted), None)
+    if found is None:
+        raise StoreError(f"Không có cấp ủy mã “{code}”.")
+    return found
+
+
+def subtree_of(every: list[Committee], committee_id: int) -> set[int]:
+    """The committee and every committee under it, among `every` (as `Committees.all` reads them)."""
+    below: dict[int | None, list[int]] = {}
+    for c in every:
+        below.setdefault(c.parent_id, []).append(c.id)
+    found, todo = set(), [committee_id]
+    while todo:
+        current = todo.pop()
+        found.add(current)
+        todo.extend(below.get(current, []))
+    return found
 
 
 def normal_code(code: str) -> str:
