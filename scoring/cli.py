@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .access import Role
 from .framework import Framework, load_framework_file, load_preset, presets
-from .output import EXIT_INVALID, EXIT_OK, emit, report_issues, write_place
+from .output import EXIT_INVALID, EXIT_OK, emit, report_issues, signature_args, store_args, write_place
 from .workbook import Loading, read_bytes
 
 # pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
@@ -78,10 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
         sp.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel của năm sau cùng")
         sp.add_argument("--cluster", help="báo cáo riêng một khối")
-        sp.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
-        sp.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
-        sp.add_argument("--place", help="địa danh ở dòng ngày tháng")
-        sp.add_argument("--signer", help="họ tên người ký")
+        signature_args(sp)
 
     output_args(rank)
 
@@ -102,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=2025)
 
     db = sub.add_parser("db", help="kho dữ liệu các năm (SQLite mặc định; DANVAN_DATABASE_URL cho PostgreSQL)")
-    db.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
-    db.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    store_args(db)
     dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     imp = dbsub.add_parser("import", help="nhập tệp, lưu mỗi năm thành phiên bản mới")
     imp.add_argument("files", nargs="+", type=Path)
@@ -136,10 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fw_import.add_argument("file", type=Path)
     users = sub.add_parser("users", help="tài khoản đăng nhập (mật khẩu nhập từ bàn phím hoặc đầu vào chuẩn)")
-    users.add_argument(
-        "--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)"
-    )
-    users.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    store_args(users)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
     roles = ", ".join(r.value for r in Role)
     add = usub.add_parser("add", help="tạo tài khoản")
@@ -168,8 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     document_parser(sub, _year)
     committee_parser(sub)
     rnd = sub.add_parser("round", help="đợt đánh giá của một năm")
-    rnd.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
-    rnd.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    store_args(rnd)
     rsub = rnd.add_subparsers(dest="round_command", required=True, parser_class=_Parser)
     ropen = rsub.add_parser("open", help="mở đợt đánh giá")
     ropen.add_argument("year", type=_year)

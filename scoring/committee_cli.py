@@ -7,14 +7,13 @@ import sys
 
 from .access import Forbidden
 from .committees import Committees
-from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, store_args
 from .store import StoreError
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("committee", help="các cấp ủy (tỉnh và các đảng ủy trực thuộc)")
-    p.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
-    p.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    store_args(p)
     csub = p.add_subparsers(dest="committee_command", required=True, parser_class=type(p))
     add = csub.add_parser("add", help="thêm cấp ủy")
     add.add_argument("code", help="mã cấp ủy, ví dụ XA-AN-PHU")

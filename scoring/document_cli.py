@@ -3,23 +3,18 @@ with the committee's details kept in the store (options replace them for this ru
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 from .access import Forbidden
 from .documents import DECISION, LETTER, REPORT, pdf_available
 from .documents.committee import year_document
-from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store
+from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, signature_args, store_args
 from .store import StoreError
 
 KIND = {"decision": DECISION, "report": REPORT, "letters": LETTER}
-OPTIONS = {  # option → the committee detail it replaces
-    "superior_body": "superior_body",
-    "issuing_body": "issuing_body",
-    "place": "place",
-    "signer": "signer_name",
-    "number": None,  # the number of the document asked for
-}
 NUMBERS = {DECISION: "decision_number", REPORT: "report_number", LETTER: "letter_number"}
 
 
@@ -30,12 +25,8 @@ def add_parser(sub, year_type) -> None:
     doc.add_argument("year", type=year_type)
     doc.add_argument("-o", "--output", type=Path, required=True, help="tệp .docx/.pdf, hoặc .zip hay thư mục")
     doc.add_argument("--pdf", action="store_true", help="in ra PDF (cần LibreOffice)")
-    doc.add_argument("--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)")
-    doc.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
-    doc.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
-    doc.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
-    doc.add_argument("--place", help="địa danh ở dòng ngày tháng")
-    doc.add_argument("--signer", help="họ tên người ký")
+    store_args(doc)
+    signature_args(doc)
     doc.add_argument("--number", help="số văn bản, ví dụ 125")
 
 
@@ -47,7 +38,13 @@ def run_document(args) -> int:
     store = open_store(args.database)
     if store is None:
         return EXIT_INVALID
-    changes = {detail or NUMBERS[kind]: getattr(args, option) for option, detail in OPTIONS.items()}
+    changes = {  # the committee's details these options replace; the number is that of the document asked for
+        "superior_body": args.superior_body,
+        "issuing_body": args.issuing_body,
+        "place": args.place,
+        "signer_name": args.signer,
+        NUMBERS[kind]: args.number,
+    }
     try:
         content = year_document(store, command_actor(args), kind, args.year, args.pdf, **changes)
     except (StoreError, Forbidden) as e:
@@ -63,9 +60,6 @@ def run_document(args) -> int:
 
 def _unzip(content: bytes, folder: Path) -> int:
     """The letters as files of a folder (made if missing)."""
-    import io
-    import zipfile
-
     folder.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         z.extractall(folder)

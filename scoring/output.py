@@ -120,6 +120,22 @@ def _print_table(r) -> None:
         print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")
 
 
+def store_args(parser) -> None:
+    """The options of every command that works on the store: which database, and who is acting."""
+    parser.add_argument(
+        "--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)"
+    )
+    parser.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+
+
+def signature_args(parser) -> None:
+    """The options that replace, for one run, what the header and the signature print."""
+    parser.add_argument("--superior-body", help="cơ quan cấp trên, ví dụ “ĐẢNG BỘ TỈNH …”")
+    parser.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ “ĐẢNG ỦY PHƯỜNG …”")
+    parser.add_argument("--place", help="địa danh ở dòng ngày tháng")
+    parser.add_argument("--signer", help="họ tên người ký")
+
+
 def open_store(url: str | None):
     """The store for a command, or None after saying on stderr why it cannot be opened."""
     from .store import Store
