@@ -13,9 +13,8 @@ from sqlalchemy import insert, select
 
 from . import schema as t
 from .access import Actor, Forbidden, Right
-from .store import Store, StoreError, record
+from .store import ROOT_ID, Store, StoreError, record
 
-ROOT_ID = 1
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,29}")
 
 

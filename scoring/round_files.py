@@ -50,7 +50,7 @@ REASON_HEADING, STATE_HEADING = "Lý do thay đổi", "Trạng thái"
 def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
     """The round as it stands, as a consolidated workbook that `python -m scoring rank` rates exactly as the round
     would be published, and that `import_workbook` takes back."""
-    actor.require(Right.APPRAISE)
+    rounds.store.require(actor, Right.APPRAISE)
     info, sheets = rounds.snapshot(actor, year)
     data, fw = year_data_of(year, info, sheets), info.framework
     wb = Workbook()
@@ -192,7 +192,7 @@ def import_workbook(
 ) -> tuple[list[Change], list[Issue]]:
     """The changed cells of an edited round workbook appended to the round with their reasons, all or none.
     Returns the changes written (none when there are errors) and every problem found."""
-    actor.require(Right.APPRAISE)
+    rounds.store.require(actor, Right.APPRAISE)
     info = rounds.get(year)
     if info is None:
         return [], [Issue("error", f"Năm {year} chưa có đợt đánh giá.")]

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -39,7 +40,17 @@ committees = Table(
 )
 
 
-def _committee() -> Column:
+def _committee(key: bool = False) -> Column:
+    """The committee a row belongs to; part of the primary key of what each committee has one of."""
+    if key:
+        return Column(
+            "committee_id",
+            Integer,
+            ForeignKey("committees.id"),
+            primary_key=True,
+            autoincrement=False,
+            server_default="1",  # rows of a backup made before committees are the root's
+        )
     return Column("committee_id", Integer, ForeignKey("committees.id"), nullable=False, server_default="1", index=True)
 
 
@@ -70,6 +81,7 @@ datasets = Table(
     Column("warnings", Text, nullable=False, server_default="[]"),  # JSON list of the reader's warnings
     _committee(),
 )
+Index("ix_datasets_committee_year", datasets.c.committee_id, datasets.c.year)
 
 dataset_files = Table(
     "dataset_files",
@@ -125,21 +137,22 @@ leader_rows = Table(
 active_years = Table(
     "active_years",
     metadata,
+    _committee(key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=False),
     Column("activated_by", Text, nullable=False),
 )
 
-# The framework new imports fall back to and the Tiêu chí page edits: one row, changed only on purpose.
+# The framework a committee's new imports fall back to and its Tiêu chí page edits: one row per committee that
+# chose one (the others use their parent's), changed only on purpose.
 active_framework = Table(
     "active_framework",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    _committee(key=True),
     Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=False),
     Column("activated_by", Text, nullable=False),
-    CheckConstraint("id = 1", name="ck_active_framework_single_row"),
 )
 
 audit_log = Table(
@@ -153,8 +166,10 @@ audit_log = Table(
     Column("dataset_id", Integer),
     Column("framework_id", Integer),
     Column("detail", Text, nullable=False),
+    Column("committee_id", Integer, nullable=False, server_default="1"),  # the committee the entry is about
 )
 Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_committee_at", audit_log.c.committee_id, audit_log.c.at)
 
 # People who sign in. A unit account (role don_vi) is bound to one unit code; e-mail matches a single sign-on
 # identity to the account. The password is kept only as an Argon2id hash; an account that signs in only through
@@ -220,13 +235,14 @@ rounds = Table(
     "rounds",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("year", Integer, nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
     Column("framework_id", Integer, ForeignKey("frameworks.id"), nullable=False),
     Column("self_deadline", DateTime(timezone=True), nullable=False),
     Column("review_deadline", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("opened_by", Text, nullable=False),
     _committee(),
+    UniqueConstraint("committee_id", "year", name="uq_rounds_committee_year"),
 )
 
 round_units = Table(
@@ -287,10 +303,11 @@ round_drafts = Table(
     Column("saved_at", DateTime(timezone=True), nullable=False),
 )
 
-# The committee's settings (name → JSON value), such as what units see of a published ranking.
+# Each committee's settings (name → JSON value), such as what units see of a published ranking.
 settings = Table(
     "settings",
     metadata,
+    _committee(key=True),
     Column("name", String(60), primary_key=True),
     Column("value", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),

@@ -20,7 +20,7 @@ from .rating import rate_years
 from .reader import ReadResult, read_files
 from .rounds import Rounds
 from .signing import signing_key
-from .store import Store, StoreError, os_user
+from .store import ROOT_ID, Store, StoreError, os_user
 from .text import code_key
 from .validation import ERROR, Issue
 from .workbook import Loading
@@ -64,7 +64,7 @@ def ranking_years(store: Store, actor: Actor, versions: dict[int, int]) -> list[
     public to every unit, and nothing of another unit before that."""
     if actor.may(Right.VIEW_ALL):
         return sorted(versions, reverse=True)
-    actor.require(Right.VIEW_PUBLISHED)
+    store.require(actor, Right.VIEW_PUBLISHED)
     published = Rounds(store).published_versions()
     return sorted((y for y, v in versions.items() if published.get(y) == v), reverse=True)
 
@@ -84,7 +84,7 @@ def committee_disclosure(store: Store) -> str:
 
 
 def set_disclosure(store: Store, actor: Actor, level: str) -> None:
-    actor.require(Right.MANAGE_ROUND)
+    store.require(actor, Right.MANAGE_ROUND)
     if level not in DISCLOSURE_LABELS:
         raise ValueError(level)
     store.set_setting(DISCLOSURE, level, actor.login, f"Mức công khai kết quả cho đơn vị: {DISCLOSURE_LABELS[level]}")
@@ -186,7 +186,7 @@ def _same_criteria(a: Framework, b: Framework) -> bool:
 def save(store: Store, plan: ImportPlan, actor: Actor) -> dict[int, int]:
     """Store every planned year as its new active version, in one transaction; nothing when there are errors,
     and a StoreError when a year to merge into changed in the store since the plan was made."""
-    actor.require(Right.IMPORT)
+    store.require(actor, Right.IMPORT)
     if not plan.ok or not plan.years:
         return {}
     plan.datasets = store.store_years(
@@ -246,7 +246,7 @@ def rate_stored_with_previous(store: Store, year: int) -> dict[int, YearResult]:
 def rerate_year(store: Store, year: int, framework: Framework, actor: Actor) -> int:
     """Store the active data of a year again, rated with another framework, as a new version; returns its id.
     Only a framework with the same criterion codes can be applied to data already imported."""
-    actor.require(Right.FRAMEWORK)
+    store.require(actor, Right.FRAMEWORK)
     data, old_fw, _ = store.load(year)
     if not _same_criteria(framework, old_fw):
         raise StoreError(
@@ -258,32 +258,32 @@ def rerate_year(store: Store, year: int, framework: Framework, actor: Actor) -> 
 
 def activate(store: Store, dataset_id: int, actor: Actor) -> int:
     """Make a stored version its year's active one again; returns the year."""
-    actor.require(Right.IMPORT)
+    store.require(actor, Right.IMPORT)
     return store.activate(dataset_id, actor.login)
 
 
 def save_framework(store: Store, framework: Framework, actor: Actor) -> int:
     """Store a framework and make it the one later imports use; returns its id."""
-    actor.require(Right.FRAMEWORK)
+    store.require(actor, Right.FRAMEWORK)
     return store.save_framework(framework, actor.login)
 
 
 def activate_framework(store: Store, framework_id: int, actor: Actor) -> None:
-    actor.require(Right.FRAMEWORK)
+    store.require(actor, Right.FRAMEWORK)
     store.activate_framework(framework_id, actor.login)
 
 
 def restore(store: Store, path: Path, actor: Actor, accounts: bool = False) -> dict[str, int]:
     """A signed backup into an empty store; its accounts only when asked (see `backup_accounts` to list them)."""
-    actor.require(Right.BACKUP)
+    store.within(ROOT_ID).require(actor, Right.BACKUP)  # the whole store: the root's accounts only
     return store.restore(path, signing_key(store.url), actor.login, accounts)
 
 
 def backup_accounts(store: Store, path: Path, actor: Actor) -> list[dict]:
-    actor.require(Right.BACKUP)
+    store.within(ROOT_ID).require(actor, Right.BACKUP)  # the whole store: the root's accounts only
     return store.backup_accounts(path, signing_key(store.url))
 
 
 def backup(store: Store, path: Path, actor: Actor) -> dict[str, int]:
-    actor.require(Right.BACKUP)
+    store.within(ROOT_ID).require(actor, Right.BACKUP)  # the whole store: the root's accounts only
     return store.backup(path, signing_key(store.url))

@@ -9,6 +9,7 @@ in one snapshot so they never see half an import.
 from __future__ import annotations
 
 import base64
+import copy
 import getpass
 import json
 import os
@@ -25,6 +26,7 @@ from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema as t
+from .access import Actor, Forbidden, Right
 from .dataset import Source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +40,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 BACKUP_FORMAT = "danvan-backup"
 
+
+ROOT_ID = 1  # the root committee: the province, or the one committee of a store made before committees
 
 WRITERS_LOCK = 7_241_001  # PostgreSQL advisory lock held by every write transaction: writers one at a time
 
@@ -83,7 +87,11 @@ def os_user() -> str:
 
 
 class StoreCore:
-    """The database and its transactions; what every part of the store builds on."""
+    """The database and its transactions; what every part of the store builds on. A store works inside one
+    committee (`committee_id`; the root unless `within` made a view of another): its years, versions, rounds,
+    active framework and settings are that committee's."""
+
+    committee_id = ROOT_ID
 
     def __init__(self, url: str | None = None):
         self.url = url or database_url()
@@ -117,9 +125,44 @@ class StoreCore:
             if self.sqlite:
                 self.engine.dispose()  # the connection that migrated goes; new ones check foreign keys again
 
+    def within(self, committee_id: int):
+        """The same store (one engine, one pool) working inside another committee. Whoever makes the view checks
+        that the account may work there (`committees.Committees.view`); every action checks again (`require`)."""
+        view = copy.copy(self)
+        view.committee_id = committee_id
+        return view
+
+    def require(self, actor: Actor, right: Right | None = None) -> None:
+        """The actor may act in this store's committee (its own committee's subtree; a unit's account in its own
+        committee only) and, if given, has the right: the check of every action of the library."""
+        if self.committee_id != actor.committee_id and (
+            actor.unit_code is not None or actor.committee_id not in self.ancestors()
+        ):
+            raise Forbidden(f"Tài khoản {actor.login} không làm việc với cấp ủy này.")
+        if right is not None:
+            actor.require(right)
+
+    def sees(self, actor: Actor, code: str) -> bool:
+        """The actor works in this committee and may see the unit of this code in it."""
+        self.require(actor)
+        return actor.sees_unit(code)
+
+    def ancestors(self, conn: Connection | None = None) -> list[int]:
+        """This committee's parent, its parent's parent, … up to the root (in `conn`'s snapshot, if given)."""
+        c = t.committees.c
+        if conn is None:
+            with self.reading() as conn:
+                return self.ancestors(conn)
+        parents = dict(conn.execute(select(c.id, c.parent_id)).all())
+        found, current = [], parents.get(self.committee_id)
+        while current is not None and current not in found:
+            found.append(current)
+            current = parents.get(current)
+        return found
+
     def writing(self):
-        """A write transaction, serialised with every other writer."""
-        conn = self.engine.connect().execution_options(writer=True)
+        """A write transaction, serialised with every other writer; its audit entries are about this committee."""
+        conn = self.engine.connect().execution_options(writer=True, committee_id=self.committee_id)
         return _Transaction(conn, lock=None if self.sqlite else WRITERS_LOCK)
 
     def reading(self):
@@ -136,10 +179,14 @@ class StoreCore:
         actions: list[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        committees: set[int] | None = None,
     ) -> pd.DataFrame:
-        """The newest entries of the audit log first, optionally of one account, some actions, a time span."""
+        """The newest entries of the audit log first, optionally of one account, some actions, a time span, some
+        committees (an administrator's subtree)."""
         log = t.audit_log
         query = select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
+        if committees is not None:
+            query = query.where(log.c.committee_id.in_(sorted(committees)))
         if who:
             query = query.where(log.c.who == who)
         if actions:
@@ -153,22 +200,30 @@ class StoreCore:
         return pd.DataFrame(rows, columns=[c.name for c in t.audit_log.columns])
 
     def setting(self, name: str, default=None):
+        """This committee's setting."""
+        s = t.settings.c
         with self.reading() as conn:
-            value = conn.execute(select(t.settings.c.value).where(t.settings.c.name == name)).scalar()
+            value = conn.execute(select(s.value).where(s.committee_id == self.committee_id, s.name == name)).scalar()
         return default if value is None else json.loads(value)
 
     def set_setting(self, name: str, value, who: str, detail: str) -> None:
-        """A setting changed, in the audit log with `detail` (callers check the right first)."""
+        """A setting of this committee changed, in the audit log with `detail` (callers check the right first)."""
+        s = t.settings.c
         with self.writing() as conn:
-            conn.execute(t.settings.delete().where(t.settings.c.name == name))
+            conn.execute(t.settings.delete().where(s.committee_id == self.committee_id, s.name == name))
             conn.execute(
                 insert(t.settings).values(
-                    name=name, value=json.dumps(value, ensure_ascii=False), changed_at=_now(), changed_by=who
+                    committee_id=self.committee_id,
+                    name=name,
+                    value=json.dumps(value, ensure_ascii=False),
+                    changed_at=_now(),
+                    changed_by=who,
                 )
             )
             record(conn, who, "setting", detail=detail)
 
     def is_empty(self) -> bool:
+        """No committee has stored a year yet."""
         with self.reading() as conn:
             return not conn.execute(select(func.count()).select_from(t.datasets)).scalar()
 
@@ -221,6 +276,7 @@ def record(
 ) -> None:
     conn.execute(
         insert(t.audit_log).values(
+            committee_id=conn.get_execution_options().get("committee_id", ROOT_ID),
             at=_now(),
             who=who,
             action=action,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from . import schema as t
 from .backup import backup_problems
 from .signing import sign, signed_by
-from .storage import BACKUP_FORMAT, StoreCore, StoreError, _json_default, _now, os_user, record
+from .storage import BACKUP_FORMAT, ROOT_ID, StoreCore, StoreError, _json_default, _now, os_user, record
 from .store_years import _from_json
 
 
@@ -103,7 +103,7 @@ class Backups(StoreCore):
                 newest = conn.execute(select(func.max(t.frameworks.c.id))).scalar()
                 conn.execute(
                     insert(t.active_framework).values(
-                        id=1, framework_id=newest, activated_at=_now(), activated_by=who or os_user()
+                        committee_id=ROOT_ID, framework_id=newest, activated_at=_now(), activated_by=who or os_user()
                     )
                 )
             if not self.sqlite:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, union
 from sqlalchemy.engine import Connection
 
 from . import schema as t
 from .framework import Framework, from_toml, to_toml
 from .storage import StoreCore, StoreError, _now, os_user, record
+
+# A committee's setting: the committees under it use its active framework (the default), or may choose their own.
+FRAMEWORK_ENFORCED = "framework_enforced"
 
 
 class Frameworks(StoreCore):
@@ -31,14 +35,21 @@ class Frameworks(StoreCore):
             self._activate_framework(conn, framework_id, who or os_user())
 
     def _activate_framework(self, conn: Connection, framework_id: int, who: str) -> None:
-        current = conn.execute(select(t.active_framework.c.framework_id)).scalar()
+        chain = [self.committee_id, *self.ancestors(conn)]
+        if len(chain) > 1 and _enforced(conn, chain[1]):
+            raise StoreError(
+                "Cấp ủy cấp trên yêu cầu dùng bộ tiêu chí của cấp trên: không chọn được bộ tiêu chí riêng."
+            )
+        af = t.active_framework
+        mine = af.c.committee_id == self.committee_id
+        current = conn.execute(select(af.c.framework_id).where(mine)).scalar()
         if current == framework_id:
             return
         values = {"framework_id": framework_id, "activated_at": _now(), "activated_by": who}
         if current is None:
-            conn.execute(insert(t.active_framework).values(id=1, **values))
+            conn.execute(insert(af).values(committee_id=self.committee_id, **values))
         else:
-            conn.execute(t.active_framework.update().values(**values))
+            conn.execute(af.update().where(mine).values(**values))
         name = conn.execute(select(t.frameworks.c.name).where(t.frameworks.c.id == framework_id)).scalar()
         record(
             conn,
@@ -68,7 +79,7 @@ class Frameworks(StoreCore):
         """A framework version; without an id, the active framework (None until one is saved or activated)."""
         with self.reading() as conn:
             if framework_id is None:
-                framework_id = conn.execute(select(t.active_framework.c.framework_id)).scalar()
+                framework_id = self.active_framework_id(conn)
                 if framework_id is None:
                     return None
             row = conn.execute(
@@ -76,13 +87,50 @@ class Frameworks(StoreCore):
             ).first()
         return None if row is None else from_toml(row.definition, source=f"store:{row.id}")
 
+    def active_framework_id(self, conn: Connection) -> int | None:
+        """The framework this committee uses: its own active one where its parent lets it choose (the root always
+        does), else its parent's, and so on up."""
+        chain = [*reversed(self.ancestors(conn)), self.committee_id]  # the root first
+        af = t.active_framework.c
+        own = dict(conn.execute(select(af.committee_id, af.framework_id).where(af.committee_id.in_(chain))).all())
+        found = None
+        for parent, committee in zip([None, *chain], chain):
+            if committee in own and (parent is None or not _enforced(conn, parent)):
+                found = own[committee]
+        return found
+
+    def framework_enforced(self) -> bool:
+        """Whether this committee's committees must use its framework."""
+        return bool(self.setting(FRAMEWORK_ENFORCED, True))
+
     def framework_versions(self) -> pd.DataFrame:
+        """The versions this committee and those above it used or chose (another committee's own are not listed);
+        the root also sees the versions nobody uses yet."""
+        f = t.frameworks.c
         with self.reading() as conn:
-            return pd.DataFrame(
-                conn.execute(
-                    select(
-                        t.frameworks.c.id, t.frameworks.c.name, t.frameworks.c.created_at, t.frameworks.c.created_by
-                    ).order_by(t.frameworks.c.id)
-                ).all(),
-                columns=["id", "name", "created_at", "created_by"],
-            )
+            chain = [self.committee_id, *self.ancestors(conn)]
+            used = select(f.id).where(f.id.in_(_used_by(chain)))
+            if len(chain) == 1:
+                used = union(used, select(f.id).where(f.id.not_in(_used_by(None))))
+            rows = conn.execute(
+                select(f.id, f.name, f.created_at, f.created_by)
+                .where(f.id.in_(select(used.subquery().c.id)))
+                .order_by(f.id)
+            ).all()
+        return pd.DataFrame(rows, columns=["id", "name", "created_at", "created_by"])
+
+
+def _enforced(conn: Connection, committee_id: int) -> bool:
+    s = t.settings.c
+    value = conn.execute(select(s.value).where(s.committee_id == committee_id, s.name == FRAMEWORK_ENFORCED)).scalar()
+    return value is None or json.loads(value) is not False
+
+
+def _used_by(committees: list[int] | None):
+    """The framework ids that datasets, rounds and active choices of these committees (None: of any) point to."""
+    return union(
+        *(
+            select(table.c.framework_id).where(True if committees is None else table.c.committee_id.in_(committees))
+            for table in (t.datasets, t.rounds, t.active_framework)
+        )
+    )

@@ -44,7 +44,7 @@ class YearVersions(StoreCore):
         who = who or os_user()
         with self.writing() as conn:
             if expected:
-                now = dict(conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id)).all())
+                now = dict(conn.execute(self._active(t.active_years.c.year, t.active_years.c.dataset_id)).all())
                 moved = sorted(y for y, v in expected.items() if now.get(y) != v)
                 if moved:
                     raise StoreError(
@@ -66,6 +66,7 @@ class YearVersions(StoreCore):
         warnings = json.dumps([w.to_dict() for w in data.warnings], ensure_ascii=False)
         dataset_id = conn.execute(
             insert(t.datasets).values(
+                committee_id=self.committee_id,
                 year=data.year,
                 framework_id=framework_id,
                 imported_at=_now(),
@@ -114,7 +115,7 @@ class YearVersions(StoreCore):
         """Make a stored version the active one of its year; returns the year."""
         who = who or os_user()
         with self.writing() as conn:
-            year = conn.execute(select(t.datasets.c.year).where(t.datasets.c.id == dataset_id)).scalar()
+            year = conn.execute(select(t.datasets.c.year).where(self._own(dataset_id))).scalar()
             if year is None:
                 raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
             self._activate(conn, year, dataset_id, who)
@@ -123,9 +124,20 @@ class YearVersions(StoreCore):
 
     def _activate(self, conn: Connection, year: int, dataset_id: int, who: str) -> None:
         values = {"dataset_id": dataset_id, "activated_at": _now(), "activated_by": who}
-        updated = conn.execute(t.active_years.update().where(t.active_years.c.year == year).values(**values))
+        a = t.active_years.c
+        updated = conn.execute(
+            t.active_years.update().where(a.committee_id == self.committee_id, a.year == year).values(**values)
+        )
         if updated.rowcount == 0:
-            conn.execute(insert(t.active_years).values(year=year, **values))
+            conn.execute(insert(t.active_years).values(committee_id=self.committee_id, year=year, **values))
+
+    def _active(self, *columns):
+        """A query of this committee's active years."""
+        return select(*columns).where(t.active_years.c.committee_id == self.committee_id)
+
+    def _own(self, dataset_id: int):
+        """The condition that finds a version of this committee by its id (another committee's is not found)."""
+        return (t.datasets.c.id == dataset_id) & (t.datasets.c.committee_id == self.committee_id)
 
 
 class YearTables(StoreCore):
@@ -133,7 +145,7 @@ class YearTables(StoreCore):
         """Stored years with their active version."""
         versions = t.datasets.alias("versions")
         query = (
-            select(
+            self._active(
                 t.active_years.c.year,
                 t.active_years.c.dataset_id,
                 t.datasets.c.imported_at,
@@ -141,7 +153,7 @@ class YearTables(StoreCore):
                 t.datasets.c.leader_count,
                 select(func.count())
                 .select_from(versions)
-                .where(versions.c.year == t.active_years.c.year)
+                .where(versions.c.year == t.active_years.c.year, versions.c.committee_id == self.committee_id)
                 .correlate(t.active_years)
                 .scalar_subquery()
                 .label("versions"),
@@ -157,15 +169,15 @@ class YearTables(StoreCore):
 
     def history(self, year: int) -> list[DatasetInfo]:
         with self.reading() as conn:
-            return self._datasets(conn, t.datasets.c.year == year)
+            return self._datasets(conn, (t.datasets.c.year == year) & (t.datasets.c.committee_id == self.committee_id))
 
     def dataset(self, dataset_id: int) -> DatasetInfo | None:
         with self.reading() as conn:
-            found = self._datasets(conn, t.datasets.c.id == dataset_id)
+            found = self._datasets(conn, self._own(dataset_id))
         return found[0] if found else None
 
     def _datasets(self, conn: Connection, where) -> list[DatasetInfo]:
-        active = set(conn.execute(select(t.active_years.c.dataset_id)).scalars())
+        active = set(conn.execute(self._active(t.active_years.c.dataset_id)).scalars())
         rows = conn.execute(
             select(t.datasets, t.frameworks.c.name.label("framework_name"))
             .join(t.frameworks, t.frameworks.c.id == t.datasets.c.framework_id)
@@ -199,14 +211,17 @@ class YearTables(StoreCore):
     def active_versions(self) -> dict[int, int]:
         """Stored year → its active dataset id."""
         with self.reading() as conn:
-            return {int(y): int(d) for y, d in conn.execute(select(t.active_years.c.year, t.active_years.c.dataset_id))}
+            return {
+                int(y): int(d)
+                for y, d in conn.execute(self._active(t.active_years.c.year, t.active_years.c.dataset_id))
+            }
 
     def load(self, year: int, dataset_id: int | None = None) -> tuple[YearData, Framework, int]:
         """The raw tables of a year's active version (or of a given version), with its framework."""
         with self.reading() as conn:
             if dataset_id is None:
                 dataset_id = conn.execute(
-                    select(t.active_years.c.dataset_id).where(t.active_years.c.year == year)
+                    self._active(t.active_years.c.dataset_id).where(t.active_years.c.year == year)
                 ).scalar()
                 if dataset_id is None:
                     raise StoreError(f"Chưa có dữ liệu năm {year}")
@@ -218,18 +233,32 @@ class YearTables(StoreCore):
             return [
                 unit_code(c)
                 for c in conn.execute(
-                    select(t.unit_rows.c.code).where(t.unit_rows.c.dataset_id == dataset_id)
+                    select(t.unit_rows.c.code)
+                    .join(t.datasets, t.datasets.c.id == t.unit_rows.c.dataset_id)
+                    .where(self._own(dataset_id))
                 ).scalars()
             ]
 
     def unit_name(self, code: str) -> str | None:
         """The name of a unit code (normal form) in the newest round or active year that has it; None if none does.
         Accounts of units are checked against it, so that a typo does not make an account for no unit."""
-        units, rounds, rows, years = t.round_units.c, t.rounds.c, t.unit_rows.c, t.active_years.c
-        in_round = _newest(units.name, units.code == code, t.rounds, rounds.id == units.round_id, rounds.year)
-        in_year = _newest(rows.name, rows.code == code, t.active_years, years.dataset_id == rows.dataset_id, years.year)
+        units, rows = t.round_units.c, t.unit_rows.c
+        in_round = self._newest(units.name, units.code == code, t.rounds, t.rounds.c.id == units.round_id)
+        in_year = self._newest(
+            rows.name, rows.code == code, t.active_years, t.active_years.c.dataset_id == rows.dataset_id
+        )
         with self.reading() as conn:
             return conn.execute(in_round).scalar() or conn.execute(in_year).scalar()
+
+    def _newest(self, name, where, joined, on):
+        """The name that `where` finds, of this committee's newest year in `joined` (rounds or active years)."""
+        return (
+            select(name)
+            .join(joined, on)
+            .where(where, joined.c.committee_id == self.committee_id)
+            .order_by(joined.c.year.desc())
+            .limit(1)
+        )
 
     def load_many(self, dataset_ids: list[int]) -> dict[int, tuple[YearData, Framework]]:
         """Several versions read in one snapshot, so that no import can come between them; id → (data, framework)."""
@@ -237,7 +266,7 @@ class YearTables(StoreCore):
             return {i: self._load(conn, i)[:2] for i in dataset_ids}
 
     def _load(self, conn: Connection, dataset_id: int) -> tuple[YearData, Framework, int]:
-        ds = conn.execute(select(t.datasets).where(t.datasets.c.id == dataset_id)).first()
+        ds = conn.execute(select(t.datasets).where(self._own(dataset_id))).first()
         if ds is None:
             raise StoreError(f"Không có phiên bản dữ liệu số {dataset_id}")
         fw_row = conn.execute(select(t.frameworks).where(t.frameworks.c.id == ds.framework_id)).first()
@@ -351,8 +380,3 @@ def _from_json(table, row: dict) -> dict:
             value = base64.b64decode(value, validate=True)
         out[column.name] = value
     return out
-
-
-def _newest(name, where, joined, on, year):
-    """The name that `where` finds, of the newest year in `joined`."""
-    return select(name).join(joined, on).where(where).order_by(year.desc()).limit(1)

@@ -47,7 +47,7 @@ def details(store: Store) -> CommitteeDetails:
 
 def set_details(store: Store, actor: Actor, new: CommitteeDetails) -> None:
     """Keep the committee's details; the audit log names what changed."""
-    actor.require(Right.DOCUMENTS)
+    store.require(actor, Right.DOCUMENTS)
     old = details(store)
     changed = [LABELS[f.name] for f in fields(CommitteeDetails) if getattr(old, f.name) != getattr(new, f.name)]
     if changed:
@@ -62,7 +62,7 @@ def template(store: Store, kind: str) -> bytes:
 
 def template_file(store: Store, actor: Actor, kind: str) -> bytes:
     """The template in use, for an officer to change in Word."""
-    actor.require(Right.DOCUMENTS)
+    store.require(actor, Right.DOCUMENTS)
     return template(store, kind)
 
 
@@ -74,7 +74,7 @@ def uploaded_template(store: Store, kind: str) -> str | None:
 
 def set_template(store: Store, actor: Actor, kind: str, name: str | None, content: bytes | None) -> None:
     """Use an uploaded template (checked first: TemplateProblem says what is wrong), or the default again (None)."""
-    actor.require(Right.DOCUMENTS)
+    store.require(actor, Right.DOCUMENTS)
     if content is None:
         store.set_setting(TEMPLATE.format(kind=kind), None, actor.login, f"Dùng lại mẫu mặc định: {KINDS[kind]}")
         return
@@ -88,7 +88,7 @@ def year_document(
 ) -> bytes:
     """A document of a stored year's active version, with the committee's details (`changes` replace some, as the
     command line's options do) and template."""
-    actor.require(Right.REPORT)
+    store.require(actor, Right.REPORT)
     results = rate_stored_with_previous(store, year)
     return document(
         kind,

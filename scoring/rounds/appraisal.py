@@ -83,7 +83,7 @@ class Appraisal(Record):
         """Closing a round from the committee's file: the units named (None: every unit submitted, under
         appraisal, or past its deadline without submitting) completed at the scores in force, in one transaction;
         if one is refused none is completed, and every refusal is named. Returns the codes completed."""
-        actor.require(STEPS["complete"].right)
+        self.store.require(actor, STEPS["complete"].right)
         reason = _reason(reason)
         with self.store.writing() as conn:
             info = self._round(conn, year, "complete")
@@ -132,7 +132,7 @@ class Appraisal(Record):
         """Appraisal changes read from a file (see `round_files`): `diff` compares the file with the units' sheets
         as they stand inside this write transaction, given the units open for appraisal now. All are written, each with
         its reason, or, if `diff` found any error, none."""
-        actor.require(STEPS["import_changes"].right)
+        self.store.require(actor, STEPS["import_changes"].right)
         with self.store.writing() as conn:
             info = self._round(conn, year, "import_changes")
             sheets = self._sheets(conn, info)

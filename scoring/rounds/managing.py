@@ -31,18 +31,19 @@ class RoundSteps(Record):
         review_deadline: datetime,
     ) -> int:
         """A round for a year with a frozen framework, a roster (code, name, cluster) and two deadlines."""
-        actor.require(STEPS["open"].right)
+        self.store.require(actor, STEPS["open"].right)
         # In UTC: SQLite keeps a time without its zone, so a Vietnam time would come back 7 hours late.
         self_deadline, review_deadline = (_utc(d).astimezone(UTC) for d in (self_deadline, review_deadline))
         if review_deadline < self_deadline:
             raise RoundError("Hạn thẩm định phải sau hạn tự chấm.")
         roster = _checked_roster(units)
         with self.store.writing() as conn:
-            if conn.execute(select(t.rounds.c.id).where(t.rounds.c.year == year)).first():
+            if conn.execute(select(t.rounds.c.id).where(self.mine(), t.rounds.c.year == year)).first():
                 raise RoundError(f"Năm {year} đã có đợt đánh giá.")
             framework_id = self.store.framework_id_in(conn, framework, actor.login)
             round_id = conn.execute(
                 insert(t.rounds).values(
+                    committee_id=self.store.committee_id,
                     year=year,
                     framework_id=framework_id,
                     self_deadline=self_deadline,
@@ -59,7 +60,7 @@ class RoundSteps(Record):
     def cancel(self, actor: Actor, year: int, reason: str) -> None:
         """A round nobody has worked in (no unit entry at all) removed, so that it can be opened again right (a
         wrong roster, framework or deadline); audited with its reason."""
-        actor.require(STEPS["cancel"].right)
+        self.store.require(actor, STEPS["cancel"].right)
         reason = _reason(reason)
         with self.store.writing() as conn:
             info = self._round(conn, year, "cancel")
@@ -83,7 +84,7 @@ class RoundSteps(Record):
     def add_units(self, actor: Actor, year: int, units: pd.DataFrame, reason: str) -> int:
         """Units added to an open round's roster (a unit newly set up, one forgotten), with a reason; audited.
         Returns how many were added."""
-        actor.require(STEPS["add_units"].right)
+        self.store.require(actor, STEPS["add_units"].right)
         reason, roster = _reason(reason), _checked_roster(units)
         with self.store.writing() as conn:
             info = self._round(conn, year, "add_units")
@@ -121,7 +122,7 @@ class RoundSteps(Record):
 
     def publish(self, actor: Actor, year: int) -> int:
         """Every unit appraised: the round becomes the year's new active version, and the round is locked."""
-        actor.require(STEPS["publish"].right)
+        self.store.require(actor, STEPS["publish"].right)
         with self.store.writing() as conn:
             info = self._round(conn, year, "publish")
             sheets = self._sheets(conn, info)
@@ -149,7 +150,7 @@ class RoundSteps(Record):
         """A published round opened again (a complaint, a correction): only with a reason, which is audited, and a
         new appraisal deadline. Its units stay appraised until an officer reopens one (`reopen_unit`); publishing
         again stores another version of the year."""
-        actor.require(STEPS["reopen"].right)
+        self.store.require(actor, STEPS["reopen"].right)
         review_deadline = _utc(review_deadline)
         with self.store.writing() as conn:
             info = self._round(conn, year, "reopen")

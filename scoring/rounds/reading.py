@@ -32,7 +32,7 @@ class Reading(Record):
 
     def sheet(self, actor: Actor, year: int, code: str) -> UnitSheet:
         code = unit_code(code)
-        if not actor.sees_unit(code):
+        if not self.store.sees(actor, code):
             raise RoundError("Tài khoản này không xem được đơn vị khác.")
         with self.store.reading() as conn:
             info = self._round(conn, year)
@@ -43,7 +43,7 @@ class Reading(Record):
 
     def board(self, actor: Actor, year: int) -> pd.DataFrame:
         """Every unit's state and its self and appraised totals (of the unit criteria, before bonus and penalty)."""
-        actor.require(Right.VIEW_ALL)
+        self.store.require(actor, Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
         return self._derive(
             "board",
@@ -65,11 +65,11 @@ class Reading(Record):
         reopened), oldest first."""
         e = t.round_entries
         if code is None:
-            actor.require(Right.VIEW_ALL)
+            self.store.require(actor, Right.VIEW_ALL)
             whose = e.c.unit_code.is_(None)
         else:
             code = unit_code(code)
-            if not actor.sees_unit(code):
+            if not self.store.sees(actor, code):
                 raise RoundError("Tài khoản này không xem được đơn vị khác.")
             whose = e.c.unit_code == code
         with self.store.reading() as conn:
@@ -88,10 +88,12 @@ class Reading(Record):
     def years(self) -> dict[int, str]:
         """Every year that has a round → OPEN or PUBLISHED, newest first."""
         with self.store.reading() as conn:
-            opened = set(conn.execute(select(t.rounds.c.year).where(_unpublished())).scalars())
+            opened = set(conn.execute(select(t.rounds.c.year).where(self.mine(), _unpublished())).scalars())
             return {
                 y: OPEN if y in opened else PUBLISHED
-                for y in conn.execute(select(t.rounds.c.year).order_by(t.rounds.c.year.desc())).scalars()
+                for y in conn.execute(
+                    select(t.rounds.c.year).where(self.mine()).order_by(t.rounds.c.year.desc())
+                ).scalars()
             }
 
     def published_versions(self) -> dict[int, int]:
@@ -101,7 +103,7 @@ class Reading(Record):
             rows = conn.execute(
                 select(r.c.year, e.c.value)
                 .join(e, e.c.round_id == r.c.id)
-                .where(e.c.kind == "published", ~_unpublished())
+                .where(self.mine(), e.c.kind == "published", ~_unpublished())
                 .order_by(e.c.id)
             ).all()
         return {year: json.loads(value)["dataset_id"] for year, value in rows}
@@ -114,7 +116,7 @@ class Reading(Record):
         with self.store.reading() as conn:
             for row in conn.execute(
                 select(t.rounds.c.id, t.rounds.c.year, t.rounds.c.self_deadline, t.rounds.c.opened_at)
-                .where(_unpublished())
+                .where(self.mine(), _unpublished())
                 .order_by(t.rounds.c.year.desc())
             ).all():
                 if actor.may(Right.SELF_ASSESS) and actor.unit_code:
@@ -162,7 +164,7 @@ class Reading(Record):
 
     def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         """The round and every unit's sheet as they stand, read in one snapshot."""
-        actor.require(Right.VIEW_ALL)
+        self.store.require(actor, Right.VIEW_ALL)
         return self._snapshot(year)
 
     def year_data(self, year: int) -> tuple[YearData, Framework]:
@@ -171,7 +173,7 @@ class Reading(Record):
         return year_data_of(year, info, sheets), info.framework
 
     def provisional(self, actor: Actor, year: int, previous: YearResult | None = None) -> YearResult:
-        actor.require(Right.VIEW_ALL)
+        self.store.require(actor, Right.VIEW_ALL)
         info, sheets = self._snapshot(year)
         return self._derive(
             "provisional", info, sheets, previous, lambda: rate(self._tables(info, sheets), info.framework, previous)

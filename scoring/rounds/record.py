@@ -45,7 +45,7 @@ class Record:
         self._made: dict[tuple, dict] = {}  # (round id, opened at) → each unit's rows for the engine (year_data_of)
 
     def _info(self, conn: Connection, year: int) -> RoundInfo | None:
-        row = conn.execute(select(t.rounds).where(t.rounds.c.year == year)).mappings().first()
+        row = conn.execute(select(t.rounds).where(self.mine(), t.rounds.c.year == year)).mappings().first()
         if row is None:
             return None
         u = t.round_units
@@ -72,6 +72,10 @@ class Record:
             row["opened_at"],
             last,
         )
+
+    def mine(self):
+        """The condition that keeps the rounds of the store's committee."""
+        return t.rounds.c.committee_id == self.store.committee_id
 
     def _roster(self, conn: Connection, round_id: int, opened_at, last: int) -> pd.DataFrame:
         roster = self._rosters.get((round_id, opened_at, last))
@@ -154,7 +158,7 @@ class Record:
         """The round and the unit a step is taken on, checked against the step's row of `STEPS`: the right, the
         unit's own account where it must be, the unit's state and the deadline."""
         rule = STEPS[step]
-        actor.require(rule.right)
+        self.store.require(actor, rule.right)
         code = unit_code(code)
         if rule.own and actor.unit_code != code:
             raise RoundError("Tài khoản này chỉ làm việc với đơn vị của mình.")
