@@ -77,7 +77,7 @@ def _log_to_stderr() -> None:
 
 def main() -> None:
     from pages import _auth
-    from pages._ui import show_flash
+    from pages._ui import choose_store, show_flash
 
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
@@ -99,6 +99,8 @@ def main() -> None:
         for path, title, icon, url in PAGES
     }
     page = st.navigation(list(pages.values()), position="sidebar" if ready else "hidden")
+    if ready:
+        choose_store(actor)  # the committee this run works in, checked against the account
     if actor is None:
         _auth.sign_in_form(page.url_path)
     elif actor.must_change_password:

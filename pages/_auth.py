@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from pages._ui import ACTOR_KEY, rounds
+from pages._ui import ACTOR_KEY, COMMITTEE_KEY, rounds, store, visible_committees
 from scoring.access import HOME, ROLE_LABELS, Actor
 from scoring.accounts import MIN_PASSWORD, WRONG, AccountError, TooManyFailures
 from scoring.presentation import literal, markdown
@@ -149,6 +149,7 @@ def _sign_out() -> None:
 
 def account_sidebar(who: Actor, pages: dict) -> None:
     with st.sidebar:
+        committee_chooser(who)
         work = rounds().work_list(who)
         if work:
             st.markdown("**Việc cần làm**")
@@ -161,6 +162,24 @@ def account_sidebar(who: Actor, pages: dict) -> None:
             if st.form_submit_button("Lưu"):
                 _change_password(who, current, new)
         st.button("Đăng xuất", on_click=_sign_out, icon=":material/logout:", key="sign_out", width="stretch")
+
+
+def committee_chooser(who: Actor) -> None:
+    """For an account that works in several committees: which one the pages show (the library checks the choice
+    again on every run)."""
+    committees = visible_committees(who)
+    if len(committees) < 2:
+        return
+    names = {c.id: f"{c.name} ({c.code})" for c in committees}
+    ids = list(names)
+    st.selectbox(
+        "Cấp ủy",
+        ids,
+        index=ids.index(store().committee_id) if store().committee_id in names else 0,
+        format_func=names.get,
+        key=COMMITTEE_KEY,
+        help="Các trang hiển thị dữ liệu, đợt đánh giá và văn bản của cấp ủy được chọn.",
+    )
 
 
 def refuse(who: Actor, url_path: str, pages: dict) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from pages._ui import XLSX, active_framework, actor
+from pages._ui import XLSX, active_framework, actor, store
 from scoring.access import Actor, Right
 from scoring.template import template_bytes
 from scoring.web import downloads
@@ -30,7 +30,9 @@ def offer_download(
     if disabled:
         place.html(f'<span class="danvan-tai danvan-tai-tat">{html.escape(label)}</span>')
         return
-    token = downloads.offer(st.session_state.get(f"_offer_{key}"), actor(), right, build, file_name, mime, year)
+    token = downloads.offer(
+        st.session_state.get(f"_offer_{key}"), actor(), right, build, file_name, mime, year, store().committee_id
+    )
     st.session_state[f"_offer_{key}"] = token
     place.html(
         f'<a class="danvan-tai" href="{downloads.DOWNLOAD_ROUTE}/{token}" download="{html.escape(file_name)}">'

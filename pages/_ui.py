@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import service
-from scoring.access import Actor, Right
+from scoring.access import Actor, Forbidden, Right
 from scoring.engine import YearResult
 from scoring.formats import VN_TIME, deadline, number_setting
 from scoring.framework import Framework, load_preset
@@ -23,10 +23,12 @@ from scoring.presentation import literal, markdown
 from scoring.report import ReportSettings, report_bytes
 from scoring.roster import Roster
 from scoring.roster import from_file as roster_file
-from scoring.rounds import RoundError
+from scoring.committees import Committee, Committees
+from scoring.rounds import RoundError, Rounds
+from scoring.store import Store
 from scoring.store import database_url
 from scoring.text import parse_number
-from scoring.web.opened import rounds, store
+from scoring.web import opened
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
@@ -41,10 +43,46 @@ ACTOR_KEY = "_danvan_actor"  # the run's signed-in person, set by app.main (page
 
 def actor() -> Actor:
     """The signed-in person of this run (a page only runs after app.main found one and checked its role)."""
-    found = st.session_state.get(ACTOR_KEY)
+    return _of_this_run(ACTOR_KEY)
+
+
+def _of_this_run(key: str):
+    """What app.main set for this run before the page; without it the page draws nothing."""
+    found = st.session_state.get(key)
     if found is None:
         st.stop()
     return found
+
+
+COMMITTEE_KEY = "_danvan_committee"  # the committee chosen in the sidebar (its id)
+STORE_KEY = "_danvan_store"  # this run's store: the chosen committee's, checked against the account (app.main)
+
+
+def visible_committees(me: Actor) -> list[Committee]:
+    """The committees the account works in (its own first, then those under it)."""
+    return Committees(opened.store()).visible(me)
+
+
+def choose_store(me: Actor) -> Store:
+    """The store of the committee chosen in the sidebar, if the account may work there (checked in the library,
+    every run: a forged widget state or a moved account falls back), else of the account's own committee."""
+    try:
+        view = Committees(opened.store()).view(me, int(st.session_state.get(COMMITTEE_KEY, me.committee_id)))
+    except (Forbidden, TypeError, ValueError):
+        st.session_state.pop(COMMITTEE_KEY, None)
+        view = Committees(opened.store()).view(me, me.committee_id)
+    st.session_state[STORE_KEY] = view
+    return view
+
+
+def store() -> Store:
+    """This run's store, inside the committee the person works in now."""
+    return _of_this_run(STORE_KEY)
+
+
+def rounds() -> Rounds:
+    """The round ledger of this run's committee (shared by every session that works in it)."""
+    return opened.rounds(store().committee_id)
 
 
 FLASH_KEY = "_danvan_flash"  # a done action's message, shown by the run that draws the page again
@@ -165,24 +203,39 @@ def active_versions() -> dict[int, int]:
 
 
 @st.cache_resource(show_spinner="Đang tính xếp loại…", max_entries=8)
-def _rated(url: str, versions: tuple[tuple[int, int], ...]) -> dict[int, YearResult]:
+def _rated(url: str, committee: int, versions: tuple[tuple[int, int], ...]) -> dict[int, YearResult]:
     """Every stored year rated once per set of active versions, in one snapshot. Shared by all sessions and
     never modified: pages only read it."""
-    return service.rate_stored(store(), dict(versions))
+    return service.rate_stored(opened.store().within(committee), dict(versions))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _report(
-    url: str, versions: tuple[tuple[int, int], ...], year: int, cluster: str | None, settings: ReportSettings, day: date
+    url: str,
+    committee: int,
+    versions: tuple[tuple[int, int], ...],
+    year: int,
+    cluster: str | None,
+    settings: ReportSettings,
+    day: date,
 ) -> bytes:
     """A year's signed report, built once per dataset versions, scope, header and day (its date line) and shared by
     every session: a 60,000-unit report is not rebuilt on each click, nor copied into each session."""
-    return report_bytes(_rated(url, versions)[year], cluster, settings)
+    return report_bytes(_rated(url, committee, versions)[year], cluster, settings)
 
 
-def report_file(versions: dict[int, int], year: int, cluster: str | None, settings: ReportSettings) -> bytes:
+def report_file(
+    committee: int, versions: dict[int, int], year: int, cluster: str | None, settings: ReportSettings
+) -> bytes:
+    """A committee's ranked report (built when a download link is followed: outside any page run)."""
     return _report(
-        database_url(), tuple(sorted(versions.items())), year, cluster, settings, datetime.now(VN_TIME).date()
+        database_url(),
+        committee,
+        tuple(sorted(versions.items())),
+        year,
+        cluster,
+        settings,
+        datetime.now(VN_TIME).date(),
     )
 
 
@@ -202,15 +255,18 @@ def chart(versions: dict[int, int], key: tuple, build: Callable[[], Figure], whe
 
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
-    return _rated(database_url(), tuple(sorted(versions.items())))
+    return _rated(database_url(), store().committee_id, tuple(sorted(versions.items())))
 
 
 def warm_up() -> None:
     """Rate the stored years into the shared cache and fold the open rounds (at server start: see
     scoring.web.server.lifespan)."""
     try:
-        results(active_versions())
-        rounds().prepare()
+        root = opened.store()
+        for committee in Committees(root).all():
+            inside = root.within(committee.id)
+            _rated(database_url(), committee.id, tuple(sorted(inside.active_versions().items())))
+            opened.rounds(committee.id).prepare()
     except Exception:  # noqa: BLE001 - a page will rate them again and show any problem
         log.exception("warming the rated years failed")
 

@@ -29,7 +29,9 @@ offer_download(
     f"bao_cao_dan_van_{year}" + ("" if chosen is None else "_" + chosen.replace(" ", "_")) + ".xlsx",
     XLSX,
     Right.REPORT,
-    lambda _who: report_file(versions, year, chosen, documents.details(store()).report_settings()),
+    lambda _who, inside=store(): report_file(
+        inside.committee_id, versions, year, chosen, documents.details(inside).report_settings()
+    ),
     "report",
     year,
 )
@@ -49,7 +51,7 @@ for kind, title in KINDS.items():
             name,
             media_type(name),
             Right.REPORT,
-            lambda who, kind=kind, as_pdf=as_pdf: documents.year_document(store(), who, kind, year, as_pdf),
+            lambda who, kind=kind, as_pdf=as_pdf, inside=store(): documents.year_document(inside, who, kind, year, as_pdf),
             f"doc_{kind}_{as_pdf}",
             year,
             place=place,
@@ -98,7 +100,7 @@ def template_row(kind: str, title: str) -> None:
         own or f"mau_{kind}.docx",
         media_type(".docx"),
         Right.DOCUMENTS,
-        lambda who: documents.template_file(store(), who, kind),
+        lambda who, kind=kind, inside=store(): documents.template_file(inside, who, kind),
         f"template_{kind}",
         place=c1,
     )

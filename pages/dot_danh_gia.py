@@ -243,7 +243,7 @@ if me.may(Right.APPRAISE):
         f"dot_danh_gia_{year}.xlsx",
         XLSX,
         Right.APPRAISE,
-        lambda who: round_workbook(rounds(), who, year),
+        lambda who, ledger=rounds(): round_workbook(ledger, who, year),
         "round_export",
         year,
         place=c1,

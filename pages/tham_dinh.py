@@ -88,7 +88,7 @@ for e in sheet.files:  # the file is read from the store only when its button is
         e["name"],
         e["media_type"],
         Right.VIEW_ALL,
-        lambda who, digest=e["sha256"]: rounds().evidence_file(who, year, code, digest)[1],
+        lambda who, digest=e["sha256"], ledger=rounds(): ledger.evidence_file(who, year, code, digest)[1],
         f"ev_{code}_{e['sha256']}_{e['target']}",
         year,
     )

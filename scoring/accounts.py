@@ -46,7 +46,7 @@ from .account_rules import (
     idle_timeout,
     normal_login,
 )
-from .committees import Committees, subtree_of
+from .committees import ROOT_ID, Committees, subtree_of
 from .formats import stored_time as _utc
 from .sign_in import Sessions
 from .store import record
@@ -72,7 +72,7 @@ class Administration(AccountsBase):
         actor.require(Right.ACCOUNTS)
         Committees(self.store).require_scope(actor, committee_id)
         login, role = normal_login(login), _role(role)
-        unit = self._unit(role, unit)
+        unit = self._unit(role, unit, committee_id)
         if not _LOGIN.fullmatch(login):
             raise AccountError(
                 f"Tên đăng nhập “{login}” không hợp lệ: 2–64 ký tự chữ thường không dấu, số, "
@@ -84,7 +84,7 @@ class Administration(AccountsBase):
             check_password(password, login)
         email = _email(email)
         now = self.clock()
-        with self.store.writing() as conn:
+        with self.store.within(committee_id).writing() as conn:
             if conn.execute(select(t.accounts.c.id).where(t.accounts.c.login == login)).first():
                 raise AccountError(f"Đã có tài khoản “{login}”.")
             if email and conn.execute(select(t.accounts.c.id).where(t.accounts.c.email == email)).first():
@@ -173,7 +173,7 @@ class Administration(AccountsBase):
     def set_role(self, actor: Actor, login: str, role: Role | str, unit: str | None = None) -> None:
         actor.require(Right.ACCOUNTS)
         role = _role(role)
-        unit = self._unit(role, unit)
+        unit = self._unit(role, unit, self._committee_of(login))
         self._change(
             actor,
             login,
@@ -196,8 +196,16 @@ class Administration(AccountsBase):
             locked_until=None,
         )
 
-    def _unit(self, role: Role, unit: str | None) -> str | None:
-        """The unit code of a Đơn vị account, in its normal form, known to a round or a stored year."""
+    def _committee_of(self, login: str) -> int:
+        """The committee of an account (the root for none: `_change` then says there is no such account)."""
+        a = t.accounts.c
+        with self.store.reading() as conn:
+            found = conn.execute(select(a.committee_id).where(a.login == normal_login(login))).scalar()
+        return ROOT_ID if found is None else found
+
+    def _unit(self, role: Role, unit: str | None, committee_id: int) -> str | None:
+        """The unit code of a Đơn vị account, in its normal form, known to a round or a stored year of its
+        committee (another committee may use the same code for another unit)."""
         if role != Role.UNIT:
             if unit:
                 raise AccountError("Chỉ tài khoản Đơn vị mới gắn với một mã đơn vị.")
@@ -205,9 +213,9 @@ class Administration(AccountsBase):
         code = unit_code(unit or "")
         if not code:
             raise AccountError("Tài khoản Đơn vị cần mã đơn vị (--unit).")
-        if self.store.unit_name(code) is None:
+        if self.store.within(committee_id).unit_name(code) is None:
             raise AccountError(
-                f"Mã đơn vị “{code}” không có trong đợt đánh giá hay năm dữ liệu nào; kiểm tra lại "
+                f"Mã đơn vị “{code}” không có trong đợt đánh giá hay năm dữ liệu nào của cấp ủy; kiểm tra lại "
                 "mã, hoặc mở đợt đánh giá có đơn vị này trước khi tạo tài khoản."
             )
         return code
@@ -227,7 +235,7 @@ class Administration(AccountsBase):
         transaction, so two administrators demoting each other at once cannot leave none)."""
         login, a = normal_login(login), t.accounts
         scope = Committees(self.store).subtree(actor.committee_id)
-        with self.store.writing() as conn:
+        with self.store.within(actor.committee_id).writing() as conn:  # audited in the administrator's committee
             row = conn.execute(select(a.c.id, a.c.role, a.c.active, a.c.committee_id).where(a.c.login == login)).first()
             if row is None or row.committee_id not in scope:  # another committee's account is none of its business
                 raise AccountError(f"Không có tài khoản “{login}” trong cấp ủy của bạn.")

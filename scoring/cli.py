@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .access import Role
 from .framework import Framework, load_framework_file, load_preset, presets
-from .output import EXIT_INVALID, EXIT_OK, emit, report_issues, signature_args, store_args, write_place
+from .output import EXIT_INVALID, EXIT_OK, committee_after, emit, report_issues, signature_args, store_args, write_place
 from .workbook import Loading, read_bytes
 
 # pandas and the reader load only after the files' parsing has started (see `_rank_or_validate`),
@@ -131,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="lưu bộ tiêu chí từ tệp (.toml, hoặc trang “Tiêu chí” của tệp Excel) và dùng nó"
     )
     fw_import.add_argument("file", type=Path)
+    committee_after(dbsub, fwsub)
     users = sub.add_parser("users", help="tài khoản đăng nhập (mật khẩu nhập từ bàn phím hoặc đầu vào chuẩn)")
-    store_args(users)
+    store_args(users, committee=False)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
     roles = ", ".join(r.value for r in Role)
     add = usub.add_parser("add", help="tạo tài khoản")
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish = rsub.add_parser("publish", help="phê duyệt và công bố (tài khoản lãnh đạo, mật khẩu từ đầu vào chuẩn)")
     publish.add_argument("year", type=_year)
     publish.add_argument("--as", dest="login", required=True, help="tên đăng nhập của lãnh đạo")
+    committee_after(rsub)
     return p
 
 

@@ -13,7 +13,7 @@ from .store import StoreError
 
 def add_parser(sub) -> None:
     p = sub.add_parser("committee", help="các cấp ủy (tỉnh và các đảng ủy trực thuộc)")
-    store_args(p)
+    store_args(p, committee=False)
     csub = p.add_subparsers(dest="committee_command", required=True, parser_class=type(p))
     add = csub.add_parser("add", help="thêm cấp ủy")
     add.add_argument("code", help="mã cấp ủy, ví dụ XA-AN-PHU")

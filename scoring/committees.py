@@ -63,6 +63,21 @@ class Committees:
         if committee_id not in subtree_of(every or self.all(), actor.committee_id):
             raise Forbidden(f"Tài khoản {actor.login} không làm việc với cấp ủy này.")
 
+    def view(self, actor: Actor, committee_id: int) -> Store:
+        """The store working inside a committee of the actor's subtree (a unit's account: its own committee only)."""
+        view = self.store.within(committee_id)
+        view.require(actor)
+        return view
+
+    def visible(self, actor: Actor) -> list[Committee]:
+        """The committees an account works in: its own and those under it (a unit's account: its own), each after
+        its parent."""
+        every = self.all()
+        if actor.unit_code is not None:
+            return [c for c in every if c.id == actor.committee_id]
+        scope = subtree_of(every, actor.committee_id)
+        return [c for c in every if c.id in scope]
+
     def add(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Committee:
         """A committee under `parent` (by code; the root when None), within the actor's subtree."""
         actor.require(Right.ACCOUNTS)

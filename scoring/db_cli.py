@@ -5,17 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import service
+from . import province, service
 from .access import ROLE_LABELS, Role
+from .committees import Committees
 from .formats import moment
 from .framework import Framework, load_framework_file, load_preset
-from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues
+from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues, subtree_json
 from .store import Store, StoreError
 from .workbook import read_bytes
 
 
 def run_db(args, framework: Framework | None) -> int:
-    store = open_store(args.database)
+    store = open_store(args.database, args.committee)
     if store is None:
         return EXIT_INVALID
     try:
@@ -81,7 +82,19 @@ def _activate(store: Store, args, framework) -> int:
 
 
 def _rank(store: Store, args, framework) -> int:
-    return emit(args, [service.rate_stored_year(store, args.year)])
+    """A committee's year; for a committee with committees under it, every unit of the subtree ranked together."""
+    if len(Committees(store).subtree(store.committee_id)) == 1:
+        return emit(args, [service.rate_stored_year(store, args.year)])
+    if args.output:
+        print("Lỗi: báo cáo Excel lập cho từng cấp ủy (--committee MÃ của cấp ủy đó)", file=sys.stderr)
+        return EXIT_INVALID
+    units = province.subtree_ranking(province.committee_years(store, command_actor(args), args.year))
+    if args.json:
+        sys.stdout.write(subtree_json(args.year, units) + "\n")
+    else:
+        for u in units.itertuples():
+            print(f"{u.rank:>5}  {u.committee:<12} {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6}")
+    return EXIT_OK
 
 
 def _backup(store: Store, args, framework) -> int:

@@ -35,7 +35,7 @@ def run_document(args) -> int:
     if args.pdf and not pdf_available():
         print("Lỗi: máy này chưa cài LibreOffice nên không in được PDF; bỏ --pdf để lấy tệp Word.", file=sys.stderr)
         return EXIT_INVALID
-    store = open_store(args.database)
+    store = open_store(args.database, args.committee)
     if store is None:
         return EXIT_INVALID
     changes = {  # the committee's details these options replace; the number is that of the document asked for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import json
 import sys
@@ -81,6 +82,18 @@ def result_json(results) -> str:
     return '{"years": [' + ", ".join(years) + "]}"
 
 
+SUBTREE_FIELDS = ["committee", "code", "name", "cluster", "total", "score_tier", "tier", "rank", "committee_rank",
+                  "cluster_rank", "reason"]  # fmt: skip
+
+
+def subtree_json(year: int, units) -> str:
+    """`db rank --json` of a committee with committees under it: every unit, ranked together (`rank`), with its
+    committee and its rank there (`committee_rank`)."""
+    rows = units[SUBTREE_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
+    committees = json.dumps(list(dict.fromkeys(units["committee"])), ensure_ascii=False)
+    return f'{{"years": [{{"year": {int(year)}, "committees": {committees}, "units": {rows}}}]}}'
+
+
 def emit(args, results) -> int:
     """The report file (-o), then the JSON or the table of the rated years."""
     if args.output:
@@ -120,12 +133,26 @@ def _print_table(r) -> None:
         print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")
 
 
-def store_args(parser) -> None:
-    """The options of every command that works on the store: which database, and who is acting."""
+def store_args(parser, committee: bool = True) -> None:
+    """The options of every command that works on the store: which database, who is acting and, for those that
+    work inside one committee, which."""
     parser.add_argument(
         "--database", help="địa chỉ cơ sở dữ liệu (mặc định: DANVAN_DATABASE_URL hoặc data/danvan.sqlite)"
     )
     parser.add_argument("--user", help="tên người thực hiện, ghi vào nhật ký")
+    if committee:
+        parser.add_argument("--committee", help=COMMITTEE_HELP)
+
+
+COMMITTEE_HELP = "mã cấp ủy làm việc (mặc định: cấp ủy gốc)"
+
+
+def committee_after(*subcommands) -> None:
+    """`--committee` accepted after a subcommand too (`db rank 2025 --committee XA01`), where argparse reads only
+    the subcommand's own options; given nowhere, the group's default stands."""
+    for group in subcommands:
+        for parser in group.choices.values():
+            parser.add_argument("--committee", default=argparse.SUPPRESS, help=COMMITTEE_HELP)
 
 
 def signature_args(parser) -> None:
@@ -136,14 +163,23 @@ def signature_args(parser) -> None:
     parser.add_argument("--signer", help="họ tên người ký")
 
 
-def open_store(url: str | None):
-    """The store for a command, or None after saying on stderr why it cannot be opened."""
-    from .store import Store
+def open_store(url: str | None, committee: str | None = None):
+    """The store for a command, inside the committee of that code (the root by default), or None after saying on
+    stderr why it cannot be opened."""
+    from .committees import Committees
+    from .store import Store, StoreError
 
     try:
-        return Store(url)
+        store = Store(url)
     except Exception as e:  # noqa: BLE001 - any driver error means the database cannot be opened
         print(f"Lỗi: không mở được cơ sở dữ liệu ({type(e).__name__}: {str(e).splitlines()[0][:200]})", file=sys.stderr)
+        return None
+    if not committee:
+        return store
+    try:
+        return store.within(Committees(store).by_code(committee).id)
+    except StoreError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
         return None
 
 

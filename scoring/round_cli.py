@@ -23,7 +23,7 @@ from .workbook import read_bytes
 
 
 def run_round(args, framework: Framework | None) -> int:
-    store = open_store(args.database)
+    store = open_store(args.database, args.committee)
     if store is None:
         return EXIT_INVALID
     try:

@@ -236,7 +236,7 @@ def test_report_page_keeps_the_committees_details_typed_without_enter(db):
     details = committee.details(Store(db))
     assert details.signer_name == "Trần Thị Bình"  # kept in the store, for every document and the report
     book = openpyxl.load_workbook(
-        io.BytesIO(report_file(Store(db).active_versions(), 2025, None, details.report_settings()))
+        io.BytesIO(report_file(1, Store(db).active_versions(), 2025, None, details.report_settings()))
     )
     cells = {c.value for row in book["Xếp hạng"].iter_rows() for c in row}
     assert "Trần Thị Bình" in cells

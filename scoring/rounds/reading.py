@@ -21,7 +21,7 @@ from ..text import unit_code
 from .board import _appended_since, _board, _board_update, _current_states, _own_work
 from .record import Record, _unpublished
 from .sheet import RoundError, RoundInfo, UnitSheet
-from .states import IN_APPRAISAL, OPEN, PUBLISHED, TYPED_ON, ready_to_publish
+from .states import IN_APPRAISAL, NOT_SUBMITTED, OPEN, PUBLISHED, TYPED_ON, ready_to_publish
 from .tables import _tables_update, year_data_of
 
 
@@ -161,6 +161,24 @@ class Reading(Record):
                     counts[states[code]] += 1
         self._counted[(round_id, row.opened_at)] = (newest, states, counts)
         return counts
+
+    def summary(self, actor: Actor, year: int) -> dict | None:
+        """The year's round in figures (None without one): its state, its units, their states counted, and the
+        units late (not submitted, their own deadline passed)."""
+        self.store.require(actor, Right.VIEW_ALL)
+        with self.store.reading() as conn:
+            info = self._info(conn, year)
+            if info is None:
+                return None
+            sheets = self._folded_sheets(conn, info)
+        now = self.clock()
+        late = sum(s.state == NOT_SUBMITTED and now > (s.deadline or info.self_deadline) for s in sheets.values())
+        return {
+            "state": info.state,
+            "units": len(sheets),
+            "states": Counter(s.state for s in sheets.values()),
+            "late": late,
+        }
 
     def snapshot(self, actor: Actor, year: int) -> tuple[RoundInfo, dict[str, UnitSheet]]:
         """The round and every unit's sheet as they stand, read in one snapshot."""

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from scoring.access import Actor, Forbidden, Right
-from scoring.store import record
+from scoring.store import ROOT_ID, record
 from scoring.web.opened import accounts, store
 from scoring.web.session_routes import COOKIE
 
@@ -42,6 +42,7 @@ class _Offer:
     mime: str
     year: int | None
     made: float
+    committee_id: int
 
 
 _offers: dict[str, _Offer] = {}
@@ -56,15 +57,16 @@ def offer(
     file_name: str,
     mime: str,
     year: int | None = None,
+    committee_id: int = ROOT_ID,
 ) -> str:
-    """Offer `build(account)` as `file_name` to `who` under `token` (a new one if None); returns the token, the
-    last part of the link."""
+    """Offer `build(account)`, a file of the committee `committee_id`, as `file_name` to `who` under `token` (a new
+    one if None); returns the token, the last part of the link."""
     token = token or secrets.token_urlsafe(24)
     now = time.monotonic()
     with _lock:
         for old in [t for t, o in _offers.items() if now - o.made > OFFER_LIFETIME]:
             del _offers[old]
-        _offers[token] = _Offer(who.account_id, right, build, file_name, mime, year, now)
+        _offers[token] = _Offer(who.account_id, right, build, file_name, mime, year, now, committee_id)
     return token
 
 
@@ -94,14 +96,16 @@ def _serve(token: str, cookie: str | None) -> Response:
     who = accounts().session(cookie)
     if who is None or who.account_id != found.account_id or not who.may(found.right):
         return _refused(f"offer of account {found.account_id} asked by {who.login if who else 'no session'}")
+    inside = store().within(found.committee_id)
     try:
+        inside.require(who)  # still in the committee's subtree (an account moved since gets nothing)
         content = found.build(who)
     except Forbidden as e:
         return _refused(f"{who.login}: {e}")
     except Exception:  # noqa: BLE001 - the person gets a sentence, the log the details
         log.exception("download %s for %s failed", found.file_name, who.login)
         return _answer("Không tạo được tệp. Hãy thử lại; nếu vẫn lỗi, báo quản trị viên.", 500)
-    with store().writing() as conn:
+    with inside.writing() as conn:
         record(conn, who.login, "download", found.year, detail=f"Tải về {found.file_name} ({len(content)} byte)")
     return Response(
         content,

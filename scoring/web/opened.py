@@ -10,7 +10,7 @@ from pathlib import Path
 from scoring import service
 from scoring.accounts import Accounts
 from scoring.rounds import Rounds
-from scoring.store import Store, database_url
+from scoring.store import ROOT_ID, Store, database_url
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -32,10 +32,12 @@ def accounts() -> Accounts:
     return Accounts(store())
 
 
-def rounds() -> Rounds:
-    return _rounds_of(store())
+def rounds(committee_id: int = ROOT_ID) -> Rounds:
+    """The round ledger of a committee: one per store and committee, so that what it keeps of each round serves
+    every page run of every session working there. Callers check that the account may work there."""
+    return _rounds_of(store(), committee_id)
 
 
 @cache
-def _rounds_of(opened: Store) -> Rounds:
-    return Rounds(opened)
+def _rounds_of(opened: Store, committee_id: int) -> Rounds:
+    return Rounds(opened.within(committee_id))

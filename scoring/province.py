@@ -1,0 +1,177 @@
+"""What a committee with committees under it sees of them (docs/access.md, "Committees"): each committee's year at a
+glance, a comparison of how they rated, and one ranking of every unit of the subtree where their frameworks agree.
+
+Each committee rates its own units (its quota and clusters are its own); nothing here changes a tier. The
+subtree ranking only orders the units the committees rated, by the engine's keys (total, then the tie-break
+group's contribution, then the lower penalty)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .access import Actor, Right
+from .committees import Committee, Committees
+from .engine import YearResult, competition_rank
+from .formats import number_setting
+from .framework import TIERS_TABLE, Framework
+from .rating import rate_years
+from .rounds import APPRAISED, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, PUBLISHED, WITHDRAWN, Rounds
+from .store import Store, StoreError
+
+TOP = TIERS_TABLE[0].code
+
+
+@dataclass
+class CommitteeYear:
+    """One committee's rated year (None when it has not stored the year)."""
+
+    committee: Committee
+    result: YearResult | None
+
+
+def committee_years(store: Store, actor: Actor, year: int) -> list[CommitteeYear]:
+    """The year of the store's committee and of every committee under it, each rated by itself, each read from its
+    own active version, parents first."""
+    store.require(actor, Right.VIEW_ALL)
+    every = Committees(store).all()
+    scope = Committees(store).subtree(store.committee_id)
+    found = []
+    for committee in (c for c in every if c.id in scope):
+        inside = store.within(committee.id)
+        active = inside.active_versions()
+        if year in active:
+            loaded = inside.load_many([active[year]])[active[year]]
+            found.append(CommitteeYear(committee, rate_years({year: loaded})[year]))
+        else:
+            found.append(CommitteeYear(committee, None))
+    return found
+
+
+def framework_differences(a: Framework, b: Framework) -> list[str]:
+    """What makes two frameworks rate differently, in Vietnamese (their names aside); empty when they agree."""
+    if replace(a, name="") == replace(b, name=""):
+        return []
+    said = []
+    if a.thresholds != b.thresholds:
+        said.append("ngưỡng xếp loại " + _pair(a.thresholds, b.thresholds))
+    if (a.quota_percent, a.quota_base) != (b.quota_percent, b.quota_base):
+        said.append(f"tỷ lệ HTXSNV {number_setting(a.quota_percent)} % / {number_setting(b.quota_percent)} %")
+    codes_a, codes_b = [c.code for c in a.criteria], [c.code for c in b.criteria]
+    if codes_a != codes_b:
+        only = sorted(set(codes_a) ^ set(codes_b))
+        said.append("tiêu chí khác nhau" + (f" ({', '.join(only[:6])})" if only else " (thứ tự)"))
+    elif a.criteria != b.criteria or a.groups != b.groups:
+        changed = [x.code for x, y in zip(a.criteria, b.criteria) if x != y]
+        said.append("điểm tối đa hoặc trọng số" + (f" ({', '.join(changed[:6])})" if changed else " của nhóm"))
+    if not said:
+        said.append("điểm thưởng, điểm trừ hoặc quy tắc xếp hạng")
+    return said
+
+
+def _pair(x: tuple, y: tuple) -> str:
+    return "–".join(map(number_setting, x)) + " / " + "–".join(map(number_setting, y))
+
+
+def common_framework(years: list[CommitteeYear]) -> Framework:
+    """The framework every committee that stored the year rated it with; StoreError naming who differs else."""
+    rated = [y for y in years if y.result is not None]
+    if not rated:
+        raise StoreError("Chưa cấp ủy nào có dữ liệu năm này.")
+    first = rated[0]
+    for other in rated[1:]:
+        differences = framework_differences(first.result.framework, other.result.framework)
+        if differences:
+            raise StoreError(
+                f"Không xếp hạng chung được: {first.committee.name} ({first.committee.code}) dùng bộ tiêu chí "
+                f"“{first.result.framework.name}”, {other.committee.name} ({other.committee.code}) dùng "
+                f"“{other.result.framework.name}”; khác nhau ở {'; '.join(differences)}."
+            )
+    return first.result.framework
+
+
+def subtree_ranking(years: list[CommitteeYear]) -> pd.DataFrame:
+    """Every unit the committees rated, ranked together (`rank`) beside its rank in its own committee
+    (`committee_rank`); tiers as each committee rated them. StoreError when their frameworks differ."""
+    fw = common_framework(years)
+    frames = []
+    for y in years:
+        if y.result is None:
+            continue
+        units = y.result.units
+        groups = y.result.unit_groups
+        frames.append(
+            units.assign(
+                committee=y.committee.code,
+                committee_name=y.committee.name,
+                committee_rank=units["rank"],
+                tie_break=groups[fw.tie_break_group].to_numpy() if fw.tie_break_group in groups else 0.0,
+            )
+        )
+    units = pd.concat(frames, ignore_index=True)
+    # Contributions are sums of floats: compared to the micro-point, as the totals are to the cent.
+    keys = [-units["total"].round(2).to_numpy(), -units["tie_break"].round(6).to_numpy(), units["penalty"].to_numpy()]
+    units["rank"] = competition_rank(keys)
+    order = np.lexsort((units["code"].to_numpy(dtype=str), units["committee"].to_numpy(dtype=str), units["rank"]))
+    return units.iloc[order].drop(columns="tie_break").reset_index(drop=True)
+
+
+def overview(store: Store, actor: Actor, year: int, years: list[CommitteeYear] | None = None) -> pd.DataFrame:
+    """One row per committee of the subtree: its units per tier, and its round of the year (units, submitted,
+    waiting for appraisal, appraised, late, published)."""
+    years = committee_years(store, actor, year) if years is None else years
+    rows = []
+    for y in years:
+        row = {"committee": y.committee.code, "name": y.committee.name}
+        counts = y.result.units["tier"].value_counts() if y.result is not None else pd.Series(dtype=int)
+        row |= {t.code: int(counts.get(t.code, 0)) for t in TIERS_TABLE}
+        row["units"] = 0 if y.result is None else len(y.result.units)
+        row |= _round_row(Rounds(store.within(y.committee.id)).summary(actor, year))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _round_row(summary: dict | None) -> dict:
+    if summary is None:
+        return {"round": "", "in_round": 0, "submitted": 0, "waiting": 0, "appraised": 0, "late": 0}
+    states = summary["states"]
+    return {
+        "round": "published" if summary["state"] == PUBLISHED else "open",
+        "in_round": summary["units"],
+        "submitted": summary["units"] - states[NOT_SUBMITTED] - states[NO_SELF] - states[WITHDRAWN],
+        "waiting": sum(states[s] for s in IN_APPRAISAL),
+        "appraised": states[APPRAISED] + states[NO_SELF],
+        "late": summary["late"],
+    }
+
+
+def comparison(years: list[CommitteeYear]) -> pd.DataFrame:
+    """How each committee rated its units: the spread of totals, how far its appraisal moved the units' own
+    scores, the share rated HTXSNV after the quota and the share appraised at the maximum, so that a committee
+    that appraises every unit at the top stands out."""
+    rows = []
+    for y in years:
+        if y.result is None or y.result.units.empty:
+            continue
+        units, fw = y.result.units, y.result.framework
+        appraised = units[units["appraised"]]
+        gap = (appraised["review_score"] - appraised["self_score"]).dropna()
+        top_score = float(sum(fw.weights("unit").values()))
+        rows.append(
+            {
+                "committee": y.committee.code,
+                "name": y.committee.name,
+                "units": len(units),
+                "median": float(units["total"].median()),
+                "q1": float(units["total"].quantile(0.25)),
+                "q3": float(units["total"].quantile(0.75)),
+                "gap": float(gap.mean()) if len(gap) else np.nan,
+                "top_share": float((units["tier"] == TOP).mean()),
+                "full_marks": float((appraised["review_score"] >= top_score - 1e-9).mean()) if len(appraised) else 0.0,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["committee", "name", "units", "median", "q1", "q3", "gap", "top_share", "full_marks"]
+    )
