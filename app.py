@@ -60,7 +60,9 @@ PAGES = [  # (file, title, icon, URL path); who may open each path: scoring.acce
     ("pages/tu_cham.py", "Tự chấm", "edit_note", "tu-cham"),
     ("pages/tham_dinh.py", "Thẩm định", "fact_check", "tham-dinh"),
     ("pages/tai_khoan.py", "Tài khoản", "manage_accounts", "tai-khoan"),
+    ("pages/cap_uy.py", "Các cấp ủy", "account_tree", "cap-uy"),
 ]
+BELOW = {"cap-uy"}  # listed in the menu only for an account with committees under its own
 
 
 def _log_to_stderr() -> None:
@@ -77,7 +79,7 @@ def _log_to_stderr() -> None:
 
 def main() -> None:
     from pages import _auth
-    from pages._ui import choose_store, show_flash
+    from pages._ui import choose_store, show_flash, visible_committees
 
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
@@ -85,6 +87,7 @@ def main() -> None:
     st.html(LAYOUT_CSS)
     actor = _auth.signed_in()
     ready = actor is not None and not actor.must_change_password
+    below = ready and len(visible_committees(actor)) > 1
     # Every path stays routable (so that a typed address is refused, not "not found"); the menu lists only
     # what the role may open.
     pages = {
@@ -94,7 +97,7 @@ def main() -> None:
             icon=f":material/{icon}:",
             url_path=url,
             default=not url,
-            visibility="visible" if ready and actor.may_open(url) else "hidden",
+            visibility="visible" if ready and actor.may_open(url) and (below or url not in BELOW) else "hidden",
         )
         for path, title, icon, url in PAGES
     }

@@ -254,6 +254,11 @@ def chart(versions: dict[int, int], key: tuple, build: Callable[[], Figure], whe
         _draw_chart(database_url(), tuple(sorted(versions.items())), key, build)
 
 
+def committee_results(committee: int, versions: dict[int, int]) -> dict[int, YearResult]:
+    """A committee's stored years rated, from the cache its own pages share (the committee pages of its parent)."""
+    return _rated(database_url(), committee, tuple(sorted(versions.items())))
+
+
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
     return _rated(database_url(), store().committee_id, tuple(sorted(versions.items())))
 

@@ -60,6 +60,7 @@ PAGE_RIGHTS: dict[str, frozenset[Right]] = {
     "dot-danh-gia": frozenset({Right.VIEW_ALL}),
     "tu-cham": frozenset({Right.SELF_ASSESS}),
     "tham-dinh": frozenset({Right.APPRAISE}),
+    "cap-uy": frozenset({Right.VIEW_ALL}),
 }
 HOME = {Role.UNIT: "don-vi"}  # where a role lands when the overview is not for it
 

@@ -277,3 +277,35 @@ def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.F
         )
     )
     return _layout(fig, f"Chuyển đổi xếp loại {year_from} → {year_to} (đơn vị có trong cả hai năm)")
+
+
+def committee_spread(comparison: pd.DataFrame) -> go.Figure:
+    """Each committee's totals: the middle half of its units (a bar from the lower to the upper quartile) and the
+    median, side by side; with its share appraised at the maximum as the hover, so an outlier shows."""
+    table = comparison.sort_values("median")
+    labels = table["name"] + " (" + table["committee"] + ")"
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="Nửa giữa các đơn vị (tứ phân vị dưới – trên)",
+                y=labels,
+                x=table["q3"] - table["q1"],
+                base=table["q1"],
+                orientation="h",
+                marker_color="#BBDEFB",
+                hovertemplate="%{y}: %{base:.2f} – %{x:.2f}<extra></extra>",
+            ),
+            go.Scatter(
+                name="Trung vị tổng điểm",
+                y=labels,
+                x=table["median"],
+                mode="markers",
+                marker=dict(color="#1565C0", size=10, symbol="line-ns-open", line=dict(width=3)),
+                customdata=np.stack([table["full_marks"] * 100, table["top_share"] * 100], axis=-1),
+                hovertemplate="%{y}<br>Trung vị %{x:.2f}<br>Thẩm định tối đa %{customdata[0]:.0f} %"
+                "<br>HTXSNV %{customdata[1]:.0f} %<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_layout(xaxis_title="Tổng điểm", barmode="overlay")
+    return _layout(fig, "Tổng điểm các đơn vị theo cấp ủy", max(320, 60 + 28 * len(table)))

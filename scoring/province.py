@@ -7,17 +7,18 @@ group's contribution, then the lower penalty)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from . import service
 from .access import Actor, Right
-from .committees import Committee, Committees
+from .committees import Committee, Committees, subtree_of
 from .engine import YearResult, competition_rank
 from .formats import number_setting
 from .framework import TIERS_TABLE, Framework
-from .rating import rate_years
 from .rounds import APPRAISED, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, PUBLISHED, WITHDRAWN, Rounds
 from .store import Store, StoreError
 
@@ -32,22 +33,27 @@ class CommitteeYear:
     result: YearResult | None
 
 
-def committee_years(store: Store, actor: Actor, year: int) -> list[CommitteeYear]:
-    """The year of the store's committee and of every committee under it, each rated by itself, each read from its
-    own active version, parents first."""
+Rated = Callable[[int, dict[int, int]], dict[int, YearResult]]  # (committee id, its versions) → rated years
+
+
+def subtree(store: Store, actor: Actor) -> tuple[list[Committee], dict[int, dict[int, int]]]:
+    """The store's committee and every committee under it (parents first), with their active versions."""
     store.require(actor, Right.VIEW_ALL)
     every = Committees(store).all()
-    scope = Committees(store).subtree(store.committee_id)
-    found = []
-    for committee in (c for c in every if c.id in scope):
-        inside = store.within(committee.id)
-        active = inside.active_versions()
-        if year in active:
-            loaded = inside.load_many([active[year]])[active[year]]
-            found.append(CommitteeYear(committee, rate_years({year: loaded})[year]))
-        else:
-            found.append(CommitteeYear(committee, None))
-    return found
+    scope = subtree_of(every, store.committee_id)
+    committees = [c for c in every if c.id in scope]
+    return committees, store.active_versions_of([c.id for c in committees])
+
+
+def committee_years(store: Store, actor: Actor, year: int, rated: Rated | None = None) -> list[CommitteeYear]:
+    """The year of the store's committee and of every committee under it, each rated by itself from its own active
+    version, parents first. `rated` rates a committee's versions (a front end passes its shared cache; by default
+    each committee's year and the year before are read and rated here)."""
+    committees, versions = subtree(store, actor)
+    rate = rated or (
+        lambda c, own: service.rate_stored(store.within(c), {y: own[y] for y in (year - 1, year) if y in own})
+    )
+    return [CommitteeYear(c, rate(c.id, versions[c.id])[year] if year in versions[c.id] else None) for c in committees]
 
 
 def framework_differences(a: Framework, b: Framework) -> list[str]:
@@ -118,17 +124,20 @@ def subtree_ranking(years: list[CommitteeYear]) -> pd.DataFrame:
     return units.iloc[order].drop(columns="tie_break").reset_index(drop=True)
 
 
-def overview(store: Store, actor: Actor, year: int, years: list[CommitteeYear] | None = None) -> pd.DataFrame:
-    """One row per committee of the subtree: its units per tier, and its round of the year (units, submitted,
-    waiting for appraisal, appraised, late, published)."""
-    years = committee_years(store, actor, year) if years is None else years
+def overview(
+    store: Store, actor: Actor, year: int, years: list[CommitteeYear], rounds_of: Callable[[int], Rounds] | None = None
+) -> pd.DataFrame:
+    """One row per committee of `years` (`committee_years`): its units per tier, and its round of the year (units,
+    submitted, waiting for appraisal, appraised, late, published). `rounds_of` gives a committee's round ledger (a
+    front end passes those it keeps)."""
+    rounds_of = rounds_of or (lambda c: Rounds(store.within(c)))
     rows = []
     for y in years:
         row = {"committee": y.committee.code, "name": y.committee.name}
         counts = y.result.units["tier"].value_counts() if y.result is not None else pd.Series(dtype=int)
         row |= {t.code: int(counts.get(t.code, 0)) for t in TIERS_TABLE}
         row["units"] = 0 if y.result is None else len(y.result.units)
-        row |= _round_row(Rounds(store.within(y.committee.id)).summary(actor, year))
+        row |= _round_row(rounds_of(y.committee.id).summary(actor, year))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -216,6 +216,18 @@ class YearTables(StoreCore):
                 for y, d in conn.execute(self._active(t.active_years.c.year, t.active_years.c.dataset_id))
             }
 
+    def active_versions_of(self, committees: list[int]) -> dict[int, dict[int, int]]:
+        """Committee id → its stored years → their active dataset id, for the given committees, in one query
+        (callers check that the account may see them: `province.committee_years`)."""
+        a = t.active_years.c
+        found: dict[int, dict[int, int]] = {c: {} for c in committees}
+        with self.reading() as conn:
+            for committee, year, dataset in conn.execute(
+                select(a.committee_id, a.year, a.dataset_id).where(a.committee_id.in_(committees))
+            ):
+                found[committee][int(year)] = int(dataset)
+        return found
+
     def load(self, year: int, dataset_id: int | None = None) -> tuple[YearData, Framework, int]:
         """The raw tables of a year's active version (or of a given version), with its framework."""
         with self.reading() as conn:

@@ -19,6 +19,7 @@ from scoring import service
 from scoring.access import Actor, Forbidden, Role
 from scoring.accounts import Accounts
 from scoring.committees import ROOT_ID, Committees
+from scoring.rounds import Rounds
 from scoring.signing import signing_key
 from scoring.store import MIGRATIONS, Store, StoreError
 from tests.builders import START
@@ -44,11 +45,13 @@ def test_an_existing_store_becomes_the_root_committee_with_everything_in_it(data
     store = Store(database_url)
     service.import_files(store, [(p.name, p.read_bytes()) for p in SAMPLE])
     Accounts(store).create(ADMIN, "canbo", Role.OFFICER, PASSWORD)
-    from scoring.rounds import Rounds
-
     rounds = Rounds(store, clock)
     rounds.open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
     submitted(rounds, UNIT_ACCOUNT, "DVA")
+    service.set_disclosure(store, ADMIN, "tiers")
+    store.save_framework(FW)
+    framework = store.framework()
+    assert framework == FW
     before = _counts(database_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -68,6 +71,8 @@ def test_an_existing_store_becomes_the_root_committee_with_everything_in_it(data
         for table in ("datasets", "rounds", "accounts"):
             assert conn.execute(text(f"SELECT DISTINCT committee_id FROM {table}")).scalars().all() == [ROOT_ID]
     assert sorted(upgraded.active_versions()) == [2023, 2024, 2025]
+    assert upgraded.framework() == framework and service.committee_disclosure(upgraded) == "tiers"
+    assert Rounds(upgraded, clock).years() == {2026: "open"}
 
 
 _TABLES = {
