@@ -16,6 +16,7 @@ import streamlit as st
 
 from scoring import service
 from scoring.access import Actor, Forbidden, Right
+from scoring.committees import Committee, Committees
 from scoring.engine import YearResult
 from scoring.formats import VN_TIME, deadline, number_setting
 from scoring.framework import Framework, load_preset
@@ -23,10 +24,8 @@ from scoring.presentation import literal, markdown
 from scoring.report import ReportSettings, report_bytes
 from scoring.roster import Roster
 from scoring.roster import from_file as roster_file
-from scoring.committees import Committee, Committees
 from scoring.rounds import RoundError, Rounds
-from scoring.store import Store
-from scoring.store import database_url
+from scoring.store import Store, database_url
 from scoring.text import parse_number
 from scoring.web import opened
 

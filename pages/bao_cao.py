@@ -15,7 +15,7 @@ ALL = "Tất cả các khối"
 LINES = ("recipients", "grounds")  # one item a line
 PARAGRAPHS = ("article_2", "article_3", "report_intro", "report_conclusion")
 
-me = actor()
+me, here = actor(), store()
 st.title("Báo cáo và văn bản")
 versions = require_data()
 year, result, (c2,) = year_row(versions, [1, 3])
@@ -29,9 +29,7 @@ offer_download(
     f"bao_cao_dan_van_{year}" + ("" if chosen is None else "_" + chosen.replace(" ", "_")) + ".xlsx",
     XLSX,
     Right.REPORT,
-    lambda _who, inside=store(): report_file(
-        inside.committee_id, versions, year, chosen, documents.details(inside).report_settings()
-    ),
+    lambda _who: report_file(here.committee_id, versions, year, chosen, documents.details(here).report_settings()),
     "report",
     year,
 )
@@ -51,7 +49,7 @@ for kind, title in KINDS.items():
             name,
             media_type(name),
             Right.REPORT,
-            lambda who, kind=kind, as_pdf=as_pdf, inside=store(): documents.year_document(inside, who, kind, year, as_pdf),
+            lambda who, kind=kind, as_pdf=as_pdf: documents.year_document(here, who, kind, year, as_pdf),
             f"doc_{kind}_{as_pdf}",
             year,
             place=place,
@@ -100,7 +98,7 @@ def template_row(kind: str, title: str) -> None:
         own or f"mau_{kind}.docx",
         media_type(".docx"),
         Right.DOCUMENTS,
-        lambda who, kind=kind, inside=store(): documents.template_file(inside, who, kind),
+        lambda who, kind=kind: documents.template_file(here, who, kind),
         f"template_{kind}",
         place=c1,
     )

@@ -9,7 +9,7 @@ from pages._ui import XLSX, actor, chart, committee_results, store
 from scoring import charts, province
 from scoring.access import Right
 from scoring.documents import committee as documents
-from scoring.presentation import markdown
+from scoring.presentation import literal, markdown
 from scoring.province_report import COMPARISON, OVERVIEW, RANKING, shown, summary_bytes
 from scoring.store import StoreError
 from scoring.web import opened
@@ -64,21 +64,18 @@ try:
     ranking, why = province.subtree_ranking(rated), ""
 except StoreError as e:
     ranking, why = None, str(e)
-    st.warning(why)
+    st.warning(literal(why))
 if ranking is not None:
-    st.caption(
-        "Xếp theo tổng điểm (rồi điểm nhóm dùng để phân định và điểm trừ); xếp loại là của cấp ủy đã đánh giá."
-    )
+    st.caption("Xếp theo tổng điểm (rồi điểm nhóm dùng để phân định và điểm trừ); xếp loại là của cấp ủy đã đánh giá.")
     show_table(shown(RANKING, page_of(ranking, "committees_ranking")), tier_column="Xếp loại", key="committees_rank")
 
+signature = documents.details(here).report_settings()
 offer_download(
     "Tải báo cáo tổng hợp các cấp ủy (Excel)",
     f"tong_hop_cac_cap_uy_{year}.xlsx",
     XLSX,
     Right.REPORT,
-    lambda _who, details=documents.details(here).report_settings(): summary_bytes(
-        year, table, compared, ranking, why, details
-    ),
+    lambda _who: summary_bytes(year, table, compared, ranking, why, signature),
     "committees_summary",
     year,
 )

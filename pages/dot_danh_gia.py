@@ -41,7 +41,7 @@ from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
 from scoring.validation import errors
 
-me = actor()
+me, ledger = actor(), rounds()
 st.title("Đợt đánh giá")
 versions = active_versions()
 PASTED, FROM_FILE = "Dán từ Excel hoặc gõ tay", "Từ tệp Excel (danh sách, mẫu trống đã điền mã, bảng tổng hợp)"
@@ -243,7 +243,7 @@ if me.may(Right.APPRAISE):
         f"dot_danh_gia_{year}.xlsx",
         XLSX,
         Right.APPRAISE,
-        lambda who, ledger=rounds(): round_workbook(ledger, who, year),
+        lambda who: round_workbook(ledger, who, year),
         "round_export",
         year,
         place=c1,

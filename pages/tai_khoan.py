@@ -14,7 +14,9 @@ from scoring.access import ROLE_LABELS, Actor, Right, Role
 from scoring.accounts import MIN_PASSWORD, AccountError
 from scoring.formats import VN_TIME
 from scoring.presentation import AUDIT_ACTIONS, markdown
+from scoring.store import ROOT_ID
 from scoring.text import unit_code
+from scoring.web import opened
 from scoring.web.opened import accounts
 
 me = actor()
@@ -58,7 +60,7 @@ with add.expander("Tạo tài khoản", icon=":material/person_add:"):
         if st.form_submit_button("Tạo", type="primary"):
 
             def create() -> None:
-                accounts().create(  # in the administrator's own committee
+                accounts().create(  # in the committee chosen in the sidebar (the library checks it is the admin's)
                     me,
                     login,
                     role,
@@ -67,7 +69,7 @@ with add.expander("Tạo tài khoản", icon=":material/person_add:"):
                     unit or None,
                     email or None,
                     must_change_password=True,
-                    committee_id=me.committee_id,
+                    committee_id=store().committee_id,
                 )
                 st.session_state["accounts_made"] = made + 1
 
@@ -109,7 +111,7 @@ st.subheader("Nhật ký thay đổi")
 c1, c2, c3 = st.columns([1, 2, 2])
 who = c1.selectbox(
     "Người thực hiện",
-    [""] + sorted({a.login for a in listed} | set(store().audit(1000)["who"])),
+    [""] + sorted({a.login for a in listed} | set(accounts().audit(me, 1000)["who"])),
     format_func=lambda w: w or "Tất cả",
 )
 actions = c2.multiselect("Việc", list(AUDIT_ACTIONS), format_func=AUDIT_ACTIONS.get, placeholder="Tất cả")
@@ -119,7 +121,7 @@ since = until = None
 if isinstance(span, tuple) and len(span) == 2:
     since = datetime.combine(span[0], time.min, VN_TIME)
     until = datetime.combine(span[1] + timedelta(days=1), time.min, VN_TIME)
-log = store().audit(500, who or None, actions or None, since, until)
+log = accounts().audit(me, 500, who=who or None, actions=actions or None, since=since, until=until)
 show_table(views.audit_table(log), {"Chi tiết": "large"}, key="audit")
 
 st.subheader("Sao lưu")
@@ -133,10 +135,18 @@ st.caption(
 def _backup_bytes(who: Actor) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sao_luu.json"
-        service.backup(store(), path, who)
+        service.backup(opened.store(), path, who)  # the whole store: the library lets only the root's accounts
         return path.read_bytes()
 
 
-offer_download(
-    "Tải bản sao lưu", f"sao_luu_danvan_{today:%Y%m%d}.json", "application/json", Right.BACKUP, _backup_bytes, "backup"
-)
+if me.committee_id == ROOT_ID:
+    offer_download(
+        "Tải bản sao lưu",
+        f"sao_luu_danvan_{today:%Y%m%d}.json",
+        "application/json",
+        Right.BACKUP,
+        _backup_bytes,
+        "backup",
+    )
+else:
+    st.caption("Bản sao lưu chứa dữ liệu của mọi cấp ủy: chỉ quản trị viên của cấp ủy gốc tải được.")

@@ -29,7 +29,7 @@ from scoring.rounds import IN_APPRAISAL, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN,
 from scoring.text import DISCIPLINE_UNSPECIFIED
 
 PAGE, COLUMNS = "tham-dinh", ["Thẩm định", "Lý do"]
-me = actor()
+me, ledger = actor(), rounds()
 st.title("Thẩm định")
 years = open_round_years("Không có đợt đánh giá nào đang mở. Mở đợt ở trang **Đợt đánh giá**.")
 c1, c2 = st.columns([1, 3])
@@ -88,7 +88,7 @@ for e in sheet.files:  # the file is read from the store only when its button is
         e["name"],
         e["media_type"],
         Right.VIEW_ALL,
-        lambda who, digest=e["sha256"], ledger=rounds(): ledger.evidence_file(who, year, code, digest)[1],
+        lambda who, digest=e["sha256"]: ledger.evidence_file(who, year, code, digest)[1],
         f"ev_{code}_{e['sha256']}_{e['target']}",
         year,
     )

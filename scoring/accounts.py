@@ -16,6 +16,7 @@ import logging
 import secrets
 import unicodedata
 
+import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 
 from . import schema as t
@@ -113,6 +114,11 @@ class Administration(AccountsBase):
                 "account_add",
                 detail=f"Tạo tài khoản {login} ({ROLE_LABELS[role]}{f', đơn vị {unit}' if unit else ''})",
             )
+
+    def audit(self, actor: Actor, limit: int = 200, **filters) -> pd.DataFrame:
+        """The audit log of the actor's committee and the committees under it (filters: `StoreCore.audit`)."""
+        actor.require(Right.ACCOUNTS)
+        return self.store.audit(limit, committees=Committees(self.store).subtree(actor.committee_id), **filters)
 
     def list(self, actor: Actor) -> list[AccountInfo]:
         """The accounts of the actor's committee and the committees under it."""

@@ -13,8 +13,9 @@ import pandas as pd
 from . import __version__
 from .formats import VN_TIME, format_vn
 from .presentation import TIER_LABEL, TIERS
-from .report_layout import FONT, ReportSettings, _Formats, _header_block, _page_setup, _signature, _table_header
-from .report_rows import TIER, Book, Column, cell_text, field, serial
+from .report import report_book
+from .report_layout import ReportSettings, _Formats, _header_block, _page_setup, _signature, _table_header
+from .report_rows import TIER, Column, cell_text, field, serial
 
 ROUND_STATES = {"open": "Đang mở", "published": "Đã công bố", "": "Chưa mở"}
 FULL_MARKS_NOTICE = 0.5  # a committee appraising at least half its units at the maximum is pointed out
@@ -101,15 +102,7 @@ def summary_bytes(
     blocks; in place of the common ranking, the reason it cannot be made."""
     now = now or datetime.now(VN_TIME)
     buffer = io.BytesIO()
-    book = Book(
-        buffer,
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "default_format_properties": {"font_name": FONT, "font_size": 12},
-        },
-    )
+    book = report_book(buffer)
     title = f"TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN CỦA CÁC CẤP ỦY NĂM {year}"
     book.workbook.set_properties({"title": title, "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}"})
     f = _Formats(book.workbook)

@@ -63,15 +63,7 @@ def write_report(
     units = result.units if cluster is None else result.units[result.units["cluster"] == cluster]
     leaders = result.leaders if cluster is None else result.leaders[result.leaders["cluster"] == cluster]
     quota = result.quota if cluster is None else result.quota[result.quota["cluster"] == cluster]
-    book = Book(
-        target,
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "default_format_properties": {"font_name": FONT, "font_size": 12},
-        },
-    )
+    book = report_book(target)
     wb = book.workbook
     wb.set_properties(
         {
@@ -89,6 +81,19 @@ def write_report(
     _statistics_sheet(wb, f, result, units, leaders, quota, title, cluster)
     _method_sheet(wb, f, result, cluster, now)
     book.close()
+
+
+def report_book(target: str | Path | io.BytesIO) -> Book:
+    """A workbook of ours: text stays text (never a formula, a link or a number), in the report's font."""
+    return Book(
+        target,
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_format_properties": {"font_name": FONT, "font_size": 12},
+        },
+    )
 
 
 def _ranking_sheet(

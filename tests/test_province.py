@@ -25,7 +25,7 @@ from scoring.rounds import Rounds
 from scoring.store import Store, StoreError
 from scoring.store_frameworks import FRAMEWORK_ENFORCED
 from tests.builders import START
-from tests.test_rounds import FW, ROSTER, UNIT_A, submitted
+from tests.test_rounds import FW, ROSTER, submitted
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = sorted((ROOT / "sample_data").glob("tong_hop_*.xlsx"))
@@ -293,3 +293,54 @@ def test_the_command_line_works_inside_a_committee_and_ranks_a_subtree(tmp_path)
     )
     refused = run("db", "--database", db, "rank", "2025", "--json")
     assert refused.returncode == 2 and "Không xếp hạng chung được" in refused.stderr and refused.stdout == ""
+
+
+def _signed_in(monkeypatch, url: str, login: str, role: Role, committee: int) -> None:
+    """The app's cookie reader hands AppTest this account's session token (tests.signing)."""
+    import pages._auth
+    from tests.signing import PASSWORD, session_token
+
+    accounts = Accounts(Store(url))
+    accounts.create(ADMIN, login, role, PASSWORD, full_name=f"Người {login}", committee_id=committee)
+    token = session_token(accounts, login)
+    monkeypatch.setattr(pages._auth, "_token", lambda: token)
+
+
+def _app(page: str | None = None, state: dict | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_province_sees_its_communes_side_by_side_and_a_commune_only_itself(tmp_path, monkeypatch):
+    from pages._ui import COMMITTEE_KEY
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    _, ids = _province(url)
+    _signed_in(monkeypatch, url, "canbo-tinh", Role.OFFICER, ROOT_ID)
+    at = _app("cap_uy")
+    assert at.title[0].value == "Các cấp ủy"
+    overview = at.dataframe[0].value
+    assert overview["Mã cấp ủy"].tolist() == ["GOC", "XA01", "XA02"]
+    assert overview["Số đơn vị"].tolist() == [0, 45, 45]
+    ranking = at.dataframe[2].value
+    assert len(ranking) == 90 and ranking["Xếp hạng chung"].tolist()[:2] == [1, 1]
+    chooser = at.sidebar.selectbox(key=COMMITTEE_KEY)
+    assert chooser.options == ["Cấp ủy (GOC)", "Đảng ủy xã XA01 (XA01)", "Đảng ủy xã XA02 (XA02)"]
+    chooser.set_value(ids["XA02"]).run()
+    at.switch_page("pages/tong_quan.py").run()
+    assert at.metric[0].value == "45"  # the overview of XA02
+
+    _signed_in(monkeypatch, url, "canbo-xa01", Role.OFFICER, ids["XA01"])
+    at = _app("cap_uy", {COMMITTEE_KEY: ids["XA02"]})  # a forged choice of another commune
+    assert not at.sidebar.selectbox  # one committee: no chooser
+    assert "không có cấp ủy trực thuộc" in at.info[0].value
+    assert at.session_state["_danvan_store"].committee_id == ids["XA01"]
