@@ -170,7 +170,7 @@ def committee_chooser(who: Actor) -> None:
     committees = visible_committees(who)
     if len(committees) < 2:
         return
-    names = {c.id: f"{c.name} ({c.code})" for c in committees}
+    names = {c.id: c.name for c in committees}  # the sidebar is narrow: names only
     ids = list(names)
     st.selectbox(
         "Cấp ủy",

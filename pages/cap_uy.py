@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages._downloads import offer_download
 from pages._tables import page_of, show_table
-from pages._ui import XLSX, actor, chart, committee_results, store
+from pages._ui import XLSX, actor, chart, committee_results, store, visible_committees
 from scoring import charts, province
 from scoring.access import Right
 from scoring.documents import committee as documents
@@ -18,7 +18,10 @@ st.title("Các cấp ủy")
 me, here = actor(), store()
 committees, versions = province.subtree(here, me)
 if len(committees) < 2:
-    st.info("Cấp ủy đang chọn không có cấp ủy trực thuộc. Chọn cấp ủy cấp trên ở thanh bên (nếu có).")
+    st.info(
+        "Cấp ủy đang chọn không có cấp ủy trực thuộc."
+        + (" Chọn cấp ủy cấp trên ở thanh bên." if len(visible_committees(me)) > 1 else "")
+    )
     st.stop()
 years = sorted({y for own in versions.values() for y in own}, reverse=True)
 if not years:

@@ -133,11 +133,14 @@ def overview(
     rounds_of = rounds_of or (lambda c: Rounds(store.within(c)))
     rows = []
     for y in years:
+        summary = rounds_of(y.committee.id).summary(actor, year)
+        if y.committee.id == store.committee_id and y.result is None and summary is None:
+            continue  # the province itself, which rates no units
         row = {"committee": y.committee.code, "name": y.committee.name}
         counts = y.result.units["tier"].value_counts() if y.result is not None else pd.Series(dtype=int)
         row |= {t.code: int(counts.get(t.code, 0)) for t in TIERS_TABLE}
         row["units"] = 0 if y.result is None else len(y.result.units)
-        row |= _round_row(rounds_of(y.committee.id).summary(actor, year))
+        row |= _round_row(summary)
         rows.append(row)
     return pd.DataFrame(rows)
 

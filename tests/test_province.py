@@ -151,7 +151,7 @@ def test_the_committees_at_a_glance_and_compared(tmp_path, clock):
     assert table.loc["XA01", ["HTXSNV", "HTTNV", "HTNV", "KHTNV"]].to_dict() == {
         t: int(own.get(t, 0)) for t in ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
     }
-    assert table.loc["GOC", "units"] == 0 and (table["round"] == "").all()
+    assert "GOC" not in table.index and (table["round"] == "").all()  # the province rates no units itself
     _, table = at_a_glance(2026)
     assert table.loc["XA01", ["round", "in_round", "submitted", "waiting", "late"]].tolist() == ["open", 2, 1, 1, 1]
     assert table.loc["XA02", "round"] == "" and table.loc["XA01", "units"] == 0
@@ -329,12 +329,12 @@ def test_the_province_sees_its_communes_side_by_side_and_a_commune_only_itself(t
     at = _app("cap_uy")
     assert at.title[0].value == "Các cấp ủy"
     overview = at.dataframe[0].value
-    assert overview["Mã cấp ủy"].tolist() == ["GOC", "XA01", "XA02"]
-    assert overview["Số đơn vị"].tolist() == [0, 45, 45]
+    assert overview["Mã cấp ủy"].tolist() == ["XA01", "XA02"]
+    assert overview["Số đơn vị"].tolist() == [45, 45]
     ranking = at.dataframe[2].value
     assert len(ranking) == 90 and ranking["Xếp hạng chung"].tolist()[:2] == [1, 1]
     chooser = at.sidebar.selectbox(key=COMMITTEE_KEY)
-    assert chooser.options == ["Cấp ủy (GOC)", "Đảng ủy xã XA01 (XA01)", "Đảng ủy xã XA02 (XA02)"]
+    assert chooser.options == ["Cấp ủy", "Đảng ủy xã XA01", "Đảng ủy xã XA02"]
     chooser.set_value(ids["XA02"]).run()
     at.switch_page("pages/tong_quan.py").run()
     assert at.metric[0].value == "45"  # the overview of XA02
