@@ -7,9 +7,19 @@ import streamlit as st
 
 from pages._downloads import offer_download
 from pages._tables import show_table
-from pages._ui import XLSX, active_framework, active_versions, actor, decimal_input, result_of, store
+from pages._ui import (
+    XLSX,
+    act,
+    active_framework,
+    active_versions,
+    actor,
+    decimal_input,
+    result_of,
+    store,
+    visible_committees,
+)
 from scoring import rate_year, service, views
-from scoring.access import Right
+from scoring.access import Forbidden, Right
 from scoring.formats import number_setting
 from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
 from scoring.presentation import literal, markdown
@@ -28,7 +38,25 @@ st.caption(
         f"phiên bản {base.source.split(':')[1]}" if base.source.startswith("store:") else "bộ mẫu",
     )
 )
-if not actor().may(Right.FRAMEWORK):  # Lãnh đạo sees the criteria and the rules; only officers change them
+locked = store().framework_locked()
+if locked:
+    st.info("Cấp ủy cấp trên quy định các cấp ủy trực thuộc dùng bộ tiêu chí của cấp trên: ở đây chỉ xem.")
+if len(visible_committees(actor())) > 1 and actor().may(Right.FRAMEWORK) and not locked:
+    enforced = store().framework_enforced()
+    wanted = st.toggle(
+        "Bắt buộc các cấp ủy trực thuộc dùng bộ tiêu chí này",
+        enforced,
+        help="Tắt: mỗi cấp ủy trực thuộc được chọn bộ tiêu chí riêng (khi đó không xếp hạng chung được).",
+        key="framework_enforced",
+    )
+    if wanted != enforced:
+        act(
+            lambda: service.set_framework_enforced(store(), actor(), wanted),
+            "Đã lưu quy định dùng bộ tiêu chí cho cấp ủy trực thuộc.",
+            Forbidden,
+        )
+# Lãnh đạo sees the criteria and the rules; only officers change them, where the parent lets the committee choose
+if locked or not actor().may(Right.FRAMEWORK):
     show_table(views.framework_table(base), {"Tên tiêu chí": "large"}, key="criteria")
     st.markdown(views.framework_rules_text(base))
     offer_download(

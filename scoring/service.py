@@ -15,12 +15,13 @@ import pandas as pd
 from .access import DISCLOSURE_LABELS, EVERYTHING, TOTALS, Actor, Right, operator
 from .dataset import LEADER_COLUMNS, ORIGIN_CHOSEN, UNIT_COLUMNS, YearData
 from .engine import YearResult
-from .framework import LEADER, UNIT, Framework
+from .framework import LEADER, UNIT, Framework, load_preset
 from .rating import rate_years
 from .reader import ReadResult, read_files
 from .rounds import Rounds
 from .signing import signing_key
 from .store import ROOT_ID, Store, StoreError, os_user
+from .store_frameworks import FRAMEWORK_ENFORCED
 from .text import code_key
 from .validation import ERROR, Issue
 from .workbook import Loading
@@ -94,7 +95,15 @@ def read_upload(
     store: Store, files: list[tuple[str, bytes]] | Loading, framework: Framework | None = None, year: int | None = None
 ) -> ReadResult:
     """Read uploaded files. The framework in force: the user's explicit choice, else the files' own
-    "Tiêu chí" sheet, else the store's active framework, else the default preset (the read records which)."""
+    "Tiêu chí" sheet, else the store's active framework, else the default preset (the read records which). A
+    committee whose parent requires its framework reads every file with that one."""
+    if store.framework_locked():
+        required = store.framework() or load_preset()
+        if framework is not None and framework != required:
+            raise StoreError(
+                f"Cấp ủy cấp trên quy định dùng bộ tiêu chí “{required.name}”: không nhập theo bộ tiêu chí khác."
+            )
+        framework = required
     return read_files(files, framework, year, fallback=store.framework())
 
 
@@ -266,6 +275,19 @@ def save_framework(store: Store, framework: Framework, actor: Actor) -> int:
     """Store a framework and make it the one later imports use; returns its id."""
     store.require(actor, Right.FRAMEWORK)
     return store.save_framework(framework, actor.login)
+
+
+def set_framework_enforced(store: Store, actor: Actor, enforced: bool) -> None:
+    """Whether the committees under this one must use its framework (the default) or may choose their own."""
+    store.require(actor, Right.FRAMEWORK)
+    store.set_setting(
+        FRAMEWORK_ENFORCED,
+        enforced,
+        actor.login,
+        "Bắt buộc cấp ủy trực thuộc dùng bộ tiêu chí của cấp ủy này"
+        if enforced
+        else "Cho phép cấp ủy trực thuộc chọn bộ tiêu chí riêng",
+    )
 
 
 def activate_framework(store: Store, framework_id: int, actor: Actor) -> None:

@@ -34,9 +34,16 @@ class Frameworks(StoreCore):
                 raise StoreError(f"Không có bộ tiêu chí phiên bản {framework_id}")
             self._activate_framework(conn, framework_id, who or os_user())
 
+    def framework_locked(self, conn: Connection | None = None) -> bool:
+        """Whether this committee's parent requires its committees to use its framework."""
+        if conn is None:
+            with self.reading() as conn:
+                return self.framework_locked(conn)
+        parents = self.ancestors(conn)
+        return bool(parents) and _enforced(conn, parents[0])
+
     def _activate_framework(self, conn: Connection, framework_id: int, who: str) -> None:
-        chain = [self.committee_id, *self.ancestors(conn)]
-        if len(chain) > 1 and _enforced(conn, chain[1]):
+        if self.framework_locked(conn):
             raise StoreError(
                 "Cấp ủy cấp trên yêu cầu dùng bộ tiêu chí của cấp trên: không chọn được bộ tiêu chí riêng."
             )

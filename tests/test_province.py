@@ -123,6 +123,9 @@ def test_the_province_does_not_rank_together_what_different_frameworks_rated(tmp
     store, ids = _province(f"sqlite:///{tmp_path / 'p.sqlite'}", files=[])
     data = SAMPLE[-1]
     other = replace(load_preset(), name="Ngưỡng riêng", thresholds=(Decimal(85), Decimal(70), Decimal(50)))
+    with pytest.raises(StoreError, match="cấp trên quy định"):  # the province requires its framework …
+        service.import_files(store.within(ids["XA02"]), [(data.name, data.read_bytes())], framework=other)
+    store.set_setting(FRAMEWORK_ENFORCED, False, "quantri", "Cho phép cấp ủy trực thuộc chọn bộ tiêu chí")  # … no more
     service.import_files(store.within(ids["XA01"]), [(data.name, data.read_bytes())], framework=load_preset())
     service.import_files(store.within(ids["XA02"]), [(data.name, data.read_bytes())], framework=other)
     with pytest.raises(StoreError) as refused:
@@ -285,12 +288,11 @@ def test_the_command_line_works_inside_a_committee_and_ranks_a_subtree(tmp_path)
     other.write_text(
         (ROOT / "scoring" / "presets" / "dan_van_tccsd.toml").read_text("utf-8").replace("90", "85", 1), "utf-8"
     )
-    assert (
-        run(
-            "db", "--database", db, "import", str(SAMPLE[-1]), "--committee", "XA02", "--framework", str(other)
-        ).returncode
-        == 0
-    )
+    importing = ("db", "--database", db, "import", str(SAMPLE[-1]), "--committee", "XA02", "--framework", str(other))
+    refused = run(*importing)
+    assert refused.returncode == 2 and "cấp trên quy định" in refused.stderr
+    Store(db).set_setting(FRAMEWORK_ENFORCED, False, "quantri", "Cho phép cấp ủy trực thuộc chọn bộ tiêu chí")
+    assert run(*importing).returncode == 0
     refused = run("db", "--database", db, "rank", "2025", "--json")
     assert refused.returncode == 2 and "Không xếp hạng chung được" in refused.stderr and refused.stdout == ""
 
