@@ -346,3 +346,32 @@ def test_the_province_sees_its_communes_side_by_side_and_a_commune_only_itself(t
     assert not at.sidebar.selectbox  # one committee: no chooser
     assert "không có cấp ủy trực thuộc" in at.info[0].value
     assert at.session_state["_danvan_store"].committee_id == ids["XA01"]
+
+
+def test_a_download_is_built_only_inside_the_account_s_subtree(tmp_path, monkeypatch):
+    """The download route checks, when the link is followed, that the account still works in the committee the
+    file was offered from: a file of another commune is never built for it."""
+    from scoring.access import Right
+    from scoring.web import downloads
+    from tests.signing import PASSWORD, session_token
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    store, ids = _province(url, files=[])
+    accounts = Accounts(store)
+    accounts.create(ADMIN, "canbo-xa01", Role.OFFICER, PASSWORD, committee_id=ids["XA01"])
+    cookie = session_token(accounts, "canbo-xa01")
+    who = accounts.session(cookie)
+    built = []
+
+    def build(account):
+        built.append(account.login)
+        return b"noi dung"
+
+    own = downloads.offer(None, who, Right.VIEW_ALL, build, "a.txt", "text/plain", 2025, ids["XA01"])
+    other = downloads.offer(None, who, Right.VIEW_ALL, build, "b.txt", "text/plain", 2025, ids["XA02"])
+    assert downloads._serve(own, cookie).body == b"noi dung"
+    assert downloads._serve(other, cookie).status_code == 403
+    assert built == ["canbo-xa01"]
+    logged = store.audit(5, actions=["download"])
+    assert logged["committee_id"].tolist() == [ids["XA01"]]
