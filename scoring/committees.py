@@ -33,22 +33,29 @@ class Committees:
     def __init__(self, store: Store):
         self.store = store
 
-    def all(self) -> list[Committee]:
-        """Every committee, each after its parent, siblings by code."""
-        c = t.committees
+    def all(self, under: int | None = None) -> list[Committee]:
+        """Every committee (with `under`: that committee and those below it, read alone, so that a commune's pages
+        read nothing of the others), each after its parent, siblings by code."""
+        c = t.committees.c
+        columns = (c.id, c.code, c.name, c.parent_id)
+        query = select(*columns)
+        if under is not None:
+            tree = select(*columns).where(c.id == under).cte("tree", recursive=True)
+            tree = tree.union_all(select(*columns).join(tree, c.parent_id == tree.c.id))
+            query = select(tree)
         with self.store.reading() as conn:
-            rows = conn.execute(select(c.c.id, c.c.code, c.c.name, c.c.parent_id).order_by(c.c.code)).all()
+            rows = [Committee(*row) for row in conn.execute(query).all()]
         children: dict[int | None, list[Committee]] = {}
-        for row in rows:
-            children.setdefault(row.parent_id, []).append(Committee(*row))
-        ordered: list[Committee] = []
+        for row in sorted(rows, key=lambda r: r.code):
+            children.setdefault(row.parent_id, []).append(row)
+        ordered: list[Committee] = [r for r in rows if r.id == under]
 
         def walk(parent: int | None) -> None:
             for child in children.get(parent, []):
                 ordered.append(child)
                 walk(child.id)
 
-        walk(None)
+        walk(under)
         return ordered
 
     def by_code(self, code: str) -> Committee:
@@ -56,7 +63,7 @@ class Committees:
 
     def subtree(self, committee_id: int) -> set[int]:
         """The committee and every committee under it."""
-        return subtree_of(self.all(), committee_id)
+        return {c.id for c in self.all(under=committee_id)}
 
     def require_scope(self, actor: Actor, committee_id: int, every: list[Committee] | None = None) -> None:
         """An account acts in its own committee's subtree only (`every`: the committees, when already read)."""
@@ -72,11 +79,8 @@ class Committees:
     def visible(self, actor: Actor) -> list[Committee]:
         """The committees an account works in: its own and those under it (a unit's account: its own), each after
         its parent."""
-        every = self.all()
-        if actor.unit_code is not None:
-            return [c for c in every if c.id == actor.committee_id]
-        scope = subtree_of(every, actor.committee_id)
-        return [c for c in every if c.id in scope]
+        every = self.all(under=actor.committee_id)
+        return every[:1] if actor.unit_code is not None else every
 
     def add(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Committee:
         """A committee under `parent` (by code; the root when None), within the actor's subtree."""

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import service
 from .access import Actor, Right
-from .committees import Committee, Committees, subtree_of
+from .committees import Committee, Committees
 from .engine import YearResult, competition_rank
 from .formats import number_setting
 from .framework import TIERS_TABLE, Framework
@@ -39,9 +39,7 @@ Rated = Callable[[int, dict[int, int]], dict[int, YearResult]]  # (committee id,
 def subtree(store: Store, actor: Actor) -> tuple[list[Committee], dict[int, dict[int, int]]]:
     """The store's committee and every committee under it (parents first), with their active versions."""
     store.require(actor, Right.VIEW_ALL)
-    every = Committees(store).all()
-    scope = subtree_of(every, store.committee_id)
-    committees = [c for c in every if c.id in scope]
+    committees = Committees(store).all(under=store.committee_id)
     return committees, store.active_versions_of([c.id for c in committees])
 
 

@@ -38,6 +38,7 @@ committees = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Text, nullable=False),
 )
+Index("ix_committees_parent", committees.c.parent_id)  # a committee's subtree is read alone (recursive query)
 
 
 def _committee(key: bool = False) -> Column:

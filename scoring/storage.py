@@ -153,7 +153,9 @@ class StoreCore:
         if conn is None:
             with self.reading() as conn:
                 return self.ancestors(conn)
-        parents = dict(conn.execute(select(c.id, c.parent_id)).all())
+        chain = select(c.id, c.parent_id).where(c.id == self.committee_id).cte("chain", recursive=True)
+        chain = chain.union_all(select(c.id, c.parent_id).join(chain, c.id == chain.c.parent_id))
+        parents = dict(conn.execute(select(chain.c.id, chain.c.parent_id)).all())
         found, current = [], parents.get(self.committee_id)
         while current is not None and current not in found:
             found.append(current)

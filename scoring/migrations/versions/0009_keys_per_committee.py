@@ -1,5 +1,6 @@
 """Keys per committee: each committee has its own active version of a year, its own active framework, its own
-settings and its own round of a year; the audit log says which committee an entry is about.
+settings and its own round of a year; the audit log says which committee an entry is about; a committee's subtree
+is found through an index.
 
 Revision ID: 0009
 Revises: 0008
@@ -79,6 +80,7 @@ def upgrade() -> None:
     with op.batch_alter_table("rounds") as batch:
         batch.create_unique_constraint("uq_rounds_committee_year", ["committee_id", "year"])
     op.create_index("ix_datasets_committee_year", "datasets", ["committee_id", "year"])
+    op.create_index("ix_committees_parent", "committees", ["parent_id"])
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("committee_id", sa.Integer, nullable=False, server_default="1"))
         batch.create_index("ix_audit_log_committee_at", ["committee_id", "at"])
@@ -101,6 +103,7 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_index("ix_audit_log_committee_at")
         batch.drop_column("committee_id")
+    op.drop_index("ix_committees_parent", "committees")
     op.drop_index("ix_datasets_committee_year", "datasets")
     with op.batch_alter_table("rounds") as batch:
         batch.drop_constraint("uq_rounds_committee_year", type_="unique")
