@@ -80,7 +80,7 @@ def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _draw_table(
     table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None, wrap: bool = False
 ) -> None:
@@ -105,7 +105,7 @@ def keyed_table(
     _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, tier_column, wrap)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _draw_keyed_table(
     url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build, widths, height, tier_column, wrap
 ) -> None:

@@ -5,6 +5,7 @@ they read widgets, call `scoring` and render."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time
@@ -201,11 +202,29 @@ def active_versions() -> dict[int, int]:
     return store().active_versions()
 
 
-@st.cache_resource(show_spinner="Đang tính xếp loại…", max_entries=8)
+RATED_PER_COMMITTEE = 2  # sets of versions kept per committee: its active years, and one other (a version shown)
+_RATED_LOCK = threading.Lock()
+
+
+@st.cache_resource
+def _rated_years() -> dict[tuple[str, int], dict[tuple, dict[int, YearResult]]]:
+    """(database, committee) → its last sets of versions → those years rated: every committee of a province keeps
+    its own, and a committee's new import replaces what it had without touching the others'."""
+    return {}
+
+
 def _rated(url: str, committee: int, versions: tuple[tuple[int, int], ...]) -> dict[int, YearResult]:
     """Every stored year rated once per set of active versions, in one snapshot. Shared by all sessions and
     never modified: pages only read it."""
-    return service.rate_stored(opened.store().within(committee), dict(versions))
+    kept = _rated_years().setdefault((url, committee), {})
+    found = kept.get(versions)
+    if found is None:
+        found = service.rate_stored(opened.store().within(committee), dict(versions))
+        with _RATED_LOCK:  # sessions run in threads: the oldest set goes, one thread at a time
+            while len(kept) >= RATED_PER_COMMITTEE:
+                del kept[next(iter(kept))]
+            kept[versions] = found
+    return found
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -238,7 +257,7 @@ def report_file(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _draw_chart(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _build: Callable[[], Figure]) -> None:
     """Draw a chart, built and serialised once per dataset versions and key (the page's choices it depends on):
     later runs, in any session, replay the message Streamlit made of it. Plotly spends 20–60 ms building a figure
@@ -259,7 +278,11 @@ def committee_results(committee: int, versions: dict[int, int]) -> dict[int, Yea
 
 
 def results(versions: dict[int, int]) -> dict[int, YearResult]:
-    return _rated(database_url(), store().committee_id, tuple(sorted(versions.items())))
+    url, committee, key = database_url(), store().committee_id, tuple(sorted(versions.items()))
+    if key in _rated_years().get((url, committee), {}):
+        return _rated(url, committee, key)
+    with st.spinner("Đang tính xếp loại…"):
+        return _rated(url, committee, key)
 
 
 def warm_up() -> None:

@@ -21,7 +21,7 @@ MAX_FLAGGED = 300  # …with the largest overstatements still drawn as points
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(
+    fig.update_layout(  # one update: each of plotly's updates walks the whole layout (charts have one x and y axis)
         title=title,
         font=FONT,
         height=height,
@@ -29,9 +29,9 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         separators=",.",
         legend_title_text="",
         plot_bgcolor="white",
+        xaxis_gridcolor="#eeeeee",
+        yaxis_gridcolor="#eeeeee",
     )
-    fig.update_xaxes(gridcolor="#eeeeee")
-    fig.update_yaxes(gridcolor="#eeeeee")
     return fig
 
 
@@ -89,16 +89,19 @@ def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
             marker_color=COLOUR[t],
             hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>",
         )
-    for value, label in zip(result.framework.thresholds, TIERS):  # the three thresholds, best tier first
-        fig.add_vline(
-            x=float(value),
-            line_dash="dash",
-            line_color=COLOUR[label],
-            annotation_text=f"{label} ≥ {value}",
-            annotation_position="top",
-        )
-    fig.update_layout(
-        barmode="overlay", xaxis_title="Tổng điểm", yaxis=dict(categoryorder="array", categoryarray=list(labels))
+    lines = list(zip(map(float, result.framework.thresholds), TIERS))  # the three thresholds, best tier first
+    fig.update_layout(  # the lines as the layout's shapes: plotly's add_vline costs 13 ms a line
+        barmode="overlay",
+        xaxis_title="Tổng điểm",
+        yaxis=dict(categoryorder="array", categoryarray=list(labels)),
+        shapes=[
+            dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dash", color=COLOUR[t]))
+            for x, t in lines
+        ],
+        annotations=[
+            dict(x=x, y=1, yref="paper", yanchor="bottom", showarrow=False, text=f"{t} ≥ {number_setting(x)}")
+            for x, t in lines
+        ],
     )
     title = "Tổng điểm và ngưỡng xếp loại" + (
         f" ({MAX_BARS // 2} cao nhất và {MAX_BARS // 2} thấp nhất)" if len(units) > MAX_BARS else ""

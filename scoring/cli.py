@@ -158,9 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--unit", help="mã đơn vị (vai trò don_vi)")
     from .committee_cli import add_parser as committee_parser
     from .document_cli import add_parser as document_parser
+    from .remind_cli import add_parser as remind_parser
 
     document_parser(sub, _year)
     committee_parser(sub)
+    remind_parser(sub)
     rnd = sub.add_parser("round", help="đợt đánh giá của một năm")
     store_args(rnd)
     rsub = rnd.add_subparsers(dest="round_command", required=True, parser_class=_Parser)
@@ -263,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         from .document_cli import run_document
 
         return run_document(args)
+    if args.command == "remind":
+        from .remind_cli import run_remind
+
+        return run_remind(args)
     if args.command == "template":
         from .template import write_template
 

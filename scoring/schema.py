@@ -315,6 +315,14 @@ settings = Table(
     Column("changed_by", Text, nullable=False),
 )
 
+# E-mail reminders sent (scoring.reminders), each once: claimed here before it is sent, given back if refused.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
 # Order in which a backup is written and restored (parents first). Accounts are kept (their hashes with them);
 # sessions, codes and failures are not: a restored store starts with everybody signed out.
 TABLES = [

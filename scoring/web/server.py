@@ -14,15 +14,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from scoring import reminders
 from scoring.accounts import ADMIN_LOGIN, hand_over_first_password
 from scoring.store import database_url
 from scoring.web import downloads, session_routes, streamlit_texts
 from scoring.web.headers import BROWSER_SCRIPT, SecurityHeaders, browser_script
-from scoring.web.opened import accounts
+from scoring.web.opened import accounts, store
 
 ROUTES = [*session_routes.ROUTES, Route(BROWSER_SCRIPT, browser_script), *downloads.ROUTES]
 MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(streamlit_texts.Vietnamese)]
 TRIM_EVERY = 20  # seconds
+REMIND_EVERY = 600  # seconds
 log = logging.getLogger("scoring.app")
 
 
@@ -37,6 +39,9 @@ def lifespan(warm_up: Callable[[], None]):
         password = await run_in_threadpool(lambda: accounts().ensure_admin())
         threading.Thread(target=warm_up, name="danvan-warm-up", daemon=True).start()
         threading.Thread(target=return_freed_memory, name="danvan-memory", daemon=True).start()
+        mailer = reminders.Mailer.from_env()
+        if mailer is not None:  # reminders are off unless an SMTP server is configured
+            threading.Thread(target=send_reminders, args=(mailer,), name="danvan-reminders", daemon=True).start()
         if password:
             await run_in_threadpool(_hand_over, password)
         yield
@@ -60,6 +65,19 @@ def _hand_over(password: str) -> None:
         ADMIN_LOGIN,
         path,
     )
+
+
+def send_reminders(mailer: reminders.Mailer) -> None:
+    """Send the e-mail reminders that fall due, every REMIND_EVERY seconds, beside the pages (never in a page's
+    run); a failure is logged and tried again next time."""
+    while True:
+        try:
+            sent = reminders.send_due(store(), mailer)
+            if sent:
+                log.info("reminders: %d sent", sent)
+        except Exception:  # noqa: BLE001 - the next round tries again; the pages go on
+            log.exception("reminders failed")
+        time.sleep(REMIND_EVERY)
 
 
 def return_freed_memory() -> None:
