@@ -20,6 +20,7 @@ BENCHES = [
     "bench_forms.py",
     "bench_browser.py",
     "bench_load.py",
+    "bench_province.py",
 ]
 
 
