@@ -341,4 +341,5 @@ TABLES = [
     round_entries,
     evidence,
     settings,
+    reminders,
 ]

@@ -218,3 +218,33 @@ def test_the_command_line_manages_the_tree(tmp_path):
     )
     missing = run("users", "add", "x", "--role", "can_bo", "--committee", "KHONG", stdin=PASSWORD + "\n")
     assert missing.returncode == 2 and "Không có cấp ủy mã “KHONG”" in missing.stderr
+
+
+def test_a_backup_made_before_committees_restores_into_the_root(tmp_path, clock):
+    """A backup written before committees (no committees table, no committee in any row, the one active framework
+    as row 1) comes back as the root committee's: its years, framework, settings and round."""
+    from scoring.signing import sign
+
+    store = Store(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    service.import_files(store, [(p.name, p.read_bytes()) for p in SAMPLE])
+    store.save_framework(FW)
+    service.set_disclosure(store, ADMIN, "tiers")
+    Rounds(store, clock).open(OFFICER, 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20))
+    key = signing_key(store.url)
+    store.backup(tmp_path / "b.json", key)
+    content = json.loads((tmp_path / "b.json").read_text("utf-8"))
+    del content["signature"], content["tables"]["committees"], content["tables"]["reminders"]
+    for rows in content["tables"].values():
+        for row in rows:
+            row.pop("committee_id", None)
+    for row in content["tables"]["active_framework"]:
+        row["id"] = 1
+    content["signature"] = sign(content, key)
+    (tmp_path / "old.json").write_text(json.dumps(content, ensure_ascii=False), "utf-8")
+
+    fresh = Store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    fresh.restore(tmp_path / "old.json", key, "quantri")
+    assert sorted(fresh.active_versions()) == [2023, 2024, 2025]
+    assert fresh.framework() == FW and service.committee_disclosure(fresh) == "tiers"
+    assert Rounds(fresh, clock).years() == {2026: "open"}
+    assert [c.code for c in Committees(fresh).all()] == ["GOC"]
