@@ -375,3 +375,22 @@ def test_a_download_is_built_only_inside_the_account_s_subtree(tmp_path, monkeyp
     assert built == ["canbo-xa01"]
     logged = store.audit(5, actions=["download"])
     assert logged["committee_id"].tolist() == [ids["XA01"]]
+
+
+def test_a_leader_of_one_commune_cannot_publish_another_s_round_from_the_command_line(tmp_path, clock):
+    store, ids = _province(f"sqlite:///{tmp_path / 'p.sqlite'}", files=[])
+    Rounds(store.within(ids["XA02"]), clock).open(
+        officer(ids["XA02"]), 2026, FW, ROSTER, START + timedelta(days=10), START + timedelta(days=20)
+    )
+    Accounts(store).create(ADMIN, "lanhdao-xa01", Role.LEADERSHIP, "Mat-khau-du-dai-2026", committee_id=ids["XA01"])
+    refused = subprocess.run(
+        [sys.executable, "-m", "scoring", "round", "--database", store.url, "publish", "2026", "--as", "lanhdao-xa01"]
+        + ["--committee", "XA02"],
+        input="Mat-khau-du-dai-2026\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "không làm việc với cấp ủy này" in refused.stderr
+    assert Rounds(store.within(ids["XA02"]), clock).years() == {2026: "open"}
