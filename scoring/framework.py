@@ -6,6 +6,7 @@ a "Tiêu chí" sheet (see reader.read_framework_sheet and to_rows here).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -166,8 +167,18 @@ def load_framework_file(path: Path) -> Framework:
     return from_toml(Path(path).read_text("utf-8"), source=str(path))
 
 
+# The keys a framework file may use, per table: any other is an error naming it and its line, never ignored.
+KEYS = {
+    "": {"name", "bonus_max", "penalty_max", "thresholds", "quota_percent", "quota_base", "zero_criterion_bars_top",
+         "tie_break_group", "groups", "criteria"},
+    "groups": {"key", "name", "weight"},
+    "criteria": {"code", "name", "max", "group", "weight", "target"},
+}  # fmt: skip
+
+
 def from_toml(text: str, source: str = "") -> Framework:
     data = tomllib.loads(text)
+    _known_keys(data, text)
     groups = tuple(
         Group(g["key"], g["name"], _dec(g["weight"]) if "weight" in g else None) for g in data.get("groups", [])
     )
@@ -195,6 +206,35 @@ def from_toml(text: str, source: str = "") -> Framework:
         tie_break_group=data.get("tie_break_group", "II"),
         source=source,
     )
+
+
+def _known_keys(data: dict, text: str) -> None:
+    """Every key of the file is one a framework has (a misspelt "thresold" or an unknown table would otherwise be
+    ignored and the defaults would rate the year)."""
+    for table, items in [("", [data]), *((t, data.get(t, [])) for t in ("groups", "criteria"))]:
+        for item in items if isinstance(items, list) else [items]:
+            unknown = sorted(set(item) - KEYS[table]) if isinstance(item, dict) else []
+            if unknown:
+                where = f"bảng [[{table}]]" if table else "phần đầu"
+                raise ValueError(
+                    f"Bộ tiêu chí có khóa không biết “{unknown[0]}” ({where}, dòng {_line_of(text, table, unknown[0])})"
+                )
+
+
+def _line_of(text: str, table: str, key: str) -> int | str:
+    """The line where `key` is written inside `table` ("" the top, before any table), or "?"."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if header:
+            current = header.group(1).strip('"')
+            if current == key and table == "":
+                return number
+            continue
+        if current == table and re.match(rf'["\']?{re.escape(key)}["\']?\s*=', stripped):
+            return number
+    return "?"
 
 
 def _num(d: Decimal) -> int | float:

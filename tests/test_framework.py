@@ -1,8 +1,12 @@
 """Framework model: presets as TOML, the "Tiêu chí" sheet both ways, and consistency checks."""
 
 import io
+import re
+import subprocess
+import sys
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,6 +27,9 @@ from scoring.framework import (
 from scoring.reader import read_framework_sheet
 from scoring.validation import Issues
 from scoring.workbook import load
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_2025 = ROOT / "sample_data" / "tong_hop_2025.xlsx"
 
 
 def sheet_bytes(rows, extra=None) -> bytes:
@@ -158,3 +165,32 @@ def test_bad_tieu_chi_sheet_rows_are_errors_with_rows():
     messages = [(i.row, i.column, i.message) for i in read.errors]
     assert (2, "Điểm tối đa", "Điểm tối đa không phải là số") in messages
     assert any("B" in m and "lớn hơn 0" in m for _, _, m in messages)
+
+
+def test_a_key_the_framework_does_not_know_is_an_error_naming_it_and_its_line(tmp_path):
+    """A misspelt key or a table of a newer framework is never ignored (the default thresholds would rate the year)."""
+    text = to_toml(load_preset())
+    lines = text.splitlines()
+    cases = {
+        text.replace("thresholds =", "thresold ="): (
+            "thresold",
+            "phần đầu",
+            lines.index(next(x for x in lines if x.startswith("thresholds"))) + 1,
+        ),
+        text + '\n[[tiers]]\ncode = "A"\n': ("tiers", "phần đầu", len(lines) + 2),
+        text.replace("max = 5", "maxx = 5", 1): (
+            "maxx",
+            "bảng [[criteria]]",
+            next(i for i, x in enumerate(lines) if x.startswith("max = 5")) + 1,
+        ),
+    }
+    for bad, (key, where, line) in cases.items():
+        with pytest.raises(ValueError, match=f"khóa không biết “{key}” \\({re.escape(where)}, dòng {line}\\)"):
+            from_toml(bad)
+    path = tmp_path / "sai.toml"
+    path.write_text(text.replace("thresholds =", "thresold ="), "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "scoring", "rank", str(SAMPLE_2025), "--framework", str(path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2 and "thresold" in run.stderr
