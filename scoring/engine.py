@@ -1,15 +1,13 @@
 """Rating rules of docs/rules.md, as small vectorised steps over one year's tables.
 
 Each step takes arrays for all units at once and returns new arrays; `rate` chains them and keeps a
-log line per step, so that a result can be explained and reproduced. Tiers are numbers 1..4 (best
-first): lowering a tier is `np.maximum`.
+log line per step, so that a result can be explained and reproduced. Tiers are numbers 1..k in the framework's
+scale (best first): lowering a tier is `np.maximum`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -17,19 +15,8 @@ import pandas as pd
 from .arithmetic import _exact_dot, _exact_factors, _factors, _scaled_sums, cents, exact_order, weighted_cents
 from .dataset import Source, YearData
 from .formats import format_vn
-from .framework import (
-    HTNV,
-    HTTNV,
-    HTXSNV,
-    KHTNV,
-    LEADER,
-    QUOTA_BASES,
-    QUOTA_OF_GOOD,
-    QUOTA_OF_TOP_TWO,
-    TIER_CODES,
-    UNIT,
-    Framework,
-)
+from .framework import LEADER, QUOTA_BASES, UNIT, Framework
+from .ranking import FIRST, SECOND, competition_rank, quota_cut
 from .text import DISCIPLINE_LABELS
 from .validation import WARNING, Issue
 
@@ -105,18 +92,19 @@ def _tie_break_key(fw: Framework, sc: _Scored) -> np.ndarray:
 
 
 def tier_by_thresholds(total_cents: np.ndarray, fw: Framework) -> np.ndarray:
-    """Step 5: tier from the rounded total alone."""
-    t1, t2, t3 = (cents(t) for t in fw.thresholds)
-    return np.select([total_cents >= t1, total_cents >= t2, total_cents >= t3], [HTXSNV, HTTNV, HTNV], KHTNV).astype(
-        np.int8
-    )
+    """Step 5: tier from the rounded total alone: one tier down for each threshold not reached."""
+    below = np.zeros(len(total_cents), dtype=np.int8)
+    for threshold in fw.thresholds:
+        below += total_cents < cents(threshold)
+    return (FIRST + below).astype(np.int8)
 
 
 class _Reasons:
     """Causes that lowered each row's tier, in the order the steps applied."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, fw: Framework):
         self.causes = np.full(n, "", dtype=object)
+        self.fw = fw
 
     def lower(self, tier: np.ndarray, cap: np.ndarray, cause) -> np.ndarray:
         """Lower tier to cap where cap is worse; record the cause where it changed the tier.
@@ -132,76 +120,10 @@ class _Reasons:
         out = np.full(len(tier), "", dtype=object)
         for i in np.flatnonzero(tier != score_tier):
             out[i] = (
-                f"Đủ điểm {TIER_CODES[score_tier[i]]} ({format_vn(total_cents[i] / 100)}) "
-                f"nhưng {self.causes[i]} → {TIER_CODES[tier[i]]}"
+                f"Đủ điểm {self.fw.tier_code(score_tier[i])} ({format_vn(total_cents[i] / 100)}) "
+                f"nhưng {self.causes[i]} → {self.fw.tier_code(tier[i])}"
             )
         return out
-
-
-def competition_rank(keys: list[np.ndarray], groups: np.ndarray | None = None) -> np.ndarray:
-    """Standard competition ranking (1, 2, 2, 4) ascending on `keys` (first key primary),
-    within each value of `groups` when given."""
-    n = len(keys[0])
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    sort_keys = list(reversed(keys)) + ([groups] if groups is not None else [])
-    order = np.lexsort(sort_keys)
-    pos = np.arange(n)
-    new_tie = np.zeros(n, dtype=bool)
-    new_tie[0] = True
-    for k in keys + ([groups] if groups is not None else []):
-        ks = k[order]
-        new_tie[1:] |= ks[1:] != ks[:-1]
-    tie_start = np.maximum.accumulate(np.where(new_tie, pos, 0))
-    if groups is None:
-        group_start = 0
-    else:
-        gs = groups[order]
-        new_group = np.r_[True, gs[1:] != gs[:-1]]
-        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
-    ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = tie_start - group_start + 1
-    return ranks
-
-
-def quota_allowed(eligible: np.ndarray, percent: Decimal, base: str = QUOTA_OF_TOP_TWO) -> np.ndarray:
-    """How many of a pool of n units rated HTXSNV or HTTNV may keep HTXSNV (step 8), in exact arithmetic:
-    floor(p × n) by default; with the literal reading (at most p of those finally HTTNV), the largest k
-    with k ≤ p × (n − k), i.e. floor(p × n / (1 + p))."""
-    p = Fraction(percent) / 100
-    if base == QUOTA_OF_GOOD:
-        return (eligible * p.numerator) // (p.numerator + p.denominator)
-    return (eligible * p.numerator) // p.denominator
-
-
-def quota_cut(tier, rank, groups, n_groups, percent: Decimal, base: str = QUOTA_OF_TOP_TWO):
-    """Step 8: within each group, keep HTXSNV for at most `quota_allowed` units in rank order; units tied
-    on rank across the cut all drop.
-
-    Returns (kept, straddling, eligible per group, allowed per group); `straddling` marks the dropped
-    units whose tie began inside the allowance."""
-    eligible = np.bincount(groups, weights=(tier <= HTTNV), minlength=n_groups).astype(np.int64)
-    allowed = quota_allowed(eligible, percent, base)
-    cand = np.flatnonzero(tier == HTXSNV)
-    keep = np.zeros(len(tier), dtype=bool)
-    straddling = np.zeros(len(tier), dtype=bool)
-    if len(cand):
-        g, r = groups[cand], rank[cand]
-        order = np.lexsort((r, g))
-        g, r, idx = g[order], r[order], cand[order]
-        pos = np.arange(len(idx))
-        new_group = np.r_[True, g[1:] != g[:-1]]
-        place = pos - np.maximum.accumulate(np.where(new_group, pos, 0)) + 1  # 1-based within group
-        # First and last place of each unit's tie on rank.
-        new_tie = new_group | np.r_[True, r[1:] != r[:-1]]
-        tie_id = np.cumsum(new_tie) - 1
-        tie_first = place[new_tie][tie_id]
-        tie_last = np.zeros(tie_id[-1] + 1, dtype=np.int64)
-        np.maximum.at(tie_last, tie_id, place)
-        tie_last = tie_last[tie_id]
-        keep[idx] = tie_last <= allowed[g]
-        straddling[idx] = (tie_first <= allowed[g]) & (tie_last > allowed[g])
-    return keep, straddling, eligible, allowed
 
 
 def _discipline_text(level: int) -> str:
@@ -228,29 +150,35 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     log.append("Bước 3–4: tổng = điểm cơ bản + thưởng − trừ (không âm), làm tròn nửa lên 2 chữ số thập phân.")
 
     score_tier = tier_by_thresholds(total, fw)
-    reasons = _Reasons(n)
+    reasons = _Reasons(n, fw)
     tier = score_tier.copy()
     codes = np.array(fw.codes(UNIT), dtype=object)
+    code = fw.tier_code
     if fw.zero_criterion_bars_top:
         zero = sc.used == 0
         tier = reasons.lower(
-            tier, np.where(zero.any(axis=1), HTNV, HTXSNV), lambda i: f"tiêu chí {', '.join(codes[zero[i]])} bị 0 điểm"
+            tier,
+            np.where(zero.any(axis=1), fw.cap("zero_criterion"), FIRST),
+            lambda i: f"tiêu chí {', '.join(codes[zero[i]])} bị 0 điểm",
         )
+    above_zero_cap = ", ".join(code(t) for t in range(FIRST, fw.cap("zero_criterion")))
     log.append(
         f"Bước 5: ngưỡng {'/'.join(str(t) for t in fw.thresholds)}"
-        + ("; tiêu chí 0 điểm không được HTXSNV, HTTNV." if fw.zero_criterion_bars_top else ".")
+        + (f"; tiêu chí 0 điểm không được {above_zero_cap}." if fw.zero_criterion_bars_top else ".")
     )
 
     head_discipline = _head_discipline(units, data.leaders)
-    tier = _disqualify(units, sc.self_scores, reasons, tier)
+    tier = _disqualify(units, sc.self_scores, reasons, tier, fw.last)
+    caps = [fw.cap(event) for event in ("dismissal", "warning", "reprimand")]
     tier = reasons.lower(
         tier,
-        np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1], [KHTNV, HTNV, HTTNV], HTXSNV),
+        np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1], caps, FIRST),
         lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}",
     )
     log.append(
-        "Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → KHTNV; "
-        "người đứng đầu bị khiển trách → tối đa HTTNV, cảnh cáo → tối đa HTNV, cách chức trở lên → KHTNV."
+        f"Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → {code(fw.last)}; "
+        f"người đứng đầu bị khiển trách → tối đa {code(caps[2])}, cảnh cáo → tối đa {code(caps[1])}, "
+        f"cách chức trở lên → {code(caps[0])}."
     )
 
     tie_break = _tie_break_key(fw, sc)
@@ -264,7 +192,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     )
     before_quota = tier.copy()
     tier = reasons.lower(
-        tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV), _quota_cause(fw, "của khối", straddling)
+        tier, np.where((tier == FIRST) & ~keep, SECOND, FIRST), _quota_cause(fw, "của khối", straddling)
     )
     quota = pd.DataFrame(
         {
@@ -272,14 +200,14 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
             "eligible": eligible,
             "allowed": allowed,
             "candidates": np.bincount(
-                cluster_codes, weights=before_quota == HTXSNV, minlength=len(cluster_names)
+                cluster_codes, weights=before_quota == FIRST, minlength=len(cluster_names)
             ).astype(int),
-            "given": np.bincount(cluster_codes, weights=tier == HTXSNV, minlength=len(cluster_names)).astype(int),
+            "given": np.bincount(cluster_codes, weights=tier == FIRST, minlength=len(cluster_names)).astype(int),
         }
     )
     quota["moved_down"] = quota["candidates"] - quota["given"]
     log.append(
-        f"Bước 8: chỉ tiêu HTXSNV {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]} mỗi khối, làm tròn xuống; "
+        f"Bước 8: chỉ tiêu {code(FIRST)} {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]} mỗi khối, làm tròn xuống; "
         f"đồng hạng tại ngưỡng thì cùng hạ; {int(quota['moved_down'].sum())} đơn vị bị hạ."
     )
     log.append(f"Bước 9: xếp hạng theo tổng điểm, rồi điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn.")
@@ -299,13 +227,14 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
             "bonus": bonus,
             "penalty": penalty,
             "total": total / 100,
-            "score_tier": [TIER_CODES[t] for t in score_tier],
-            "tier": [TIER_CODES[t] for t in tier],
+            "score_tier": _codes(fw, score_tier),
+            "tier": _codes(fw, tier),
+            "tier_name": [fw.tiers[t - 1].name for t in tier.tolist()],
             "rank": rank,
             "cluster_rank": cluster_rank,
             "reason": reasons.lines(score_tier, tier, total),
             "note": units["note"],
-            "quota_cut": (before_quota == HTXSNV) & ~keep,
+            "quota_cut": (before_quota == FIRST) & ~keep,
         }
     )
     result_units["rank_change"] = _rank_change(result_units, previous)
@@ -349,8 +278,12 @@ def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
     return lambda i: f"{text} (đồng hạng tại ngưỡng chỉ tiêu)" if straddling[i] else text
 
 
-def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier) -> np.ndarray:
-    """Step 6: facts that rate a unit KHTNV whatever its score."""
+def _codes(fw: Framework, tiers: np.ndarray) -> list[str]:
+    return [fw.tier_code(t) for t in tiers.tolist()]
+
+
+def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier, last: int) -> np.ndarray:
+    """Step 6: facts that rate a unit in the last tier whatever its score."""
     collective = units["collective_discipline"].to_numpy(dtype=int)
     no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
     facts = [
@@ -364,7 +297,7 @@ def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons,
     def causes(i: int) -> str:
         return ", ".join(text if isinstance(text, str) else text(i) for mask, text in facts if mask[i])
 
-    return reasons.lower(tier, np.where(any_fact, KHTNV, HTXSNV), causes)
+    return reasons.lower(tier, np.where(any_fact, last, FIRST), causes)
 
 
 def _head_discipline(units: pd.DataFrame, leaders: pd.DataFrame) -> np.ndarray:
@@ -436,31 +369,31 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     sc = _score(fw, LEADER, data.leader_self.reset_index(drop=True), data.leader_review.reset_index(drop=True))
     total = weighted_cents(fw, LEADER, sc.used)
     score_tier = tier_by_thresholds(total, fw)
-    reasons = _Reasons(n)
+    reasons = _Reasons(n, fw)
     unit_pos = pd.Series(np.arange(len(units)), index=units["code"])
     pos = leaders["unit_code"].map(unit_pos).to_numpy()
     discipline = np.maximum(leaders["discipline"].to_numpy(dtype=int), head_discipline[pos])
     tier = reasons.lower(
         score_tier,
-        np.where(discipline != 0, HTNV, HTXSNV),
+        np.where(discipline != 0, fw.cap("leader_discipline"), FIRST),
         lambda i: " ".join(["bị kỷ luật", _discipline_text(discipline[i]), "trong năm"]).replace("  ", " "),
     )
     tier = reasons.lower(
-        tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), KHTNV, HTXSNV), "tín nhiệm thấp trên 50%"
+        tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), fw.last, FIRST), "tín nhiệm thấp trên 50%"
     )
     their_unit = unit_tier[pos]
     tier = reasons.lower(
-        tier, their_unit, lambda i: f"đơn vị xếp loại {TIER_CODES[their_unit[i]]} (không cao hơn đơn vị)"
+        tier, their_unit, lambda i: f"đơn vị xếp loại {fw.tier_code(their_unit[i])} (không cao hơn đơn vị)"
     )
     rank = competition_rank([-total])
     keep, straddling, eligible, allowed = quota_cut(
         tier, rank, np.zeros(n, dtype=np.int64), 1, fw.quota_percent, fw.quota_base
     )
-    candidates = int((tier == HTXSNV).sum())
+    candidates = int((tier == FIRST).sum())
     tier = reasons.lower(
-        tier, np.where((tier == HTXSNV) & ~keep, HTTNV, HTXSNV), _quota_cause(fw, "của người đứng đầu", straddling)
+        tier, np.where((tier == FIRST) & ~keep, SECOND, FIRST), _quota_cause(fw, "của người đứng đầu", straddling)
     )
-    given = int((tier == HTXSNV).sum())
+    given = int((tier == FIRST).sum())
     out = pd.DataFrame(
         {
             "unit_code": leaders["unit_code"],
@@ -470,8 +403,8 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
             "title": leaders["title"],
             "self_score": weighted_cents(fw, LEADER, sc.self_points) / 100,
             "total": total / 100,
-            "score_tier": [TIER_CODES[t] for t in score_tier],
-            "tier": [TIER_CODES[t] for t in tier],
+            "score_tier": _codes(fw, score_tier),
+            "tier": _codes(fw, tier),
             "rank": rank,
             "reason": reasons.lines(score_tier, tier, total),
         }
@@ -479,7 +412,8 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     order = np.lexsort((leaders["unit_code"].to_numpy(dtype=str), rank))
     out = out.iloc[order].reset_index(drop=True)
     log.append(
-        f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa HTNV; tín nhiệm thấp trên 50% → KHTNV; "
+        f"Bước 10: {n} người đứng đầu; kỷ luật → tối đa {fw.tier_code(fw.cap('leader_discipline'))}; "
+        f"tín nhiệm thấp trên 50% → {fw.tier_code(fw.last)}; "
         f"không cao hơn xếp loại đơn vị; chỉ tiêu {fw.quota_percent}% {QUOTA_BASES[fw.quota_base]}, "
         "toàn bộ người đứng đầu."
     )

@@ -42,6 +42,24 @@ TIERS_TABLE = (
     Tier(KHTNV, "KHTNV", "Không hoàn thành nhiệm vụ", "Không hoàn thành", "#FFCDD2", "#C62828"),
 )
 TIER_CODES = {t.number: t.code for t in TIERS_TABLE}
+# A framework's own scale (2–6 tiers) takes its colours by position: light fill and strong tone, best first.
+PALETTE = {
+    2: ("#C8E6C9", "#2E7D32", "#FFCDD2", "#C62828"),
+    3: ("#C8E6C9", "#2E7D32", "#FFF3C4", "#F9A825", "#FFCDD2", "#C62828"),
+    4: tuple(x for t in TIERS_TABLE for x in (t.fill, t.colour)),
+    5: ("#C8E6C9", "#2E7D32", "#BBDEFB", "#1565C0", "#FFF3C4", "#F9A825", "#FFE0B2", "#EF6C00", "#FFCDD2", "#C62828"),
+    6: ("#C8E6C9", "#2E7D32", "#B2EBF2", "#00838F", "#BBDEFB", "#1565C0", "#FFF3C4", "#F9A825", "#FFE0B2", "#EF6C00",
+        "#FFCDD2", "#C62828"),
+}  # fmt: skip
+MIN_TIERS, MAX_TIERS = 2, 6
+# Events that cap a tier, and the tier they cap at by position when the framework names none (four tiers: HTTNV,
+# HTNV, KHTNV; the zero-criterion bar and a leader's discipline: HTNV). Never below the last tier.
+CAPS = {"reprimand": 2, "warning": 3, "dismissal": 99, "zero_criterion": 3, "leader_discipline": 3}
+CAP_LABELS = {
+    "reprimand": "người đứng đầu bị khiển trách",
+    "warning": "người đứng đầu bị cảnh cáo",
+    "dismissal": "người đứng đầu bị cách chức trở lên",
+}
 TIER_NAMES = {t.number: t.name for t in TIERS_TABLE}
 # What the HTXSNV quota is a percentage of (docs/rules.md step 8 leaves the reading to the committee).
 QUOTA_OF_TOP_TWO = "top_two"  # p% of the units rated HTXSNV or HTTNV before the cut (the default)
@@ -84,6 +102,22 @@ class Framework:
     zero_criterion_bars_top: bool = False
     tie_break_group: str = "II"
     source: str = field(default="", compare=False)  # where it was read from, for the methodology
+    tiers: tuple[Tier, ...] = TIERS_TABLE  # best first; `thresholds` holds the lowest total of each but the last
+    caps: tuple[tuple[str, str], ...] = ()  # event (CAP_LABELS) → the tier code it caps at, where not the default
+
+    @property
+    def last(self) -> int:
+        """The number of the last tier (tiers are numbered from 1, best first)."""
+        return len(self.tiers)
+
+    def tier_code(self, number: int) -> str:
+        return self.tiers[number - 1].code
+
+    def cap(self, event: str) -> int:
+        """The tier (number) an event caps at: the framework's choice, else the default position."""
+        named = dict(self.caps).get(event)
+        numbers = {t.code: t.number for t in self.tiers}
+        return numbers[named] if named in numbers else min(CAPS[event], self.last)
 
     def of(self, target: str) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if c.target == target)
@@ -128,9 +162,7 @@ class Framework:
         for target in (UNIT, LEADER):
             if self.of(target) and sum(self.weights(target).values()) <= 0:
                 out.append(f"Tổng trọng số tiêu chí {TARGET_LABELS[target].lower()} phải lớn hơn 0")
-        a, b, c = self.thresholds
-        if not (a >= b >= c >= 0):
-            out.append("Ngưỡng xếp loại phải giảm dần: HTXSNV ≥ HTTNV ≥ HTNV ≥ 0")
+        out += _tier_problems(self)
         if not (0 <= self.quota_percent <= 100):
             out.append("Tỷ lệ chỉ tiêu HTXSNV phải trong khoảng 0–100%")
         if self.quota_base not in QUOTA_BASES:
@@ -143,6 +175,58 @@ class Framework:
 
     def with_criteria(self, criteria: tuple[Criterion, ...], groups: tuple[Group, ...], **settings) -> Framework:
         return replace(self, criteria=criteria, groups=groups, **settings)
+
+
+def _tier_problems(fw: Framework) -> list[str]:
+    out = []
+    codes = [t.code for t in fw.tiers]
+    if not MIN_TIERS <= len(fw.tiers) <= MAX_TIERS:
+        out.append(f"Thang xếp loại cần từ {MIN_TIERS} đến {MAX_TIERS} mức, không phải {len(fw.tiers)}")
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        out.append(f"Mức xếp loại “{code}” bị trùng")
+    if len(fw.thresholds) != len(fw.tiers) - 1:
+        out.append("Mỗi mức xếp loại trừ mức cuối cần một ngưỡng điểm")
+    elif any(a < b for a, b in zip(fw.thresholds, fw.thresholds[1:])) or any(t < 0 for t in fw.thresholds):
+        out.append("Ngưỡng xếp loại phải giảm dần: " + " ≥ ".join(codes[:-1]) + " ≥ 0")
+    for event, code in fw.caps:
+        if event not in CAP_LABELS:
+            out.append(f"Không có quy tắc giới hạn “{event}” (chỉ có: {', '.join(CAP_LABELS)})")
+        elif code not in codes:
+            out.append(f"Giới hạn “{event}” chỉ tới mức “{code}” không có trong thang xếp loại")
+    return out
+
+
+def tiers_of(entries: list[dict]) -> tuple[tuple[Tier, ...], tuple[Decimal, ...]]:
+    """A scale written as `[[tiers]]` (code, name, min but on the last, colour), best first: its tiers and their
+    thresholds."""
+    for number, entry in enumerate(entries, start=1):
+        code = entry.get("code", "?")
+        if "code" not in entry or "name" not in entry:
+            raise ValueError(f"Mức xếp loại thứ {number} cần “code” và “name”")
+        if ("min" in entry) == (number == len(entries)):
+            raise ValueError(f"Mức xếp loại thứ {number} ({code}): mọi mức trừ mức cuối cần “min”, mức cuối không có")
+    tiers = []
+    for number, entry in enumerate(entries, start=1):
+        fill, colour = _palette(len(entries), number)
+        if "colour" in entry:
+            colour = str(entry["colour"])
+            fill = _lighter(colour)
+        name = str(entry["name"])
+        tiers.append(Tier(number, str(entry["code"]), name, name, fill, colour))
+    return tuple(tiers), tuple(_dec(e["min"]) for e in entries if "min" in e)
+
+
+def _palette(count: int, number: int) -> tuple[str, str]:
+    """The fill and the strong tone of tier `number` of a scale of `count` tiers."""
+    palette = PALETTE.get(count, PALETTE[MAX_TIERS])
+    k = min(number - 1, len(palette) // 2 - 1)
+    return palette[2 * k], palette[2 * k + 1]
+
+
+def _lighter(colour: str) -> str:
+    """A light fill of a strong colour (#RRGGBB): three quarters of the way to white."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(v + (255 - v) * 0.75):02X}" for v in rgb)
 
 
 def _dec(value) -> Decimal:
@@ -170,7 +254,9 @@ def load_framework_file(path: Path) -> Framework:
 # The keys a framework file may use, per table: any other is an error naming it and its line, never ignored.
 KEYS = {
     "": {"name", "bonus_max", "penalty_max", "thresholds", "quota_percent", "quota_base", "zero_criterion_bars_top",
-         "tie_break_group", "groups", "criteria"},
+         "tie_break_group", "groups", "criteria", "tiers", "caps"},
+    "tiers": {"code", "name", "min", "colour"},
+    "caps": set(CAP_LABELS),
     "groups": {"key", "name", "weight"},
     "criteria": {"code", "name", "max", "group", "weight", "target"},
 }  # fmt: skip
@@ -193,25 +279,32 @@ def from_toml(text: str, source: str = "") -> Framework:
         )
         for c in data["criteria"]
     )
+    scale = {"thresholds": tuple(_dec(t) for t in data.get("thresholds", [90, 70, 50]))}
+    if "tiers" in data:  # a scale of the framework's own replaces the four tiers and their thresholds
+        if "thresholds" in data:
+            raise ValueError("Bộ tiêu chí có cả “thresholds” và [[tiers]]: ghi ngưỡng ở từng mức (“min”)")
+        scale["tiers"], scale["thresholds"] = tiers_of(data["tiers"])
+    if "caps" in data:
+        scale["caps"] = tuple(sorted((str(k), str(v)) for k, v in data["caps"].items()))
     return Framework(
         name=data["name"],
         criteria=criteria,
         groups=groups,
         bonus_max=_dec(data.get("bonus_max", 3)),
         penalty_max=_dec(data.get("penalty_max", 3)),
-        thresholds=tuple(_dec(t) for t in data.get("thresholds", [90, 70, 50])),
         quota_percent=_dec(data.get("quota_percent", 20)),
         quota_base=str(data.get("quota_base", QUOTA_OF_TOP_TWO)),
         zero_criterion_bars_top=bool(data.get("zero_criterion_bars_top", False)),
         tie_break_group=data.get("tie_break_group", "II"),
         source=source,
+        **scale,
     )
 
 
 def _known_keys(data: dict, text: str) -> None:
     """Every key of the file is one a framework has (a misspelt "thresold" or an unknown table would otherwise be
     ignored and the defaults would rate the year)."""
-    for table, items in [("", [data]), *((t, data.get(t, [])) for t in ("groups", "criteria"))]:
+    for table, items in [("", [data]), *((t, data.get(t, [])) for t in ("groups", "criteria", "tiers", "caps"))]:
         for item in items if isinstance(items, list) else [items]:
             unknown = sorted(set(item) - KEYS[table]) if isinstance(item, dict) else []
             if unknown:
@@ -265,6 +358,16 @@ def to_toml(fw: Framework) -> str:
     }
     if fw.quota_base != QUOTA_OF_TOP_TWO:  # the default stays unwritten: stored definitions keep their hash
         data["quota_base"] = fw.quota_base
+    if fw.tiers != TIERS_TABLE:  # likewise the four tiers: a scale of its own replaces the thresholds
+        del data["thresholds"]
+        data["tiers"] = [
+            {"code": t.code, "name": t.name}
+            | ({"min": _num(m)} if m is not None else {})
+            | ({"colour": t.colour} if t.colour != _palette(fw.last, t.number)[1] else {})
+            for t, m in zip(fw.tiers, [*fw.thresholds, None])
+        ]
+    if fw.caps:
+        data["caps"] = dict(fw.caps)
     return tomli_w.dumps(data)
 
 

@@ -17,6 +17,7 @@ UNIT_FIELDS = [
     "total",
     "score_tier",
     "tier",
+    "tier_name",
     "rank",
     "cluster_rank",
     "rank_change",

@@ -16,9 +16,10 @@ import pandas as pd
 from . import service
 from .access import Actor, Right
 from .committees import Committee, Committees
-from .engine import YearResult, competition_rank
+from .engine import YearResult
 from .formats import number_setting
 from .framework import TIERS_TABLE, Framework
+from .ranking import competition_rank
 from .rounds import APPRAISED, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, PUBLISHED, WITHDRAWN, Rounds
 from .store import Store, StoreError
 

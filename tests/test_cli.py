@@ -78,6 +78,7 @@ def test_rank_json_shape_and_rank_change(two_years):
         "total",
         "score_tier",
         "tier",
+        "tier_name",
         "rank",
         "cluster_rank",
         "rank_change",

@@ -10,8 +10,18 @@ from builders import FW, by_code, leader, spread, unit, year_data
 
 from scoring import rate_year
 from scoring.arithmetic import exact_order, to_cents
-from scoring.engine import competition_rank, quota_allowed
-from scoring.framework import QUOTA_OF_GOOD, Criterion, Framework, Group, load_preset
+from scoring.framework import (
+    QUOTA_OF_GOOD,
+    TIERS_TABLE,
+    Criterion,
+    Framework,
+    Group,
+    from_toml,
+    load_preset,
+    presets,
+    to_toml,
+)
+from scoring.ranking import competition_rank, quota_allowed
 
 ALL_TEN = {"1.1": 10, "1.2": 10, "1.3": 10, "2.1": 20, "2.2": 15, "2.3": 15, "2.4": 15, "2.5": 5}  # 100 points
 
@@ -460,3 +470,85 @@ def test_several_causes_listed_in_one_line():
     assert (
         x.reason == "Đủ điểm HTXSNV (95,00) nhưng tiêu chí 2.5 bị 0 điểm; mất đoàn kết, có vi phạm tham nhũng → KHTNV"
     )
+
+
+# Tier scales of a framework's own (issue 26 §1)
+
+FIVE = """
+[[tiers]]
+code = "XS"
+name = "Xuất sắc"
+min = 90
+[[tiers]]
+code = "TOT"
+name = "Tốt"
+min = 80
+[[tiers]]
+code = "KHA"
+name = "Khá"
+min = 65
+[[tiers]]
+code = "TB"
+name = "Trung bình"
+min = 50
+[[tiers]]
+code = "YEU"
+name = "Yếu"
+
+[caps]
+reprimand = "KHA"
+warning = "TB"
+"""
+
+
+def five_tiers() -> Framework:
+    base = to_toml(FW).replace("thresholds = [\n    90,\n    70,\n    50,\n]\n", "")
+    return from_toml(base + FIVE)
+
+
+def test_a_five_tier_scale_rates_by_its_thresholds_caps_and_quota():
+    """Totals 95, 93, 91, 85, 70, 55, 40 in one cluster (hand-computed): score tiers XS, XS, XS, TOT, KHA, TB, YEU.
+    Quota: 20 % of the 4 units in the first two tiers = 0 (floor 0.8), so the three XS drop to TOT. A reprimanded
+    head caps at KHA (the framework's cap, not the default second tier), a warning at TB; collective discipline →
+    the last tier, YEU."""
+    fw = five_tiers()
+    assert [t.code for t in fw.tiers] == ["XS", "TOT", "KHA", "TB", "YEU"] and fw.thresholds == (90, 80, 65, 50)
+    assert fw.problems() == [] and from_toml(to_toml(fw)) == fw
+    units = [unit("A", 95), unit("B", 93), unit("C", 91), unit("D", 85), unit("E", 70), unit("F", 55), unit("G", 40)]
+    r = by_code(rate(units, fw=fw))
+    assert r["score_tier"].tolist() == ["XS", "XS", "XS", "TOT", "KHA", "TB", "YEU"]
+    assert r["tier"].tolist() == ["TOT", "TOT", "TOT", "TOT", "KHA", "TB", "YEU"]
+    assert r.loc["A", "reason"] == "Đủ điểm XS (95,00) nhưng vượt chỉ tiêu 20% của khối → TOT"
+
+    capped = by_code(
+        rate(
+            [
+                unit("A", 95, head_discipline=1),
+                unit("B", 95, head_discipline=2),
+                unit("C", 95, collective_discipline=1),
+                unit("D", 85),
+            ],
+            fw=fw,
+        )
+    )
+    assert capped["tier"].tolist() == ["KHA", "TB", "YEU", "TOT"]
+    assert capped.loc["A", "reason"] == "Đủ điểm XS (95,00) nhưng người đứng đầu bị kỷ luật khiển trách → KHA"
+
+
+def test_the_four_tier_presets_are_unchanged_by_the_scale():
+    for name in presets():
+        fw = load_preset(name)
+        assert fw.tiers == TIERS_TABLE and fw.caps == () and "tiers" not in to_toml(fw)
+        assert [fw.cap(e) for e in ("reprimand", "warning", "dismissal", "zero_criterion")] == [2, 3, 4, 3]
+
+
+def test_a_scale_that_cannot_rate_is_refused():
+    fw = five_tiers()
+    assert "Ngưỡng xếp loại phải giảm dần" in " ".join(replace(fw, thresholds=(90, 95, 65, 50)).problems())
+    assert "không có trong thang" in " ".join(replace(fw, caps=(("warning", "HTNV"),)).problems())
+    assert "từ 2 đến 6 mức" in " ".join(replace(fw, tiers=fw.tiers[:1], thresholds=()).problems())
+    base = to_toml(FW).replace("thresholds = [\n    90,\n    70,\n    50,\n]\n", "")
+    with pytest.raises(ValueError, match="mức cuối không có"):
+        from_toml(base + FIVE.replace('name = "Yếu"', 'name = "Yếu"\nmin = 0'))
+    with pytest.raises(ValueError, match="cả “thresholds” và"):
+        from_toml(to_toml(FW) + FIVE)

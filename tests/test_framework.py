@@ -177,7 +177,7 @@ def test_a_key_the_framework_does_not_know_is_an_error_naming_it_and_its_line(tm
             "phần đầu",
             lines.index(next(x for x in lines if x.startswith("thresholds"))) + 1,
         ),
-        text + '\n[[tiers]]\ncode = "A"\n': ("tiers", "phần đầu", len(lines) + 2),
+        text + '\n[[tier]]\ncode = "A"\n': ("tier", "phần đầu", len(lines) + 2),
         text.replace("max = 5", "maxx = 5", 1): (
             "maxx",
             "bảng [[criteria]]",
