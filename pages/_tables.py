@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import round_views, views
-from scoring.presentation import TIER_FILL, TIER_LABEL, markdown, vn
+from scoring.presentation import TIER_LABEL, Scale, markdown, scale, vn
 from scoring.store import database_url
 from scoring.text import inert
 
@@ -47,15 +47,21 @@ def show_table(
     tier_column: str | None = None,
     key: str = "table",
     wrap: bool = False,
+    tiers: Scale | None = None,
 ) -> None:
     """A table with numbers kept numeric (so they sort as numbers) but shown with a decimal comma, blanks for
-    missing values, the given column widths, optionally a column of tier codes coloured as in the report, and pages of
-    PAGE_ROWS rows when it is longer. `wrap`: rows tall enough for long text (notes, remedies) to wrap on a narrow
-    screen instead of being cut."""
+    missing values, the given column widths, optionally a column of tier codes coloured as in the report (of the
+    scale `tiers`, the presets' four by default), and pages of PAGE_ROWS rows when it is longer. `wrap`: rows tall
+    enough for long text (notes, remedies) to wrap on a narrow screen instead of being cut."""
     if table.empty:
         st.caption("Không có dòng nào.")
         return
-    _draw_table(page_of(table, key), widths or {}, height, tier_column, wrap)
+    _draw_table(page_of(table, key), widths or {}, height, _column(tier_column, tiers), wrap)
+
+
+def _column(tier_column: str | None, tiers: Scale | None) -> tuple | None:
+    """The tier column and its fills, as plain values a cache key can hold."""
+    return None if tier_column is None else (tier_column, tuple((tiers or scale()).fill.items()))
 
 
 def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -82,7 +88,7 @@ def page_of(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _draw_table(
-    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None, wrap: bool = False
+    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: tuple | None, wrap: bool = False
 ) -> None:
     """Draw one page of a table. Cached on the page's content (hashed with its column names and types), so a page
     already drawn for anyone is replayed as the message Streamlit made of it: marshalling a styled table costs
@@ -98,11 +104,13 @@ def keyed_table(
     height: int | str,
     tier_column: str | None = None,
     wrap: bool = False,
+    tiers: Scale | None = None,
 ) -> None:
     """Draw the table `build()` makes, named like a chart by the dataset versions and `key` (every choice and row
     it depends on) instead of by its content: hashing a 500-row page was a quarter of a page run with thirty people
     opening it at once."""
-    _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, tier_column, wrap)
+    column = _column(tier_column, tiers)
+    _draw_keyed_table(database_url(), tuple(sorted(versions.items())), key, build, widths, height, column, wrap)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -123,7 +131,7 @@ COLUMN_HELP = {
 
 
 def _table_element(
-    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: str | None, wrap: bool = False
+    table: pd.DataFrame, widths: dict[str, str | int], height: int | str, tier_column: tuple | None, wrap: bool = False
 ) -> None:
     numeric_objects = [
         c
@@ -157,8 +165,9 @@ def _table_element(
     decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
     styler = table.style.format(precision=2, decimal=",", thousands="", subset=decimals or None)
     if tier_column is not None:
-        fills = {code: f"background-color: {TIER_FILL[code]}" for code in TIER_FILL}
-        styler = styler.map(lambda v: fills.get(v, ""), subset=[tier_column])
+        column, colours = tier_column
+        fills = {code: f"background-color: {fill}" for code, fill in colours}
+        styler = styler.map(lambda v: fills.get(v, ""), subset=[column])
     config = {
         name: st.column_config.Column(width=widths.get(name), help=COLUMN_HELP.get(name))
         for name in table.columns

@@ -8,7 +8,7 @@ from pages._tables import pick_unit, show_table
 from pages._ui import actor, all_results, chart, require_data, year_row
 from scoring import charts, views
 from scoring.access import Right
-from scoring.presentation import NOT_APPRAISED, TIER_LABEL, literal, markdown, markdown_list, vn
+from scoring.presentation import NOT_APPRAISED, literal, markdown, markdown_list, scale, vn
 
 me = actor()
 whole = me.may(Right.VIEW_ALL)
@@ -23,15 +23,16 @@ else:
         st.info(markdown("Năm {} chưa có dữ liệu của đơn vị {}.", year, code))
         st.stop()
 unit = result.units[result.units["code"] == code].iloc[0]
+tiers = scale(result.framework)
 
 cols = st.columns(4)
 cols[0].metric("Tổng điểm", vn(unit["total"]))
-cols[1].metric("Xếp loại", unit["tier"], help=TIER_LABEL[unit["tier"]])
+cols[1].metric("Xếp loại", unit["tier"], help=literal(tiers.label[unit["tier"]]))
 if whole:
     cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
     cols[3].metric(markdown("Hạng trong {}", unit["cluster"]), int(unit["cluster_rank"]))
 st.markdown(
-    markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], TIER_LABEL[unit["tier"]])
+    markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], tiers.label[unit["tier"]])
     + ("" if unit["appraised"] else markdown(" · *{}*", NOT_APPRAISED))
 )
 if unit["reason"]:
@@ -39,7 +40,7 @@ if unit["reason"]:
 if not whole:
     st.caption(
         markdown("Năm {}, toàn bộ {} đơn vị: ", year, len(result.units))
-        + markdown_list("{}: {}", ((TIER_LABEL[t], n) for t, n in views.tier_counts(result).items()))
+        + markdown_list("{}: {}", ((tiers.label[t], n) for t, n in views.tier_counts(result).items()))
     )
 
 history = views.unit_history(all_results(versions), code)
@@ -51,7 +52,7 @@ if whole:
         lambda: charts.unit_vs_cluster(views.unit_profile(result, code)),
         left,
     )
-    chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history), right)
+    chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history, tiers), right)
 st.subheader("Điểm từng tiêu chí")
 show_table(
     views.unit_criteria(result, code),
@@ -74,6 +75,7 @@ show_table(
     ),
     {"Ghi chú": "large"},
     tier_column="Xếp loại",
+    tiers=tiers,
 )
 st.subheader("Người đứng đầu")
 leader = views.unit_leader(result, code)
@@ -81,7 +83,7 @@ if leader.empty:
     st.caption("Không có dữ liệu người đứng đầu của đơn vị này.")
 for ld in leader.itertuples():
     st.markdown(
-        markdown("**{}** ({}) · tổng điểm {} · xếp loại **{}**", ld.name, ld.title, vn(ld.total), TIER_LABEL[ld.tier])
+        markdown("**{}** ({}) · tổng điểm {} · xếp loại **{}**", ld.name, ld.title, vn(ld.total), tiers.label[ld.tier])
         + (markdown(" · hạng {}", ld.rank) if whole else "")
         + (markdown("  \n{}", ld.reason) if ld.reason else "")
     )

@@ -35,7 +35,7 @@ from scoring import round_views, service, views
 from scoring.access import DISCLOSURE_LABELS, Right
 from scoring.formats import VN_TIME, day
 from scoring.framework import load_preset, presets
-from scoring.presentation import markdown, markdown_list, vn
+from scoring.presentation import markdown, markdown_list, scale, vn
 from scoring.roster import Roster, from_text
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
@@ -166,7 +166,14 @@ table = views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign
     **{"Cần xem": views.decision_marks(shown, info.framework)}
 )
 table = round_views.provisional_table(table, shown["code"], board)
-show_table(table, RANKING_WIDTHS | {"Cần xem": 130}, tier_column="Xếp loại", key="provisional", wrap=True)
+show_table(
+    table,
+    RANKING_WIDTHS | {"Cần xem": 130},
+    tier_column="Xếp loại",
+    key="provisional",
+    wrap=True,
+    tiers=scale(info.framework),
+)
 read_notes(shown, lambda some: table[shown["code"].isin(some["code"]).to_numpy()], f"notes_{year}")
 
 if me.may(Right.PUBLISH) and info.state == OPEN:

@@ -5,7 +5,7 @@ import streamlit as st
 from pages._tables import show_table
 from pages._ui import require_data, year_row
 from scoring import views
-from scoring.presentation import TIER_LABEL, TIER_SHORT, markdown
+from scoring.presentation import literal, markdown, scale
 
 st.title("Đánh giá người đứng đầu")
 versions = require_data()
@@ -14,15 +14,17 @@ if result.leaders.empty:
     st.info(markdown("Dữ liệu năm {} không có trang “Người đứng đầu”.", year))
     st.stop()
 counts = result.leaders["tier"].value_counts()
-cols = st.columns(4)
-for col, tier in zip(cols, TIER_LABEL):
-    col.metric(TIER_SHORT[tier], int(counts.get(tier, 0)), help=markdown("{} ({})", TIER_LABEL[tier], tier))
-q = result.leader_quota
+tiers = scale(result.framework)
+cols = st.columns(len(tiers.codes))
+for col, tier in zip(cols, tiers.codes):
+    col.metric(literal(tiers.short[tier]), int(counts.get(tier, 0)), help=markdown("{} ({})", tiers.label[tier], tier))
 st.caption(
     markdown(
-        "Chỉ tiêu HTXSNV: tối đa {allowed} trên {eligible} người HTXSNV + HTTNV; {candidates} người đủ "
-        "điểm, {given} được xếp HTXSNV, {moved_down} bị hạ do chỉ tiêu.",
-        **q,
+        "Chỉ tiêu {first}: tối đa {allowed} trên {eligible} người {first} + {second}; {candidates} người đủ "
+        "điểm, {given} được xếp {first}, {moved_down} bị hạ do chỉ tiêu.",
+        first=tiers.first,
+        second=tiers.codes[1],
+        **result.leader_quota,
     )
 )
 table = views.leader_table(result)
@@ -37,4 +39,4 @@ widths = {
     "Xếp loại": 70,
     "Ghi chú": "large",
 }
-show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại", key="leaders")
+show_table(table, widths, height=min(35 * len(table) + 38, 640), tier_column="Xếp loại", key="leaders", tiers=tiers)

@@ -10,7 +10,7 @@ from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, page_of, read_notes, 
 from pages._ui import active_framework, active_versions, actor, results, store
 from scoring import service, views
 from scoring.framework import load_preset, presets
-from scoring.presentation import ORIGIN_LABELS, TIER_LABEL, literal, markdown, markdown_list
+from scoring.presentation import ORIGIN_LABELS, literal, markdown, markdown_list, scale
 from scoring.store import StoreError
 
 AUTO = "Tự động: theo tệp, nếu không thì bộ đang dùng"
@@ -97,10 +97,11 @@ if files:
             with st.expander("Danh sách đơn vị thêm, thay, giữ nguyên"):
                 for label, codes in (("Thêm", p.added), ("Thay", p.replaced), ("Giữ nguyên", p.kept)):
                     st.markdown(markdown("**{} ({}):** {}", label, len(codes), ", ".join(codes) or "không có"))
-            st.caption(markdown_list("{}: {}", ((TIER_LABEL[t], int(counts.get(t, 0))) for t in TIER_LABEL)))
+            tiers = scale(result.framework)
+            st.caption(markdown_list("{}: {}", ((tiers.label[t], int(counts.get(t, 0))) for t in tiers.codes)))
             shown = page_of(result.units, f"preview_{y}")
             ranked = views.ranking_of(result, RANKING_COLUMNS)
-            show_table(ranked(shown), RANKING_WIDTHS, height=320, tier_column="Xếp loại", wrap=True)
+            show_table(ranked(shown), RANKING_WIDTHS, height=320, tier_column="Xếp loại", wrap=True, tiers=tiers)
             read_notes(shown, ranked, f"preview_notes_{y}")
         if st.session_state.get("upload_saved"):
             st.success(literal(st.session_state.upload_saved))

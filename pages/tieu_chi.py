@@ -98,19 +98,24 @@ edited = st.data_editor(
 )
 
 st.subheader("Ngưỡng, chỉ tiêu và quy tắc")
-c = st.columns(4)
-t1 = decimal_input("HTXSNV từ", base.thresholds[0], "t1", 0, 100, c[0])
-t2 = decimal_input("HTTNV từ", base.thresholds[1], "t2", 0, 100, c[1])
-t3 = decimal_input("HTNV từ", base.thresholds[2], "t3", 0, 100, c[2])
-quota = decimal_input("Chỉ tiêu HTXSNV (%)", base.quota_percent, "quota", 0, 100, c[3])
+top = base.tier_code(1)
+c = st.columns(len(base.thresholds) + 1)
+thresholds = tuple(  # one per tier of the framework's scale but the last
+    decimal_input(literal(f"{t.code} từ"), m, f"t{t.number}", 0, 100, column)
+    for t, m, column in zip(base.tiers, base.thresholds, c)
+)
+quota = decimal_input(literal(f"Chỉ tiêu {top} (%)"), base.quota_percent, "quota", 0, 100, c[-1])
 c = st.columns(4)
 bonus = decimal_input("Điểm thưởng tối đa", base.bonus_max, "bonus_max", 0, 20, c[0])
 penalty = decimal_input("Điểm trừ tối đa", base.penalty_max, "penalty_max", 0, 20, c[1])
 tie_break = c[2].selectbox("Nhóm phân định đồng điểm", groups, index=groups.index(base.tie_break_group), key="tie")
-zero = st.checkbox("Tiêu chí bị 0 điểm thì không được xếp HTXSNV, HTTNV", base.zero_criterion_bars_top, key="zero")
+above_zero_cap = ", ".join(base.tier_code(n) for n in range(1, base.cap("zero_criterion")))
+zero = st.checkbox(
+    literal(f"Tiêu chí bị 0 điểm thì không được xếp {above_zero_cap}"), base.zero_criterion_bars_top, key="zero"
+)
 bases = list(QUOTA_BASES)
 quota_base = st.radio(
-    "Chỉ tiêu HTXSNV tính trên",
+    literal(f"Chỉ tiêu {top} tính trên"),
     bases,
     index=bases.index(base.quota_base),
     key="quota_base",
@@ -121,7 +126,7 @@ quota_base = st.radio(
 )
 
 name = st.text_input("Tên bộ tiêu chí", base.name, key="framework_name")
-settings = (t1, t2, t3, quota, bonus, penalty)
+settings = (*thresholds, quota, bonus, penalty)
 candidate, problems = None, ["Hãy sửa các ô số đang báo lỗi ở trên"] if None in settings else []
 if not problems:
     records = edited.astype(object).where(edited.notna(), None).to_dict("records")
@@ -129,7 +134,7 @@ if not problems:
         base,
         records,
         name=name,
-        thresholds=(t1, t2, t3),
+        thresholds=thresholds,
         quota_percent=quota,
         quota_base=quota_base,
         bonus_max=bonus,

@@ -8,7 +8,7 @@ from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of,
 from pages._ui import actor, chart, require_data, store, year_row
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
-from scoring.presentation import TIER_LABEL, markdown, markdown_list, vn
+from scoring.presentation import markdown, markdown_list, scale, vn
 
 ALL = "Tất cả các khối"
 PUBLIC_WIDTHS = {
@@ -30,7 +30,10 @@ if not years:
     st.stop()
 year, result, (c2, c3, c4) = year_row(versions, [1, 2, 3, 2], years)
 cluster = c2.selectbox("Khối", [ALL, *sorted(result.units["cluster"].unique())])
-tiers = c3.multiselect("Xếp loại", list(TIER_LABEL), format_func=TIER_LABEL.get, placeholder="Tất cả xếp loại")
+scale_of_year = scale(result.framework)
+tiers = c3.multiselect(
+    "Xếp loại", list(scale_of_year.codes), format_func=scale_of_year.label.get, placeholder="Tất cả xếp loại"
+)
 typed = c4.text_input("Tìm đơn vị", key="ranking_search", placeholder="Mã hoặc tên")
 units = views.matching(views.filter_units(result, None if cluster == ALL else cluster, tiers), typed)
 
@@ -47,10 +50,11 @@ if level != EVERYTHING:  # a unit account: the published ranking as made public,
         keyed_table(
             versions,
             ("public ranking", level, year, tuple(page["code"])),
-            lambda: views.public_ranking(page, level),
+            lambda: views.public_ranking(page, level, result.framework),
             PUBLIC_WIDTHS,
             height=min(35 * len(page) + 38, 560),
             tier_column="Xếp loại",
+            tiers=scale_of_year,
         )
     st.stop()
 if page.empty:
@@ -65,6 +69,7 @@ else:  # a page's rows are those of the year's result: named by the year and the
         height=35 * len(page) + 38,
         tier_column="Xếp loại",
         wrap=True,
+        tiers=scale_of_year,
     )
     read_notes(page, ranked, f"notes_{year}")
 if len(units):

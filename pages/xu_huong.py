@@ -6,14 +6,15 @@ import streamlit as st
 from pages._tables import show_table
 from pages._ui import all_results, chart, require_data, result_of
 from scoring import charts, views
-from scoring.presentation import markdown
+from scoring.presentation import markdown, scale
 
 st.title("Xu hướng qua các năm")
 versions = require_data()
 results = all_results(versions)
+tiers = scale(results[-1].framework)  # the latest year's scale
 left, right = st.columns(2)
 chart(versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views.mean_by_cluster(results)), left)
-chart(versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results)), right)
+chart(versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results), tiers), right)
 if len(versions) < 2:
     st.info("Cần ít nhất hai năm dữ liệu để so sánh.")
     st.stop()
@@ -33,7 +34,7 @@ if moves.empty:
         )
     )
 else:
-    chart(versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second))
+    chart(versions, ("transitions", first, second), lambda: charts.transition_sankey(moves, first, second, tiers))
 improved, declined = views.movers(before, after)
 
 

@@ -10,14 +10,18 @@ import plotly.graph_objects as go
 
 from .engine import YearResult
 from .formats import format_vn, number_setting
-from .presentation import TIER_COLOUR as COLOUR
-from .presentation import TIER_LABEL as NAME
-from .presentation import TIERS
+from .presentation import Scale, scale
 
 FONT = dict(family="Arial, sans-serif", size=13)
 MAX_BARS = 60  # a bar per unit above this is unreadable: show the top and bottom halves
 MAX_POINTS = 2000  # above this many units the self/appraisal scatter becomes a density
 MAX_FLAGGED = 300  # …with the largest overstatements still drawn as points
+RED, GREY = "#C62828", "#9E9E9E"  # what stands out (moved down, overstated); a tier another scale named
+
+
+def _tiers(sc: Scale, present) -> list[str]:
+    """The scale's tiers, then any other code present (a year rated on another scale), in order."""
+    return [*sc.codes, *sorted(set(present) - set(sc.codes))]
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -40,17 +44,17 @@ def _count_axis(fig: go.Figure, largest: float) -> None:
     fig.update_yaxes(rangemode="tozero", tickformat="d", dtick=max(1, math.ceil(float(largest) / 8)))
 
 
-def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
+def tier_bars_by_cluster(table: pd.DataFrame, sc: Scale) -> go.Figure:
     """Stacked bars: units per tier in each cluster (views.tier_by_cluster)."""
     fig = go.Figure(
         [
             go.Bar(
-                name=NAME[t],
+                name=sc.label[t],
                 x=table.loc[table.tier == t, "cluster"],
                 y=table.loc[table.tier == t, "units"],
-                marker_color=COLOUR[t],
+                marker_color=sc.colour[t],
             )
-            for t in TIERS
+            for t in sc.codes
         ]
     )
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị")
@@ -58,12 +62,13 @@ def tier_bars_by_cluster(table: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Xếp loại theo khối")
 
 
-def quota_bars(quota: pd.DataFrame, percent) -> go.Figure:
+def quota_bars(quota: pd.DataFrame, percent, sc: Scale) -> go.Figure:
+    top = sc.first
     fig = go.Figure(
         [
-            go.Bar(name="Chỉ tiêu HTXSNV tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
-            go.Bar(name="Được xếp HTXSNV", x=quota["cluster"], y=quota["given"], marker_color=COLOUR["HTXSNV"]),
-            go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=COLOUR["KHTNV"]),
+            go.Bar(name=f"Chỉ tiêu {top} tối đa", x=quota["cluster"], y=quota["allowed"], marker_color="#9e9e9e"),
+            go.Bar(name=f"Được xếp {top}", x=quota["cluster"], y=quota["given"], marker_color=sc.colour[top]),
+            go.Bar(name="Bị hạ do chỉ tiêu", x=quota["cluster"], y=quota["moved_down"], marker_color=RED),
         ]
     )
     fig.update_layout(barmode="group", yaxis_title="Số đơn vị")
@@ -79,23 +84,24 @@ def total_bars(units: pd.DataFrame, result: YearResult) -> go.Figure:
     shown = shown.iloc[::-1]
     labels = shown["code"] + " · " + shown["name"].str.slice(0, 36)
     fig = go.Figure()
-    for t in TIERS:
+    sc = scale(result.framework)
+    for t in sc.codes:
         part = shown["tier"] == t
         fig.add_bar(
             y=labels[part],
             x=shown.loc[part, "total"],
             orientation="h",
-            name=NAME[t],
-            marker_color=COLOUR[t],
+            name=sc.label[t],
+            marker_color=sc.colour[t],
             hovertemplate="%{y}<br>Tổng điểm: %{x:.2f}<extra></extra>",
         )
-    lines = list(zip(map(float, result.framework.thresholds), TIERS))  # the three thresholds, best tier first
+    lines = list(zip(map(float, result.framework.thresholds), sc.codes))  # each threshold, best tier first
     fig.update_layout(  # the lines as the layout's shapes: plotly's add_vline costs 13 ms a line
         barmode="overlay",
         xaxis_title="Tổng điểm",
         yaxis=dict(categoryorder="array", categoryarray=list(labels)),
         shapes=[
-            dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dash", color=COLOUR[t]))
+            dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dash", color=sc.colour[t]))
             for x, t in lines
         ],
         annotations=[
@@ -138,7 +144,7 @@ def self_review_scatter(table: pd.DataFrame, margin: float) -> go.Figure:
     if many:
         fig.add_trace(_density(table["review_score"], table["self_score"]))
     flagged_name = f"Tự chấm cao hơn thẩm định trên {number_setting(margin)} điểm"
-    for flagged, name, colour in ((False, "Tự chấm sát thẩm định", "#607d8b"), (True, flagged_name, COLOUR["KHTNV"])):
+    for flagged, name, colour in ((False, "Tự chấm sát thẩm định", "#607d8b"), (True, flagged_name, RED)):
         part = table[table["flagged"] == flagged]
         if many:
             if not flagged:
@@ -195,7 +201,7 @@ def unit_vs_cluster(profile: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Điểm từng tiêu chí so với trung bình khối", 380)
 
 
-def unit_history_chart(history: pd.DataFrame) -> go.Figure:
+def unit_history_chart(history: pd.DataFrame, sc: Scale) -> go.Figure:
     fig = go.Figure(
         go.Scatter(
             x=history["year"].astype(str),
@@ -203,7 +209,7 @@ def unit_history_chart(history: pd.DataFrame) -> go.Figure:
             mode="lines+markers+text",
             text=[format_vn(t) for t in history["total"]],
             textposition="top center",
-            marker=dict(size=11, color=[COLOUR[t] for t in history["tier"]]),
+            marker=dict(size=11, color=[sc.colour.get(t, GREY) for t in history["tier"]]),
             line=dict(color="#90A4AE"),
         )
     )
@@ -224,16 +230,17 @@ def mean_by_cluster_chart(table: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Điểm trung bình theo khối qua các năm")
 
 
-def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
+def tiers_by_year_chart(table: pd.DataFrame, sc: Scale) -> go.Figure:
+    """Units per tier each year, on the scale of the latest year (tiers of another scale after it, in grey)."""
     fig = go.Figure(
         [
             go.Bar(
-                name=NAME[t],
+                name=sc.label.get(t, t),
                 x=table.loc[table.tier == t, "year"].astype(str),
                 y=table.loc[table.tier == t, "units"],
-                marker_color=COLOUR[t],
+                marker_color=sc.colour.get(t, GREY),
             )
-            for t in TIERS
+            for t in _tiers(sc, table["tier"])
         ]
     )
     fig.update_layout(barmode="stack", yaxis_title="Số đơn vị", xaxis_title="Năm")
@@ -241,18 +248,18 @@ def tiers_by_year_chart(table: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Xếp loại qua các năm")
 
 
-def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int) -> go.Figure:
+def transition_sankey(table: pd.DataFrame, year_from: int, year_to: int, sc: Scale) -> go.Figure:
     """Units moving between tiers, tiers in their order (best at the top) with their counts; only tiers
     that hold units get a node, as plotly cannot place empty ones."""
 
     def nodes(column: str, year: int, x: float) -> list[tuple[str, str, float, str, float]]:
         """(tier, label, x, colour, y): y is the node's centre, stacked best first in proportion to its units."""
         counts = table.groupby(column)["units"].sum()
-        present = [t for t in TIERS if counts.get(t, 0)]
+        present = [t for t in _tiers(sc, counts.index) if counts.get(t, 0)]
         total, before, out = float(counts.sum()), 0.0, []
         for t in present:
             centre = 0.02 + 0.96 * (before + counts[t] / 2) / total
-            out.append((t, f"{t} {year}: {int(counts[t])}", x, COLOUR[t], centre))
+            out.append((t, f"{t} {year}: {int(counts[t])}", x, sc.colour.get(t, GREY), centre))
             before += counts[t]
         return out
 

@@ -4,19 +4,59 @@ the Vietnamese number format, the rank-change arrow and the note of a unit that 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from string import Formatter
 
 import pandas as pd
 
 from .dataset import ORIGIN_ACTIVE, ORIGIN_CHOSEN, ORIGIN_FILE, ORIGIN_PRESET
 from .formats import format_vn
-from .framework import TIERS_TABLE
+from .framework import TIERS_TABLE, Framework, Tier
 
-TIERS = [t.code for t in TIERS_TABLE]  # "HTXSNV", … best first
-TIER_LABEL = {t.code: t.name for t in TIERS_TABLE}
-TIER_SHORT = {t.code: t.short for t in TIERS_TABLE}
-TIER_COLOUR = {t.code: t.colour for t in TIERS_TABLE}
-TIER_FILL = {t.code: t.fill for t in TIERS_TABLE}
+
+@dataclass(frozen=True, eq=False)
+class Scale:
+    """A framework's tiers as people see them, best first: codes, names, short names (cards), strong colours
+    (charts) and light fills (table cells, the report)."""
+
+    codes: tuple[str, ...]
+    label: dict[str, str]
+    short: dict[str, str]
+    colour: dict[str, str]
+    fill: dict[str, str]
+
+    @property
+    def first(self) -> str:
+        return self.codes[0]
+
+    @property
+    def last(self) -> str:
+        return self.codes[-1]
+
+
+@cache
+def _scale(tiers: tuple[Tier, ...]) -> Scale:
+    return Scale(
+        tuple(t.code for t in tiers),
+        {t.code: t.name for t in tiers},
+        {t.code: t.short for t in tiers},
+        {t.code: t.colour for t in tiers},
+        {t.code: t.fill for t in tiers},
+    )
+
+
+def scale(fw: Framework | None = None) -> Scale:
+    """The scale of a framework (the four tiers of the presets when None)."""
+    return _scale(TIERS_TABLE if fw is None else fw.tiers)
+
+
+# The presets' four tiers, where no framework is at hand (a round's states, the glossary).
+TIERS = list(scale().codes)  # "HTXSNV", … best first
+TIER_LABEL = scale().label
+TIER_SHORT = scale().short
+TIER_COLOUR = scale().colour
+TIER_FILL = scale().fill
 ORIGIN_LABELS = {
     ORIGIN_CHOSEN: "do người dùng chọn",
     ORIGIN_FILE: "trang “Tiêu chí” trong tệp",

@@ -17,7 +17,7 @@ from . import __version__
 from .engine import YearResult
 from .formats import VN_TIME, format_vn, moment, number_setting
 from .framework import LEADER, QUOTA_BASES, UNIT
-from .presentation import TIER_FILL, TIER_LABEL, TIERS, rank_change_text, unit_notes
+from .presentation import TIERS, rank_change_text, scale, unit_notes
 from .report_layout import FONT, ReportSettings, _Formats, _header_block, _page_setup, _paper, _signature, _table_header
 from .report_rows import TIER, Book, Column, cell_text, field, serial
 
@@ -72,7 +72,7 @@ def write_report(
             "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}",
         }
     )
-    f = _Formats(wb)
+    f = _Formats(wb, scale(result.framework))
     title = cell_text(TITLE.format(year=result.year) + (f" – {cluster.upper()}" if cluster else ""))
     _ranking_sheet(book, f, result, units, title, settings, now)
     _detail_sheet(book, f, result, units, title)
@@ -203,10 +203,11 @@ def _leaders_sheet(book: Book, f: _Formats, result: YearResult, leaders: pd.Data
 TOTAL_LABEL = "Toàn bộ các khối"
 
 
-def tier_counts(units: pd.DataFrame) -> list[tuple[str, pd.Series, bool]]:
-    """Units per cluster and tier with a total column, then the total row (label, counts, is_total): the total is
-    a row of its own, so that a cluster named like it is never overwritten."""
-    table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=TIERS)).reindex(columns=TIERS)
+def tier_counts(units: pd.DataFrame, codes=tuple(TIERS)) -> list[tuple[str, pd.Series, bool]]:
+    """Units per cluster and tier (of the scale's `codes`) with a total column, then the total row (label, counts,
+    is_total): the total is a row of its own, so that a cluster named like it is never overwritten."""
+    codes = list(codes)
+    table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=codes)).reindex(columns=codes)
     table = table.fillna(0).astype(int)
     table["Tổng"] = table.sum(axis=1)
     return [(str(name), row, False) for name, row in table.iterrows()] + [(TOTAL_LABEL, table.sum(axis=0), True)]
@@ -218,9 +219,10 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
     ws.set_column(1, 12, 12)
     ws.merge_range(0, 0, 0, 10, title, f.title)
     ws.set_row(0, 36)
-    counts = tier_counts(units)
+    codes, k = f.tiers.codes, len(f.tiers.codes)
+    counts = tier_counts(units, codes)
     ws.write_string(2, 0, "1. Số đơn vị theo xếp loại và khối", f.label)
-    head = ["Khối", *[f"{TIER_LABEL[t]} ({t})" for t in TIERS], "Tổng", *[f"Tỷ lệ {t}" for t in TIERS]]
+    head = ["Khối", *[f"{f.tiers.label[t]} ({t})" for t in codes], "Tổng", *[f"Tỷ lệ {t}" for t in codes]]
     ws.set_row(3, 64)
     for c, name in enumerate(head):
         ws.write_string(3, c, name, f.header)
@@ -228,11 +230,11 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
     for i, (name, row, is_total) in enumerate(counts):
         r = first + i
         ws.write_string(r, 0, cell_text(name), f.header if is_total else f.text)
-        for j, t in enumerate(TIERS):
+        for j, t in enumerate(codes):
             ws.write_number(r, 1 + j, int(row[t]), f.integer)
-        ws.write_number(r, 5, int(row["Tổng"]), f.integer)
-        for j, t in enumerate(TIERS):
-            ws.write_number(r, 6 + j, row[t] / row["Tổng"] if row["Tổng"] else 0, f.percent)
+        ws.write_number(r, 1 + k, int(row["Tổng"]), f.integer)
+        for j, t in enumerate(codes):
+            ws.write_number(r, 2 + k + j, row[t] / row["Tổng"] if row["Tổng"] else 0, f.percent)
     total_row = first + len(counts) - 1
     r = total_row + 2
     fw = result.framework
@@ -271,13 +273,12 @@ def _statistics_sheet(wb, f: _Formats, result: YearResult, units, leaders, quota
             ws.write_number(r + 2, 1 + j, lq[key], f.integer)
         r += 4
     chart = wb.add_chart({"type": "column"})
-    colours = TIER_FILL
     chart.add_series(
         {
             "name": "Số đơn vị",
-            "categories": [SHEETS[3], 3, 1, 3, 4],
-            "values": [SHEETS[3], total_row, 1, total_row, 4],
-            "points": [{"fill": {"color": colours[t]}, "border": {"color": "#555555"}} for t in TIERS],
+            "categories": [SHEETS[3], 3, 1, 3, k],
+            "values": [SHEETS[3], total_row, 1, total_row, k],
+            "points": [{"fill": {"color": f.tiers.fill[t]}, "border": {"color": "#555555"}} for t in codes],
             "data_labels": {"value": True},
         }
     )
@@ -310,8 +311,8 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ("Bộ tiêu chí", fw.name + (f" ({fw.source})" if fw.source else "")),
         (
             "Ngưỡng xếp loại",
-            f"HTXSNV ≥ {number_setting(fw.thresholds[0])}; HTTNV ≥ {number_setting(fw.thresholds[1])}; "
-            f"HTNV ≥ {number_setting(fw.thresholds[2])}; dưới đó KHTNV",
+            "; ".join(f"{t.code} ≥ {number_setting(m)}" for t, m in zip(fw.tiers, fw.thresholds))
+            + f"; dưới đó {fw.tier_code(fw.last)}",
         ),
         (
             "Chỉ tiêu HTXSNV",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import xlsxwriter
 
-from .presentation import TIER_FILL, TIERS
+from .presentation import Scale, scale
 from .report_rows import Column
 
 FONT = "Times New Roman"
@@ -32,7 +32,7 @@ class ReportSettings:
 class _Formats:
     """Every cell format of the report, made once."""
 
-    def __init__(self, wb: xlsxwriter.Workbook):
+    def __init__(self, wb: xlsxwriter.Workbook, tiers: Scale | None = None):
         base = {"font_name": FONT, "font_size": 12, "valign": "vcenter"}
         cell = base | {"border": 1}
 
@@ -55,7 +55,8 @@ class _Formats:
         self.score_bold = fmt(cell, num_format="0.00", bold=True)
         self.percent = fmt(cell, num_format="0.00%")
         self.note = fmt(cell, text_wrap=True, font_size=11)
-        self.tier = {code: fmt(cell, bg_color=TIER_FILL[code], text_wrap=True) for code in TIERS}
+        self.tiers = tiers or scale()  # the scale of the year reported
+        self.tier = {code: fmt(cell, bg_color=fill, text_wrap=True) for code, fill in self.tiers.fill.items()}
         self.label = fmt(base, bold=True)
         self.wrap = fmt(base, text_wrap=True, valign="top")
 

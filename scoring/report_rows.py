@@ -23,8 +23,6 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from .presentation import TIER_LABEL
-
 TIER = "tier"  # a column's style: the row's tier in its own colour (values are tier codes)
 LINE_HEIGHT = 15.75  # points per line of 12 pt Times New Roman
 MAX_ROW_HEIGHT = 409  # points, Excel's largest row
@@ -173,13 +171,14 @@ def _rows_span(xml: str, first: int, count: int) -> tuple[int, int]:
 def _rows(table: _Table) -> Iterator[str]:
     """The table's rows, ROWS_PER_WRITE lines at a time (a national table's values never all in Python at once)."""
     writers = [_writer(c, table.formats) for c in table.columns]
+    labels = table.formats.tiers.label
     wrapping = [(k, c.width * c.wraps, c.style == TIER) for k, c in enumerate(table.columns) if c.wraps]
     for start in range(0, len(table.lines), ROWS_PER_WRITE):
         lines = table.lines.iloc[start : start + ROWS_PER_WRITE]
         rows = []
         for i, values in enumerate(zip(*(c.values(lines) for c in table.columns)), start=table.first + start):
             cells = "".join([write(k, i, v) for k, (write, v) in enumerate(zip(writers, values))])
-            height = row_height([(TIER_LABEL[values[k]] if tier else values[k], w) for k, w, tier in wrapping])
+            height = row_height([(labels[values[k]] if tier else values[k], w) for k, w, tier in wrapping])
             rows.append(f'<row r="{i + 1}" ht="{height:.16g}" customHeight="1">{cells}</row>')
         yield "".join(rows)
 
@@ -188,7 +187,8 @@ def _writer(column: Column, formats) -> Callable[[int, int, object], str]:
     """The column's cell, with the style index xlsxwriter gave its format."""
     if column.style == TIER:
         styles = {code: f.xf_index for code, f in formats.tier.items()}
-        return lambda k, r, code: text_cell(k, r, styles[code], TIER_LABEL[code])
+        labels = formats.tiers.label
+        return lambda k, r, code: text_cell(k, r, styles[code], labels[code])
     style = getattr(formats, column.style).xf_index
     if column.number:
         return lambda k, r, v: number_cell(k, r, style, v)

@@ -12,7 +12,7 @@ from .engine import YearResult
 from .flags import SETTING_LABELS
 from .formats import day, deadline, moment, number_setting
 from .framework import LEADER, TARGET_LABELS, UNIT, Framework
-from .presentation import TIERS, markdown, markdown_list, vn
+from .presentation import markdown, markdown_list, scale, vn
 from .roster import NO_CLUSTER, Roster
 from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
 from .text import DISCIPLINE_LABELS, DISCIPLINE_UNSPECIFIED, parse_number
@@ -80,7 +80,7 @@ def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResul
     withdrawn = int((board["state"] == WITHDRAWN).sum())
     return (
         markdown("Công bố kết quả năm {}: {} đơn vị (", info.year, len(provisional.units))
-        + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in TIERS), ", ")
+        + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in scale(provisional.framework).codes), ", ")
         + ")"
         + (markdown(", không tính {} đơn vị đã rút khỏi đợt", withdrawn) if withdrawn else "")
         + markdown(

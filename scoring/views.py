@@ -11,20 +11,21 @@ from .accounts import AccountInfo
 from .engine import YearResult
 from .formats import moment
 from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
-from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, TIER_LABEL, TIERS, markdown, rank_change_text, unit_notes, vn
+from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, markdown, rank_change_text, scale, unit_notes, vn
 from .store import DatasetInfo
 from .text import fold
 from .validation import SEVERITY_LABEL
 
 
 def tier_counts(result: YearResult) -> pd.Series:
-    return result.units["tier"].value_counts().reindex(TIERS, fill_value=0)
+    return result.units["tier"].value_counts().reindex(scale(result.framework).codes, fill_value=0)
 
 
 def overview(result: YearResult, previous: YearResult | None) -> dict:
     """Cards: number of units, mean total, units per tier, each with the change against the year before."""
     counts = tier_counts(result)
-    before = tier_counts(previous) if previous is not None else None
+    codes = scale(result.framework).codes
+    before = tier_counts(previous).reindex(codes, fill_value=0) if previous is not None else None
     return {
         "units": len(result.units),
         "units_change": None if previous is None else len(result.units) - len(previous.units),
@@ -32,15 +33,16 @@ def overview(result: YearResult, previous: YearResult | None) -> dict:
         "mean_change": None
         if previous is None or not len(previous.units)
         else float(result.units["total"].mean() - previous.units["total"].mean()),
-        "tiers": {t: int(counts[t]) for t in TIERS},
-        "tier_changes": {t: None if before is None else int(counts[t] - before[t]) for t in TIERS},
+        "tiers": {t: int(counts[t]) for t in codes},
+        "tier_changes": {t: None if before is None else int(counts[t] - before[t]) for t in codes},
     }
 
 
 def tier_by_cluster(result: YearResult) -> pd.DataFrame:
     """Long table cluster × tier → number of units, every tier present for every cluster."""
-    table = pd.crosstab(result.units["cluster"], pd.Categorical(result.units["tier"], categories=TIERS))
-    return table.reindex(columns=TIERS, fill_value=0).rename_axis(columns="tier").stack().rename("units").reset_index()
+    codes = list(scale(result.framework).codes)
+    table = pd.crosstab(result.units["cluster"], pd.Categorical(result.units["tier"], categories=codes))
+    return table.reindex(columns=codes, fill_value=0).rename_axis(columns="tier").stack().rename("units").reset_index()
 
 
 def top_bottom(result: YearResult, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -142,7 +144,7 @@ def transitions(before: YearResult, after: YearResult) -> pd.DataFrame:
     """Units by (tier in the first year, tier in the second), for units rated in both."""
     both = before.units[["code", "tier"]].merge(after.units[["code", "tier"]], on="code", suffixes=("_from", "_to"))
     table = both.groupby(["tier_from", "tier_to"]).size().rename("units").reset_index()
-    order = {t: i for i, t in enumerate(TIERS)}
+    order = {t: i for i, t in enumerate((*scale(before.framework).codes, *scale(after.framework).codes))}
     return table.sort_values(["tier_from", "tier_to"], key=lambda s: s.map(order)).reset_index(drop=True)
 
 
@@ -205,12 +207,12 @@ def ranking_of(result: YearResult, columns: list[str]) -> Callable[[pd.DataFrame
     return lambda units: ranking_table(units, result.previous_year is not None)[columns]
 
 
-def public_ranking(units: pd.DataFrame, level: str) -> pd.DataFrame:
+def public_ranking(units: pd.DataFrame, level: str, fw: Framework | None = None) -> pd.DataFrame:
     """A published ranking as a unit account may see it (`service.disclosure`): code, name, cluster and tier, with
     the total and ranks unless only tiers are public; never other units' criterion scores, self/appraisal split or
     notes. What is not here is not sent to the browser, nor into the table's CSV."""
     if level == TIERS_ONLY:
-        order = {code: i for i, code in enumerate(TIERS)}
+        order = {code: i for i, code in enumerate(scale(fw).codes)}
         units = units.sort_values(["tier", "code"], key=lambda c: c.map(order) if c.name == "tier" else c)
         return pd.DataFrame(
             {"Mã": units["code"], "Tên đơn vị": units["name"], "Khối": units["cluster"], "Xếp loại": units["tier"]}
@@ -236,8 +238,8 @@ def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARG
     within `margin` points of a tier threshold, on either side."""
     marks = []
     for total, cut in zip(units["total"].tolist(), units["quota_cut"].tolist()):
-        found = ["hạ do chỉ tiêu HTXSNV"] if cut else []
-        for code, threshold in zip(TIERS, map(float, fw.thresholds)):  # the three thresholds, best tier first
+        found = [f"hạ do chỉ tiêu {scale(fw).first}"] if cut else []
+        for code, threshold in zip(scale(fw).codes, map(float, fw.thresholds)):  # each threshold, best tier first
             if 0 < threshold - total <= margin:
                 found.append(f"thiếu {vn(threshold - total)} điểm để đạt ngưỡng {code}")
             elif 0 <= total - threshold < margin:
@@ -276,8 +278,8 @@ def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
             "Tổng điểm mới": new["total"],
             "Hạng hiện tại": before["rank"],
             "Hạng mới": new["rank"],
-            "Xếp loại hiện tại": before["tier"].map(TIER_LABEL),
-            "Xếp loại mới": new["tier"].map(TIER_LABEL),
+            "Xếp loại hiện tại": before["tier"].map(scale(now.framework).label),
+            "Xếp loại mới": new["tier"].map(scale(after.framework).label),
         }
     )
     changed = (before["rank"] != new["rank"]) | (before["tier"] != new["tier"])

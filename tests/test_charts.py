@@ -3,6 +3,7 @@
 from builders import FW, unit, year_data
 
 from scoring import charts, rate_year, views
+from scoring.presentation import scale
 
 
 def result(n=5):
@@ -11,10 +12,10 @@ def result(n=5):
 
 def test_tier_colours_and_category_axes():
     r = result()
-    fig = charts.tier_bars_by_cluster(views.tier_by_cluster(r))
-    assert [t.marker.color for t in fig.data] == [charts.COLOUR[t] for t in views.TIERS]
+    fig = charts.tier_bars_by_cluster(views.tier_by_cluster(r), scale(r.framework))
+    assert [t.marker.color for t in fig.data] == ["#2E7D32", "#1565C0", "#F9A825", "#C62828"]  # the report's tones
     assert charts.unit_vs_cluster(views.unit_profile(r, "U000")).layout.xaxis.type == "category"
-    assert charts.unit_history_chart(views.unit_history([r], "U000")).layout.xaxis.type == "category"
+    assert charts.unit_history_chart(views.unit_history([r], "U000"), scale()).layout.xaxis.type == "category"
     assert charts.criteria_heatmap(views.criteria_percent(r)).layout.xaxis.type == "category"
 
 
