@@ -23,8 +23,6 @@ from .ranking import competition_rank
 from .rounds import APPRAISED, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, PUBLISHED, WITHDRAWN, Rounds
 from .store import Store, StoreError
 
-TOP = TIERS_TABLE[0].code
-
 
 @dataclass
 class CommitteeYear:
@@ -179,7 +177,7 @@ def comparison(years: list[CommitteeYear]) -> pd.DataFrame:
                 "q1": float(units["total"].quantile(0.25)),
                 "q3": float(units["total"].quantile(0.75)),
                 "gap": float(gap.mean()) if len(gap) else np.nan,
-                "top_share": float((units["tier"] == TOP).mean()),
+                "top_share": float((units["tier"] == fw.tier_code(1)).mean()),  # its own scale's first tier
                 "full_marks": float((appraised["review_score"] >= top_score - 1e-9).mean()) if len(appraised) else 0.0,
             }
         )
