@@ -98,3 +98,24 @@ def test_every_page_shows_the_framework_s_tiers(five, tmp_path, monkeypatch):
         assert not at.exception, (page, [e.value for e in at.exception])
     at.switch_page("pages/xep_hang.py").run()
     assert at.multiselect[0].options == ["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"]
+
+
+def test_the_committee_s_documents_name_the_framework_s_tiers(five):
+    from datetime import datetime
+
+    from scoring.documents import CommitteeDetails, context
+
+    fw = from_toml(five.read_text("utf-8"))
+    result = rate_year(read_files([(SAMPLE[-1].name, SAMPLE[-1].read_bytes())], fw).years[2025], fw)
+    now = datetime(2026, 1, 15)
+    decision = context.decision(result, CommitteeDetails(), now)
+    counts = result.units["tier"].value_counts()
+    names = dict(zip(CODES, ["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"]))
+    assert [g["title"] for g in decision["unit_groups"]] == [
+        f"{k}. {names[c]}: {counts[c]}" for k, c in enumerate((c for c in CODES if c in counts), start=1)
+    ]
+    assert decision["unit_counts"] == "; ".join(f"{names[c]} {int(counts.get(c, 0))}" for c in CODES)
+    report = context.report(result, None, CommitteeDetails(), now)
+    assert [r["cells"][0] for r in report["tier_table"]] == [*names.values(), "Tổng số"]
+    code, letter = next(context.letters(result, CommitteeDetails(), now))
+    assert letter["unit"]["tier"] == names[result.units.set_index("code").loc[code, "tier"]]

@@ -12,7 +12,7 @@ import pandas as pd
 from ..engine import YearResult
 from ..formats import format_vn
 from ..framework import LEADER, UNIT
-from ..presentation import TIER_LABEL, TIERS, vn
+from ..presentation import TIERS, Scale, scale, vn
 from ..report import tier_counts
 from .details import CommitteeDetails
 
@@ -30,8 +30,8 @@ def common(result: YearResult, details: CommitteeDetails, now: datetime) -> dict
         "date_short": f"{now.day:02d}/{now.month:02d}/{now.year}",
         "unit_count": len(result.units),
         "leader_count": len(result.leaders),
-        "unit_counts": _counts(result.units),
-        "leader_counts": _counts(result.leaders),
+        "unit_counts": _counts(result.units, scale(result.framework)),
+        "leader_counts": _counts(result.leaders, scale(result.framework)),
     }
 
 
@@ -40,21 +40,21 @@ def _for_year(text: str, year: int) -> str:
     return text.replace("{year}", str(year))
 
 
-def _counts(people: pd.DataFrame) -> str:
+def _counts(people: pd.DataFrame, tiers: Scale) -> str:
     counts = people["tier"].value_counts()
-    return "; ".join(f"{TIER_LABEL[t]} {int(counts.get(t, 0))}" for t in TIERS)
+    return "; ".join(f"{tiers.label[t]} {int(counts.get(t, 0))}" for t in tiers.codes)
 
 
-def _groups(people: pd.DataFrame, row) -> list[dict]:
-    """Per tier, best first, the people in rank order, numbered down the whole list."""
+def _groups(people: pd.DataFrame, row, tiers: Scale) -> list[dict]:
+    """Per tier of the year's scale, best first, the people in rank order, numbered down the whole list."""
     groups, number = [], 0
-    for k, tier in enumerate((t for t in TIERS if (people["tier"] == t).any()), start=1):
+    for k, tier in enumerate((t for t in tiers.codes if (people["tier"] == t).any()), start=1):
         members = people[people["tier"] == tier].sort_values("rank", kind="stable")
         rows = []
         for person in members.itertuples():
             number += 1
             rows.append(row(number, person))
-        groups.append({"title": f"{k}. {TIER_LABEL[tier]}: {len(rows)}", "rows": rows})
+        groups.append({"title": f"{k}. {tiers.label[tier]}: {len(rows)}", "rows": rows})
     return groups
 
 
@@ -76,8 +76,8 @@ def decision(result: YearResult, details: CommitteeDetails, now: datetime) -> di
         "grounds": [_for_year(g, result.year) for g in details.grounds],
         "article_2": _for_year(details.article_2, result.year),
         "article_3": _for_year(details.article_3, result.year),
-        "unit_groups": _groups(result.units, unit_row),
-        "leader_groups": _groups(result.leaders, leader_row),
+        "unit_groups": _groups(result.units, unit_row, scale(result.framework)),
+        "leader_groups": _groups(result.leaders, leader_row, scale(result.framework)),
     }
 
 
@@ -102,12 +102,12 @@ def _named(u) -> str:
 def _tier_table(result: YearResult, previous: YearResult | None) -> list[dict]:
     units, leaders = result.units["tier"].value_counts(), result.leaders["tier"].value_counts()
     before = previous.units["tier"].value_counts() if previous is not None else None
-    rows = []
-    for tier in TIERS:
+    rows, tiers = [], scale(result.framework)
+    for tier in tiers.codes:
         n = int(units.get(tier, 0))
         change = "—" if before is None else _difference(n - int(before.get(tier, 0)))
         share = format_vn(100 * n / len(result.units), 1) + "%" if len(result.units) else "—"
-        rows.append({"cells": [TIER_LABEL[tier], n, share, change, int(leaders.get(tier, 0))]})
+        rows.append({"cells": [tiers.label[tier], n, share, change, int(leaders.get(tier, 0))]})
     total_change = "—" if previous is None else _difference(len(result.units) - len(previous.units))
     rows.append({"cells": ["Tổng số", len(result.units), "100%", total_change, len(result.leaders)]})
     return rows
@@ -151,6 +151,7 @@ def letters(
     scores = result.unit_scores
     heads = result.leaders.set_index("unit_code")
     leader_criteria = result.framework.of(LEADER)
+    labels = scale(result.framework).label
     for position, u in enumerate(result.units.itertuples()):
         own = (reasons or {}).get(u.code, {})
         self_row, review_row = scores.self_scores.iloc[position], scores.review_scores.iloc[position]
@@ -178,22 +179,22 @@ def letters(
                     "bonus": format_vn(u.bonus),
                     "penalty": format_vn(u.penalty),
                     "total": format_vn(u.total),
-                    "tier": TIER_LABEL[u.tier],
+                    "tier": labels[u.tier],
                     "rank": u.rank,
                     "cluster_rank": u.cluster_rank,
                     "reason": u.reason,
                 },
                 "criteria": rows,
-                "leader": None if head is None else _head(head),
+                "leader": None if head is None else _head(head, labels),
             },
         )
 
 
-def _head(head: pd.Series) -> dict:
+def _head(head: pd.Series, labels: dict[str, str]) -> dict:
     return {
         "name": head["name"],
         "title": head["title"],
         "total": format_vn(head["total"]),
-        "tier": TIER_LABEL[head["tier"]],
+        "tier": labels[head["tier"]],
         "because": f" ({head['reason']})" if head["reason"] else "",
     }
