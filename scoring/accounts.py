@@ -47,7 +47,7 @@ from .account_rules import (
     idle_timeout,
     normal_login,
 )
-from .committees import ROOT_ID, Committees, subtree_of
+from .committees import ROOT_ID, Committees
 from .formats import stored_time as _utc
 from .sign_in import Sessions
 from .store import record
@@ -71,7 +71,7 @@ class Administration(AccountsBase):
     ) -> None:
         """An account of `committee_id` (the root by default), which must be in the actor's own subtree."""
         actor.require(Right.ACCOUNTS)
-        Committees(self.store).require_scope(actor, committee_id)
+        self.store.within(committee_id).require(actor)
         login, role = normal_login(login), _role(role)
         unit = self._unit(role, unit, committee_id)
         if not _LOGIN.fullmatch(login):
@@ -123,12 +123,11 @@ class Administration(AccountsBase):
     def list(self, actor: Actor) -> list[AccountInfo]:
         """The accounts of the actor's committee and the committees under it."""
         actor.require(Right.ACCOUNTS)
-        every = Committees(self.store).all()
-        now, scope, codes = self.clock(), subtree_of(every, actor.committee_id), {c.id: c.code for c in every}
+        now, codes = self.clock(), {c.id: c.code for c in Committees(self.store).all(under=actor.committee_id)}
         with self.store.reading() as conn:
             rows = (
                 conn.execute(
-                    select(t.accounts).where(t.accounts.c.committee_id.in_(scope)).order_by(t.accounts.c.login)
+                    select(t.accounts).where(t.accounts.c.committee_id.in_(list(codes))).order_by(t.accounts.c.login)
                 )
                 .mappings()
                 .all()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from . import schema as t
-from .access import Actor, Forbidden, Right
+from .access import Actor, Right
 from .store import ROOT_ID, Store, StoreError, record
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,29}")
@@ -65,11 +65,6 @@ class Committees:
         """The committee and every committee under it."""
         return {c.id for c in self.all(under=committee_id)}
 
-    def require_scope(self, actor: Actor, committee_id: int, every: list[Committee] | None = None) -> None:
-        """An account acts in its own committee's subtree only (`every`: the committees, when already read)."""
-        if committee_id not in subtree_of(every or self.all(), actor.committee_id):
-            raise Forbidden(f"Tài khoản {actor.login} không làm việc với cấp ủy này.")
-
     def view(self, actor: Actor, committee_id: int) -> Store:
         """The store working inside a committee of the actor's subtree (a unit's account: its own committee only)."""
         view = self.store.within(committee_id)
@@ -94,7 +89,7 @@ class Committees:
             raise StoreError("Cần tên cấp ủy.")
         every = self.all()
         parent_id = _find(every, parent).id if parent else ROOT_ID
-        self.require_scope(actor, parent_id, every)
+        self.store.within(parent_id).require(actor)
         with self.store.writing() as conn:
             if conn.execute(select(t.committees.c.id).where(t.committees.c.code == code)).first():
                 raise StoreError(f"Đã có cấp ủy mã “{code}”.")
@@ -113,10 +108,10 @@ class Committees:
         moved, target = _find(every, code), _find(every, parent)
         if moved.id == ROOT_ID:
             raise StoreError("Không chuyển được cấp ủy gốc.")
-        if target.id in subtree_of(every, moved.id):
+        if target.id in self.subtree(moved.id):
             raise StoreError(f"Không chuyển được {moved.code} vào chính nó hoặc cấp ủy cấp dưới của nó.")
-        self.require_scope(actor, moved.id, every)
-        self.require_scope(actor, target.id, every)
+        for committee in (moved, target):
+            self.store.within(committee.id).require(actor)
         with self.store.writing() as conn:
             conn.execute(t.committees.update().where(t.committees.c.id == moved.id).values(parent_id=target.id))
             record(conn, actor.login, "committee_move", detail=f"Chuyển cấp ủy {moved.code} về {target.code}")
@@ -127,19 +122,6 @@ def _find(every: list[Committee], code: str) -> Committee:
     found = next((c for c in every if c.code == wanted), None)
     if found is None:
         raise StoreError(f"Không có cấp ủy mã “{code}”.")
-    return found
-
-
-def subtree_of(every: list[Committee], committee_id: int) -> set[int]:
-    """The committee and every committee under it, among `every` (as `Committees.all` reads them)."""
-    below: dict[int | None, list[int]] = {}
-    for c in every:
-        below.setdefault(c.parent_id, []).append(c.id)
-    found, todo = set(), [committee_id]
-    while todo:
-        current = todo.pop()
-        found.add(current)
-        todo.extend(below.get(current, []))
     return found
 
 
