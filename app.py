@@ -79,7 +79,7 @@ def _log_to_stderr() -> None:
 
 def main() -> None:
     from pages import _auth
-    from pages._ui import choose_store, show_flash, visible_committees
+    from pages._ui import choose_store, show_flash
 
     _log_to_stderr()
     # No page_title here: each page's title becomes the browser tab's title.
@@ -87,7 +87,8 @@ def main() -> None:
     st.html(LAYOUT_CSS)
     actor = _auth.signed_in()
     ready = actor is not None and not actor.must_change_password
-    below = ready and len(visible_committees(actor)) > 1
+    # the committee this run works in, checked against the account; an account that sees several has more pages
+    below = ready and len(choose_store(actor)) > 1
     # Every path stays routable (so that a typed address is refused, not "not found"); the menu lists only
     # what the role may open.
     pages = {
@@ -102,8 +103,6 @@ def main() -> None:
         for path, title, icon, url in PAGES
     }
     page = st.navigation(list(pages.values()), position="sidebar" if ready else "hidden")
-    if ready:
-        choose_store(actor)  # the committee this run works in, checked against the account
     if actor is None:
         _auth.sign_in_form(page.url_path)
     elif actor.must_change_password:

@@ -149,7 +149,7 @@ def _sign_out() -> None:
 
 def account_sidebar(who: Actor, pages: dict) -> None:
     with st.sidebar:
-        committee_chooser(who)
+        committee_chooser()
         work = rounds().work_list(who)
         if work:
             st.markdown("**Việc cần làm**")
@@ -164,10 +164,10 @@ def account_sidebar(who: Actor, pages: dict) -> None:
         st.button("Đăng xuất", on_click=_sign_out, icon=":material/logout:", key="sign_out", width="stretch")
 
 
-def committee_chooser(who: Actor) -> None:
+def committee_chooser() -> None:
     """For an account that works in several committees: which one the pages show (the library checks the choice
     again on every run)."""
-    committees = visible_committees(who)
+    committees = visible_committees()
     if len(committees) < 2:
         return
     names = {c.id: c.name for c in committees}  # the sidebar is narrow: names only

@@ -58,21 +58,27 @@ COMMITTEE_KEY = "_danvan_committee"  # the committee chosen in the sidebar (its 
 STORE_KEY = "_danvan_store"  # this run's store: the chosen committee's, checked against the account (app.main)
 
 
-def visible_committees(me: Actor) -> list[Committee]:
-    """The committees the account works in (its own first, then those under it)."""
-    return Committees(opened.store()).visible(me)
+VISIBLE_KEY = "_danvan_committees"  # this run's committees the account works in (app.main)
 
 
-def choose_store(me: Actor) -> Store:
-    """The store of the committee chosen in the sidebar, if the account may work there (checked in the library,
-    every run: a forged widget state or a moved account falls back), else of the account's own committee."""
+def visible_committees() -> list[Committee]:
+    """The committees the account works in (its own first, then those under it), read once a run by app.main."""
+    return _of_this_run(VISIBLE_KEY)
+
+
+def choose_store(me: Actor) -> list[Committee]:
+    """This run's store: the committee chosen in the sidebar, if the account may work there (checked in the
+    library, every run: a forged widget state or a moved account falls back), else the account's own. Returns the
+    committees the account works in."""
+    committees = Committees(opened.store())
     try:
-        view = Committees(opened.store()).view(me, int(st.session_state.get(COMMITTEE_KEY, me.committee_id)))
+        view = committees.view(me, int(st.session_state.get(COMMITTEE_KEY, me.committee_id)))
     except (Forbidden, TypeError, ValueError):
         st.session_state.pop(COMMITTEE_KEY, None)
-        view = Committees(opened.store()).view(me, me.committee_id)
+        view = committees.view(me, me.committee_id)
     st.session_state[STORE_KEY] = view
-    return view
+    st.session_state[VISIBLE_KEY] = visible = committees.visible(me)
+    return visible
 
 
 def store() -> Store:

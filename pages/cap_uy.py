@@ -20,7 +20,7 @@ committees, versions = province.subtree(here, me)
 if len(committees) < 2:
     st.info(
         "Cấp ủy đang chọn không có cấp ủy trực thuộc."
-        + (" Chọn cấp ủy cấp trên ở thanh bên." if len(visible_committees(me)) > 1 else "")
+        + (" Chọn cấp ủy cấp trên ở thanh bên." if len(visible_committees()) > 1 else "")
     )
     st.stop()
 years = sorted({y for own in versions.values() for y in own}, reverse=True)

@@ -41,7 +41,7 @@ st.caption(
 locked = store().framework_locked()
 if locked:
     st.info("Cấp ủy cấp trên quy định các cấp ủy trực thuộc dùng bộ tiêu chí của cấp trên: ở đây chỉ xem.")
-if len(visible_committees(actor())) > 1 and actor().may(Right.FRAMEWORK) and not locked:
+if len(visible_committees()) > 1 and actor().may(Right.FRAMEWORK) and not locked:
     enforced = store().framework_enforced()
     wanted = st.toggle(
         "Bắt buộc các cấp ủy trực thuộc dùng bộ tiêu chí này",
