@@ -207,7 +207,8 @@ def tier_counts(units: pd.DataFrame, codes=tuple(TIERS)) -> list[tuple[str, pd.S
     """Units per cluster and tier (of the scale's `codes`) with a total column, then the total row (label, counts,
     is_total): the total is a row of its own, so that a cluster named like it is never overwritten."""
     codes = list(codes)
-    table = pd.crosstab(units["cluster"], pd.Categorical(units["tier"], categories=codes)).reindex(columns=codes)
+    tiers = pd.Categorical(units["tier"].where(units["tier"].isin(codes)), categories=codes)  # others: not counted
+    table = pd.crosstab(units["cluster"], tiers).reindex(columns=codes)
     table = table.fillna(0).astype(int)
     table["Tổng"] = table.sum(axis=1)
     return [(str(name), row, False) for name, row in table.iterrows()] + [(TOTAL_LABEL, table.sum(axis=0), True)]
