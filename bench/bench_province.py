@@ -109,18 +109,25 @@ def token(url: str, login: str) -> str:
     return accounts.redeem_code(accounts.issue_code(accounts.sign_in(login, PASSWORD)))
 
 
-def warm_pages(url: str, commune: int) -> dict[str, float]:
-    """Each page of the commune's officer, then the province's Các cấp ủy and a commune's Tổng quan, warm."""
+def app_as(url: str, login: str):
+    """The app run in process (AppTest) for this account: AppTest sends no cookie, so the app's cookie reader
+    returns the account's session token, as the tests sign in."""
     from streamlit.testing.v1 import AppTest
 
     import pages._auth
+
+    session = token(url, login)
+    pages._auth._token = lambda: session
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+
+
+def warm_pages(url: str, commune: int) -> dict[str, float]:
+    """Each page of the commune's officer, then the province's Các cấp ủy and a commune's Tổng quan, warm."""
     from pages._ui import COMMITTEE_KEY
     from tests.signing import add_account
 
     found = {}
-    officer = token(url, f"tk-{commune}-1")
-    pages._auth._token = lambda: officer
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+    at = app_as(url, f"tk-{commune}-1")
     for timed in (False, True):
         for page in COMMUNE_PAGES:
             start = time.perf_counter()
@@ -129,9 +136,7 @@ def warm_pages(url: str, commune: int) -> dict[str, float]:
             if timed:
                 found[f"xã: {page}"] = time.perf_counter() - start
     add_account(url, "can-bo-tinh", "can_bo", password=PASSWORD)
-    province = token(url, "can-bo-tinh")
-    pages._auth._token = lambda: province
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+    at = app_as(url, "can-bo-tinh")
     for timed in (False, True):
         start = time.perf_counter()
         at.switch_page("pages/cap_uy.py").run()
@@ -187,13 +192,7 @@ def query_plans(url: str, commune: int) -> list[tuple[str, str]]:
 
 
 def warm_pages_commune_only(url: str, commune: int) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    import pages._auth
-
-    officer = token(url, f"tk-{commune}-2")
-    pages._auth._token = lambda: officer
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+    at = app_as(url, f"tk-{commune}-2")
     for page in COMMUNE_PAGES:
         at.switch_page(f"pages/{page}.py").run()
 
