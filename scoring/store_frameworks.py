@@ -108,7 +108,8 @@ class Frameworks(StoreCore):
 
     def framework_enforced(self) -> bool:
         """Whether this committee's committees must use its framework."""
-        return bool(self.setting(FRAMEWORK_ENFORCED, True))
+        with self.reading() as conn:
+            return _enforced(conn, self.committee_id)
 
     def framework_versions(self) -> pd.DataFrame:
         """The versions this committee and those above it used or chose (another committee's own are not listed);
