@@ -9,7 +9,7 @@ from pages._ui import XLSX, actor, chart, committee_results, store, visible_comm
 from scoring import charts, province
 from scoring.access import Right
 from scoring.documents import committee as documents
-from scoring.presentation import literal, markdown
+from scoring.presentation import TIERS, literal, markdown
 from scoring.province_report import COMPARISON, OVERVIEW, RANKING, shown, summary_bytes
 from scoring.store import StoreError
 from scoring.web import opened
@@ -47,7 +47,10 @@ cards[2].metric("Đợt đã công bố", int((table["round"] == "published").su
 cards[3].metric("Đơn vị quá hạn chưa nộp", int(table["late"].sum()))
 
 st.subheader("Các cấp ủy trong năm")
-show_table(shown(OVERVIEW, table), key="committees_overview")
+# At 1366 px the round's figures (up to "Quá hạn chưa nộp") fit beside the sidebar without scrolling sideways.
+FIGURE_WIDTHS = {"STT": 40, "Mã cấp ủy": 70, "Số đơn vị": 62, **dict.fromkeys(TIERS, 56), "Đợt đánh giá": 90}
+FIGURE_WIDTHS |= {"Trong đợt": 62, "Đã nộp": 56, "Chờ thẩm định": 72, "Đã thẩm định": 72, "Quá hạn chưa nộp": 80}
+show_table(shown(OVERVIEW, table), FIGURE_WIDTHS, key="committees_overview")
 
 st.subheader("So sánh cách đánh giá")
 compared = province.comparison(rated)
