@@ -18,6 +18,8 @@ UNIT_COLUMNS = [
     "penalty",
     *(f.code for f in UNIT_FLAGS),
     "note",
+    "not_rated",  # why a unit is not rated this year ("" when it is)
+    "conditions",  # its values of the framework's conditions, JSON (conditions.NO_VALUES when none)
     "has_self_columns",
     "file",
     "sheet",

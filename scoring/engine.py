@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import conditions as cond
 from .arithmetic import _exact_dot, _exact_factors, _factors, _scaled_sums, cents, exact_order, weighted_cents
 from .dataset import Source, YearData
 from .formats import format_vn
@@ -19,6 +20,8 @@ from .framework import LEADER, QUOTA_BASES, UNIT, Framework
 from .ranking import FIRST, SECOND, competition_rank, quota_cut
 from .text import DISCIPLINE_LABELS
 from .validation import WARNING, Issue
+
+NOT_RATED = "Không xếp loại"
 
 
 @dataclass(frozen=True)
@@ -180,12 +183,20 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         f"người đứng đầu bị khiển trách → tối đa {code(caps[2])}, cảnh cáo → tối đa {code(caps[1])}, "
         f"cách chức trở lên → {code(caps[0])}."
     )
+    if fw.conditions:
+        tier, condition_warnings = _conditions(fw, units, reasons, tier)
+        warnings += condition_warnings
+        log.append(f"Bước 7b: điều kiện ngoài điểm ({cond.describe(fw.conditions)}); chưa có số liệu là chưa đạt.")
 
     tie_break = _tie_break_key(fw, sc)
-    keys = [-total, -tie_break, penalty]
+    # A unit not rated this year (step 0) has no tier and no rank and is not in the quota: it sorts after every
+    # rated unit (so their ranks do not move) and takes a tier below the scale for the quota's counts.
+    unrated = not_rated(units)
+    keys = [unrated.astype(np.int8), -total, -tie_break, penalty]
     rank = competition_rank(keys)
     cluster_codes, cluster_names = pd.factorize(units["cluster"], sort=True)
     cluster_rank = competition_rank(keys, cluster_codes)
+    tier = np.where(unrated, fw.last + 1, tier).astype(np.int8)
 
     keep, straddling, eligible, allowed = quota_cut(
         tier, rank, cluster_codes, len(cluster_names), fw.quota_percent, fw.quota_base
@@ -227,12 +238,14 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
             "bonus": bonus,
             "penalty": penalty,
             "total": total / 100,
-            "score_tier": _codes(fw, score_tier),
+            "score_tier": np.where(unrated, "", _codes(fw, score_tier)),
             "tier": _codes(fw, tier),
-            "tier_name": [fw.tiers[t - 1].name for t in tier.tolist()],
-            "rank": rank,
-            "cluster_rank": cluster_rank,
-            "reason": reasons.lines(score_tier, tier, total),
+            "tier_name": [fw.tiers[t - 1].name if t <= fw.last else NOT_RATED for t in tier.tolist()],
+            "rank": _ranks(rank, unrated),
+            "cluster_rank": _ranks(cluster_rank, unrated),
+            "reason": np.where(
+                unrated, NOT_RATED + ": " + units["not_rated"].astype(str), reasons.lines(score_tier, tier, total)
+            ),
             "note": units["note"],
             "quota_cut": (before_quota == FIRST) & ~keep,
         }
@@ -279,7 +292,42 @@ def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
 
 
 def _codes(fw: Framework, tiers: np.ndarray) -> list[str]:
-    return [fw.tier_code(t) for t in tiers.tolist()]
+    """Tier numbers as the framework's codes; a unit not rated has none ("")."""
+    return [fw.tier_code(t) if t <= fw.last else "" for t in tiers.tolist()]
+
+
+def not_rated(units: pd.DataFrame) -> np.ndarray:
+    """The units marked "Không xếp loại" this year (their reason is not blank)."""
+    if "not_rated" not in units:
+        return np.zeros(len(units), dtype=bool)
+    column = units["not_rated"].astype(object)
+    return column.where(column.notna(), "").astype(str).str.strip().ne("").to_numpy()
+
+
+def _ranks(rank: np.ndarray, unrated: np.ndarray) -> pd.array:
+    """Ranks as integers; a unit not rated has none."""
+    out = pd.array(rank, dtype="Int64")
+    out[unrated] = pd.NA
+    return out
+
+
+def _conditions(fw: Framework, units: pd.DataFrame, reasons: _Reasons, tier: np.ndarray):
+    """Step 7b: the best tier whose conditions hold, before the quota; a missing value is a warning."""
+    capped = cond.cap(fw.conditions, [t.code for t in fw.tiers], units["conditions"], tier)
+    warnings = [
+        Issue(
+            WARNING,
+            f"{units['code'].iloc[i]}: chưa có “{c.name}” (điều kiện của {c.tier}): không tính là đạt",
+            units["file"].iloc[i],
+            units["sheet"].iloc[i],
+            int(units["row"].iloc[i]),
+        )
+        for i, failed in capped.blocked.items()
+        for c, value in failed
+        if np.isnan(value)
+    ]
+    tier = reasons.lower(tier, capped.tier, lambda i: ", ".join(c.failure(v) for c, v in capped.blocked[i]))
+    return tier, warnings
 
 
 def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier, last: int) -> np.ndarray:
@@ -381,7 +429,7 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     tier = reasons.lower(
         tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), fw.last, FIRST), "tín nhiệm thấp trên 50%"
     )
-    their_unit = unit_tier[pos]
+    their_unit = np.where(unit_tier[pos] > fw.last, FIRST, unit_tier[pos])  # a unit not rated caps nobody
     tier = reasons.lower(
         tier, their_unit, lambda i: f"đơn vị xếp loại {fw.tier_code(their_unit[i])} (không cao hơn đơn vị)"
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tomli_w
 
+from . import conditions as cond
 from .formats import number_setting
 from .text import code_key, fold, parse_number
 
@@ -104,6 +105,7 @@ class Framework:
     source: str = field(default="", compare=False)  # where it was read from, for the methodology
     tiers: tuple[Tier, ...] = TIERS_TABLE  # best first; `thresholds` holds the lowest total of each but the last
     caps: tuple[tuple[str, str], ...] = ()  # event (CAP_LABELS) → the tier code it caps at, where not the default
+    conditions: tuple[cond.Condition, ...] = ()  # beside the score: what a tier needs besides its threshold
 
     @property
     def last(self) -> int:
@@ -163,6 +165,7 @@ class Framework:
             if self.of(target) and sum(self.weights(target).values()) <= 0:
                 out.append(f"Tổng trọng số tiêu chí {TARGET_LABELS[target].lower()} phải lớn hơn 0")
         out += _tier_problems(self)
+        out += cond.problems(self.conditions, [t.code for t in self.tiers])
         if not (0 <= self.quota_percent <= 100):
             out.append("Tỷ lệ chỉ tiêu HTXSNV phải trong khoảng 0–100%")
         if self.quota_base not in QUOTA_BASES:
@@ -254,7 +257,8 @@ def load_framework_file(path: Path) -> Framework:
 # The keys a framework file may use, per table: any other is an error naming it and its line, never ignored.
 KEYS = {
     "": {"name", "bonus_max", "penalty_max", "thresholds", "quota_percent", "quota_base", "zero_criterion_bars_top",
-         "tie_break_group", "groups", "criteria", "tiers", "caps"},
+         "tie_break_group", "groups", "criteria", "tiers", "caps", "conditions"},
+    "conditions": cond.KEYS,
     "tiers": {"code", "name", "min", "colour"},
     "caps": set(CAP_LABELS),
     "groups": {"key", "name", "weight"},
@@ -286,6 +290,8 @@ def from_toml(text: str, source: str = "") -> Framework:
         scale["tiers"], scale["thresholds"] = tiers_of(data["tiers"])
     if "caps" in data:
         scale["caps"] = tuple(sorted((str(k), str(v)) for k, v in data["caps"].items()))
+    if "conditions" in data:
+        scale["conditions"] = cond.conditions_of(data["conditions"])
     return Framework(
         name=data["name"],
         criteria=criteria,
@@ -304,7 +310,8 @@ def from_toml(text: str, source: str = "") -> Framework:
 def _known_keys(data: dict, text: str) -> None:
     """Every key of the file is one a framework has (a misspelt "thresold" or an unknown table would otherwise be
     ignored and the defaults would rate the year)."""
-    for table, items in [("", [data]), *((t, data.get(t, [])) for t in ("groups", "criteria", "tiers", "caps"))]:
+    tables = ("groups", "criteria", "tiers", "caps", "conditions")
+    for table, items in [("", [data]), *((t, data.get(t, [])) for t in tables)]:
         for item in items if isinstance(items, list) else [items]:
             unknown = sorted(set(item) - KEYS[table]) if isinstance(item, dict) else []
             if unknown:
@@ -368,6 +375,8 @@ def to_toml(fw: Framework) -> str:
         ]
     if fw.caps:
         data["caps"] = dict(fw.caps)
+    if fw.conditions:
+        data["conditions"] = cond.to_entries(fw.conditions)
     return tomli_w.dumps(data)
 
 

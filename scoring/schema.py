@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -110,6 +111,8 @@ unit_rows = Table(
     Column("disunity", Boolean, nullable=False),
     Column("corruption", Boolean, nullable=False),
     Column("note", Text, nullable=False),
+    Column("not_rated", Text, nullable=False, server_default=text("''")),  # why the unit is not rated this year
+    Column("conditions", Text, nullable=False, server_default="{}"),  # JSON {condition name: value}
     Column("has_self_columns", Boolean, nullable=False),
     Column("file", Text, nullable=False),
     Column("sheet", Text, nullable=False),

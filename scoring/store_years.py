@@ -14,6 +14,7 @@ from sqlalchemy import LargeBinary, func, insert, select
 from sqlalchemy.engine import Connection
 
 from . import schema as t
+from .conditions import NO_VALUES
 from .dataset import LEADER_COLUMNS, UNIT_COLUMNS, Source, YearData
 from .flags import RULE_FLAGS
 from .framework import LEADER, UNIT, Framework, from_toml
@@ -26,6 +27,9 @@ _FLOAT, _INT, _BOOL = (
     {"discipline", "row", *(f.code for f in RULE_FLAGS if f.levels)},
     {"has_self_columns", *(f.code for f in RULE_FLAGS if not f.levels)},
 )
+
+# Columns a table made before they existed may lack (a test's or an older reader's): stored as "nothing said".
+_TEXT_DEFAULTS = {"not_rated": "", "conditions": NO_VALUES}
 
 
 class YearVersions(StoreCore):
@@ -331,7 +335,7 @@ def _rows(
         elif column in _BOOL:
             values[column] = series.astype(bool).tolist()
         else:
-            values[column] = series.astype(object).where(series.notna(), None).tolist()
+            values[column] = series.astype(object).where(series.notna(), _TEXT_DEFAULTS.get(column)).tolist()
     n = len(table)
     values |= {
         "dataset_id": [dataset_id] * n,

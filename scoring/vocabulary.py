@@ -5,6 +5,7 @@ these, so that what is written can always be read back."""
 from __future__ import annotations
 
 from .framework import LEADER, UNIT
+from .text import fold, parse_flag
 
 SHEET_UNITS, SHEET_LEADERS, SHEET_FRAMEWORK = "Tổ chức", "Người đứng đầu", "Tiêu chí"
 
@@ -24,8 +25,10 @@ REVIEW_KEYS = ("thamdinh", "captrencham", "captren", "danhgiacuacaptren")
 # spellings: a heading that looks like a rule column but matches none of them is a warning, never silence.
 _CODE_KEYS = ("madonvi", "madv", "matochuc", "matccsd", "maso", "ma$")
 _YEAR_KEYS = ("nam$", "namdanhgia$", "namxeploai$")
+NOT_RATED_KEYS = ("khongxeploai", "lydokhongxeploai", "khongdudieukienxeploai", "chuaxeploai")
 UNIT_META = [
     ("code", _CODE_KEYS),
+    ("not_rated", NOT_RATED_KEYS),
     (
         "head_discipline",
         (
@@ -138,4 +141,27 @@ FORM_LABELS = [
     ("corruption", ("thamnhung", "viphamthamnhung")),
     ("low_confidence", ("tinnhiemthap",)),
     ("note", ("ghichu",)),
+    ("not_rated", NOT_RATED_KEYS),
 ]
+
+
+CONDITION = "condition:"  # the role of a condition's column: this prefix and the condition's name
+
+
+def condition_meta(fw) -> list[tuple[str, tuple[str, ...]]]:
+    """Column roles of a framework's conditions, matched by their names as offices write them (before the fixed
+    roles: "… bị kỷ luật" is a condition's heading, not the discipline column)."""
+    return [(CONDITION + name, (fold(name),)) for name in dict.fromkeys(c.name for c in fw.conditions)]
+
+
+def not_rated_reason(text: str) -> str:
+    """A "Không xếp loại" cell as the reason kept: its text; a bare yes mark gives a stated placeholder, a no or
+    a blank the empty text (the unit is rated)."""
+    text = text.strip()
+    try:
+        return NO_REASON if parse_flag(text) else ""
+    except ValueError:
+        return text
+
+
+NO_REASON = "không ghi lý do"

@@ -7,13 +7,25 @@ from decimal import Decimal
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
+from .. import conditions as cond
 from ..dataset import Source
 from ..flags import FLAG_LABELS, LEADER_FLAGS, UNIT_FLAGS
 from ..framework import LEADER, UNIT, Framework
 from ..text import code_key, fold, heading_matches, number_text, parse_number, unit_code
 from ..validation import Issues
-from ..vocabulary import FORM_LABELS, HEADER_SCAN_ROWS, REVIEW, REVIEW_KEYS, SELF, SELF_KEYS
+from ..vocabulary import (
+    CONDITION,
+    FORM_LABELS,
+    HEADER_SCAN_ROWS,
+    REVIEW,
+    REVIEW_KEYS,
+    SELF,
+    SELF_KEYS,
+    condition_meta,
+    not_rated_reason,
+)
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
 from .headers import CODE, cell_text, has_key, leading_code
@@ -65,7 +77,8 @@ def read_form(
     grid: Grid, header: tuple[int, dict[str, int]], fw: Framework, fallback_year, issues: Issues, source: Source
 ) -> list[Part]:
     header_row, cols = header
-    labels = _form_labels(grid, header_row, cols, issues)
+    extra = tuple(condition_meta(fw))
+    labels = _form_labels(grid, header_row, cols, extra)
     all_criteria = {code_key(c.code): c for c in fw.criteria}
     found: dict[str, tuple[int, float, float]] = {}
     bonus = penalty = (None, 0.0)
@@ -145,6 +158,8 @@ def read_form(
         "penalty": penalty[1],
         **{f.code: _label_value(labels, f.code, f.parse, f.none, issues) for f in UNIT_FLAGS},
         "note": labels.get("note", ""),
+        "not_rated": not_rated_reason(labels.get("not_rated", "")),
+        "conditions": _condition_values(labels, fw, issues),
         "has_self_columns": SELF in cols,
     }
     parts = [_form_part("units", unit, found, unit_codes, source)]
@@ -191,7 +206,19 @@ def _label_value(labels, key, parse, default, issues: Issues):
         return default
 
 
-def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issues) -> dict[str, str]:
+def _condition_values(labels: dict[str, str], fw: Framework, issues: Issues) -> str:
+    """The form's values of the framework's conditions ("Tỷ lệ nhiệm vụ vượt mức: 35%"), as JSON."""
+    values = {}
+    for name, kind in cond.measures(fw.conditions).items():
+        text = labels.get(CONDITION + name, "")
+        try:
+            values[name] = cond.parse_value(kind, text)
+        except ValueError:
+            issues.error(f"Giá trị điều kiện “{name}” không hợp lệ", value=text)
+    return cond.encode(pd.DataFrame([values]))[0] if values else cond.NO_VALUES
+
+
+def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], extra: tuple) -> dict[str, str]:
     """Labelled cells ("Mã đơn vị: DV01", or "Mã đơn vị" then the value in a cell to its right)
     anywhere outside the score table's label columns."""
     table_cols = {cols.get("tt"), cols.get("criterion")}
@@ -207,26 +234,29 @@ def _form_labels(grid: Grid, header_row: int, cols: dict[str, int], issues: Issu
             text = cell_text(grid, r, c)
             if not text:
                 continue
-            role = _label_role(text)
+            role = _label_role(text, extra)
             if role is None or role in out:
                 continue
             value = text.partition(":")[2].strip()
             if not value:
                 # The value is the next filled cell, unless that cell is the next label ("Tham nhũng:").
                 value = next((cell_text(grid, r, cc) for cc in range(c + 1, grid.width) if cell_text(grid, r, cc)), "")
-                value = "" if value.endswith(":") and _label_role(value) else value
+                value = "" if value.endswith(":") and _label_role(value, extra) else value
             if value:
                 out[role] = value
     return out
 
 
 @lru_cache(maxsize=1 << 14)
-def _label_role(text: str) -> str | None:
+def _label_role(text: str, extra: tuple = ()) -> str | None:
+    """The role of a label cell: the framework's conditions first (`extra`, their names may be long), then the
+    form's own labels."""
     label = text.partition(":")[0]
     key = fold(label)
     if not key:
         return None
-    return next((role for role, keys in FORM_LABELS if len(key) <= 40 and heading_matches(label, keys)), None)
+    found = next((role for role, keys in extra if heading_matches(label, keys)), None)
+    return found or next((role for role, keys in FORM_LABELS if len(key) <= 40 and heading_matches(label, keys)), None)
 
 
 def _is_label_row(grid: Grid, r: int) -> bool:

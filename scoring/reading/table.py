@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import conditions as cond
 from ..dataset import Source
 from ..flags import FLAG, LEADER_FLAGS, UNIT_FLAGS, YES, Flag
 from ..framework import LEADER, UNIT, Criterion, Framework
 from ..text import code_key, fold, number_text, parse_number, unit_codes
 from ..validation import Issues
 from ..vocabulary import (
+    CONDITION,
     FOOTER_STARTS,
     HEADER_SCAN_ROWS,
     LEADER_META,
@@ -30,6 +32,8 @@ from ..vocabulary import (
     TOTAL_PREFIXES,
     TOTAL_ROW,
     UNIT_META,
+    condition_meta,
+    not_rated_reason,
 )
 from ..workbook import Book, Grid, column_letter
 from .consolidate import Part
@@ -126,7 +130,7 @@ def criteria_of(fw: Framework, target: str) -> dict[str, Criterion]:
 def _read_table(
     grid: Grid, fw: Framework, target: str, fallback_year: int | None, issues: Issues, source: Source
 ) -> Part | None:
-    meta = UNIT_META if target == UNIT else LEADER_META
+    meta = condition_meta(fw) + UNIT_META if target == UNIT else LEADER_META
     criteria = criteria_of(fw, target)
     other = {code_key(c.code) for c in fw.criteria if c.target != target}
     header = read_header(grid, meta, criteria, other)
@@ -209,6 +213,8 @@ def _read_table(
         for flag in UNIT_FLAGS:
             table[flag.code] = _flag_column(grid, roles.get(flag.code), rows, flag, issues)
         table["note"] = _texts(grid, roles.get("note"), rows)
+        table["not_rated"] = [not_rated_reason(t) for t in _texts(grid, roles.get("not_rated"), rows)]
+        table["conditions"] = _conditions(grid, roles, rows, fw, issues)
     else:
         table["unit_code"] = table["code"]
         table["title"] = _texts(grid, roles.get("title"), rows)
@@ -340,6 +346,24 @@ def _parsed(grid: Grid, col: Column | None, rows: np.ndarray, parse, default, is
         except ValueError:
             issues.error(message, row=int(rows[i]) + 1, column=col.label, value=value)
     return out
+
+
+def _conditions(grid: Grid, roles: dict[str, Column], rows: np.ndarray, fw: Framework, issues: Issues) -> list[str]:
+    """Each row's values of the framework's conditions, as JSON; a missing column is a warning (the engine says
+    per unit what it could not check)."""
+    values = {}
+    for name, kind in cond.measures(fw.conditions).items():
+        col = roles.get(CONDITION + name)
+        if col is None:
+            issues.warning(f"Thiếu cột điều kiện “{name}”: không đơn vị nào được tính là đạt điều kiện này")
+            continue
+        message = (
+            "Giá trị không hợp lệ: ghi “Có” hoặc “Không”"
+            if kind == cond.FLAG
+            else "Tỷ lệ không hợp lệ: ghi số phần trăm từ 0 đến 100 (ví dụ 25 hoặc 25%)"
+        )
+        values[name] = _parsed(grid, col, rows, lambda v, k=kind: cond.parse_value(k, v), np.nan, issues, message)
+    return cond.encode(pd.DataFrame(values, index=range(len(rows))))
 
 
 def _flag_column(grid, col, rows, flag: Flag, issues) -> list[int | bool]:

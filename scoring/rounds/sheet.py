@@ -10,12 +10,16 @@ from datetime import datetime
 
 import pandas as pd
 
+from ..conditions import NO_VALUES
 from ..flags import FLAGS
 from ..formats import stored_time as _utc
 from ..framework import UNIT, Framework
 from ..presentation import vn
 from ..validation import Issue
+from ..vocabulary import CONDITION
 from .states import NO_SELF, NOT_SUBMITTED, SUBMITTED
+
+NOT_RATED = "not_rated"  # the setting that marks a unit "Không xếp loại": its reason
 
 
 class RoundError(Exception):
@@ -85,6 +89,13 @@ class UnitSheet:
     def files(self) -> list[dict]:
         """Evidence in force (a file withdrawn stays in the history only)."""
         return [e for e in self.evidence if not e.get("withdrawn")]
+
+
+def condition_values(settings: dict) -> str:
+    """A sheet's values of the framework's conditions (settings "condition:<name>") as the units' table keeps
+    them: JSON, name → value, those given only."""
+    found = {k[len(CONDITION) :]: v for k, v in settings.items() if k.startswith(CONDITION) and v is not None}
+    return json.dumps(found, ensure_ascii=False) if found else NO_VALUES
 
 
 def key(target: str, code: str) -> str:

@@ -13,7 +13,7 @@ from ..dataset import LEADER_COLUMNS, UNIT_COLUMNS, YearData
 from ..flags import LEADER_FLAGS, UNIT_FLAGS
 from ..framework import LEADER, UNIT
 from ..presentation import vn
-from .sheet import RoundInfo, UnitSheet, key
+from .sheet import NOT_RATED, RoundInfo, UnitSheet, condition_values, key
 from .states import APPRAISED, NO_SELF, WITHDRAWN
 
 SOURCE_NAME = "Đợt đánh giá"
@@ -68,6 +68,8 @@ def _sheet_rows(s: UnitSheet, unit_keys: list[str], leader_keys: list[str]) -> _
         float(settings["penalty"]),
         *(f.stored(settings[f.code]) for f in UNIT_FLAGS),
         _reasons_note(s),
+        str(settings.get(NOT_RATED, "")),
+        condition_values(settings),
         True,
         SOURCE_NAME,
         "",
