@@ -243,9 +243,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
             "tier_name": [fw.tiers[t - 1].name if t <= fw.last else NOT_RATED for t in tier.tolist()],
             "rank": _ranks(rank, unrated),
             "cluster_rank": _ranks(cluster_rank, unrated),
-            "reason": np.where(
-                unrated, NOT_RATED + ": " + units["not_rated"].astype(str), reasons.lines(score_tier, tier, total)
-            ),
+            "reason": _reasons(reasons, units, unrated, score_tier, tier, total),
             "note": units["note"],
             "quota_cut": (before_quota == FIRST) & ~keep,
         }
@@ -304,6 +302,12 @@ def not_rated(units: pd.DataFrame) -> np.ndarray:
     return column.where(column.notna(), "").astype(str).str.strip().ne("").to_numpy()
 
 
+def _reasons(reasons: _Reasons, units: pd.DataFrame, unrated, score_tier, tier, total) -> np.ndarray:
+    """Each unit's reason: why its tier is below its score's, or why it is not rated."""
+    lines = reasons.lines(score_tier, np.where(unrated, score_tier, tier), total)
+    return np.where(unrated, NOT_RATED + ": " + units["not_rated"].astype(str), lines)
+
+
 def _ranks(rank: np.ndarray, unrated: np.ndarray) -> pd.array:
     """Ranks as integers; a unit not rated has none."""
     out = pd.array(rank, dtype="Int64")
@@ -326,7 +330,10 @@ def _conditions(fw: Framework, units: pd.DataFrame, reasons: _Reasons, tier: np.
         for c, value in failed
         if np.isnan(value)
     ]
-    tier = reasons.lower(tier, capped.tier, lambda i: ", ".join(c.failure(v) for c, v in capped.blocked[i]))
+    # one clause per failure: two tiers may ask the same bound ("chậm tiến độ ≤ 0 %" for HTXSNV and HTTNV)
+    tier = reasons.lower(
+        tier, capped.tier, lambda i: ", ".join(dict.fromkeys(c.failure(v) for c, v in capped.blocked[i]))
+    )
     return tier, warnings
 
 

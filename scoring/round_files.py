@@ -33,9 +33,9 @@ from .template import (
     leader_columns,
     unit_columns,
     write_criteria,
-    write_guide,
     write_table,
 )
+from .template_guide import write_guide
 from .text import fold
 from .validation import Issue, Issues, errors
 from .vocabulary import HEADER_SCAN_ROWS, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS

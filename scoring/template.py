@@ -20,8 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .conditions import PERCENT, measures
 from .flags import FLAG, FLAG_LABELS, LEADER_FLAGS, RULE_FLAGS, UNIT_FLAGS, Flag
-from .formats import format_vn
 from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
 from .sheet_style import (
     BORDER,
@@ -39,15 +39,15 @@ from .sheet_style import (
     put,
     save,
 )
+from .template_guide import BLANK_YEAR, consolidated_guide, form_guide, write_guide
 from .text import number_text
-from .vocabulary import REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
+from .vocabulary import CONDITION, NOT_RATED_HEADING, REVIEW, SELF, SHEET_FRAMEWORK, SHEET_LEADERS, SHEET_UNITS
 
 SELF_LABEL, REVIEW_LABEL = "Tự chấm", "Thẩm định"
 GUIDE_SHEET, FORM_SHEET = "Hướng dẫn", "Phiếu chấm điểm"
 UNITS_TITLE = "BẢNG TỔNG HỢP ĐIỂM CÔNG TÁC DÂN VẬN NĂM {year}"
 LEADERS_TITLE = "BẢNG TỔNG HỢP ĐIỂM ĐÁNH GIÁ NGƯỜI ĐỨNG ĐẦU NĂM {year}"
 FORM_TITLE = "PHIẾU CHẤM ĐIỂM CÔNG TÁC DÂN VẬN"
-BLANK_YEAR = "...."
 TEMPLATE_ROWS = 200
 TABLE_TOP = 6  # the two header rows of a consolidated table; data from TABLE_TOP + 2
 META_COLUMNS = 4  # STT, code, name, cluster (or title): kept in view when scrolling
@@ -135,8 +135,26 @@ def unit_columns(fw: Framework) -> list[Column]:
         Column("bonus", "Điểm thưởng", validation=score_rule(fw.bonus_max, "Điểm thưởng")),
         Column("penalty", "Điểm trừ", validation=score_rule(fw.penalty_max, "Điểm trừ")),
         *(Column(f.code, f.label, width=f.width, validation=flag_rule(f)) for f in UNIT_FLAGS),
+        *condition_columns(fw),
+        Column("not_rated", NOT_RATED_HEADING, width=18, align="left"),
         Column("note", "Ghi chú", width=28, align="left"),
     ]
+
+
+def condition_columns(fw: Framework) -> list[Column]:
+    """One column per value the framework's conditions ask (Quy định 366): its name as the heading."""
+    return [
+        Column(CONDITION + name, condition_heading(name, kind), width=14, validation=condition_rule(name, kind))
+        for name, kind in measures(fw.conditions).items()
+    ]
+
+
+def condition_heading(name: str, kind: str) -> str:
+    return f"{name} (%)" if kind == PERCENT else name
+
+
+def condition_rule(name: str, kind: str) -> DataValidation:
+    return score_rule(Decimal(100), name) if kind == PERCENT else choice_rule(("Có", "Không"), name)
 
 
 def leader_columns(fw: Framework) -> list[Column]:
@@ -271,9 +289,28 @@ def write_form(
         letter = get_column_letter(c)
         parts = "+".join(f"{letter}{s}" for s in subtotals)
         ws.cell(r, c, f"={parts}+{letter}{bonus_row}-{letter}{penalty_row}")
+    _form_beside_score(ws, r + 2, fw, labels)
     ws.print_title_rows = f"{FORM_HEADER_ROW}:{FORM_HEADER_ROW}"
     _page(ws, landscape=False)
     _protect(ws)
+
+
+def _form_beside_score(ws: Worksheet, r: int, fw: Framework, labels: dict) -> None:
+    """Under the table, labelled like the cells above it: the framework's conditions (Quy định 366) and whether
+    the unit is not rated this year."""
+    rows = [(CONDITION + name, condition_heading(name, kind), condition_rule(name, kind))
+            for name, kind in measures(fw.conditions).items()]  # fmt: skip
+    if rows:
+        put(ws, r, 2, "Điều kiện xếp loại ngoài điểm").font = font(bold=True)
+        r += 1
+    for key, text, rule in [*rows, ("not_rated", NOT_RATED_HEADING, None)]:
+        label = put(ws, r, 2, f"{text}:")
+        label.font, label.alignment = font(), Alignment(horizontal="right", wrap_text=True)
+        value = put(ws, r, 3, labels.get(key))
+        value.font, value.protection = font(bold=True), UNLOCKED
+        if rule is not None:
+            _validate(ws, rule, value.coordinate)
+        r += 1
 
 
 def _group_title(group: Group) -> str:
@@ -318,76 +355,6 @@ def cell_number(value: Decimal | float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-# ---------------------------------------------------------------- guide sheet
-
-
-def write_guide(ws: Worksheet, title: str, lines: list[str]) -> None:
-    ws.column_dimensions["A"].width = 110
-    put(ws, 1, 1, title).font = font(bold=True, size=14)
-    for r, line in enumerate(lines, start=3):
-        cell = put(ws, r, 1, line)
-        cell.font = font(bold=not line.startswith("–"))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _page(ws, landscape=False)
-
-
-def _common_guide(fw: Framework) -> list[str]:
-    bonus, penalty = number_text(float(fw.bonus_max)), number_text(float(fw.penalty_max))
-    return [
-        "Điểm",
-        "– “Tự chấm”: điểm đơn vị tự đánh giá; “Thẩm định”: điểm cấp trên chấm. Điểm dùng để xếp loại là điểm "
-        "thẩm định; ô thẩm định để trống thì lấy điểm tự chấm; trống cả hai tính 0 điểm.",
-        "– Điểm là số từ 0 đến điểm tối đa của tiêu chí; được ghi số thập phân bằng dấu phẩy (8,5) "
-        "hoặc dấu chấm (8.5). Điểm ngoài khoảng này bị báo lỗi, không tự sửa.",
-        f"– Điểm thưởng từ 0 đến {bonus}; điểm trừ từ 0 đến {penalty}; không có thì để trống.",
-        "– Đơn vị không tự chấm (bỏ trống toàn bộ điểm tự chấm) bị xếp loại Không hoàn thành nhiệm vụ.",
-        "Kỷ luật và các trường hợp đặc biệt",
-        "– Kỷ luật tập thể: khiển trách, cảnh cáo, giải tán (hoặc “x” nếu có kỷ luật mà chưa rõ hình thức). "
-        "Tổ chức bị kỷ luật xếp loại Không hoàn thành nhiệm vụ.",
-        "– Kỷ luật người đứng đầu: khiển trách, cảnh cáo, cách chức, khai trừ; không bị kỷ luật thì để trống. "
-        "Khiển trách: tổ chức tối đa Hoàn thành tốt nhiệm vụ; cảnh cáo: tối đa Hoàn thành nhiệm vụ; "
-        "cách chức trở lên: Không hoàn thành nhiệm vụ.",
-        "– Mất đoàn kết, Tham nhũng, Tín nhiệm thấp trên 50%: ghi “x” nếu có, để trống nếu không. "
-        "Mất đoàn kết hoặc tham nhũng: tổ chức xếp loại Không hoàn thành nhiệm vụ.",
-        f"– Số tổ chức Hoàn thành xuất sắc nhiệm vụ trong mỗi khối không quá {format_vn(fw.quota_percent, 0)}% "
-        "số tổ chức được xếp loại Hoàn thành tốt nhiệm vụ trở lên.",
-    ]
-
-
-def consolidated_guide(fw: Framework) -> list[str]:
-    leader_codes = ", ".join(fw.codes(LEADER))
-    return [
-        "Cách điền",
-        f"– Trang “{SHEET_UNITS}”: mỗi dòng một tổ chức cơ sở đảng. Ghi năm đánh giá vào dòng tiêu đề: thay "
-        f"“{BLANK_YEAR}” sau chữ “NĂM” bằng năm (bốn chữ số).",
-        "– Mã đơn vị: bắt buộc, không trùng nhau trong một năm (ví dụ DV01). Tên đơn vị: bắt buộc. "
-        "Khối: khối hoặc cụm thi đua; xếp hạng và chỉ tiêu được tính trong từng khối.",
-        "– Mỗi tiêu chí có hai cột “Tự chấm” và “Thẩm định” dưới mã tiêu chí; tên và điểm tối đa của từng "
-        f"tiêu chí xem ở trang “{SHEET_FRAMEWORK}”.",
-        f"– Trang “{SHEET_LEADERS}”: mỗi dòng một người đứng đầu; “Mã đơn vị” phải trùng với mã ở trang "
-        f"“{SHEET_UNITS}”. Các tiêu chí {leader_codes} điền như trên; cột “Kỷ luật” ghi hình thức kỷ luật "
-        "của người đứng đầu trong năm.",
-        f"– Trang “{SHEET_FRAMEWORK}”: bộ tiêu chí dùng để chấm; có thể sửa tên, điểm tối đa, trọng số, "
-        "nhưng mã tiêu chí phải khớp với tiêu đề cột.",
-        "– Ghi chú: thông tin bổ sung, không ảnh hưởng đến điểm.",
-        "– Các ô tiêu đề được khóa để tránh sửa nhầm; muốn sửa: Xem lại (Review) → Bỏ bảo vệ trang "
-        "(Unprotect Sheet), không có mật khẩu.",
-        *_common_guide(fw),
-    ]
-
-
-def form_guide(fw: Framework) -> list[str]:
-    return [
-        "Cách điền",
-        "– Mỗi tổ chức một phiếu (một tệp); nhiều phiếu tải lên cùng lúc được tổng hợp thành bảng của năm.",
-        "– Điền các ô bên phải nhãn: Mã đơn vị (do cấp trên cấp), Tên đơn vị, Khối, Năm (bốn chữ số), "
-        "Người đứng đầu, Chức vụ; các ô kỷ luật và trường hợp đặc biệt để trống nếu không có.",
-        "– Đơn vị điền cột “Tự chấm”; cấp trên điền cột “Thẩm định”. Không sửa mã tiêu chí ở cột “TT”. "
-        "Các dòng nhóm và dòng “Tổng cộng” tự tính.",
-        *_common_guide(fw),
-    ]
-
-
 # ---------------------------------------------------------------- template entry point
 
 
@@ -430,14 +397,15 @@ def write_template(path: Path, framework: Framework, form: bool = False) -> None
         units = wb.create_sheet(SHEET_UNITS)
         write_table(units, unit_columns(framework), Heading(), UNITS_TITLE.format(year=BLANK_YEAR), [], TEMPLATE_ROWS)
         _total_column(units, framework, unit_columns(framework), TEMPLATE_ROWS)
-        write_table(
-            wb.create_sheet(SHEET_LEADERS),
-            leader_columns(framework),
-            Heading(),
-            LEADERS_TITLE.format(year=BLANK_YEAR),
-            [],
-            TEMPLATE_ROWS,
-        )
+        if framework.of(LEADER):  # a framework that rates no heads (Quy định 366's organisations) has no such sheet
+            write_table(
+                wb.create_sheet(SHEET_LEADERS),
+                leader_columns(framework),
+                Heading(),
+                LEADERS_TITLE.format(year=BLANK_YEAR),
+                [],
+                TEMPLATE_ROWS,
+            )
         write_criteria(wb.create_sheet(SHEET_FRAMEWORK), framework)
     save(wb, Path(path), datetime.now().replace(microsecond=0))
 

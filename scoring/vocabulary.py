@@ -165,3 +165,4 @@ def not_rated_reason(text: str) -> str:
 
 
 NO_REASON = "không ghi lý do"
+NOT_RATED_HEADING = "Không xếp loại (lý do)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -46,6 +47,8 @@ def year_data(
                 "disunity": u.get("disunity", False),
                 "corruption": u.get("corruption", False),
                 "note": "",
+                "not_rated": u.get("not_rated", ""),
+                "conditions": json.dumps(u.get("conditions", {}), ensure_ascii=False),
                 "has_self_columns": has_self_columns,
                 "file": "test.xlsx",
                 "sheet": "Tổ chức",

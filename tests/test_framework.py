@@ -46,7 +46,11 @@ def sheet_bytes(rows, extra=None) -> bytes:
 
 
 def test_presets_match_the_domain():
-    assert presets() == {"dan_van_chinh_quyen": "Dân vận chính quyền (95/85/75)", "dan_van_tccsd": "Dân vận – TCCSĐ"}
+    assert presets() == {
+        "dan_van_chinh_quyen": "Dân vận chính quyền (95/85/75)",
+        "dan_van_tccsd": "Dân vận – TCCSĐ",
+        "quy_dinh_366": "Quy định 366 – tổ chức đảng",
+    }
     fw = load_preset()
     assert [(c.code, int(c.max_points)) for c in fw.of("unit")] == [
         ("1.1", 10),

@@ -250,10 +250,10 @@ def test_form_layout_validations_and_protection(form):
         "Tham nhũng",
         "Tín nhiệm thấp trên 50%",
         "Ghi chú",
+        "Không xếp loại (lý do)",  # under the table, beside the score
     ]
-    assert all(
-        r < header and ws.cell(r, 3).value is None and not ws.cell(r, 3).protection.locked for r in labels.values()
-    )
+    assert all(ws.cell(r, 3).value is None and not ws.cell(r, 3).protection.locked for r in labels.values())
+    assert max(labels[k] for k in labels if k != "Không xếp loại (lý do)") < header < labels["Không xếp loại (lý do)"]
     assert _validation(ws, f"C{labels['Kỷ luật người đứng đầu']}").type == "list"
     assert _validation(ws, f"C{labels['Tham nhũng']}").formula1 == '"x"'
     for code in UNIT_CODES + LEADER_CODES:
@@ -267,7 +267,7 @@ def test_form_layout_validations_and_protection(form):
     _assert_score_rule(ws, f"E{names['Điểm thưởng']}", FW.bonus_max)
     _assert_score_rule(ws, f"D{names['Điểm trừ']}", FW.penalty_max)
     assert rows["2.5"] < names["Điểm thưởng"] < names["Điểm trừ"] < rows["N1"]
-    assert str(ws.cell(ws.max_row, 2).value).startswith("Tổng cộng")
+    assert str(ws.cell(ws.max_row - 2, 2).value).startswith("Tổng cộng")  # then a blank row and "Không xếp loại"
     assert ws.protection.sheet and ws["B1"].protection.locked and ws[f"C{rows['1.1']}"].protection.locked
     assert ws["A1"].font.name == ws[f"B{rows['1.1']}"].font.name == "Times New Roman"
 

@@ -1,0 +1,171 @@
+"""Conditions beside the score (Quy định 366, Điều 11) and units not rated this year (issue 26 §3–§4), with
+numbers computed by hand."""
+
+from dataclasses import replace
+
+import pytest
+from builders import FW, by_code, leader, spread, unit, year_data
+
+from scoring import rate_year
+from scoring.conditions import FLAG, Condition, parse_value
+from scoring.framework import from_toml, load_preset, to_toml
+
+Q366 = load_preset("quy_dinh_366")
+DONE, LATE, EXCEEDED = "Tỷ lệ nhiệm vụ hoàn thành", "Tỷ lệ nhiệm vụ chậm tiến độ", "Tỷ lệ nhiệm vụ vượt mức"
+DISCIPLINED = "Có tổ chức đảng trực thuộc hoặc cấp ủy viên bị kỷ luật"
+ALL_HELD = {DONE: 100, LATE: 0, EXCEEDED: 40, DISCIPLINED: 0}
+
+
+def u366(code: str, total: float, **facts) -> dict:
+    """A unit of the Quy định 366 preset scoring `total`, meeting every condition unless `facts` say otherwise."""
+    values = ALL_HELD | facts.pop("values", {})
+    return unit(code, review=spread(total, Q366), conditions=values, **facts)
+
+
+def rate366(units, leaders=()):
+    return by_code(rate_year(year_data(units, leaders, fw=Q366), Q366))
+
+
+def test_the_preset_carries_the_conditions_of_dieu_11():
+    assert [(c.tier, c.name, c.bound) for c in Q366.conditions] == [
+        ("HTXSNV", DONE, "≥ 100 %"),
+        ("HTXSNV", LATE, "≤ 0 %"),
+        ("HTXSNV", EXCEEDED, "≥ 30 %"),
+        ("HTXSNV", DISCIPLINED, "không"),
+        ("HTTNV", DONE, "≥ 100 %"),
+        ("HTTNV", LATE, "≤ 0 %"),
+        ("HTNV", DONE, "≥ 100 %"),
+        ("HTNV", LATE, "≤ 20 %"),
+    ]
+    assert Q366.problems() == [] and from_toml(to_toml(Q366)) == Q366
+    assert all(load_preset(p).conditions == () for p in ("dan_van_tccsd", "dan_van_chinh_quyen"))
+
+
+def test_a_percentage_below_its_minimum_caps_at_the_best_tier_whose_conditions_hold():
+    """93,50 reaches HTXSNV by score; 25 % exceeded < 30 % fails HTXSNV only, HTTNV's conditions hold."""
+    r = rate366([u366("A", 93.5, values={EXCEEDED: 25})])
+    assert (r.loc["A", "score_tier"], r.loc["A", "tier"]) == ("HTXSNV", "HTTNV")
+    assert r.loc["A", "reason"] == "Đủ điểm HTXSNV (93,50) nhưng tỷ lệ nhiệm vụ vượt mức 25 % (cần ≥ 30 %) → HTTNV"
+
+
+def test_a_percentage_above_its_maximum_and_a_flag_that_fails():
+    """B: 10 % late fails HTXSNV's and HTTNV's ≤ 0 %, holds HTNV's ≤ 20 % → HTNV (one clause, not two).
+    C: a subordinate organisation disciplined fails HTXSNV → HTTNV. D: 25 % late fails every tier's → KHTNV.
+    E: 80 points (HTTNV by score) with 30 % exceeded: HTXSNV's conditions do not matter below it."""
+    r = rate366(
+        [
+            u366("B", 95, values={LATE: 10}),
+            u366("C", 95, values={DISCIPLINED: 1}),
+            u366("D", 95, values={LATE: 25}),
+            u366("E", 80, values={EXCEEDED: 0}),
+        ]
+    )
+    assert r["tier"].to_dict() == {"B": "HTNV", "C": "HTTNV", "D": "KHTNV", "E": "HTTNV"}
+    assert r.loc["B", "reason"] == "Đủ điểm HTXSNV (95,00) nhưng tỷ lệ nhiệm vụ chậm tiến độ 10 % (cần ≤ 0 %) → HTNV"
+    assert r.loc["C", "reason"] == f"Đủ điểm HTXSNV (95,00) nhưng {DISCIPLINED[0].lower()}{DISCIPLINED[1:]} → HTTNV"
+    assert r.loc["D", "reason"].endswith("tỷ lệ nhiệm vụ chậm tiến độ 25 % (cần ≤ 20 %) → KHTNV")
+    assert r.loc["E", "reason"] == ""
+
+
+def test_a_missing_value_is_a_warning_and_not_a_pass():
+    """F has no value of "chậm tiến độ" nor of the flag: no tier asking them can be given, so 95 points rate
+    KHTNV, with a warning per condition left unchecked (its row, its file). G (95, all held) is the pool of one:
+    floor(20 % × 1) = 0 kept → HTTNV."""
+    data = year_data([u366("F", 95, values={LATE: None}), u366("G", 95)], fw=Q366)
+    data.units.loc[0, "conditions"] = '{"Tỷ lệ nhiệm vụ hoàn thành": 100, "Tỷ lệ nhiệm vụ vượt mức": 40}'
+    result = rate_year(data, Q366)
+    r = by_code(result)
+    assert (r.loc["F", "tier"], r.loc["G", "tier"]) == ("KHTNV", "HTTNV")
+    assert "chưa có số liệu “Tỷ lệ nhiệm vụ chậm tiến độ” (không tính là đạt)" in r.loc["F", "reason"]
+    assert "chưa có số liệu “Có tổ chức" in r.loc["F", "reason"]
+    missing = [w for w in result.warnings if w.message.startswith("F: chưa có")]
+    assert {(w.row, w.file) for w in missing} == {(5, "test.xlsx")}
+    assert any("Tỷ lệ nhiệm vụ chậm tiến độ” (điều kiện của HTNV)" in w.message for w in missing)
+
+
+def test_a_condition_failing_with_the_quota_and_the_heads_discipline():
+    """One cluster of ten, all at HTTNV's conditions or better. Score tiers: A 98, B 96, C 95, D 94, E 92 HTXSNV;
+    F 85 … J 72 HTTNV. C exceeded only 20 % → HTTNV (condition). D's head is reprimanded → HTTNV, and D is 10 %
+    late, which fails HTTNV's ≤ 0 % → HTNV. Before the quota: A, B, E HTXSNV; the pool of HTXSNV and HTTNV is
+    A, B, C, E, F, G, H, I, J = 9 → floor(20 % × 9) = 1 kept: A; B and E → HTTNV. C, held down by its condition,
+    takes none of the quota."""
+    units = [
+        u366("A", 98),
+        u366("B", 96),
+        u366("C", 95, values={EXCEEDED: 20}),
+        u366("D", 94, head_discipline=1, values={LATE: 10}),
+        u366("E", 92),
+        *(u366(code, total) for code, total in zip("FGHIJ", (85, 80, 78, 75, 72))),
+    ]
+    r = rate366(units)
+    assert r["tier"].to_dict() == {
+        "A": "HTXSNV", "B": "HTTNV", "C": "HTTNV", "D": "HTNV", "E": "HTTNV",
+        "F": "HTTNV", "G": "HTTNV", "H": "HTTNV", "I": "HTTNV", "J": "HTTNV",
+    }  # fmt: skip
+    assert r.loc["D", "reason"] == (
+        "Đủ điểm HTXSNV (94,00) nhưng người đứng đầu bị kỷ luật khiển trách; "
+        "tỷ lệ nhiệm vụ chậm tiến độ 10 % (cần ≤ 0 %) → HTNV"
+    )
+    assert r.loc["B", "reason"] == "Đủ điểm HTXSNV (96,00) nhưng vượt chỉ tiêu 20% của khối → HTTNV"
+    assert r.loc["C", "reason"] == "Đủ điểm HTXSNV (95,00) nhưng tỷ lệ nhiệm vụ vượt mức 20 % (cần ≥ 30 %) → HTTNV"
+
+
+def test_values_as_offices_write_them():
+    assert [parse_value("percent", v) for v in (25, "25%", "25 %", "25,5", 0.25, "", None)][:5] == [
+        25,
+        25,
+        25,
+        25.5,
+        25,
+    ]
+    assert [parse_value(FLAG, v) for v in ("x", "Có", "Không", 0)] == [1, 1, 0, 0]
+    for bad in ("nhiều", 150, -5):
+        with pytest.raises(ValueError):
+            parse_value("percent", bad)
+    with pytest.raises(ValueError):
+        parse_value(FLAG, "có lẽ")
+
+
+def test_conditions_that_cannot_rate_are_refused():
+    bad = (
+        Condition("XS", "A", min=30),
+        Condition("KHTNV", "B", min=30),
+        Condition("HTXSNV", "C"),
+        Condition("HTXSNV", "D", kind=FLAG, min=1),
+        Condition("HTXSNV", "E", kind="so"),
+        Condition("HTXSNV", EXCEEDED, kind=FLAG),
+        Condition("HTTNV", EXCEEDED, min=10),
+    )
+    text = " | ".join(replace(FW, conditions=bad).problems())
+    for part in ("mức “XS” không có", "mức cuối (KHTNV)", "“C”: cần “min” hoặc “max”", "“D”: điều kiện có/không",
+                 "“E”: loại “so”", "cùng tên nhưng khác loại"):  # fmt: skip
+        assert part in text
+    with pytest.raises(ValueError, match="khóa không biết “minimum”"):
+        from_toml(to_toml(FW) + '\n[[conditions]]\ntier = "HTXSNV"\nname = "X"\nminimum = 3\n')
+
+
+# §3 units not rated this year
+
+
+def test_a_unit_not_rated_is_listed_with_its_scores_but_no_tier_no_rank_and_no_quota():
+    """A 95, B 94 (not rated), C 93, D 91, E 85, F 80, G 77, H 75, I 72, J 70 in one cluster. The rated pool of
+    HTXSNV and HTTNV is 9 → floor(1,8) = 1 kept (had B counted: 10 → 2, and C would keep HTXSNV). Ranks skip B:
+    A 1, C 2, D 3 …; B keeps its total and no tier, no rank, no cluster rank; its head is not capped by it."""
+    reason = "Thành lập chưa đủ 6 tháng"
+    totals = dict(zip("ABCDEFGHIJ", (95, 94, 93, 91, 85, 80, 77, 75, 72, 70)))
+    units = [unit(c, t, not_rated=reason if c == "B" else "") for c, t in totals.items()]
+    result = rate_year(year_data(units, [leader("B", 95)]), FW)
+    r = by_code(result)
+    assert r["tier"].to_dict() == {"A": "HTXSNV", "B": "", "C": "HTTNV", "D": "HTTNV"} | dict.fromkeys(
+        "EFGHIJ", "HTTNV"
+    )
+    assert r.loc["B", "total"] == 94 and r.loc["B", "score_tier"] == "" and r.loc["B", "tier_name"] == "Không xếp loại"
+    assert r.loc["B", "reason"] == f"Không xếp loại: {reason}"
+    assert r["rank"].isna().tolist() == [c == "B" for c in r.index] and r["cluster_rank"].isna()["B"]
+    assert r["rank"].dropna().tolist() == list(range(1, 10)) and result.units["code"].iloc[-1] == "B"
+    assert result.quota.iloc[0][["eligible", "allowed", "given"]].tolist() == [9, 1, 1]
+    head = result.leaders.iloc[0]  # 95 points: HTXSNV by score, the quota of one leader keeps none
+    assert (head["tier"], head["reason"]) == (
+        "HTTNV",
+        "Đủ điểm HTXSNV (95,00) nhưng vượt chỉ tiêu 20% của người đứng đầu → HTTNV",
+    )
