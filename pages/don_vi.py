@@ -8,6 +8,7 @@ from pages._tables import pick_unit, show_table
 from pages._ui import actor, all_results, chart, require_data, year_row
 from scoring import charts, views
 from scoring.access import Right
+from scoring.formats import place
 from scoring.presentation import NOT_APPRAISED, literal, markdown, markdown_list, scale, vn
 
 me = actor()
@@ -27,10 +28,10 @@ tiers = scale(result.framework)
 
 cols = st.columns(4)
 cols[0].metric("Tổng điểm", vn(unit["total"]))
-cols[1].metric("Xếp loại", unit["tier"], help=literal(tiers.label[unit["tier"]]))
+cols[1].metric("Xếp loại", unit["tier"] or "—", help=literal(tiers.label[unit["tier"]]))
 if whole:
-    cols[2].metric("Xếp hạng", f"{unit['rank']}/{len(result.units)}")
-    cols[3].metric(markdown("Hạng trong {}", unit["cluster"]), int(unit["cluster_rank"]))
+    cols[2].metric("Xếp hạng", f"{place(unit['rank'])}/{int(result.units['rank'].notna().sum())}")
+    cols[3].metric(markdown("Hạng trong {}", unit["cluster"]), place(unit["cluster_rank"]))
 st.markdown(
     markdown("**{}** · {} · xếp loại **{}**", unit["name"], unit["cluster"], tiers.label[unit["tier"]])
     + ("" if unit["appraised"] else markdown(" · *{}*", NOT_APPRAISED))

@@ -8,7 +8,7 @@ from pathlib import Path
 from . import province, service
 from .access import ROLE_LABELS, Role
 from .committees import Committees
-from .formats import moment
+from .formats import moment, place
 from .framework import Framework, load_framework_file, load_preset
 from .output import EXIT_INVALID, EXIT_OK, command_actor, emit, open_store, report_issues, subtree_json
 from .store import Store, StoreError
@@ -93,7 +93,7 @@ def _rank(store: Store, args, framework) -> int:
         sys.stdout.write(subtree_json(args.year, units) + "\n")
     else:
         for u in units.itertuples():
-            print(f"{u.rank:>5}  {u.committee:<12} {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6}")
+            print(f"{place(u.rank):>5}  {u.committee:<12} {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6}")
     return EXIT_OK
 
 

@@ -370,7 +370,7 @@ def _rank_change(units: pd.DataFrame, previous) -> pd.Series:
     prev = previous.units if isinstance(previous, YearResult) else previous
     # Positions among the units present in both years: a rank among 4 units says nothing against one among 45.
     prev_rank = units["code"].map(prev.set_index("code")["rank"])
-    both = prev_rank.notna()
+    both = prev_rank.notna() & units["rank"].notna()  # ranked in both years (a unit not rated has no rank)
     before = prev_rank[both].rank(method="min")
     now = units.loc[both, "rank"].rank(method="min")
     return (before - now).reindex(units.index).astype("Int64")

@@ -42,3 +42,11 @@ def format_vn(value: float | Decimal, decimals: int = 2) -> str:
 def number_setting(value: Decimal | float) -> str:
     """A setting (threshold, quota, maximum) as people write it: 92,5 not 92,50; 20 not 20,00."""
     return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+
+
+def place(rank) -> str:
+    """A rank as a table or a card writes it; a unit not rated has none ("—")."""
+    try:
+        return str(int(rank))
+    except (TypeError, ValueError):  # pandas' NA, NaN, None
+        return "—"

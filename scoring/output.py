@@ -128,10 +128,12 @@ def emit(args, results) -> int:
 def _print_table(r) -> None:
     import pandas as pd
 
+    from .formats import place
+
     print(f"Năm {r.year}: {len(r.units)} đơn vị")
     for u in r.units.itertuples():
         change = "" if pd.isna(u.rank_change) else f"{int(u.rank_change):+d}"
-        print(f"{int(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")
+        print(f"{place(u.rank):>5} {change:>4}  {u.code:<10} {u.name[:40]:<40} {u.total:>7.2f}  {u.tier:<6} {u.reason}")
 
 
 def store_args(parser, committee: bool = True) -> None:

@@ -35,14 +35,19 @@ class Scale:
         return self.codes[-1]
 
 
+# A unit not rated this year has no tier (its code is ""): shown by name, in grey, never counted among the tiers.
+UNRATED = {"code": "", "name": "Không xếp loại", "colour": "#9E9E9E", "fill": "#EEEEEE"}
+
+
 @cache
 def _scale(tiers: tuple[Tier, ...]) -> Scale:
+    none = UNRATED["code"]
     return Scale(
         tuple(t.code for t in tiers),
-        {t.code: t.name for t in tiers},
-        {t.code: t.short for t in tiers},
-        {t.code: t.colour for t in tiers},
-        {t.code: t.fill for t in tiers},
+        {t.code: t.name for t in tiers} | {none: UNRATED["name"]},
+        {t.code: t.short for t in tiers} | {none: UNRATED["name"]},
+        {t.code: t.colour for t in tiers} | {none: UNRATED["colour"]},
+        {t.code: t.fill for t in tiers} | {none: UNRATED["fill"]},
     )
 
 

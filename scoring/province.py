@@ -115,9 +115,13 @@ def subtree_ranking(years: list[CommitteeYear]) -> pd.DataFrame:
         )
     units = pd.concat(frames, ignore_index=True)
     # Contributions are sums of floats: compared to the micro-point, as the totals are to the cent.
+    # A unit its committee did not rate has no rank here either: after every rated unit, so their ranks hold.
+    unrated = units["rank"].isna().to_numpy()
     keys = [-units["total"].round(2).to_numpy(), -units["tie_break"].round(6).to_numpy(), units["penalty"].to_numpy()]
-    units["rank"] = competition_rank(keys)
-    order = np.lexsort((units["code"].to_numpy(dtype=str), units["committee"].to_numpy(dtype=str), units["rank"]))
+    rank = competition_rank([unrated.astype(np.int8), *keys])
+    units["rank"] = pd.array(rank, dtype="Int64")
+    units.loc[unrated, "rank"] = pd.NA
+    order = np.lexsort((units["code"].to_numpy(dtype=str), units["committee"].to_numpy(dtype=str), rank))
     return units.iloc[order].drop(columns="tie_break").reset_index(drop=True)
 
 

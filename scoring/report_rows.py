@@ -80,7 +80,7 @@ def text_cell(col: int, row: int, style: int, value: object) -> str:
 
 
 def number_cell(col: int, row: int, style: int, value: float) -> str:
-    if value != value:  # NaN: a blank, formatted cell
+    if value is None or value is pd.NA or value != value:  # none (a unit not rated has no rank), NaN: a blank cell
         return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"/>'
     return f'<c r="{COLUMN[col]}{row + 1}" s="{style}"><v>{value:.16G}</v></c>'
 

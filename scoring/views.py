@@ -41,7 +41,8 @@ def overview(result: YearResult, previous: YearResult | None) -> dict:
 def tier_by_cluster(result: YearResult) -> pd.DataFrame:
     """Long table cluster × tier → number of units, every tier present for every cluster."""
     codes = list(scale(result.framework).codes)
-    table = pd.crosstab(result.units["cluster"], pd.Categorical(result.units["tier"], categories=codes))
+    tiers = result.units["tier"]
+    table = pd.crosstab(result.units["cluster"], pd.Categorical(tiers.where(tiers.isin(codes)), categories=codes))
     return table.reindex(columns=codes, fill_value=0).rename_axis(columns="tier").stack().rename("units").reset_index()
 
 
@@ -116,14 +117,15 @@ def unit_history(results: list[YearResult], code: str) -> pd.DataFrame:
                 {
                     "year": r.year,
                     "total": u["total"],
-                    "rank": int(u["rank"]),
-                    "cluster_rank": int(u["cluster_rank"]),
+                    "rank": u["rank"],  # none in a year it was not rated
+                    "cluster_rank": u["cluster_rank"],
                     "tier": u["tier"],
                     "units": len(r.units),
                     "reason": u["reason"],
                 }
             )
-    return pd.DataFrame(rows, columns=["year", "total", "rank", "cluster_rank", "tier", "units", "reason"])
+    out = pd.DataFrame(rows, columns=["year", "total", "rank", "cluster_rank", "tier", "units", "reason"])
+    return out.astype({"rank": "Int64", "cluster_rank": "Int64"})
 
 
 def unit_leader(result: YearResult, code: str) -> pd.DataFrame:
@@ -153,6 +155,7 @@ def movers(before: YearResult, after: YearResult, n: int = 10) -> tuple[pd.DataF
     both = after.units[["code", "name", "cluster", "total", "rank"]].merge(
         before.units[["code", "total", "rank"]], on="code", suffixes=("", "_before")
     )
+    both = both.dropna(subset=["rank", "rank_before"])  # a year the unit was not rated: no rank to compare
     both["rank_change"] = both["rank_before"] - both["rank"]
     both["total_change"] = both["total"] - both["total_before"]
     improved = both.sort_values(["rank_change", "total_change", "code"], ascending=[False, False, True]).head(n)
@@ -282,7 +285,7 @@ def framework_change(now: YearResult, after: YearResult) -> pd.DataFrame:
             "Xếp loại mới": new["tier"].map(scale(after.framework).label),
         }
     )
-    changed = (before["rank"] != new["rank"]) | (before["tier"] != new["tier"])
+    changed = before["rank"].ne(new["rank"]).fillna(True) | (before["tier"] != new["tier"])
     return table[changed].reset_index(names="Mã đơn vị")
 
 

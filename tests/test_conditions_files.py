@@ -134,3 +134,44 @@ def test_the_form_carries_the_conditions_and_reads_them_back():
         "Có tổ chức đảng trực thuộc hoặc cấp ủy viên bị kỷ luật": 0,
     }
     assert unit["not_rated"] == "không ghi lý do"
+
+
+def test_every_page_the_report_and_the_documents_with_conditions_and_a_unit_not_rated(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from streamlit.testing.v1 import AppTest
+
+    from scoring import service
+    from scoring.documents import CommitteeDetails, context
+    from scoring.report import report_bytes
+    from scoring.store import Store
+    from tests.signing import sign_in_apptest
+
+    read = read_files([("tong_hop_2025.xlsx", filled_template())], Q366)
+    result = rate_year(read.years[2025], Q366)
+    book = openpyxl.load_workbook(io.BytesIO(report_bytes(result)))
+    rows = [[c.value for c in row] for row in book["Xếp hạng"].iter_rows()]
+    cb06 = next(r for r in rows if "CB06" in r)
+    assert "Không xếp loại" in cb06 and any(str(v).startswith("Không xếp loại: Mới thành lập") for v in cb06)
+    now = datetime(2026, 1, 15)
+    decision = context.decision(result, CommitteeDetails(), now)
+    assert all("CB06" not in str(g) for g in decision["unit_groups"])
+    context.report(result, None, CommitteeDetails(), now)
+    letter = dict(context.letters(result, CommitteeDetails(), now))["CB06"]["unit"]
+    assert (letter["tier"], letter["rank"]) == ("Không xếp loại: Mới thành lập tháng 9", "—")
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    service.import_files(Store(url), [("tong_hop_2025.xlsx", filled_template())], framework=Q366)
+    sign_in_apptest(monkeypatch, url, "canbo", "can_bo")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in ("xep_hang", "don_vi", "nguoi_dung_dau", "xu_huong", "tieu_chi", "bao_cao", "dot_danh_gia"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page("pages/don_vi.py").run()
+    at.selectbox(key="unit").set_value("CB06").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.metric] == ["91,00", "—", "—/6", "—"]
+    assert any(i.value.startswith("Không xếp loại") and "Mới thành lập" in i.value for i in at.info)

@@ -28,7 +28,7 @@ def common(result: YearResult, details: CommitteeDetails, now: datetime) -> dict
         "year": result.year,
         "date_line": f"{details.place}, ngày {now.day:02d} tháng {now.month:02d} năm {now.year}",
         "date_short": f"{now.day:02d}/{now.month:02d}/{now.year}",
-        "unit_count": len(result.units),
+        "unit_count": int(result.units["rank"].notna().sum()),  # those ranked: a unit not rated has no place
         "leader_count": len(result.leaders),
         "unit_counts": _counts(result.units, scale(result.framework)),
         "leader_counts": _counts(result.leaders, scale(result.framework)),
@@ -179,15 +179,20 @@ def letters(
                     "bonus": format_vn(u.bonus),
                     "penalty": format_vn(u.penalty),
                     "total": format_vn(u.total),
-                    "tier": labels[u.tier],
-                    "rank": u.rank,
-                    "cluster_rank": u.cluster_rank,
+                    "tier": labels[u.tier] if u.tier else u.reason,  # not rated: why
+                    "rank": _place(u.rank),
+                    "cluster_rank": _place(u.cluster_rank),
                     "reason": u.reason,
                 },
                 "criteria": rows,
                 "leader": None if head is None else _head(head, labels),
             },
         )
+
+
+def _place(rank) -> object:
+    """A rank as a letter writes it; a unit not rated has none ("—")."""
+    return "—" if pd.isna(rank) else int(rank)
 
 
 def _head(head: pd.Series, labels: dict[str, str]) -> dict:
