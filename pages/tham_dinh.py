@@ -8,6 +8,7 @@ from datetime import timedelta
 import streamlit as st
 
 from pages._downloads import offer_download
+from pages._round_inputs import beside_score_inputs
 from pages._tables import CRITERIA_WIDTHS, criteria_editor, page_of, pick_unit, show_history, show_table
 from pages._ui import (
     actor,
@@ -139,6 +140,7 @@ if open_for_review:
                 ("head_discipline", [0, 1, 2, 3, 4]),
             )
         }
+        beside = beside_score_inputs(fw, sheet.settings)
         reason = st.text_input("Lý do, căn cứ", key="complete_reason")
         ready = not problems and bonus is not None and penalty is not None
         with st.popover("Hoàn tất thẩm định…", icon=":material/task_alt:", disabled=not ready):
@@ -156,6 +158,7 @@ if open_for_review:
                             "penalty": float(penalty),
                             **{f: int(v) for f, v in flags.items()},
                             **levels,
+                            **beside,
                         },
                         reason,
                         scores,

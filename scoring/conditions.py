@@ -19,6 +19,7 @@ from .text import nfc, parse_flag, parse_number
 FLAG, PERCENT = "flag", "percent"
 KINDS = {FLAG: "có/không", PERCENT: "tỷ lệ %"}
 KEYS = {"tier", "name", "kind", "fails_when", "min", "max"}
+MAX_NAME = 150  # a condition's name is its key in a round's entries ("condition:<name>", 200 characters)
 NO_VALUES = "{}"  # a unit without condition values (and every unit of a framework without conditions)
 
 
@@ -110,6 +111,8 @@ def problems(conditions: tuple[Condition, ...], tier_codes: list[str]) -> list[s
     kinds: dict[str, str] = {}
     for c in conditions:
         where = f"Điều kiện “{c.name}”"
+        if not c.name or len(c.name) > MAX_NAME:
+            out.append(f"{where}: tên cần từ 1 đến {MAX_NAME} ký tự")
         if c.tier not in tier_codes:
             out.append(f"{where}: mức “{c.tier}” không có trong thang xếp loại")
         elif c.tier == tier_codes[-1]:

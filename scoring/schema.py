@@ -268,7 +268,7 @@ round_entries = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("who", Text, nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("target", String(60), nullable=False),  # "U:1.1", "L:1", a field name, or ""
+    Column("target", String(200), nullable=False),  # "U:1.1", "L:1", a field name ("condition:<name>"), or ""
     Column("value", Text, nullable=False),  # JSON
     Column("reason", Text, nullable=False),
 )

@@ -169,3 +169,48 @@ def test_a_unit_not_rated_is_listed_with_its_scores_but_no_tier_no_rank_and_no_q
         "HTTNV",
         "Đủ điểm HTXSNV (95,00) nhưng vượt chỉ tiêu 20% của người đứng đầu → HTTNV",
     )
+
+
+# In a round: the committee enters the conditions and "Không xếp loại" when it completes a unit
+
+
+def test_a_round_of_quy_dinh_366_carries_conditions_and_a_unit_not_rated_to_the_published_year(database_url, clock):
+    """Three units submit full marks (100, HTXSNV by score). The committee completes A with every condition held,
+    B with 25 % exceeded (→ HTTNV by its condition), C as not rated. Pool of the first two tiers: A, B → floor(0,4)
+    = 0 kept, so A → HTTNV by the quota; C keeps its 100 points and no tier. The stored year rates the same."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from scoring.access import Actor, Role
+    from scoring.engine import rate
+    from scoring.rounds import RoundError, Rounds, key
+    from scoring.store import Store
+    from tests.builders import START
+
+    officer, head = Actor("canbo", Role.OFFICER), Actor("lanhdao", Role.LEADERSHIP)
+    roster = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"], "cluster": "K"})
+    rounds = Rounds(Store(database_url), clock)
+    rounds.open(officer, 2026, Q366, roster, START + timedelta(days=10), START + timedelta(days=20))
+    marks = {key(c.target, c.code): float(c.max_points) for c in Q366.criteria}
+    for code in "ABC":
+        unit_account = Actor(f"dv-{code}", Role.UNIT, code)
+        rounds.save_draft(unit_account, 2026, code, marks, {}, {"name": "", "title": ""})
+        rounds.submit(unit_account, 2026, code)
+    held = {f"condition:{name}": value for name, value in ALL_HELD.items()}
+    with pytest.raises(RoundError, match="không hợp lệ"):
+        rounds.complete(officer, 2026, "A", held | {f"condition:{EXCEEDED}": 140}, "Theo báo cáo")
+    with pytest.raises(RoundError, match="không có điều kiện “Tỷ lệ lạ”"):
+        rounds.complete(officer, 2026, "A", {"condition:Tỷ lệ lạ": 1}, "Theo báo cáo")
+    rounds.complete(officer, 2026, "A", held, "Theo báo cáo tổng kết")
+    rounds.complete(officer, 2026, "B", held | {f"condition:{EXCEEDED}": 25}, "Theo báo cáo tổng kết")
+    rounds.complete(officer, 2026, "C", {"not_rated": "Thành lập tháng 10/2026"}, "Mới thành lập")
+    provisional = by_code(rounds.provisional(head, 2026))
+    assert provisional["tier"].to_dict() == {"A": "HTTNV", "B": "HTTNV", "C": ""}
+    assert provisional.loc["B", "reason"].startswith("Đủ điểm HTXSNV (100,00) nhưng tỷ lệ nhiệm vụ vượt mức 25 %")
+    assert provisional.loc["C", "reason"] == "Không xếp loại: Thành lập tháng 10/2026"
+    assert provisional.loc["C", "total"] == 100 and pd.isna(provisional.loc["C", "rank"])
+    rounds.publish(head, 2026)
+    data, fw, _ = Store(database_url).load(2026)
+    assert fw.conditions == Q366.conditions
+    assert by_code(rate(data, fw))[["tier", "reason"]].equals(provisional[["tier", "reason"]])

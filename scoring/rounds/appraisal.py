@@ -13,8 +13,9 @@ from ..presentation import vn
 from ..store import record
 from ..text import unit_code
 from ..validation import errors
+from ..vocabulary import CONDITION
 from .record import Record
-from .sheet import Compared, RoundError, RoundInfo, UnitSheet, _maxima, _reason, _score
+from .sheet import NOT_RATED, Compared, RoundError, RoundInfo, UnitSheet, _maxima, _reason, _score, beside_score
 from .states import NOT_SUBMITTED, STATE_LABELS, STEPS
 
 
@@ -115,14 +116,17 @@ class Appraisal(Record):
         """Close a unit the caller found open for appraisal, before the appraisal deadline."""
         fw = info.framework
         for name, value in settings.items():
-            if name not in sheet.settings:
+            if name == NOT_RATED or name.startswith(CONDITION):
+                value = beside_score(fw, name, value)
+            elif name not in sheet.settings:
                 raise RoundError(f"Không có mục “{name}”.")
-            number = float(value)
-            limit = {"bonus": fw.bonus_max, "penalty": fw.penalty_max}.get(name)
-            if limit is not None and not 0 <= number <= float(limit):
-                raise RoundError(f"{'Điểm thưởng' if name == 'bonus' else 'Điểm trừ'} phải từ 0 đến {vn(limit)}.")
-            if number != sheet.settings[name]:
-                self._append(conn, info.id, sheet.code, actor, "setting", name, number, _reason(reason))
+            else:
+                value = float(value)
+                limit = {"bonus": fw.bonus_max, "penalty": fw.penalty_max}.get(name)
+                if limit is not None and not 0 <= value <= float(limit):
+                    raise RoundError(f"{'Điểm thưởng' if name == 'bonus' else 'Điểm trừ'} phải từ 0 đến {vn(limit)}.")
+            if value != sheet.settings.get(name, "" if name == NOT_RATED else None):
+                self._append(conn, info.id, sheet.code, actor, "setting", name, value, _reason(reason))
         self._leave(conn, info, sheet, actor, "complete", reason.strip() if sheet.submitted else _reason(reason))
         self._forget_draft(conn, info.id, sheet.code, "tham-dinh")
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..conditions import NO_VALUES
+from ..conditions import NO_VALUES, PERCENT, measures, parse_value
 from ..flags import FLAGS
 from ..formats import stored_time as _utc
 from ..framework import UNIT, Framework
@@ -96,6 +96,27 @@ def condition_values(settings: dict) -> str:
     them: JSON, name → value, those given only."""
     found = {k[len(CONDITION) :]: v for k, v in settings.items() if k.startswith(CONDITION) and v is not None}
     return json.dumps(found, ensure_ascii=False) if found else NO_VALUES
+
+
+def beside_score(fw: Framework, name: str, value) -> str | float | None:
+    """A setting beside the score, checked: why the unit is not rated (a text, "" when it is), or a value of one
+    of the framework's conditions (None: not given; a flag 1 or 0; a percentage 0–100)."""
+    if name == NOT_RATED:
+        return str(value or "").strip()
+    kinds = measures(fw.conditions)
+    condition = name[len(CONDITION) :]
+    if condition not in kinds:
+        raise RoundError(f"Bộ tiêu chí không có điều kiện “{condition}”.")
+    if value is None or value != value:
+        return None
+    try:
+        if kinds[condition] == PERCENT and isinstance(value, int | float):  # a form's number: the percentage itself
+            if not 0 <= value <= 100:
+                raise ValueError(value)
+            return float(value)
+        return parse_value(kinds[condition], value)
+    except ValueError:
+        raise RoundError(f"Giá trị “{value}” của điều kiện “{condition}” không hợp lệ.") from None
 
 
 def key(target: str, code: str) -> str:
