@@ -119,3 +119,30 @@ def test_the_committee_s_documents_name_the_framework_s_tiers(five):
     assert [r["cells"][0] for r in report["tier_table"]] == [*names.values(), "Tổng số"]
     code, letter = next(context.letters(result, CommitteeDetails(), now))
     assert letter["unit"]["tier"] == names[result.units.set_index("code").loc[code, "tier"]]
+
+
+def test_the_five_tier_example_in_docs_rates_the_sample():
+    """docs/examples' dân vận chính quyền on five tiers, on the 2025 sample: each score tier by the file's
+    thresholds (checked by hand below), no tier above it, and per cluster at most floor(20 % × the pool of XS
+    and TOT) units keep XS."""
+    example = ROOT / "docs" / "examples" / "dan_van_chinh_quyen_5_muc.toml"
+    run = subprocess.run(
+        [sys.executable, "-m", "scoring", "rank", str(SAMPLE[-1]), "--framework", str(example), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    units = json.loads(run.stdout)["years"][0]["units"]
+    order = ["XS", "TOT", "KHA", "TB", "YEU"]
+    for u in units:
+        t = u["total"]
+        assert u["score_tier"] == ("XS" if t >= 95 else "TOT" if t >= 85 else "KHA" if t >= 70 else "TB" if t >= 50
+                                   else "YEU"), u  # fmt: skip
+        assert order.index(u["tier"]) >= order.index(u["score_tier"])
+    for cluster in {u["cluster"] for u in units}:
+        mine = [u for u in units if u["cluster"] == cluster]
+        pool = sum(u["tier"] in ("XS", "TOT") for u in mine)
+        assert sum(u["tier"] == "XS" for u in mine) <= pool * 20 // 100
+    assert {u["tier"] for u in units} >= {"TOT", "KHA"}
