@@ -21,7 +21,8 @@ from pages._ui import (
 from scoring import rate_year, service, views
 from scoring.access import Forbidden, Right
 from scoring.formats import number_setting
-from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, from_table, to_table
+from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT
+from scoring.framework_rows import from_table, to_table
 from scoring.presentation import literal, markdown
 from scoring.reader import read_framework_bytes
 from scoring.store import StoreError

@@ -16,7 +16,7 @@ from . import conditions as cond
 from .arithmetic import _exact_dot, _exact_factors, _factors, _scaled_sums, cents, exact_order, weighted_cents
 from .dataset import Source, YearData
 from .formats import format_vn
-from .framework import LEADER, QUOTA_BASES, UNIT, Framework
+from .framework import LEADER, QUOTA_BASES, SUPERIOR, UNIT, Framework
 from .ranking import FIRST, SECOND, competition_rank, quota_cut
 from .text import DISCIPLINE_LABELS
 from .validation import WARNING, Issue
@@ -74,6 +74,9 @@ def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.Dat
     codes = fw.codes(target)
     s = self_scores.reindex(columns=codes).to_numpy(dtype=float, na_value=np.nan)
     r = review.reindex(columns=codes).to_numpy(dtype=float, na_value=np.nan)
+    superior = [c.scored_by == SUPERIOR for c in fw.of(target)]
+    if any(superior):  # a criterion only the superior scores has no self score, whatever a sheet holds
+        s[:, np.array(superior)] = np.nan
     used = np.where(np.isnan(r), s, r)
     blank = np.isnan(used)
     used = np.where(blank, 0.0, used)

@@ -16,7 +16,7 @@ import tomli_w
 
 from . import conditions as cond
 from .formats import number_setting
-from .text import code_key, fold, parse_number
+from .text import code_key, fold
 
 UNIT = "unit"
 LEADER = "leader"
@@ -80,6 +80,10 @@ class Group:
     weight: Decimal | None = None  # split over its criteria in proportion to max points
 
 
+BOTH, SUPERIOR = "both", "superior"  # who scores a criterion: the unit and the committee, or the committee only
+SCORED_BY = {BOTH: "Đơn vị tự chấm, cấp trên thẩm định", SUPERIOR: "Cấp trên chấm"}
+
+
 @dataclass(frozen=True)
 class Criterion:
     code: str
@@ -88,6 +92,8 @@ class Criterion:
     group: str = ""  # Group.key; leader criteria have none
     weight: Decimal | None = None  # None: weight = max points
     target: str = UNIT
+    scored_by: str = BOTH  # SUPERIOR: no self score (the unit neither enters nor is judged on one)
+    parent: str = ""  # the code of the criterion this is a component of ("2.1" for "2.1.a")
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,26 @@ class Framework:
         return numbers[named] if named in numbers else min(CAPS[event], self.last)
 
     def of(self, target: str) -> tuple[Criterion, ...]:
-        return tuple(c for c in self.criteria if c.target == target)
+        """The criteria scored for a target: those without components (a criterion with components is the sum of
+        them, scores are entered at the lowest level)."""
+        parents = self.parents
+        return tuple(c for c in self.criteria if c.target == target and c.code not in parents)
+
+    @property
+    def parents(self) -> set[str]:
+        """The codes of the criteria that have components."""
+        return {c.parent for c in self.criteria if c.parent}
+
+    def headings(self, target: str) -> tuple[Criterion, ...]:
+        """The criteria as people read them: the top level (a criterion with components stands for them)."""
+        return tuple(c for c in self.criteria if c.target == target and not c.parent)
+
+    def components(self, code: str) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.parent == code)
+
+    def self_scored(self, target: str) -> tuple[Criterion, ...]:
+        """The scored criteria a unit assesses itself (not those only the superior scores)."""
+        return tuple(c for c in self.of(target) if c.scored_by != SUPERIOR)
 
     def codes(self, target: str) -> list[str]:
         return [c.code for c in self.of(target)]
@@ -133,7 +158,13 @@ class Framework:
     def weights(self, target: str) -> dict[str, Decimal]:
         """Effective weight per criterion (docs/rules.md step 2)."""
         criteria = self.of(target)
-        out = {c.code: c.max_points if c.weight is None else c.weight for c in criteria}
+        parent = {c.code: c for c in self.criteria if c.code in self.parents}
+        out = {}
+        for c in criteria:  # a component shares its criterion's weight in proportion to its maximum
+            above = parent.get(c.parent)
+            shared = above is not None and above.weight is not None and c.weight is None
+            out[c.code] = above.weight * c.max_points / above.max_points if shared else c.max_points
+            out[c.code] = c.weight if c.weight is not None else out[c.code]
         for g in self.groups:
             members = [c for c in criteria if c.group == g.key]
             if g.weight is not None and members:
@@ -159,6 +190,7 @@ class Framework:
             group = next((g for g in self.groups if g.key == c.group), None)
             if group is not None and group.weight is not None and c.weight is not None:
                 out.append(f"Tiêu chí {c.code}: chỉ khai báo trọng số ở nhóm hoặc ở tiêu chí, không cả hai")
+        out += _component_problems(self)
         if not self.of(UNIT):
             out.append("Bộ tiêu chí không có tiêu chí nào cho tổ chức")
         for target in (UNIT, LEADER):
@@ -178,6 +210,30 @@ class Framework:
 
     def with_criteria(self, criteria: tuple[Criterion, ...], groups: tuple[Group, ...], **settings) -> Framework:
         return replace(self, criteria=criteria, groups=groups, **settings)
+
+
+def _component_problems(fw: Framework) -> list[str]:
+    """Components under an existing criterion of the same target, one level deep, maxima summing to its own."""
+    out = []
+    by_code = {c.code: c for c in fw.criteria}
+    for c in fw.criteria:
+        if c.scored_by not in SCORED_BY:
+            out.append(f"Tiêu chí {c.code}: người chấm “{c.scored_by}” không hợp lệ (chỉ có: {', '.join(SCORED_BY)})")
+        above = by_code.get(c.parent)
+        if c.parent and above is None:
+            out.append(f"Tiêu chí {c.code}: không có tiêu chí “{c.parent}” để làm thành phần")
+        elif above is not None and (above.parent or above.target != c.target):
+            out.append(f"Tiêu chí {c.code}: chỉ là thành phần của một tiêu chí cùng đối tượng, một cấp")
+        elif above is not None and above.weight is not None and c.weight is not None:
+            out.append(f"Tiêu chí {c.code}: chỉ khai báo trọng số ở tiêu chí hoặc ở thành phần, không cả hai")
+    for code in sorted(fw.parents & set(by_code)):
+        total = sum((c.max_points for c in fw.components(code)), Decimal(0))
+        if total != by_code[code].max_points:
+            out.append(
+                f"Tiêu chí {code}: điểm tối đa {number_setting(by_code[code].max_points)} khác tổng các thành phần "
+                f"({number_setting(total)})"
+            )
+    return out
 
 
 def _tier_problems(fw: Framework) -> list[str]:
@@ -262,7 +318,7 @@ KEYS = {
     "tiers": {"code", "name", "min", "colour"},
     "caps": set(CAP_LABELS),
     "groups": {"key", "name", "weight"},
-    "criteria": {"code", "name", "max", "group", "weight", "target"},
+    "criteria": {"code", "name", "max", "group", "weight", "target", "scored_by", "parent"},
 }  # fmt: skip
 
 
@@ -272,16 +328,20 @@ def from_toml(text: str, source: str = "") -> Framework:
     groups = tuple(
         Group(g["key"], g["name"], _dec(g["weight"]) if "weight" in g else None) for g in data.get("groups", [])
     )
-    criteria = tuple(
-        Criterion(
-            code=str(c["code"]),
-            name=c["name"],
-            max_points=_dec(c["max"]),
-            group=c.get("group", ""),
-            weight=_dec(c["weight"]) if "weight" in c else None,
-            target=c.get("target", UNIT),
+    criteria = _inherited(
+        tuple(
+            Criterion(
+                code=str(c["code"]),
+                name=c["name"],
+                max_points=_dec(c["max"]),
+                group=c.get("group", ""),
+                weight=_dec(c["weight"]) if "weight" in c else None,
+                target=c.get("target", UNIT),
+                scored_by=str(c.get("scored_by", "")),
+                parent=str(c.get("parent", "")),
+            )
+            for c in data["criteria"]
         )
-        for c in data["criteria"]
     )
     scale = {"thresholds": tuple(_dec(t) for t in data.get("thresholds", [90, 70, 50]))}
     if "tiers" in data:  # a scale of the framework's own replaces the four tiers and their thresholds
@@ -305,6 +365,18 @@ def from_toml(text: str, source: str = "") -> Framework:
         source=source,
         **scale,
     )
+
+
+def _inherited(criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+    """A component takes its criterion's group, target and scorer unless it states its own scorer."""
+    by_code = {c.code: c for c in criteria}
+    out = []
+    for c in criteria:
+        above = by_code.get(c.parent)
+        if above is not None:
+            c = replace(c, group=above.group, target=above.target, scored_by=c.scored_by or above.scored_by)
+        out.append(replace(c, scored_by=c.scored_by or BOTH))
+    return tuple(out)
 
 
 def _known_keys(data: dict, text: str) -> None:
@@ -358,8 +430,10 @@ def to_toml(fw: Framework) -> str:
             {"code": c.code}
             | ({"group": c.group} if c.group else {})
             | ({"target": c.target} if c.target != UNIT else {})
+            | ({"parent": c.parent} if c.parent else {})
             | {"name": c.name, "max": _num(c.max_points)}
             | ({"weight": _num(c.weight)} if c.weight is not None else {})
+            | ({"scored_by": c.scored_by} if c.scored_by != BOTH else {})
             for c in fw.criteria
         ],
     }
@@ -378,94 +452,3 @@ def to_toml(fw: Framework) -> str:
     if fw.conditions:
         data["conditions"] = cond.to_entries(fw.conditions)
     return tomli_w.dumps(data)
-
-
-def to_table(fw: Framework) -> list[dict]:
-    """The criteria as editable text rows (the dashboard's editor): numbers written the Vietnamese way ("8,5"),
-    blanks as empty texts, the group as its key, the target as a label."""
-
-    def text(value: Decimal | None) -> str:
-        return "" if value is None else number_setting(value)
-
-    return [
-        {
-            "code": c.code,
-            "group": c.group,
-            "name": c.name,
-            "max_points": text(c.max_points),
-            "weight": text(c.weight),
-            "target": TARGET_LABELS[c.target],
-        }
-        for c in fw.criteria
-    ]
-
-
-def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework, list[str]]:
-    """A framework from edited rows and settings, and the numbers that could not be read (in Vietnamese); groups
-    kept from `base`, new group keys added. Check the framework with `problems()` too."""
-    criteria, problems = [], []
-    for row in rows:
-        code = str(row.get("code") or "").strip()
-        if not code:
-            continue
-        target = LEADER if row.get("target") == TARGET_LABELS[LEADER] else UNIT
-        numbers = {}
-        for key, label in (("max_points", "điểm tối đa"), ("weight", "trọng số")):
-            try:
-                number = parse_number(row.get(key))
-            except ValueError:
-                problems.append(f"Tiêu chí {code}: {label} “{row.get(key)}” không phải là số")
-                number = None
-            numbers[key] = None if number is None else _dec(number)
-        criteria.append(
-            Criterion(
-                code=code,
-                name=str(row.get("name") or "").strip(),
-                max_points=numbers["max_points"] or Decimal(0),
-                group=str(row.get("group") or "").strip() if target == UNIT else "",
-                weight=numbers["weight"],
-                target=target,
-            )
-        )
-    groups = list(base.groups)
-    for c in criteria:
-        if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:
-            groups.append(Group(c.group, c.group))
-    return base.with_criteria(tuple(criteria), tuple(groups), **settings), problems
-
-
-SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
-BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
-RULES_GROUP = "Quy tắc"
-THRESHOLD_ROWS = ("Ngưỡng HTXSNV", "Ngưỡng HTTNV", "Ngưỡng HTNV")
-QUOTA_ROW = "Chỉ tiêu HTXSNV (%)"
-QUOTA_BASE_ROW = "Chỉ tiêu tính trên"
-
-
-def to_rows(fw: Framework) -> list[list]:
-    """The framework as the rows of a "Tiêu chí" sheet (header first).
-
-    Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ";
-    thresholds and the quota are rows of the group "Quy tắc".
-    """
-    rows: list[list] = [list(SHEET_COLUMNS)]
-    for g in fw.groups:
-        if g.weight is not None:
-            rows.append(["", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]])
-    for c in fw.criteria:
-        group = fw.group(c.group).name if c.group else ""
-        weight = None if c.weight is None else _num(c.weight)
-        rows.append([c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]])
-    rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
-    rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
-    for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
-        rows.append(["", RULES_GROUP, label, _num(value), None, ""])
-    rows.append(["", RULES_GROUP, QUOTA_ROW, _num(fw.quota_percent), None, ""])
-    rows.append(["", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""])
-    return rows
-
-
-def quota_base_of(text: str) -> str | None:
-    """The quota base named in a "Chỉ tiêu tính trên: …" cell, or None."""
-    key = fold(text.split(":", 1)[-1])
-    return next((base for base, label in QUOTA_BASES.items() if fold(label) == key or base == key), None)

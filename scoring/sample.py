@@ -18,7 +18,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from .flags import YES
-from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, load_preset
+from .framework import LEADER, UNIT, Framework, load_preset
+from .framework_rows import BONUS_ROW, PENALTY_ROW
 from .template import (
     FORM_SHEET,
     LEADERS_TITLE,

@@ -37,6 +37,8 @@ HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
+SHADED = PatternFill("solid", fgColor="D9D9D9")  # a cell not to fill in (a self score only the superior gives)
 
 
 @cache

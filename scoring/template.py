@@ -22,9 +22,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .conditions import PERCENT, measures
 from .flags import FLAG, FLAG_LABELS, LEADER_FLAGS, RULE_FLAGS, UNIT_FLAGS, Flag
-from .framework import BONUS_ROW, LEADER, PENALTY_ROW, UNIT, Framework, Group, to_rows
+from .framework import LEADER, SUPERIOR, UNIT, Framework, Group
+from .framework_rows import BONUS_ROW, PENALTY_ROW, to_rows
 from .sheet_style import (
     BORDER,
+    LOCKED,
+    SHADED,
     UNLOCKED,
     Heading,
     _fit_height,
@@ -117,10 +120,12 @@ def flag_rule(flag: Flag, label: str = "") -> DataValidation:
 
 
 def _score_columns(fw: Framework, target: str) -> list[Column]:
+    """Two columns per criterion scored (self, appraisal); one (appraisal) for a criterion the superior scores."""
     return [
         Column((kind, c.code), c.code, label, 8, validation=score_rule(c.max_points, f"Tiêu chí {c.code}"))
         for c in fw.of(target)
         for kind, label in ((SELF, SELF_LABEL), (REVIEW, REVIEW_LABEL))
+        if kind == REVIEW or c.scored_by != SUPERIOR
     ]
 
 
@@ -273,16 +278,15 @@ def write_form(
     for group in fw.groups:
         subtotals.append(r)
         r = _form_section(
-            ws, r, group.key, _group_title(group), [c for c in fw.of(UNIT) if c.group == group.key], scores
+            ws, r, group.key, _group_title(group), [c for c in fw.headings(UNIT) if c.group == group.key], scores, fw
         )
     bonus_row, penalty_row = r, r + 1
-    _form_input(ws, bonus_row, "", BONUS_ROW, fw.bonus_max, scores.get(BONUS_ROW))
-    _form_input(ws, penalty_row, "", PENALTY_ROW, fw.penalty_max, scores.get(PENALTY_ROW))
+    _form_input(ws, bonus_row, ("", BONUS_ROW, fw.bonus_max), scores.get(BONUS_ROW))
+    _form_input(ws, penalty_row, ("", PENALTY_ROW, fw.penalty_max), scores.get(PENALTY_ROW))
     r = penalty_row + 1
     if fw.of(LEADER):
-        r = _form_section(
-            ws, r, _ROMAN[min(len(fw.groups), len(_ROMAN) - 1)], "Đánh giá người đứng đầu", list(fw.of(LEADER)), scores
-        )
+        roman = _ROMAN[min(len(fw.groups), len(_ROMAN) - 1)]
+        r = _form_section(ws, r, roman, "Đánh giá người đứng đầu", list(fw.headings(LEADER)), scores, fw)
     keys = " + ".join(g.key for g in fw.groups)
     _form_row(ws, r, "", f"Tổng cộng điểm tổ chức ({keys} + điểm thưởng − điểm trừ)", None, bold=True)
     for c in (4, 5):
@@ -317,24 +321,49 @@ def _group_title(group: Group) -> str:
     return group.name.removeprefix(f"{group.key}.").strip() or group.name
 
 
-def _form_section(ws: Worksheet, r: int, tt: str, title: str, criteria: list, scores: dict) -> int:
-    """A group row summing its criteria, then one input row per criterion; returns the next free row."""
-    total = sum((c.max_points for c in criteria), Decimal(0))
+def _form_section(ws: Worksheet, r: int, tt: str, title: str, headings: list, scores: dict, fw: Framework) -> int:
+    """A group row summing its criteria, then per criterion an input row, or a row summing its components and
+    an input row per component (scores are entered at the lowest level); returns the next free row."""
+    total = sum((c.max_points for c in headings), Decimal(0))
     _form_row(ws, r, tt, title, total, bold=True)
-    if criteria:
-        for c in (4, 5):
-            letter = get_column_letter(c)
-            ws.cell(r, c, f"=SUM({letter}{r + 1}:{letter}{r + len(criteria)})")
-    for i, criterion in enumerate(criteria, start=1):
-        _form_input(ws, r + i, criterion.code, criterion.name, criterion.max_points, scores.get(criterion.code))
-    return r + len(criteria) + 1
+    inputs, row = [], r + 1
+    for heading in headings:
+        parts = fw.components(heading.code)
+        if parts:
+            _form_row(ws, row, heading.code, heading.name, heading.max_points)
+            _sums(ws, row, list(range(row + 1, row + 1 + len(parts))))
+            row += 1
+        for criterion in parts or (heading,):
+            _form_input(ws, row, criterion, scores.get(criterion.code))
+            inputs.append(row)
+            row += 1
+    _sums(ws, r, inputs)
+    return row
 
 
-def _form_input(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal, values: tuple | None) -> None:
-    _form_row(ws, r, tt, text, maximum)
+def _sums(ws: Worksheet, r: int, rows: list[int]) -> None:
+    """Row r's self and appraisal cells sum the given rows."""
+    if not rows:
+        return
+    for c in (4, 5):
+        letter = get_column_letter(c)
+        contiguous = rows == list(range(rows[0], rows[-1] + 1))
+        parts = f"SUM({letter}{rows[0]}:{letter}{rows[-1]})" if contiguous else "+".join(f"{letter}{i}" for i in rows)
+        ws.cell(r, c, f"={parts}")
+
+
+def _form_input(ws: Worksheet, r: int, criterion, values: tuple | None) -> None:
+    """A criterion's input row (a bonus or penalty row is a criterion-like (code "", name, maximum)); a criterion
+    only the superior scores has its self cell locked and shaded."""
+    code, text, maximum = criterion if isinstance(criterion, tuple) else (criterion.code, criterion.name,
+                                                                          criterion.max_points)  # fmt: skip
+    _form_row(ws, r, code, text, maximum)
     for c, value in zip((4, 5), values or (None, None)):
         put(ws, r, c, value).protection = UNLOCKED
-    _validate(ws, score_rule(maximum, tt or text), f"D{r}:E{r}")
+    if getattr(criterion, "scored_by", "") == SUPERIOR:
+        cell = ws.cell(r, 4, None)
+        cell.protection, cell.fill = LOCKED, SHADED
+    _validate(ws, score_rule(maximum, code or text), f"D{r}:E{r}")
 
 
 def _form_row(ws: Worksheet, r: int, tt: str, text: str, maximum: Decimal | None, bold: bool = False) -> None:

@@ -12,18 +12,8 @@ import openpyxl
 import pytest
 
 from scoring import read_files
-from scoring.framework import (
-    QUOTA_OF_GOOD,
-    Criterion,
-    Group,
-    from_table,
-    from_toml,
-    load_preset,
-    presets,
-    to_rows,
-    to_table,
-    to_toml,
-)
+from scoring.framework import QUOTA_OF_GOOD, Criterion, Group, from_toml, load_preset, presets, to_toml
+from scoring.framework_rows import from_table, to_rows, to_table
 from scoring.reader import read_framework_sheet
 from scoring.validation import Issues
 from scoring.workbook import load

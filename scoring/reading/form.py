@@ -110,6 +110,8 @@ def read_form(
                 )
             continue
         crit = all_criteria[code_key(code)]
+        if crit.code in fw.parents:  # a criterion's row summing its components: the components are read
+            continue
         if crit.code in found:
             issues.error(f"Tiêu chí {crit.code} xuất hiện hai lần trên phiếu", row=r + 1)
             continue

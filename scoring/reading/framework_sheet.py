@@ -7,19 +7,8 @@ import re
 from decimal import Decimal
 
 from .. import workbook
-from ..framework import (
-    LEADER,
-    QUOTA_BASE_ROW,
-    QUOTA_ROW,
-    RULES_GROUP,
-    THRESHOLD_ROWS,
-    UNIT,
-    Criterion,
-    Framework,
-    Group,
-    load_preset,
-    quota_base_of,
-)
+from ..framework import LEADER, UNIT, Criterion, Framework, Group, load_preset
+from ..framework_rows import QUOTA_BASE_ROW, QUOTA_ROW, RULES_GROUP, THRESHOLD_ROWS, quota_base_of
 from ..text import fold, nfc, parse_number
 from ..validation import Issue, Issues
 from ..vocabulary import HEADER_SCAN_ROWS, SHEET_FRAMEWORK

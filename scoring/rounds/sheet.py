@@ -13,7 +13,7 @@ import pandas as pd
 from ..conditions import NO_VALUES, PERCENT, measures, parse_value
 from ..flags import FLAGS
 from ..formats import stored_time as _utc
-from ..framework import UNIT, Framework
+from ..framework import LEADER, UNIT, Framework
 from ..presentation import vn
 from ..validation import Issue
 from ..vocabulary import CONDITION
@@ -174,8 +174,10 @@ def _apply(sheet: UnitSheet, entry) -> None:
                 e["withdrawn"] = True
 
 
-def _maxima(fw: Framework) -> dict[str, float]:
-    return {key(c.target, c.code): float(c.max_points) for c in fw.criteria}
+def _maxima(fw: Framework, own: bool = False) -> dict[str, float]:
+    """Entry target → maximum of the criteria scored (with `own`, those a unit scores itself)."""
+    scored = (*fw.self_scored(UNIT), *fw.self_scored(LEADER)) if own else (*fw.of(UNIT), *fw.of(LEADER))
+    return {key(c.target, c.code): float(c.max_points) for c in scored}
 
 
 def _score(target: str, value, maxima: dict[str, float]) -> float | None:

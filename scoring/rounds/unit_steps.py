@@ -39,7 +39,7 @@ class UnitSteps(Record):
             self._save(conn, actor, info, sheet, scores, statements, leader)
 
     def _save(self, conn: Connection, actor: Actor, info: RoundInfo, sheet: UnitSheet, scores, statements, leader):
-        maxima = _maxima(info.framework)
+        maxima = _maxima(info.framework, own=True)
         for target, value in scores.items():
             number = _score(target, value, maxima)
             if number != sheet.self_scores.get(target):
@@ -87,7 +87,7 @@ class UnitSteps(Record):
             if scores or statements or leader:
                 self._save(conn, actor, info, sheet, scores or {}, statements, leader)
                 sheet = self._sheets(conn, info, sheet.code)[sheet.code]
-            missing = [k for k in _maxima(info.framework) if k not in sheet.self_scores]
+            missing = [k for k in _maxima(info.framework, own=True) if k not in sheet.self_scores]
             if missing:
                 raise RoundError("Chưa chấm các tiêu chí: " + ", ".join(m[2:] for m in missing))
             if info.framework.codes(LEADER) and not sheet.leader.get("name"):

@@ -1,0 +1,101 @@
+"""A framework as rows people edit: the dashboard's criteria editor (texts) and the "Tiêu chí" sheet of a workbook
+(read back by reading/framework_sheet.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .formats import number_setting
+from .framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, Criterion, Framework, Group, _dec, _num
+from .text import fold, parse_number
+
+
+def to_table(fw: Framework) -> list[dict]:
+    """The criteria as editable text rows (the dashboard's editor): numbers written the Vietnamese way ("8,5"),
+    blanks as empty texts, the group as its key, the target as a label."""
+
+    def text(value: Decimal | None) -> str:
+        return "" if value is None else number_setting(value)
+
+    return [
+        {
+            "code": c.code,
+            "group": c.group,
+            "name": c.name,
+            "max_points": text(c.max_points),
+            "weight": text(c.weight),
+            "target": TARGET_LABELS[c.target],
+        }
+        for c in fw.criteria
+    ]
+
+
+def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework, list[str]]:
+    """A framework from edited rows and settings, and the numbers that could not be read (in Vietnamese); groups
+    kept from `base`, new group keys added. Check the framework with `problems()` too."""
+    criteria, problems = [], []
+    for row in rows:
+        code = str(row.get("code") or "").strip()
+        if not code:
+            continue
+        target = LEADER if row.get("target") == TARGET_LABELS[LEADER] else UNIT
+        numbers = {}
+        for key, label in (("max_points", "điểm tối đa"), ("weight", "trọng số")):
+            try:
+                number = parse_number(row.get(key))
+            except ValueError:
+                problems.append(f"Tiêu chí {code}: {label} “{row.get(key)}” không phải là số")
+                number = None
+            numbers[key] = None if number is None else _dec(number)
+        criteria.append(
+            Criterion(
+                code=code,
+                name=str(row.get("name") or "").strip(),
+                max_points=numbers["max_points"] or Decimal(0),
+                group=str(row.get("group") or "").strip() if target == UNIT else "",
+                weight=numbers["weight"],
+                target=target,
+            )
+        )
+    groups = list(base.groups)
+    for c in criteria:
+        if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:
+            groups.append(Group(c.group, c.group))
+    return base.with_criteria(tuple(criteria), tuple(groups), **settings), problems
+
+
+SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
+BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
+RULES_GROUP = "Quy tắc"
+THRESHOLD_ROWS = ("Ngưỡng HTXSNV", "Ngưỡng HTTNV", "Ngưỡng HTNV")
+QUOTA_ROW = "Chỉ tiêu HTXSNV (%)"
+QUOTA_BASE_ROW = "Chỉ tiêu tính trên"
+
+
+def to_rows(fw: Framework) -> list[list]:
+    """The framework as the rows of a "Tiêu chí" sheet (header first).
+
+    Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ";
+    thresholds and the quota are rows of the group "Quy tắc".
+    """
+    rows: list[list] = [list(SHEET_COLUMNS)]
+    for g in fw.groups:
+        if g.weight is not None:
+            rows.append(["", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]])
+    for c in fw.criteria:
+        group = fw.group(c.group).name if c.group else ""
+        weight = None if c.weight is None else _num(c.weight)
+        rows.append([c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]])
+    rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
+    rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
+    for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
+        rows.append(["", RULES_GROUP, label, _num(value), None, ""])
+    rows.append(["", RULES_GROUP, QUOTA_ROW, _num(fw.quota_percent), None, ""])
+    rows.append(["", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""])
+    return rows
+
+
+def quota_base_of(text: str) -> str | None:
+    """The quota base named in a "Chỉ tiêu tính trên: …" cell, or None."""
+    key = fold(text.split(":", 1)[-1])
+    return next((base for base, label in QUOTA_BASES.items() if fold(label) == key or base == key), None)
