@@ -76,7 +76,7 @@ def _score(fw: Framework, target: str, self_scores: pd.DataFrame, review: pd.Dat
     r = review.reindex(columns=codes).to_numpy(dtype=float, na_value=np.nan)
     superior = [c.scored_by == SUPERIOR for c in fw.of(target)]
     if any(superior):  # a criterion only the superior scores has no self score, whatever a sheet holds
-        s[:, np.array(superior)] = np.nan
+        s = np.where(np.array(superior), np.nan, s)
     used = np.where(np.isnan(r), s, r)
     blank = np.isnan(used)
     used = np.where(blank, 0.0, used)

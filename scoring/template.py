@@ -455,9 +455,13 @@ def _total_column(ws: Worksheet, fw: Framework, columns: list[Column], rows: int
     for r in range(TABLE_TOP + 2, TABLE_TOP + 2 + rows):
         terms = []
         for crit in fw.of(UNIT):
-            self_cell, review_cell = f"{letter[(SELF, crit.code)]}{r}", f"{letter[(REVIEW, crit.code)]}{r}"
+            review_cell = f"{letter[(REVIEW, crit.code)]}{r}"
             factor = 100 * weights[crit.code] / (crit.max_points * total_weight)
-            used = f'IF({review_cell}<>"",{review_cell},N({self_cell}))'
+            used = (
+                f"N({review_cell})"  # only the superior scores it: no self cell
+                if (SELF, crit.code) not in letter
+                else f'IF({review_cell}<>"",{review_cell},N({letter[(SELF, crit.code)]}{r}))'
+            )
             terms.append(used if factor == 1 else f"{used}*{float(factor):.12g}")
         body = "+".join(terms) + f"+N({letter['bonus']}{r})-N({letter['penalty']}{r})"
         cell = ws.cell(r, c, f'=IF({letter["code"]}{r}="","",ROUND(MAX(0,{body}),2))')
