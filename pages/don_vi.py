@@ -55,8 +55,9 @@ if whole:
     )
     chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history, tiers), right)
 st.subheader("Điểm từng tiêu chí")
+parts = bool(result.framework.parents) and st.toggle("Hiện các thành phần của tiêu chí", key="unit_components")
 show_table(
-    views.unit_criteria(result, code),
+    views.unit_criteria(result, code, parts),
     {"Mã": 50, "Tiêu chí": "large", "Tối đa": 60, "Tự chấm": 70, "Thẩm định": 74, "Điểm tính": 74},
 )
 st.subheader("Qua các năm")

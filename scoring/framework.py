@@ -173,6 +173,11 @@ class Framework:
                     out[c.code] = g.weight * c.max_points / total_max
         return out
 
+    def weight_of(self, code: str) -> Decimal:
+        """The effective weight of any criterion: a scored one's, or the sum of its components'."""
+        weights = {**self.weights(UNIT), **self.weights(LEADER)}
+        return weights.get(code, sum((weights[c.code] for c in self.components(code)), Decimal(0)))
+
     def problems(self) -> list[str]:
         """Inconsistencies that make the framework unusable, in Vietnamese."""
         out = []

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .components import shown, summed
 from .engine import YearResult
 from .formats import VN_TIME, format_vn, moment, number_setting
-from .framework import LEADER, QUOTA_BASES, UNIT
+from .framework import LEADER, QUOTA_BASES, SUPERIOR, UNIT
 from .presentation import TIERS, rank_change_text, scale, unit_notes
 from .report_layout import FONT, ReportSettings, _Formats, _header_block, _page_setup, _paper, _signature, _table_header
 from .report_rows import TIER, Book, Column, cell_text, field, serial
@@ -119,10 +120,11 @@ def _detail_lines(result: YearResult, units: pd.DataFrame) -> tuple[pd.DataFrame
     """Per unit and criterion: self score, review score and points used; group subtotals; bonus, penalty, total."""
     scores = result.unit_scores.take(units.index)
     fw = result.framework
+    frames = [summed(fw, UNIT, f) for f in (scores.self_scores, scores.review_scores, scores.points)]
     parts = {
         f"{c.code} {part}": frame[c.code].to_numpy(dtype=float)
-        for c in fw.of(UNIT)
-        for part, frame in (("TC", scores.self_scores), ("TĐ", scores.review_scores), ("Tính", scores.points))
+        for c in shown(fw, UNIT)
+        for part, frame in zip(("TC", "TĐ", "Tính"), frames)
     }
     groups = result.unit_groups.loc[units.index]
     parts |= {f"Cộng nhóm {g.key}": groups[g.key].to_numpy(dtype=float) for g in fw.groups}
@@ -143,7 +145,7 @@ def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFra
     """A criterion's heading spans its three columns (TC, TĐ, Tính) over a second header row."""
     fw = result.framework
     ws = book.workbook.add_worksheet(SHEETS[1])
-    criteria = fw.of(UNIT)
+    criteria = shown(fw, UNIT)
     lines, columns = _detail_lines(result, units)
     width = len(columns)
     ws.merge_range(0, 0, 0, width - 1, title, f.title)
@@ -173,8 +175,8 @@ def _detail_sheet(book: Book, f: _Formats, result: YearResult, units: pd.DataFra
 
 
 def _leaders_sheet(book: Book, f: _Formats, result: YearResult, leaders: pd.DataFrame, title: str) -> None:
-    points = result.leader_scores.points.loc[leaders.index]
-    headings = {f"{c.code} ({format_vn(c.max_points, 0)}đ)": c.code for c in result.framework.of(LEADER)}
+    points = summed(result.framework, LEADER, result.leader_scores.points.loc[leaders.index])
+    headings = {f"{c.code} ({format_vn(c.max_points, 0)}đ)": c.code for c in shown(result.framework, LEADER)}
     scores = {heading: points[code].to_numpy(dtype=float) for heading, code in headings.items()}
     lines = pd.concat([leaders, pd.DataFrame(scores, index=leaders.index)], axis=1)
     columns = [
@@ -349,15 +351,15 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
     r += 1
     for c, name in enumerate(["Mã tiêu chí", "Tên tiêu chí", "Nhóm", "Đối tượng", "Điểm tối đa", "Trọng số"]):
         ws.write_string(r, c, name, f.header)
-    weights = {**fw.weights(UNIT), **fw.weights(LEADER)}
     for c in fw.criteria:
         r += 1
         ws.write_string(r, 0, c.code, f.text_center)
-        ws.write_string(r, 1, cell_text(c.name), f.text)
+        scorer = " (cấp trên chấm)" if c.scored_by == SUPERIOR else ""
+        ws.write_string(r, 1, cell_text(c.name + scorer), f.text)
         ws.write_string(r, 2, fw.group(c.group).name if c.group else "", f.text)
         ws.write_string(r, 3, "Tổ chức" if c.target == UNIT else "Người đứng đầu", f.text)
         ws.write_number(r, 4, float(c.max_points), f.score)
-        ws.write_number(r, 5, float(weights[c.code]), f.score)
+        ws.write_number(r, 5, float(fw.weight_of(c.code)), f.score)
     r += 2
     ws.write_string(r, 0, "Tệp đầu vào", f.label)
     r += 1

@@ -11,7 +11,7 @@ import pandas as pd
 from .engine import YearResult
 from .flags import SETTING_LABELS
 from .formats import day, deadline, moment, number_setting
-from .framework import LEADER, TARGET_LABELS, UNIT, Framework
+from .framework import LEADER, SUPERIOR, TARGET_LABELS, UNIT, Framework
 from .presentation import markdown, markdown_list, scale, vn
 from .roster import NO_CLUSTER, Roster
 from .rounds import NO_SELF, NOT_SUBMITTED, STATE_LABELS, WITHDRAWN, RoundInfo, UnitSheet, key
@@ -120,7 +120,7 @@ def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
                 "Tự chấm": _text(sheet.self_scores.get(key(c.target, c.code))),
                 "Thuyết minh": sheet.statements.get(key(c.target, c.code), ""),
             }
-            for c in fw.criteria
+            for c in (*fw.self_scored(UNIT), *fw.self_scored(LEADER))  # what the superior scores is not asked
         ]
     )
 
@@ -128,7 +128,7 @@ def self_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
 def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
     """The unit's score and statement beside the appraisal score and its reason."""
     rows = []
-    for c in fw.criteria:
+    for c in (*fw.of(UNIT), *fw.of(LEADER)):
         k = key(c.target, c.code)
         own = sheet.counted_self.get(k)  # a draft never submitted is not the unit's score
         rows.append(
@@ -138,7 +138,7 @@ def appraisal_table(fw: Framework, sheet: UnitSheet) -> pd.DataFrame:
                 "Mã": c.code,
                 "Tiêu chí": c.name,
                 "Tối đa": _text(c.max_points),
-                "Tự chấm": _text(own),
+                "Tự chấm": "—" if c.scored_by == SUPERIOR else _text(own),
                 "Thuyết minh": sheet.statements.get(k, "") if sheet.submitted else "",
                 "Thẩm định": _text(sheet.review_scores.get(k, own)),
                 "Lý do": sheet.review_reasons.get(k, ""),
@@ -152,7 +152,7 @@ def running_totals(fw: Framework, scores: dict[str, float | None]) -> str:
     them."""
     parts = []
     for target, label in ((UNIT, "tổ chức"), (LEADER, "người đứng đầu")):
-        criteria = fw.of(target)
+        criteria = fw.self_scored(target)
         if criteria:
             total = sum(scores.get(key(target, c.code)) or 0.0 for c in criteria)
             parts.append((vn(total), _text(sum(float(c.max_points) for c in criteria)), label))

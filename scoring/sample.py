@@ -234,9 +234,10 @@ def _scored(rng: random.Random, unit: _Unit, fw: Framework) -> _Entry:
     quality = unit.quality + rng.gauss(0, 0.025)
     leader_quality = quality + rng.gauss(0, 0.03)
     review = {
-        c.code: _points(rng, quality if c.target == UNIT else leader_quality, float(c.max_points)) for c in fw.criteria
+        c.code: _points(rng, quality if c.target == UNIT else leader_quality, float(c.max_points))
+        for c in (*fw.of(UNIT), *fw.of(LEADER))
     }
-    maxima = {c.code: float(c.max_points) for c in fw.criteria}
+    maxima = {c.code: float(c.max_points) for c in (*fw.of(UNIT), *fw.of(LEADER))}
     self_scores = {code: _self_score(rng, value, maxima[code]) for code, value in review.items()}
     bonus = rng.choice(_STEPS) if rng.random() < 0.3 else 0.0
     penalty = rng.choice(_STEPS[:4]) if rng.random() < 0.15 else 0.0

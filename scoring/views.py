@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from . import conditions as cond
 from .access import ROLE_LABELS, TIERS_ONLY
 from .accounts import AccountInfo
+from .components import shown, summed
 from .engine import YearResult
 from .formats import moment
-from .framework import QUOTA_BASES, TARGET_LABELS, UNIT, Framework
+from .framework import QUOTA_BASES, SCORED_BY, TARGET_LABELS, UNIT, Framework
 from .presentation import AUDIT_ACTIONS, ORIGIN_LABELS, markdown, rank_change_text, scale, unit_notes, vn
 from .store import DatasetInfo
 from .text import fold
@@ -68,8 +70,9 @@ def filter_units(result: YearResult, cluster: str | None = None, tiers: list[str
 def criteria_percent(result: YearResult, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Units × criteria: points used as a percentage of each criterion's maximum (for the heatmap)."""
     units = result.units if units is None else units
-    maxima = pd.Series({c.code: float(c.max_points) for c in result.framework.of(UNIT)})
-    points = result.unit_scores.points.loc[units.index]
+    fw = result.framework
+    maxima = pd.Series({c.code: float(c.max_points) for c in shown(fw, UNIT)})
+    points = summed(fw, UNIT, result.unit_scores.points.loc[units.index])
     return (points / maxima * 100).set_axis(units["code"].to_numpy())
 
 
@@ -88,10 +91,10 @@ def unit_profile(result: YearResult, code: str) -> pd.DataFrame:
     units = result.units
     position = units.index[units["code"] == code][0]
     peers = units.index[units["cluster"] == units.at[position, "cluster"]]
-    points = result.unit_scores.points
-    mine, average = points.loc[position], points.loc[peers].mean()
+    points = summed(result.framework, UNIT, result.unit_scores.points.loc[peers])
+    mine, average = points.loc[position], points.mean()
     rows = []
-    for c in result.framework.of(UNIT):
+    for c in shown(result.framework, UNIT):
         m = float(c.max_points)
         rows.append(
             {
@@ -360,8 +363,9 @@ def framework_table(fw: Framework) -> pd.DataFrame:
                 "Nhóm": c.group or "",
                 "Tên tiêu chí": c.name,
                 "Điểm tối đa": float(c.max_points),
-                "Trọng số": float(c.max_points if c.weight is None else c.weight),
+                "Trọng số": float(fw.weight_of(c.code)),
                 "Đối tượng": TARGET_LABELS[c.target],
+                "Người chấm": SCORED_BY[c.scored_by] + (markdown(" (thành phần của {})", c.parent) if c.parent else ""),
             }
             for c in fw.criteria
         ]
@@ -370,34 +374,44 @@ def framework_table(fw: Framework) -> pd.DataFrame:
 
 def framework_rules_text(fw: Framework) -> str:
     """Thresholds, quota, bonus and penalty caps in one paragraph (Markdown)."""
-    t1, t2, t3 = (vn(float(x), 1) for x in fw.thresholds)
-    return markdown(
-        "Ngưỡng: HTXSNV từ **{}**, HTTNV từ **{}**, HTNV từ **{}** điểm · chỉ tiêu HTXSNV **{}%** {} · "
-        "điểm thưởng tối đa **{}**, điểm trừ tối đa **{}** · đồng điểm phân định theo nhóm **{}**.",
-        t1,
-        t2,
-        t3,
-        vn(float(fw.quota_percent), 1),
-        QUOTA_BASES[fw.quota_base],
-        vn(float(fw.bonus_max), 1),
-        vn(float(fw.penalty_max), 1),
-        fw.tie_break_group,
+    thresholds = ", ".join(markdown("{} từ **{}**", t.code, vn(float(m), 1)) for t, m in zip(fw.tiers, fw.thresholds))
+    beside = markdown(" · điều kiện ngoài điểm: {}", cond.describe(fw.conditions)) if fw.conditions else ""
+    return (
+        markdown("Ngưỡng: ")
+        + thresholds
+        + beside
+        + markdown(
+            " điểm · chỉ tiêu {} **{}%** {} · "
+            "điểm thưởng tối đa **{}**, điểm trừ tối đa **{}** · đồng điểm phân định theo nhóm **{}**.",
+            fw.tier_code(1),
+            vn(float(fw.quota_percent), 1),
+            QUOTA_BASES[fw.quota_base],
+            vn(float(fw.bonus_max), 1),
+            vn(float(fw.penalty_max), 1),
+            fw.tie_break_group,
+        )
     )
 
 
-def unit_criteria(result: YearResult, code: str) -> pd.DataFrame:
-    """One unit's self score, appraisal and points used per criterion."""
-    position = result.units.index[result.units["code"] == code][0]
+def unit_criteria(result: YearResult, code: str, components: bool = False) -> pd.DataFrame:
+    """One unit's self score, appraisal and points used per criterion (a criterion with components: their sums;
+    with `components`, each component after its criterion)."""
+    fw = result.framework
+    row = result.units.index[result.units["code"] == code][:1]
     scores = result.unit_scores
-    criteria = result.framework.of(UNIT)
+    criteria = shown(fw, UNIT, components)
+
+    def of(frame: pd.DataFrame) -> list:
+        return summed(fw, UNIT, frame.loc[row], components).iloc[0].to_numpy(dtype=float)
+
     return pd.DataFrame(
         {
             "Mã": [c.code for c in criteria],
             "Tiêu chí": [c.name for c in criteria],
             "Tối đa": [float(c.max_points) for c in criteria],
-            "Tự chấm": scores.self_scores.loc[position].to_numpy(dtype=float),
-            "Thẩm định": scores.review_scores.loc[position].to_numpy(dtype=float),
-            "Điểm tính": scores.points.loc[position].to_numpy(dtype=float),
+            "Tự chấm": of(scores.self_scores),
+            "Thẩm định": of(scores.review_scores),
+            "Điểm tính": of(scores.points),
         }
     )
 

@@ -172,3 +172,45 @@ def test_a_unit_submits_without_the_superior_criterion_and_the_committee_scores_
     rounds.complete(officer, 2026, "A", {}, "Đã xem xét", {key(UNIT, "3.1"): 8}, {key(UNIT, "3.1"): "Đánh giá chung"})
     provisional = by_code(rounds.provisional(head, 2026))
     assert provisional.loc["A", ["self_score", "total"]].tolist() == [76.0, 84.0]
+
+
+def test_pages_and_the_report_show_the_criterion_and_on_demand_its_components(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from scoring import views
+    from scoring.report import report_bytes
+    from tests.signing import sign_in_apptest
+
+    own = {"1.1": 25, "2.1.a": 10, "2.1.b": 6, "2.2": 35}
+    data = year_data([{"code": "A", "cluster": "K", "self": own, "review": {"3.1": 8}}], fw=FW, has_self_columns=True)
+    result = rate_year(data, FW)
+    table = views.unit_criteria(result, "A")
+    assert table["Mã"].tolist() == ["1.1", "2.1", "2.2", "3.1"]
+    assert table.set_index("Mã").loc["2.1", ["Tối đa", "Tự chấm", "Điểm tính"]].tolist() == [20, 16, 16]
+    assert table.set_index("Mã")["Tự chấm"].isna().tolist() == [False, False, False, True]
+    detailed = views.unit_criteria(result, "A", components=True)
+    assert detailed["Mã"].tolist() == ["1.1", "2.1", "2.1.a", "2.1.b", "2.2", "3.1"]
+    assert detailed.set_index("Mã").loc["2.1.b", "Điểm tính"] == 6
+    book = openpyxl.load_workbook(io.BytesIO(report_bytes(result)))
+    headings = [c.value for row in book["Chi tiết tiêu chí"].iter_rows(max_row=6) for c in row if c.value]
+    assert "2.1 (20đ)" in headings and not any(str(h).startswith("2.1.a") for h in headings)
+    method = [r[1].value for r in book["Phương pháp"].iter_rows() if r[0].value == "3.1"]
+    assert method == ["Cấp trên đánh giá chung (cấp trên chấm)"]
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    Store(url).store_years([data], FW, "chosen", "test")
+    sign_in_apptest(monkeypatch, url, "canbo", "can_bo")
+    root = Path(__file__).resolve().parents[1]
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=180).run()
+    for page in ("xep_hang", "don_vi", "tieu_chi", "bao_cao"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page("pages/don_vi.py").run()
+    at.toggle(key="unit_components").set_value(True).run()
+    assert not at.exception
+    tables = [d.value for d in at.dataframe if "Mã" in d.value.columns]
+    assert tables and tables[0]["Mã"].tolist() == ["1.1", "2.1", "2.1.a", "2.1.b", "2.2", "3.1"]
