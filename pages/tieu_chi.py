@@ -21,8 +21,8 @@ from pages._ui import (
 from scoring import rate_year, service, views
 from scoring.access import Forbidden, Right
 from scoring.formats import number_setting
-from scoring.framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT
-from scoring.framework_rows import from_table, to_table
+from scoring.framework import LEADER, QUOTA_BASES, SCORED_BY, TARGET_LABELS, UNIT
+from scoring.framework_rows import TABLE_COLUMNS, from_table, to_table
 from scoring.presentation import literal, markdown
 from scoring.reader import read_framework_bytes
 from scoring.store import StoreError
@@ -80,9 +80,7 @@ if uploaded is not None:
         st.rerun()
 
 groups = [g.key for g in base.groups]
-rows = pd.DataFrame(
-    st.session_state.framework_rows, columns=["code", "group", "name", "max_points", "weight", "target"]
-)
+rows = pd.DataFrame(st.session_state.framework_rows, columns=TABLE_COLUMNS)
 edited = st.data_editor(
     rows,
     num_rows="dynamic",
@@ -95,6 +93,10 @@ edited = st.data_editor(
         "max_points": st.column_config.TextColumn("Điểm tối đa", required=True, max_chars=8),
         "weight": st.column_config.TextColumn("Trọng số (trống = điểm tối đa)", max_chars=8),
         "target": st.column_config.SelectboxColumn("Đối tượng", options=list(TARGET_LABELS.values()), required=True),
+        "parent": st.column_config.TextColumn(
+            "Thuộc tiêu chí", max_chars=12, help="Mã tiêu chí mà dòng này là thành phần (để trống nếu không)"
+        ),
+        "scored_by": st.column_config.SelectboxColumn("Người chấm", options=list(SCORED_BY.values()), required=True),
     },
 )
 

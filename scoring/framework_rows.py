@@ -6,7 +6,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .formats import number_setting
-from .framework import LEADER, QUOTA_BASES, TARGET_LABELS, UNIT, Criterion, Framework, Group, _dec, _num
+from .framework import (
+    BOTH,
+    CAP_LABELS,
+    LEADER,
+    QUOTA_BASES,
+    SCORED_BY,
+    SUPERIOR,
+    TARGET_LABELS,
+    TIERS_TABLE,
+    UNIT,
+    Criterion,
+    Framework,
+    Group,
+    _dec,
+    _inherited,
+    _num,
+)
 from .text import fold, parse_number
 
 
@@ -25,9 +41,14 @@ def to_table(fw: Framework) -> list[dict]:
             "max_points": text(c.max_points),
             "weight": text(c.weight),
             "target": TARGET_LABELS[c.target],
+            "parent": c.parent,
+            "scored_by": SCORED_BY[c.scored_by],
         }
         for c in fw.criteria
     ]
+
+
+TABLE_COLUMNS = ["code", "group", "name", "max_points", "weight", "target", "parent", "scored_by"]
 
 
 def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework, list[str]]:
@@ -55,8 +76,11 @@ def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework
                 group=str(row.get("group") or "").strip() if target == UNIT else "",
                 weight=numbers["weight"],
                 target=target,
+                scored_by=SUPERIOR if row.get("scored_by") == SCORED_BY[SUPERIOR] else BOTH,
+                parent=str(row.get("parent") or "").strip(),
             )
         )
+    criteria = _inherited(tuple(criteria))
     groups = list(base.groups)
     for c in criteria:
         if c.target == UNIT and c.group and c.group not in {g.key for g in groups}:
@@ -65,10 +89,15 @@ def from_table(base: Framework, rows: list[dict], **settings) -> tuple[Framework
 
 
 SHEET_COLUMNS = ["Mã tiêu chí", "Nhóm", "Tên tiêu chí", "Điểm tối đa", "Trọng số", "Đối tượng"]
+# Written only when a framework uses them, so that the presets' sheets stay as they were.
+PARENT_COLUMN, SCORER_COLUMN = "Thuộc tiêu chí", "Người chấm"
+TIER_ROW = "Mức {code}: {name}"  # a scale of the framework's own, one row per tier with its lowest total
+CAP_ROW = "Giới hạn: {event} → {code}"
+CONDITION_ROW = "Điều kiện {tier}: {name} {bound}"
+ZERO_ROW = "Tiêu chí bị 0 điểm thì tối đa {code} (1: áp dụng, 0: không)"
 BONUS_ROW, PENALTY_ROW = "Điểm thưởng", "Điểm trừ"
 RULES_GROUP = "Quy tắc"
 THRESHOLD_ROWS = ("Ngưỡng HTXSNV", "Ngưỡng HTTNV", "Ngưỡng HTNV")
-QUOTA_ROW = "Chỉ tiêu HTXSNV (%)"
 QUOTA_BASE_ROW = "Chỉ tiêu tính trên"
 
 
@@ -78,20 +107,39 @@ def to_rows(fw: Framework) -> list[list]:
     Group weights are rows with no code; bonus and penalty maxima are rows named "Điểm thưởng"/"Điểm trừ";
     thresholds and the quota are rows of the group "Quy tắc".
     """
-    rows: list[list] = [list(SHEET_COLUMNS)]
+    extra = any(c.parent or c.scored_by != BOTH for c in fw.criteria)
+    rows: list[list] = [list(SHEET_COLUMNS) + ([PARENT_COLUMN, SCORER_COLUMN] if extra else [])]
+    width = len(rows[0])
+
+    def row(*cells) -> list:
+        return [*cells, *[None] * (width - len(cells))]
+
     for g in fw.groups:
         if g.weight is not None:
-            rows.append(["", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]])
+            rows.append(row("", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]))
     for c in fw.criteria:
         group = fw.group(c.group).name if c.group else ""
         weight = None if c.weight is None else _num(c.weight)
-        rows.append([c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]])
-    rows.append(["", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]])
-    rows.append(["", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]])
-    for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
-        rows.append(["", RULES_GROUP, label, _num(value), None, ""])
-    rows.append(["", RULES_GROUP, QUOTA_ROW, _num(fw.quota_percent), None, ""])
-    rows.append(["", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""])
+        cells = [c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]]
+        rows.append(cells + ([c.parent or None, SCORED_BY[c.scored_by]] if extra else []))
+    rows.append(row("", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]))
+    rows.append(row("", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]))
+    if fw.tiers == TIERS_TABLE:
+        for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
+            rows.append(row("", RULES_GROUP, label, _num(value), None, ""))
+    else:
+        for t, value in zip(fw.tiers, [*fw.thresholds, None]):
+            rows.append(
+                row("", RULES_GROUP, TIER_ROW.format(code=t.code, name=t.name), None if value is None else _num(value))
+            )
+    for event, code in fw.caps:
+        rows.append(row("", RULES_GROUP, CAP_ROW.format(event=CAP_LABELS[event], code=code)))
+    for c in fw.conditions:
+        rows.append(row("", RULES_GROUP, CONDITION_ROW.format(tier=c.tier, name=c.name, bound=c.bound)))
+    zero = ZERO_ROW.format(code=fw.tier_code(fw.cap("zero_criterion")))
+    rows.append(row("", RULES_GROUP, zero, int(fw.zero_criterion_bars_top), None, ""))
+    rows.append(row("", RULES_GROUP, f"Chỉ tiêu {fw.tier_code(1)} (%)", _num(fw.quota_percent), None, ""))
+    rows.append(row("", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""))
     return rows
 
 

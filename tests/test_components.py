@@ -214,3 +214,29 @@ def test_pages_and_the_report_show_the_criterion_and_on_demand_its_components(tm
     assert not at.exception
     tables = [d.value for d in at.dataframe if "Mã" in d.value.columns]
     assert tables and tables[0]["Mã"].tolist() == ["1.1", "2.1", "2.1.a", "2.1.b", "2.2", "3.1"]
+
+
+def test_the_tieu_chi_sheet_and_the_editor_keep_components_scorers_tiers_caps_and_conditions():
+    """Both ways: a framework written as a "Tiêu chí" sheet (and as the page's editable rows) reads back equal,
+    with its components, its superior-only criterion, a five-tier scale with caps, and Quy định 366's conditions."""
+    from dataclasses import replace
+
+    from scoring.framework import load_framework_file, load_preset
+    from scoring.framework_rows import from_table, to_rows, to_table
+    from scoring.reader import read_framework_bytes
+    from tests.test_framework import sheet_bytes
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    five = load_framework_file(root / "docs" / "examples" / "dan_van_chinh_quyen_5_muc.toml")
+    q366 = load_preset("quy_dinh_366")
+    for fw in (FW, five, q366, replace(five, criteria=FW.criteria, groups=FW.groups, conditions=())):
+        back, issues = read_framework_bytes("tc.xlsx", sheet_bytes(to_rows(fw)), load_preset())
+        assert issues == [] and back is not None
+        assert replace(back, source="", name=fw.name, tie_break_group=fw.tie_break_group) == replace(fw, source="")
+        edited, problems = from_table(fw, to_table(fw))
+        assert problems == [] and edited == fw
+    rows = [r[2] for r in to_rows(q366)]
+    assert "Điều kiện HTXSNV: Tỷ lệ nhiệm vụ vượt mức ≥ 30 %" in rows
+    assert "Điều kiện HTXSNV: Có tổ chức đảng trực thuộc hoặc cấp ủy viên bị kỷ luật không" in rows
+    assert "Mức XS: Xuất sắc" in [r[2] for r in to_rows(five)]
+    assert "Giới hạn: người đứng đầu bị khiển trách → KHA" in [r[2] for r in to_rows(five)]

@@ -7,8 +7,22 @@ import re
 from decimal import Decimal
 
 from .. import workbook
-from ..framework import LEADER, UNIT, Criterion, Framework, Group, load_preset
-from ..framework_rows import QUOTA_BASE_ROW, QUOTA_ROW, RULES_GROUP, THRESHOLD_ROWS, quota_base_of
+from ..conditions import FLAG, PERCENT, conditions_of
+from ..framework import (
+    BOTH,
+    CAP_LABELS,
+    LEADER,
+    SCORED_BY,
+    SUPERIOR,
+    UNIT,
+    Criterion,
+    Framework,
+    Group,
+    _inherited,
+    load_preset,
+    tiers_of,
+)
+from ..framework_rows import QUOTA_BASE_ROW, RULES_GROUP, THRESHOLD_ROWS, quota_base_of
 from ..text import fold, nfc, parse_number
 from ..validation import Issue, Issues
 from ..vocabulary import HEADER_SCAN_ROWS, SHEET_FRAMEWORK
@@ -89,6 +103,8 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
             ("max", ("diemtoida", "thangdiem")),
             ("weight", ("trongso",)),
             ("target", ("doituong",)),
+            ("parent", ("thuoctieuchi",)),
+            ("scored_by", ("nguoicham",)),
         ):
             if key.startswith(keys) and role not in cols:
                 cols[role] = c
@@ -140,11 +156,20 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
                 groups[group_key] = Group(group_key, group_text or group_key)
             elif groups[group_key].name == group_key and group_text:
                 groups[group_key] = Group(group_key, group_text, groups[group_key].weight)
-        criteria.append(Criterion(cell["code"], cell.get("name", ""), maximum, group_key, weight, target))
+        scorer = (
+            SUPERIOR if fold(cell.get("scored_by", "")).startswith(("captren", fold(SCORED_BY[SUPERIOR]))) else BOTH
+        )
+        criteria.append(
+            Criterion(
+                cell["code"], cell.get("name", ""), maximum, group_key, weight, target, scorer, cell.get("parent", "")
+            )
+        )
     if len(issues.errors) > before:
         return None
-    if "thresholds" in settings:
-        settings["thresholds"] = tuple(settings["thresholds"].get(i, base.thresholds[i]) for i in range(3))
+    settings = _scale(settings, base, top, issues)
+    if settings is None:
+        return None
+    criteria = _inherited(tuple(criteria))
     tie_break = base.tie_break_group if base.tie_break_group in groups else (list(groups)[-1] if groups else "")
     fw = base.with_criteria(
         tuple(criteria), tuple(groups.values()), tie_break_group=tie_break, source=f"sheet:{grid.name}", **settings
@@ -154,6 +179,51 @@ def read_framework_sheet(grid: Grid, base: Framework, issues: Issues) -> Framewo
     return None if fw.problems() else fw
 
 
+def _scale(settings: dict, base: Framework, top: int, issues: Issues) -> dict | None:
+    """The rules rows as a framework's settings: the four tiers' thresholds, or a scale of its own; caps;
+    conditions. None (with the error) when they cannot make one."""
+    if "thresholds" in settings:
+        settings["thresholds"] = tuple(settings["thresholds"].get(i, base.thresholds[i]) for i in range(3))
+    try:
+        if "tiers" in settings:
+            settings["tiers"], settings["thresholds"] = tiers_of(settings["tiers"])
+        if "conditions" in settings:
+            settings["conditions"] = conditions_of(settings["conditions"])
+    except ValueError as e:
+        issues.error(str(e), row=top + 1)
+        return None
+    if "caps" in settings:
+        settings["caps"] = tuple(sorted(settings["caps"]))
+    return settings
+
+
+_TIER = re.compile(r"^Mức\s+(?P<code>[^:]+?)\s*:\s*(?P<name>.+)$")
+_CAP = re.compile(r"^Giới hạn\s*:\s*(?P<event>.+?)\s*→\s*(?P<code>\S+)$")
+_CONDITION = re.compile(r"^Điều kiện\s+(?P<tier>[^:]+?)\s*:\s*(?P<name>.+?)\s+(?P<bound>[≥≤].+|không|có)$")
+_BOUND = re.compile(r"([≥≤])\s*([\d.,]+)\s*%")
+
+
+def _scale_row(name: str, value: Decimal | None, settings: dict) -> bool:
+    """A tier, a cap or a condition written as a rules row (framework_rows.TIER_ROW, CAP_ROW, CONDITION_ROW)."""
+    if m := _TIER.match(name):
+        tier = {"code": m["code"], "name": m["name"]} | ({"min": value} if value is not None else {})
+        settings.setdefault("tiers", []).append(tier)
+    elif m := _CAP.match(name):
+        event = next((e for e, label in CAP_LABELS.items() if fold(label) == fold(m["event"])), m["event"])
+        settings.setdefault("caps", []).append((event, m["code"]))
+    elif m := _CONDITION.match(name):
+        entry = {"tier": m["tier"], "name": m["name"]}
+        bounds = {("min" if sign == "≥" else "max"): parse_number(n) for sign, n in _BOUND.findall(m["bound"])}
+        if m["bound"] in ("không", "có"):
+            entry |= {"kind": FLAG, "fails_when": m["bound"] == "không"}
+        else:
+            entry |= {"kind": PERCENT, **bounds}
+        settings.setdefault("conditions", []).append(entry)
+    else:
+        return False
+    return True
+
+
 def _rule_setting(name: str, value: Decimal | None, settings: dict, r: int, issues: Issues) -> None:
     """A row of the group "Quy tắc": a threshold, the quota percentage or what the quota is taken on."""
     key = fold(name)
@@ -161,14 +231,18 @@ def _rule_setting(name: str, value: Decimal | None, settings: dict, r: int, issu
         if key == fold(label) and value is not None:
             settings.setdefault("thresholds", {})[i] = value
             return
-    if key == fold(QUOTA_ROW) and value is not None:
-        settings["quota_percent"] = value
+    if _scale_row(nfc(name).strip(), value, settings):
+        return
+    if key.startswith("tieuchibi0diem") and value is not None:
+        settings["zero_criterion_bars_top"] = value != 0
     elif key.startswith(fold(QUOTA_BASE_ROW)):
         base = quota_base_of(name)
         if base is None:
             issues.error(f"Không hiểu cách tính chỉ tiêu “{name}”", row=r + 1, column="Tên tiêu chí", value=name)
         else:
             settings["quota_base"] = base
+    elif key.startswith("chitieu") and value is not None:  # "Chỉ tiêu HTXSNV (%)", or the first tier's own code
+        settings["quota_percent"] = value
 
 
 def _group_key(text: str) -> str:
