@@ -146,3 +146,20 @@ def test_the_five_tier_example_in_docs_rates_the_sample():
         pool = sum(u["tier"] in ("XS", "TOT") for u in mine)
         assert sum(u["tier"] == "XS" for u in mine) <= pool * 20 // 100
     assert {u["tier"] for u in units} >= {"TOT", "KHA"}
+
+
+def test_the_word_report_s_table_by_cluster_has_a_column_per_tier_of_the_scale(five):
+    from datetime import datetime
+
+    import docx
+
+    from scoring.documents import REPORT, CommitteeDetails, document
+
+    fw = from_toml(five.read_text("utf-8"))
+    result = rate_year(read_files([(SAMPLE[-1].name, SAMPLE[-1].read_bytes())], fw).years[2025], fw)
+    report = docx.Document(io.BytesIO(document(REPORT, result, CommitteeDetails(), datetime(2026, 1, 15))))
+    table = next(t for t in report.tables if t.rows[0].cells[0].text == "Khối")
+    assert [c.text for c in table.rows[0].cells] == ["Khối", "Số tổ chức", *CODES]
+    total = [c.text for c in table.rows[-1].cells]
+    counts = result.units["tier"].value_counts()
+    assert total == ["Tổng số", str(len(result.units)), *(str(int(counts.get(c, 0))) for c in CODES)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..engine import YearResult
+from ..presentation import scale
 from . import context
 from .details import CommitteeDetails
 from .templates import DECISION, KINDS, LETTER, REPORT, REQUIRED, template_bytes
@@ -27,7 +28,7 @@ def document(
     pdf: bool = False,
 ) -> bytes:
     """One document as .docx (or .pdf); for LETTER a .zip of one file per unit, named by its code."""
-    template = template or template_bytes(kind)
+    template = template or template_bytes(kind, scale(result.framework).codes)
     if kind == LETTER:
         files = {f"{code}.docx": render(template, c) for code, c in context.letters(result, details, now, reasons)}
         return zipped(to_pdfs(files) if pdf else files)

@@ -10,6 +10,7 @@ from datetime import datetime
 from ..access import Actor, Right
 from ..formats import VN_TIME
 from ..framework import UNIT
+from ..presentation import TIERS, scale
 from ..rounds import Rounds, key
 from ..service import rate_stored_with_previous
 from ..store import Store
@@ -54,10 +55,11 @@ def set_details(store: Store, actor: Actor, new: CommitteeDetails) -> None:
         store.set_setting(DETAILS, new.to_dict(), actor.login, "Thông tin cấp ủy: " + ", ".join(changed))
 
 
-def template(store: Store, kind: str) -> bytes:
-    """The committee's own template of a document, else the default."""
+def template(store: Store, kind: str, tiers: tuple[str, ...] = tuple(TIERS)) -> bytes:
+    """The committee's own template of a document, else the default (its tables in the columns of `tiers`, the
+    codes of the year's scale)."""
     kept = store.setting(TEMPLATE.format(kind=kind))
-    return base64.b64decode(kept["content"]) if kept else template_bytes(kind)
+    return base64.b64decode(kept["content"]) if kept else template_bytes(kind, tiers)
 
 
 def template_file(store: Store, actor: Actor, kind: str) -> bytes:
@@ -95,7 +97,7 @@ def year_document(
         results[year],
         details(store).changed(**changes),
         now or datetime.now(VN_TIME),
-        template(store, kind),
+        template(store, kind, scale(results[year].framework).codes),
         results.get(year - 1),
         _round_reasons(store, actor, year) if kind == LETTER else None,
         pdf,

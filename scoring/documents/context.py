@@ -12,7 +12,7 @@ import pandas as pd
 from ..engine import YearResult
 from ..formats import format_vn
 from ..framework import LEADER, UNIT
-from ..presentation import TIERS, Scale, scale, vn
+from ..presentation import Scale, scale, vn
 from ..report import tier_counts
 from .details import CommitteeDetails
 
@@ -88,7 +88,7 @@ def report(result: YearResult, previous: YearResult | None, details: CommitteeDe
         "intro": _for_year(details.report_intro, result.year),
         "conclusion": _for_year(details.report_conclusion, result.year),
         "tier_table": _tier_table(result, previous),
-        "cluster_table": _cluster_table(units),
+        "cluster_table": _cluster_table(units, scale(result.framework).codes),
         "quota_notes": [_named(u) + f": {u.reason}" for u in units[units["quota_cut"]].itertuples()] or ["Không có."],
         "no_self_notes": [_named(u) for u in units[_never_self_assessed(result)].itertuples()] or ["Không có."],
         "gap_notes": _gaps(units[~_never_self_assessed(result)]) or ["Không có."],
@@ -118,11 +118,11 @@ def _difference(n: int) -> str:
     return f"{n:+d}" if n else "0"
 
 
-def _cluster_table(units: pd.DataFrame) -> list[dict]:
-    """Units per cluster and tier, the same counts as the Excel report's statistics sheet."""
+def _cluster_table(units: pd.DataFrame, codes: tuple[str, ...]) -> list[dict]:
+    """Units per cluster and tier of the year's scale, the same counts as the Excel report's statistics sheet."""
     return [
-        {"cells": ["Tổng số" if is_total else name, int(row["Tổng"]), *(int(row[t]) for t in TIERS)]}
-        for name, row, is_total in tier_counts(units)
+        {"cells": ["Tổng số" if is_total else name, int(row["Tổng"]), *(int(row[t]) for t in codes)]}
+        for name, row, is_total in tier_counts(units, codes)
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from functools import cache
 
+from ..presentation import TIERS
 from .docx_layout import (
     CENTER,
     JUSTIFY,
@@ -37,13 +38,14 @@ LIST_WIDTHS = [1.3, 7.2, 4.2, 2.1, 1.7]
 LEADER_WIDTHS = [1.3, 4.6, 6.6, 2.1, 1.9]
 
 
-def template_bytes(kind: str) -> bytes:
-    return _built(kind)
+def template_bytes(kind: str, tiers: tuple[str, ...] = tuple(TIERS)) -> bytes:
+    """A default template; the report's table by cluster has a column per tier of the year's scale (`tiers`)."""
+    return _built(kind, tuple(tiers))
 
 
 @cache
-def _built(kind: str) -> bytes:
-    doc = {DECISION: _decision, REPORT: _report, LETTER: _letter}[kind]()
+def _built(kind: str, tiers: tuple[str, ...]) -> bytes:
+    doc = _report(tiers) if kind == REPORT else {DECISION: _decision, LETTER: _letter}[kind]()
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -127,7 +129,7 @@ def _grouped(doc, groups: str, headings: list[str], widths: list[float]) -> None
     line(doc, "{%p endfor %}")
 
 
-def _report():
+def _report(tiers: tuple[str, ...]):
     doc = new_document()
     header_block(doc, "{{ report_number }}-{{ committee.report_symbol }}")
     _title(doc, "BÁO CÁO", "kết quả đánh giá, xếp loại công tác dân vận năm {{ year }}")
@@ -136,7 +138,7 @@ def _report():
     line(doc, "1. Tổ chức cơ sở đảng và người đứng đầu theo mức xếp loại", bold=True, indent=True)
     _figures(doc, "tier_table", ["Mức xếp loại", "Tổ chức", "Tỷ lệ", "So với năm trước", "Người đứng đầu"])
     line(doc, "2. Theo khối", bold=True, indent=True)
-    _figures(doc, "cluster_table", ["Khối", "Số tổ chức", "HTXSNV", "HTTNV", "HTNV", "KHTNV"])
+    _figures(doc, "cluster_table", ["Khối", "Số tổ chức", *tiers])
     line(doc, "II. NHỮNG ĐIỂM CẦN LƯU Ý", bold=True)
     for title, name in (
         ("1. Tổ chức bị hạ mức do chỉ tiêu", "quota_notes"),
