@@ -9,8 +9,8 @@ from pages._ui import XLSX, actor, chart, committee_results, store, visible_comm
 from scoring import charts, province
 from scoring.access import Right
 from scoring.documents import committee as documents
-from scoring.presentation import TIERS, literal, markdown
-from scoring.province_report import COMPARISON, OVERVIEW, RANKING, shown, summary_bytes
+from scoring.presentation import literal, markdown
+from scoring.province_report import COMPARISON, RANKING, overview_columns, shown, summary_bytes
 from scoring.store import StoreError
 from scoring.web import opened
 
@@ -31,6 +31,7 @@ c1, c2 = st.columns([1, 5])
 year = c1.selectbox("Năm", years, key="committees_year")
 rated = province.committee_years(here, me, year, committee_results)
 table = province.overview(here, me, year, rated, opened.rounds)
+tiers = province.tiers_of(rated)
 c2.caption(
     markdown(
         "{} cấp ủy, {} có dữ liệu năm {}; mỗi cấp ủy tự xếp loại các đơn vị của mình (chỉ tiêu HTXSNV và khối "
@@ -48,9 +49,9 @@ cards[3].metric("Đơn vị quá hạn chưa nộp", int(table["late"].sum()))
 
 st.subheader("Các cấp ủy trong năm")
 # At 1366 px the round's figures (up to "Quá hạn chưa nộp") fit beside the sidebar without scrolling sideways.
-FIGURE_WIDTHS = {"STT": 40, "Mã cấp ủy": 70, "Số đơn vị": 62, **dict.fromkeys(TIERS, 56), "Đợt đánh giá": 90}
+FIGURE_WIDTHS = {"STT": 40, "Mã cấp ủy": 70, "Số đơn vị": 62, **dict.fromkeys(tiers.codes, 56), "Đợt đánh giá": 90}
 FIGURE_WIDTHS |= {"Trong đợt": 62, "Đã nộp": 56, "Chờ thẩm định": 72, "Đã thẩm định": 72, "Quá hạn chưa nộp": 80}
-show_table(shown(OVERVIEW, table), FIGURE_WIDTHS, key="committees_overview")
+show_table(shown(overview_columns(tiers.codes), table), FIGURE_WIDTHS, key="committees_overview")
 
 st.subheader("So sánh cách đánh giá")
 compared = province.comparison(rated)
@@ -73,7 +74,12 @@ except StoreError as e:
     st.warning(literal(why))
 if ranking is not None:
     st.caption("Xếp theo tổng điểm (rồi điểm nhóm dùng để phân định và điểm trừ); xếp loại là của cấp ủy đã đánh giá.")
-    show_table(shown(RANKING, page_of(ranking, "committees_ranking")), tier_column="Xếp loại", key="committees_rank")
+    show_table(
+        shown(RANKING, page_of(ranking, "committees_ranking"), tiers),
+        tier_column="Xếp loại",
+        key="committees_rank",
+        tiers=tiers,
+    )
 
 signature = documents.details(here).report_settings()
 offer_download(
@@ -81,7 +87,7 @@ offer_download(
     f"tong_hop_cac_cap_uy_{year}.xlsx",
     XLSX,
     Right.REPORT,
-    lambda _who: summary_bytes(year, table, compared, ranking, why, signature),
+    lambda _who: summary_bytes(year, table, compared, ranking, why, signature, tiers=tiers),
     "committees_summary",
     year,
 )

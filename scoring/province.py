@@ -18,7 +18,8 @@ from .access import Actor, Right
 from .committees import Committee, Committees
 from .engine import YearResult
 from .formats import number_setting
-from .framework import TIERS_TABLE, Framework
+from .framework import Framework
+from .presentation import Scale, scale
 from .ranking import competition_rank
 from .rounds import APPRAISED, IN_APPRAISAL, NO_SELF, NOT_SUBMITTED, PUBLISHED, WITHDRAWN, Rounds
 from .store import Store, StoreError
@@ -125,6 +126,18 @@ def subtree_ranking(years: list[CommitteeYear]) -> pd.DataFrame:
     return units.iloc[order].drop(columns="tie_break").reset_index(drop=True)
 
 
+def tiers_of(years: list[CommitteeYear]) -> Scale:
+    """The tiers the committees rated in, each scale's in its order (committees that choose their own framework may
+    rate on different scales; a code two scales share is one column); the presets' four when none rated."""
+    scales = [scale(y.result.framework) for y in years if y.result is not None] or [scale()]
+    merged = {part: {} for part in ("label", "short", "colour", "fill")}
+    for s in reversed(scales):  # the first committee's names win
+        for part, values in merged.items():
+            values |= getattr(s, part)
+    codes = tuple(dict.fromkeys(code for s in scales for code in s.codes))
+    return Scale(codes, **merged)
+
+
 def overview(
     store: Store, actor: Actor, year: int, years: list[CommitteeYear], rounds_of: Callable[[int], Rounds] | None = None
 ) -> pd.DataFrame:
@@ -132,6 +145,7 @@ def overview(
     submitted, waiting for appraisal, appraised, late, published). `rounds_of` gives a committee's round ledger (a
     front end passes those it keeps)."""
     rounds_of = rounds_of or (lambda c: Rounds(store.within(c)))
+    codes = tiers_of(years).codes
     rows = []
     for y in years:
         summary = rounds_of(y.committee.id).summary(actor, year)
@@ -139,7 +153,7 @@ def overview(
             continue  # the province itself, which rates no units
         row = {"committee": y.committee.code, "name": y.committee.name}
         counts = y.result.units["tier"].value_counts() if y.result is not None else pd.Series(dtype=int)
-        row |= {t.code: int(counts.get(t.code, 0)) for t in TIERS_TABLE}
+        row |= {code: int(counts.get(code, 0)) for code in codes}
         row["units"] = 0 if y.result is None else len(y.result.units)
         row |= _round_row(summary)
         rows.append(row)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import __version__
 from .formats import VN_TIME, format_vn
-from .presentation import TIER_LABEL, TIERS
+from .presentation import TIERS, Scale, scale
 from .report import report_book
 from .report_layout import ReportSettings, _Formats, _header_block, _page_setup, _signature, _table_header
 from .report_rows import TIER, Column, cell_text, field, serial
@@ -20,19 +20,22 @@ from .report_rows import TIER, Column, cell_text, field, serial
 ROUND_STATES = {"open": "Đang mở", "published": "Đã công bố", "": "Chưa mở"}
 FULL_MARKS_NOTICE = 0.5  # a committee appraising at least half its units at the maximum is pointed out
 
-OVERVIEW = [
-    Column("STT", 6, serial, "integer", number=True),
-    Column("Mã cấp ủy", 12, field("committee"), "text_center"),
-    Column("Tên cấp ủy", 30, field("name"), "text", wraps=1),
-    Column("Số đơn vị", 8, field("units"), "integer", number=True),
-    *(Column(code, 9, field(code), "integer", number=True) for code in TIERS),
-    Column("Đợt đánh giá", 12, lambda t: [ROUND_STATES[s] for s in t["round"]], "text_center"),
-    Column("Trong đợt", 8, field("in_round"), "integer", number=True),
-    Column("Đã nộp", 8, field("submitted"), "integer", number=True),
-    Column("Chờ thẩm định", 10, field("waiting"), "integer", number=True),
-    Column("Đã thẩm định", 10, field("appraised"), "integer", number=True),
-    Column("Quá hạn chưa nộp", 10, field("late"), "integer", number=True),
-]
+
+def overview_columns(codes: tuple[str, ...] = tuple(TIERS)) -> list[Column]:
+    """The committees' table: a column per tier the committees rated in (`province.tiers_of`)."""
+    return [
+        Column("STT", 6, serial, "integer", number=True),
+        Column("Mã cấp ủy", 12, field("committee"), "text_center"),
+        Column("Tên cấp ủy", 30, field("name"), "text", wraps=1),
+        Column("Số đơn vị", 8, field("units"), "integer", number=True),
+        *(Column(code, 9, field(code), "integer", number=True) for code in codes),
+        Column("Đợt đánh giá", 12, lambda t: [ROUND_STATES[s] for s in t["round"]], "text_center"),
+        Column("Trong đợt", 8, field("in_round"), "integer", number=True),
+        Column("Đã nộp", 8, field("submitted"), "integer", number=True),
+        Column("Chờ thẩm định", 10, field("waiting"), "integer", number=True),
+        Column("Đã thẩm định", 10, field("appraised"), "integer", number=True),
+        Column("Quá hạn chưa nộp", 10, field("late"), "integer", number=True),
+    ]
 
 
 def _share(name: str):
@@ -79,13 +82,13 @@ RANKING = [
 ]
 
 
-def shown(columns: list[Column], table: pd.DataFrame) -> pd.DataFrame:
-    """A table as the page shows it: the workbook's columns, tiers by name."""
+def shown(columns: list[Column], table: pd.DataFrame, tiers: Scale | None = None) -> pd.DataFrame:
+    """A table as the page shows it: the workbook's columns, tiers by name (of `tiers`, the committees' scale)."""
     table = table.reset_index(drop=True)
     out = pd.DataFrame({c.heading: c.values(table) for c in columns})
     for c in columns:
         if c.style == TIER:
-            out[c.heading] = out[c.heading].map(TIER_LABEL)
+            out[c.heading] = out[c.heading].map((tiers or scale()).label)
     return out
 
 
@@ -97,6 +100,7 @@ def summary_bytes(
     why_no_ranking: str,
     settings: ReportSettings,
     now: datetime | None = None,
+    tiers: Scale | None = None,
 ) -> bytes:
     """The province's summary of a year as a workbook: one sheet per table, each with the header and signature
     blocks; in place of the common ranking, the reason it cannot be made."""
@@ -105,9 +109,9 @@ def summary_bytes(
     book = report_book(buffer)
     title = f"TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN CỦA CÁC CẤP ỦY NĂM {year}"
     book.workbook.set_properties({"title": title, "comments": f"Tạo bởi công cụ đánh giá dân vận {__version__}"})
-    f = _Formats(book.workbook)
+    f = _Formats(book.workbook, tiers)
     sheets = [
-        ("Các cấp ủy", OVERVIEW, overview, title),
+        ("Các cấp ủy", overview_columns((tiers or scale()).codes), overview, title),
         ("So sánh", COMPARISON, comparison, f"SO SÁNH CÁCH ĐÁNH GIÁ CỦA CÁC CẤP ỦY NĂM {year}"),
     ]
     if ranking is not None:

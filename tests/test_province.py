@@ -394,3 +394,36 @@ def test_a_leader_of_one_commune_cannot_publish_another_s_round_from_the_command
     )
     assert refused.returncode == 2 and "không làm việc với cấp ủy này" in refused.stderr
     assert Rounds(store.within(ids["XA02"]), clock).years() == {2026: "open"}
+
+
+def test_committees_rating_on_different_scales_are_counted_in_every_scale_s_columns(tmp_path):
+    """XA01 rates with the presets' four tiers, XA02 (allowed to choose) with docs/examples' five: the overview has
+    a column per tier of both scales, each committee counted in its own, and the summary workbook says so."""
+    import io
+
+    import openpyxl
+
+    from scoring.framework import load_framework_file
+    from scoring.province_report import summary_bytes
+    from scoring.report_layout import ReportSettings
+
+    store, ids = _province(f"sqlite:///{tmp_path / 'p.sqlite'}", files=[])
+    store.set_setting(FRAMEWORK_ENFORCED, False, "quantri", "Cho phép cấp ủy trực thuộc chọn bộ tiêu chí")
+    five = load_framework_file(ROOT / "docs" / "examples" / "dan_van_chinh_quyen_5_muc.toml")
+    data = SAMPLE[-1]
+    service.import_files(store.within(ids["XA01"]), [(data.name, data.read_bytes())], framework=load_preset())
+    service.import_files(store.within(ids["XA02"]), [(data.name, data.read_bytes())], framework=five)
+    years = province.committee_years(store, PROVINCE, 2025)
+    tiers = province.tiers_of(years)
+    assert tiers.codes == ("HTXSNV", "HTTNV", "HTNV", "KHTNV", "XS", "TOT", "KHA", "TB", "YEU")
+    table = province.overview(store, PROVINCE, 2025, years).set_index("committee")
+    for y in years[1:]:
+        counts = y.result.units["tier"].value_counts()
+        own = [t.code for t in y.result.framework.tiers]
+        assert table.loc[y.committee.code, list(tiers.codes)].to_dict() == {
+            c: int(counts.get(c, 0)) if c in own else 0 for c in tiers.codes
+        }
+    book = openpyxl.load_workbook(io.BytesIO(summary_bytes(2025, table.reset_index(), province.comparison(years), None,
+                                                           "khác bộ tiêu chí", ReportSettings(), tiers=tiers)))  # fmt: skip
+    headings = [c.value for row in book["Các cấp ủy"].iter_rows() for c in row if c.value in tiers.codes]
+    assert headings == list(tiers.codes)
