@@ -423,7 +423,9 @@ def test_committees_rating_on_different_scales_are_counted_in_every_scale_s_colu
         assert table.loc[y.committee.code, list(tiers.codes)].to_dict() == {
             c: int(counts.get(c, 0)) if c in own else 0 for c in tiers.codes
         }
-    book = openpyxl.load_workbook(io.BytesIO(summary_bytes(2025, table.reset_index(), province.comparison(years), None,
-                                                           "khác bộ tiêu chí", ReportSettings(), tiers=tiers)))  # fmt: skip
+    summary = summary_bytes(
+        2025, table.reset_index(), province.comparison(years), None, "khác bộ tiêu chí", ReportSettings(), tiers=tiers
+    )
+    book = openpyxl.load_workbook(io.BytesIO(summary))
     headings = [c.value for row in book["Các cấp ủy"].iter_rows() for c in row if c.value in tiers.codes]
     assert headings == list(tiers.codes)
