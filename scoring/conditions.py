@@ -54,10 +54,8 @@ class Condition:
         return " và ".join(p for p in parts if p)
 
     def failure(self, value: float) -> str:
-        """Why it failed for a value, as a clause of a rating's reason."""
+        """Why it failed for a value given, as a clause of a rating's reason."""
         name = self.name[:1].lower() + self.name[1:]
-        if np.isnan(value):
-            return f"chưa có số liệu “{self.name}” (không tính là đạt)"
         if self.kind == FLAG:
             return name if self.fails_when else f"không: {name}"
         return f"{name} {percent(value)} (cần {self.bound})"
@@ -206,6 +204,14 @@ def cap(conditions: tuple[Condition, ...], codes: list[str], column: pd.Series, 
             if tier[i] <= number.get(c.tier, 0) < result[i] and not h[i]
         ]
     return Capped(result, blocked)
+
+
+def causes(failed: list[tuple[Condition, float]]) -> str:
+    """The clauses of a rating's reason for the conditions that held a unit down: each failure once, the values
+    not given together."""
+    given = dict.fromkeys(c.failure(v) for c, v in failed if not np.isnan(v))
+    missing = ", ".join(dict.fromkeys(f"“{c.name}”" for c, v in failed if np.isnan(v)))
+    return ", ".join([*given, *([f"chưa có số liệu {missing} (không tính là đạt)"] if missing else [])])
 
 
 def describe(conditions: tuple[Condition, ...]) -> str:

@@ -333,10 +333,7 @@ def _conditions(fw: Framework, units: pd.DataFrame, reasons: _Reasons, tier: np.
         for c, value in failed
         if np.isnan(value)
     ]
-    # one clause per failure: two tiers may ask the same bound ("chậm tiến độ ≤ 0 %" for HTXSNV and HTTNV)
-    tier = reasons.lower(
-        tier, capped.tier, lambda i: ", ".join(dict.fromkeys(c.failure(v) for c, v in capped.blocked[i]))
-    )
+    tier = reasons.lower(tier, capped.tier, lambda i: cond.causes(capped.blocked[i]))
     return tier, warnings
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from .access import Actor, Right
+from .beside_score import beside_score_cells, beside_score_changes
 from .dataset import YearData
 from .flags import FLAG, LEADER_FLAGS, SETTING_LABELS, UNIT_FLAGS
 from .framework import LEADER, UNIT, Framework
@@ -63,7 +64,7 @@ def round_workbook(rounds: Rounds, actor: Actor, year: int) -> bytes:
         [*unit_columns(fw), *_extra_columns(state=True)],
         Heading(),
         UNITS_TITLE.format(year=year),
-        _unit_records(data, states),
+        _unit_records(data, states, fw),
     )
     if len(data.leaders):  # a table of headers only is an error to the reader: no sheet until a leader is named
         write_table(
@@ -109,7 +110,7 @@ def _scores(self_row: pd.Series, review_row: pd.Series) -> dict:
     }
 
 
-def _unit_records(data: YearData, states: list[str]) -> list[dict]:
+def _unit_records(data: YearData, states: list[str], fw: Framework) -> list[dict]:
     return [
         {
             "stt": i + 1,
@@ -119,6 +120,7 @@ def _unit_records(data: YearData, states: list[str]) -> list[dict]:
             "bonus": cell_number(u.bonus) or None,
             "penalty": cell_number(u.penalty) or None,
             **{f.code: f.cell(getattr(u, f.code)) for f in UNIT_FLAGS},
+            **beside_score_cells(fw, u),
             "note": u.note or None,
             "state": state,
             **_scores(data.unit_self.iloc[i], data.unit_review.iloc[i]),
@@ -244,6 +246,7 @@ def diff(
         )
         before = now_units.loc[u.code]
         found += _settings(u, before, ("bonus", "penalty", *(f.code for f in UNIT_FLAGS)))
+        found += beside_score_changes(fw, u, before)
         for name, label in (("name", "Tên đơn vị"), ("cluster", "Khối")):
             if getattr(u, name) != before[name]:
                 at.warning(
@@ -352,10 +355,15 @@ def _with_reasons(
                 f"Ô đã sửa cần lý do: ghi vào cột “{REASON_HEADING}” của dòng này hoặc nhập lý do chung",
                 row.row,
                 column,
-                cell_number(value),
+                value if isinstance(value, str) else cell_number(value),
             )
         return []
-    return [Change(code, "review" if ":" in target else "setting", target, value, reason) for target, value, _ in found]
+    return [Change(code, _kind(target), target, value, reason) for target, value, _ in found]
+
+
+def _kind(target: str) -> str:
+    """A criterion's appraisal ("U:2.1", "L:N1"), else a setting (bonus, a flag, "condition:<name>", not rated)."""
+    return "review" if target[:2] in ("U:", "L:") else "setting"
 
 
 def _one_per_target(changes: list[Change], issues: Issues) -> list[Change]:

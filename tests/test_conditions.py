@@ -76,8 +76,10 @@ def test_a_missing_value_is_a_warning_and_not_a_pass():
     result = rate_year(data, Q366)
     r = by_code(result)
     assert (r.loc["F", "tier"], r.loc["G", "tier"]) == ("KHTNV", "HTTNV")
-    assert "chưa có số liệu “Tỷ lệ nhiệm vụ chậm tiến độ” (không tính là đạt)" in r.loc["F", "reason"]
-    assert "chưa có số liệu “Có tổ chức" in r.loc["F", "reason"]
+    assert r.loc["F", "reason"] == (
+        "Đủ điểm HTXSNV (95,00) nhưng chưa có số liệu “Tỷ lệ nhiệm vụ chậm tiến độ”, “Có tổ chức đảng trực thuộc "
+        "hoặc cấp ủy viên bị kỷ luật” (không tính là đạt) → KHTNV"
+    )
     missing = [w for w in result.warnings if w.message.startswith("F: chưa có")]
     assert {(w.row, w.file) for w in missing} == {(5, "test.xlsx")}
     assert any("Tỷ lệ nhiệm vụ chậm tiến độ” (điều kiện của HTNV)" in w.message for w in missing)
@@ -214,3 +216,57 @@ def test_a_round_of_quy_dinh_366_carries_conditions_and_a_unit_not_rated_to_the_
     data, fw, _ = Store(database_url).load(2026)
     assert fw.conditions == Q366.conditions
     assert by_code(rate(data, fw))[["tier", "reason"]].equals(provisional[["tier", "reason"]])
+
+
+def test_the_round_s_workbook_carries_the_conditions_and_takes_their_changes_back(database_url, clock):
+    """Exported: A's conditions as entered, B not rated. Edited in the file: A's "vượt mức" 40 → 20, B rated again
+    (with no condition values: KHTNV, missing is no pass), C (nothing entered) given its values; imported with a
+    reason, the round rates A HTTNV (its condition) and C HTXSNV by score → HTTNV by the quota (pool A, C: 0 kept)."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from scoring.access import Actor, Role
+    from scoring.round_files import import_workbook, round_workbook
+    from scoring.rounds import Rounds, key
+    from scoring.store import Store
+    from tests.builders import START
+    from tests.test_round_files import edited
+
+    officer, head = Actor("canbo", Role.OFFICER), Actor("lanhdao", Role.LEADERSHIP)
+    roster = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Chi bộ A", "Chi bộ B", "Chi bộ C"], "cluster": "K"})
+    rounds = Rounds(Store(database_url), clock)
+    rounds.open(officer, 2026, Q366, roster, START + timedelta(days=10), START + timedelta(days=20))
+    marks = {key(c.target, c.code): float(c.max_points) for c in Q366.criteria}
+    for code in "ABC":
+        unit_account = Actor(f"dv-{code}", Role.UNIT, code)
+        rounds.save_draft(unit_account, 2026, code, marks, {}, {"name": "", "title": ""})
+        rounds.submit(unit_account, 2026, code)
+    held = {f"condition:{name}": value for name, value in ALL_HELD.items()}
+    rounds.complete(officer, 2026, "A", held, "Theo báo cáo tổng kết")
+    rounds.complete(officer, 2026, "B", {"not_rated": "Mới thành lập"}, "Theo quyết định thành lập")
+    content = round_workbook(rounds, officer, 2026)
+    sheet = __import__("openpyxl").load_workbook(__import__("io").BytesIO(content))["Tổ chức"]
+    values = {c.value for row in sheet.iter_rows() for c in row}
+    assert {"Tỷ lệ nhiệm vụ vượt mức (%)", "Mới thành lập", "Không"} <= values
+    changed = edited(
+        content,
+        {
+            ("A", "Tỷ lệ nhiệm vụ vượt mức (%)"): 20,
+            ("B", "Không xếp loại (lý do)"): None,
+            **{("C", f"{name} (%)" if name != DISCIPLINED else name): v for name, v in ALL_HELD.items()},
+            ("C", DISCIPLINED): "Không",
+        },
+    )
+    _, refused = import_workbook(rounds, officer, 2026, [("sua.xlsx", changed)], "Theo biên bản họp")
+    assert {i.message.split(" đang")[0] for i in refused} == {"Đơn vị A", "Đơn vị B"}  # appraised: reopen first
+    for code in "AB":
+        rounds.reopen_unit(officer, 2026, code, "Xem lại điều kiện")
+    changes, issues = import_workbook(rounds, officer, 2026, [("sua.xlsx", changed)], "Theo biên bản họp")
+    assert [i for i in issues if i.severity == "error"] == []
+    assert {(c.code, c.target) for c in changes} == {
+        ("A", f"condition:{EXCEEDED}"), ("B", "not_rated"), *(("C", f"condition:{n}") for n in ALL_HELD)}  # fmt: skip
+    tiers = by_code(rounds.provisional(head, 2026))["tier"].to_dict()
+    assert tiers == {"A": "HTTNV", "B": "KHTNV", "C": "HTTNV"}
+    reasons = by_code(rounds.provisional(head, 2026))["reason"]
+    assert reasons["A"].endswith("(cần ≥ 30 %) → HTTNV") and reasons["C"].endswith("vượt chỉ tiêu 20% của khối → HTTNV")
