@@ -175,3 +175,56 @@ def test_every_page_the_report_and_the_documents_with_conditions_and_a_unit_not_
     assert not at.exception, [e.value for e in at.exception]
     assert [m.value for m in at.metric] == ["91,00", "—", "—/6", "—"]
     assert any(i.value.startswith("Không xếp loại") and "Mới thành lập" in i.value for i in at.info)
+
+
+def test_the_round_s_pages_ask_the_unit_its_own_criteria_and_the_committee_the_conditions(tmp_path, monkeypatch):
+    """Quy định 366 with 2.3 scored by the superior only: Tự chấm lists the unit's own criteria (not 2.3) and the
+    unit submits without it; Thẩm định offers the four conditions and "Không xếp loại", and completing through the
+    page records them."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    import pandas as pd
+
+    from scoring.access import Actor, Role
+    from scoring.rounds import Rounds, key
+    from scoring.store import Store
+    from tests.signing import sign_in_apptest
+    from tests.test_dashboard import as_role, frame_with, visit
+
+    fw = replace(
+        Q366, criteria=tuple(replace(c, scored_by="superior") if c.code == "2.3" else c for c in Q366.criteria)
+    )
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    now = datetime.now(UTC)
+    rounds = Rounds(Store(url))
+    roster = pd.DataFrame({"code": ["CB01"], "name": ["Chi bộ 1"], "cluster": ["Khối cơ quan"]})
+    rounds.open(Actor("canbo", Role.OFFICER), 2026, fw, roster, now + timedelta(days=5), now + timedelta(days=10))
+
+    sign_in_apptest(monkeypatch, url, "cb01", "don_vi", "CB01")
+    own = visit("tu_cham")
+    assert frame_with(own, "Tự chấm")["Mã"].tolist() == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2"]
+    unit = Actor("cb01", Role.UNIT, "CB01")
+    marks = {key(c.target, c.code): float(c.max_points) for c in fw.self_scored("unit")}
+    rounds.save_draft(unit, 2026, "CB01", marks, {}, {"name": "", "title": ""})
+    rounds.submit(unit, 2026, "CB01")
+
+    sign_in_apptest(monkeypatch, url, "canbo2", "can_bo")
+    review = visit("tham_dinh")
+    table = frame_with(review, "Lý do")
+    assert table.set_index("Mã").loc["2.3", "Tự chấm"] == "—"
+    labels = [w.label for w in (*review.number_input, *review.selectbox, *review.text_input)]
+    for heading in HEADINGS[:3]:
+        assert any(heading.replace("(%)", "").strip() in label for label in labels), heading
+    review.number_input(key="complete_condition_0").set_value(100.0)
+    review.number_input(key="complete_condition_1").set_value(0.0)
+    review.number_input(key="complete_condition_2").set_value(25.0)
+    review.selectbox(key="complete_condition_3").set_value(0.0)
+    review.text_input(key="complete_reason").input("Theo báo cáo tổng kết").run()
+    next(b for b in review.button if b.key == "complete").click().run()
+    assert not review.exception, [e.value for e in review.exception]
+    sheet = rounds.sheet(Actor("canbo", Role.OFFICER), 2026, "CB01")
+    settings = sheet.settings
+    assert sheet.state == "appraised"
+    assert settings["condition:Tỷ lệ nhiệm vụ vượt mức"] == 25.0 and settings.get("not_rated", "") == ""
