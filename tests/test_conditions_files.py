@@ -226,5 +226,5 @@ def test_the_round_s_pages_ask_the_unit_its_own_criteria_and_the_committee_the_c
     assert not review.exception, [e.value for e in review.exception]
     sheet = rounds.sheet(Actor("canbo", Role.OFFICER), 2026, "CB01")
     settings = sheet.settings
-    assert sheet.state == "appraised"
+    assert sheet.state == "da_tham_dinh"
     assert settings["condition:Tỷ lệ nhiệm vụ vượt mức"] == 25.0 and settings.get("not_rated", "") == ""
