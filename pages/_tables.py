@@ -142,8 +142,9 @@ def _table_element(
     # Whole numbers with None for blanks (ranks of units not submitted yet): whole numbers, blanks shown empty.
     whole = {
         c: table[c].map(lambda v: "" if pd.isna(v) else str(int(v)))
-        for c in numeric_objects
-        if table[c].dropna().map(lambda v: isinstance(v, Integral)).all()
+        for c in table.columns
+        if (c in numeric_objects and table[c].dropna().map(lambda v: isinstance(v, Integral)).all())
+        or (pd.api.types.is_integer_dtype(table[c]) and table[c].isna().any())  # ranks, none for a unit not rated
     }
     table = table.assign(**whole)
     numeric_objects = [c for c in numeric_objects if c not in whole]

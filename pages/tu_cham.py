@@ -53,6 +53,8 @@ scores, problems = round_views.typed_scores(edited, "Tự chấm")
 for p in problems:
     st.error(literal(p))
 st.markdown(round_views.running_totals(info.framework, scores))
+if round_views.superior_note(info.framework):
+    st.caption(round_views.superior_note(info.framework))
 if editable:
     statements = dict(zip(edited["key"], edited["Thuyết minh"].fillna("")))
     typed_leader = {"name": leader_name, "title": leader_title}

@@ -159,6 +159,16 @@ def running_totals(fw: Framework, scores: dict[str, float | None]) -> str:
     return "Tổng tự chấm: " + markdown_list("**{}**/{} điểm ({})", parts)
 
 
+def superior_note(fw: Framework) -> str:
+    """The criteria a unit does not score itself, named for it ("" when none)."""
+    theirs = [c for target in (UNIT, LEADER) for c in fw.of(target) if c.scored_by == SUPERIOR]
+    if not theirs:
+        return ""
+    return markdown("Do cấp trên chấm, đơn vị không tự chấm: ") + markdown_list(
+        "{} {} ({} điểm)", ((c.code, c.name, _text(c.max_points)) for c in theirs)
+    )
+
+
 def criteria_label(fw: Framework, codes: list[str]) -> str:
     """Criteria named by code and name, as a unit reads a question about them."""
     names = {c.code: c.name for c in fw.criteria}

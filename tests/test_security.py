@@ -83,6 +83,7 @@ BUILDERS = {
     "question_text",
     "completion_text",
     "running_totals",
+    "superior_note",
     "publishing_text",
     "opening_text",
     "framework_rules_text",
