@@ -78,9 +78,11 @@ def publishing_text(info: RoundInfo, board: pd.DataFrame, provisional: YearResul
     """What "Phê duyệt và công bố" will do, said before it is done."""
     counts = provisional.units["tier"].value_counts()
     withdrawn = int((board["state"] == WITHDRAWN).sum())
+    unrated = int(counts.get("", 0))
     return (
         markdown("Công bố kết quả năm {}: {} đơn vị (", info.year, len(provisional.units))
         + markdown_list("{} {}", ((t, int(counts.get(t, 0))) for t in scale(provisional.framework).codes), ", ")
+        + (markdown(", không xếp loại {}", unrated) if unrated else "")
         + ")"
         + (markdown(", không tính {} đơn vị đã rút khỏi đợt", withdrawn) if withdrawn else "")
         + markdown(
