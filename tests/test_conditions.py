@@ -5,6 +5,8 @@ from dataclasses import replace
 
 import pytest
 from builders import FW, by_code, leader, spread, unit, year_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring import rate_year
 from scoring.conditions import FLAG, Condition, parse_value
@@ -270,3 +272,58 @@ def test_the_round_s_workbook_carries_the_conditions_and_takes_their_changes_bac
     assert tiers == {"A": "HTTNV", "B": "KHTNV", "C": "HTTNV"}
     reasons = by_code(rounds.provisional(head, 2026))["reason"]
     assert reasons["A"].endswith("(cần ≥ 30 %) → HTTNV") and reasons["C"].endswith("vượt chỉ tiêu 20% của khối → HTTNV")
+
+
+# Invariants, over random years
+
+
+@given(
+    totals=st.lists(st.integers(0, 100), min_size=1, max_size=12),
+    values=st.lists(
+        st.tuples(
+            st.sampled_from([None, 0, 50, 100]),
+            st.sampled_from([None, 0, 10, 30]),
+            st.sampled_from([None, 0, 25, 40]),
+            st.sampled_from([None, 0, 1]),
+        ),
+        min_size=12,
+        max_size=12,
+    ),  # fmt: skip
+    unrated=st.sets(st.integers(0, 11)),
+)
+@settings(max_examples=60, deadline=None)
+def test_conditions_only_lower_a_tier_and_held_conditions_change_nothing(totals, values, unrated):
+    """Against the same framework without conditions: no unit is rated better (before the quota, where a unit
+    held down frees a place for another); with every condition held, results are identical; a unit not rated keeps
+    no tier and no rank and the others' order is unchanged."""
+    from scoring.framework import TIERS_TABLE
+
+    names = [DONE, LATE, EXCEEDED, DISCIPLINED]
+    plain = replace(Q366, conditions=())
+
+    def units(held: bool, skip=frozenset()):
+        return [
+            u366(f"U{i:02d}", t, values={} if held else dict(zip(names, values[i])),
+                 not_rated="Mới thành lập" if i in skip else "")
+            for i, t in enumerate(totals)
+        ]  # fmt: skip
+
+    order = {t.code: t.number for t in TIERS_TABLE}
+    with_conditions = rate_year(year_data(units(False), fw=Q366), Q366)
+    without = rate_year(year_data(units(False), fw=plain), plain)
+    a, b = by_code(with_conditions), by_code(without)
+    before_quota = {  # the tier after steps 5–7b: the reason's last code when lowered, else the score's tier
+        code: order[r.split("→ ")[-1]] if "→" in r and "chỉ tiêu" not in r else order[s]
+        for code, r, s in zip(a.index, a["reason"], a["score_tier"])
+    }
+    assert all(before_quota[c] >= order[b.loc[c, "score_tier"]] for c in a.index)
+    held = by_code(rate_year(year_data(units(True), fw=Q366), Q366))
+    assert held[["tier", "rank", "reason"]].equals(by_code(rate_year(year_data(units(True), fw=plain), plain))[
+        ["tier", "rank", "reason"]])  # fmt: skip
+    skip = frozenset(i for i in unrated if i < len(totals))
+    partial = by_code(rate_year(year_data(units(True, skip), fw=Q366), Q366))
+    gone = [f"U{i:02d}" for i in skip]
+    assert (partial.loc[gone, "tier"] == "").all() and partial.loc[gone, "rank"].isna().all()
+    kept = [c for c in held.index if c not in gone]
+    relative = [frame.loc[kept, "rank"].astype(float).rank(method="min").tolist() for frame in (partial, held)]
+    assert relative[0] == relative[1]
