@@ -59,6 +59,22 @@ def _bounded(low: int, high: int, what: str):
 _year = _bounded(1900, 2200, "năm")
 
 
+def stability_args(sp) -> None:
+    """`--stability` and how the year is shaken (defaults: stability.Settings)."""
+    sp.add_argument("--stability", action="store_true", help="kèm độ ổn định của xếp loại, xếp hạng (tham khảo)")
+    sp.add_argument("--runs", type=_positive, help="số lần tính lại (mặc định 1000)")
+    sp.add_argument("--weight-noise", type=float, help="trọng số dao động ± tỷ lệ (mặc định 0.1 = 10%%)")
+    sp.add_argument("--score-noise", type=float, help="điểm thẩm định dao động ± (mặc định 0.5 điểm)")
+    sp.add_argument("--seed", type=int, help="hạt giống ngẫu nhiên (mặc định 2025)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("cần số nguyên dương")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m scoring", description="Chấm điểm, xếp loại, xếp hạng công tác dân vận.")
     p.add_argument("--version", action="version", version=__version__)
@@ -76,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def output_args(sp):
         sp.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+        stability_args(sp)
         sp.add_argument("-o", "--output", type=Path, help="ghi báo cáo Excel của năm sau cùng")
         sp.add_argument("--cluster", help="báo cáo riêng một khối")
         signature_args(sp)
@@ -316,4 +333,4 @@ def _rank_or_validate(args, framework: Framework | None) -> int:
             f"Hợp lệ: năm {years}, {sum(len(d.units) for d in read.years.values())} đơn vị, {len(warnings)} cảnh báo."
         )
         return EXIT_OK
-    return emit(args, results)
+    return emit(args, results, lambda r: (read.years[r.year], r.framework))

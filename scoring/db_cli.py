@@ -84,7 +84,7 @@ def _activate(store: Store, args, framework) -> int:
 def _rank(store: Store, args, framework) -> int:
     """A committee's year; for a committee with committees under it, every unit of the subtree ranked together."""
     if len(Committees(store).subtree(store.committee_id)) == 1:
-        return emit(args, [service.rate_stored_year(store, args.year)])
+        return emit(args, [service.rate_stored_year(store, args.year)], lambda r: store.load(r.year)[:2])
     if args.output:
         print("Lỗi: báo cáo Excel lập cho từng cấp ủy (--committee MÃ của cấp ủy đó)", file=sys.stderr)
         return EXIT_INVALID

@@ -337,16 +337,33 @@ def _conditions(fw: Framework, units: pd.DataFrame, reasons: _Reasons, tier: np.
     return tier, warnings
 
 
-def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier, last: int) -> np.ndarray:
-    """Step 6: facts that rate a unit in the last tier whatever its score."""
+def _facts(units: pd.DataFrame, self_scores: np.ndarray) -> list[tuple[np.ndarray, object]]:
+    """Step 6's facts, each a mask of the units it holds for and its words (a text or a function of the row)."""
     collective = units["collective_discipline"].to_numpy(dtype=int)
     no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
-    facts = [
+    return [
         (collective != 0, lambda i: " ".join(["tổ chức bị kỷ luật", _discipline_text(collective[i])]).strip()),
         (units["disunity"].to_numpy(dtype=bool), "mất đoàn kết"),
         (units["corruption"].to_numpy(dtype=bool), "có vi phạm tham nhũng"),
         (no_self, "không tự chấm"),
     ]
+
+
+def fixed_caps(data: YearData, fw: Framework) -> np.ndarray:
+    """Per unit (in the data's order), the tier its facts cap it at whatever its scores (steps 6–7): what the
+    stability analysis keeps while it moves weights and scores."""
+    units = data.units.reset_index(drop=True)
+    sc = _score(fw, UNIT, data.unit_self.reset_index(drop=True), data.unit_review.reset_index(drop=True))
+    disqualified = np.logical_or.reduce([mask for mask, _ in _facts(units, sc.self_scores)])
+    head = _head_discipline(units, data.leaders)
+    caps = [fw.cap(event) for event in ("dismissal", "warning", "reprimand")]
+    by_head = np.select([head >= 3, head == 2, head == 1], caps, FIRST)
+    return np.maximum(np.where(disqualified, fw.last, FIRST), by_head).astype(np.int8)
+
+
+def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier, last: int) -> np.ndarray:
+    """Step 6: facts that rate a unit in the last tier whatever its score."""
+    facts = _facts(units, self_scores)
     any_fact = np.logical_or.reduce([mask for mask, _ in facts])
 
     def causes(i: int) -> str:

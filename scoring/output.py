@@ -68,13 +68,17 @@ def report_issues(issues) -> None:
         print(issue, file=sys.stderr)
 
 
-def result_json(results) -> str:
-    """The documented JSON object of `rank --json`, one line.
+def result_json(results, stability: dict | None = None) -> str:
+    """The documented JSON object of `rank --json`, one line; with `stability` (year → its table), each unit's
+    "stability" object.
 
     Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
     years = []
     for r in results:
-        units = r.units[UNIT_FIELDS].to_json(orient="records", force_ascii=False, double_precision=2)
+        units = r.units[UNIT_FIELDS]
+        if stability and r.year in stability:
+            units = units.assign(stability=stability_records(stability[r.year], r.framework))
+        units = units.to_json(orient="records", force_ascii=False, double_precision=3 if stability else 2)
         leaders = r.leaders.reindex(columns=LEADER_FIELDS).to_json(
             orient="records", force_ascii=False, double_precision=2
         )
@@ -95,8 +99,9 @@ def subtree_json(year: int, units) -> str:
     return f'{{"years": [{{"year": {int(year)}, "committees": {committees}, "units": {rows}}}]}}'
 
 
-def emit(args, results) -> int:
-    """The report file (-o), then the JSON or the table of the rated years."""
+def emit(args, results, data_of=None) -> int:
+    """The report file (-o), then the JSON or the table of the rated years. `data_of(result)`: the year's tables and
+    framework, for `--stability`."""
     if args.output:
         from .report import ReportSettings, write_report
 
@@ -118,11 +123,33 @@ def emit(args, results) -> int:
         if not write_place(args.output, lambda: write_report(results[-1], args.output, args.cluster, settings)):
             return EXIT_INVALID
     if args.json:
-        sys.stdout.write(result_json(results) + "\n")
+        tables = _stability(args, results, data_of) if getattr(args, "stability", False) else None
+        sys.stdout.write(result_json(results, tables) + "\n")
     else:
         for r in results:
             _print_table(r)
     return EXIT_OK
+
+
+def _stability(args, results, data_of) -> dict:
+    from .stability import Settings, stability
+
+    given = {"runs": args.runs, "weight_noise": args.weight_noise, "score_noise": args.score_noise, "seed": args.seed}
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    return {r.year: stability(*data_of(r), r, settings) for r in results}
+
+
+def stability_records(table, fw) -> list:
+    """Per unit, {"keep_tier", "tiers": {code: share}, "rank_median", "rank_p5", "rank_p95"}; None when not rated."""
+    codes = [t.code for t in fw.tiers]
+    out = []
+    for row in table.to_dict("records"):
+        if row["keep_tier"] != row["keep_tier"]:  # NaN: not rated
+            out.append(None)
+            continue
+        ranks = {k: int(row[k]) for k in ("rank_median", "rank_p5", "rank_p95")}
+        out.append({"keep_tier": row["keep_tier"], "tiers": {c: row[c] for c in codes}, **ranks})
+    return out
 
 
 def _print_table(r) -> None:
