@@ -21,6 +21,7 @@ BENCHES = [
     "bench_browser.py",
     "bench_load.py",
     "bench_province.py",
+    "bench_stability.py",
 ]
 
 

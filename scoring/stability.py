@@ -10,20 +10,22 @@ fall back on the official ranks."""
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import conditions as cond
-from .arithmetic import cents
+from .arithmetic import _factors, cents
 from .dataset import YearData
 from .engine import YearResult, _score, fixed_caps, not_rated
 from .framework import UNIT, Framework
 from .ranking import FIRST, SECOND, quota_allowed
 
-CELLS_PER_CHUNK = 2_000_000  # runs × units × criteria held at once (16 MB of noise)
-RANK_SPAN = 100_000  # ranks below this fit the packed sort key (more units: the official rank is left out)
+CELLS_PER_CHUNK = 2_000_000  # runs × units × criteria held at once (8 MB of float32 noise)
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,19 @@ class Settings:
 class _Year:
     """What every run shares: the rated units' scores, weights and what caps them, in the data's order."""
 
-    used: np.ndarray  # n × k points used
-    appraised: np.ndarray  # n × k the committee gave the score (only those are shaken)
+    used: np.ndarray  # n × k points used (float32)
+    appraised: np.ndarray  # n × k 1 where the committee gave the score (only those are shaken)
     maxima: np.ndarray
     weights: np.ndarray
-    adjust: np.ndarray  # bonus − penalty
+    factors: np.ndarray  # the official factors: base = points · factors
     cents: np.ndarray  # the official totals, in cents
     capped: np.ndarray  # n × (tiers + 1): the tier a unit gets when its score reaches tier t (facts, conditions)
     zero_cap: int  # the tier a criterion at 0 caps at (0: the framework does not say so)
     tie_break: np.ndarray  # k: the criteria of the tie-break group
-    official_rank: np.ndarray
-    clusters: list[np.ndarray]  # the columns of each cluster
+    official_rank: np.ndarray  # uint16, the ranks' last key
+    by_official: np.ndarray  # the units in official order
+    cluster: np.ndarray  # each unit's cluster number
+    starts: np.ndarray  # where each cluster begins once units are grouped by cluster
 
 
 def stability(data: YearData, fw: Framework, result: YearResult, settings: Settings = Settings()) -> pd.DataFrame:
@@ -67,17 +71,24 @@ def stability(data: YearData, fw: Framework, result: YearResult, settings: Setti
     year = _shared(data, fw, result, rated)
     n, codes = int(rated.sum()), [t.code for t in fw.tiers]
     counts = np.zeros((n, fw.last + 1), dtype=np.int64)
-    ranks = np.empty((settings.runs, n), dtype=np.int32)
-    rng = np.random.default_rng(settings.seed)
-    chunk = max(1, CELLS_PER_CHUNK // max(1, n * len(year.weights)))
-    for start in range(0, settings.runs, chunk):
-        runs = min(chunk, settings.runs - start)
-        tier, rank = _runs(year, fw, settings, rng, runs)
-        for t in range(FIRST, fw.last + 1):
-            counts[:, t] += (tier == t).sum(axis=0)
-        ranks[start : start + runs] = rank
+    ranks = np.empty((n, settings.runs), dtype=np.int32)
+    size = max(1, CELLS_PER_CHUNK // max(1, n * len(year.weights)))
+    starts = range(0, settings.runs, size)
+    # Each chunk draws from its own stream of the seed: the figures do not depend on which thread ran it.
+    streams = np.random.SeedSequence(settings.seed).spawn(len(starts))
+
+    def chunk(start: int, stream) -> None:
+        tier, rank = _runs(year, fw, settings, np.random.default_rng(stream), min(size, settings.runs - start))
+        ranks[:, start : start + len(rank)] = rank.T
+        shares = [(tier == t).sum(axis=0) for t in range(FIRST, fw.last + 1)]
+        with lock:
+            counts[:, FIRST:] += np.stack(shares, axis=1)
+
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # numpy lets go of the GIL
+        list(pool.map(chunk, starts, streams))
     official = result.units.set_index("code")["tier"].reindex(units["code"][rated]).map(codes.index).to_numpy() + 1
-    p5, median, p95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf") if n else ([],) * 3
+    p5, median, p95 = _quantiles(ranks) if n else ([],) * 3
     shares = counts[:, 1:] / settings.runs
     table = pd.DataFrame(
         {
@@ -90,6 +101,14 @@ def stability(data: YearData, fw: Framework, result: YearResult, settings: Setti
         index=units["code"][rated].to_numpy(),
     )
     return table.reindex(result.units["code"].to_numpy())
+
+
+def _quantiles(ranks: np.ndarray) -> list[np.ndarray]:
+    """Per unit (a row of runs' ranks), its 5 %, 50 % and 95 % ranks as ranks it had (the inverted CDF)."""
+    runs = ranks.shape[1]
+    at = [max(0, int(np.ceil(q * runs)) - 1) for q in (0.05, 0.5, 0.95)]
+    ranks.partition(at, axis=1)
+    return [ranks[:, i] for i in at]
 
 
 def _shared(data: YearData, fw: Framework, result: YearResult, rated: np.ndarray) -> _Year:
@@ -105,19 +124,24 @@ def _shared(data: YearData, fw: Framework, result: YearResult, rated: np.ndarray
             capped[:, t] = np.maximum(
                 capped[:, t], cond.cap(fw.conditions, [x.code for x in fw.tiers], column, capped[:, t]).tier
             )
-    clusters = pd.factorize(units["cluster"][rated])[0]
+    clusters = pd.factorize(units["cluster"][rated])[0].astype(np.int16)
+    sizes = np.bincount(clusters)
+    rank = np.minimum(official["rank"].to_numpy(dtype=np.int64), np.iinfo(np.uint16).max).astype(np.uint16)
+    maxima = np.array([float(c.max_points) for c in criteria], dtype=np.float32)
     return _Year(
-        used=sc.used[rated],
-        appraised=~np.isnan(sc.review_scores[rated]),
-        maxima=np.array([float(c.max_points) for c in criteria]),
+        used=sc.used[rated].astype(np.float32),
+        appraised=(~np.isnan(sc.review_scores[rated])).astype(np.float32),
+        maxima=maxima,
         weights=np.array([float(fw.weights(UNIT)[c.code]) for c in criteria]),
-        adjust=(units["bonus"] - units["penalty"]).to_numpy(dtype=float)[rated],
-        cents=np.array([cents(t) for t in official["total"].to_numpy()], dtype=np.int64),
+        factors=_factors(fw, UNIT).astype(np.float32),
+        cents=np.rint(official["total"].to_numpy(dtype=float) * 100).astype(np.int64),
         capped=capped.astype(np.int8),
         zero_cap=fw.cap("zero_criterion") if fw.zero_criterion_bars_top else 0,
         tie_break=np.array([c.group == fw.tie_break_group for c in criteria]),
-        official_rank=official["rank"].to_numpy(dtype=np.int64),
-        clusters=[np.flatnonzero(clusters == c) for c in range(clusters.max() + 1 if len(clusters) else 0)],
+        official_rank=rank,
+        by_official=np.argsort(rank, kind="stable"),
+        cluster=clusters,
+        starts=(np.cumsum(sizes) - sizes).astype(np.int64),
     )
 
 
@@ -125,12 +149,10 @@ def _runs(year: _Year, fw: Framework, settings: Settings, rng: np.random.Generat
     """The tiers and ranks of `runs` runs (runs × units each)."""
     n, k = year.used.shape
     weights = year.weights * (1 + rng.uniform(-settings.weight_noise, settings.weight_noise, (runs, k)))
-    weights *= year.weights.sum() / weights.sum(axis=1, keepdims=True)  # the framework's total weight
-    factors = 100 * weights / (year.maxima * year.weights.sum())
-    noise = rng.uniform(-settings.score_noise, settings.score_noise, (runs, n, k)) * year.appraised
-    points = np.clip(year.used + noise, 0, year.maxima)
+    factors = (100 * weights / (year.maxima * weights.sum(axis=1, keepdims=True))).astype(np.float32)
+    points = _shaken(year, settings, rng, runs)
     base = np.einsum("rnk,rk->rn", points, factors)
-    official_base = year.used @ _factors_of(year)
+    official_base = year.used @ year.factors
     moved = np.rint((base - official_base) * 100).astype(np.int64)
     total = np.maximum(year.cents + moved, 0)  # with no noise, exactly the official totals
     tier = np.full((runs, n), FIRST, dtype=np.int8)
@@ -138,48 +160,69 @@ def _runs(year: _Year, fw: Framework, settings: Settings, rng: np.random.Generat
         tier += total < cents(threshold)
     if year.zero_cap:
         tier = np.where((points == 0).any(axis=2), np.maximum(tier, year.zero_cap), tier).astype(np.int8)
-    tier = year.capped[np.arange(n)[None, :], tier]
-    tie_break = np.rint(np.einsum("rnk,rk->rn", points[:, :, year.tie_break], factors[:, year.tie_break]) * 1e6)
-    last_resort = RANK_SPAN - 1 - np.minimum(year.official_rank, RANK_SPAN - 1)
-    key = total * 10**14 + tie_break.astype(np.int64) * 10**5 + last_resort  # total, tie-break group, official
-    rank = _competition_rank(key)
-    for members in year.clusters:
-        tier[:, members] = _quota(tier[:, members], key[:, members], fw)
-    return tier, rank
+    tier = np.take(year.capped, tier + np.arange(n) * year.capped.shape[1])  # facts and conditions
+    tie_break = np.einsum("rnk,rk->rn", points, factors * year.tie_break)
+    order, same = _order(year, total, tie_break)
+    rank = _competition_rank(order, same)
+    return _quota(year, tier, order, rank, fw), rank
 
 
-def _factors_of(year: _Year) -> np.ndarray:
-    return 100 * year.weights / (year.maxima * year.weights.sum())
+def _shaken(year: _Year, settings: Settings, rng: np.random.Generator, runs: int) -> np.ndarray:
+    """Runs × units × criteria points: each appraised score moved by a uniform ±y (in 65,536 steps), kept within
+    [0, its maximum]; float32 and 16-bit draws, since this is most of the work."""
+    n, k = year.used.shape
+    step = year.appraised * np.float32(settings.score_noise / 32767.5)  # a draw d moves a score by (d − 32767.5) × step
+    points = np.frombuffer(rng.bytes(runs * n * k * 2), dtype=np.uint16).reshape(runs, n, k).astype(np.float32)
+    points *= step
+    points += year.used - np.float32(32767.5) * step
+    return np.clip(points, 0, year.maxima, out=points)
 
 
-def _competition_rank(key: np.ndarray) -> np.ndarray:
-    """Per row, standard competition ranks (1, 2, 2, 4) of `key`, higher first."""
-    runs, n = key.shape
-    order = np.argsort(-key, axis=1, kind="stable")
-    ordered = np.take_along_axis(key, order, axis=1)
-    position = np.broadcast_to(np.arange(n), (runs, n))
-    new = np.ones((runs, n), dtype=bool)
-    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    start = np.maximum.accumulate(np.where(new, position, 0), axis=1)
+def _rows(index: np.ndarray) -> np.ndarray:
+    """Per-row positions (runs × units) as positions in the flattened array: one `np.take` gathers a whole chunk
+    (take_along_axis builds a broadcast index every call and cost a fifth of the analysis)."""
+    return index + (np.arange(index.shape[0]) * index.shape[1])[:, None]
+
+
+def _order(year: _Year, total: np.ndarray, tie_break: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the units best first (total, then the tie-break group's points, then the official rank) by stable
+    16-bit radix sorts, as flat positions, and whether each sorted unit ties with the one before it."""
+    spans = (np.iinfo(np.uint16).max - np.minimum(total, 65535)).astype(np.uint16)
+    group = (np.iinfo(np.uint16).max - np.rint(np.clip(tie_break, 0, 100) * 655.35)).astype(np.uint16)
+    order = _rows(np.broadcast_to(year.by_official, total.shape))  # the official order: the last key, sorted once
+    for key in (group, spans):
+        order = np.take(order, _rows(np.argsort(np.take(key, order), axis=1, kind="stable")))
+    keys = [np.take(spans, order), np.take(group, order), year.official_rank[order % total.shape[1]]]
+    same = np.zeros(order.shape, dtype=bool)
+    same[:, 1:] = np.logical_and.reduce([k[:, 1:] == k[:, :-1] for k in keys])
+    return order, same
+
+
+def _competition_rank(order: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """Per run, standard competition ranks (1, 2, 2, 4) from the units in (flat) order and their ties."""
+    runs, n = order.shape
+    start = np.maximum.accumulate(np.where(same, 0, np.arange(n, dtype=np.int32)), axis=1)
     rank = np.empty((runs, n), dtype=np.int32)
-    np.put_along_axis(rank, order, start + 1, axis=1)
+    rank.put(order, start + 1)
     return rank
 
 
-def _quota(tier: np.ndarray, key: np.ndarray, fw: Framework) -> np.ndarray:
-    """Step 8 in every run of one cluster: the first tier kept for the allowance in rank order, units tied across
-    the cut all moved to the second."""
-    runs, m = tier.shape
-    allowed = quota_allowed((tier <= SECOND).sum(axis=1), fw.quota_percent, fw.quota_base)
-    order = np.argsort(-key, axis=1, kind="stable")
-    ordered, keys = np.take_along_axis(tier, order, axis=1), np.take_along_axis(key, order, axis=1)
+def _quota(year: _Year, tier: np.ndarray, order: np.ndarray, rank: np.ndarray, fw: Framework) -> np.ndarray:
+    """Step 8 in every run and cluster at once: units grouped by cluster (a stable sort keeps rank order inside),
+    the first tier kept for each cluster's allowance, units tied across the cut all moved to the second."""
+    runs, n = tier.shape
+    grouped = np.take(order, _rows(np.argsort(year.cluster[order % n], axis=1, kind="stable")))
+    ordered, ranks = np.take(tier, grouped), np.take(rank, grouped)
+    starts, sizes = year.starts, np.diff([*year.starts, n])
+    allowed = quota_allowed(np.add.reduceat(ordered <= SECOND, starts, axis=1), fw.quota_percent, fw.quota_base)
     candidate = ordered == FIRST
-    place = np.cumsum(candidate, axis=1)  # among the candidates, in rank order
-    last = np.ones((runs, m), dtype=bool)  # the last unit of its tie
-    last[:, :-1] = keys[:, 1:] != keys[:, :-1]
-    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, np.arange(m), m), axis=1), axis=1), axis=1)
-    tie_last = np.take_along_axis(place, end, axis=1)
-    moved = candidate & (tie_last > allowed[:, None])
+    counted = np.cumsum(candidate, axis=1, dtype=np.int32)
+    place = counted - np.repeat(counted[:, starts] - candidate[:, starts], sizes, axis=1)  # among the candidates
+    last = np.ones((runs, n), dtype=bool)  # the last unit of its tie within its cluster
+    last[:, :-1] = ranks[:, 1:] != ranks[:, :-1]
+    last[:, starts[1:] - 1] = True
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, np.arange(n), n), axis=1), axis=1), axis=1)
+    moved = candidate & (np.take(place, _rows(end)) > np.repeat(allowed, sizes, axis=1))
     out = np.empty_like(tier)
-    np.put_along_axis(out, order, np.where(moved, SECOND, ordered).astype(tier.dtype), axis=1)
+    out.put(grouped, np.where(moved, SECOND, ordered))
     return out
