@@ -61,8 +61,9 @@ def main() -> int:
         table = stability(data, fw, result, settings)
         many.append(time.perf_counter() - t)
     rating, analysis = statistics.median(one), statistics.median(many)
+    shaky = int((table["keep_tier"] < 0.8).sum())
     print(f"{args.units} units: one rating {rating:.3f} s; {args.runs} stability runs {analysis:.3f} s (medians of "
-          f"{args.rounds}); units below 80 % chance of keeping their tier: {int((table['keep_tier'] < 0.8).sum())}")  # fmt: skip
+          f"{args.rounds}); units below 80 % chance of keeping their tier: {shaky}")  # fmt: skip
     figure(f"stability, {args.runs} runs × {args.units} units ÷ one rating", f"{analysis / rating:.1f}×", "≤ 20×")
     return 0
 
