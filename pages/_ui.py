@@ -26,6 +26,7 @@ from scoring.report import ReportSettings, report_bytes
 from scoring.roster import Roster
 from scoring.roster import from_file as roster_file
 from scoring.rounds import RoundError, Rounds
+from scoring.stability import stability
 from scoring.store import Store, database_url
 from scoring.text import parse_number
 from scoring.web import opened
@@ -276,6 +277,19 @@ def chart(versions: dict[int, int], key: tuple, build: Callable[[], Figure], whe
     figure depends on."""
     with where if where is not None else nullcontext():
         _draw_chart(database_url(), tuple(sorted(versions.items())), key, build)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _stability(url: str, committee: int, versions: tuple[tuple[int, int], ...], year: int, _store: Store):
+    """A stored year's stability with the default settings, once per dataset versions, shared by sessions."""
+    data, fw, _ = _store.load(year, dict(versions)[year])
+    return stability(data, fw, _rated(url, committee, versions)[year])
+
+
+def stability_of(versions: dict[int, int], year: int):
+    """The chosen committee's year's stability (advisory: `scoring.stability`)."""
+    with st.spinner("Đang tính độ ổn định…"):
+        return _stability(database_url(), store().committee_id, tuple(sorted(versions.items())), year, store())
 
 
 def committee_results(committee: int, versions: dict[int, int]) -> dict[int, YearResult]:

@@ -39,7 +39,10 @@ from scoring.presentation import markdown, markdown_list, scale, vn
 from scoring.roster import Roster, from_text
 from scoring.round_files import import_workbook, round_workbook
 from scoring.rounds import OPEN, STATE_LABELS, WITHDRAWN, ready_to_publish
+from scoring.stability import Settings
 from scoring.validation import errors
+
+STABILITY_AT_ONCE = 2000  # a larger round's stability would hold up every page run (Xếp hạng has it on demand)
 
 me, ledger = actor(), rounds()
 st.title("Đợt đánh giá")
@@ -154,16 +157,20 @@ st.caption(
 st.subheader("Kết quả tạm tính" if info.state == OPEN else "Kết quả đã công bố")
 previous = results(versions).get(year - 1)
 provisional = rounds().provisional(me, year, previous)
+keep = rounds().stability(me, year)["keep_tier"] if len(provisional.units) <= STABILITY_AT_ONCE else None
 st.caption(
     markdown(
-        "“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu và tổng điểm cách ngưỡng xếp loại không quá {} "
-        "điểm. Đơn vị chưa nộp chưa có điểm và xếp loại.",
+        "“Cần xem” đánh dấu đơn vị bị hạ do chỉ tiêu, tổng điểm cách ngưỡng xếp loại không quá {} điểm"
+        + (", và đơn vị dưới {} % khả năng giữ xếp loại khi trọng số và điểm thẩm định dao động nhẹ ({}; chỉ để "
+           "tham khảo, không thay đổi kết quả)" if keep is not None else ""),
         vn(views.NEAR_MARGIN),
+        *((vn(views.SHAKY * 100, 0), Settings().text()) if keep is not None else ()),
     )
-)
+    + ". Đơn vị chưa nộp chưa có điểm và xếp loại."
+)  # fmt: skip
 shown = page_of(provisional.units, "provisional")
 table = views.ranking_table(shown, previous is not None)[RANKING_COLUMNS].assign(
-    **{"Cần xem": views.decision_marks(shown, info.framework)}
+    **{"Cần xem": views.decision_marks(shown, info.framework, keep=keep)}
 )
 table = round_views.provisional_table(table, shown["code"], board)
 show_table(

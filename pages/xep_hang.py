@@ -4,11 +4,12 @@ khai: tiers only, or totals and tiers by default): the table is cut in the libra
 
 import streamlit as st
 
-from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of, read_notes
-from pages._ui import actor, chart, require_data, store, year_row
+from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of, read_notes, show_table
+from pages._ui import actor, chart, require_data, stability_of, store, year_row
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
 from scoring.presentation import markdown, markdown_list, scale, vn
+from scoring.stability import Settings
 
 ALL = "Tất cả các khối"
 PUBLIC_WIDTHS = {
@@ -95,3 +96,27 @@ if len(units):
                 + markdown_list("{} (+{})", zip(named["code"], map(vn, named["gap"])), ", ")
                 + (markdown(" và {} đơn vị khác", len(flagged) - len(named)) if len(flagged) > len(named) else "")
             )
+
+if not actor().may(Right.VIEW_ALL):  # a unit account: others' chances are others' figures
+    st.stop()
+with st.expander("Độ ổn định của xếp loại và xếp hạng (tham khảo)"):
+    st.caption(
+        markdown(
+            "Tính lại xếp loại của năm nhiều lần, mỗi lần trọng số và điểm thẩm định dao động nhẹ ({}), để thấy đơn "
+            "vị nào sát ngưỡng hoặc sát chỉ tiêu. Chỉ để tham khảo: không thay đổi kết quả chính thức.",
+            Settings().text(),
+        )
+    )
+    if st.toggle("Tính độ ổn định cho năm này", key=f"stability_{year}"):
+        steady = stability_of(versions, year)
+        shaky = views.stability_table(result, steady)
+        st.markdown(
+            markdown(
+                "{} trên {} đơn vị được xếp loại giữ xếp loại dưới {} % số lần tính lại.",
+                len(shaky),
+                int(steady["keep_tier"].notna().sum()),
+                vn(views.SHAKY * 100, 0),
+            )
+        )
+        show_table(shaky, {"Tên đơn vị": "large", "Khả năng từng mức": "large"}, tier_column="Xếp loại",
+                   key="stability", tiers=scale_of_year)  # fmt: skip

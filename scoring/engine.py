@@ -18,7 +18,7 @@ from .dataset import Source, YearData
 from .formats import format_vn
 from .framework import LEADER, QUOTA_BASES, SUPERIOR, UNIT, Framework
 from .ranking import FIRST, SECOND, competition_rank, quota_cut
-from .text import DISCIPLINE_LABELS
+from .reasons import Reasons, discipline_text
 from .validation import WARNING, Issue
 
 NOT_RATED = "Không xếp loại"
@@ -105,37 +105,6 @@ def tier_by_thresholds(total_cents: np.ndarray, fw: Framework) -> np.ndarray:
     return (FIRST + below).astype(np.int8)
 
 
-class _Reasons:
-    """Causes that lowered each row's tier, in the order the steps applied."""
-
-    def __init__(self, n: int, fw: Framework):
-        self.causes = np.full(n, "", dtype=object)
-        self.fw = fw
-
-    def lower(self, tier: np.ndarray, cap: np.ndarray, cause) -> np.ndarray:
-        """Lower tier to cap where cap is worse; record the cause where it changed the tier.
-
-        `cause` is a text, or a function of the row index called only for the rows that changed."""
-        new = np.maximum(tier, cap).astype(np.int8)
-        for i in np.flatnonzero(new != tier).tolist():
-            text = cause if isinstance(cause, str) else cause(i)
-            self.causes[i] = f"{self.causes[i]}; {text}" if self.causes[i] else text
-        return new
-
-    def lines(self, score_tier: np.ndarray, tier: np.ndarray, total_cents: np.ndarray) -> np.ndarray:
-        out = np.full(len(tier), "", dtype=object)
-        for i in np.flatnonzero(tier != score_tier):
-            out[i] = (
-                f"Đủ điểm {self.fw.tier_code(score_tier[i])} ({format_vn(total_cents[i] / 100)}) "
-                f"nhưng {self.causes[i]} → {self.fw.tier_code(tier[i])}"
-            )
-        return out
-
-
-def _discipline_text(level: int) -> str:
-    return DISCIPLINE_LABELS.get(level, "")
-
-
 def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | None = None) -> YearResult:
     """Rate and rank one year (docs/rules.md). The one entry point to the rules."""
     log: list[str] = []
@@ -156,7 +125,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     log.append("Bước 3–4: tổng = điểm cơ bản + thưởng − trừ (không âm), làm tròn nửa lên 2 chữ số thập phân.")
 
     score_tier = tier_by_thresholds(total, fw)
-    reasons = _Reasons(n, fw)
+    reasons = Reasons(n, fw)
     tier = score_tier.copy()
     codes = np.array(fw.codes(UNIT), dtype=object)
     code = fw.tier_code
@@ -179,7 +148,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     tier = reasons.lower(
         tier,
         np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1], caps, FIRST),
-        lambda i: f"người đứng đầu bị kỷ luật {_discipline_text(head_discipline[i])}",
+        lambda i: f"người đứng đầu bị kỷ luật {discipline_text(head_discipline[i])}",
     )
     log.append(
         f"Bước 6–7: kỷ luật tập thể, mất đoàn kết, tham nhũng, không tự chấm → {code(fw.last)}; "
@@ -305,7 +274,7 @@ def not_rated(units: pd.DataFrame) -> np.ndarray:
     return column.where(column.notna(), "").astype(str).str.strip().ne("").to_numpy()
 
 
-def _reasons(reasons: _Reasons, units: pd.DataFrame, unrated, score_tier, tier, total) -> np.ndarray:
+def _reasons(reasons: Reasons, units: pd.DataFrame, unrated, score_tier, tier, total) -> np.ndarray:
     """Each unit's reason: why its tier is below its score's, or why it is not rated."""
     lines = reasons.lines(score_tier, np.where(unrated, score_tier, tier), total)
     return np.where(unrated, NOT_RATED + ": " + units["not_rated"].astype(str), lines)
@@ -318,7 +287,7 @@ def _ranks(rank: np.ndarray, unrated: np.ndarray) -> pd.array:
     return out
 
 
-def _conditions(fw: Framework, units: pd.DataFrame, reasons: _Reasons, tier: np.ndarray):
+def _conditions(fw: Framework, units: pd.DataFrame, reasons: Reasons, tier: np.ndarray):
     """Step 7b: the best tier whose conditions hold, before the quota; a missing value is a warning."""
     capped = cond.cap(fw.conditions, [t.code for t in fw.tiers], units["conditions"], tier)
     warnings = [
@@ -342,7 +311,7 @@ def _facts(units: pd.DataFrame, self_scores: np.ndarray) -> list[tuple[np.ndarra
     collective = units["collective_discipline"].to_numpy(dtype=int)
     no_self = units["has_self_columns"].to_numpy(dtype=bool) & np.isnan(self_scores).all(axis=1)
     return [
-        (collective != 0, lambda i: " ".join(["tổ chức bị kỷ luật", _discipline_text(collective[i])]).strip()),
+        (collective != 0, lambda i: " ".join(["tổ chức bị kỷ luật", discipline_text(collective[i])]).strip()),
         (units["disunity"].to_numpy(dtype=bool), "mất đoàn kết"),
         (units["corruption"].to_numpy(dtype=bool), "có vi phạm tham nhũng"),
         (no_self, "không tự chấm"),
@@ -361,7 +330,7 @@ def fixed_caps(data: YearData, fw: Framework) -> np.ndarray:
     return np.maximum(np.where(disqualified, fw.last, FIRST), by_head).astype(np.int8)
 
 
-def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: _Reasons, tier, last: int) -> np.ndarray:
+def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: Reasons, tier, last: int) -> np.ndarray:
     """Step 6: facts that rate a unit in the last tier whatever its score."""
     facts = _facts(units, self_scores)
     any_fact = np.logical_or.reduce([mask for mask, _ in facts])
@@ -441,14 +410,14 @@ def _rate_leaders(data: YearData, fw: Framework, units: pd.DataFrame, unit_tier,
     sc = _score(fw, LEADER, data.leader_self.reset_index(drop=True), data.leader_review.reset_index(drop=True))
     total = weighted_cents(fw, LEADER, sc.used)
     score_tier = tier_by_thresholds(total, fw)
-    reasons = _Reasons(n, fw)
+    reasons = Reasons(n, fw)
     unit_pos = pd.Series(np.arange(len(units)), index=units["code"])
     pos = leaders["unit_code"].map(unit_pos).to_numpy()
     discipline = np.maximum(leaders["discipline"].to_numpy(dtype=int), head_discipline[pos])
     tier = reasons.lower(
         score_tier,
         np.where(discipline != 0, fw.cap("leader_discipline"), FIRST),
-        lambda i: " ".join(["bị kỷ luật", _discipline_text(discipline[i]), "trong năm"]).replace("  ", " "),
+        lambda i: " ".join(["bị kỷ luật", discipline_text(discipline[i]), "trong năm"]).replace("  ", " "),
     )
     tier = reasons.lower(
         tier, np.where(leaders["low_confidence"].to_numpy(dtype=bool), fw.last, FIRST), "tín nhiệm thấp trên 50%"

@@ -44,6 +44,9 @@ class Settings:
         ).replace(".", ",")
 
 
+DEFAULT = Settings()
+
+
 @dataclass
 class _Year:
     """What every run shares: the rated units' scores, weights and what caps them, in the data's order."""
@@ -63,7 +66,7 @@ class _Year:
     starts: np.ndarray  # where each cluster begins once units are grouped by cluster
 
 
-def stability(data: YearData, fw: Framework, result: YearResult, settings: Settings = Settings()) -> pd.DataFrame:
+def stability(data: YearData, fw: Framework, result: YearResult, settings: Settings = DEFAULT) -> pd.DataFrame:
     """Per unit of `result` (its order, indexed by code): `keep_tier` (the share of runs giving its official tier),
     one share per tier code, `rank_median`, `rank_p5`, `rank_p95`. A unit not rated has none (NaN)."""
     units = data.units.reset_index(drop=True)

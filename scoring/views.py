@@ -239,12 +239,18 @@ def public_ranking(units: pd.DataFrame, level: str, fw: Framework | None = None)
 NEAR_MARGIN = 1.0  # points: a total this close to a tier threshold is worth a second look before publishing
 
 
-def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARGIN) -> list[str]:
-    """What the leadership should look at before publishing: units moved down by the HTXSNV quota, and totals
-    within `margin` points of a tier threshold, on either side."""
+def decision_marks(
+    units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARGIN, keep: pd.Series | None = None
+) -> list[str]:
+    """What the leadership should look at before publishing: units moved down by the HTXSNV quota, totals
+    within `margin` points of a tier threshold, on either side, and (with `keep`, the stability's chance of keeping
+    the tier, by code) a tier kept in fewer than SHAKY of the runs."""
     marks = []
-    for total, cut in zip(units["total"].tolist(), units["quota_cut"].tolist()):
+    chances = units["code"].map(keep) if keep is not None else pd.Series(float("nan"), index=units.index)
+    for total, cut, chance in zip(units["total"].tolist(), units["quota_cut"].tolist(), chances.tolist()):
         found = [f"hạ do chỉ tiêu {scale(fw).first}"] if cut else []
+        if chance < SHAKY:
+            found.append(f"khả năng giữ xếp loại {vn(chance * 100, 0)} % (tham khảo)")
         for code, threshold in zip(scale(fw).codes, map(float, fw.thresholds)):  # each threshold, best tier first
             if 0 < threshold - total <= margin:
                 found.append(f"thiếu {vn(threshold - total)} điểm để đạt ngưỡng {code}")
@@ -252,6 +258,31 @@ def decision_marks(units: pd.DataFrame, fw: Framework, margin: float = NEAR_MARG
                 found.append(f"vừa đạt ngưỡng {code} (hơn {vn(total - threshold)} điểm)")
         marks.append("; ".join(found))
     return marks
+
+
+SHAKY = 0.8  # a unit keeping its tier in fewer runs than this is pointed out
+
+
+def stability_table(result: YearResult, table: pd.DataFrame) -> pd.DataFrame:
+    """The units whose tier is least sure (below SHAKY), least sure first: chance of each tier, the rank's band."""
+    sc = scale(result.framework)
+    units = result.units.set_index("code")
+    shaky = table[table["keep_tier"] < SHAKY].sort_values(["keep_tier", "rank_median"])
+    return pd.DataFrame(
+        {
+            "Mã": shaky.index,
+            "Tên đơn vị": units.loc[shaky.index, "name"].to_numpy(),
+            "Xếp loại": units.loc[shaky.index, "tier"].to_numpy(),
+            "Tổng điểm": units.loc[shaky.index, "total"].to_numpy(),
+            "Giữ xếp loại": [f"{vn(p * 100, 0)} %" for p in shaky["keep_tier"]],
+            "Khả năng từng mức": [
+                " · ".join(f"{code} {vn(row[code] * 100, 0)} %" for code in sc.codes if row[code] >= 0.005)
+                for _, row in shaky.iterrows()
+            ],
+            "Hạng": units.loc[shaky.index, "rank"].to_numpy(),
+            "Hạng (5–95 %)": [f"{int(a)}–{int(b)}" for a, b in zip(shaky["rank_p5"], shaky["rank_p95"])],
+        }
+    )
 
 
 def issues_table(issues) -> pd.DataFrame:

@@ -119,3 +119,26 @@ def test_runs_must_be_a_positive_number(bad):
     done = subprocess.run([sys.executable, "-m", "scoring", "rank", str(SAMPLE), "--json", "--stability", "--runs",
                            bad], capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_xep_hang_shows_the_least_sure_units_on_demand_and_the_round_marks_them(tmp_path, monkeypatch):
+    from scoring import read_files, views
+    from tests.test_dashboard import as_role, frame_with, visit
+
+    read = read_files([(SAMPLE.name, SAMPLE.read_bytes())], FW)
+    data = read.years[2025]
+    result = rate_year(data, FW)
+    table = stability(data, FW, result)
+    shaky = views.stability_table(result, table)
+    assert len(shaky) == int((table["keep_tier"] < 0.8).sum()) > 0
+    assert shaky["Giữ xếp loại"].str.endswith(" %").all()
+    marks = views.decision_marks(result.units, FW, keep=table["keep_tier"])
+    flagged = {c for c, m in zip(result.units["code"], marks) if "khả năng giữ xếp loại" in m}
+    assert flagged == set(shaky["Mã"])
+
+    as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    at = visit("xep_hang")
+    at.toggle(key="stability_2025").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = frame_with(at, "Giữ xếp loại")
+    assert len(shown) > 0 and any("không thay đổi kết quả chính thức" in c.value for c in at.caption)

@@ -17,6 +17,7 @@ from ..dataset import YearData
 from ..engine import YearResult, rate
 from ..formats import stored_time as _utc
 from ..framework import Framework
+from ..stability import DEFAULT, Settings, stability
 from ..text import unit_code
 from .board import _appended_since, _board, _board_update, _current_states, _own_work
 from .record import Record, _unpublished
@@ -196,6 +197,17 @@ class Reading(Record):
         return self._derive(
             "provisional", info, sheets, previous, lambda: rate(self._tables(info, sheets), info.framework, previous)
         )
+
+    def stability(self, actor: Actor, year: int, settings: Settings = DEFAULT) -> pd.DataFrame:
+        """The provisional result's stability (advisory), made again only after the round changed."""
+        self.store.require(actor, Right.VIEW_ALL)
+        info, sheets = self._snapshot(year)
+
+        def build() -> pd.DataFrame:
+            tables = self._tables(info, sheets)
+            return stability(tables, info.framework, rate(tables, info.framework), settings)
+
+        return self._derive("stability", info, sheets, settings, build)
 
     def _tables(self, info: RoundInfo, sheets: dict[str, UnitSheet]) -> YearData:
         """The tables the engine rates, kept: after a change, the last ones with the changed units' rows replaced."""
