@@ -8,7 +8,7 @@ from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of,
 from pages._ui import actor, chart, require_data, stability_of, store, year_row
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
-from scoring.presentation import markdown, markdown_list, scale, vn
+from scoring.presentation import literal, markdown, markdown_list, scale, vn
 from scoring.stability import Settings
 
 ALL = "Tất cả các khối"
@@ -44,6 +44,8 @@ st.caption(
     + ". Bấm vào tiêu đề cột để sắp xếp"
     + ("; “Thẩm định” để trống là đơn vị chưa được cấp trên chấm." if actor().may(Right.VIEW_ALL) else ".")
 )
+if result.comparison_caveat:
+    st.warning(literal(result.comparison_caveat))
 level = service.disclosure(store(), actor())
 page = page_of(units, "ranking")
 if level != EVERYTHING:  # a unit account: the published ranking as made public, no charts of others' scores

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import conditions as cond
 from .arithmetic import _exact_dot, _exact_factors, _factors, _scaled_sums, cents, exact_order, weighted_cents
+from .comparability import caveat
 from .dataset import Source, YearData
 from .formats import format_vn
 from .framework import LEADER, QUOTA_BASES, SUPERIOR, UNIT, Framework
@@ -54,6 +55,12 @@ class YearResult:
     unit_scores: CriterionScores | None = None
     unit_groups: pd.DataFrame | None = None
     leader_scores: CriterionScores | None = None
+    previous_framework: Framework | None = None  # what the year rank changes were taken from was rated with
+
+    @property
+    def comparison_caveat(self) -> str:
+        """Why this year's rank changes are not like for like ("" when they are): comparability.caveat."""
+        return caveat(self.previous_framework, self.framework, self.previous_year, self.year)
 
 
 @dataclass
@@ -245,6 +252,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
         unit_scores,
         unit_groups,
         leader_scores,
+        previous.framework if isinstance(previous, YearResult) else None,
     )
 
 

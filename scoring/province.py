@@ -8,7 +8,7 @@ group's contribution, then the lower penalty)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,8 @@ import pandas as pd
 from . import service
 from .access import Actor, Right
 from .committees import Committee, Committees
+from .comparability import framework_differences
 from .engine import YearResult
-from .formats import number_setting
 from .framework import Framework
 from .presentation import Scale, scale
 from .ranking import competition_rank
@@ -52,31 +52,6 @@ def committee_years(store: Store, actor: Actor, year: int, rated: Rated | None =
         lambda c, own: service.rate_stored(store.within(c), {y: own[y] for y in (year - 1, year) if y in own})
     )
     return [CommitteeYear(c, rate(c.id, versions[c.id])[year] if year in versions[c.id] else None) for c in committees]
-
-
-def framework_differences(a: Framework, b: Framework) -> list[str]:
-    """What makes two frameworks rate differently, in Vietnamese (their names aside); empty when they agree."""
-    if replace(a, name="") == replace(b, name=""):
-        return []
-    said = []
-    if a.thresholds != b.thresholds:
-        said.append("ngưỡng xếp loại " + _pair(a.thresholds, b.thresholds))
-    if (a.quota_percent, a.quota_base) != (b.quota_percent, b.quota_base):
-        said.append(f"tỷ lệ HTXSNV {number_setting(a.quota_percent)} % / {number_setting(b.quota_percent)} %")
-    codes_a, codes_b = [c.code for c in a.criteria], [c.code for c in b.criteria]
-    if codes_a != codes_b:
-        only = sorted(set(codes_a) ^ set(codes_b))
-        said.append("tiêu chí khác nhau" + (f" ({', '.join(only[:6])})" if only else " (thứ tự)"))
-    elif a.criteria != b.criteria or a.groups != b.groups:
-        changed = [x.code for x, y in zip(a.criteria, b.criteria) if x != y]
-        said.append("điểm tối đa hoặc trọng số" + (f" ({', '.join(changed[:6])})" if changed else " của nhóm"))
-    if not said:
-        said.append("điểm thưởng, điểm trừ hoặc quy tắc xếp hạng")
-    return said
-
-
-def _pair(x: tuple, y: tuple) -> str:
-    return "–".join(map(number_setting, x)) + " / " + "–".join(map(number_setting, y))
 
 
 def common_framework(years: list[CommitteeYear]) -> Framework:

@@ -322,7 +322,7 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
             f"{number_setting(fw.quota_percent)}% {QUOTA_BASES[fw.quota_base]} của mỗi khối "
             "(người đứng đầu: toàn bộ), làm tròn xuống; đồng hạng tại ngưỡng thì cùng hạ",
         ),
-        ("Tiêu chí 0 điểm", "Không được HTXSNV, HTTNV" if fw.zero_criterion_bars_top else "Không áp dụng"),
+        ("Tiêu chí 0 điểm", _zero_rule(fw)),
         ("Điểm thưởng, điểm trừ tối đa", f"{number_setting(fw.bonus_max)} / {number_setting(fw.penalty_max)}"),
         (
             "Điểm thẩm định",
@@ -332,6 +332,7 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ("Phân định đồng điểm", f"Điểm nhóm {fw.tie_break_group}, rồi điểm trừ ít hơn"),
         ("Làm tròn", "Tổng điểm làm tròn nửa lên 2 chữ số thập phân (số thập phân chính xác)"),
         ("So sánh thứ hạng với năm", str(result.previous_year) if result.previous_year else "Không có"),
+        *((("Lưu ý khi so sánh", result.comparison_caveat),) if result.comparison_caveat else ()),
         ("Phiên bản phần mềm", __version__),
         ("Thời điểm lập", f"{moment(now, seconds=True)} {now:%z}"),
     ]
@@ -373,3 +374,10 @@ def _method_sheet(wb, f: _Formats, result: YearResult, cluster: str | None, now:
         ws.write_number(r, 2, s.size, f.integer)
         ws.write_string(r, 3, {"consolidated": "Bảng tổng hợp", "form": "Phiếu đơn vị", "csv": "CSV"}[s.kind], f.text)
     _paper(ws)
+
+
+def _zero_rule(fw) -> str:
+    """The zero-criterion bar in the year's own tiers."""
+    if not fw.zero_criterion_bars_top:
+        return "Không áp dụng"
+    return "Không được " + ", ".join(fw.tier_code(t) for t in range(1, fw.cap("zero_criterion")))

@@ -19,6 +19,7 @@ from scoring import province, service
 from scoring.access import Actor, Forbidden, Role
 from scoring.accounts import Accounts
 from scoring.committees import ROOT_ID, Committees
+from scoring.comparability import framework_differences
 from scoring.documents import committee as documents
 from scoring.framework import load_preset
 from scoring.rounds import Rounds
@@ -132,7 +133,7 @@ def test_the_province_does_not_rank_together_what_different_frameworks_rated(tmp
         province.subtree_ranking(province.committee_years(store, PROVINCE, 2025))
     assert "XA01" in str(refused.value) and "XA02" in str(refused.value)
     assert "ngưỡng xếp loại 90–70–50 / 85–70–50" in str(refused.value)
-    assert province.framework_differences(load_preset(), replace(load_preset(), name="Tên khác")) == []
+    assert framework_differences(load_preset(), replace(load_preset(), name="Tên khác")) == []
 
 
 def test_the_committees_at_a_glance_and_compared(tmp_path, clock):

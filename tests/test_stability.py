@@ -142,3 +142,50 @@ def test_xep_hang_shows_the_least_sure_units_on_demand_and_the_round_marks_them(
     assert not at.exception, [e.value for e in at.exception]
     shown = frame_with(at, "Giữ xếp loại")
     assert len(shown) > 0 and any("không thay đổi kết quả chính thức" in c.value for c in at.caption)
+
+
+# §2: years rated with different frameworks are not compared as if they were alike
+
+
+def test_rank_changes_and_trends_across_different_frameworks_say_what_differs(tmp_path, monkeypatch):
+    """2024 under the TCCSĐ preset (90/70/50), 2025 under chính quyền (95/85/75): the 2025 result, its report and
+    Xu hướng say the two years are not compared like for like, naming the thresholds; the same framework twice says
+    nothing."""
+    import io
+
+    import openpyxl
+
+    from scoring import service
+    from scoring.comparability import caveat, framework_differences
+    from scoring.framework import load_preset
+    from scoring.report import report_bytes
+    from scoring.store import Store
+    from tests.test_dashboard import as_role, visit
+
+    tccsd, cq = load_preset("dan_van_tccsd"), load_preset("dan_van_chinh_quyen")
+    assert framework_differences(tccsd, cq)[0] == "ngưỡng xếp loại 90–70–50 / 95–85–75"
+    assert caveat(tccsd, tccsd, 2024, 2025) == "" and caveat(None, cq, None, 2025) == ""
+    url = as_role(tmp_path, monkeypatch, "canbo", "can_bo")
+    monkeypatch.setenv("DANVAN_SEED_SAMPLE", "0")
+    store = Store(url)
+    files = {y: ROOT / "sample_data" / f"tong_hop_{y}.xlsx" for y in (2024, 2025)}
+    service.import_files(store, [(files[2024].name, files[2024].read_bytes())], framework=tccsd)
+    service.import_files(store, [(files[2025].name, files[2025].read_bytes())], framework=cq)
+    result = service.rate_stored_year(store, 2025)
+    said = result.comparison_caveat
+    assert said.startswith("Năm 2024 và năm 2025 xếp loại theo bộ tiêu chí khác nhau (ngưỡng xếp loại 90–70–50")
+    assert "không phải so sánh ngang nhau" in said
+    method = {r[0].value: r[1].value for r in openpyxl.load_workbook(io.BytesIO(report_bytes(result)))["Phương pháp"]
+              .iter_rows() if r[0].value}  # fmt: skip
+    assert method["Lưu ý khi so sánh"] == said
+    for page in ("xep_hang", "xu_huong"):
+        at = visit(page)
+        assert any("không phải so sánh ngang nhau" in w.value for w in at.warning), page
+    same = service.rate_stored_year(store, 2024)
+    assert same.comparison_caveat == ""
+    from datetime import datetime
+
+    from scoring.documents import CommitteeDetails, context
+
+    note = context.report(result, same, CommitteeDetails(), datetime(2026, 1, 15))["comparison_note"]
+    assert note == said

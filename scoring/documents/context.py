@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from ..comparability import caveat
 from ..engine import YearResult
 from ..formats import format_vn
 from ..framework import LEADER, UNIT
@@ -88,6 +89,9 @@ def report(result: YearResult, previous: YearResult | None, details: CommitteeDe
         "intro": _for_year(details.report_intro, result.year),
         "conclusion": _for_year(details.report_conclusion, result.year),
         "tier_table": _tier_table(result, previous),
+        "comparison_note": ""
+        if previous is None
+        else caveat(previous.framework, result.framework, previous.year, result.year),
         "cluster_table": _cluster_table(units, scale(result.framework).codes),
         "quota_notes": [_named(u) + f": {u.reason}" for u in units[units["quota_cut"]].itertuples()] or ["Không có."],
         "no_self_notes": [_named(u) for u in units[_never_self_assessed(result)].itertuples()] or ["Không có."],
