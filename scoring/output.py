@@ -68,9 +68,9 @@ def report_issues(issues) -> None:
         print(issue, file=sys.stderr)
 
 
-def result_json(results, stability: dict | None = None) -> str:
+def result_json(results, stability: dict | None = None, settings=None) -> str:
     """The documented JSON object of `rank --json`, one line; with `stability` (year → its table), each unit's
-    "stability" object.
+    "stability" object and the year's "stability_settings" (how it was shaken, and that it is advisory).
 
     Rows are encoded by pandas in C: json.dump over 60,000 dicts takes seconds."""
     years = []
@@ -83,7 +83,10 @@ def result_json(results, stability: dict | None = None) -> str:
             orient="records", force_ascii=False, double_precision=2
         )
         warnings = json.dumps([str(w) for w in r.warnings], ensure_ascii=False)
-        years.append(f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}}}')
+        shaken = f', "stability_settings": {_settings_json(settings)}' if stability else ""
+        years.append(
+            f'{{"year": {int(r.year)}, "units": {units}, "leaders": {leaders}, "warnings": {warnings}{shaken}}}'
+        )
     return '{"years": [' + ", ".join(years) + "]}"
 
 
@@ -123,20 +126,31 @@ def emit(args, results, data_of=None) -> int:
         if not write_place(args.output, lambda: write_report(results[-1], args.output, args.cluster, settings)):
             return EXIT_INVALID
     if args.json:
-        tables = _stability(args, results, data_of) if getattr(args, "stability", False) else None
-        sys.stdout.write(result_json(results, tables) + "\n")
+        tables, settings = None, None
+        if getattr(args, "stability", False):
+            from .stability import stability
+
+            settings = _settings(args)
+            tables = {r.year: stability(*data_of(r), r, settings) for r in results}
+        sys.stdout.write(result_json(results, tables, settings) + "\n")
     else:
         for r in results:
             _print_table(r)
     return EXIT_OK
 
 
-def _stability(args, results, data_of) -> dict:
-    from .stability import Settings, stability
+def _settings(args):
+    from .stability import Settings
 
     given = {"runs": args.runs, "weight_noise": args.weight_noise, "score_noise": args.score_noise, "seed": args.seed}
-    settings = Settings(**{k: v for k, v in given.items() if v is not None})
-    return {r.year: stability(*data_of(r), r, settings) for r in results}
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+def _settings_json(settings) -> str:
+    from dataclasses import asdict
+
+    note = "Tham khảo: không thay đổi kết quả xếp loại, xếp hạng chính thức."
+    return json.dumps(asdict(settings) | {"note": note}, ensure_ascii=False)
 
 
 def stability_records(table, fw) -> list:

@@ -92,6 +92,12 @@ def test_rank_json_with_stability_and_db_rank(tmp_path):
         return json.loads(done.stdout)["years"][0]["units"]
 
     units = run("rank", str(SAMPLE), "--json", "--stability", "--runs", "300", "--seed", "7")
+    whole = json.loads(subprocess.run([sys.executable, "-m", "scoring", "rank", str(SAMPLE), "--json", "--stability",
+                                       "--runs", "300", "--seed", "7"], capture_output=True, text=True, cwd=ROOT,
+                                      timeout=300).stdout)  # fmt: skip
+    shaken = whole["years"][0]["stability_settings"]
+    assert shaken["runs"] == 300 and shaken["seed"] == 7 and shaken["weight_noise"] == 0.1
+    assert "không thay đổi kết quả" in shaken["note"]
     again = run("rank", str(SAMPLE), "--json", "--stability", "--runs", "300", "--seed", "7")
     assert units == again
     for u in units:
