@@ -38,10 +38,10 @@ class Settings:
     seed: int = 2025
 
     def text(self) -> str:
-        return (
-            f"{self.runs} lần tính lại, trọng số ±{self.weight_noise * 100:g} %, điểm thẩm định ±{self.score_noise:g}"
-            f" điểm, hạt giống {self.seed}"
-        ).replace(".", ",")
+        """As people read it: "1.000 lần tính lại, trọng số ±10 %, điểm thẩm định ±0,5 điểm, hạt giống 2025"."""
+        runs = f"{self.runs:,}".replace(",", ".")
+        weight, score = (f"{x:g}".replace(".", ",") for x in (self.weight_noise * 100, self.score_noise))
+        return f"{runs} lần tính lại, trọng số ±{weight} %, điểm thẩm định ±{score} điểm, hạt giống {self.seed}"
 
 
 DEFAULT = Settings()

@@ -58,6 +58,12 @@ def test_conditions_superior_criteria_and_a_unit_not_rated_in_the_browser(server
     page = open_page(officer, base, "xep-hang")
     assert "7 đơn vị" in main_text(page)  # the one not rated is listed (its row: the screenshot)
     shot(page, "khung-xep-hang-khong-xep-loai")
+    page.get_by_text("Độ ổn định của xếp loại và xếp hạng (tham khảo)").click()
+    page.get_by_text("Tính độ ổn định cho năm này").click()
+    page.get_by_text("giữ xếp loại dưới 80 %").wait_for(timeout=60_000)
+    assert "không thay đổi kết quả chính thức" in main_text(page)
+    page.get_by_text("giữ xếp loại dưới 80 %").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "khung-on-dinh.png"))
     page.close()
 
     unit = signed_in(browser, base, url, "cb02", "don_vi", "CB02")
