@@ -48,9 +48,8 @@ def test_conditions_superior_criteria_and_a_unit_not_rated_in_the_browser(server
     page.set_viewport_size(SCREEN)
     page.get_by_text("Hoàn tất thẩm định").first.click()
     idle(page)
-    text = main_text(page)
     for label in ("Điều kiện xếp loại ngoài điểm", "Tỷ lệ nhiệm vụ vượt mức (%)", "Không xếp loại (lý do)"):
-        assert label in text, label
+        page.get_by_text(label).first.wait_for(timeout=30_000)  # drawn as the expander opens, later under load
     no_english(page, "tham-dinh")
     shot(page, "khung-tham-dinh-dieu-kien")
     page.close()
