@@ -15,8 +15,9 @@ results = all_results(versions)
 tiers = scale(results[-1].framework)  # the latest year's scale
 warned = set()
 for earlier, later in zip(results, results[1:]):  # a trend across frameworks that differ is said to be one
-    if caveat(earlier.framework, later.framework, earlier.year, later.year):
-        st.warning(literal(caveat(earlier.framework, later.framework, earlier.year, later.year)))
+    said = caveat(earlier.framework, later.framework, earlier.year, later.year)
+    if said:
+        st.warning(literal(said))
         warned.add((earlier.year, later.year))
 left, right = st.columns(2)
 chart(versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views.mean_by_cluster(results)), left)
@@ -29,8 +30,9 @@ c1, c2 = st.columns(2)
 first = c1.selectbox("Từ năm", years[:-1], index=len(years) - 2)
 second = c2.selectbox("Đến năm", [y for y in years if y > first], index=0)
 before, after = result_of(first, versions), result_of(second, versions)
-if (first, second) not in warned and caveat(before.framework, after.framework, first, second):
-    st.warning(literal(caveat(before.framework, after.framework, first, second)))
+said = caveat(before.framework, after.framework, first, second)
+if (first, second) not in warned and said:
+    st.warning(literal(said))
 moves = views.transitions(before, after)
 if moves.empty:
     st.info(

@@ -3,9 +3,8 @@ it is not rated this year, written as the consolidated sheet writes them and com
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
+import pandas as pd
 
 from . import conditions as cond
 from .framework import Framework
@@ -18,8 +17,7 @@ def _values(fw: Framework, row) -> dict[str, float]:
     """A unit row's condition values by name (NaN where not given)."""
     names = list(cond.measures(fw.conditions))
     text = getattr(row, "conditions", None) if not isinstance(row, dict) else row.get("conditions")
-    found = json.loads(text) if isinstance(text, str) and text else {}
-    return {n: float(found[n]) if found.get(n) is not None else np.nan for n in names}
+    return dict(zip(names, cond.decode(pd.Series([text]), names)[0].tolist()))
 
 
 def beside_score_cells(fw: Framework, unit) -> dict:

@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .formats import number_setting
+from .formats import number_setting, plain_number
 from .text import nfc, parse_flag, parse_number
 
 FLAG, PERCENT = "flag", "percent"
@@ -87,14 +87,11 @@ def conditions_of(entries: list[dict]) -> tuple[Condition, ...]:
 
 
 def to_entries(conditions: tuple[Condition, ...]) -> list[dict]:
-    def num(d: Decimal):
-        return int(d) if d == d.to_integral_value() else float(d)
-
     return [
         {"tier": c.tier, "name": c.name, "kind": c.kind}
         | ({"fails_when": c.fails_when} if c.kind == FLAG else {})
-        | ({"min": num(c.min)} if c.min is not None else {})
-        | ({"max": num(c.max)} if c.max is not None else {})
+        | ({"min": plain_number(c.min)} if c.min is not None else {})
+        | ({"max": plain_number(c.max)} if c.max is not None else {})
         for c in conditions
     ]
 

@@ -154,7 +154,7 @@ def rate(data: YearData, fw: Framework, previous: YearResult | pd.DataFrame | No
     caps = [fw.cap(event) for event in ("dismissal", "warning", "reprimand")]
     tier = reasons.lower(
         tier,
-        np.select([head_discipline >= 3, head_discipline == 2, head_discipline == 1], caps, FIRST),
+        _head_caps(fw, head_discipline),
         lambda i: f"người đứng đầu bị kỷ luật {discipline_text(head_discipline[i])}",
     )
     log.append(
@@ -333,9 +333,13 @@ def fixed_caps(data: YearData, fw: Framework) -> np.ndarray:
     sc = _score(fw, UNIT, data.unit_self.reset_index(drop=True), data.unit_review.reset_index(drop=True))
     disqualified = np.logical_or.reduce([mask for mask, _ in _facts(units, sc.self_scores)])
     head = _head_discipline(units, data.leaders)
+    return np.maximum(np.where(disqualified, fw.last, FIRST), _head_caps(fw, head)).astype(np.int8)
+
+
+def _head_caps(fw: Framework, head: np.ndarray) -> np.ndarray:
+    """Step 7: the tier the head's discipline caps a unit at (FIRST: none)."""
     caps = [fw.cap(event) for event in ("dismissal", "warning", "reprimand")]
-    by_head = np.select([head >= 3, head == 2, head == 1], caps, FIRST)
-    return np.maximum(np.where(disqualified, fw.last, FIRST), by_head).astype(np.int8)
+    return np.select([head >= 3, head == 2, head == 1], caps, FIRST)
 
 
 def _disqualify(units: pd.DataFrame, self_scores: np.ndarray, reasons: Reasons, tier, last: int) -> np.ndarray:

@@ -39,6 +39,11 @@ def format_vn(value: float | Decimal, decimals: int = 2) -> str:
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
+def plain_number(value: Decimal) -> int | float:
+    """A setting as a file writes it (TOML, a sheet's cell): 9 rather than 9.0."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def number_setting(value: Decimal | float) -> str:
     """A setting (threshold, quota, maximum) as people write it: 92,5 not 92,50; 20 not 20,00."""
     return format(Decimal(str(value)).normalize(), "f").replace(".", ",")

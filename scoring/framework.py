@@ -15,7 +15,7 @@ from pathlib import Path
 import tomli_w
 
 from . import conditions as cond
-from .formats import number_setting
+from .formats import number_setting, plain_number
 from .text import code_key, fold
 
 UNIT = "unit"
@@ -414,21 +414,17 @@ def _line_of(text: str, table: str, key: str) -> int | str:
     return "?"
 
 
-def _num(d: Decimal) -> int | float:
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def to_toml(fw: Framework) -> str:
     data = {
         "name": fw.name,
-        "bonus_max": _num(fw.bonus_max),
-        "penalty_max": _num(fw.penalty_max),
-        "thresholds": [_num(t) for t in fw.thresholds],
-        "quota_percent": _num(fw.quota_percent),
+        "bonus_max": plain_number(fw.bonus_max),
+        "penalty_max": plain_number(fw.penalty_max),
+        "thresholds": [plain_number(t) for t in fw.thresholds],
+        "quota_percent": plain_number(fw.quota_percent),
         "zero_criterion_bars_top": fw.zero_criterion_bars_top,
         "tie_break_group": fw.tie_break_group,
         "groups": [
-            {"key": g.key, "name": g.name} | ({"weight": _num(g.weight)} if g.weight is not None else {})
+            {"key": g.key, "name": g.name} | ({"weight": plain_number(g.weight)} if g.weight is not None else {})
             for g in fw.groups
         ],
         "criteria": [
@@ -436,8 +432,8 @@ def to_toml(fw: Framework) -> str:
             | ({"group": c.group} if c.group else {})
             | ({"target": c.target} if c.target != UNIT else {})
             | ({"parent": c.parent} if c.parent else {})
-            | {"name": c.name, "max": _num(c.max_points)}
-            | ({"weight": _num(c.weight)} if c.weight is not None else {})
+            | {"name": c.name, "max": plain_number(c.max_points)}
+            | ({"weight": plain_number(c.weight)} if c.weight is not None else {})
             | ({"scored_by": c.scored_by} if c.scored_by != BOTH else {})
             for c in fw.criteria
         ],
@@ -448,7 +444,7 @@ def to_toml(fw: Framework) -> str:
         del data["thresholds"]
         data["tiers"] = [
             {"code": t.code, "name": t.name}
-            | ({"min": _num(m)} if m is not None else {})
+            | ({"min": plain_number(m)} if m is not None else {})
             | ({"colour": t.colour} if t.colour != _palette(fw.last, t.number)[1] else {})
             for t, m in zip(fw.tiers, [*fw.thresholds, None])
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .formats import number_setting
+from .formats import number_setting, plain_number
 from .framework import (
     BOTH,
     CAP_LABELS,
@@ -21,7 +21,6 @@ from .framework import (
     Group,
     _dec,
     _inherited,
-    _num,
 )
 from .text import fold, parse_number
 
@@ -116,21 +115,26 @@ def to_rows(fw: Framework) -> list[list]:
 
     for g in fw.groups:
         if g.weight is not None:
-            rows.append(row("", g.name, "", None, _num(g.weight), TARGET_LABELS[UNIT]))
+            rows.append(row("", g.name, "", None, plain_number(g.weight), TARGET_LABELS[UNIT]))
     for c in fw.criteria:
         group = fw.group(c.group).name if c.group else ""
-        weight = None if c.weight is None else _num(c.weight)
-        cells = [c.code, group, c.name, _num(c.max_points), weight, TARGET_LABELS[c.target]]
+        weight = None if c.weight is None else plain_number(c.weight)
+        cells = [c.code, group, c.name, plain_number(c.max_points), weight, TARGET_LABELS[c.target]]
         rows.append(cells + ([c.parent or None, SCORED_BY[c.scored_by]] if extra else []))
-    rows.append(row("", "Điều chỉnh", BONUS_ROW, _num(fw.bonus_max), None, TARGET_LABELS[UNIT]))
-    rows.append(row("", "Điều chỉnh", PENALTY_ROW, _num(fw.penalty_max), None, TARGET_LABELS[UNIT]))
+    rows.append(row("", "Điều chỉnh", BONUS_ROW, plain_number(fw.bonus_max), None, TARGET_LABELS[UNIT]))
+    rows.append(row("", "Điều chỉnh", PENALTY_ROW, plain_number(fw.penalty_max), None, TARGET_LABELS[UNIT]))
     if fw.tiers == TIERS_TABLE:
         for label, value in zip(THRESHOLD_ROWS, fw.thresholds):
-            rows.append(row("", RULES_GROUP, label, _num(value), None, ""))
+            rows.append(row("", RULES_GROUP, label, plain_number(value), None, ""))
     else:
         for t, value in zip(fw.tiers, [*fw.thresholds, None]):
             rows.append(
-                row("", RULES_GROUP, TIER_ROW.format(code=t.code, name=t.name), None if value is None else _num(value))
+                row(
+                    "",
+                    RULES_GROUP,
+                    TIER_ROW.format(code=t.code, name=t.name),
+                    None if value is None else plain_number(value),
+                )
             )
     for event, code in fw.caps:
         rows.append(row("", RULES_GROUP, CAP_ROW.format(event=CAP_LABELS[event], code=code)))
@@ -138,7 +142,7 @@ def to_rows(fw: Framework) -> list[list]:
         rows.append(row("", RULES_GROUP, CONDITION_ROW.format(tier=c.tier, name=c.name, bound=c.bound)))
     zero = ZERO_ROW.format(code=fw.tier_code(fw.cap("zero_criterion")))
     rows.append(row("", RULES_GROUP, zero, int(fw.zero_criterion_bars_top), None, ""))
-    rows.append(row("", RULES_GROUP, f"Chỉ tiêu {fw.tier_code(1)} (%)", _num(fw.quota_percent), None, ""))
+    rows.append(row("", RULES_GROUP, f"Chỉ tiêu {fw.tier_code(1)} (%)", plain_number(fw.quota_percent), None, ""))
     rows.append(row("", RULES_GROUP, f"{QUOTA_BASE_ROW}: {QUOTA_BASES[fw.quota_base]}", None, None, ""))
     return rows
 
