@@ -49,8 +49,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# loadgroup: tests marked with one xdist_group (the heaviest browser flows) run one after another on one worker.
 test: lint system-deps
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # The inner loop: everything but the tests that need a real LibreOffice, PostgreSQL, Chromium or nginx (the
 # markers come from the fixtures they use: tests/conftest.py).

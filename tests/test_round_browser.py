@@ -174,6 +174,7 @@ def round_server(tmp_path):
         yield base, url
 
 
+@pytest.mark.xdist_group("whole_flows")
 def test_a_whole_round_with_four_accounts(round_server, browser, tmp_path):
     base, url = round_server
     ARTIFACTS.mkdir(exist_ok=True)
