@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from .access import Forbidden
-from .committees import Committees
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, store_args
-from .store import StoreError
+
+if TYPE_CHECKING:  # the store loads only when a committee command runs: every other command starts without it
+    from .committees import Committees
 
 
 def add_parser(sub) -> None:
@@ -27,6 +28,10 @@ def add_parser(sub) -> None:
 
 
 def run_committee(args) -> int:
+    from .access import Forbidden
+    from .committees import Committees
+    from .store import StoreError
+
     store = open_store(args.database)
     if store is None:
         return EXIT_INVALID

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .formats import number_setting, plain_number
 from .text import nfc, parse_flag, parse_number
+
+if TYPE_CHECKING:  # the command line's parser loads the framework: pandas loads later, beside the parsing
+    import pandas as pd
 
 FLAG, PERCENT = "flag", "percent"
 KINDS = {FLAG: "có/không", PERCENT: "tỷ lệ %"}

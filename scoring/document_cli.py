@@ -8,14 +8,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .access import Forbidden
-from .documents import DECISION, LETTER, REPORT, pdf_available
-from .documents.committee import year_document
 from .output import EXIT_INVALID, EXIT_OK, command_actor, open_store, signature_args, store_args
-from .store import StoreError
 
-KIND = {"decision": DECISION, "report": REPORT, "letters": LETTER}
-NUMBERS = {DECISION: "decision_number", REPORT: "report_number", LETTER: "letter_number"}
+# The documents' kinds (documents.templates); the documents load only when one is made, so every other command starts
+# without them.
+KIND = {"decision": "decision", "report": "report", "letters": "letter"}
+NUMBERS = {"decision": "decision_number", "report": "report_number", "letter": "letter_number"}
 
 
 def add_parser(sub, year_type) -> None:
@@ -31,6 +29,11 @@ def add_parser(sub, year_type) -> None:
 
 
 def run_document(args) -> int:
+    from .access import Forbidden
+    from .documents import LETTER, pdf_available
+    from .documents.committee import year_document
+    from .store import StoreError
+
     kind = KIND[args.kind]
     if args.pdf and not pdf_available():
         print("Lỗi: máy này chưa cài LibreOffice nên không in được PDF; bỏ --pdf để lấy tệp Word.", file=sys.stderr)

@@ -271,7 +271,8 @@ def _quota_cause(fw: Framework, whose: str, straddling: np.ndarray):
 
 def _codes(fw: Framework, tiers: np.ndarray) -> list[str]:
     """Tier numbers as the framework's codes; a unit not rated has none ("")."""
-    return [fw.tier_code(t) if t <= fw.last else "" for t in tiers.tolist()]
+    codes = [fw.tier_code(t) for t in range(fw.last + 1)] + [""]
+    return [codes[t] for t in np.minimum(tiers, fw.last + 1).tolist()]
 
 
 def not_rated(units: pd.DataFrame) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import html
 import importlib
 import io
 import logging
@@ -27,13 +26,14 @@ import sys
 import time
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .filetypes import OLE_MAGIC, ZIP_MAGIC, not_a_spreadsheet, zip_bomb
+from .sheet_xml import MAX_CELLS, column_number, measure_xlsx_sheet, xlsx_sheets
 from .text import nfc, nfc_all
 from .validation import Issue
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # numpy loads only where grids are built: the parse worker an
 
 MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 1 * 2**30
-MAX_CELLS = 40_000_000
 MEASURED_SHEET_BYTES = 8 * 2**20  # sheets up to this size (inflated XML) are measured cell by cell before parsing
 CHILD_MEMORY_BYTES = 6 * 2**30
 CHILD_SECONDS = 300
@@ -302,20 +301,13 @@ def _check_xml_heads(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
         m = _DIMENSION.search(head) if info.filename.startswith("xl/worksheets/") else None
         if m and m.group(3):
             rows = int(m.group(4)) - int(m.group(2)) + 1
-            cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+            cols = column_number(m.group(3)) - column_number(m.group(1)) + 1
             if rows * cols > MAX_CELLS:
                 ref = f"{m.group(3).decode()}{int(m.group(4))}"
                 raise UnreadableFile(
                     f"Trang tính có ô dữ liệu ở tận ô {ref} ({rows} dòng × {cols} cột), "
                     "quá lớn để đọc: hãy xóa các ô thừa nằm xa bảng rồi lưu lại"
                 )
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters.decode():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _csv_grid(data: bytes, name: str) -> Grid:
@@ -358,14 +350,17 @@ def _grid(name: str, rows: list[list], merged) -> Grid:
         column_numbers, column_texts = _column(col)
         numbers.append(column_numbers)
         texts.append(column_texts)
-    # Merged ranges clipped to the cells that exist: a range over a whole column (C1:C1048576) must cost what the
-    # sheet costs, not a million rows.
-    clipped = [
+    return Grid(nfc(name), height, width, numbers, texts, _clipped(merged, height, width))
+
+
+def _clipped(merged, height: int, width: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges clipped to the cells that exist: a range over a whole column (C1:C1048576) must cost what the
+    sheet costs, not a million rows."""
+    return [
         ((r0, c0), (min(r1, height - 1), min(c1, width - 1)))
         for (r0, c0), (r1, c1) in merged or []
         if r0 < height and c0 < width
     ]
-    return Grid(nfc(name), height, width, numbers, texts, clipped)
 
 
 _NUMBER_TYPES = frozenset((float, int))  # exact classes: a bool cell is not a number
@@ -386,19 +381,24 @@ def _column(col: tuple) -> tuple[np.ndarray, dict[int, str]]:
     return np.fromiter(values, dtype=float, count=len(values)), {i: t for i, t in zip(others, texts) if t}
 
 
-def parse_spreadsheet(data: bytes) -> list[Grid]:
+def parse_spreadsheet(data: bytes, arrow_from: int = MEASURED_SHEET_BYTES) -> list[Grid]:
     """Every worksheet of an .xlsx/.xls/.ods file as a Grid (run in a parse worker, never in the app's process).
     An .xlsx sheet is measured first by its real cells (its <dimension> may lie), so that a sheet too large is
-    refused before the parser allocates it; formula cells without a cached value are noted."""
+    refused before the parser allocates it; formula cells without a cached value are noted. An .xlsx sheet larger
+    than `arrow_from` (inflated XML) is read through Arrow (`arrow_sheet`), without a Python object per cell."""
     import python_calamine
 
-    sheets, recalculate = _xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else ({}, False)
+    sheets, recalculate = xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else ({}, False)
     large = {part for part, size in sheets.values() if size > MEASURED_SHEET_BYTES}
+    arrow = {part for part, size in sheets.values() if size > arrow_from}
     with ThreadPoolExecutor(1) as beside:
-        # The parser releases the GIL: meanwhile numpy loads and the large sheets are scanned for formulas.
+        # The parser releases the GIL: meanwhile numpy (and pyarrow) load and the large sheets' XML is scanned.
         beside.submit(importlib.import_module, "numpy")
-        scans = {part: beside.submit(_measure_xlsx_sheet, data, part, "", recalculate, False) for part in large}
+        if arrow:
+            beside.submit(importlib.import_module, "pyarrow")
+        scans = {part: beside.submit(_scan, data, part, recalculate, part in arrow) for part in large | arrow}
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        reader = _arrow_reader(data) if arrow else None
         grids = []
         for meta in wb.sheets_metadata:
             if str(meta.typ) != "SheetTypeEnum.WorkSheet":
@@ -406,81 +406,53 @@ def parse_spreadsheet(data: bytes) -> list[Grid]:
             part = sheets.get(meta.name, ("", 0))[0]
             # A small sheet is measured before the parser allocates it.
             uncalculated = (
-                _measure_xlsx_sheet(data, part, meta.name, recalculate, True) if part and part not in large else set()
+                measure_xlsx_sheet(data, part, meta.name, recalculate, True) if part and part not in large else set()
             )
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            grid = _grid(meta.name, rows, sheet.merged_cell_ranges)
+            grid = _arrow_grid(reader, meta.name, scans[part]) if part in arrow else None
+            if grid is None:
+                sheet = wb.get_sheet_by_name(meta.name)
+                grid = _grid(meta.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
             grid.hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
-            grid.uncalculated = scans[part].result() if part in large else uncalculated
+            grid.uncalculated = scans[part].result()[1] if part in large else uncalculated
             grids.append(grid)
     return grids
 
 
-_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
-_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
-_REL_ENTRY_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_WIDE_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d')
-_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+def _scan(data: bytes, part: str, recalculate: bool, arrow: bool):
+    """A large sheet's XML, read beside the parser: what the Arrow path needs to type its cells (`arrow_sheet.Scan`,
+    or None when read the general way), and its formula cells without a cached value."""
+    from . import arrow_sheet
 
-
-def _xlsx_sheets(data: bytes) -> tuple[dict[str, tuple[str, int]], bool]:
-    """Sheet name → its XML part in an .xlsx and that part's inflated size, and whether the workbook asks to be
-    recalculated when opened (its cached formula values, e.g. the 0 xlsxwriter writes, are then not results)."""
+    if not arrow:
+        return None, measure_xlsx_sheet(data, part, "", recalculate, False)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            book, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
-            sizes = {i.filename: i.file_size for i in z.infolist()}
-    except (KeyError, zipfile.BadZipFile):
-        return {}, False
-    targets = dict(_REL_ENTRY.findall(rels)) | {i: t for t, i in _REL_ENTRY_REVERSED.findall(rels)}
-    out = {}
-    for name, rid in _SHEET_ENTRY.findall(book):
-        target = targets.get(rid, b"").decode()
-        if target:
-            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if path in sizes:
-                out[nfc(html.unescape(name.decode()))] = out[html.unescape(name.decode())] = (path, sizes[path])
-    return out, b'fullCalcOnLoad="1"' in book
+        found = arrow_sheet.scan(data, part)
+    except arrow_sheet.GeneralPath as e:
+        return e, measure_xlsx_sheet(data, part, "", recalculate, False)
+    return found, (measure_xlsx_sheet(data, part, "", recalculate, False) if found.has_formula else set())
 
 
-def _measure_xlsx_sheet(data: bytes, part: str, name: str, recalculate: bool, measure: bool) -> set[tuple[int, int]]:
-    """Refuse a sheet whose real extent (last row × last column of its cells) is too large, reading its XML in
-    chunks, if `measure`; return the cells holding a formula without a cached value (a file written by a program
-    and never opened in Excel or LibreOffice).
+def _arrow_reader(data: bytes):
+    import fastexcel
 
-    Only sheets up to MEASURED_SHEET_BYTES are measured: a sheet whose cells lie far apart is small; a large sheet
-    is dense, and the memory limit bounds it (measuring every cell reference of a 60,000-row sheet would cost more
-    than parsing it)."""
-    rows = cols = 0
-    has_formula = False
-    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(part) as f:
-        tail = b""
-        while chunk := f.read(1 << 22):
-            buf = tail + chunk
-            has_formula = has_formula or b"<f" in buf
-            tail = buf[-64:]
-            if not measure:
-                continue
-            found = _ROW_REF.findall(buf)
-            if found:
-                rows = max(rows, max(map(int, found)))
-            wide = _WIDE_COLUMN.findall(buf)
-            cols = max(cols, max(map(_column_number, set(wide))) if wide else 26)
-            if rows * cols > MAX_CELLS:
-                far = f"dòng {rows}, cột {column_letter(cols - 1)}"
-                raise UnreadableFile(
-                    f"Trang “{name}” quá lớn (ô xa nhất ở {far}): hãy xóa các ô thừa ở xa bảng rồi lưu lại"
-                )
-        if not has_formula:
-            return set()
-        xml = z.read(part)
-    out = set()
-    for attrs, body in _FORMULA_CELL.findall(xml):
-        if body and b"<f" in body and (recalculate or not re.search(rb"<(?:\w+:)?v>[^<]", body)):
-            ref = _CELL_REF.search(attrs)
-            if ref:
-                out.add((int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1))
-    return out
+    return fastexcel.read_excel(data)
+
+
+def _arrow_grid(reader, name: str, scanned: Future) -> Grid | None:
+    """The sheet through Arrow, or None when it must be read the general way (arrow_sheet.GeneralPath)."""
+    from . import arrow_sheet
+
+    def found() -> arrow_sheet.Scan:
+        scan = scanned.result()[0]
+        if isinstance(scan, Exception):
+            raise scan
+        return scan
+
+    try:
+        height, width, numbers, texts, merged = arrow_sheet.load(reader, name, found)
+    except arrow_sheet.GeneralPath as e:
+        log.info("sheet %r read the general way: %s", name, e)
+        return None
+    if height * width > MAX_CELLS:
+        raise UnreadableFile(f"Trang “{name}” quá lớn ({height} dòng × {width} cột)")
+    return Grid(nfc(name), height, width, numbers, texts, _clipped(merged, height, width))

@@ -213,7 +213,7 @@ def _read_table(
         for flag in UNIT_FLAGS:
             table[flag.code] = _flag_column(grid, roles.get(flag.code), rows, flag, issues)
         table["note"] = _texts(grid, roles.get("note"), rows)
-        table["not_rated"] = [not_rated_reason(t) for t in _texts(grid, roles.get("not_rated"), rows)]
+        table["not_rated"] = [not_rated_reason(t) if t else "" for t in _texts(grid, roles.get("not_rated"), rows)]
         table["conditions"] = _conditions(grid, roles, rows, fw, issues)
     else:
         table["unit_code"] = table["code"]
