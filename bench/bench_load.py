@@ -48,11 +48,13 @@ MAX_SESSIONS = 30
 STEP_TIMEOUT = 120_000  # ms
 
 
-def start_server(url: str) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, script: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """The app (or a bare Streamlit `script`, with the project's Streamlit settings) on a free local port."""
     port = free_port()
     env = dict(os.environ, DANVAN_DATABASE_URL=url, DANVAN_SEED_SAMPLE="1")
+    command = ["app.py"] if script is None else ["-m", "streamlit", "run", str(script)]
     proc = subprocess.Popen(
-        [sys.executable, "app.py", "--server.port", str(port)],
+        [sys.executable, *command, "--server.port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -272,6 +272,34 @@ def _draw_chart(url: str, versions: tuple[tuple[int, int], ...], key: tuple, _bu
     st.plotly_chart(_build(), config=CHART_CONFIG)
 
 
+_PAINTED = "_first_paint"  # session state: None, "waiting" (the rest is asked for), "done"
+PAINT_DELAY = 1.0  # s after the browser received the first run: by then it has drawn what that run sent
+
+
+def rest_of_page() -> bool:
+    """Whether this run may draw the rest of the page (the charts under a table, the tables under charts); call it
+    once per page run, where the rest begins.
+
+    A fresh browser draws nothing of a run until it has loaded the script of every kind of element in it: with
+    plotly's beside a table's, Xếp hạng's table showed 1.5× later than a bare page with one table
+    (bench/bench_browser.py). So a browser session's first page run sends the text, cards and main element, and a
+    timer fragment asks for one more run, which draws the rest; later runs draw everything at once. A session that
+    draws nothing (AppTest, the protocol benchmarks: no browser's User-Agent) gets everything at once too."""
+    if st.session_state.get(_PAINTED) == "done" or "Mozilla" not in st.context.headers.get("User-Agent", ""):
+        return True
+    st.fragment(_ask_rest, run_every=PAINT_DELAY)()
+    st.session_state[_PAINTED] = "waiting"
+    return False
+
+
+def _ask_rest() -> None:
+    """The timer's run: the whole page again, with the rest (a full run also stops the timer in the browser). Run
+    at once on the declaring run, before it marks the session waiting: that run draws nothing more."""
+    if st.session_state.get(_PAINTED) == "waiting":
+        st.session_state[_PAINTED] = "done"
+        st.rerun()
+
+
 def chart(versions: dict[int, int], key: tuple, build: Callable[[], Figure], where=None) -> None:
     """Draw `build()` in `where` (a column; the page itself if None); `key` names the chart and every choice its
     figure depends on."""

@@ -5,7 +5,7 @@ tier of the year."""
 import streamlit as st
 
 from pages._tables import pick_unit, show_table
-from pages._ui import actor, all_results, chart, require_data, year_row
+from pages._ui import actor, all_results, chart, require_data, rest_of_page, year_row
 from scoring import charts, views
 from scoring.access import Right
 from scoring.formats import place
@@ -54,6 +54,9 @@ if whole:
         left,
     )
     chart(versions, ("unit history", code), lambda: charts.unit_history_chart(history, tiers), right)
+if not rest_of_page():
+    st.caption("Đang tải bảng điểm…")
+    st.stop()
 st.subheader("Điểm từng tiêu chí")
 parts = bool(result.framework.parents) and st.toggle("Hiện các thành phần của tiêu chí", key="unit_components")
 show_table(

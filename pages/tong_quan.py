@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._tables import show_table
-from pages._ui import chart, require_data, result_of, year_row
+from pages._ui import chart, require_data, rest_of_page, result_of, year_row
 from scoring import charts, views
 from scoring.presentation import literal, markdown, scale, vn
 
@@ -44,10 +44,11 @@ chart(
 )
 chart(versions, ("quota", year), lambda: charts.quota_bars(result.quota, result.framework.quota_percent, tiers), right)
 
-top, bottom = views.top_bottom(result, 10)
-left, right = st.columns(2)
-for column, title, part in ((left, "10 đơn vị dẫn đầu", top), (right, "10 đơn vị cuối bảng", bottom)):
-    with column:
-        st.subheader(title)  # text: one of the two titles above
-        show_table(views.ranking_table(part)[SHORT_COLUMNS], SHORT_WIDTHS, tier_column="Xếp loại", tiers=tiers)
+if rest_of_page():
+    top, bottom = views.top_bottom(result, 10)
+    left, right = st.columns(2)
+    for column, title, part in ((left, "10 đơn vị dẫn đầu", top), (right, "10 đơn vị cuối bảng", bottom)):
+        with column:
+            st.subheader(title)  # text: one of the two titles above
+            show_table(views.ranking_table(part)[SHORT_COLUMNS], SHORT_WIDTHS, tier_column="Xếp loại", tiers=tiers)
 st.caption(markdown("Các năm đã lưu: {}.", ", ".join(str(y) for y in sorted(versions))))

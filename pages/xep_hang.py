@@ -5,7 +5,7 @@ khai: tiers only, or totals and tiers by default): the table is cut in the libra
 import streamlit as st
 
 from pages._tables import RANKING_COLUMNS, RANKING_WIDTHS, keyed_table, page_of, read_notes, show_table
-from pages._ui import actor, chart, require_data, stability_of, store, year_row
+from pages._ui import actor, chart, require_data, rest_of_page, stability_of, store, year_row
 from scoring import charts, service, views
 from scoring.access import EVERYTHING, Right
 from scoring.presentation import literal, markdown, markdown_list, scale, vn
@@ -75,7 +75,9 @@ else:  # a page's rows are those of the year's result: named by the year and the
         tiers=scale_of_year,
     )
     read_notes(page, ranked, f"notes_{year}")
-if len(units):
+if len(units) and not rest_of_page():
+    st.caption("Đang vẽ biểu đồ…")
+elif len(units):
     shown = (year, cluster, tuple(tiers), typed)  # what `units` depends on
     chart(versions, ("totals", *shown), lambda: charts.total_bars(units, result))
     chart(versions, ("criteria", *shown), lambda: charts.criteria_heatmap(views.criteria_percent(result, units)))

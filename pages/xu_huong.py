@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._tables import show_table
-from pages._ui import all_results, chart, require_data, result_of
+from pages._ui import all_results, chart, require_data, rest_of_page, result_of
 from scoring import charts, views
 from scoring.comparability import caveat
 from scoring.presentation import literal, markdown, scale
@@ -24,6 +24,9 @@ chart(versions, ("mean by cluster",), lambda: charts.mean_by_cluster_chart(views
 chart(versions, ("tiers by year",), lambda: charts.tiers_by_year_chart(views.tiers_by_year(results), tiers), right)
 if len(versions) < 2:
     st.info("Cần ít nhất hai năm dữ liệu để so sánh.")
+    st.stop()
+if not rest_of_page():
+    st.caption("Đang tải so sánh giữa các năm…")
     st.stop()
 years = sorted(versions)
 c1, c2 = st.columns(2)
