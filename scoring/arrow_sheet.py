@@ -66,8 +66,10 @@ def scan(data: bytes, part: str) -> Scan:
             tail, first = b"", True
             while chunk := f.read(CHUNK):
                 buf = tail + chunk
-                if first and (b"<sheetData" not in buf and b"<sheetData" not in chunk[-64:]):
+                if first and b"<sheetData" not in buf:
                     raise GeneralPath("sheetData not found unprefixed in the first chunk")
+                if shared is None and b't="s"' in buf:
+                    raise GeneralPath("shared strings in a part not found")
                 first = False
                 end = buf.rfind(b"</row>")  # none: all of the chunk waits for the next
                 cut = (end + len(b"</row>") if end >= 0 else 0) if len(chunk) == CHUNK else len(buf)
@@ -77,7 +79,7 @@ def scan(data: bytes, part: str) -> Scan:
     return out
 
 
-def _scan_part(xml: bytes, out: Scan, shared: dict[bytes, str], shared_cell) -> None:
+def _scan_part(xml: bytes, out: Scan, shared: dict[bytes, str] | None, shared_cell) -> None:
     out.has_formula = out.has_formula or b"<f" in xml
     for pattern, value in (
         (_INLINE, lambda m: html.unescape(m.group(1).decode())),
@@ -106,12 +108,13 @@ def _cell_of(xml: bytes, at: int) -> tuple[int, int]:
     return int(m.group(2)) - 1, _index(m.group(1))
 
 
-def _number_like_shared(z: zipfile.ZipFile) -> dict[bytes, str]:
-    """Index (as written in a cell) → text of the shared strings a float parser might take."""
-    try:
-        xml = z.read("xl/sharedStrings.xml")
-    except KeyError:
-        return {}
+def _number_like_shared(z: zipfile.ZipFile) -> dict[bytes, str] | None:
+    """Index (as written in a cell) → text of the shared strings a float parser might take; None if the workbook has
+    no shared strings part where they are usually kept (its cells then send the sheet the general way)."""
+    names = [n for n in z.namelist() if n.lower().endswith("sharedstrings.xml")]
+    if len(names) != 1:
+        return None
+    xml = z.read(names[0])
     out = {}
     for i, m in enumerate(_SHARED_ITEM.finditer(xml)):
         text = html.unescape(b"".join(_ITEM_TEXT.findall(_PHONETIC.sub(b"", m.group(1)))).decode())
