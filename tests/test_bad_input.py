@@ -8,6 +8,7 @@ test checks its own case: the issues read in-process, and the command's exit cod
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import io
 import os
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import psutil
 import pytest
 import xlsxwriter
 from openpyxl import Workbook
@@ -83,11 +85,25 @@ def _cli(paths: list[Path]) -> Run:
         proc = subprocess.Popen(
             [sys.executable, "-m", "scoring", "rank", *map(str, paths)], stdout=out, stderr=err, cwd=ROOT, env=env
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = _peak_memory_mb(proc)
         seconds = time.monotonic() - started
         out.seek(0), err.seek(0)
-        return Run(proc.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
+        return Run(proc.returncode, out.read().decode(), err.read().decode(), seconds, peak)
+
+
+def _peak_memory_mb(proc: subprocess.Popen) -> float:
+    """The largest peak resident memory (VmHWM) of the command or any process it started, sampled until it exits.
+
+    Not wait4's ru_maxrss: Linux carries a process's peak across exec, so a child spawned by a large pytest worker
+    reports the worker's own memory (512 MB seen in CI for a command that used far less)."""
+    peak = 0
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error, OSError, AttributeError):  # gone, or a zombie without memory
+            for p in [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]:
+                status = Path(f"/proc/{p.pid}/status").read_text()
+                peak = max(peak, int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)))
+        time.sleep(0.01)
+    return peak / 1024
 
 
 @pytest.fixture(scope="module")
